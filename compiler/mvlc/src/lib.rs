@@ -1,0 +1,1 @@
+//! The MVL compiler.

@@ -1,0 +1,13 @@
+//! The MVM bytecode: the single definition of the instruction set ([`ops`]),
+//! the in-memory module ([`module`]) and its `.mvb` file form, shared by the
+//! compiler (which produces it) and the runtime (which loads and runs it).
+//!
+//! This crate knows nothing about MVL source or about executing code.
+
+pub mod module;
+pub mod ops;
+pub mod reader;
+
+pub use module::{Constant, Function, LineEntry, Module};
+pub use ops::{Op, OpInfo, Operand, OperandKind, OPS};
+pub use reader::{DecodeError, Reader};

@@ -1,0 +1,60 @@
+//! A compiled MVM module in memory: what `mvlc` produces, what a `.mvb` file
+//! holds and what the VM loads. See `lang-spec/bytecode.md` for the file form.
+
+use crate::ops::Op;
+
+/// One entry of the constant pool.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constant {
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+/// Maps instructions back to source lines: the entry with the largest `pc`
+/// not above an instruction's index gives its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineEntry {
+    pub pc: u32,
+    pub line: u32,
+}
+
+/// One function: its code runs in a frame of `n_regs` registers, the first
+/// `arity` of which hold the arguments on entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    pub name: String,
+    pub arity: u16,
+    pub n_regs: u16,
+    /// Index into [`Module::files`] of the source file it came from.
+    pub file: u32,
+    pub code: Vec<Op>,
+    /// Sorted by `pc`.
+    pub lines: Vec<LineEntry>,
+}
+
+impl Function {
+    /// The source line of instruction `pc`, 0 when unknown.
+    pub fn line_at(&self, pc: usize) -> u32 {
+        let idx = self.lines.partition_point(|e| (e.pc as usize) <= pc);
+        if idx == 0 {
+            0
+        } else {
+            self.lines[idx - 1].line
+        }
+    }
+}
+
+/// A whole program or library.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Module {
+    pub constants: Vec<Constant>,
+    pub functions: Vec<Function>,
+    /// Names of the native functions this module calls, resolved by name
+    /// against the VM's native registry on load.
+    pub natives: Vec<String>,
+    /// Source file paths, for stack traces.
+    pub files: Vec<String>,
+    /// The function run by `mvm run` (the program's `main`).
+    pub entry: u32,
+}

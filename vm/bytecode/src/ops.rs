@@ -1,0 +1,349 @@
+//! The MVM instruction set, declared once.
+//!
+//! Every instruction is one line of [`define_ops!`]: its Rust name, its opcode
+//! byte, its assembly mnemonic, its operands with their kinds, and a one-line
+//! doc in the notation `R[a] := ...`. The [`Op`] enum, its encoder and decoder,
+//! the operand listing used by the disassembler, the assembler's constructor
+//! and the opcode table of `lang-spec/bytecode.md` ([`OPS`]) all expand from
+//! that one list. Nothing else in the workspace may list opcodes by hand.
+//!
+//! Encoding: one opcode byte, then each operand little-endian at its kind's
+//! width (see [`OperandKind::width`]). Jump targets are instruction indices
+//! within the function, so every in-range target is an instruction boundary.
+
+use crate::reader::{DecodeError, Reader};
+
+/// The kind of an operand, which fixes its width and how the verifier checks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OperandKind {
+    /// A register of the current frame (`u16`).
+    Reg,
+    /// An index into the module's constant pool (`u32`).
+    Const,
+    /// An index into the module's function table (`u32`).
+    Func,
+    /// An index into the module's native import table (`u32`).
+    Native,
+    /// A jump target: an instruction index in the same function (`u32`).
+    Label,
+    /// A small count, such as a number of arguments (`u16`).
+    Count,
+    /// A signed immediate (`i32`).
+    Imm,
+}
+
+impl OperandKind {
+    /// How many bytes the operand takes in the encoding.
+    pub const fn width(self) -> usize {
+        match self {
+            OperandKind::Reg | OperandKind::Count => 2,
+            OperandKind::Const
+            | OperandKind::Func
+            | OperandKind::Native
+            | OperandKind::Label
+            | OperandKind::Imm => 4,
+        }
+    }
+
+    /// The name used in the spec's opcode table and in assembler errors.
+    pub const fn name(self) -> &'static str {
+        match self {
+            OperandKind::Reg => "reg",
+            OperandKind::Const => "const",
+            OperandKind::Func => "func",
+            OperandKind::Native => "native",
+            OperandKind::Label => "label",
+            OperandKind::Count => "count",
+            OperandKind::Imm => "imm",
+        }
+    }
+}
+
+/// An operand value, tagged with its kind: what the disassembler prints and
+/// what the assembler builds instructions from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operand {
+    Reg(u16),
+    Const(u32),
+    Func(u32),
+    Native(u32),
+    Label(u32),
+    Count(u16),
+    Imm(i32),
+}
+
+impl Operand {
+    pub fn kind(self) -> OperandKind {
+        match self {
+            Operand::Reg(_) => OperandKind::Reg,
+            Operand::Const(_) => OperandKind::Const,
+            Operand::Func(_) => OperandKind::Func,
+            Operand::Native(_) => OperandKind::Native,
+            Operand::Label(_) => OperandKind::Label,
+            Operand::Count(_) => OperandKind::Count,
+            Operand::Imm(_) => OperandKind::Imm,
+        }
+    }
+}
+
+/// Per-kind Rust representation, encoding and decoding of operands.
+pub trait OperandCodec: Sized + Copy {
+    const KIND: OperandKind;
+    fn encode(self, out: &mut Vec<u8>);
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+    fn to_operand(self) -> Operand;
+    fn from_operand(op: Operand) -> Option<Self>;
+}
+
+macro_rules! operand_types {
+    ($($kind:ident($repr:ty), $read:ident;)*) => {$(
+        #[doc = concat!("An operand of kind `", stringify!($kind), "`.")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $kind(pub $repr);
+
+        impl OperandCodec for $kind {
+            const KIND: OperandKind = OperandKind::$kind;
+            fn encode(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.0.to_le_bytes());
+            }
+            fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+                Ok($kind(r.$read()?))
+            }
+            fn to_operand(self) -> Operand {
+                Operand::$kind(self.0)
+            }
+            fn from_operand(op: Operand) -> Option<Self> {
+                match op {
+                    Operand::$kind(v) => Some($kind(v)),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+operand_types! {
+    Reg(u16), u16;
+    Const(u32), u32;
+    Func(u32), u32;
+    Native(u32), u32;
+    Label(u32), u32;
+    Count(u16), u16;
+    Imm(i32), i32;
+}
+
+/// What the spec's opcode table and the assembler know about one instruction.
+#[derive(Clone, Copy, Debug)]
+pub struct OpInfo {
+    pub name: &'static str,
+    pub code: u8,
+    pub mnemonic: &'static str,
+    pub operands: &'static [(&'static str, OperandKind)],
+    pub doc: &'static str,
+}
+
+macro_rules! define_ops {
+    ($(
+        $(#[doc = $doc:literal])+
+        $name:ident = $code:literal, $mnemonic:literal { $($field:ident : $kind:ident),* $(,)? };
+    )*) => {
+        /// One decoded MVM instruction. See the module docs for the encoding.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Op {
+            $( $(#[doc = $doc])+ $name { $($field: $kind),* }, )*
+        }
+
+        /// Every instruction's name, opcode, mnemonic, operands and doc, in
+        /// opcode order.
+        pub const OPS: &[OpInfo] = &[
+            $(OpInfo {
+                name: stringify!($name),
+                code: $code,
+                mnemonic: $mnemonic,
+                operands: &[$((stringify!($field), OperandKind::$kind)),*],
+                doc: concat!($($doc),+),
+            },)*
+        ];
+
+        impl Op {
+            /// The opcode byte.
+            pub fn code(&self) -> u8 {
+                match self { $(Op::$name { .. } => $code,)* }
+            }
+
+            /// The assembly mnemonic.
+            pub fn mnemonic(&self) -> &'static str {
+                match self { $(Op::$name { .. } => $mnemonic,)* }
+            }
+
+            /// The operands in declaration order, each with its field name.
+            pub fn operands(&self) -> Vec<(&'static str, Operand)> {
+                match *self {
+                    $(Op::$name { $($field),* } => vec![$((stringify!($field), $field.to_operand())),*],)*
+                }
+            }
+
+            /// Appends the instruction's encoding to `out`.
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                match *self {
+                    $(Op::$name { $($field),* } => {
+                        out.push($code);
+                        $($field.encode(out);)*
+                    })*
+                }
+            }
+
+            /// Reads one instruction; fails on an unknown opcode or a short read.
+            pub fn decode(r: &mut Reader<'_>) -> Result<Op, DecodeError> {
+                let at = r.position();
+                let code = r.u8()?;
+                match code {
+                    $($code => Ok(Op::$name { $($field: <$kind as OperandCodec>::decode(r)?),* }),)*
+                    _ => Err(DecodeError::new(at, format!("unknown opcode 0x{code:02x}"))),
+                }
+            }
+
+            /// Builds an instruction from its mnemonic and operands, as the
+            /// assembler reads them. Fails with a message naming what is wrong.
+            pub fn from_parts(mnemonic: &str, operands: &[Operand]) -> Result<Op, String> {
+                match mnemonic {
+                    $($mnemonic => {
+                        const KINDS: &[OperandKind] = &[$(OperandKind::$kind),*];
+                        if operands.len() != KINDS.len() {
+                            return Err(format!(
+                                "`{}` takes {} operand(s), found {}",
+                                $mnemonic, KINDS.len(), operands.len()
+                            ));
+                        }
+                        #[allow(unused_mut, unused_variables)]
+                        let mut it = operands.iter().copied().enumerate();
+                        Ok(Op::$name { $($field: {
+                            let (i, o) = it.next().ok_or_else(|| "missing operand".to_string())?;
+                            <$kind as OperandCodec>::from_operand(o).ok_or_else(|| format!(
+                                "operand {} of `{}` must be a {}, found a {}",
+                                i + 1, $mnemonic, OperandKind::$kind.name(), o.kind().name()
+                            ))?
+                        }),* })
+                    })*
+                    _ => Err(format!("unknown instruction `{mnemonic}`")),
+                }
+            }
+        }
+    };
+}
+
+define_ops! {
+    /// Does nothing.
+    Nop = 0x00, "nop" {};
+    /// R[dst] := R[src]
+    Mov = 0x01, "mov" { dst: Reg, src: Reg };
+    /// R[dst] := imm (an Int)
+    LoadInt = 0x02, "loadi" { dst: Reg, imm: Imm };
+    /// R[dst] := K[k]
+    LoadConst = 0x03, "loadk" { dst: Reg, k: Const };
+    /// R[dst] := true
+    LoadTrue = 0x04, "true" { dst: Reg };
+    /// R[dst] := false
+    LoadFalse = 0x05, "false" { dst: Reg };
+    /// R[dst] := ()
+    LoadUnit = 0x06, "unit" { dst: Reg };
+    /// R[dst] := the function F[func] as a value
+    LoadFn = 0x07, "loadfn" { dst: Reg, func: Func };
+
+    /// R[dst] := R[a] + R[b] (Int; overflow is a runtime error)
+    AddInt = 0x10, "addi" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] - R[b] (Int; overflow is a runtime error)
+    SubInt = 0x11, "subi" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] * R[b] (Int; overflow is a runtime error)
+    MulInt = 0x12, "muli" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] / R[b] (Int, truncating; zero divisor or overflow is a runtime error)
+    DivInt = 0x13, "divi" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] % R[b] (Int, sign of the dividend; zero divisor is a runtime error)
+    RemInt = 0x14, "remi" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := -R[src] (Int; overflow is a runtime error)
+    NegInt = 0x15, "negi" { dst: Reg, src: Reg };
+    /// R[dst] := R[a] & R[b] (Int)
+    BitAnd = 0x16, "band" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] | R[b] (Int)
+    BitOr = 0x17, "bor" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] ^ R[b] (Int)
+    BitXor = 0x18, "bxor" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] << R[b] (Int; a shift outside 0..=63 is a runtime error)
+    Shl = 0x19, "shl" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] >> R[b] (Int, arithmetic; a shift outside 0..=63 is a runtime error)
+    Shr = 0x1a, "shr" { dst: Reg, a: Reg, b: Reg };
+
+    /// R[dst] := R[a] + R[b] (Float)
+    AddFloat = 0x20, "addf" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] - R[b] (Float)
+    SubFloat = 0x21, "subf" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] * R[b] (Float)
+    MulFloat = 0x22, "mulf" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] / R[b] (Float, IEEE: a zero divisor gives an infinity or NaN)
+    DivFloat = 0x23, "divf" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] % R[b] (Float, sign of the dividend)
+    RemFloat = 0x24, "remf" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := -R[src] (Float)
+    NegFloat = 0x25, "negf" { dst: Reg, src: Reg };
+
+    /// R[dst] := R[a] ++ R[b] (String)
+    Concat = 0x28, "concat" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := the display form of R[src] as a String (what `print` would write)
+    ToStr = 0x29, "tostr" { dst: Reg, src: Reg };
+
+    /// R[dst] := R[a] == R[b] (Int)
+    EqInt = 0x30, "eqi" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] < R[b] (Int)
+    LtInt = 0x31, "lti" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] <= R[b] (Int)
+    LeInt = 0x32, "lei" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] == R[b] (Float, IEEE: NaN is unequal to itself)
+    EqFloat = 0x33, "eqf" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] < R[b] (Float)
+    LtFloat = 0x34, "ltf" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] <= R[b] (Float)
+    LeFloat = 0x35, "lef" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] < R[b] (String, by bytes)
+    LtStr = 0x36, "lts" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] <= R[b] (String, by bytes)
+    LeStr = 0x37, "les" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] == R[b] (any type, structural)
+    Eq = 0x38, "eq" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] != R[b] (any type, structural)
+    Ne = 0x39, "ne" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := !R[src] (Bool)
+    Not = 0x3a, "not" { dst: Reg, src: Reg };
+
+    /// R[dst] := R[a] + R[b] on whatever Int, Float or String both hold (generic code)
+    Add = 0x40, "add" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] - R[b] on whatever Int or Float both hold (generic code)
+    Sub = 0x41, "sub" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] * R[b] on whatever Int or Float both hold (generic code)
+    Mul = 0x42, "mul" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] / R[b] on whatever Int or Float both hold (generic code)
+    Div = 0x43, "div" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] % R[b] on whatever Int or Float both hold (generic code)
+    Rem = 0x44, "rem" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := -R[src] on an Int or Float (generic code)
+    Neg = 0x45, "neg" { dst: Reg, src: Reg };
+    /// R[dst] := R[a] < R[b] on whatever Int, Float or String both hold (generic code)
+    Lt = 0x46, "lt" { dst: Reg, a: Reg, b: Reg };
+    /// R[dst] := R[a] <= R[b] on whatever Int, Float or String both hold (generic code)
+    Le = 0x47, "le" { dst: Reg, a: Reg, b: Reg };
+
+    /// Continue at instruction `target`.
+    Jmp = 0x50, "jmp" { target: Label };
+    /// If R[cond] (a Bool) is true, continue at `target`.
+    JmpIf = 0x51, "jmpif" { cond: Reg, target: Label };
+    /// If R[cond] (a Bool) is false, continue at `target`.
+    JmpIfNot = 0x52, "jmpifnot" { cond: Reg, target: Label };
+
+    /// R[dst] := F[func](R[args], .., R[args + argc - 1])
+    Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count };
+    /// R[dst] := R[callee](R[args], .., R[args + argc - 1]) where R[callee] is a function value
+    CallValue = 0x61, "callv" { dst: Reg, callee: Reg, args: Reg, argc: Count };
+    /// R[dst] := N[native](R[args], .., R[args + argc - 1]), a function of the native standard library
+    CallNative = 0x62, "calln" { dst: Reg, native: Native, args: Reg, argc: Count };
+    /// Return R[src] to the caller.
+    Ret = 0x63, "ret" { src: Reg };
+}

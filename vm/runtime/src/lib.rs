@@ -1,0 +1,1 @@
+//! The MVM runtime.
