@@ -1,1 +1,40 @@
-//! Integration tests live in `tests/`.
+//! Cross-crate integration tests live in `tests/tests/`; this library holds
+//! what they share: finding the workspace and the example programs.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Every example program under `examples/`, as paths relative to the
+/// workspace root with `/` separators, sorted. Files under a `modules/`
+/// folder are libraries imported by examples, not programs, and are skipped.
+pub fn example_programs() -> Vec<String> {
+    let root = workspace_root();
+    let mut found = Vec::new();
+    let mut dirs = vec![root.join("examples")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "modules" && n != "snapshots") {
+                    dirs.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "mvl") {
+                if let Ok(rel) = path.strip_prefix(&root) {
+                    found.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}

