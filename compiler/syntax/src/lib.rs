@@ -12,6 +12,7 @@ pub mod lexer;
 #[allow(
     clippy::all,
     clippy::pedantic,
+    clippy::unwrap_used,
     unused_parens,
     unused_imports,
     dead_code
