@@ -240,7 +240,7 @@ impl FnGen<'_> {
             Ty::Float => Operands::Float,
             Ty::Str => Operands::Str,
             Ty::Var(_) | Ty::Gen(_) => Operands::Generic,
-            Ty::Bool | Ty::Unit | Ty::Fn(..) => Operands::Other,
+            Ty::Bool | Ty::Unit | Ty::Fn(..) | Ty::App(..) => Operands::Other,
         }
     }
 

@@ -18,6 +18,33 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TyVar(pub u32);
 
+/// A user-declared `struct` or `enum` (including the prelude's `Option` and
+/// `Result`): its index in the program's table of type declarations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AdtId(pub u32);
+
+/// A type constructor applied to arguments in [`Ty::App`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TyCon {
+    /// `[T]`
+    Array,
+    /// `Map<K, V>`
+    Map,
+    /// `Set<T>`
+    Set,
+    /// `(A, B, ..)`, two or more elements.
+    Tuple,
+    Adt(AdtId),
+}
+
+/// What the type table knows of a user type: its name for messages, and
+/// whether `==` can apply to it (no function type among its fields).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdtMeta {
+    pub name: String,
+    pub eq: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
     Int,
@@ -27,6 +54,9 @@ pub enum Ty {
     Unit,
     /// `fn(A, B) -> C`
     Fn(Vec<Ty>, Box<Ty>),
+    /// A constructor applied to its arguments: `[Int]`, `(Int, String)`,
+    /// `Option<a>`.
+    App(TyCon, Vec<Ty>),
     Var(TyVar),
     /// The `i`-th quantified variable of the enclosing scheme.
     Gen(u32),
@@ -35,6 +65,27 @@ pub enum Ty {
 impl Ty {
     pub fn func(params: Vec<Ty>, ret: Ty) -> Ty {
         Ty::Fn(params, Box::new(ret))
+    }
+
+    pub fn array(elem: Ty) -> Ty {
+        Ty::App(TyCon::Array, vec![elem])
+    }
+
+    pub fn tuple(items: Vec<Ty>) -> Ty {
+        if items.is_empty() {
+            Ty::Unit
+        } else {
+            Ty::App(TyCon::Tuple, items)
+        }
+    }
+
+    /// Applies `f` to each direct component type.
+    fn map_children(&self, mut f: impl FnMut(&Ty) -> Ty) -> Ty {
+        match self {
+            Ty::Fn(params, ret) => Ty::Fn(params.iter().map(&mut f).collect(), Box::new(f(ret))),
+            Ty::App(con, args) => Ty::App(*con, args.iter().map(f).collect()),
+            other => other.clone(),
+        }
     }
 }
 
@@ -141,6 +192,8 @@ pub enum UnifyError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeTable {
     vars: Vec<VarState>,
+    /// Indexed by [`AdtId`]; filled in by item collection.
+    pub adts: Vec<AdtMeta>,
 }
 
 impl TypeTable {
@@ -171,13 +224,7 @@ impl TypeTable {
 
     /// Replaces every bound variable in `ty`, recursively.
     pub fn resolve(&self, ty: &Ty) -> Ty {
-        match self.shallow(ty) {
-            Ty::Fn(params, ret) => Ty::Fn(
-                params.iter().map(|p| self.resolve(p)).collect(),
-                Box::new(self.resolve(&ret)),
-            ),
-            other => other,
-        }
+        self.shallow(ty).map_children(|c| self.resolve(c))
     }
 
     pub fn class_of(&self, v: TyVar) -> Class {
@@ -213,6 +260,17 @@ impl TypeTable {
             match ty {
                 Ty::Fn(..) => return Err(UnifyError::NotInClass(self.resolve(ty), class)),
                 Ty::Var(_) => self.constrain(ty, Class::EQ)?,
+                Ty::App(con, args) => {
+                    if let TyCon::Adt(id) = con {
+                        if self.adts.get(id.0 as usize).is_some_and(|a| !a.eq) {
+                            return Err(UnifyError::NotInClass(self.resolve(ty), class));
+                        }
+                    }
+                    for a in args {
+                        self.constrain(a, Class::EQ)
+                            .map_err(|_| UnifyError::NotInClass(self.resolve(ty), class))?;
+                    }
+                }
                 _ => {}
             }
         }
@@ -223,6 +281,7 @@ impl TypeTable {
         match self.shallow(ty) {
             Ty::Var(w) => w == v,
             Ty::Fn(params, ret) => params.iter().any(|p| self.occurs(v, p)) || self.occurs(v, &ret),
+            Ty::App(_, args) => args.iter().any(|a| self.occurs(v, a)),
             _ => false,
         }
     }
@@ -264,6 +323,16 @@ impl TypeTable {
                 self.unify(ra, rb)
                     .map_err(|_| UnifyError::Mismatch(self.resolve(&a), self.resolve(&b)))
             }
+            (Ty::App(ca, xa), Ty::App(cb, xb)) => {
+                if ca != cb || xa.len() != xb.len() {
+                    return Err(UnifyError::Mismatch(self.resolve(&a), self.resolve(&b)));
+                }
+                for (x, y) in xa.iter().zip(xb) {
+                    self.unify(x, y)
+                        .map_err(|_| UnifyError::Mismatch(self.resolve(&a), self.resolve(&b)))?;
+                }
+                Ok(())
+            }
             _ if a == b && !matches!(a, Ty::Gen(_)) => Ok(()),
             _ => Err(UnifyError::Mismatch(a, b)),
         }
@@ -292,11 +361,7 @@ impl TypeTable {
                 };
                 Ty::Gen(idx as u32)
             }
-            Ty::Fn(params, ret) => Ty::Fn(
-                params.iter().map(|p| self.generalise_in(p, vars)).collect(),
-                Box::new(self.generalise_in(&ret, vars)),
-            ),
-            other => other,
+            other => other.map_children(|c| self.generalise_in(c, vars)),
         }
     }
 
@@ -334,6 +399,30 @@ impl TypeTable {
                 out.push_str(") -> ");
                 self.write_ty(ret, names, out);
             }
+            Ty::App(con, args) => {
+                let (open, close) = match con {
+                    TyCon::Array => ("[", "]"),
+                    TyCon::Tuple => ("(", ")"),
+                    TyCon::Map => ("Map<", ">"),
+                    TyCon::Set => ("Set<", ">"),
+                    TyCon::Adt(id) => {
+                        let name = self.adts.get(id.0 as usize).map_or("?", |a| a.name.as_str());
+                        out.push_str(name);
+                        if args.is_empty() {
+                            return;
+                        }
+                        ("<", ">")
+                    }
+                };
+                out.push_str(open);
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ty(a, names, out);
+                }
+                out.push_str(close);
+            }
             Ty::Var(v) => {
                 let idx = names.iter().position(|w| w == v).unwrap_or_else(|| {
                     names.push(*v);
@@ -359,11 +448,7 @@ fn var_name(idx: usize) -> String {
 pub fn substitute_gen(ty: &Ty, args: &[Ty]) -> Ty {
     match ty {
         Ty::Gen(i) => args.get(*i as usize).cloned().unwrap_or(Ty::Unit),
-        Ty::Fn(params, ret) => Ty::Fn(
-            params.iter().map(|p| substitute_gen(p, args)).collect(),
-            Box::new(substitute_gen(ret, args)),
-        ),
-        other => other.clone(),
+        other => other.map_children(|c| substitute_gen(c, args)),
     }
 }
 
