@@ -4,10 +4,15 @@
 //!
 //! This crate knows nothing about MVL source or about executing code.
 
+pub mod disasm;
+pub mod format;
 pub mod module;
 pub mod ops;
 pub mod reader;
+pub mod verify;
 
-pub use module::{Constant, Function, LineEntry, Module};
+pub use disasm::disassemble;
+pub use module::{Constant, Function, LineEntry, Module, TypeDesc, TypeKind};
+pub use verify::{verify, VerifyError};
 pub use ops::{Op, OpInfo, Operand, OperandKind, OPS};
 pub use reader::{DecodeError, Reader};

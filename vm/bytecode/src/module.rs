@@ -45,10 +45,29 @@ impl Function {
     }
 }
 
+/// What the VM knows of a user type: enough to print its values and, later,
+/// to reflect on them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeDesc {
+    pub name: String,
+    pub kind: TypeKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeKind {
+    /// A struct and its field names, in declaration order.
+    Struct(Vec<String>),
+    /// An enum and its variants: name and payload size.
+    Enum(Vec<(String, u16)>),
+}
+
 /// A whole program or library.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Module {
     pub constants: Vec<Constant>,
+    /// Type descriptors, indexed by the `ty` operand of `NewStruct` and
+    /// `NewVariant`.
+    pub types: Vec<TypeDesc>,
     pub functions: Vec<Function>,
     /// Names of the native functions this module calls, resolved by name
     /// against the VM's native registry on load.

@@ -30,6 +30,8 @@ pub enum OperandKind {
     Count,
     /// A signed immediate (`i32`).
     Imm,
+    /// An index into the module's table of type descriptors (`u32`).
+    TypeIdx,
 }
 
 impl OperandKind {
@@ -41,7 +43,8 @@ impl OperandKind {
             | OperandKind::Func
             | OperandKind::Native
             | OperandKind::Label
-            | OperandKind::Imm => 4,
+            | OperandKind::Imm
+            | OperandKind::TypeIdx => 4,
         }
     }
 
@@ -55,6 +58,7 @@ impl OperandKind {
             OperandKind::Label => "label",
             OperandKind::Count => "count",
             OperandKind::Imm => "imm",
+            OperandKind::TypeIdx => "type",
         }
     }
 }
@@ -70,6 +74,7 @@ pub enum Operand {
     Label(u32),
     Count(u16),
     Imm(i32),
+    TypeIdx(u32),
 }
 
 impl Operand {
@@ -82,6 +87,7 @@ impl Operand {
             Operand::Label(_) => OperandKind::Label,
             Operand::Count(_) => OperandKind::Count,
             Operand::Imm(_) => OperandKind::Imm,
+            Operand::TypeIdx(_) => OperandKind::TypeIdx,
         }
     }
 }
@@ -130,6 +136,7 @@ operand_types! {
     Label(u32), u32;
     Count(u16), u16;
     Imm(i32), i32;
+    TypeIdx(u32), u32;
 }
 
 /// What the spec's opcode table and the assembler know about one instruction.
@@ -346,4 +353,35 @@ define_ops! {
     CallNative = 0x62, "calln" { dst: Reg, native: Native, args: Reg, argc: Count };
     /// Return R[src] to the caller.
     Ret = 0x63, "ret" { src: Reg };
+    /// R[dst] := a closure of F[func] capturing R[start], .., R[start + count - 1],
+    /// which the function receives first, before its arguments
+    MakeClosure = 0x64, "closure" { dst: Reg, func: Func, start: Reg, count: Count };
+
+    /// R[dst] := a new array of R[start], .., R[start + count - 1]
+    NewArray = 0x70, "newarr" { dst: Reg, start: Reg, count: Count };
+    /// R[dst] := a new tuple of R[start], .., R[start + count - 1]
+    NewTuple = 0x71, "newtup" { dst: Reg, start: Reg, count: Count };
+    /// R[dst] := a new struct of type T[ty] with fields R[start], .. (declaration order)
+    NewStruct = 0x72, "newstruct" { dst: Reg, ty: TypeIdx, start: Reg, count: Count };
+    /// R[dst] := variant `variant` of enum T[ty] with payload R[start], ..
+    NewVariant = 0x73, "newvar" { dst: Reg, ty: TypeIdx, variant: Count, start: Reg, count: Count };
+    /// R[dst] := field `index` of the tuple, struct or variant payload R[obj]
+    GetField = 0x74, "getfield" { dst: Reg, obj: Reg, index: Count };
+    /// R[dst] := a copy of the tuple or struct R[obj] with field `index` set to R[src]
+    SetField = 0x75, "setfield" { dst: Reg, obj: Reg, index: Count, src: Reg };
+    /// R[dst] := whether the enum value R[obj] is variant `variant`
+    VariantIs = 0x76, "isvar" { dst: Reg, obj: Reg, variant: Count };
+    /// R[dst] := R[arr][R[idx]] (an index out of bounds is a runtime error)
+    GetIndex = 0x77, "getidx" { dst: Reg, arr: Reg, idx: Reg };
+    /// R[arr][R[idx]] := R[src] (an index out of bounds is a runtime error)
+    SetIndex = 0x78, "setidx" { arr: Reg, idx: Reg, src: Reg };
+    /// R[dst] := the number of elements of the array R[src]
+    Len = 0x79, "len" { dst: Reg, src: Reg };
+
+    /// R[dst] := a new cell holding R[src] (a variable shared with closures)
+    NewCell = 0x7a, "newcell" { dst: Reg, src: Reg };
+    /// R[dst] := the value in cell R[cell]
+    GetCell = 0x7b, "getcell" { dst: Reg, cell: Reg };
+    /// The cell R[cell] := R[src]
+    SetCell = 0x7c, "setcell" { cell: Reg, src: Reg };
 }

@@ -1,0 +1,299 @@
+//! The `.mvb` file form of a [`Module`]: [`Module::to_bytes`] and
+//! [`Module::from_bytes`]. The layout is documented byte by byte in
+//! `lang-spec/bytecode.md`; in short, all integers little-endian:
+//!
+//! ```text
+//! magic "MVB\0"  version u16
+//! constants:  u32 count, then per constant a tag (0 Int i64, 1 Float f64, 2 Str string)
+//! types:      u32 count, then name string, kind u8 (0 struct, 1 enum),
+//!             u32 count of field names (string) or variants (string, u16 arity)
+//! natives:    u32 count of strings
+//! files:      u32 count of strings
+//! functions:  u32 count, then name string, arity u16, n_regs u16, file u32,
+//!             u32 instruction count + instructions, u32 line count + (pc u32, line u32)
+//! entry u32
+//! ```
+//!
+//! A string is a `u32` byte length and that many bytes of UTF-8. Decoding
+//! trusts nothing: every count is checked against the bytes left before
+//! anything is allocated, and trailing bytes are an error.
+
+use crate::module::{Constant, Function, LineEntry, Module, TypeDesc, TypeKind};
+use crate::ops::Op;
+use crate::reader::{DecodeError, Reader};
+
+/// The first four bytes of every `.mvb` file.
+pub const MAGIC: &[u8; 4] = b"MVB\0";
+/// The format version this build reads and writes.
+pub const VERSION: u16 = 1;
+
+fn put_u16(out: &mut Vec<u8>, v: u16) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_len(out: &mut Vec<u8>, n: usize) {
+    put_u32(out, u32::try_from(n).unwrap_or(u32::MAX));
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_len(out, s.len());
+    out.extend_from_slice(s.as_bytes());
+}
+
+impl Module {
+    /// The module as `.mvb` bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        put_u16(&mut out, VERSION);
+        put_len(&mut out, self.constants.len());
+        for c in &self.constants {
+            match c {
+                Constant::Int(i) => {
+                    out.push(0);
+                    out.extend_from_slice(&i.to_le_bytes());
+                }
+                Constant::Float(x) => {
+                    out.push(1);
+                    out.extend_from_slice(&x.to_le_bytes());
+                }
+                Constant::Str(s) => {
+                    out.push(2);
+                    put_str(&mut out, s);
+                }
+            }
+        }
+        put_len(&mut out, self.types.len());
+        for t in &self.types {
+            put_str(&mut out, &t.name);
+            match &t.kind {
+                TypeKind::Struct(fields) => {
+                    out.push(0);
+                    put_len(&mut out, fields.len());
+                    for f in fields {
+                        put_str(&mut out, f);
+                    }
+                }
+                TypeKind::Enum(variants) => {
+                    out.push(1);
+                    put_len(&mut out, variants.len());
+                    for (name, arity) in variants {
+                        put_str(&mut out, name);
+                        put_u16(&mut out, *arity);
+                    }
+                }
+            }
+        }
+        put_len(&mut out, self.natives.len());
+        for n in &self.natives {
+            put_str(&mut out, n);
+        }
+        put_len(&mut out, self.files.len());
+        for f in &self.files {
+            put_str(&mut out, f);
+        }
+        put_len(&mut out, self.functions.len());
+        for f in &self.functions {
+            put_str(&mut out, &f.name);
+            put_u16(&mut out, f.arity);
+            put_u16(&mut out, f.n_regs);
+            put_u32(&mut out, f.file);
+            put_len(&mut out, f.code.len());
+            for op in &f.code {
+                op.encode(&mut out);
+            }
+            put_len(&mut out, f.lines.len());
+            for l in &f.lines {
+                put_u32(&mut out, l.pc);
+                put_u32(&mut out, l.line);
+            }
+        }
+        put_u32(&mut out, self.entry);
+        out
+    }
+
+    /// Reads a module from `.mvb` bytes. The result is well-formed but not
+    /// yet verified: run [`crate::verify::verify`] before executing it.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Module, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let magic = r.bytes(4)?;
+        if magic != MAGIC {
+            return Err(DecodeError::new(0, "not an MVM bytecode file (bad magic number)"));
+        }
+        let version = r.u16()?;
+        if version != VERSION {
+            return Err(DecodeError::new(
+                4,
+                format!("format version {version} is not supported (this mvm reads version {VERSION})"),
+            ));
+        }
+        let mut module = Module::default();
+        let n = r.count(9, "constant")?;
+        for _ in 0..n {
+            let at = r.position();
+            let c = match r.u8()? {
+                0 => Constant::Int(r.i64()?),
+                1 => Constant::Float(r.f64()?),
+                2 => Constant::Str(r.string("string constant")?),
+                tag => return Err(DecodeError::new(at, format!("unknown constant tag {tag}"))),
+            };
+            module.constants.push(c);
+        }
+        let n = r.count(9, "type")?;
+        for _ in 0..n {
+            let name = r.string("type name")?;
+            let at = r.position();
+            let kind = match r.u8()? {
+                0 => {
+                    let m = r.count(4, "field")?;
+                    let mut fields = Vec::with_capacity(m);
+                    for _ in 0..m {
+                        fields.push(r.string("field name")?);
+                    }
+                    TypeKind::Struct(fields)
+                }
+                1 => {
+                    let m = r.count(6, "variant")?;
+                    let mut variants = Vec::with_capacity(m);
+                    for _ in 0..m {
+                        let name = r.string("variant name")?;
+                        variants.push((name, r.u16()?));
+                    }
+                    TypeKind::Enum(variants)
+                }
+                k => return Err(DecodeError::new(at, format!("unknown type kind {k}"))),
+            };
+            module.types.push(TypeDesc { name, kind });
+        }
+        let n = r.count(4, "native")?;
+        for _ in 0..n {
+            module.natives.push(r.string("native name")?);
+        }
+        let n = r.count(4, "file")?;
+        for _ in 0..n {
+            module.files.push(r.string("file name")?);
+        }
+        let n = r.count(20, "function")?;
+        for _ in 0..n {
+            let name = r.string("function name")?;
+            let arity = r.u16()?;
+            let n_regs = r.u16()?;
+            let file = r.u32()?;
+            let n_ops = r.count(1, "instruction")?;
+            let mut code = Vec::with_capacity(n_ops);
+            for _ in 0..n_ops {
+                code.push(Op::decode(&mut r)?);
+            }
+            let n_lines = r.count(8, "line entry")?;
+            let mut lines = Vec::with_capacity(n_lines);
+            for _ in 0..n_lines {
+                let pc = r.u32()?;
+                let line = r.u32()?;
+                lines.push(LineEntry { pc, line });
+            }
+            module.functions.push(Function {
+                name,
+                arity,
+                n_regs,
+                file,
+                code,
+                lines,
+            });
+        }
+        module.entry = r.u32()?;
+        if !r.is_at_end() {
+            return Err(DecodeError::new(
+                r.position(),
+                format!("{} unexpected byte(s) after the end of the module", r.remaining()),
+            ));
+        }
+        Ok(module)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{Const, Count, Func, Imm, Reg};
+
+    pub(crate) fn sample() -> Module {
+        Module {
+            constants: vec![Constant::Int(1 << 40), Constant::Float(0.5), Constant::Str("hé".into())],
+            types: vec![
+                TypeDesc {
+                    name: "Point".into(),
+                    kind: TypeKind::Struct(vec!["x".into(), "y".into()]),
+                },
+                TypeDesc {
+                    name: "Option".into(),
+                    kind: TypeKind::Enum(vec![("None".into(), 0), ("Some".into(), 1)]),
+                },
+            ],
+            natives: vec!["println".into()],
+            files: vec!["a.mvl".into()],
+            functions: vec![Function {
+                name: "main".into(),
+                arity: 0,
+                n_regs: 3,
+                file: 0,
+                code: vec![
+                    Op::LoadInt { dst: Reg(0), imm: Imm(-5) },
+                    Op::LoadConst { dst: Reg(1), k: Const(2) },
+                    Op::CallNative {
+                        dst: Reg(2),
+                        native: crate::ops::Native(0),
+                        args: Reg(1),
+                        argc: Count(1),
+                    },
+                    Op::LoadFn { dst: Reg(2), func: Func(0) },
+                    Op::Ret { src: Reg(2) },
+                ],
+                lines: vec![LineEntry { pc: 0, line: 1 }, LineEntry { pc: 2, line: 3 }],
+            }],
+            entry: 0,
+        }
+    }
+
+    #[test]
+    fn roundtrip() {
+        let m = sample();
+        let bytes = m.to_bytes();
+        assert_eq!(Module::from_bytes(&bytes), Ok(m));
+    }
+
+    #[test]
+    fn every_truncation_and_bit_flip_is_an_error_not_a_panic() {
+        let bytes = sample().to_bytes();
+        for len in 0..bytes.len() {
+            assert!(Module::from_bytes(&bytes[..len]).is_err());
+        }
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[i] ^= 1 << bit;
+                let _ = Module::from_bytes(&b);
+            }
+        }
+    }
+
+    #[test]
+    fn huge_counts_are_refused_before_allocating() {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&VERSION.to_le_bytes());
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        let err = Module::from_bytes(&bytes).expect_err("must fail");
+        assert!(err.message.contains("constant count"), "{err}");
+    }
+
+    #[test]
+    fn newer_versions_are_refused_clearly() {
+        let mut bytes = sample().to_bytes();
+        bytes[4] = 9;
+        let err = Module::from_bytes(&bytes).expect_err("must fail");
+        assert!(err.message.contains("version 9"), "{err}");
+    }
+}
