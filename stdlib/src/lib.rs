@@ -1,1 +1,77 @@
-//! The MVL standard library.
+//! The MVL standard library: the prelude written in MVL
+//! ([`PRELUDE`], `prelude.mvl`) and its native half, the Rust functions
+//! behind its `native fn` declarations, all registered in [`registry`].
+//!
+//! A native's registry name is its declared name (`print`), or for a
+//! method `Type::method` (`Array::push`, `String::split`, `Map::new`). The
+//! natives use only the runtime's public native API (`NativeCtx`).
+//!
+//! | module | natives |
+//! | --- | --- |
+//! | [`core`] | `print`, `println`, `exit`, `panic`, `__sort`, Int and Float methods |
+//! | [`text`] | String methods |
+//! | [`collections`] | Array, Map and Set methods |
+
+pub mod collections;
+pub mod core;
+pub mod text;
+
+use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
+
+/// The prelude's MVL source, compiled with every program.
+pub const PRELUDE: &str = include_str!("prelude.mvl");
+
+/// Every native of the standard library.
+pub fn registry() -> NativeRegistry {
+    let mut r = NativeRegistry::default();
+    core::register(&mut r);
+    text::register(&mut r);
+    collections::register(&mut r);
+    r
+}
+
+/// A runtime error from a native.
+pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, NativeError> {
+    Err(NativeError::Error(message.into()))
+}
+
+/// Argument `i`, or an error (only a hand-written module can get this wrong).
+pub(crate) fn arg(args: &[Value], i: usize) -> Result<Value, NativeError> {
+    args.get(i)
+        .copied()
+        .ok_or_else(|| NativeError::Error(format!("missing argument {}", i + 1)))
+}
+
+pub(crate) fn int_arg(args: &[Value], i: usize) -> Result<i64, NativeError> {
+    match arg(args, i)? {
+        Value::Int(n) => Ok(n),
+        other => fail(format!("expected an Int, found {}", other.kind())),
+    }
+}
+
+pub(crate) fn float_arg(args: &[Value], i: usize) -> Result<f64, NativeError> {
+    match arg(args, i)? {
+        Value::Float(x) => Ok(x),
+        other => fail(format!("expected a Float, found {}", other.kind())),
+    }
+}
+
+pub(crate) fn str_arg(ctx: &NativeCtx<'_>, args: &[Value], i: usize) -> Result<String, NativeError> {
+    let v = arg(args, i)?;
+    match ctx.heap.str(v) {
+        Some(s) => Ok(s.to_string()),
+        None => fail(format!("expected a String, found {}", v.kind())),
+    }
+}
+
+/// `Some(v)` or `None` of the prelude's `Option`.
+pub(crate) fn option(ctx: &mut NativeCtx<'_>, v: Option<Value>) -> Result<Value, NativeError> {
+    let (name, fields): (&str, Box<[Value]>) = match v {
+        Some(v) => ("Some", Box::new([v])),
+        None => ("None", Box::new([])),
+    };
+    let Some((ty, variant)) = ctx.variant("Option", name) else {
+        return fail("the prelude's `Option` type is missing from this module");
+    };
+    Ok(ctx.heap.alloc(Object::Variant { ty, variant, fields }))
+}

@@ -15,7 +15,7 @@ use crate::sema::{self, ir::FnId, CheckedProgram, FileAst};
 use mvl_syntax::ast;
 use mvm_bytecode::Module;
 use salsa::Accumulator;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// One source file: its path (as shown in diagnostics and stack traces) and
 /// its text.
@@ -27,12 +27,19 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// A program: the file holding `main`, compiled together with the standard
-/// library's prelude.
+/// A program: the standard library's prelude, the file holding `main`, then
+/// the files it imports (directly or not), in the order they were found.
+/// The module of `files[i]` is `sema::env::ModuleId(i)`.
 #[salsa::input(debug)]
 pub struct Program {
-    pub prelude: SourceFile,
-    pub root: SourceFile,
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+}
+
+impl Program {
+    pub fn root(self, db: &dyn salsa::Database) -> SourceFile {
+        self.files(db)[1]
+    }
 }
 
 /// Every diagnostic any query reports.
@@ -43,17 +50,66 @@ pub struct Diagnostics(pub Diagnostic);
 #[derive(Clone, Default)]
 pub struct Database {
     storage: salsa::Storage<Self>,
+    /// When set, the name of every query that executes (rather than being
+    /// reused from the cache) is appended here: how tests check that an
+    /// edit re-runs only what it must.
+    executed: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 #[salsa::db]
 impl salsa::Database for Database {}
 
 impl Database {
-    /// A program made of `path`'s `text` and the bundled prelude.
+    /// A database that records which queries execute; see [`Database::take_executed`].
+    pub fn logging() -> Database {
+        let executed: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = executed.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                if let Ok(mut log) = sink.lock() {
+                    log.push(format!("{database_key:?}"));
+                }
+            }
+        })));
+        Database {
+            storage,
+            executed: Some(executed),
+        }
+    }
+
+    /// The queries executed since the last call (empty unless [`Database::logging`]).
+    pub fn take_executed(&self) -> Vec<String> {
+        match &self.executed {
+            Some(log) => log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// A program made of `path`'s `text`, the bundled prelude, and the
+    /// modules it imports, read from the folder of `path`. A module that
+    /// cannot be read is left out; checking reports it at its `import`.
     pub fn program(&self, path: &str, text: String) -> Program {
         let prelude = SourceFile::new(self, "<prelude>".to_string(), mvl_stdlib::PRELUDE.to_string());
         let root = SourceFile::new(self, path.to_string(), text);
-        Program::new(self, prelude, root)
+        let mut files = vec![prelude, root];
+        let dir = std::path::Path::new(path).parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        let mut loaded: Vec<String> = Vec::new();
+        let mut next = 1;
+        while next < files.len() {
+            let file = files[next];
+            next += 1;
+            for name in imports_of(self, file) {
+                if loaded.contains(&name) {
+                    continue;
+                }
+                loaded.push(name.clone());
+                let module_path = dir.join(format!("{name}.mvl"));
+                if let Ok(text) = std::fs::read_to_string(&module_path) {
+                    files.push(SourceFile::new(self, module_path.to_string_lossy().into_owned(), text));
+                }
+            }
+        }
+        Program::new(self, files)
     }
 }
 
@@ -78,27 +134,47 @@ pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> ParsedFile {
     }
 }
 
+/// The module names a file imports, in order.
+fn imports_of(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
+    parse(db, file)
+        .ast
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ast::Item::Import(i) => Some(i.module.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The name a file is imported by: its stem.
+fn module_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Resolves and type-checks the whole program. `None` when a file did not
 /// parse (type errors on a broken tree would only add noise).
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedProgram>> {
-    let prelude = parse(db, program.prelude(db));
-    let root = parse(db, program.root(db));
-    if prelude.has_errors || root.has_errors {
+    let sources = program.files(db);
+    let parsed: Vec<&ParsedFile> = sources.iter().map(|f| parse(db, *f)).collect();
+    if parsed.iter().any(|p| p.has_errors) {
         return None;
     }
-    let files = [
-        FileAst {
-            file: program.prelude(db),
-            ast: &prelude.ast,
-            is_stdlib: true,
-        },
-        FileAst {
-            file: program.root(db),
-            ast: &root.ast,
-            is_stdlib: false,
-        },
-    ];
+    let files: Vec<FileAst<'_>> = sources
+        .iter()
+        .zip(&parsed)
+        .enumerate()
+        .map(|(i, (f, p))| FileAst {
+            file: *f,
+            module_name: if i < 2 { String::new() } else { module_name(f.path(db)) },
+            ast: &p.ast,
+            is_stdlib: i == 0,
+        })
+        .collect();
     let (checked, diags) = sema::check_program(&files);
     for d in diags {
         Diagnostics(d).accumulate(db);
@@ -108,7 +184,7 @@ pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedPr
 
 /// The source files of a program in module file-table order.
 fn program_files(db: &dyn salsa::Database, program: Program) -> Vec<SourceFile> {
-    vec![program.prelude(db), program.root(db)]
+    program.files(db).clone()
 }
 
 /// Lowers one function to bytecode.
@@ -160,7 +236,8 @@ pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>
         .iter()
         .map(|f| f.path(db).clone())
         .collect();
-    Some(Arc::new(codegen::link(functions, natives, files, main)))
+    let types = codegen::type_descriptors(checked);
+    Some(Arc::new(codegen::link(functions, natives, files, types, main)))
 }
 
 /// Every diagnostic of compiling `program`, errors and warnings, in a
@@ -177,4 +254,34 @@ pub fn diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diagnostic
     });
     all.dedup();
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use salsa::Setter;
+
+    fn executed_parses(log: &[String]) -> usize {
+        log.iter().filter(|q| q.starts_with("parse(")).count()
+    }
+
+    /// An edit of the user's file re-parses that file only; the prelude's
+    /// parse is reused. Recompiling with no edit executes nothing at all.
+    #[test]
+    fn edits_rerun_only_what_they_touch() {
+        let mut db = Database::logging();
+        let program = db.program("a.mvl", "fn main() { println(1); }".to_string());
+        assert!(compile(&db, program).is_some());
+        let first = db.take_executed();
+        assert_eq!(executed_parses(&first), 2, "{first:?}");
+
+        assert!(compile(&db, program).is_some());
+        assert!(db.take_executed().is_empty());
+
+        let root = program.root(&db);
+        root.set_text(&mut db).to("fn main() { println(2); }".to_string());
+        assert!(compile(&db, program).is_some());
+        let second = db.take_executed();
+        assert_eq!(executed_parses(&second), 1, "{second:?}");
+    }
 }

@@ -27,6 +27,14 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0105", "construct not supported yet"),
     ("E0106", "`break` or `continue` outside a loop"),
     ("E0107", "invalid assignment target"),
+    ("E0108", "module not found"),
+    ("E0109", "import cycle"),
+    ("E0110", "unknown field"),
+    ("E0111", "unknown method"),
+    ("E0112", "`match` does not cover every case"),
+    ("E0113", "refutable pattern where every value must match"),
+    ("E0114", "missing or extra fields in a struct literal"),
+    ("E0115", "pattern does not fit the type"),
     ("E0201", "mismatched types"),
     ("E0202", "wrong number of arguments"),
     ("E0203", "assignment to an immutable binding"),
@@ -34,6 +42,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0205", "called value is not a function"),
     ("E0206", "infinite type"),
     ("E0207", "wrong number of type arguments"),
+    ("E0208", "type annotations needed"),
+    ("W0001", "unreachable pattern"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +93,19 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+        }
+    }
+
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        file: SourceFile,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message, file, span, label)
         }
     }
 

@@ -308,6 +308,32 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
 /// Runs a compiled module, with the program's output on stdout and a runtime
 /// error's message and stack trace on stderr.
 fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i32 {
-    let _ = (module, options, session);
-    EXIT_RUNTIME_ERROR
+    let mut config = mvm_runtime::VmConfig::default();
+    if let Some(n) = options.max_stack {
+        config.max_frames = n.max(1);
+    }
+    let natives = mvl_stdlib::registry();
+    let mut captured = mvm_runtime::CaptureHost::default();
+    let mut real = None;
+    let host: &mut dyn mvm_runtime::Host = if session.capture {
+        &mut captured
+    } else {
+        real.insert(mvm_runtime::StdHost::new())
+    };
+    let outcome = mvm_runtime::run_module(module.clone(), &natives, config, host);
+    drop(real);
+    session.stdout.extend_from_slice(&captured.stdout);
+    match outcome {
+        Ok(mvm_runtime::Outcome::Finished) => EXIT_OK,
+        Ok(mvm_runtime::Outcome::Exit(code)) => code,
+        Ok(mvm_runtime::Outcome::Error(e)) => {
+            session.err(&e.to_string());
+            EXIT_RUNTIME_ERROR
+        }
+        Err(e) => {
+            // The compiler produced a module the VM refuses: a compiler bug.
+            session.err(&format!("mvlc: internal error: the compiled program does not load: {e}\n"));
+            70
+        }
+    }
 }

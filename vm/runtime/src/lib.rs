@@ -1,1 +1,35 @@
-//! The MVM runtime.
+//! The MVM runtime: values and the heap, the sliced interpreter, the native
+//! API the standard library plugs into, the host interface every effect
+//! crosses, and runtime errors with MVL stack traces.
+//!
+//! Entry point: [`Vm::new`] verifies a [`mvm_bytecode::Module`] and resolves
+//! its natives; [`Vm::run`] runs a slice of it; [`run_module`] runs a whole
+//! program.
+
+pub mod display;
+pub mod error;
+pub mod heap;
+pub mod host;
+pub mod interp;
+pub mod native;
+pub mod value;
+
+pub use error::{RuntimeError, TraceFrame};
+pub use heap::{Heap, Key, Object};
+pub use host::{CaptureHost, Host, StdHost};
+pub use interp::{LoadError, Outcome, Step, Vm, VmConfig};
+pub use native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
+pub use value::{ObjRef, Value};
+
+/// Loads and runs `module` to the end.
+pub fn run_module(
+    module: mvm_bytecode::Module,
+    natives: &NativeRegistry,
+    config: VmConfig,
+    host: &mut dyn Host,
+) -> Result<Outcome, LoadError> {
+    let mut vm = Vm::new(module, natives, config)?;
+    let outcome = vm.run_to_end(host);
+    host.flush();
+    Ok(outcome)
+}

@@ -16,12 +16,13 @@
 //! register operand is below `n_regs`, and each call passes as many arguments
 //! as its callee declares (the VM's validator checks all three).
 
-use crate::sema::ir::{self, Callee, ExprKind, FnId, LocalId};
+use crate::sema::ir::{self, Callee, ExprKind, FnId, Local, LocalId, PatternKind, Place};
 use crate::sema::types::{Ty, TypeTable};
 use crate::sema::CheckedProgram;
 use mvl_syntax::ast::{BinOp, Span, UnaryOp};
-use mvm_bytecode::ops::{Const, Count, Func, Imm, Label, Native, Reg};
-use mvm_bytecode::{Constant, Function, LineEntry, Module, Op};
+use mvm_bytecode::ops::{Const, Count, Func, Imm, Label, Native, Reg, TypeIdx};
+use std::collections::HashMap;
+use mvm_bytecode::{Constant, Function, LineEntry, Module, Op, TypeDesc, TypeKind};
 
 /// Why a function could not be lowered (limits of the bytecode format).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,9 +70,21 @@ pub fn lower_function(
             span: info.span,
         });
     };
-    let n_locals = body.locals.len();
+    // Registers: captures, then parameters, then every other local this
+    // function declares, then temporaries.
+    let mut order: Vec<LocalId> = body.captures.clone();
+    order.extend(body.params.iter().copied());
+    collect_declared(&body.body, &mut order);
+    let mut regs = HashMap::new();
+    for id in order {
+        let next = regs.len();
+        regs.entry(id).or_insert(next);
+    }
+    let n_locals = regs.len();
     let mut cx = FnGen {
         table: &program.table,
+        locals: &body.locals,
+        regs,
         code: Vec::new(),
         lines: Vec::new(),
         line_index: lines,
@@ -81,6 +94,13 @@ pub fn lower_function(
         loops: Vec::new(),
         error: None,
     };
+    // A boxed parameter moves into its cell on entry.
+    for p in &body.params {
+        if cx.is_boxed(*p) {
+            let r = cx.reg(*p);
+            cx.emit(Op::NewCell { dst: r, src: r }, info.span);
+        }
+    }
     let dst = cx.temp();
     cx.compile_into(&body.body, dst);
     cx.emit(Op::Ret { src: dst }, body.body.span);
@@ -101,7 +121,7 @@ pub fn lower_function(
     Ok(LoweredFn {
         function: Function {
             name: info.name.clone(),
-            arity: body.params.len() as u16,
+            arity: (body.captures.len() + body.params.len()) as u16,
             n_regs: cx.max_regs as u16,
             file: file_index,
             code: cx.code,
@@ -111,17 +131,112 @@ pub fn lower_function(
     })
 }
 
+/// The locals a function body declares (not those of the closures inside
+/// it, whose bodies are separate functions), in order of declaration.
+fn collect_declared(e: &ir::Expr, out: &mut Vec<LocalId>) {
+    fn pattern(p: &ir::Pattern, out: &mut Vec<LocalId>) {
+        match &p.kind {
+            PatternKind::Bind(id) => out.push(*id),
+            PatternKind::Tuple(ps) | PatternKind::Variant(_, _, ps) | PatternKind::Or(ps) => {
+                ps.iter().for_each(|p| pattern(p, out))
+            }
+            PatternKind::Struct(_, fs) => fs.iter().for_each(|(_, p)| pattern(p, out)),
+            _ => {}
+        }
+    }
+    let mut each = |x: &ir::Expr| collect_declared(x, out);
+    match &e.kind {
+        ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => xs.iter().for_each(each),
+        ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter().for_each(each),
+        ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => each(a),
+        ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Index(a, b)
+        | ExprKind::While(a, b) => {
+            each(a);
+            each(b);
+        }
+        ExprKind::Assign(place, v) => {
+            place_exprs(place, &mut each);
+            each(v);
+        }
+        ExprKind::Call(callee, args) => {
+            if let Callee::Value(v) = callee {
+                each(v);
+            }
+            args.iter().for_each(each);
+        }
+        ExprKind::If(c, t, els) => {
+            each(c);
+            each(t);
+            if let Some(x) = els {
+                each(x);
+            }
+        }
+        ExprKind::ForRange { var, start, end, body, .. } => {
+            each(start);
+            each(end);
+            out.push(*var);
+            collect_declared(body, out);
+        }
+        ExprKind::ForArray { pattern: p, array, body } => {
+            each(array);
+            pattern(p, out);
+            collect_declared(body, out);
+        }
+        ExprKind::Block(stmts, tail) => {
+            for s in stmts {
+                match s {
+                    ir::Stmt::Let(p, v) => {
+                        collect_declared(v, out);
+                        pattern(p, out);
+                    }
+                    ir::Stmt::Expr(v) => collect_declared(v, out),
+                }
+            }
+            if let Some(t) = tail {
+                collect_declared(t, out);
+            }
+        }
+        ExprKind::Match(s, arms) => {
+            collect_declared(s, out);
+            for arm in arms {
+                pattern(&arm.pattern, out);
+                if let Some(g) = &arm.guard {
+                    collect_declared(g, out);
+                }
+                collect_declared(&arm.body, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn place_exprs<'a>(place: &'a Place, each: &mut impl FnMut(&'a ir::Expr)) {
+    match place {
+        Place::Local(_) => {}
+        Place::Index(a, i) => {
+            each(a);
+            each(i);
+        }
+        Place::Field(base, _, _) => place_exprs(base, each),
+    }
+}
+
 /// Merges lowered functions (in [`FnId`] order) into one module, pooling
 /// and de-duplicating their constants.
 pub fn link(
     functions: Vec<LoweredFn>,
     natives: Vec<String>,
     files: Vec<String>,
+    types: Vec<TypeDesc>,
     entry: FnId,
 ) -> Module {
     let mut module = Module {
         natives,
         files,
+        types,
         entry: entry.0,
         ..Module::default()
     };
@@ -142,6 +257,28 @@ pub fn link(
         module.functions.push(function);
     }
     module
+}
+
+/// The VM's descriptors of the program's structs and enums, indexed like
+/// [`crate::sema::types::AdtId`].
+pub fn type_descriptors(program: &CheckedProgram) -> Vec<TypeDesc> {
+    use crate::sema::env::AdtKind;
+    program
+        .env
+        .adts
+        .iter()
+        .map(|a| TypeDesc {
+            name: a.name.clone(),
+            kind: match &a.kind {
+                AdtKind::Struct(fields) => TypeKind::Struct(fields.iter().map(|f| f.name.clone()).collect()),
+                AdtKind::Enum(vs) => TypeKind::Enum(
+                    vs.iter()
+                        .map(|v| (v.name.clone(), v.fields.len().min(u16::MAX as usize) as u16))
+                        .collect(),
+                ),
+            },
+        })
+        .collect()
 }
 
 fn intern_constant(pool: &mut Vec<Constant>, c: Constant) -> u32 {
@@ -168,6 +305,9 @@ struct LoopLabels {
 
 struct FnGen<'a> {
     table: &'a TypeTable,
+    locals: &'a [Local],
+    /// The register of each local of this function.
+    regs: HashMap<LocalId, usize>,
     code: Vec<Op>,
     lines: Vec<LineEntry>,
     line_index: &'a LineIndex,
@@ -226,8 +366,54 @@ impl FnGen<'_> {
         Reg(r.min(u16::MAX as usize) as u16)
     }
 
-    fn local(id: LocalId) -> Reg {
-        Reg(id.0.min(u16::MAX as u32) as u16)
+    fn reg(&self, id: LocalId) -> Reg {
+        let r = self.regs.get(&id).copied().unwrap_or(0);
+        Reg(r.min(u16::MAX as usize) as u16)
+    }
+
+    fn is_boxed(&self, id: LocalId) -> bool {
+        self.locals.get(id.0 as usize).is_some_and(|l| l.boxed)
+    }
+
+    /// Stores `src` into local `id`: into its cell if it is boxed (a new
+    /// cell: this is a declaration).
+    fn declare_local(&mut self, id: LocalId, src: Reg, span: Span) {
+        let r = self.reg(id);
+        if self.is_boxed(id) {
+            self.emit(Op::NewCell { dst: r, src }, span);
+        } else if r != src {
+            self.emit(Op::Mov { dst: r, src }, span);
+        }
+    }
+
+    /// Overwrites the value of an existing local.
+    fn write_local(&mut self, id: LocalId, src: Reg, span: Span) {
+        let r = self.reg(id);
+        if self.is_boxed(id) {
+            self.emit(Op::SetCell { cell: r, src }, span);
+        } else if r != src {
+            self.emit(Op::Mov { dst: r, src }, span);
+        }
+    }
+
+    /// Compiles `items` into consecutive new temporaries; returns the first
+    /// register and the count.
+    fn compile_list(&mut self, items: &[ir::Expr], span: Span) -> (Reg, Count) {
+        let base = self.next_temp;
+        let regs: Vec<Reg> = items.iter().map(|_| self.temp()).collect();
+        for (item, reg) in items.iter().zip(&regs) {
+            self.compile_into(item, *reg);
+        }
+        if items.len() > u16::MAX as usize && self.error.is_none() {
+            self.error = Some(CodegenError {
+                message: "too many elements in one expression".to_string(),
+                span,
+            });
+        }
+        (
+            Reg(base.min(u16::MAX as usize) as u16),
+            Count(items.len().min(u16::MAX as usize) as u16),
+        )
     }
 
     fn constant(&mut self, c: Constant) -> Const {
@@ -248,7 +434,9 @@ impl FnGen<'_> {
     /// own register when `e` is a local, else a new temporary.
     fn compile_any(&mut self, e: &ir::Expr) -> Reg {
         if let ExprKind::Local(id) = e.kind {
-            return Self::local(id);
+            if !self.is_boxed(id) {
+                return self.reg(id);
+            }
         }
         let dst = self.temp();
         self.compile_into(e, dst);
@@ -258,7 +446,7 @@ impl FnGen<'_> {
     fn compile_into(&mut self, e: &ir::Expr, dst: Reg) {
         let span = e.span;
         match &e.kind {
-            ExprKind::Unit | ExprKind::Error => {
+            ExprKind::Unit | ExprKind::Error | ExprKind::Pending(_) => {
                 self.emit(Op::LoadUnit { dst }, span);
             }
             ExprKind::Int(n) => {
@@ -282,8 +470,10 @@ impl FnGen<'_> {
                 self.emit(Op::LoadConst { dst, k }, span);
             }
             ExprKind::Local(id) => {
-                let src = Self::local(*id);
-                if src != dst {
+                let src = self.reg(*id);
+                if self.is_boxed(*id) {
+                    self.emit(Op::GetCell { dst, cell: src }, span);
+                } else if src != dst {
                     self.emit(Op::Mov { dst, src }, span);
                 }
             }
@@ -323,8 +513,8 @@ impl FnGen<'_> {
                 let end = self.here();
                 self.patch(at, end);
             }
-            ExprKind::Assign(id, value) => {
-                self.compile_into(value, Self::local(*id));
+            ExprKind::Assign(place, value) => {
+                self.compile_assign(place, value, span);
                 self.emit(Op::LoadUnit { dst }, span);
             }
             ExprKind::Call(callee, args) => self.compile_call(callee, args, dst, span),
@@ -370,7 +560,9 @@ impl FnGen<'_> {
                 body,
             } => {
                 let mark = self.next_temp;
-                let counter = Self::local(*var);
+                // The loop counts in a temporary; the variable gets a copy
+                // each round (a closure may capture it).
+                let counter = self.temp();
                 self.compile_into(start, counter);
                 let limit = self.temp();
                 self.compile_into(end, limit);
@@ -383,6 +575,7 @@ impl FnGen<'_> {
                 };
                 self.emit(cmp, span);
                 let exit = self.emit(Op::JmpIfNot { cond: test, target: Label(0) }, span);
+                self.declare_local(*var, counter, span);
                 self.loops.push(LoopLabels {
                     continue_target: None,
                     continue_jumps: Vec::new(),
@@ -426,10 +619,115 @@ impl FnGen<'_> {
                 self.emit(Op::Ret { src: r }, span);
                 self.next_temp = mark;
             }
+            ExprKind::Tuple(items) => {
+                let mark = self.next_temp;
+                let (start, count) = self.compile_list(items, span);
+                self.emit(Op::NewTuple { dst, start, count }, span);
+                self.next_temp = mark;
+            }
+            ExprKind::Array(items) => {
+                let mark = self.next_temp;
+                let (start, count) = self.compile_list(items, span);
+                self.emit(Op::NewArray { dst, start, count }, span);
+                self.next_temp = mark;
+            }
+            ExprKind::Struct(adt, fields) => {
+                let mark = self.next_temp;
+                let (start, count) = self.compile_list(fields, span);
+                self.emit(Op::NewStruct { dst, ty: TypeIdx(adt.0), start, count }, span);
+                self.next_temp = mark;
+            }
+            ExprKind::Variant(adt, v, fields) => {
+                let mark = self.next_temp;
+                let (start, count) = self.compile_list(fields, span);
+                let variant = Count((*v).min(u16::MAX as u32) as u16);
+                self.emit(Op::NewVariant { dst, ty: TypeIdx(adt.0), variant, start, count }, span);
+                self.next_temp = mark;
+            }
+            ExprKind::Field(obj, index) => {
+                let mark = self.next_temp;
+                let o = self.compile_any(obj);
+                let index = Count((*index).min(u16::MAX as u32) as u16);
+                self.emit(Op::GetField { dst, obj: o, index }, span);
+                self.next_temp = mark;
+            }
+            ExprKind::Index(arr, idx) => {
+                let mark = self.next_temp;
+                let a = self.compile_any(arr);
+                let i = self.compile_any(idx);
+                self.emit(Op::GetIndex { dst, arr: a, idx: i }, span);
+                self.next_temp = mark;
+            }
+            ExprKind::Closure(func, captures) => {
+                let mark = self.next_temp;
+                let base = self.next_temp;
+                for c in captures {
+                    // A boxed variable passes its cell; any other its value.
+                    let t = self.temp();
+                    let r = self.reg(*c);
+                    self.emit(Op::Mov { dst: t, src: r }, span);
+                }
+                let start = Reg(base.min(u16::MAX as usize) as u16);
+                let count = Count(captures.len().min(u16::MAX as usize) as u16);
+                self.emit(Op::MakeClosure { dst, func: Func(func.0), start, count }, span);
+                self.next_temp = mark;
+            }
+            ExprKind::Match(scrutinee, arms) => self.compile_match(scrutinee, arms, dst, span),
+            ExprKind::ForArray { pattern, array, body } => {
+                let mark = self.next_temp;
+                let arr = self.temp();
+                self.compile_into(array, arr);
+                let i = self.temp();
+                let len = self.temp();
+                let elem = self.temp();
+                self.emit(Op::LoadInt { dst: i, imm: Imm(0) }, span);
+                let top = self.here();
+                self.emit(Op::Len { dst: len, src: arr }, span);
+                self.emit(Op::LtInt { dst: len, a: i, b: len }, span);
+                let exit = self.emit(Op::JmpIfNot { cond: len, target: Label(0) }, span);
+                self.emit(Op::GetIndex { dst: elem, arr, idx: i }, span);
+                let mut fails = Vec::new();
+                self.compile_pattern(pattern, elem, &mut fails);
+                self.loops.push(LoopLabels {
+                    continue_target: None,
+                    continue_jumps: Vec::new(),
+                    break_jumps: vec![exit],
+                });
+                self.compile_discard(body);
+                let step = self.here();
+                for f in fails {
+                    self.patch(f, step);
+                }
+                self.emit(Op::LoadInt { dst: len, imm: Imm(1) }, span);
+                self.emit(Op::AddInt { dst: i, a: i, b: len }, span);
+                self.emit(Op::Jmp { target: Label(top as u32) }, span);
+                self.close_loop(step);
+                self.next_temp = mark;
+                self.emit(Op::LoadUnit { dst }, span);
+            }
             ExprKind::Block(stmts, tail) => {
                 for stmt in stmts {
                     match stmt {
-                        ir::Stmt::Let(id, value) => self.compile_into(value, Self::local(*id)),
+                        ir::Stmt::Let(pattern, value) => {
+                            let mark = self.next_temp;
+                            match pattern.kind {
+                                PatternKind::Bind(id) if !self.is_boxed(id) => {
+                                    let r = self.reg(id);
+                                    self.compile_into(value, r);
+                                }
+                                _ => {
+                                    let v = self.compile_any(value);
+                                    let mut fails = Vec::new();
+                                    self.compile_pattern(pattern, v, &mut fails);
+                                    // An irrefutable pattern never fails.
+                                    let end = self.here();
+                                    for f in fails {
+                                        self.patch(f, end);
+                                    }
+                                }
+                            }
+                            self.next_temp = mark;
+                        }
                         ir::Stmt::Expr(e) => self.compile_discard(e),
                     }
                 }
@@ -441,6 +739,227 @@ impl FnGen<'_> {
                 }
             }
         }
+    }
+
+    /// `place = value`.
+    fn compile_assign(&mut self, place: &Place, value: &ir::Expr, span: Span) {
+        let mark = self.next_temp;
+        match place {
+            Place::Local(id) if !self.is_boxed(*id) => {
+                // Evaluate into a temporary first: the value may read the
+                // variable (`x = [x]`) while it is being built.
+                let v = self.temp();
+                self.compile_into(value, v);
+                let r = self.reg(*id);
+                self.emit(Op::Mov { dst: r, src: v }, span);
+            }
+            _ => {
+                let v = self.compile_any(value);
+                self.write_place(place, v, span);
+            }
+        }
+        self.next_temp = mark;
+    }
+
+    /// Reads the current value of a place into a register.
+    fn read_place(&mut self, place: &Place, span: Span) -> Reg {
+        match place {
+            Place::Local(id) => {
+                if self.is_boxed(*id) {
+                    let t = self.temp();
+                    let r = self.reg(*id);
+                    self.emit(Op::GetCell { dst: t, cell: r }, span);
+                    t
+                } else {
+                    self.reg(*id)
+                }
+            }
+            Place::Index(arr, idx) => {
+                let a = self.compile_any(arr);
+                let i = self.compile_any(idx);
+                let t = self.temp();
+                self.emit(Op::GetIndex { dst: t, arr: a, idx: i }, span);
+                t
+            }
+            Place::Field(base, index, _) => {
+                let b = self.read_place(base, span);
+                let t = self.temp();
+                let index = Count((*index).min(u16::MAX as u32) as u16);
+                self.emit(Op::GetField { dst: t, obj: b, index }, span);
+                t
+            }
+        }
+    }
+
+    /// Stores register `v` into a place. A field is replaced by building a
+    /// copy of the value holding it and storing that copy back.
+    fn write_place(&mut self, place: &Place, v: Reg, span: Span) {
+        match place {
+            Place::Local(id) => self.write_local(*id, v, span),
+            Place::Index(arr, idx) => {
+                let a = self.compile_any(arr);
+                let i = self.compile_any(idx);
+                self.emit(Op::SetIndex { arr: a, idx: i, src: v }, span);
+            }
+            Place::Field(base, index, _) => {
+                let old = self.read_place(base, span);
+                let new = self.temp();
+                let index = Count((*index).min(u16::MAX as u32) as u16);
+                self.emit(Op::SetField { dst: new, obj: old, index, src: v }, span);
+                self.write_place(base, new, span);
+            }
+        }
+    }
+
+    /// Tests the arms in order: the first whose pattern matches and whose
+    /// guard holds gives the value.
+    fn compile_match(&mut self, scrutinee: &ir::Expr, arms: &[ir::Arm], dst: Reg, span: Span) {
+        let mark = self.next_temp;
+        let s = self.temp();
+        self.compile_into(scrutinee, s);
+        let mut to_end = Vec::new();
+        for arm in arms {
+            let arm_mark = self.next_temp;
+            let mut fails = Vec::new();
+            self.compile_pattern(&arm.pattern, s, &mut fails);
+            if let Some(g) = &arm.guard {
+                let c = self.compile_any(g);
+                fails.push(self.emit(Op::JmpIfNot { cond: c, target: Label(0) }, g.span));
+            }
+            self.next_temp = arm_mark;
+            self.compile_into(&arm.body, dst);
+            to_end.push(self.emit(Op::Jmp { target: Label(0) }, arm.body.span));
+            let next = self.here();
+            for f in fails {
+                self.patch(f, next);
+            }
+        }
+        // Exhaustiveness was checked; this is never reached.
+        self.emit(Op::LoadUnit { dst }, span);
+        let end = self.here();
+        for j in to_end {
+            self.patch(j, end);
+        }
+        self.next_temp = mark;
+    }
+
+    /// Tests `pattern` against the value in `v`, binding its variables;
+    /// pushes the jumps taken when it does not match onto `fails`.
+    fn compile_pattern(&mut self, pattern: &ir::Pattern, v: Reg, fails: &mut Vec<usize>) {
+        let span = pattern.span;
+        let mark = self.next_temp;
+        match &pattern.kind {
+            PatternKind::Wildcard | PatternKind::Unit => {}
+            PatternKind::Bind(id) => self.declare_local(*id, v, span),
+            PatternKind::Bool(b) => {
+                let op = if *b {
+                    Op::JmpIfNot { cond: v, target: Label(0) }
+                } else {
+                    Op::JmpIf { cond: v, target: Label(0) }
+                };
+                fails.push(self.emit(op, span));
+            }
+            PatternKind::Int(n) => {
+                let t = self.temp();
+                self.compile_into(
+                    &ir::Expr {
+                        kind: ExprKind::Int(*n),
+                        ty: Ty::Int,
+                        span,
+                    },
+                    t,
+                );
+                self.emit(Op::EqInt { dst: t, a: v, b: t }, span);
+                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+            }
+            PatternKind::Float(x) => {
+                let t = self.temp();
+                let k = self.constant(Constant::Float(*x));
+                self.emit(Op::LoadConst { dst: t, k }, span);
+                self.emit(Op::EqFloat { dst: t, a: v, b: t }, span);
+                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+            }
+            PatternKind::Str(text) => {
+                let t = self.temp();
+                let k = self.constant(Constant::Str(text.clone()));
+                self.emit(Op::LoadConst { dst: t, k }, span);
+                self.emit(Op::Eq { dst: t, a: v, b: t }, span);
+                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+            }
+            PatternKind::Range(lo, hi) => {
+                let t = self.temp();
+                let b = self.temp();
+                for (bound, below) in [(*lo, true), (*hi, false)] {
+                    self.compile_into(
+                        &ir::Expr {
+                            kind: ExprKind::Int(bound),
+                            ty: Ty::Int,
+                            span,
+                        },
+                        b,
+                    );
+                    let op = if below {
+                        Op::LeInt { dst: t, a: b, b: v }
+                    } else {
+                        Op::LeInt { dst: t, a: v, b }
+                    };
+                    self.emit(op, span);
+                    fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+                }
+            }
+            PatternKind::Tuple(items) => {
+                for (i, p) in items.iter().enumerate() {
+                    self.compile_subpattern(p, v, i as u32, fails);
+                }
+            }
+            PatternKind::Struct(_, fields) => {
+                for (i, p) in fields {
+                    self.compile_subpattern(p, v, *i, fails);
+                }
+            }
+            PatternKind::Variant(_, variant, items) => {
+                let t = self.temp();
+                let variant = Count((*variant).min(u16::MAX as u32) as u16);
+                self.emit(Op::VariantIs { dst: t, obj: v, variant }, span);
+                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+                for (i, p) in items.iter().enumerate() {
+                    self.compile_subpattern(p, v, i as u32, fails);
+                }
+            }
+            PatternKind::Or(alts) => {
+                let mut matched = Vec::new();
+                for (i, alt) in alts.iter().enumerate() {
+                    if i + 1 == alts.len() {
+                        self.compile_pattern(alt, v, fails);
+                    } else {
+                        let mut alt_fails = Vec::new();
+                        self.compile_pattern(alt, v, &mut alt_fails);
+                        matched.push(self.emit(Op::Jmp { target: Label(0) }, span));
+                        let next = self.here();
+                        for f in alt_fails {
+                            self.patch(f, next);
+                        }
+                    }
+                }
+                let ok = self.here();
+                for m in matched {
+                    self.patch(m, ok);
+                }
+            }
+        }
+        self.next_temp = mark;
+    }
+
+    /// Tests field `index` of the value in `v` against `p`, unless `p`
+    /// matches anything without binding.
+    fn compile_subpattern(&mut self, p: &ir::Pattern, v: Reg, index: u32, fails: &mut Vec<usize>) {
+        if matches!(p.kind, PatternKind::Wildcard) {
+            return;
+        }
+        let t = self.temp();
+        let index = Count(index.min(u16::MAX as u32) as u16);
+        self.emit(Op::GetField { dst: t, obj: v, index }, p.span);
+        self.compile_pattern(p, t, fails);
     }
 
     /// Compiles `e` for its effect only.
@@ -553,19 +1072,7 @@ impl FnGen<'_> {
             Callee::Value(v) => Some(self.compile_any(v)),
             _ => None,
         };
-        let base = self.next_temp;
-        let arg_regs: Vec<Reg> = args.iter().map(|_| self.temp()).collect();
-        for (arg, reg) in args.iter().zip(&arg_regs) {
-            self.compile_into(arg, *reg);
-        }
-        let args_reg = Reg(base.min(u16::MAX as usize) as u16);
-        let argc = Count(args.len().min(u16::MAX as usize) as u16);
-        if args.len() > u16::MAX as usize && self.error.is_none() {
-            self.error = Some(CodegenError {
-                message: "too many arguments in one call".to_string(),
-                span,
-            });
-        }
+        let (args_reg, argc) = self.compile_list(args, span);
         let op = match (callee, callee_reg) {
             (Callee::Fn(id), _) => Op::Call {
                 dst,

@@ -5,35 +5,52 @@
 //! unified with what its context expects; every mismatch becomes a
 //! diagnostic and the walk goes on (the failing expression gets a fresh type
 //! variable), so one file reports all of its independent errors.
+//!
+//! Where the context already knows a type, it is pushed down: a closure
+//! passed to `xs.map(..)` gets its parameter types from `map`'s signature
+//! before its body is inferred. A method call or field access on a value
+//! whose type is still unknown is *pending*: it is resolved once the rest of
+//! the function has decided the type, and reported as needing an annotation
+//! if nothing ever does.
+//!
+//! Closures are checked inside the function that contains them (they share
+//! its table of locals) and lifted into functions of their own, each with the
+//! list of outer locals it captures. A captured `var` is marked `boxed`: it
+//! lives in a heap cell so that the function and its closures share it.
 
-use super::ir::{self, Callee, ExprKind, FnBody, FnId, Local, LocalId};
-use super::types::{Class, Scheme, Ty, TypeTable, UnifyError};
-use super::{FnDecl, FnInfo, Global, NativeInfo};
+use super::env::{path_name, AdtKind, Global, MethodKey, ModuleId};
+use super::ir::{self, Callee, ExprKind, FnBody, FnId, Local, LocalId, Place};
+use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable, UnifyError};
+use super::{DeclKind, FnDecl, FnInfo, NativeInfo};
 use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
 use mvl_syntax::ast::{self, BinOp, Span, UnaryOp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// State shared by the inference of every function of one program.
 #[derive(Default)]
 pub struct Checker {
     pub table: TypeTable,
     pub diags: Vec<Diagnostic>,
-    pub globals: HashMap<String, Global>,
+    pub env: super::env::Env,
     pub functions: Vec<FnInfo>,
     pub natives: Vec<NativeInfo>,
     /// Monomorphic types of the members of the component being inferred.
     in_progress: HashMap<FnId, Ty>,
 }
 
-/// Collects the single-segment names a body mentions (for the call graph).
-pub fn referenced_names(block: &ast::Block, out: &mut Vec<String>) {
-    visit_block(block, &mut |e| {
-        if let ast::ExprKind::Path(path) = &e.kind {
-            if let [only] = path.as_slice() {
-                out.push(only.name.clone());
-            }
-        }
+/// The names a body mentions, for the call graph.
+#[derive(Default)]
+pub struct References {
+    pub paths: Vec<Vec<String>>,
+    pub methods: Vec<String>,
+}
+
+pub fn collect_references(block: &ast::Block, out: &mut References) {
+    visit_block(block, &mut |e| match &e.kind {
+        ast::ExprKind::Path(path) => out.paths.push(path.iter().map(|i| i.name.clone()).collect()),
+        ast::ExprKind::MethodCall(_, name, _) => out.methods.push(name.name.clone()),
+        _ => {}
     });
 }
 
@@ -63,9 +80,7 @@ fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 }
             }
         }
-        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) => {
-            visit_expr(e, f)
-        }
+        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) => visit_expr(e, f),
         E::Return(e) => {
             if let Some(e) = e {
                 visit_expr(e, f);
@@ -75,9 +90,7 @@ fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
         | E::Assign(a, b)
         | E::CompoundAssign(_, a, b)
         | E::Index(a, b)
-        | E::Range {
-            start: a, end: b, ..
-        } => {
+        | E::Range { start: a, end: b, .. } => {
             visit_expr(a, f);
             visit_expr(b, f);
         }
@@ -115,109 +128,353 @@ fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
     }
 }
 
+/// Calls `f` on every IR expression, parents before children; `f` may
+/// replace the node it is given (its new children are then visited).
+fn walk_ir_mut(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
+    f(e);
+    let mut each = |x: &mut ir::Expr| walk_ir_mut(x, f);
+    match &mut e.kind {
+        ExprKind::Unit
+        | ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Str(_)
+        | ExprKind::Local(_)
+        | ExprKind::FnRef(_)
+        | ExprKind::Break
+        | ExprKind::Continue
+        | ExprKind::Closure(..)
+        | ExprKind::Pending(_)
+        | ExprKind::Error => {}
+        ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => xs.iter_mut().for_each(each),
+        ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter_mut().for_each(each),
+        ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => each(a),
+        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Index(a, b) => {
+            each(a);
+            each(b);
+        }
+        ExprKind::While(a, b) => {
+            each(a);
+            each(b);
+        }
+        ExprKind::Assign(place, value) => {
+            walk_place_mut(place, &mut each);
+            each(value);
+        }
+        ExprKind::Call(callee, args) => {
+            if let Callee::Value(v) = callee {
+                each(v);
+            }
+            args.iter_mut().for_each(&mut each);
+        }
+        ExprKind::If(c, t, els) => {
+            each(c);
+            each(t);
+            if let Some(e) = els {
+                each(e);
+            }
+        }
+        ExprKind::ForRange { start, end, body, .. } => {
+            each(start);
+            each(end);
+            each(body);
+        }
+        ExprKind::ForArray { array, body, .. } => {
+            each(array);
+            each(body);
+        }
+        ExprKind::Block(stmts, tail) => {
+            for s in stmts {
+                match s {
+                    ir::Stmt::Let(_, v) | ir::Stmt::Expr(v) => each(v),
+                }
+            }
+            if let Some(t) = tail {
+                each(t);
+            }
+        }
+        ExprKind::Match(s, arms) => {
+            each(s);
+            for arm in arms {
+                if let Some(g) = &mut arm.guard {
+                    each(g);
+                }
+                each(&mut arm.body);
+            }
+        }
+    }
+}
+
+fn walk_place_mut(place: &mut Place, each: &mut impl FnMut(&mut ir::Expr)) {
+    match place {
+        Place::Local(_) => {}
+        Place::Index(a, i) => {
+            each(a);
+            each(i);
+        }
+        Place::Field(base, _, _) => walk_place_mut(base, each),
+    }
+}
+
+/// Built-in type names and how many type arguments they take.
+fn builtin_type(name: &str) -> Option<(usize, fn(Vec<Ty>) -> Ty)> {
+    Some(match name {
+        "Int" => (0, |_| Ty::Int),
+        "Float" => (0, |_| Ty::Float),
+        "Bool" => (0, |_| Ty::Bool),
+        "String" => (0, |_| Ty::Str),
+        "Map" => (2, |a| Ty::App(TyCon::Map, a)),
+        "Set" => (1, |a| Ty::App(TyCon::Set, a)),
+        _ => return None,
+    })
+}
+
 impl Checker {
-    /// The scheme of a `native fn` from its annotations (all required).
-    pub fn native_scheme(&mut self, file: SourceFile, f: &ast::FnDecl) -> Scheme {
+    /// The scheme of a `native fn` from its annotations.
+    pub fn native_scheme(
+        &mut self,
+        module: ModuleId,
+        file: SourceFile,
+        f: &ast::FnDecl,
+        owner: Option<&ast::ImplDecl>,
+    ) -> Scheme {
         let mut params = HashMap::new();
-        for p in &f.type_params {
+        let owner_params = owner.map(|o| o.type_params.as_slice()).unwrap_or(&[]);
+        for p in owner_params.iter().chain(&f.type_params) {
             params.insert(p.name.clone(), self.table.fresh());
         }
+        let self_ty = owner.map(|o| self.lower_type(module, file, &o.target, &params));
         let mut param_tys = Vec::new();
-        for p in &f.params {
-            let ty = match &p.ty {
-                Some(t) => self.lower_type(file, t, &params),
-                None => self.table.fresh(),
+        for (i, p) in f.params.iter().enumerate() {
+            let ty = match (&p.ty, &self_ty) {
+                (Some(t), _) => self.lower_type(module, file, t, &params),
+                (None, Some(s)) if i == 0 && p.name.name == "self" => s.clone(),
+                (None, _) => self.table.fresh(),
             };
             param_tys.push(ty);
         }
         let ret = match &f.ret {
-            Some(t) => self.lower_type(file, t, &params),
+            Some(t) => self.lower_type(module, file, t, &params),
             None => Ty::Unit,
         };
         self.table.generalise(&Ty::func(param_tys, ret))
     }
 
+    /// The fields or variants of a struct or enum declaration, with its type
+    /// parameters as `Ty::Gen(i)`.
+    pub fn adt_kind(&mut self, module: ModuleId, file: SourceFile, item: &ast::Item) -> AdtKind {
+        let gen_params = |tps: &[ast::Ident]| -> HashMap<String, Ty> {
+            tps.iter()
+                .enumerate()
+                .map(|(i, p)| (p.name.clone(), Ty::Gen(i as u32)))
+                .collect()
+        };
+        match item {
+            ast::Item::Struct(s) => {
+                let params = gen_params(&s.type_params);
+                let mut fields: Vec<super::env::FieldDef> = Vec::new();
+                for f in &s.fields {
+                    if fields.iter().any(|x| x.name == f.name.name) {
+                        self.diags.push(Diagnostic::error(
+                            "E0102",
+                            format!("the field `{}` is declared more than once", f.name.name),
+                            file,
+                            f.name.span,
+                            "declared again here",
+                        ));
+                        continue;
+                    }
+                    let ty = self.lower_type(module, file, &f.ty, &params);
+                    fields.push(super::env::FieldDef {
+                        name: f.name.name.clone(),
+                        ty,
+                    });
+                }
+                AdtKind::Struct(fields)
+            }
+            ast::Item::Enum(e) => {
+                let params = gen_params(&e.type_params);
+                let mut variants: Vec<super::env::VariantDef> = Vec::new();
+                for v in &e.variants {
+                    if variants.iter().any(|x| x.name == v.name.name) {
+                        self.diags.push(Diagnostic::error(
+                            "E0102",
+                            format!("the variant `{}` is declared more than once", v.name.name),
+                            file,
+                            v.name.span,
+                            "declared again here",
+                        ));
+                        continue;
+                    }
+                    let fields = v.fields.iter().map(|t| self.lower_type(module, file, t, &params)).collect();
+                    variants.push(super::env::VariantDef {
+                        name: v.name.name.clone(),
+                        fields,
+                    });
+                }
+                AdtKind::Enum(variants)
+            }
+            _ => AdtKind::Struct(Vec::new()),
+        }
+    }
+
+    /// A user type named by `path` as seen from `module`.
+    fn resolve_adt(&self, module: ModuleId, path: &[ast::Ident]) -> Option<AdtId> {
+        match path {
+            [name] => self.env.adt(module, &name.name),
+            [m, name] => {
+                let target = self.env.imported(module, &m.name)?;
+                self.env.types.get(&(target, name.name.clone())).copied()
+            }
+            _ => None,
+        }
+    }
+
     /// Turns a written type into a [`Ty`]; `params` are the type parameters
     /// in scope.
-    fn lower_type(&mut self, file: SourceFile, t: &ast::TypeExpr, params: &HashMap<String, Ty>) -> Ty {
+    pub fn lower_type(
+        &mut self,
+        module: ModuleId,
+        file: SourceFile,
+        t: &ast::TypeExpr,
+        params: &HashMap<String, Ty>,
+    ) -> Ty {
         match t {
             ast::TypeExpr::Named { path, args, span } => {
-                let name = path
-                    .iter()
-                    .map(|i| i.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join("::");
-                let ty = match name.as_str() {
-                    "Int" => Some(Ty::Int),
-                    "Float" => Some(Ty::Float),
-                    "Bool" => Some(Ty::Bool),
-                    "String" => Some(Ty::Str),
-                    _ => params.get(&name).cloned(),
-                };
-                match ty {
-                    Some(ty) if args.is_empty() => ty,
-                    Some(_) => {
-                        self.diags.push(Diagnostic::error(
-                            "E0207",
-                            format!("`{name}` takes no type arguments"),
-                            file,
-                            *span,
-                            "remove the type arguments",
-                        ));
-                        self.table.fresh()
+                let name = path_name(path);
+                let arg_tys: Vec<Ty> = args.iter().map(|a| self.lower_type(module, file, a, params)).collect();
+                if let (Some(ty), [_]) = (params.get(&name), path.as_slice()) {
+                    if !args.is_empty() {
+                        self.arity_error(file, *span, &name, 0, args.len());
                     }
-                    None => {
-                        let known = ["Int", "Float", "Bool", "String"]
-                            .into_iter()
-                            .chain(params.keys().map(|k| k.as_str()));
-                        let mut diag = Diagnostic::error(
-                            "E0104",
-                            format!("unknown type `{name}`"),
-                            file,
-                            *span,
-                            "not a type in scope",
-                        );
-                        if let Some(near) = closest_name(&name, known) {
-                            diag = diag.with_help(format!("did you mean `{near}`?"));
+                    return ty.clone();
+                }
+                if let (Some((arity, make)), [_]) = (builtin_type(&name), path.as_slice()) {
+                    if arg_tys.len() != arity {
+                        self.arity_error(file, *span, &name, arity, args.len());
+                        return self.table.fresh();
+                    }
+                    return make(arg_tys);
+                }
+                if let Some(id) = self.resolve_adt(module, path) {
+                    let arity = self.env.adt_def(id).type_params.len();
+                    if arg_tys.len() != arity {
+                        if !(args.is_empty() && arity > 0) {
+                            self.arity_error(file, *span, &name, arity, args.len());
                         }
-                        self.diags.push(diag);
-                        self.table.fresh()
+                        // `Option` without arguments: infer them.
+                        let fresh = (0..arity).map(|_| self.table.fresh()).collect();
+                        return Ty::App(TyCon::Adt(id), fresh);
                     }
+                    return Ty::App(TyCon::Adt(id), arg_tys);
                 }
-            }
-            ast::TypeExpr::Tuple(items, span) => {
-                if items.is_empty() {
-                    Ty::Unit
-                } else {
-                    self.diags.push(Diagnostic::error(
-                        "E0105",
-                        "tuple types are not supported yet",
-                        file,
-                        *span,
-                        "not supported yet",
-                    ));
-                    self.table.fresh()
+                let mut known: Vec<String> = ["Int", "Float", "Bool", "String", "Map", "Set"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                known.extend(params.keys().cloned());
+                known.extend(
+                    self.env
+                        .types
+                        .keys()
+                        .filter(|(m, _)| *m == module || *m == super::env::PRELUDE)
+                        .map(|(_, n)| n.clone()),
+                );
+                let mut diag =
+                    Diagnostic::error("E0104", format!("unknown type `{name}`"), file, *span, "not a type in scope");
+                if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
+                    diag = diag.with_help(format!("did you mean `{near}`?"));
                 }
-            }
-            ast::TypeExpr::Array(_, span) => {
-                self.diags.push(Diagnostic::error(
-                    "E0105",
-                    "array types are not supported yet",
-                    file,
-                    *span,
-                    "not supported yet",
-                ));
+                self.diags.push(diag);
                 self.table.fresh()
             }
+            ast::TypeExpr::Tuple(items, _) => {
+                let tys = items.iter().map(|i| self.lower_type(module, file, i, params)).collect();
+                Ty::tuple(tys)
+            }
+            ast::TypeExpr::Array(elem, _) => Ty::array(self.lower_type(module, file, elem, params)),
             ast::TypeExpr::Fn { params: ps, ret, .. } => {
-                let ps = ps.iter().map(|p| self.lower_type(file, p, params)).collect();
+                let ps = ps.iter().map(|p| self.lower_type(module, file, p, params)).collect();
                 let ret = match ret {
-                    Some(r) => self.lower_type(file, r, params),
+                    Some(r) => self.lower_type(module, file, r, params),
                     None => Ty::Unit,
                 };
                 Ty::func(ps, ret)
             }
         }
+    }
+
+    fn arity_error(&mut self, file: SourceFile, span: Span, name: &str, expected: usize, found: usize) {
+        self.diags.push(Diagnostic::error(
+            "E0207",
+            format!("`{name}` takes {expected} type argument(s) but {found} were given"),
+            file,
+            span,
+            format!("expected {expected} type argument(s)"),
+        ));
+    }
+
+    /// The methods table key of a type named in a path like `Map::new`.
+    fn type_key(&self, module: ModuleId, name: &ast::Ident) -> Option<MethodKey> {
+        Some(match name.name.as_str() {
+            "Int" => MethodKey::Int,
+            "Float" => MethodKey::Float,
+            "Bool" => MethodKey::Bool,
+            "String" => MethodKey::Str,
+            "Map" => MethodKey::Map,
+            "Set" => MethodKey::Set,
+            "Array" => MethodKey::Array,
+            _ => MethodKey::Adt(self.env.adt(module, &name.name)?),
+        })
+    }
+
+    /// What a value path names, for the call graph: a function, constant or
+    /// native of this module, the prelude or an imported module, or an
+    /// associated function of a type.
+    pub fn resolve_value_path(&self, module: ModuleId, path: &[String]) -> Option<Global> {
+        match path {
+            [name] => self.env.value(module, name),
+            [first, name] => {
+                if let Some(m) = self.env.imported(module, first) {
+                    return self.env.values.get(&(m, name.clone())).copied();
+                }
+                let ident = ast::Ident {
+                    name: first.clone(),
+                    span: Span::default(),
+                };
+                let key = self.type_key(module, &ident)?;
+                self.env.methods.get(&(key, name.clone())).map(|m| m.target)
+            }
+            _ => None,
+        }
+    }
+
+    fn global_type(&mut self, global: Global) -> Ty {
+        match global {
+            Global::Fn(id) | Global::Const(id) => match self.in_progress.get(&id) {
+                Some(mono) => mono.clone(),
+                None => {
+                    let scheme = self.functions[id.0 as usize].scheme.clone();
+                    self.table.instantiate(&scheme)
+                }
+            },
+            Global::Native(id) => {
+                let scheme = self.natives[id.0 as usize].scheme.clone();
+                self.table.instantiate(&scheme)
+            }
+        }
+    }
+
+    /// The field types of a struct, or of one variant, for a value of type
+    /// `Adt(id, args)`.
+    pub fn instantiate_fields(&self, id: AdtId, args: &[Ty], variant: Option<u32>) -> Vec<Ty> {
+        let def = self.env.adt_def(id);
+        let raw: Vec<Ty> = match (&def.kind, variant) {
+            (AdtKind::Struct(fs), None) => fs.iter().map(|f| f.ty.clone()).collect(),
+            (AdtKind::Enum(vs), Some(v)) => vs.get(v as usize).map(|v| v.fields.clone()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        raw.iter().map(|t| super::types::substitute_gen(t, args)).collect()
     }
 
     /// Infers one strongly connected component of the call graph, then
@@ -227,50 +484,50 @@ impl Checker {
             params: Vec<Ty>,
             ret: Ty,
             type_params: Vec<(String, Ty, Span)>,
+            tparams: HashMap<String, Ty>,
         }
         let mut sigs = Vec::new();
         for &m in members {
             let decl = &decls[m];
-            let f = decl.ast;
+            let f = &decl.ast;
             let mut tparams = HashMap::new();
             let mut type_params = Vec::new();
-            for p in &f.type_params {
+            let owner_params = decl.owner.map(|o| o.type_params.as_slice()).unwrap_or(&[]);
+            for p in owner_params.iter().chain(&f.type_params) {
                 let v = self.table.fresh();
                 tparams.insert(p.name.clone(), v.clone());
                 type_params.push((p.name.clone(), v, p.span));
             }
+            let self_ty = decl.owner.map(|o| self.lower_type(decl.module, decl.file, &o.target, &tparams));
             let params: Vec<Ty> = f
                 .params
                 .iter()
-                .map(|p| match &p.ty {
-                    Some(t) => self.lower_type(decl.file, t, &tparams),
-                    None => self.table.fresh(),
+                .enumerate()
+                .map(|(i, p)| match (&p.ty, &self_ty) {
+                    (Some(t), _) => self.lower_type(decl.module, decl.file, t, &tparams),
+                    (None, Some(s)) if i == 0 && p.name.name == "self" => s.clone(),
+                    (None, _) => self.table.fresh(),
                 })
                 .collect();
             let ret = match &f.ret {
-                Some(t) => self.lower_type(decl.file, t, &tparams),
+                Some(t) => self.lower_type(decl.module, decl.file, t, &tparams),
+                None if decl.kind == DeclKind::Const => self.table.fresh(),
                 None => self.table.fresh(),
             };
-            self.in_progress
-                .insert(FnId(m as u32), Ty::func(params.clone(), ret.clone()));
+            self.in_progress.insert(FnId(m as u32), Ty::func(params.clone(), ret.clone()));
             sigs.push(Sig {
                 params,
                 ret,
                 type_params,
+                tparams,
             });
         }
 
         let mut bodies = Vec::new();
         for (&m, sig) in members.iter().zip(&sigs) {
             let decl = &decls[m];
-            let mut cx = FnCx {
-                ck: self,
-                file: decl.file,
-                locals: Vec::new(),
-                scopes: vec![Vec::new()],
-                ret: sig.ret.clone(),
-                loops: 0,
-            };
+            let fn_name = self.functions[m].name.clone();
+            let mut cx = FnCx::new(self, decl.file, decl.module, fn_name, sig.ret.clone(), sig.tparams.clone());
             let mut params = Vec::new();
             for (p, ty) in decl.ast.params.iter().zip(&sig.params) {
                 params.push(cx.declare(&p.name, ty.clone(), false));
@@ -282,12 +539,7 @@ impl Checker {
             let body = cx.infer_block(block);
             let ret_span = block.tail.as_ref().map(|t| t.span).unwrap_or(block.span);
             cx.expect(&sig.ret, &body.ty, ret_span, "the function's return type");
-            let locals = std::mem::take(&mut cx.locals);
-            bodies.push(Some(FnBody {
-                params,
-                locals,
-                body,
-            }));
+            bodies.push(Some(cx.finish(params, body)));
         }
 
         for ((&m, sig), body) in members.iter().zip(&sigs).zip(bodies) {
@@ -311,7 +563,9 @@ impl Checker {
                 let shown = self.table.display(&resolved);
                 self.diags.push(Diagnostic::error(
                     "E0201",
-                    format!("type parameter `{name}` is not generic: the function only works when `{name}` is `{shown}`"),
+                    format!(
+                        "type parameter `{name}` is not generic: the function only works when `{name}` is `{shown}`"
+                    ),
                     file,
                     *span,
                     format!("declared generic here, but the body requires `{shown}`"),
@@ -322,49 +576,261 @@ impl Checker {
     }
 }
 
-/// Inference state of one function body.
-struct FnCx<'c> {
-    ck: &'c mut Checker,
-    file: SourceFile,
-    locals: Vec<Local>,
-    scopes: Vec<Vec<(String, LocalId)>>,
+/// What a closure (or the function itself, at the bottom) needs while its
+/// body is inferred.
+struct Frame {
     ret: Ty,
     loops: u32,
+    /// Outer locals this closure uses, in order of first use.
+    captures: Vec<LocalId>,
 }
 
-impl FnCx<'_> {
-    fn declare(&mut self, name: &ast::Ident, ty: Ty, mutable: bool) -> LocalId {
+/// A method call or field access whose receiver type is not known yet.
+enum Pending {
+    Method {
+        receiver: ir::Expr,
+        name: ast::Ident,
+        args: Vec<ir::Expr>,
+        ty: Ty,
+        span: Span,
+    },
+    Field {
+        receiver: ir::Expr,
+        name: ast::Ident,
+        ty: Ty,
+        span: Span,
+    },
+    TupleField {
+        receiver: ir::Expr,
+        index: u32,
+        ty: Ty,
+        span: Span,
+    },
+}
+
+/// A closure lifted out of the body, completed when the body is done.
+struct Lifted {
+    id: FnId,
+    captures: Vec<LocalId>,
+    params: Vec<LocalId>,
+    body: ir::Expr,
+}
+
+/// Inference state of one function body (and the closures inside it).
+pub(super) struct FnCx<'c> {
+    pub(super) ck: &'c mut Checker,
+    pub(super) file: SourceFile,
+    pub(super) module: ModuleId,
+    fn_name: String,
+    pub(super) locals: Vec<Local>,
+    /// The closure nesting depth each local was declared at.
+    local_depth: Vec<usize>,
+    /// Schemes of `let`-bound closures, generalised (let-polymorphism).
+    local_schemes: HashMap<LocalId, Scheme>,
+    scopes: Vec<Vec<(String, LocalId)>>,
+    frames: Vec<Frame>,
+    tparams: HashMap<String, Ty>,
+    pending: Vec<Option<Pending>>,
+    lifted: Vec<Lifted>,
+}
+
+impl<'c> FnCx<'c> {
+    fn new(
+        ck: &'c mut Checker,
+        file: SourceFile,
+        module: ModuleId,
+        fn_name: String,
+        ret: Ty,
+        tparams: HashMap<String, Ty>,
+    ) -> FnCx<'c> {
+        FnCx {
+            ck,
+            file,
+            module,
+            fn_name,
+            locals: Vec::new(),
+            local_depth: Vec::new(),
+            local_schemes: HashMap::new(),
+            scopes: vec![Vec::new()],
+            frames: vec![Frame {
+                ret,
+                loops: 0,
+                captures: Vec::new(),
+            }],
+            tparams,
+            pending: Vec::new(),
+            lifted: Vec::new(),
+        }
+    }
+
+    /// Resolves what is pending, reports what never resolved, and completes
+    /// the lifted closures.
+    fn finish(mut self, params: Vec<LocalId>, mut body: ir::Expr) -> FnBody {
+        let resolved = self.resolve_pending();
+        let mut splice = |e: &mut ir::Expr| {
+            if let ExprKind::Pending(slot) = e.kind {
+                if let Some(Some(r)) = resolved.get(slot as usize) {
+                    *e = r.clone();
+                } else {
+                    e.kind = ExprKind::Error;
+                }
+            }
+        };
+        walk_ir_mut(&mut body, &mut splice);
+        for lifted in &mut self.lifted {
+            walk_ir_mut(&mut lifted.body, &mut splice);
+        }
+        let locals = std::mem::take(&mut self.locals);
+        for lifted in std::mem::take(&mut self.lifted) {
+            self.ck.functions[lifted.id.0 as usize].body = Some(FnBody {
+                captures: lifted.captures,
+                params: lifted.params,
+                locals: locals.clone(),
+                body: lifted.body,
+            });
+        }
+        FnBody {
+            captures: Vec::new(),
+            params,
+            locals,
+            body,
+        }
+    }
+
+    /// Resolves pending accesses until no more can be; returns the
+    /// replacement of each slot.
+    fn resolve_pending(&mut self) -> Vec<Option<ir::Expr>> {
+        let mut out: Vec<Option<ir::Expr>> = vec![None; self.pending.len()];
+        loop {
+            let mut progress = false;
+            for slot in 0..self.pending.len() {
+                let ready = match &self.pending[slot] {
+                    Some(
+                        Pending::Method { receiver, .. }
+                        | Pending::Field { receiver, .. }
+                        | Pending::TupleField { receiver, .. },
+                    ) => !matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)),
+                    None => false,
+                };
+                if !ready {
+                    continue;
+                }
+                let Some(p) = self.pending[slot].take() else { continue };
+                let e = match p {
+                    Pending::Method {
+                        receiver,
+                        name,
+                        args,
+                        ty,
+                        span,
+                    } => {
+                        let call = self.method_call_known(receiver, &name, ArgsOrAst::Ir(args), span);
+                        self.expect(&ty, &call.ty, span, "this call's result");
+                        call
+                    }
+                    Pending::Field {
+                        receiver,
+                        name,
+                        ty,
+                        span,
+                    } => {
+                        let e = self.field_known(receiver, &name, span);
+                        self.expect(&ty, &e.ty, span, "this field");
+                        e
+                    }
+                    Pending::TupleField {
+                        receiver,
+                        index,
+                        ty,
+                        span,
+                    } => {
+                        let e = self.tuple_field_known(receiver, index, span);
+                        self.expect(&ty, &e.ty, span, "this element");
+                        e
+                    }
+                };
+                out[slot] = Some(e);
+                progress = true;
+            }
+            if !progress {
+                break;
+            }
+        }
+        for p in std::mem::take(&mut self.pending).into_iter().flatten() {
+            let (receiver, span, what) = match &p {
+                Pending::Method { receiver, name, .. } => (receiver, name.span, format!("method `{}`", name.name)),
+                Pending::Field { receiver, name, .. } => (receiver, name.span, format!("field `{}`", name.name)),
+                Pending::TupleField { receiver, index, span, .. } => (receiver, *span, format!("element `.{index}`")),
+            };
+            self.error(
+                Diagnostic::error(
+                    "E0208",
+                    format!("type annotations needed: cannot tell which type's {what} this is"),
+                    self.file,
+                    receiver.span,
+                    "the type of this value is not known here",
+                )
+                .with_label(self.file, span, "used here")
+                .with_help("add a type annotation, such as `x: Point` on the parameter or `let`"),
+            );
+        }
+        out
+    }
+
+    pub(super) fn declare(&mut self, name: &ast::Ident, ty: Ty, mutable: bool) -> LocalId {
         let id = LocalId(self.locals.len() as u32);
         self.locals.push(Local {
             name: name.name.clone(),
             ty,
             mutable,
+            boxed: false,
             span: name.span,
         });
+        self.local_depth.push(self.frames.len() - 1);
         if let Some(scope) = self.scopes.last_mut() {
             scope.push((name.name.clone(), id));
         }
         id
     }
 
-    fn lookup_local(&self, name: &str) -> Option<LocalId> {
-        self.scopes
+    /// Finds a local by name and records its capture by every closure
+    /// between its declaration and here.
+    fn lookup_local(&mut self, name: &str) -> Option<LocalId> {
+        let id = self
+            .scopes
             .iter()
             .rev()
             .flat_map(|s| s.iter().rev())
             .find(|(n, _)| n == name)
-            .map(|(_, id)| *id)
+            .map(|(_, id)| *id)?;
+        let declared_at = self.local_depth[id.0 as usize];
+        let here = self.frames.len() - 1;
+        if declared_at < here {
+            for frame in &mut self.frames[declared_at + 1..] {
+                if !frame.captures.contains(&id) {
+                    frame.captures.push(id);
+                }
+            }
+            if self.locals[id.0 as usize].mutable {
+                self.locals[id.0 as usize].boxed = true;
+            }
+        }
+        Some(id)
     }
 
-    fn error(&mut self, diag: Diagnostic) {
+    fn has_local(&self, name: &str) -> bool {
+        self.scopes.iter().any(|s| s.iter().any(|(n, _)| n == name))
+    }
+
+    pub(super) fn error(&mut self, diag: Diagnostic) {
         self.ck.diags.push(diag);
     }
 
-    fn show(&self, ty: &Ty) -> String {
+    pub(super) fn show(&self, ty: &Ty) -> String {
         self.ck.table.display(ty)
     }
 
-    fn fresh(&mut self) -> Ty {
+    pub(super) fn fresh(&mut self) -> Ty {
         self.ck.table.fresh()
     }
 
@@ -377,33 +843,57 @@ impl FnCx<'_> {
         self.expr(ExprKind::Error, ty, span)
     }
 
+    fn frame(&mut self) -> &mut Frame {
+        let last = self.frames.len() - 1;
+        &mut self.frames[last]
+    }
+
     /// Unifies `expected` with `found` (the type of the expression at `span`);
     /// on failure reports "expected X, found Y" with `what` naming where the
     /// expectation came from.
-    fn expect(&mut self, expected: &Ty, found: &Ty, span: Span, what: &str) {
-        if let Err(err) = self.ck.table.unify(expected, found) {
-            let (exp, fnd) = (self.show(expected), self.show(found));
-            let diag = match err {
-                UnifyError::Occurs(..) => Diagnostic::error(
-                    "E0206",
-                    format!("infinite type: `{exp}` would have to contain itself"),
+    pub(super) fn expect(&mut self, expected: &Ty, found: &Ty, span: Span, what: &str) -> bool {
+        let Err(err) = self.ck.table.unify(expected, found) else {
+            return true;
+        };
+        let (exp, fnd) = (self.show(expected), self.show(found));
+        let diag = match err {
+            UnifyError::Occurs(..) => Diagnostic::error(
+                "E0206",
+                format!("infinite type: `{exp}` would have to contain itself"),
+                self.file,
+                span,
+                format!("this is `{fnd}`"),
+            ),
+            UnifyError::NotInClass(ty, class) => {
+                let shown = self.show(&ty);
+                Diagnostic::error(
+                    "E0204",
+                    format!("mismatched types: expected `{exp}`, found `{fnd}`"),
                     self.file,
                     span,
-                    format!("this is `{fnd}`"),
-                ),
-                _ => Diagnostic::error(
+                    format!("this is `{fnd}`, but {what} is `{exp}`"),
+                )
+                .with_note(format!("`{shown}` is not {}", class.describe()))
+            }
+            UnifyError::Mismatch(..) => {
+                let mut d = Diagnostic::error(
                     "E0201",
                     format!("mismatched types: expected `{exp}`, found `{fnd}`"),
                     self.file,
                     span,
                     format!("this is `{fnd}`, but {what} is `{exp}`"),
-                ),
-            };
-            self.error(diag);
-        }
+                );
+                if (exp == "Int" && fnd == "Float") || (exp == "Float" && fnd == "Int") {
+                    d = d.with_help("Int and Float never mix implicitly: convert with `.to_float()` or `.to_int()`");
+                }
+                d
+            }
+        };
+        self.error(diag);
+        false
     }
 
-    fn infer_block(&mut self, block: &ast::Block) -> ir::Expr {
+    pub(super) fn infer_block(&mut self, block: &ast::Block) -> ir::Expr {
         self.scopes.push(Vec::new());
         let mut stmts = Vec::new();
         let mut diverges = false;
@@ -416,44 +906,55 @@ impl FnCx<'_> {
                     value,
                     ..
                 } => {
-                    let value = self.infer(value);
-                    if let Some(t) = ty {
-                        let declared = self.ck.lower_type(self.file, t, &HashMap::new());
-                        self.expect(&declared, &value.ty, value.span, "the declared type");
+                    let declared = ty
+                        .as_ref()
+                        .map(|t| self.ck.lower_type(self.module, self.file, t, &self.tparams.clone()));
+                    let value = match &declared {
+                        Some(d) => self.infer_expected(value, d),
+                        None => self.infer(value),
+                    };
+                    if let Some(d) = &declared {
+                        self.expect(d, &value.ty, value.span, "the declared type");
                     }
-                    match &pattern.kind {
-                        ast::PatternKind::Binding(name) => {
+                    let is_closure = matches!(value.kind, ExprKind::Closure(..));
+                    let pat = match &pattern.kind {
+                        ast::PatternKind::Binding(name) if self.bare_variant_pattern(name).is_none() => {
                             let id = self.declare(name, value.ty.clone(), *mutable);
-                            stmts.push(ir::Stmt::Let(id, value));
+                            if is_closure && !*mutable {
+                                // Let-polymorphism: a closure bound by `let` is
+                                // generalised over what its context leaves free.
+                                let scheme = self.generalise_local(&value.ty, id);
+                                if !scheme.classes.is_empty() {
+                                    self.local_schemes.insert(id, scheme);
+                                }
+                            }
+                            ir::Pattern {
+                                kind: ir::PatternKind::Bind(id),
+                                ty: value.ty.clone(),
+                                span: pattern.span,
+                            }
                         }
-                        ast::PatternKind::Wildcard => stmts.push(ir::Stmt::Expr(value)),
                         _ => {
-                            self.error(Diagnostic::error(
-                                "E0105",
-                                "patterns in `let` are not supported yet",
-                                self.file,
-                                pattern.span,
-                                "use a plain name here",
-                            ));
+                            let p = self.infer_pattern(pattern, &value.ty, *mutable);
+                            self.check_irrefutable(&p, "`let`");
+                            p
                         }
-                    }
+                    };
+                    stmts.push(ir::Stmt::Let(pat, value));
                     diverges = false;
                 }
                 ast::Stmt::Expr(e) => {
                     let e = self.infer(e);
-                    diverges = matches!(
-                        e.kind,
-                        ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue
-                    );
+                    diverges = matches!(e.kind, ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue);
                     stmts.push(ir::Stmt::Expr(e));
                 }
                 ast::Stmt::Item(item) => {
                     self.error(Diagnostic::error(
                         "E0105",
-                        "items inside a block are not supported yet",
+                        "items inside a block are not supported",
                         self.file,
                         item.span(),
-                        "move this item to the top level",
+                        "move this item to the top level, or use a closure",
                     ));
                 }
             }
@@ -468,24 +969,47 @@ impl FnCx<'_> {
         self.expr(ExprKind::Block(stmts, tail), ty, block.span)
     }
 
-    fn infer(&mut self, e: &ast::Expr) -> ir::Expr {
+    /// Generalises a local closure's type over the type variables that no
+    /// other visible local, no enclosing return type and no function being
+    /// inferred mentions.
+    fn generalise_local(&mut self, ty: &Ty, this: LocalId) -> Scheme {
+        let mut fixed = HashSet::new();
+        for (_, id) in self.scopes.iter().flatten() {
+            if *id != this {
+                free_vars(&self.ck.table, &self.locals[id.0 as usize].ty, &mut fixed);
+            }
+        }
+        for f in &self.frames {
+            free_vars(&self.ck.table, &f.ret, &mut fixed);
+        }
+        for t in self.ck.in_progress.values() {
+            free_vars(&self.ck.table, t, &mut fixed);
+        }
+        for t in self.tparams.values() {
+            free_vars(&self.ck.table, t, &mut fixed);
+        }
+        self.ck.table.generalise_except(ty, &fixed)
+    }
+
+    /// Infers `e` where the context expects `expected`: a closure takes its
+    /// parameter types from it before its body is inferred.
+    pub(super) fn infer_expected(&mut self, e: &ast::Expr, expected: &Ty) -> ir::Expr {
+        match &e.kind {
+            ast::ExprKind::Closure(params, body) => self.infer_closure(params, body, Some(expected), e.span),
+            _ => self.infer(e),
+        }
+    }
+
+    pub(super) fn infer(&mut self, e: &ast::Expr) -> ir::Expr {
         use ast::ExprKind as E;
         let span = e.span;
         match &e.kind {
-            E::Lit(lit) => match lit {
-                ast::Literal::Int(n) => self.expr(ExprKind::Int(*n), Ty::Int, span),
-                ast::Literal::Float(x) => self.expr(ExprKind::Float(*x), Ty::Float, span),
-                ast::Literal::Bool(b) => self.expr(ExprKind::Bool(*b), Ty::Bool, span),
-                ast::Literal::Str(s) => self.expr(ExprKind::Str(s.clone()), Ty::Str, span),
-                ast::Literal::Unit => self.expr(ExprKind::Unit, Ty::Unit, span),
-            },
+            E::Lit(lit) => self.literal(lit, span),
             E::Interp(parts) => {
                 let parts = parts
                     .iter()
                     .map(|p| match p {
-                        ast::InterpPart::Text(t) => {
-                            self.expr(ExprKind::Str(t.clone()), Ty::Str, span)
-                        }
+                        ast::InterpPart::Text(t) => self.expr(ExprKind::Str(t.clone()), Ty::Str, span),
                         ast::InterpPart::Expr(e) => self.infer(e),
                     })
                     .collect();
@@ -497,31 +1021,76 @@ impl FnCx<'_> {
                 let ty = inner.ty.clone();
                 match op {
                     UnaryOp::Neg => self.constrain(&ty, Class::NUM, inner.span, "-"),
-                    UnaryOp::Not => self.expect(&Ty::Bool, &ty, inner.span, "the operand of `!`"),
+                    UnaryOp::Not => {
+                        self.expect(&Ty::Bool, &ty, inner.span, "the operand of `!`");
+                    }
                 }
                 self.expr(ExprKind::Unary(*op, Box::new(inner)), ty, span)
             }
-            E::Binary(op, lhs, rhs) => self.infer_binary(*op, lhs, rhs, span),
+            E::Binary(op, lhs, rhs) => {
+                let lhs = self.infer(lhs);
+                let rhs = self.infer(rhs);
+                self.binary(*op, lhs, rhs, span)
+            }
             E::Assign(target, value) => {
-                let value = self.infer(value);
-                match self.assign_target(target) {
-                    Some((id, ty)) => {
-                        self.expect(&ty, &value.ty, value.span, "the variable's type");
-                        self.expr(ExprKind::Assign(id, Box::new(value)), Ty::Unit, span)
-                    }
-                    None => self.error_expr(span),
-                }
+                let Some((place, ty)) = self.place(target) else {
+                    self.infer(value);
+                    return self.error_expr(span);
+                };
+                let value = self.infer_expected(value, &ty);
+                self.expect(&ty, &value.ty, value.span, "the assigned place's type");
+                self.expr(ExprKind::Assign(place, Box::new(value)), Ty::Unit, span)
             }
             E::CompoundAssign(op, target, value) => {
-                let combined = self.infer_binary(*op, target, value, span);
-                match self.assign_target(target) {
-                    Some((id, _)) => {
-                        self.expr(ExprKind::Assign(id, Box::new(combined)), Ty::Unit, span)
-                    }
-                    None => self.error_expr(span),
-                }
+                let Some((place, _)) = self.place(target) else {
+                    self.infer(value);
+                    return self.error_expr(span);
+                };
+                // `a op= b` is `a = a op b`; the place's parts are evaluated
+                // twice (they are side-effect free in practice).
+                let current = self.infer(target);
+                let rhs = self.infer(value);
+                let combined = self.binary(*op, current, rhs, span);
+                self.expr(ExprKind::Assign(place, Box::new(combined)), Ty::Unit, span)
             }
             E::Call(callee, args) => self.infer_call(callee, args, span),
+            E::MethodCall(recv, name, args) => self.infer_method_call(recv, name, args, span),
+            E::Field(inner, name) => {
+                let receiver = self.infer(inner);
+                if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
+                    let ty = self.fresh();
+                    let slot = self.defer(Pending::Field {
+                        receiver,
+                        name: name.clone(),
+                        ty: ty.clone(),
+                        span,
+                    });
+                    return self.expr(ExprKind::Pending(slot), ty, span);
+                }
+                self.field_known(receiver, name, span)
+            }
+            E::TupleField(inner, index, _) => {
+                let receiver = self.infer(inner);
+                if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
+                    let ty = self.fresh();
+                    let slot = self.defer(Pending::TupleField {
+                        receiver,
+                        index: *index,
+                        ty: ty.clone(),
+                        span,
+                    });
+                    return self.expr(ExprKind::Pending(slot), ty, span);
+                }
+                self.tuple_field_known(receiver, *index, span)
+            }
+            E::Index(arr, idx) => {
+                let arr = self.infer(arr);
+                let idx = self.infer(idx);
+                let elem = self.fresh();
+                self.expect(&Ty::array(elem.clone()), &arr.ty, arr.span, "an indexed value");
+                self.expect(&Ty::Int, &idx.ty, idx.span, "an index");
+                self.expr(ExprKind::Index(Box::new(arr), Box::new(idx)), elem, span)
+            }
             E::If(cond, then, els) => {
                 let cond = self.infer(cond);
                 self.expect(&Ty::Bool, &cond.ty, cond.span, "an `if` condition");
@@ -529,25 +1098,22 @@ impl FnCx<'_> {
                 match els {
                     Some(els) => {
                         let els = self.infer(els);
-                        if let Err(_) = self.ck.table.unify(&then.ty, &els.ty) {
+                        if self.ck.table.unify(&then.ty, &els.ty).is_err() {
                             let (t, f) = (self.show(&then.ty), self.show(&els.ty));
+                            let then_span = then.block_value_span();
                             self.error(
                                 Diagnostic::error(
                                     "E0201",
                                     format!("`if` and `else` have different types: `{t}` and `{f}`"),
                                     self.file,
-                                    els.span,
+                                    els.block_value_span(),
                                     format!("this is `{f}`"),
                                 )
-                                .with_label(self.file, then.span, format!("this is `{t}`")),
+                                .with_label(self.file, then_span, format!("this is `{t}`")),
                             );
                         }
                         let ty = then.ty.clone();
-                        self.expr(
-                            ExprKind::If(Box::new(cond), Box::new(then), Some(Box::new(els))),
-                            ty,
-                            span,
-                        )
+                        self.expr(ExprKind::If(Box::new(cond), Box::new(then), Some(Box::new(els))), ty, span)
                     }
                     None => {
                         let then_span = then.block_value_span();
@@ -559,24 +1125,24 @@ impl FnCx<'_> {
             E::While(cond, body) => {
                 let cond = self.infer(cond);
                 self.expect(&Ty::Bool, &cond.ty, cond.span, "a `while` condition");
-                self.loops += 1;
+                self.frame().loops += 1;
                 let body = self.infer_block(body);
-                self.loops -= 1;
+                self.frame().loops -= 1;
                 self.expr(ExprKind::While(Box::new(cond), Box::new(body)), Ty::Unit, span)
             }
             E::For(pattern, iter, body) => self.infer_for(pattern, iter, body, span),
             E::Range { .. } => {
                 self.error(Diagnostic::error(
                     "E0105",
-                    "ranges are only supported as the iterable of a `for` loop so far",
+                    "a range is only allowed as what a `for` loop iterates over",
                     self.file,
                     span,
-                    "not supported here yet",
+                    "not a value",
                 ));
                 self.error_expr(span)
             }
             E::Break | E::Continue => {
-                if self.loops == 0 {
+                if self.frame().loops == 0 {
                     let word = if matches!(e.kind, E::Break) { "break" } else { "continue" };
                     self.error(Diagnostic::error(
                         "E0106",
@@ -591,46 +1157,68 @@ impl FnCx<'_> {
                 self.expr(kind, ty, span)
             }
             E::Return(value) => {
+                let ret = self.frame().ret.clone();
                 let value = match value {
-                    Some(v) => self.infer(v),
+                    Some(v) => self.infer_expected(v, &ret),
                     None => self.expr(ExprKind::Unit, Ty::Unit, span),
                 };
-                let ret = self.ret.clone();
                 self.expect(&ret, &value.ty, value.span, "the function's return type");
                 let ty = self.fresh();
                 self.expr(ExprKind::Return(Box::new(value)), ty, span)
             }
             E::Block(b) => self.infer_block(b),
-            E::MethodCall(..)
-            | E::Field(..)
-            | E::TupleField(..)
-            | E::Index(..)
-            | E::Match(..)
-            | E::Closure(..)
-            | E::Tuple(..)
-            | E::Array(..)
-            | E::StructLit(..) => {
-                self.error(Diagnostic::error(
-                    "E0105",
-                    "this kind of expression is not supported yet",
-                    self.file,
-                    span,
-                    "not supported yet",
-                ));
-                self.error_expr(span)
+            E::Match(scrutinee, arms) => self.infer_match(scrutinee, arms, span),
+            E::Closure(params, body) => self.infer_closure(params, body, None, span),
+            E::Tuple(items) => {
+                let items: Vec<ir::Expr> = items.iter().map(|i| self.infer(i)).collect();
+                let ty = Ty::tuple(items.iter().map(|i| i.ty.clone()).collect());
+                self.expr(ExprKind::Tuple(items), ty, span)
             }
+            E::Array(items) => {
+                let elem = self.fresh();
+                let mut out = Vec::new();
+                for item in items {
+                    let x = self.infer_expected(item, &elem);
+                    self.expect(&elem, &x.ty, x.span, "the array's element type");
+                    out.push(x);
+                }
+                self.expr(ExprKind::Array(out), Ty::array(elem), span)
+            }
+            E::StructLit(path, fields) => self.infer_struct_lit(path, fields, span),
         }
+    }
+
+    fn literal(&self, lit: &ast::Literal, span: Span) -> ir::Expr {
+        match lit {
+            ast::Literal::Int(n) => self.expr(ExprKind::Int(*n), Ty::Int, span),
+            ast::Literal::Float(x) => self.expr(ExprKind::Float(*x), Ty::Float, span),
+            ast::Literal::Bool(b) => self.expr(ExprKind::Bool(*b), Ty::Bool, span),
+            ast::Literal::Str(s) => self.expr(ExprKind::Str(s.clone()), Ty::Str, span),
+            ast::Literal::Unit => self.expr(ExprKind::Unit, Ty::Unit, span),
+        }
+    }
+
+    fn defer(&mut self, p: Pending) -> u32 {
+        self.pending.push(Some(p));
+        self.pending.len() as u32 - 1
     }
 
     /// Reports an unknown name with a "did you mean" hint.
     fn unknown_name(&mut self, name: &str, span: Span) {
-        let mut candidates: Vec<&str> = self
+        let mut candidates: Vec<String> = self
             .scopes
             .iter()
-            .flat_map(|s| s.iter().map(|(n, _)| n.as_str()))
+            .flat_map(|s| s.iter().map(|(n, _)| n.clone()))
             .collect();
-        candidates.extend(self.ck.globals.keys().map(|k| k.as_str()));
-        let near = closest_name(name, candidates).map(str::to_string);
+        candidates.extend(
+            self.ck
+                .env
+                .values
+                .keys()
+                .filter(|(m, _)| *m == self.module || *m == super::env::PRELUDE)
+                .map(|(_, k)| k.clone()),
+        );
+        let near = closest_name(name, candidates.iter().map(|s| s.as_str())).map(str::to_string);
         let mut diag = Diagnostic::error(
             "E0101",
             format!("cannot find `{name}` in this scope"),
@@ -644,115 +1232,307 @@ impl FnCx<'_> {
         self.error(diag);
     }
 
-    fn global_type(&mut self, global: Global) -> Ty {
-        match global {
-            Global::Fn(id) => match self.ck.in_progress.get(&id) {
-                Some(mono) => mono.clone(),
-                None => {
-                    let scheme = self.ck.functions[id.0 as usize].scheme.clone();
-                    self.ck.table.instantiate(&scheme)
-                }
-            },
-            Global::Native(id) => {
-                let scheme = self.ck.natives[id.0 as usize].scheme.clone();
-                self.ck.table.instantiate(&scheme)
+    /// A local's type at a use: instantiated if it is a generalised closure.
+    fn local_use(&mut self, id: LocalId, span: Span) -> ir::Expr {
+        let ty = match self.local_schemes.get(&id) {
+            Some(s) => {
+                let s = s.clone();
+                self.ck.table.instantiate(&s)
             }
+            None => self.locals[id.0 as usize].ty.clone(),
+        };
+        self.expr(ExprKind::Local(id), ty, span)
+    }
+
+    /// `None`, `Some`, ... written alone: a variant of the prelude's enums.
+    pub(super) fn bare_variant_pattern(&self, name: &ast::Ident) -> Option<(AdtId, u32)> {
+        if self.has_local(&name.name) {
+            return None;
+        }
+        self.ck.env.bare_variant(&name.name)
+    }
+
+    /// What a path names in expression position.
+    fn infer_path(&mut self, path: &[ast::Ident], span: Span) -> ir::Expr {
+        if let [name] = path {
+            if let Some(id) = self.lookup_local(&name.name) {
+                return self.local_use(id, span);
+            }
+        }
+        match self.resolve_path(path, span) {
+            Some(Resolved::Global(g)) => self.global_value(g, path, span),
+            Some(Resolved::Variant(adt, v)) => self.variant_value(adt, v, Vec::new(), span, path),
+            None => self.error_expr(span),
         }
     }
 
-    fn infer_path(&mut self, path: &[ast::Ident], span: Span) -> ir::Expr {
-        let [name] = path else {
-            self.error(Diagnostic::error(
-                "E0101",
-                format!(
-                    "cannot find `{}`: paths with `::` are not supported yet",
-                    path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("::")
-                ),
-                self.file,
-                span,
-                "not found",
-            ));
-            return self.error_expr(span);
-        };
-        if let Some(id) = self.lookup_local(&name.name) {
-            let ty = self.locals[id.0 as usize].ty.clone();
-            return self.expr(ExprKind::Local(id), ty, span);
-        }
-        match self.ck.globals.get(&name.name).copied() {
-            Some(Global::Fn(id)) => {
-                let ty = self.global_type(Global::Fn(id));
+    fn global_value(&mut self, g: Global, path: &[ast::Ident], span: Span) -> ir::Expr {
+        match g {
+            Global::Fn(id) => {
+                let ty = self.ck.global_type(g);
                 self.expr(ExprKind::FnRef(id), ty, span)
             }
-            Some(Global::Native(_)) => {
+            Global::Const(id) => {
+                let ty = self.ck.global_type(g);
+                let ret = match self.ck.table.shallow(&ty) {
+                    Ty::Fn(_, r) => *r,
+                    _ => self.fresh(),
+                };
+                self.expr(ExprKind::Call(Callee::Fn(id), Vec::new()), ret, span)
+            }
+            Global::Native(_) => {
                 self.error(Diagnostic::error(
                     "E0105",
-                    format!("the built-in function `{}` can only be called, not used as a value (yet)", name.name),
+                    format!(
+                        "the built-in function `{}` can only be called, not used as a value",
+                        path_name(path)
+                    ),
                     self.file,
                     span,
-                    "wrap it in a function to pass it around",
+                    "call it here",
                 ));
-                self.error_expr(span)
-            }
-            None => {
-                self.unknown_name(&name.name, span);
                 self.error_expr(span)
             }
         }
     }
 
-    /// The local a target expression assigns to, checking it is a `var`.
-    fn assign_target(&mut self, target: &ast::Expr) -> Option<(LocalId, Ty)> {
-        let ast::ExprKind::Path(path) = &target.kind else {
-            self.error(Diagnostic::error(
-                "E0107",
-                "this cannot be assigned to",
-                self.file,
-                target.span,
-                "only variables can be assigned to so far",
-            ));
-            return None;
-        };
-        let [name] = path.as_slice() else {
-            self.error(Diagnostic::error(
-                "E0107",
-                "this cannot be assigned to",
-                self.file,
-                target.span,
-                "not a variable",
-            ));
-            return None;
-        };
-        let Some(id) = self.lookup_local(&name.name) else {
-            if self.ck.globals.contains_key(&name.name) {
+    /// Resolves a non-local path to a global or a variant; reports an
+    /// unknown one.
+    fn resolve_path(&mut self, path: &[ast::Ident], span: Span) -> Option<Resolved> {
+        match path {
+            [name] => {
+                if let Some(g) = self.ck.env.value(self.module, &name.name) {
+                    return Some(Resolved::Global(g));
+                }
+                if let Some((adt, v)) = self.ck.env.bare_variant(&name.name) {
+                    return Some(Resolved::Variant(adt, v));
+                }
+                self.unknown_name(&name.name, span);
+                None
+            }
+            [first, name] => {
+                if let Some(m) = self.ck.env.imported(self.module, &first.name) {
+                    if let Some(g) = self.ck.env.values.get(&(m, name.name.clone())).copied() {
+                        return Some(Resolved::Global(g));
+                    }
+                    let names: Vec<String> = self
+                        .ck
+                        .env
+                        .values
+                        .keys()
+                        .filter(|(mm, _)| *mm == m)
+                        .map(|(_, n)| n.clone())
+                        .collect();
+                    let mut d = Diagnostic::error(
+                        "E0101",
+                        format!("module `{}` has no item `{}`", first.name, name.name),
+                        self.file,
+                        name.span,
+                        "not found in that module",
+                    );
+                    if let Some(near) = closest_name(&name.name, names.iter().map(|s| s.as_str())) {
+                        d = d.with_help(format!("did you mean `{}::{near}`?", first.name));
+                    }
+                    self.error(d);
+                    return None;
+                }
+                let Some(key) = self.ck.type_key(self.module, first) else {
+                    let mut d = Diagnostic::error(
+                        "E0101",
+                        format!("cannot find `{}`: `{}` is neither an imported module nor a type", path_name(path), first.name),
+                        self.file,
+                        first.span,
+                        "not found",
+                    );
+                    if self.ck.env.modules.iter().any(|m| m.name == first.name) {
+                        d = d.with_help(format!("add `import {};` at the top of this file", first.name));
+                    }
+                    self.error(d);
+                    return None;
+                };
+                if let MethodKey::Adt(adt) = key {
+                    if let Some((v, _)) = self.ck.env.variant(adt, &name.name) {
+                        return Some(Resolved::Variant(adt, v));
+                    }
+                }
+                if let Some(m) = self.ck.env.methods.get(&(key, name.name.clone())).copied() {
+                    return Some(Resolved::Global(m.target));
+                }
+                let type_name = key.native_prefix(&self.ck.env);
+                let mut candidates: Vec<String> =
+                    self.ck.env.method_names(key).into_iter().map(str::to_string).collect();
+                if let MethodKey::Adt(adt) = key {
+                    if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
+                        candidates.extend(vs.iter().map(|v| v.name.clone()));
+                    }
+                }
+                let mut d = Diagnostic::error(
+                    "E0101",
+                    format!("`{type_name}` has no variant or associated function `{}`", name.name),
+                    self.file,
+                    name.span,
+                    "not found",
+                );
+                if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str())) {
+                    d = d.with_help(format!("did you mean `{type_name}::{near}`?"));
+                }
+                self.error(d);
+                None
+            }
+            _ => {
+                self.error(Diagnostic::error(
+                    "E0101",
+                    format!("cannot find `{}`", path_name(path)),
+                    self.file,
+                    span,
+                    "paths have at most two parts: `module::item` or `Type::name`",
+                ));
+                None
+            }
+        }
+    }
+
+    /// The enum type `Adt(adt, fresh args)` and the field types of variant `v`.
+    pub(super) fn instantiate_variant(&mut self, adt: AdtId, v: u32) -> (Ty, Vec<Ty>) {
+        let n = self.ck.env.adt_def(adt).type_params.len();
+        let args: Vec<Ty> = (0..n).map(|_| self.fresh()).collect();
+        let fields = self.ck.instantiate_fields(adt, &args, Some(v));
+        (Ty::App(TyCon::Adt(adt), args), fields)
+    }
+
+    /// Builds variant `v` of `adt` from `args` (already inferred).
+    fn variant_value(
+        &mut self,
+        adt: AdtId,
+        v: u32,
+        args: Vec<ir::Expr>,
+        span: Span,
+        path: &[ast::Ident],
+    ) -> ir::Expr {
+        let (ty, fields) = self.instantiate_variant(adt, v);
+        if fields.len() != args.len() {
+            let name = path_name(path);
+            let msg = if fields.is_empty() {
+                format!("`{name}` has no payload but was given {} value(s)", args.len())
+            } else if args.is_empty() {
+                format!("`{name}` needs {} value(s): write `{name}(..)`", fields.len())
+            } else {
+                format!("`{name}` takes {} value(s) but {} were given", fields.len(), args.len())
+            };
+            self.error(Diagnostic::error("E0202", msg, self.file, span, "wrong number of values"));
+            return self.error_expr(span);
+        }
+        for (f, a) in fields.iter().zip(&args) {
+            self.expect(f, &a.ty, a.span, &format!("this field of `{}`", path_name(path)));
+        }
+        self.expr(ExprKind::Variant(adt, v, args), ty, span)
+    }
+
+    /// The place an assignment writes, with its type. Fields may only be
+    /// assigned through a `var` (structs and tuples are values).
+    fn place(&mut self, target: &ast::Expr) -> Option<(Place, Ty)> {
+        match &target.kind {
+            ast::ExprKind::Path(path) => {
+                let [name] = path.as_slice() else {
+                    self.error(Diagnostic::error(
+                        "E0107",
+                        "this cannot be assigned to",
+                        self.file,
+                        target.span,
+                        "not a variable",
+                    ));
+                    return None;
+                };
+                let Some(id) = self.lookup_local(&name.name) else {
+                    if self.ck.env.value(self.module, &name.name).is_some() {
+                        self.error(Diagnostic::error(
+                            "E0107",
+                            format!("cannot assign to `{}`: it is a function or constant", name.name),
+                            self.file,
+                            target.span,
+                            "not a variable",
+                        ));
+                    } else {
+                        self.unknown_name(&name.name, target.span);
+                    }
+                    return None;
+                };
+                let local = &self.locals[id.0 as usize];
+                if !local.mutable {
+                    let decl_span = local.span;
+                    self.error(
+                        Diagnostic::error(
+                            "E0203",
+                            format!("cannot assign twice to immutable variable `{}`", name.name),
+                            self.file,
+                            target.span,
+                            "cannot assign to a `let` binding",
+                        )
+                        .with_label(self.file, decl_span, "declared with `let` here")
+                        .with_help(format!("declare it with `var {}` to make it mutable", name.name)),
+                    );
+                    return None;
+                }
+                Some((Place::Local(id), local.ty.clone()))
+            }
+            ast::ExprKind::Index(arr, idx) => {
+                let arr = self.infer(arr);
+                let idx = self.infer(idx);
+                let elem = self.fresh();
+                self.expect(&Ty::array(elem.clone()), &arr.ty, arr.span, "an indexed value");
+                self.expect(&Ty::Int, &idx.ty, idx.span, "an index");
+                Some((Place::Index(Box::new(arr), Box::new(idx)), elem))
+            }
+            ast::ExprKind::Field(base, name) => {
+                let (base_place, base_ty) = self.place(base)?;
+                let resolved = self.ck.table.shallow(&base_ty);
+                let Ty::App(TyCon::Adt(adt), args) = &resolved else {
+                    self.field_error(&resolved, name, target.span);
+                    return None;
+                };
+                let AdtKind::Struct(fields) = &self.ck.env.adt_def(*adt).kind else {
+                    self.field_error(&resolved, name, target.span);
+                    return None;
+                };
+                let Some(index) = fields.iter().position(|f| f.name == name.name) else {
+                    self.field_error(&resolved, name, target.span);
+                    return None;
+                };
+                let tys = self.ck.instantiate_fields(*adt, args, None);
+                let ty = tys.get(index).cloned().unwrap_or(Ty::Unit);
+                Some((Place::Field(Box::new(base_place), index as u32, base_ty), ty))
+            }
+            ast::ExprKind::TupleField(base, index, span) => {
+                let (base_place, base_ty) = self.place(base)?;
+                match self.ck.table.shallow(&base_ty) {
+                    Ty::App(TyCon::Tuple, items) if (*index as usize) < items.len() => {
+                        let ty = items[*index as usize].clone();
+                        Some((Place::Field(Box::new(base_place), *index, base_ty), ty))
+                    }
+                    other => {
+                        let shown = self.show(&other);
+                        self.error(Diagnostic::error(
+                            "E0110",
+                            format!("`{shown}` has no element `.{index}`"),
+                            self.file,
+                            *span,
+                            "no such element",
+                        ));
+                        None
+                    }
+                }
+            }
+            _ => {
                 self.error(Diagnostic::error(
                     "E0107",
-                    format!("cannot assign to the function `{}`", name.name),
+                    "this cannot be assigned to",
                     self.file,
                     target.span,
-                    "functions cannot be assigned to",
+                    "only variables, `array[index]` and fields can be assigned to",
                 ));
-            } else {
-                self.unknown_name(&name.name, target.span);
+                None
             }
-            return None;
-        };
-        let local = &self.locals[id.0 as usize];
-        if !local.mutable {
-            let decl_span = local.span;
-            self.error(
-                Diagnostic::error(
-                    "E0203",
-                    format!("cannot assign twice to immutable variable `{}`", name.name),
-                    self.file,
-                    target.span,
-                    "cannot assign to a `let` binding",
-                )
-                .with_label(self.file, decl_span, "declared with `let` here")
-                .with_help(format!("declare it with `var {}` to make it mutable", name.name)),
-            );
-            return None;
         }
-        Some((id, local.ty.clone()))
     }
 
     fn constrain(&mut self, ty: &Ty, class: Class, span: Span, op: &str) {
@@ -771,9 +1551,7 @@ impl FnCx<'_> {
         }
     }
 
-    fn infer_binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> ir::Expr {
-        let lhs = self.infer(lhs);
-        let rhs = self.infer(rhs);
+    fn binary(&mut self, op: BinOp, lhs: ir::Expr, rhs: ir::Expr, span: Span) -> ir::Expr {
         let sym = op.symbol();
         let (operand, result) = match op {
             BinOp::And | BinOp::Or => {
@@ -823,38 +1601,58 @@ impl FnCx<'_> {
     }
 
     fn infer_call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> ir::Expr {
-        // A call of a global by name is a direct call; anything else calls a value.
-        let global = match &callee.kind {
-            ast::ExprKind::Path(path) => match path.as_slice() {
-                [name] if self.lookup_local(&name.name).is_none() => {
-                    self.ck.globals.get(&name.name).copied().map(|g| (g, name.name.clone()))
+        // A call of a global by name is a direct call; of a variant, a
+        // construction; anything else calls a value.
+        let direct = match &callee.kind {
+            ast::ExprKind::Path(path) if !(path.len() == 1 && self.has_local(&path[0].name)) => {
+                match self.resolve_path(path, callee.span) {
+                    Some(r) => Some((r, path.clone())),
+                    None => {
+                        for a in args {
+                            self.infer(a);
+                        }
+                        return self.error_expr(span);
+                    }
                 }
-                _ => None,
-            },
+            }
             _ => None,
         };
-        let (target, fn_ty, name) = match global {
-            Some((g, name)) => {
-                let ty = self.global_type(g);
-                let target = match g {
-                    Global::Fn(id) => Callee::Fn(id),
-                    Global::Native(id) => Callee::Native(id),
-                };
-                (target, ty, Some(name))
+        let (target, fn_ty, what) = match direct {
+            Some((Resolved::Variant(adt, v), path)) => {
+                let (ty, fields) = self.instantiate_variant(adt, v);
+                let mut out = Vec::new();
+                for (i, a) in args.iter().enumerate() {
+                    out.push(match fields.get(i) {
+                        Some(f) => self.infer_expected(a, f),
+                        None => self.infer(a),
+                    });
+                }
+                let _ = ty;
+                return self.variant_value(adt, v, out, span, &path);
+            }
+            Some((Resolved::Global(g), path)) => {
+                let ty = self.ck.global_type(g);
+                let what = format!("`{}`", path_name(&path));
+                match g {
+                    Global::Fn(id) => (Callee::Fn(id), ty, what),
+                    Global::Native(id) => (Callee::Native(id), ty, what),
+                    Global::Const(_) => {
+                        let value = self.global_value(g, &path, callee.span);
+                        let ty = value.ty.clone();
+                        (Callee::Value(Box::new(value)), ty, what)
+                    }
+                }
             }
             None => {
                 let value = self.infer(callee);
                 let ty = value.ty.clone();
-                let name = match &callee.kind {
-                    ast::ExprKind::Path(p) if p.len() == 1 => Some(p[0].name.clone()),
-                    _ => None,
+                let what = match &callee.kind {
+                    ast::ExprKind::Path(p) => format!("`{}`", path_name(p)),
+                    _ => "this value".to_string(),
                 };
-                (Callee::Value(Box::new(value)), ty, name)
+                (Callee::Value(Box::new(value)), ty, what)
             }
         };
-        let args: Vec<ir::Expr> = args.iter().map(|a| self.infer(a)).collect();
-        let what = name.as_deref().map_or("this function".to_string(), |n| format!("`{n}`"));
-
         let fn_ty = self.ck.table.shallow(&fn_ty);
         let (params, ret) = match fn_ty {
             Ty::Fn(params, ret) => (params, *ret),
@@ -866,6 +1664,9 @@ impl FnCx<'_> {
                 (params, ret)
             }
             other => {
+                for a in args {
+                    self.infer(a);
+                }
                 if !matches!(target, Callee::Value(ref v) if matches!(v.kind, ExprKind::Error)) {
                     let shown = self.show(&other);
                     self.error(Diagnostic::error(
@@ -879,90 +1680,534 @@ impl FnCx<'_> {
                 return self.error_expr(span);
             }
         };
-        if params.len() != args.len() {
-            let shown = self.show(&Ty::func(params.clone(), ret.clone()));
-            let plural = if params.len() == 1 { "" } else { "s" };
+        let args = self.check_args(&params, args, span, &what, 0);
+        match args {
+            Some(args) => self.expr(ExprKind::Call(target, args), ret, span),
+            None => self.error_expr(span),
+        }
+    }
+
+    /// Infers `args` against `params` (skipping `skip` leading parameters,
+    /// such as a method's `self`); reports a count mismatch.
+    fn check_args(
+        &mut self,
+        params: &[Ty],
+        args: &[ast::Expr],
+        span: Span,
+        what: &str,
+        skip: usize,
+    ) -> Option<Vec<ir::Expr>> {
+        let expected = params.get(skip..).unwrap_or(&[]);
+        if expected.len() != args.len() {
+            for a in args {
+                self.infer(a);
+            }
+            let plural = if expected.len() == 1 { "" } else { "s" };
+            let shown: Vec<String> = expected.iter().map(|p| self.show(p)).collect();
             self.error(Diagnostic::error(
                 "E0202",
                 format!(
                     "{what} takes {} argument{plural} but {} {} given",
-                    params.len(),
+                    expected.len(),
                     args.len(),
                     if args.len() == 1 { "was" } else { "were" }
                 ),
                 self.file,
                 span,
-                format!("{what} has type `{shown}`"),
+                format!("expected ({})", shown.join(", ")),
+            ));
+            return None;
+        }
+        let mut out = Vec::new();
+        for (param, arg) in expected.iter().zip(args) {
+            let a = self.infer_expected(arg, param);
+            self.expect(param, &a.ty, a.span, &format!("the parameter of {what}"));
+            out.push(a);
+        }
+        Some(out)
+    }
+
+    fn infer_method_call(
+        &mut self,
+        recv: &ast::Expr,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> ir::Expr {
+        let receiver = self.infer(recv);
+        if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
+            let args: Vec<ir::Expr> = args.iter().map(|a| self.infer(a)).collect();
+            let ty = self.fresh();
+            let slot = self.defer(Pending::Method {
+                receiver,
+                name: name.clone(),
+                args,
+                ty: ty.clone(),
+                span,
+            });
+            return self.expr(ExprKind::Pending(slot), ty, span);
+        }
+        self.method_call_known(receiver, name, ArgsOrAst::Ast(args), span)
+    }
+
+    /// A method call on a receiver whose type is known.
+    fn method_call_known(&mut self, receiver: ir::Expr, name: &ast::Ident, args: ArgsOrAst<'_>, span: Span) -> ir::Expr {
+        let recv_ty = self.ck.table.shallow(&receiver.ty);
+        let key = MethodKey::of(&recv_ty);
+        let method = key.and_then(|k| self.ck.env.methods.get(&(k, name.name.clone())).copied());
+        let Some(method) = method.filter(|m| m.has_self) else {
+            if let ArgsOrAst::Ast(args) = &args {
+                for a in *args {
+                    self.infer(a);
+                }
+            }
+            let shown = self.show(&recv_ty);
+            let mut d = Diagnostic::error(
+                "E0111",
+                format!("no method `{}` on `{shown}`", name.name),
+                self.file,
+                name.span,
+                "unknown method",
+            );
+            if let Some(k) = key {
+                if method.is_some() {
+                    let prefix = k.native_prefix(&self.ck.env);
+                    d = d.with_help(format!(
+                        "`{prefix}::{}` is an associated function: call it as `{prefix}::{}(..)`",
+                        name.name, name.name
+                    ));
+                } else if self.struct_field_index(&recv_ty, &name.name).is_some() {
+                    d = d.with_help(format!(
+                        "`{}` is a field: to call the function it holds, write `(x.{})(..)`",
+                        name.name, name.name
+                    ));
+                } else {
+                    let names = self.ck.env.method_names(k);
+                    if let Some(near) = closest_name(&name.name, names) {
+                        d = d.with_help(format!("did you mean `{near}`?"));
+                    }
+                }
+            }
+            self.error(d);
+            return self.error_expr(span);
+        };
+        let fn_ty = self.ck.global_type(method.target);
+        let Ty::Fn(params, ret) = self.ck.table.shallow(&fn_ty) else {
+            return self.error_expr(span);
+        };
+        let what = format!("`{}`", name.name);
+        if let Some(self_ty) = params.first() {
+            self.expect(self_ty, &receiver.ty, receiver.span, "the method's receiver");
+        }
+        let args = match args {
+            ArgsOrAst::Ast(args) => self.check_args(&params, args, span, &what, 1),
+            ArgsOrAst::Ir(args) => {
+                if params.len() != args.len() + 1 {
+                    self.error(Diagnostic::error(
+                        "E0202",
+                        format!("{what} takes {} argument(s) but {} were given", params.len() - 1, args.len()),
+                        self.file,
+                        span,
+                        "wrong number of arguments",
+                    ));
+                    None
+                } else {
+                    for (p, a) in params[1..].iter().zip(&args) {
+                        self.expect(p, &a.ty, a.span, &format!("the parameter of {what}"));
+                    }
+                    Some(args)
+                }
+            }
+        };
+        let Some(args) = args else {
+            return self.error_expr(span);
+        };
+        let mut all = vec![receiver];
+        all.extend(args);
+        let callee = match method.target {
+            Global::Fn(id) | Global::Const(id) => Callee::Fn(id),
+            Global::Native(id) => Callee::Native(id),
+        };
+        self.expr(ExprKind::Call(callee, all), *ret, span)
+    }
+
+    fn struct_field_index(&self, ty: &Ty, name: &str) -> Option<usize> {
+        let Ty::App(TyCon::Adt(adt), _) = ty else { return None };
+        match &self.ck.env.adt_def(*adt).kind {
+            AdtKind::Struct(fields) => fields.iter().position(|f| f.name == name),
+            AdtKind::Enum(_) => None,
+        }
+    }
+
+    fn field_error(&mut self, ty: &Ty, name: &ast::Ident, span: Span) {
+        let shown = self.show(ty);
+        let mut d = Diagnostic::error(
+            "E0110",
+            format!("no field `{}` on `{shown}`", name.name),
+            self.file,
+            name.span,
+            "unknown field",
+        );
+        if let Ty::App(TyCon::Adt(adt), _) = ty {
+            if let AdtKind::Struct(fields) = &self.ck.env.adt_def(*adt).kind {
+                let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                if let Some(near) = closest_name(&name.name, names.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{near}`?"));
+                } else if !names.is_empty() {
+                    d = d.with_note(format!("`{shown}` has the fields {}", names.join(", ")));
+                }
+            }
+        }
+        let _ = span;
+        self.error(d);
+    }
+
+    fn field_known(&mut self, receiver: ir::Expr, name: &ast::Ident, span: Span) -> ir::Expr {
+        let ty = self.ck.table.shallow(&receiver.ty);
+        if let Ty::App(TyCon::Adt(adt), args) = &ty {
+            if let Some(index) = self.struct_field_index(&ty, &name.name) {
+                let tys = self.ck.instantiate_fields(*adt, args, None);
+                let fty = tys.get(index).cloned().unwrap_or(Ty::Unit);
+                return self.expr(ExprKind::Field(Box::new(receiver), index as u32), fty, span);
+            }
+        }
+        self.field_error(&ty, name, span);
+        self.error_expr(span)
+    }
+
+    fn tuple_field_known(&mut self, receiver: ir::Expr, index: u32, span: Span) -> ir::Expr {
+        match self.ck.table.shallow(&receiver.ty) {
+            Ty::App(TyCon::Tuple, items) if (index as usize) < items.len() => {
+                let ty = items[index as usize].clone();
+                self.expr(ExprKind::Field(Box::new(receiver), index), ty, span)
+            }
+            other => {
+                let shown = self.show(&other);
+                self.error(Diagnostic::error(
+                    "E0110",
+                    format!("`{shown}` has no element `.{index}`"),
+                    self.file,
+                    span,
+                    "no such element",
+                ));
+                self.error_expr(span)
+            }
+        }
+    }
+
+    fn infer_struct_lit(&mut self, path: &[ast::Ident], fields: &[ast::FieldInit], span: Span) -> ir::Expr {
+        let adt = self.ck.resolve_adt(self.module, path);
+        let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_))) else {
+            for f in fields {
+                self.infer(&f.value);
+            }
+            let name = path_name(path);
+            let mut d = Diagnostic::error(
+                "E0104",
+                format!("unknown struct `{name}`"),
+                self.file,
+                path.last().map_or(span, |p| p.span),
+                "not a struct in scope",
+            );
+            let known: Vec<String> = self
+                .ck
+                .env
+                .types
+                .keys()
+                .filter(|(m, _)| *m == self.module)
+                .map(|(_, n)| n.clone())
+                .collect();
+            if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
+                d = d.with_help(format!("did you mean `{near}`?"));
+            }
+            self.error(d);
+            return self.error_expr(span);
+        };
+        let def = self.ck.env.adt_def(adt).clone();
+        let AdtKind::Struct(decl_fields) = &def.kind else {
+            return self.error_expr(span);
+        };
+        let args: Vec<Ty> = def.type_params.iter().map(|_| self.fresh()).collect();
+        let tys = self.ck.instantiate_fields(adt, &args, None);
+        let mut values: Vec<Option<ir::Expr>> = vec![None; decl_fields.len()];
+        for f in fields {
+            match decl_fields.iter().position(|d| d.name == f.name.name) {
+                Some(i) => {
+                    let v = self.infer_expected(&f.value, &tys[i]);
+                    self.expect(&tys[i], &v.ty, v.span, &format!("the field `{}`", f.name.name));
+                    if values[i].is_some() {
+                        self.error(Diagnostic::error(
+                            "E0114",
+                            format!("the field `{}` is given twice", f.name.name),
+                            self.file,
+                            f.name.span,
+                            "given again here",
+                        ));
+                    }
+                    values[i] = Some(v);
+                }
+                None => {
+                    self.infer(&f.value);
+                    let ty = Ty::App(TyCon::Adt(adt), args.clone());
+                    self.field_error(&ty, &f.name, f.span);
+                }
+            }
+        }
+        let missing: Vec<&str> = decl_fields
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| v.is_none())
+            .map(|(d, _)| d.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            self.error(Diagnostic::error(
+                "E0114",
+                format!("missing field(s) {list} in `{}`", def.name),
+                self.file,
+                span,
+                format!("every field of `{}` must be given", def.name),
             ));
             return self.error_expr(span);
         }
-        for (param, arg) in params.iter().zip(&args) {
-            self.expect(param, &arg.ty, arg.span, &format!("the parameter of {what}"));
+        let values = values.into_iter().flatten().collect();
+        self.expr(ExprKind::Struct(adt, values), Ty::App(TyCon::Adt(adt), args), span)
+    }
+
+    fn infer_closure(
+        &mut self,
+        params: &[ast::Param],
+        body: &ast::Expr,
+        expected: Option<&Ty>,
+        span: Span,
+    ) -> ir::Expr {
+        let expected_params = match expected.map(|t| self.ck.table.shallow(t)) {
+            Some(Ty::Fn(ps, _)) if ps.len() == params.len() => Some(ps),
+            _ => None,
+        };
+        let ret = self.fresh();
+        self.frames.push(Frame {
+            ret: ret.clone(),
+            loops: 0,
+            captures: Vec::new(),
+        });
+        self.scopes.push(Vec::new());
+        let mut param_ids = Vec::new();
+        let mut param_tys = Vec::new();
+        for (i, p) in params.iter().enumerate() {
+            let ty = match (&p.ty, &expected_params) {
+                (Some(t), _) => self.ck.lower_type(self.module, self.file, t, &self.tparams.clone()),
+                (None, Some(ps)) => ps[i].clone(),
+                (None, None) => self.fresh(),
+            };
+            if let (Some(_), Some(ps)) = (&p.ty, &expected_params) {
+                let exp = ps[i].clone();
+                self.expect(&exp, &ty, p.span, "the parameter the context expects");
+            }
+            param_ids.push(self.declare(&p.name, ty.clone(), false));
+            param_tys.push(ty);
         }
-        self.expr(ExprKind::Call(target, args), ret, span)
+        let body = self.infer(body);
+        self.expect(&ret, &body.ty, body.span, "the closure's return type");
+        self.scopes.pop();
+        let frame = self.frames.pop();
+        let captures = frame.map(|f| f.captures).unwrap_or_default();
+        let id = FnId(self.ck.functions.len() as u32);
+        let ty = Ty::func(param_tys, ret);
+        self.ck.functions.push(FnInfo {
+            name: format!("{}::{{closure}}", self.fn_name),
+            file: self.file,
+            span,
+            name_span: span,
+            scheme: Scheme::mono(ty.clone()),
+            body: None,
+        });
+        self.lifted.push(Lifted {
+            id,
+            captures: captures.clone(),
+            params: param_ids,
+            body,
+        });
+        self.expr(ExprKind::Closure(id, captures), ty, span)
     }
 
     fn infer_for(&mut self, pattern: &ast::Pattern, iter: &ast::Expr, body: &ast::Block, span: Span) -> ir::Expr {
-        let ast::ExprKind::Range { start, end, inclusive } = &iter.kind else {
-            self.error(Diagnostic::error(
-                "E0105",
-                "`for` only iterates over ranges (`a..b`, `a..=b`) so far",
-                self.file,
-                iter.span,
-                "not a range",
-            ));
-            return self.error_expr(span);
-        };
-        let start = self.infer(start);
-        let end = self.infer(end);
-        self.expect(&Ty::Int, &start.ty, start.span, "a range bound");
-        self.expect(&Ty::Int, &end.ty, end.span, "a range bound");
-        self.scopes.push(Vec::new());
-        let var = match &pattern.kind {
-            ast::PatternKind::Binding(name) => self.declare(name, Ty::Int, false),
-            ast::PatternKind::Wildcard => {
-                let hidden = ast::Ident {
-                    name: "_".to_string(),
-                    span: pattern.span,
+        if let ast::ExprKind::Range { start, end, inclusive } = &iter.kind {
+            let start = self.infer(start);
+            let end = self.infer(end);
+            self.expect(&Ty::Int, &start.ty, start.span, "a range bound");
+            self.expect(&Ty::Int, &end.ty, end.span, "a range bound");
+            self.scopes.push(Vec::new());
+            let var = match &pattern.kind {
+                ast::PatternKind::Binding(name) => self.declare(name, Ty::Int, false),
+                _ => {
+                    let hidden = ast::Ident {
+                        name: "_".to_string(),
+                        span: pattern.span,
+                    };
+                    if !matches!(pattern.kind, ast::PatternKind::Wildcard) {
+                        self.error(Diagnostic::error(
+                            "E0115",
+                            "a range gives Ints: bind each to a name or `_`",
+                            self.file,
+                            pattern.span,
+                            "expected a name or `_`",
+                        ));
+                    }
+                    self.declare(&hidden, Ty::Int, false)
+                }
+            };
+            self.frame().loops += 1;
+            let body = self.infer_block(body);
+            self.frame().loops -= 1;
+            self.scopes.pop();
+            return self.expr(
+                ExprKind::ForRange {
+                    var,
+                    start: Box::new(start),
+                    end: Box::new(end),
+                    inclusive: *inclusive,
+                    body: Box::new(body),
+                },
+                Ty::Unit,
+                span,
+            );
+        }
+        let iterable = self.infer(iter);
+        let (array, elem) = match self.ck.table.shallow(&iterable.ty) {
+            Ty::App(TyCon::Array, args) => (iterable, args[0].clone()),
+            Ty::App(con @ (TyCon::Map | TyCon::Set), args) => {
+                // Maps iterate over `(key, value)` pairs, sets over elements,
+                // both in insertion order, through a snapshot array.
+                let (key, name, elem) = match con {
+                    TyCon::Map => (MethodKey::Map, "entries", Ty::tuple(args.clone())),
+                    _ => (MethodKey::Set, "to_array", args[0].clone()),
                 };
-                self.declare(&hidden, Ty::Int, false)
+                let Some(m) = self.ck.env.methods.get(&(key, name.to_string())).copied() else {
+                    return self.error_expr(span);
+                };
+                let callee = match m.target {
+                    Global::Native(id) => Callee::Native(id),
+                    Global::Fn(id) | Global::Const(id) => Callee::Fn(id),
+                };
+                let arr_ty = Ty::array(elem.clone());
+                let sp = iterable.span;
+                (self.expr(ExprKind::Call(callee, vec![iterable]), arr_ty, sp), elem)
             }
-            _ => {
+            Ty::Var(_) => {
+                let elem = self.fresh();
+                self.expect(&Ty::array(elem.clone()), &iterable.ty, iterable.span, "what `for` iterates over");
+                (iterable, elem)
+            }
+            other => {
+                let shown = self.show(&other);
                 self.error(Diagnostic::error(
-                    "E0105",
-                    "this pattern is not supported in `for` yet",
+                    "E0201",
+                    format!("`for` cannot iterate over `{shown}`"),
                     self.file,
-                    pattern.span,
-                    "use a plain name",
+                    iterable.span,
+                    "expected a range, an array, a map or a set",
                 ));
-                self.scopes.pop();
                 return self.error_expr(span);
             }
         };
-        self.loops += 1;
+        self.scopes.push(Vec::new());
+        let pat = self.infer_pattern(pattern, &elem, false);
+        self.check_irrefutable(&pat, "`for`");
+        self.frame().loops += 1;
         let body = self.infer_block(body);
-        self.loops -= 1;
+        self.frame().loops -= 1;
         self.scopes.pop();
         self.expr(
-            ExprKind::ForRange {
-                var,
-                start: Box::new(start),
-                end: Box::new(end),
-                inclusive: *inclusive,
+            ExprKind::ForArray {
+                pattern: pat,
+                array: Box::new(array),
                 body: Box::new(body),
             },
             Ty::Unit,
             span,
         )
     }
+
+    fn infer_match(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], span: Span) -> ir::Expr {
+        let scrutinee = self.infer(scrutinee);
+        let result = self.fresh();
+        let mut first_span: Option<(Span, Ty)> = None;
+        let mut out = Vec::new();
+        for arm in arms {
+            self.scopes.push(Vec::new());
+            let pattern = self.infer_pattern(&arm.pattern, &scrutinee.ty, false);
+            let guard = arm.guard.as_ref().map(|g| {
+                let g = self.infer(g);
+                self.expect(&Ty::Bool, &g.ty, g.span, "a match guard");
+                g
+            });
+            let body = self.infer_expected(&arm.body, &result);
+            if self.ck.table.unify(&result, &body.ty).is_err() {
+                let (exp, fnd) = (self.show(&result), self.show(&body.ty));
+                let mut d = Diagnostic::error(
+                    "E0201",
+                    format!("`match` arms have different types: `{exp}` and `{fnd}`"),
+                    self.file,
+                    body.block_value_span(),
+                    format!("this is `{fnd}`"),
+                );
+                if let Some((s, _)) = &first_span {
+                    d = d.with_label(self.file, *s, format!("the first arm is `{exp}`"));
+                }
+                self.error(d);
+            }
+            if first_span.is_none() && !matches!(body.kind, ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue) {
+                first_span = Some((body.block_value_span(), body.ty.clone()));
+            }
+            self.scopes.pop();
+            out.push(ir::Arm { pattern, guard, body });
+        }
+        self.check_match(&scrutinee, &out, span);
+        self.expr(ExprKind::Match(Box::new(scrutinee), out), result, span)
+    }
+}
+
+/// Arguments of a method call: still to infer (with expected types) or
+/// already inferred (a pending call resolved late).
+enum ArgsOrAst<'a> {
+    Ast(&'a [ast::Expr]),
+    Ir(Vec<ir::Expr>),
+}
+
+/// What a non-local path names.
+enum Resolved {
+    Global(Global),
+    Variant(AdtId, u32),
+}
+
+/// Collects the unbound type variables of `ty`.
+fn free_vars(table: &TypeTable, ty: &Ty, out: &mut HashSet<TyVar>) {
+    match table.resolve(ty) {
+        Ty::Var(v) => {
+            out.insert(v);
+        }
+        Ty::Fn(ps, r) => {
+            for p in &ps {
+                free_vars(table, p, out);
+            }
+            free_vars(table, &r, out);
+        }
+        Ty::App(_, args) => {
+            for a in &args {
+                free_vars(table, a, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 impl ir::Expr {
     /// For a block, the span of the expression that gives its value (its tail),
     /// else its own span: where a type error about the block's value points.
-    fn block_value_span(&self) -> Span {
+    pub(super) fn block_value_span(&self) -> Span {
         match &self.kind {
-            ExprKind::Block(_, Some(tail)) => tail.span,
+            ExprKind::Block(_, Some(tail)) => tail.block_value_span(),
             _ => self.span,
         }
     }

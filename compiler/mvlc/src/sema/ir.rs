@@ -1,17 +1,21 @@
 //! The typed IR: what type inference hands to code generation.
 //!
 //! Names are resolved (a local is a [`LocalId`], a function a [`FnId`], a
-//! native a [`NativeId`]), every expression carries its type (possibly a type
-//! variable, to be read through the program's final `TypeTable`), and the
-//! surface's sugar is gone (compound assignment is an assignment of a binary
-//! operation, `>` is `<` with swapped operands where it matters to codegen).
-//! The IR never refers back to the AST except through spans.
+//! native a [`NativeId`], a field or variant its index), every expression
+//! carries its type (possibly a type variable, to be read through the
+//! program's final `TypeTable`), and the surface's sugar is gone: compound
+//! assignment is an assignment of a binary operation, a method call is a call
+//! with the receiver first, a closure is a reference to a lifted function
+//! plus the variables it captures. The IR never refers back to the AST
+//! except through spans.
 
-use super::types::Ty;
+use super::types::{AdtId, Ty};
 use mvl_syntax::ast::{BinOp, Span, UnaryOp};
 
-/// A user function's index in [`super::CheckedProgram::functions`], which is
-/// also its index in the module's function table.
+/// A function's index in [`super::CheckedProgram::functions`], which is also
+/// its index in the module's function table. Top-level functions, methods
+/// and constants come first in declaration order, then the closures lifted
+/// out of their bodies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FnId(pub u32);
 
@@ -19,8 +23,10 @@ pub struct FnId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NativeId(pub u32);
 
-/// A local variable (parameter or `let`/`var`/`for` binding) of one function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A local variable (parameter or `let`/`var`/`for`/pattern binding) of one
+/// top-level function, including the bodies of the closures inside it: a
+/// closure shares the local table of the function it is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LocalId(pub u32);
 
 #[derive(Clone, Debug, PartialEq)]
@@ -28,12 +34,18 @@ pub struct Local {
     pub name: String,
     pub ty: Ty,
     pub mutable: bool,
+    /// A `var` captured by a closure lives in a heap cell, so that the
+    /// function and every closure see one variable.
+    pub boxed: bool,
     pub span: Span,
 }
 
 /// One function's checked body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FnBody {
+    /// For a closure, the captured variables (of the enclosing function),
+    /// which arrive first, before the parameters.
+    pub captures: Vec<LocalId>,
     pub params: Vec<LocalId>,
     pub locals: Vec<Local>,
     pub body: Expr,
@@ -73,8 +85,8 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
-    /// `local = value` (value `()`)
-    Assign(LocalId, Box<Expr>),
+    /// `place = value` (value `()`)
+    Assign(Place, Box<Expr>),
     Call(Callee, Vec<Expr>),
     If(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
     While(Box<Expr>, Box<Expr>),
@@ -86,16 +98,90 @@ pub enum ExprKind {
         inclusive: bool,
         body: Box<Expr>,
     },
+    /// `for pattern in array`: the array is evaluated once; each element is
+    /// matched against the (irrefutable) pattern.
+    ForArray {
+        pattern: Pattern,
+        array: Box<Expr>,
+        body: Box<Expr>,
+    },
     Break,
     Continue,
     Return(Box<Expr>),
     Block(Vec<Stmt>, Option<Box<Expr>>),
+    /// `(a, b)`
+    Tuple(Vec<Expr>),
+    /// `[a, b]`
+    Array(Vec<Expr>),
+    /// A struct value, fields in declaration order.
+    Struct(AdtId, Vec<Expr>),
+    /// An enum value: the enum, the variant's index, its payload.
+    Variant(AdtId, u32, Vec<Expr>),
+    /// Field `index` of a tuple or struct.
+    Field(Box<Expr>, u32),
+    /// `array[index]`
+    Index(Box<Expr>, Box<Expr>),
+    Match(Box<Expr>, Vec<Arm>),
+    /// A closure: the lifted function and the locals it captures, in the
+    /// order of that function's `captures`.
+    Closure(FnId, Vec<LocalId>),
+    /// A method call or field access waiting for its receiver's type,
+    /// replaced once inference of the function is done; never reaches
+    /// codegen.
+    Pending(u32),
     /// An expression that failed to check; never reaches codegen.
     Error,
 }
 
+/// Something that can be assigned to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Place {
+    Local(LocalId),
+    /// `array[index] = value`: arrays are shared, so this changes the array
+    /// every alias sees.
+    Index(Box<Expr>, Box<Expr>),
+    /// `place.field = value`: structs and tuples are values, so this builds
+    /// a copy with one field replaced and stores it back into `place`.
+    Field(Box<Place>, u32, Ty),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arm {
+    pub pattern: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatternKind {
+    Wildcard,
+    Bind(LocalId),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Bool(bool),
+    Unit,
+    /// `lo..=hi` on Int.
+    Range(i64, i64),
+    Tuple(Vec<Pattern>),
+    /// A struct's fields by index (fields not mentioned are not tested).
+    Struct(AdtId, Vec<(u32, Pattern)>),
+    /// An enum variant and patterns for its payload (all of it).
+    Variant(AdtId, u32, Vec<Pattern>),
+    /// Alternatives; each binds the same locals.
+    Or(Vec<Pattern>),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stmt {
-    Let(LocalId, Expr),
+    /// `let pattern = value;` with an irrefutable pattern.
+    Let(Pattern, Expr),
     Expr(Expr),
 }

@@ -1,39 +1,39 @@
 //! Semantic analysis: item collection, name resolution and type inference,
 //! producing the typed IR ([`ir`]) that code generation consumes.
 //!
-//! Pipeline: [`check_program`] collects the items of every file into one
-//! global namespace, builds the call graph of the user functions (petgraph),
-//! and infers its strongly connected components in dependency order (callees
-//! first). Each component is inferred with monomorphic types for its own
-//! members, then generalised once ([`types::TypeTable::generalise`]), so
-//! mutually recursive functions share one inference and every later caller
-//! instantiates their schemes.
+//! Pipeline: [`check_program`] collects the items of every file into the
+//! global environment ([`env`]), builds the call graph of the user functions
+//! (petgraph), and infers its strongly connected components in dependency
+//! order (callees first). Each component is inferred with monomorphic types
+//! for its own members, then generalised once
+//! ([`types::TypeTable::generalise`]), so mutually recursive functions share
+//! one inference and every later caller instantiates their schemes.
+//! Patterns, and the exhaustiveness of `match`, are checked in [`pattern`].
 //!
 //! This module is pure: no salsa, no I/O. It returns diagnostics as values;
 //! `db` accumulates them.
 
+pub mod env;
 pub mod infer;
 pub mod ir;
+pub mod pattern;
 pub mod types;
 
 use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
-use indexmap::IndexMap;
+use env::{AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef};
 use ir::{FnBody, FnId, NativeId};
 use mvl_syntax::ast::{self, Span};
 use petgraph::graph::DiGraph;
-use types::{Scheme, Ty, TypeTable};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 
-/// What a global name refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Global {
-    Fn(FnId),
-    Native(NativeId),
-}
-
-/// A user function after checking.
+/// A user function after checking: a top-level `fn`, a method, a `const`
+/// (a function of no arguments) or a closure lifted out of a body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FnInfo {
+    /// As shown in stack traces: `area`, `Point::norm`, `main::{closure}`.
     pub name: String,
     pub file: SourceFile,
     pub span: Span,
@@ -46,6 +46,7 @@ pub struct FnInfo {
 /// A native function declared by the standard library prelude.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NativeInfo {
+    /// The name the runtime's registry knows it by: `print`, `Array::len`.
     pub name: String,
     pub scheme: Scheme,
 }
@@ -55,6 +56,7 @@ pub struct NativeInfo {
 pub struct CheckedProgram {
     pub functions: Vec<FnInfo>,
     pub natives: Vec<NativeInfo>,
+    pub env: Env,
     /// The final substitution: read every IR type through it.
     pub table: TypeTable,
     pub main: Option<FnId>,
@@ -63,29 +65,77 @@ pub struct CheckedProgram {
 /// One parsed file handed to the checker.
 pub struct FileAst<'a> {
     pub file: SourceFile,
+    /// The name other files import it by (the file stem); the root file's
+    /// and the prelude's are not importable.
+    pub module_name: String,
     pub ast: &'a ast::File,
     /// The standard library's prelude may declare `native fn`s.
     pub is_stdlib: bool,
 }
 
-/// Type-checks a whole program: the stdlib prelude and the user's files.
+/// What a declaration to infer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclKind {
+    Fn,
+    Method,
+    Const,
+}
+
+/// A user function as declared, waiting for inference.
+pub struct FnDecl<'a> {
+    pub file: SourceFile,
+    pub module: ModuleId,
+    /// A `const` is checked as a function of no parameters returning its
+    /// value, so it is synthesised here rather than borrowed.
+    pub ast: Cow<'a, ast::FnDecl>,
+    /// For a method: its `impl` block (its type parameters and target).
+    pub owner: Option<&'a ast::ImplDecl>,
+    pub kind: DeclKind,
+}
+
+/// Type-checks a whole program: the stdlib prelude first, then the user's
+/// root file, then the modules it imports.
 pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>) {
     let mut checker = infer::Checker::default();
-    let decls = collect_items(&mut checker, files);
+    let decls = collect(&mut checker, files);
+    let n_decls = decls.len();
 
     // The call graph over user functions; an edge f -> g when f's body
-    // names g. Shadowing by a local is ignored, which can only merge more
-    // functions into one component (less polymorphism, never unsoundness).
+    // names g (or a method named like g). Over-approximating only merges
+    // more functions into one component: less polymorphism, never
+    // unsoundness.
     let mut graph = DiGraph::<usize, ()>::new();
-    let nodes: Vec<_> = (0..decls.len()).map(|i| graph.add_node(i)).collect();
-    for (i, decl) in decls.iter().enumerate() {
-        let mut names = Vec::new();
-        if let Some(body) = &decl.ast.body {
-            infer::referenced_names(body, &mut names);
+    let nodes: Vec<_> = (0..n_decls).map(|i| graph.add_node(i)).collect();
+    let mut methods_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (key, method) in &checker.env.methods {
+        if let Global::Fn(id) = method.target {
+            if (id.0 as usize) < n_decls {
+                methods_by_name.entry(key.1.as_str()).or_default().push(id.0 as usize);
+            }
         }
-        for name in names {
-            if let Some(Global::Fn(callee)) = checker.globals.get(name.as_str()) {
-                graph.add_edge(nodes[i], nodes[callee.0 as usize], ());
+    }
+    for (i, decl) in decls.iter().enumerate() {
+        let mut refs = infer::References::default();
+        if let Some(body) = &decl.ast.body {
+            infer::collect_references(body, &mut refs);
+        }
+        let mut targets = Vec::new();
+        for path in &refs.paths {
+            if let Some(g) = checker.resolve_value_path(decl.module, path) {
+                match g {
+                    Global::Fn(id) | Global::Const(id) => targets.push(id.0 as usize),
+                    Global::Native(_) => {}
+                }
+            }
+        }
+        for name in &refs.methods {
+            if let Some(ms) = methods_by_name.get(name.as_str()) {
+                targets.extend(ms.iter().copied());
+            }
+        }
+        for t in targets {
+            if t < n_decls {
+                graph.add_edge(nodes[i], nodes[t], ());
             }
         }
     }
@@ -95,7 +145,20 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
         checker.infer_component(&members, &decls);
     }
 
-    let main = match checker.globals.get("main") {
+    let main = find_main(&mut checker, files);
+    let program = CheckedProgram {
+        functions: checker.functions,
+        natives: checker.natives,
+        env: checker.env,
+        table: checker.table,
+        main,
+    };
+    (program, checker.diags)
+}
+
+fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId> {
+    let root = ModuleId(1);
+    match checker.env.values.get(&(root, "main".to_string())).copied() {
         Some(Global::Fn(id)) => {
             let info = &checker.functions[id.0 as usize];
             if let Ty::Fn(params, _) = &info.scheme.ty {
@@ -109,107 +172,375 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
                     ));
                 }
             }
-            Some(*id)
+            Some(id)
         }
         _ => {
-            if let Some(user) = files.iter().find(|f| !f.is_stdlib) {
-                let names: Vec<&str> = checker.functions.iter().map(|f| f.name.as_str()).collect();
-                let mut diag = Diagnostic::error(
-                    "E0103",
-                    "this program has no `main` function",
-                    user.file,
-                    Span::new(0, 0),
-                    "execution starts at `fn main()`, which is missing",
-                );
-                if let Some(near) = closest_name("main", names) {
-                    diag = diag.with_help(format!("did you mean to call `{near}` `main`?"));
-                } else {
-                    diag = diag.with_help("add `fn main() { ... }`");
-                }
-                checker.diags.push(diag);
-            }
+            let user = files.get(1)?;
+            let names: Vec<&str> = checker
+                .env
+                .values
+                .keys()
+                .filter(|(m, _)| *m == root)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            let mut diag = Diagnostic::error(
+                "E0103",
+                "this program has no `main` function",
+                user.file,
+                Span::new(0, 0),
+                "execution starts at `fn main()`, which is missing",
+            );
+            diag = match closest_name("main", names) {
+                Some(near) => diag.with_help(format!("did you mean to call `{near}` `main`?")),
+                None => diag.with_help("add `fn main() { ... }`"),
+            };
+            checker.diags.push(diag);
             None
         }
-    };
-
-    let program = CheckedProgram {
-        functions: checker.functions,
-        natives: checker.natives,
-        table: checker.table,
-        main,
-    };
-    (program, checker.diags)
+    }
 }
 
-/// A user function as declared, waiting for inference.
-pub struct FnDecl<'a> {
-    pub file: SourceFile,
-    pub ast: &'a ast::FnDecl,
-}
+/// Enters every item of every file into the environment and returns the
+/// declarations to infer, in [`FnId`] order.
+fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDecl<'a>> {
+    // Modules and their imports.
+    for f in files {
+        checker.env.modules.push(ModuleInfo {
+            name: f.module_name.clone(),
+            file: f.file,
+            imports: HashMap::new(),
+        });
+    }
+    collect_imports(checker, files);
 
-/// Enters every item into the global namespace; reports duplicates and the
-/// items this version of the compiler does not accept yet.
-fn collect_items<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDecl<'a>> {
-    let mut decls = Vec::new();
-    let mut first_seen: IndexMap<String, (SourceFile, Span)> = IndexMap::new();
-    for file in files {
-        for item in &file.ast.items {
-            let ast::Item::Fn(f) = item else {
-                checker.diags.push(Diagnostic::error(
-                    "E0105",
-                    "only `fn` items are supported so far",
-                    file.file,
-                    item.span(),
-                    "this item is not supported yet",
-                ));
-                continue;
+    // Type names first, so that types may refer to each other in any order.
+    let mut type_decls: Vec<(ModuleId, SourceFile, &ast::Item)> = Vec::new();
+    let mut seen_types: HashMap<(ModuleId, String), Span> = HashMap::new();
+    for (m, f) in files.iter().enumerate() {
+        let module = ModuleId(m as u32);
+        for item in &f.ast.items {
+            let (name, type_params) = match item {
+                ast::Item::Struct(s) => (&s.name, &s.type_params),
+                ast::Item::Enum(e) => (&e.name, &e.type_params),
+                _ => continue,
             };
-            if let Some((prev_file, prev_span)) = first_seen.get(&f.name.name) {
+            if let Some(prev) = seen_types.get(&(module, name.name.clone())) {
                 checker.diags.push(
                     Diagnostic::error(
                         "E0102",
-                        format!("`{}` is defined more than once", f.name.name),
-                        file.file,
-                        f.name.span,
+                        format!("the type `{}` is defined more than once", name.name),
+                        f.file,
+                        name.span,
                         "defined again here",
                     )
-                    .with_label(*prev_file, *prev_span, "first defined here"),
+                    .with_label(f.file, *prev, "first defined here"),
                 );
                 continue;
             }
-            first_seen.insert(f.name.name.clone(), (file.file, f.name.span));
-            match &f.body {
-                None if file.is_stdlib => {
-                    let scheme = checker.native_scheme(file.file, f);
-                    let id = NativeId(checker.natives.len() as u32);
-                    checker.natives.push(NativeInfo {
-                        name: f.name.name.clone(),
-                        scheme,
-                    });
-                    checker.globals.insert(f.name.name.clone(), Global::Native(id));
+            seen_types.insert((module, name.name.clone()), name.span);
+            let id = AdtId(checker.env.adts.len() as u32);
+            checker.env.adts.push(AdtDef {
+                name: name.name.clone(),
+                module,
+                file: f.file,
+                name_span: name.span,
+                type_params: type_params.iter().map(|p| p.name.clone()).collect(),
+                kind: AdtKind::Struct(Vec::new()),
+            });
+            checker.table.adts.push(AdtMeta {
+                name: name.name.clone(),
+                eq: true,
+            });
+            checker.env.types.insert((module, name.name.clone()), id);
+            type_decls.push((module, f.file, item));
+        }
+    }
+    for (i, (module, file, item)) in type_decls.iter().enumerate() {
+        let id = AdtId(i as u32);
+        let kind = checker.adt_kind(*module, *file, item);
+        checker.env.adts[id.0 as usize].kind = kind;
+    }
+    mark_eq_types(checker);
+
+    // Functions, methods and constants.
+    let mut decls: Vec<FnDecl<'a>> = Vec::new();
+    let mut seen_values: HashMap<(ModuleId, String), (SourceFile, Span)> = HashMap::new();
+    for (m, f) in files.iter().enumerate() {
+        let module = ModuleId(m as u32);
+        for item in &f.ast.items {
+            match item {
+                ast::Item::Fn(decl) => {
+                    let key = (module, decl.name.name.clone());
+                    if let Some((pf, ps)) = seen_values.get(&key) {
+                        checker.diags.push(duplicate(&decl.name, f.file, *pf, *ps));
+                        continue;
+                    }
+                    seen_values.insert(key.clone(), (f.file, decl.name.span));
+                    if let Some(g) = add_function(checker, &mut decls, f, module, decl, None, decl.name.name.clone()) {
+                        checker.env.values.insert(key, g);
+                    }
                 }
-                None => checker.diags.push(Diagnostic::error(
-                    "E0105",
-                    "`native fn` is reserved for the standard library",
-                    file.file,
-                    f.span,
-                    "a function here needs a body",
-                )),
-                Some(_) => {
+                ast::Item::Const(c) => {
+                    let key = (module, c.name.name.clone());
+                    if let Some((pf, ps)) = seen_values.get(&key) {
+                        checker.diags.push(duplicate(&c.name, f.file, *pf, *ps));
+                        continue;
+                    }
+                    seen_values.insert(key.clone(), (f.file, c.name.span));
+                    let synthesized = ast::FnDecl {
+                        name: c.name.clone(),
+                        type_params: Vec::new(),
+                        params: Vec::new(),
+                        ret: c.ty.clone(),
+                        body: Some(ast::Block {
+                            stmts: Vec::new(),
+                            tail: Some(Box::new(c.value.clone())),
+                            span: c.value.span,
+                        }),
+                        span: c.span,
+                    };
                     let id = FnId(checker.functions.len() as u32);
-                    checker.functions.push(FnInfo {
-                        name: f.name.name.clone(),
-                        file: file.file,
-                        span: f.span,
-                        name_span: f.name.span,
-                        scheme: Scheme::mono(Ty::Unit),
-                        body: None,
+                    checker.functions.push(new_info(c.name.name.clone(), f.file, c.span, c.name.span));
+                    decls.push(FnDecl {
+                        file: f.file,
+                        module,
+                        ast: Cow::Owned(synthesized),
+                        owner: None,
+                        kind: DeclKind::Const,
                     });
-                    checker.globals.insert(f.name.name.clone(), Global::Fn(id));
-                    decls.push(FnDecl { file: file.file, ast: f });
+                    checker.env.values.insert(key, Global::Const(id));
                 }
+                ast::Item::Impl(imp) => collect_impl(checker, &mut decls, f, module, imp),
+                ast::Item::Struct(_) | ast::Item::Enum(_) | ast::Item::Import(_) => {}
             }
         }
     }
     decls
+}
+
+fn duplicate(name: &ast::Ident, file: SourceFile, prev_file: SourceFile, prev: Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0102",
+        format!("`{}` is defined more than once", name.name),
+        file,
+        name.span,
+        "defined again here",
+    )
+    .with_label(prev_file, prev, "first defined here")
+}
+
+fn new_info(name: String, file: SourceFile, span: Span, name_span: Span) -> FnInfo {
+    FnInfo {
+        name,
+        file,
+        span,
+        name_span,
+        scheme: Scheme::mono(Ty::Unit),
+        body: None,
+    }
+}
+
+/// Registers a function or method: a `native fn` of the stdlib becomes a
+/// [`NativeInfo`] named `qualified`, anything else a declaration to infer.
+fn add_function<'a>(
+    checker: &mut infer::Checker,
+    decls: &mut Vec<FnDecl<'a>>,
+    f: &FileAst<'a>,
+    module: ModuleId,
+    decl: &'a ast::FnDecl,
+    owner: Option<&'a ast::ImplDecl>,
+    qualified: String,
+) -> Option<Global> {
+    match &decl.body {
+        None if f.is_stdlib => {
+            let scheme = checker.native_scheme(module, f.file, decl, owner);
+            let id = NativeId(checker.natives.len() as u32);
+            checker.natives.push(NativeInfo { name: qualified, scheme });
+            Some(Global::Native(id))
+        }
+        None => {
+            checker.diags.push(Diagnostic::error(
+                "E0105",
+                "`native fn` is reserved for the standard library",
+                f.file,
+                decl.span,
+                "a function here needs a body",
+            ));
+            None
+        }
+        Some(_) => {
+            let id = FnId(checker.functions.len() as u32);
+            checker.functions.push(new_info(qualified, f.file, decl.span, decl.name.span));
+            decls.push(FnDecl {
+                file: f.file,
+                module,
+                ast: Cow::Borrowed(decl),
+                owner,
+                kind: if owner.is_some() { DeclKind::Method } else { DeclKind::Fn },
+            });
+            Some(Global::Fn(id))
+        }
+    }
+}
+
+fn collect_impl<'a>(
+    checker: &mut infer::Checker,
+    decls: &mut Vec<FnDecl<'a>>,
+    f: &FileAst<'a>,
+    module: ModuleId,
+    imp: &'a ast::ImplDecl,
+) {
+    let params: HashMap<String, Ty> = imp
+        .type_params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.clone(), Ty::Gen(i as u32)))
+        .collect();
+    let target = checker.lower_type(module, f.file, &imp.target, &params);
+    let Some(key) = MethodKey::of(&target) else {
+        checker.diags.push(Diagnostic::error(
+            "E0104",
+            "methods can only be defined on a named type",
+            f.file,
+            imp.target.span(),
+            "not a type that can have methods",
+        ));
+        return;
+    };
+    if let MethodKey::Adt(id) = key {
+        if checker.env.adt_def(id).module != module && !f.is_stdlib {
+            checker.diags.push(Diagnostic::error(
+                "E0104",
+                "methods must be defined in the module that defines the type",
+                f.file,
+                imp.target.span(),
+                "this type belongs to another module",
+            ));
+            return;
+        }
+    } else if !f.is_stdlib {
+        checker.diags.push(Diagnostic::error(
+            "E0104",
+            "methods of built-in types are defined by the standard library only",
+            f.file,
+            imp.target.span(),
+            "a built-in type",
+        ));
+        return;
+    }
+    let prefix = key.native_prefix(&checker.env);
+    for m in &imp.methods {
+        let name = m.name.name.clone();
+        if checker.env.methods.contains_key(&(key, name.clone())) {
+            checker.diags.push(Diagnostic::error(
+                "E0102",
+                format!("the method `{name}` is defined more than once for `{prefix}`"),
+                f.file,
+                m.name.span,
+                "defined again here",
+            ));
+            continue;
+        }
+        let has_self = m.params.first().is_some_and(|p| p.name.name == "self");
+        if let Some(g) = add_function(checker, decls, f, module, m, Some(imp), format!("{prefix}::{name}")) {
+            checker.env.methods.insert((key, name), Method { target: g, has_self });
+        }
+    }
+}
+
+fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
+    let by_name: HashMap<&str, ModuleId> = files
+        .iter()
+        .enumerate()
+        .skip(2)
+        .map(|(i, f)| (f.module_name.as_str(), ModuleId(i as u32)))
+        .collect();
+    let mut edges: Vec<(ModuleId, ModuleId, Span)> = Vec::new();
+    for (m, f) in files.iter().enumerate() {
+        for item in &f.ast.items {
+            let ast::Item::Import(imp) = item else { continue };
+            match by_name.get(imp.module.name.as_str()) {
+                Some(target) => {
+                    checker.env.modules[m].imports.insert(imp.module.name.clone(), *target);
+                    edges.push((ModuleId(m as u32), *target, imp.span));
+                }
+                None => checker.diags.push(
+                    Diagnostic::error(
+                        "E0108",
+                        format!("cannot find module `{}`", imp.module.name),
+                        f.file,
+                        imp.module.span,
+                        format!("no file `{}.mvl` beside this one", imp.module.name),
+                    )
+                    .with_help("an import names a file in the same folder, without `.mvl`"),
+                ),
+            }
+        }
+    }
+    // An import cycle is reported at every import that takes part in it.
+    let mut graph = DiGraph::<u32, Span>::new();
+    let nodes: Vec<_> = (0..files.len()).map(|i| graph.add_node(i as u32)).collect();
+    for (a, b, span) in &edges {
+        graph.add_edge(nodes[a.0 as usize], nodes[b.0 as usize], *span);
+    }
+    for scc in petgraph::algo::tarjan_scc(&graph) {
+        let members: Vec<u32> = scc.iter().map(|n| graph[*n]).collect();
+        let is_cycle = members.len() > 1 || edges.iter().any(|(a, b, _)| a == b && members.contains(&a.0));
+        if !is_cycle {
+            continue;
+        }
+        let names: Vec<String> = members
+            .iter()
+            .map(|m| files[*m as usize].module_name.clone())
+            .collect();
+        for (a, b, span) in &edges {
+            if members.contains(&a.0) && members.contains(&b.0) {
+                checker.diags.push(Diagnostic::error(
+                    "E0109",
+                    format!("import cycle between modules {}", names.join(", ")),
+                    files[a.0 as usize].file,
+                    *span,
+                    "this import is part of the cycle",
+                ));
+            }
+        }
+    }
+}
+
+/// A type may be compared with `==` unless a function type is among its
+/// fields, directly or through another user type (computed to a fixpoint).
+fn mark_eq_types(checker: &mut infer::Checker) {
+    fn has_fn(ty: &Ty, non_eq: &[bool]) -> bool {
+        match ty {
+            Ty::Fn(..) => true,
+            Ty::App(con, args) => {
+                matches!(con, types::TyCon::Adt(id) if non_eq[id.0 as usize]) || args.iter().any(|a| has_fn(a, non_eq))
+            }
+            _ => false,
+        }
+    }
+    let n = checker.env.adts.len();
+    let mut non_eq = vec![false; n];
+    loop {
+        let mut changed = false;
+        for i in 0..n {
+            if non_eq[i] {
+                continue;
+            }
+            let field_tys: Vec<&Ty> = match &checker.env.adts[i].kind {
+                AdtKind::Struct(fs) => fs.iter().map(|f: &FieldDef| &f.ty).collect(),
+                AdtKind::Enum(vs) => vs.iter().flat_map(|v: &VariantDef| v.fields.iter()).collect(),
+            };
+            if field_tys.iter().any(|t| has_fn(t, &non_eq)) {
+                non_eq[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (i, ne) in non_eq.into_iter().enumerate() {
+        checker.table.adts[i].eq = !ne;
+    }
 }

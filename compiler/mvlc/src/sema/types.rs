@@ -349,6 +349,35 @@ impl TypeTable {
         }
     }
 
+    /// Quantifies the unbound variables of `ty` except those in `fixed` (the
+    /// ones an enclosing environment still mentions): let-polymorphism for
+    /// local closures.
+    pub fn generalise_except(&self, ty: &Ty, fixed: &std::collections::HashSet<TyVar>) -> Scheme {
+        let mut vars = Vec::new();
+        let body = self.generalise_in_except(ty, &mut vars, fixed);
+        Scheme {
+            classes: vars.iter().map(|v| self.class_of(*v)).collect(),
+            ty: body,
+        }
+    }
+
+    fn generalise_in_except(&self, ty: &Ty, vars: &mut Vec<TyVar>, fixed: &std::collections::HashSet<TyVar>) -> Ty {
+        match self.shallow(ty) {
+            Ty::Var(v) if fixed.contains(&v) => Ty::Var(v),
+            Ty::Var(v) => {
+                let idx = match vars.iter().position(|w| *w == v) {
+                    Some(i) => i,
+                    None => {
+                        vars.push(v);
+                        vars.len() - 1
+                    }
+                };
+                Ty::Gen(idx as u32)
+            }
+            other => other.map_children(|c| self.generalise_in_except(c, vars, fixed)),
+        }
+    }
+
     fn generalise_in(&self, ty: &Ty, vars: &mut Vec<TyVar>) -> Ty {
         match self.shallow(ty) {
             Ty::Var(v) => {

@@ -1,0 +1,207 @@
+//! The global environment: every item of every file, entered by
+//! [`collect`] before any body is inferred.
+//!
+//! Namespaces are per module. The prelude is module 0, the user's root file
+//! module 1, and each imported file one more module, named by its file stem.
+//! An unqualified name is looked up in the current module, then in the
+//! prelude; `geometry::area` names an item of an imported module;
+//! `Shape::Circle` and `Point::new` name a variant or an associated function
+//! of a type.
+//!
+//! User types ([`AdtDef`]) record their fields and variants with the type
+//! parameters as `Ty::Gen(i)`; [`Env::instantiate_adt`] replaces them.
+
+use super::ir::{FnId, NativeId};
+use super::types::{AdtId, Ty, TyCon};
+use crate::db::SourceFile;
+use mvl_syntax::ast::{self, Span};
+use std::collections::HashMap;
+
+/// A module's index: 0 the prelude, 1 the root file, then the imports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(pub u32);
+
+pub const PRELUDE: ModuleId = ModuleId(0);
+
+/// What a value name refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Global {
+    Fn(FnId),
+    Native(NativeId),
+    /// A `const`: a function of no arguments, called at each use.
+    Const(FnId),
+}
+
+/// The types methods hang on, by the head of the receiver's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MethodKey {
+    Int,
+    Float,
+    Bool,
+    Str,
+    Unit,
+    Array,
+    Map,
+    Set,
+    Tuple,
+    Fn,
+    Adt(AdtId),
+}
+
+impl MethodKey {
+    pub fn of(ty: &Ty) -> Option<MethodKey> {
+        Some(match ty {
+            Ty::Int => MethodKey::Int,
+            Ty::Float => MethodKey::Float,
+            Ty::Bool => MethodKey::Bool,
+            Ty::Str => MethodKey::Str,
+            Ty::Unit => MethodKey::Unit,
+            Ty::Fn(..) => MethodKey::Fn,
+            Ty::App(TyCon::Array, _) => MethodKey::Array,
+            Ty::App(TyCon::Map, _) => MethodKey::Map,
+            Ty::App(TyCon::Set, _) => MethodKey::Set,
+            Ty::App(TyCon::Tuple, _) => MethodKey::Tuple,
+            Ty::App(TyCon::Adt(id), _) => MethodKey::Adt(*id),
+            Ty::Var(_) | Ty::Gen(_) => return None,
+        })
+    }
+
+    /// The prefix of native method names in the runtime's registry.
+    pub fn native_prefix(self, env: &Env) -> String {
+        match self {
+            MethodKey::Int => "Int".to_string(),
+            MethodKey::Float => "Float".to_string(),
+            MethodKey::Bool => "Bool".to_string(),
+            MethodKey::Str => "String".to_string(),
+            MethodKey::Unit => "Unit".to_string(),
+            MethodKey::Array => "Array".to_string(),
+            MethodKey::Map => "Map".to_string(),
+            MethodKey::Set => "Set".to_string(),
+            MethodKey::Tuple => "Tuple".to_string(),
+            MethodKey::Fn => "Fn".to_string(),
+            MethodKey::Adt(id) => env.adts[id.0 as usize].name.clone(),
+        }
+    }
+}
+
+/// A method or associated function of a type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Method {
+    pub target: Global,
+    /// Whether the first parameter is `self` (a method) or not (an
+    /// associated function such as `Map::new`).
+    pub has_self: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdtDef {
+    pub name: String,
+    pub module: ModuleId,
+    pub file: SourceFile,
+    pub name_span: Span,
+    pub type_params: Vec<String>,
+    pub kind: AdtKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AdtKind {
+    Struct(Vec<FieldDef>),
+    Enum(Vec<VariantDef>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDef {
+    pub name: String,
+    /// With the type's parameters as `Ty::Gen(i)`.
+    pub ty: Ty,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantDef {
+    pub name: String,
+    pub fields: Vec<Ty>,
+}
+
+/// One module: its name (for `name::item`) and the modules it imports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleInfo {
+    pub name: String,
+    pub file: SourceFile,
+    pub imports: HashMap<String, ModuleId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Env {
+    pub modules: Vec<ModuleInfo>,
+    pub adts: Vec<AdtDef>,
+    pub types: HashMap<(ModuleId, String), AdtId>,
+    pub values: HashMap<(ModuleId, String), Global>,
+    pub methods: HashMap<(MethodKey, String), Method>,
+}
+
+impl Env {
+    /// An unqualified value name seen from `module`.
+    pub fn value(&self, module: ModuleId, name: &str) -> Option<Global> {
+        self.values
+            .get(&(module, name.to_string()))
+            .or_else(|| self.values.get(&(PRELUDE, name.to_string())))
+            .copied()
+    }
+
+    /// An unqualified type name seen from `module`.
+    pub fn adt(&self, module: ModuleId, name: &str) -> Option<AdtId> {
+        self.types
+            .get(&(module, name.to_string()))
+            .or_else(|| self.types.get(&(PRELUDE, name.to_string())))
+            .copied()
+    }
+
+    /// The module `name` as imported by `module`.
+    pub fn imported(&self, module: ModuleId, name: &str) -> Option<ModuleId> {
+        self.modules
+            .get(module.0 as usize)
+            .and_then(|m| m.imports.get(name))
+            .copied()
+    }
+
+    pub fn adt_def(&self, id: AdtId) -> &AdtDef {
+        &self.adts[id.0 as usize]
+    }
+
+    /// The variant `name` of enum `id`, with its index.
+    pub fn variant(&self, id: AdtId, name: &str) -> Option<(u32, &VariantDef)> {
+        match &self.adt_def(id).kind {
+            AdtKind::Enum(vs) => vs
+                .iter()
+                .enumerate()
+                .find(|(_, v)| v.name == name)
+                .map(|(i, v)| (i as u32, v)),
+            AdtKind::Struct(_) => None,
+        }
+    }
+
+    /// A variant that may be named without its enum: those of the prelude's
+    /// enums (`Some`, `None`, `Ok`, `Err`).
+    pub fn bare_variant(&self, name: &str) -> Option<(AdtId, u32)> {
+        self.adts.iter().enumerate().find_map(|(i, a)| {
+            if a.module != PRELUDE {
+                return None;
+            }
+            self.variant(AdtId(i as u32), name).map(|(v, _)| (AdtId(i as u32), v))
+        })
+    }
+
+    /// All method names, for "did you mean" hints.
+    pub fn method_names(&self, key: MethodKey) -> Vec<&str> {
+        self.methods
+            .keys()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, n)| n.as_str())
+            .collect()
+    }
+}
+
+/// The written name of a path, `a::b::c`.
+pub fn path_name(path: &[ast::Ident]) -> String {
+    path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("::")
+}

@@ -1,0 +1,645 @@
+//! Patterns: their typing (which also declares the variables they bind) and
+//! the exhaustiveness and redundancy checks of `match`, `let` and `for`.
+//!
+//! Exhaustiveness is the usefulness algorithm of Maranget ("Warnings for
+//! pattern matching", 2007): a pattern vector is *useful* with respect to a
+//! matrix of earlier rows when some value matches it and no earlier row. A
+//! `match` is exhaustive when the wildcard is not useful after all its
+//! unguarded arms; an arm is unreachable when none of its alternatives is
+//! useful after the arms above it. When the wildcard is useful, the
+//! algorithm also builds a witness: an example value no arm covers, which
+//! the error message shows (`Color::Blue not covered`).
+//!
+//! Bool, `()`, tuples, structs and enums have finitely many constructors;
+//! Int, Float and String literals are treated as constructors of an infinite
+//! type, so only a wildcard or binding completes them.
+
+use super::env::{path_name, AdtKind, PRELUDE};
+use super::infer::FnCx;
+use super::ir::{self, LocalId, PatternKind};
+use super::types::{AdtId, Ty, TyCon};
+use crate::diagnostic::{closest_name, Diagnostic};
+use mvl_syntax::ast::{self, Span};
+
+impl FnCx<'_> {
+    /// Types `pattern` against `expected`, declaring its bindings (mutable
+    /// ones for a `var` pattern) in the current scope.
+    pub(super) fn infer_pattern(&mut self, pattern: &ast::Pattern, expected: &Ty, mutable: bool) -> ir::Pattern {
+        let mut binds = Vec::new();
+        self.pattern_in(pattern, expected, mutable, &mut binds)
+    }
+
+    /// `binds` collects the names bound so far in this pattern, so that the
+    /// alternatives of an or-pattern bind the same variables.
+    fn pattern_in(
+        &mut self,
+        pattern: &ast::Pattern,
+        expected: &Ty,
+        mutable: bool,
+        binds: &mut Vec<(String, LocalId)>,
+    ) -> ir::Pattern {
+        let span = pattern.span;
+        let mk = |kind: PatternKind, ty: &Ty| ir::Pattern {
+            kind,
+            ty: ty.clone(),
+            span,
+        };
+        match &pattern.kind {
+            ast::PatternKind::Wildcard => mk(PatternKind::Wildcard, expected),
+            ast::PatternKind::Binding(name) => {
+                if let Some((adt, v)) = self.bare_variant_pattern(name) {
+                    return self.variant_pattern(adt, v, &[], true, expected, span, &[name.clone()], mutable, binds);
+                }
+                if let Some((_, id)) = binds.iter().find(|(n, _)| *n == name.name) {
+                    let id = *id;
+                    let ty = self.locals[id.0 as usize].ty.clone();
+                    self.expect(&ty, expected, span, "the same name in another alternative");
+                    return mk(PatternKind::Bind(id), expected);
+                }
+                let id = self.declare(name, expected.clone(), mutable);
+                binds.push((name.name.clone(), id));
+                mk(PatternKind::Bind(id), expected)
+            }
+            ast::PatternKind::Lit(lit) => {
+                let (kind, ty) = match lit {
+                    ast::Literal::Int(n) => (PatternKind::Int(*n), Ty::Int),
+                    ast::Literal::Float(x) => (PatternKind::Float(*x), Ty::Float),
+                    ast::Literal::Str(s) => (PatternKind::Str(s.clone()), Ty::Str),
+                    ast::Literal::Bool(b) => (PatternKind::Bool(*b), Ty::Bool),
+                    ast::Literal::Unit => (PatternKind::Unit, Ty::Unit),
+                };
+                self.pattern_type(expected, &ty, span);
+                mk(kind, expected)
+            }
+            ast::PatternKind::Range(lo, hi) => {
+                self.pattern_type(expected, &Ty::Int, span);
+                mk(PatternKind::Range(*lo, *hi), expected)
+            }
+            ast::PatternKind::Tuple(items) => {
+                let tys: Vec<Ty> = items.iter().map(|_| self.fresh()).collect();
+                self.pattern_type(expected, &Ty::tuple(tys.clone()), span);
+                let ps = items
+                    .iter()
+                    .zip(&tys)
+                    .map(|(p, t)| self.pattern_in(p, t, mutable, binds))
+                    .collect();
+                mk(PatternKind::Tuple(ps), expected)
+            }
+            ast::PatternKind::Variant(path, items, rest) => {
+                let resolved = match path.as_slice() {
+                    [name] => self.ck.env.bare_variant(&name.name),
+                    _ => self.resolve_variant_path(path),
+                };
+                let Some((adt, v)) = resolved else {
+                    self.unknown_variant(path, span);
+                    return mk(PatternKind::Wildcard, expected);
+                };
+                self.variant_pattern(adt, v, items, !*rest, expected, span, path, mutable, binds)
+            }
+            ast::PatternKind::Struct(path, fields, rest) => self.struct_pattern(path, fields, *rest, expected, span, mutable, binds),
+            ast::PatternKind::Or(alts) => {
+                let before = binds.len();
+                let mut out = Vec::new();
+                for (i, alt) in alts.iter().enumerate() {
+                    if i == 0 {
+                        out.push(self.pattern_in(alt, expected, mutable, binds));
+                        continue;
+                    }
+                    let mut alt_binds: Vec<(String, LocalId)> = binds.clone();
+                    let p = self.pattern_in(alt, expected, mutable, &mut alt_binds);
+                    if alt_binds.len() != binds.len() {
+                        self.error(Diagnostic::error(
+                            "E0115",
+                            "every alternative of an or-pattern must bind the same names",
+                            self.file,
+                            alt.span,
+                            "this alternative binds a name the first does not",
+                        ));
+                    }
+                    out.push(p);
+                }
+                let _ = before;
+                mk(PatternKind::Or(out), expected)
+            }
+        }
+    }
+
+    fn pattern_type(&mut self, expected: &Ty, found: &Ty, span: Span) {
+        self.expect(expected, found, span, "the matched value");
+    }
+
+    /// `Enum::Variant` or `module::Enum::Variant`... only the first form is
+    /// supported: two segments.
+    fn resolve_variant_path(&mut self, path: &[ast::Ident]) -> Option<(AdtId, u32)> {
+        let [ty, name] = path else { return None };
+        let adt = self.ck.env.adt(self.module, &ty.name)?;
+        self.ck.env.variant(adt, &name.name).map(|(v, _)| (adt, v))
+    }
+
+    fn unknown_variant(&mut self, path: &[ast::Ident], span: Span) {
+        let name = path_name(path);
+        let mut d = Diagnostic::error(
+            "E0101",
+            format!("cannot find the variant `{name}`"),
+            self.file,
+            span,
+            "not a variant in scope",
+        );
+        if let [ty, v] = path {
+            if let Some(adt) = self.ck.env.adt(self.module, &ty.name) {
+                if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
+                    let names: Vec<&str> = vs.iter().map(|x| x.name.as_str()).collect();
+                    if let Some(near) = closest_name(&v.name, names) {
+                        d = d.with_help(format!("did you mean `{}::{near}`?", ty.name));
+                    }
+                }
+            }
+        } else if path.len() == 1 {
+            d = d.with_help("variants of your own enums are written `Enum::Variant`");
+        }
+        self.error(d);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn variant_pattern(
+        &mut self,
+        adt: AdtId,
+        v: u32,
+        items: &[ast::Pattern],
+        exact: bool,
+        expected: &Ty,
+        span: Span,
+        path: &[ast::Ident],
+        mutable: bool,
+        binds: &mut Vec<(String, LocalId)>,
+    ) -> ir::Pattern {
+        let (ty, fields) = self.instantiate_variant(adt, v);
+        self.pattern_type(expected, &ty, span);
+        let arity_ok = if exact { items.len() == fields.len() } else { items.len() <= fields.len() };
+        if !arity_ok {
+            let name = path_name(path);
+            self.error(Diagnostic::error(
+                "E0115",
+                format!(
+                    "`{name}` has {} field(s) but the pattern has {}",
+                    fields.len(),
+                    items.len()
+                ),
+                self.file,
+                span,
+                if fields.is_empty() {
+                    format!("write just `{name}`")
+                } else {
+                    format!("expected {} pattern(s)", fields.len())
+                },
+            ));
+        }
+        let mut ps = Vec::new();
+        for (i, fty) in fields.iter().enumerate() {
+            match items.get(i) {
+                Some(p) => ps.push(self.pattern_in(p, fty, mutable, binds)),
+                None => ps.push(ir::Pattern {
+                    kind: PatternKind::Wildcard,
+                    ty: fty.clone(),
+                    span,
+                }),
+            }
+        }
+        for extra in items.iter().skip(fields.len()) {
+            let t = self.fresh();
+            self.pattern_in(extra, &t, mutable, binds);
+        }
+        ir::Pattern {
+            kind: PatternKind::Variant(adt, v, ps),
+            ty: expected.clone(),
+            span,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn struct_pattern(
+        &mut self,
+        path: &[ast::Ident],
+        fields: &[ast::FieldPattern],
+        rest: bool,
+        expected: &Ty,
+        span: Span,
+        mutable: bool,
+        binds: &mut Vec<(String, LocalId)>,
+    ) -> ir::Pattern {
+        let wild = ir::Pattern {
+            kind: PatternKind::Wildcard,
+            ty: expected.clone(),
+            span,
+        };
+        let adt = match path {
+            [name] => self.ck.env.adt(self.module, &name.name),
+            _ => None,
+        };
+        let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_))) else {
+            self.error(Diagnostic::error(
+                "E0104",
+                format!("unknown struct `{}`", path_name(path)),
+                self.file,
+                span,
+                "not a struct in scope",
+            ));
+            return wild;
+        };
+        let def = self.ck.env.adt_def(adt).clone();
+        let AdtKind::Struct(decl) = &def.kind else { return wild };
+        let args: Vec<Ty> = def.type_params.iter().map(|_| self.fresh()).collect();
+        let tys = self.ck.instantiate_fields(adt, &args, None);
+        self.pattern_type(expected, &Ty::App(TyCon::Adt(adt), args), span);
+        let mut out = Vec::new();
+        for f in fields {
+            let Some(i) = decl.iter().position(|d| d.name == f.name.name) else {
+                let names: Vec<&str> = decl.iter().map(|d| d.name.as_str()).collect();
+                let mut d = Diagnostic::error(
+                    "E0110",
+                    format!("no field `{}` on `{}`", f.name.name, def.name),
+                    self.file,
+                    f.name.span,
+                    "unknown field",
+                );
+                if let Some(near) = closest_name(&f.name.name, names) {
+                    d = d.with_help(format!("did you mean `{near}`?"));
+                }
+                self.error(d);
+                continue;
+            };
+            let p = match &f.pattern {
+                Some(p) => self.pattern_in(p, &tys[i], mutable, binds),
+                None => {
+                    let shorthand = ast::Pattern {
+                        kind: ast::PatternKind::Binding(f.name.clone()),
+                        span: f.name.span,
+                    };
+                    self.pattern_in(&shorthand, &tys[i], mutable, binds)
+                }
+            };
+            out.push((i as u32, p));
+        }
+        if !rest {
+            let missing: Vec<&str> = decl
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !out.iter().any(|(j, _)| *j as usize == *i))
+                .map(|(_, d)| d.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                self.error(
+                    Diagnostic::error(
+                        "E0115",
+                        format!("the pattern does not mention the field(s) {}", missing.join(", ")),
+                        self.file,
+                        span,
+                        "fields missing",
+                    )
+                    .with_help("add them, or end the pattern with `..` to ignore the rest"),
+                );
+            }
+        }
+        ir::Pattern {
+            kind: PatternKind::Struct(adt, out),
+            ty: expected.clone(),
+            span,
+        }
+    }
+
+    /// A `let` or `for` pattern must match every value of its type.
+    pub(super) fn check_irrefutable(&mut self, pattern: &ir::Pattern, what: &str) {
+        let ty = self.ck.table.resolve(&pattern.ty);
+        let rows: Vec<Vec<P>> = expand(pattern).into_iter().map(|p| vec![p]).collect();
+        if let Some(w) = self.useful(&rows, &[P::Wild], &[ty]) {
+            let shown = self.show_witness(&w[0]);
+            self.error(
+                Diagnostic::error(
+                    "E0113",
+                    format!("refutable pattern in {what}: `{shown}` not covered"),
+                    self.file,
+                    pattern.span,
+                    "this pattern does not match every value",
+                )
+                .with_help("use `match` to handle the other cases"),
+            );
+        }
+    }
+
+    /// Reports a `match` that misses a case (with an example), and arms no
+    /// value can reach.
+    pub(super) fn check_match(&mut self, scrutinee: &ir::Expr, arms: &[ir::Arm], span: Span) {
+        let ty = self.ck.table.resolve(&scrutinee.ty);
+        let mut rows: Vec<Vec<P>> = Vec::new();
+        for arm in arms {
+            let alts = expand(&arm.pattern);
+            let reachable = alts
+                .iter()
+                .any(|alt| self.useful(&rows, std::slice::from_ref(alt), std::slice::from_ref(&ty)).is_some());
+            if !reachable {
+                self.error(Diagnostic::warning(
+                    "W0001",
+                    "unreachable pattern",
+                    self.file,
+                    arm.pattern.span,
+                    "the arms above already match every value this one would",
+                ));
+            }
+            if arm.guard.is_none() {
+                rows.extend(alts.into_iter().map(|p| vec![p]));
+            }
+        }
+        if let Some(w) = self.useful(&rows, &[P::Wild], std::slice::from_ref(&ty)) {
+            let shown = self.show_witness(&w[0]);
+            self.error(
+                Diagnostic::error(
+                    "E0112",
+                    format!("`match` does not cover every case: `{shown}` not covered"),
+                    self.file,
+                    scrutinee.span,
+                    format!("`{shown}` is not matched by any arm"),
+                )
+                .with_label(self.file, span, "in this `match`")
+                .with_help(format!("add an arm for `{shown}`, or a `_ => ..` arm")),
+            );
+        }
+    }
+
+    /// The constructors of `ty`, when finitely many.
+    fn all_ctors(&self, ty: &Ty) -> Option<Vec<Ctor>> {
+        match ty {
+            Ty::Bool => Some(vec![Ctor::Bool(false), Ctor::Bool(true)]),
+            Ty::Unit => Some(vec![Ctor::Unit]),
+            Ty::App(TyCon::Tuple, items) => Some(vec![Ctor::Tuple(items.len())]),
+            Ty::App(TyCon::Adt(adt), _) => match &self.ck.env.adt_def(*adt).kind {
+                AdtKind::Struct(_) => Some(vec![Ctor::Struct(*adt)]),
+                AdtKind::Enum(vs) => Some((0..vs.len()).map(|v| Ctor::Variant(*adt, v as u32)).collect()),
+            },
+            _ => None,
+        }
+    }
+
+    /// The types of a constructor's fields, for a value of type `ty`.
+    fn ctor_fields(&self, c: &Ctor, ty: &Ty) -> Vec<Ty> {
+        let args: &[Ty] = match ty {
+            Ty::App(_, args) => args,
+            _ => &[],
+        };
+        let resolve = |ts: Vec<Ty>| ts.iter().map(|t| self.ck.table.resolve(t)).collect();
+        match c {
+            Ctor::Tuple(_) => args.to_vec(),
+            Ctor::Struct(adt) => resolve(self.ck.instantiate_fields(*adt, args, None)),
+            Ctor::Variant(adt, v) => resolve(self.ck.instantiate_fields(*adt, args, Some(*v))),
+            _ => Vec::new(),
+        }
+    }
+
+    fn arity(&self, c: &Ctor, ty: &Ty) -> usize {
+        match c {
+            Ctor::Tuple(n) => *n,
+            Ctor::Struct(_) | Ctor::Variant(..) => self.ctor_fields(c, ty).len(),
+            _ => 0,
+        }
+    }
+
+    /// Whether `v` is useful after `rows`; if so, a witness vector.
+    fn useful(&self, rows: &[Vec<P>], v: &[P], tys: &[Ty]) -> Option<Vec<P>> {
+        let Some((head, rest)) = v.split_first() else {
+            return if rows.is_empty() { Some(Vec::new()) } else { None };
+        };
+        let ty = &tys[0];
+        match head {
+            P::Ctor(c, args) => {
+                let n = self.arity(c, ty).max(args.len());
+                let spec = specialize(rows, c, n);
+                let mut v2 = args.clone();
+                v2.resize(n, P::Wild);
+                v2.extend(rest.iter().cloned());
+                let mut t2 = self.ctor_fields(c, ty);
+                t2.resize(n, Ty::Unit);
+                t2.extend(tys[1..].iter().cloned());
+                let w = self.useful(&spec, &v2, &t2)?;
+                Some(rebuild(c.clone(), n, w))
+            }
+            P::Wild => {
+                let used: Vec<Ctor> = rows
+                    .iter()
+                    .filter_map(|r| match r.first() {
+                        Some(P::Ctor(c, _)) => Some(c.clone()),
+                        _ => None,
+                    })
+                    .fold(Vec::new(), |mut acc, c| {
+                        if !acc.contains(&c) {
+                            acc.push(c);
+                        }
+                        acc
+                    });
+                let all = self.all_ctors(ty);
+                if let Some(all) = &all {
+                    if !all.is_empty() && all.iter().all(|c| used.contains(c)) {
+                        for c in all {
+                            let n = self.arity(c, ty);
+                            let spec = specialize(rows, c, n);
+                            let mut v2 = vec![P::Wild; n];
+                            v2.extend(rest.iter().cloned());
+                            let mut t2 = self.ctor_fields(c, ty);
+                            t2.resize(n, Ty::Unit);
+                            t2.extend(tys[1..].iter().cloned());
+                            if let Some(w) = self.useful(&spec, &v2, &t2) {
+                                return Some(rebuild(c.clone(), n, w));
+                            }
+                        }
+                        return None;
+                    }
+                }
+                let default: Vec<Vec<P>> = rows
+                    .iter()
+                    .filter(|r| matches!(r.first(), Some(P::Wild)))
+                    .map(|r| r[1..].to_vec())
+                    .collect();
+                let w = self.useful(&default, rest, &tys[1..])?;
+                let head = match all.and_then(|all| all.into_iter().find(|c| !used.contains(c))) {
+                    Some(c) => {
+                        let n = self.arity(&c, ty);
+                        P::Ctor(c, vec![P::Wild; n])
+                    }
+                    None => P::Wild,
+                };
+                let mut out = vec![head];
+                out.extend(w);
+                Some(out)
+            }
+        }
+    }
+
+    fn show_witness(&self, p: &P) -> String {
+        match p {
+            P::Wild => "_".to_string(),
+            P::Ctor(c, args) => {
+                let inner = |s: &Self| args.iter().map(|a| s.show_witness(a)).collect::<Vec<_>>().join(", ");
+                match c {
+                    Ctor::Bool(b) => b.to_string(),
+                    Ctor::Unit => "()".to_string(),
+                    Ctor::Int(n) => n.to_string(),
+                    Ctor::Range(a, b) => format!("{a}..={b}"),
+                    Ctor::Float(bits) => format!("{:?}", f64::from_bits(*bits)),
+                    Ctor::Str(s) => format!("{s:?}"),
+                    Ctor::Tuple(_) => format!("({})", inner(self)),
+                    Ctor::Struct(adt) => {
+                        let def = self.ck.env.adt_def(*adt);
+                        if args.iter().all(|a| matches!(a, P::Wild)) {
+                            format!("{} {{ .. }}", def.name)
+                        } else {
+                            let names: Vec<String> = match &def.kind {
+                                AdtKind::Struct(fs) => fs.iter().map(|f| f.name.clone()).collect(),
+                                AdtKind::Enum(_) => Vec::new(),
+                            };
+                            let fields: Vec<String> = names
+                                .iter()
+                                .zip(args)
+                                .map(|(n, a)| format!("{n}: {}", self.show_witness(a)))
+                                .collect();
+                            format!("{} {{ {} }}", def.name, fields.join(", "))
+                        }
+                    }
+                    Ctor::Variant(adt, v) => {
+                        let def = self.ck.env.adt_def(*adt);
+                        let vname = match &def.kind {
+                            AdtKind::Enum(vs) => vs.get(*v as usize).map_or("?", |x| x.name.as_str()),
+                            AdtKind::Struct(_) => "?",
+                        };
+                        let name = if def.module == PRELUDE {
+                            vname.to_string()
+                        } else {
+                            format!("{}::{vname}", def.name)
+                        };
+                        if args.is_empty() {
+                            name
+                        } else {
+                            format!("{name}({})", inner(self))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A constructor in the pattern space.
+#[derive(Clone, Debug, PartialEq)]
+enum Ctor {
+    Bool(bool),
+    Unit,
+    Tuple(usize),
+    Struct(AdtId),
+    Variant(AdtId, u32),
+    Int(i64),
+    Range(i64, i64),
+    Float(u64),
+    Str(String),
+}
+
+/// A pattern reduced to what usefulness needs: bindings are wildcards, or-
+/// patterns are expanded into rows.
+#[derive(Clone, Debug, PartialEq)]
+enum P {
+    Wild,
+    Ctor(Ctor, Vec<P>),
+}
+
+/// The alternatives of a pattern as [`P`]s (more than one for or-patterns).
+fn expand(p: &ir::Pattern) -> Vec<P> {
+    match &p.kind {
+        PatternKind::Wildcard | PatternKind::Bind(_) => vec![P::Wild],
+        PatternKind::Int(n) => vec![P::Ctor(Ctor::Int(*n), vec![])],
+        PatternKind::Range(a, b) => vec![P::Ctor(Ctor::Range(*a, *b), vec![])],
+        PatternKind::Float(x) => vec![P::Ctor(Ctor::Float(x.to_bits()), vec![])],
+        PatternKind::Str(s) => vec![P::Ctor(Ctor::Str(s.clone()), vec![])],
+        PatternKind::Bool(b) => vec![P::Ctor(Ctor::Bool(*b), vec![])],
+        PatternKind::Unit => vec![P::Ctor(Ctor::Unit, vec![])],
+        PatternKind::Tuple(items) => product(items.iter().collect())
+            .into_iter()
+            .map(|args| P::Ctor(Ctor::Tuple(items.len()), args))
+            .collect(),
+        PatternKind::Variant(adt, v, items) => product(items.iter().collect())
+            .into_iter()
+            .map(|args| P::Ctor(Ctor::Variant(*adt, *v), args))
+            .collect(),
+        PatternKind::Struct(adt, fields) => {
+            let n = fields.iter().map(|(i, _)| *i as usize + 1).max().unwrap_or(0);
+            // Field patterns by index; unmentioned fields are wildcards.
+            // The arity is completed to the struct's field count by
+            // `specialize`, which pads with wildcards.
+            let mut slots: Vec<Option<&ir::Pattern>> = vec![None; n];
+            for (i, p) in fields {
+                slots[*i as usize] = Some(p);
+            }
+            let alts: Vec<Vec<P>> = slots
+                .iter()
+                .map(|s| match s {
+                    Some(p) => expand(p),
+                    None => vec![P::Wild],
+                })
+                .collect();
+            cartesian(alts)
+                .into_iter()
+                .map(|args| P::Ctor(Ctor::Struct(*adt), args))
+                .collect()
+        }
+        PatternKind::Or(alts) => alts.iter().flat_map(expand).collect(),
+    }
+}
+
+fn product(items: Vec<&ir::Pattern>) -> Vec<Vec<P>> {
+    cartesian(items.into_iter().map(expand).collect())
+}
+
+/// Every combination of one alternative per position.
+fn cartesian(positions: Vec<Vec<P>>) -> Vec<Vec<P>> {
+    let mut out: Vec<Vec<P>> = vec![Vec::new()];
+    for alts in positions {
+        let mut next = Vec::new();
+        for prefix in &out {
+            for a in &alts {
+                let mut v = prefix.clone();
+                v.push(a.clone());
+                next.push(v);
+            }
+            if next.len() > 4096 {
+                break;
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// The rows that can match constructor `c` (of arity `n`), with the head
+/// replaced by its fields.
+fn specialize(rows: &[Vec<P>], c: &Ctor, n: usize) -> Vec<Vec<P>> {
+    rows.iter()
+        .filter_map(|r| {
+            let (head, rest) = r.split_first()?;
+            let mut out = match head {
+                P::Ctor(c2, args) if c2 == c => {
+                    let mut a = args.clone();
+                    a.resize(n, P::Wild);
+                    a
+                }
+                P::Ctor(..) => return None,
+                P::Wild => vec![P::Wild; n],
+            };
+            out.extend(rest.iter().cloned());
+            Some(out)
+        })
+        .collect()
+}
+
+/// Puts the first `n` entries of a witness back under constructor `c`.
+fn rebuild(c: Ctor, n: usize, w: Vec<P>) -> Vec<P> {
+    let mut w = w;
+    let rest = w.split_off(n.min(w.len()));
+    let mut out = vec![P::Ctor(c, w)];
+    out.extend(rest);
+    out
+}

@@ -1,0 +1,172 @@
+//! The methods of arrays, maps and sets. Maps and sets keep insertion
+//! order; their keys are compared structurally (see `mvm_runtime::Key`).
+
+use crate::{arg, fail, int_arg, option, str_arg};
+use indexmap::IndexMap;
+use mvm_runtime::display::display;
+use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, ObjRef, Value};
+
+type R = Result<Value, NativeError>;
+
+fn obj(args: &[Value], what: &str) -> Result<ObjRef, NativeError> {
+    match arg(args, 0)? {
+        Value::Obj(r) => Ok(r),
+        other => fail(format!("expected {what}, found {}", other.kind())),
+    }
+}
+
+fn array<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut Vec<Value>, NativeError> {
+    let r = obj(args, "an array")?;
+    match ctx.heap.get_mut(r) {
+        Some(Object::Array(xs)) => Ok(xs),
+        _ => fail("expected an array"),
+    }
+}
+
+fn index(args: &[Value], i: usize, len: usize, inclusive: bool) -> Result<usize, NativeError> {
+    let n = int_arg(args, i)?;
+    let limit = if inclusive { len } else { len.saturating_sub(1) };
+    match usize::try_from(n) {
+        Ok(k) if k <= limit && (inclusive || len > 0) => Ok(k),
+        _ => fail(format!("index out of bounds: the index is {n} but the length is {len}")),
+    }
+}
+
+pub fn register(r: &mut NativeRegistry) {
+    r.register("Array::len", |ctx, args| Ok(Value::Int(array(ctx, args)?.len() as i64)));
+    r.register("Array::push", |ctx, args| {
+        let v = arg(args, 1)?;
+        array(ctx, args)?.push(v);
+        Ok(Value::Unit)
+    });
+    r.register("Array::pop", |ctx, args| {
+        let v = array(ctx, args)?.pop();
+        option(ctx, v)
+    });
+    r.register("Array::first", |ctx, args| {
+        let v = array(ctx, args)?.first().copied();
+        option(ctx, v)
+    });
+    r.register("Array::last", |ctx, args| {
+        let v = array(ctx, args)?.last().copied();
+        option(ctx, v)
+    });
+    r.register("Array::insert", |ctx, args| {
+        let v = arg(args, 2)?;
+        let xs = array(ctx, args)?;
+        let i = index(args, 1, xs.len(), true)?;
+        xs.insert(i, v);
+        Ok(Value::Unit)
+    });
+    r.register("Array::remove", |ctx, args| {
+        let xs = array(ctx, args)?;
+        let i = index(args, 1, xs.len(), false)?;
+        Ok(xs.remove(i))
+    });
+    r.register("Array::reverse", |ctx, args| {
+        array(ctx, args)?.reverse();
+        Ok(Value::Unit)
+    });
+    r.register("Array::copy", |ctx, args| {
+        let xs = array(ctx, args)?.clone();
+        Ok(ctx.heap.alloc(Object::Array(xs)))
+    });
+    r.register("Array::slice", |ctx, args| {
+        let xs = array(ctx, args)?;
+        let len = xs.len();
+        let (start, end) = (int_arg(args, 1)?, int_arg(args, 2)?);
+        if start < 0 || end < start || end as usize > len {
+            return fail(format!("slice {start}..{end} out of range for an array of length {len}"));
+        }
+        let part = xs[start as usize..end as usize].to_vec();
+        Ok(ctx.heap.alloc(Object::Array(part)))
+    });
+    r.register("Array::join", |ctx, args| {
+        let sep = str_arg(ctx, args, 1)?;
+        let xs = array(ctx, args)?.clone();
+        let parts: Vec<String> = xs.iter().map(|x| display(ctx.heap, ctx.module, *x)).collect();
+        let joined = parts.join(&sep);
+        Ok(ctx.heap.alloc_str(&joined))
+    });
+
+    r.register("Map::new", |ctx, _| Ok(ctx.heap.alloc(Object::Map(IndexMap::new()))));
+    r.register("Map::insert", |ctx, args| {
+        let (k, v) = (arg(args, 1)?, arg(args, 2)?);
+        let key = ctx.heap.key(k);
+        map(ctx, args)?.insert(key, (k, v));
+        Ok(Value::Unit)
+    });
+    r.register("Map::get", |ctx, args| {
+        let key = ctx.heap.key(arg(args, 1)?);
+        let v = map(ctx, args)?.get(&key).map(|(_, v)| *v);
+        option(ctx, v)
+    });
+    r.register("Map::remove", |ctx, args| {
+        let key = ctx.heap.key(arg(args, 1)?);
+        let v = map(ctx, args)?.shift_remove(&key).map(|(_, v)| v);
+        option(ctx, v)
+    });
+    r.register("Map::contains_key", |ctx, args| {
+        let key = ctx.heap.key(arg(args, 1)?);
+        Ok(Value::Bool(map(ctx, args)?.contains_key(&key)))
+    });
+    r.register("Map::len", |ctx, args| Ok(Value::Int(map(ctx, args)?.len() as i64)));
+    r.register("Map::keys", |ctx, args| {
+        let ks = map(ctx, args)?.values().map(|(k, _)| *k).collect();
+        Ok(ctx.heap.alloc(Object::Array(ks)))
+    });
+    r.register("Map::values", |ctx, args| {
+        let vs = map(ctx, args)?.values().map(|(_, v)| *v).collect();
+        Ok(ctx.heap.alloc(Object::Array(vs)))
+    });
+    r.register("Map::entries", entries);
+
+    r.register("Set::new", |ctx, _| Ok(ctx.heap.alloc(Object::Set(IndexMap::new()))));
+    r.register("Set::insert", |ctx, args| {
+        let v = arg(args, 1)?;
+        let key = ctx.heap.key(v);
+        Ok(Value::Bool(set(ctx, args)?.insert(key, v).is_none()))
+    });
+    r.register("Set::remove", |ctx, args| {
+        let key = ctx.heap.key(arg(args, 1)?);
+        Ok(Value::Bool(set(ctx, args)?.shift_remove(&key).is_some()))
+    });
+    r.register("Set::contains", |ctx, args| {
+        let key = ctx.heap.key(arg(args, 1)?);
+        Ok(Value::Bool(set(ctx, args)?.contains_key(&key)))
+    });
+    r.register("Set::len", |ctx, args| Ok(Value::Int(set(ctx, args)?.len() as i64)));
+    r.register("Set::to_array", |ctx, args| {
+        let xs = set(ctx, args)?.values().copied().collect();
+        Ok(ctx.heap.alloc(Object::Array(xs)))
+    });
+}
+
+fn map<'a>(
+    ctx: &'a mut NativeCtx<'_>,
+    args: &[Value],
+) -> Result<&'a mut IndexMap<mvm_runtime::Key, (Value, Value)>, NativeError> {
+    let r = obj(args, "a map")?;
+    match ctx.heap.get_mut(r) {
+        Some(Object::Map(m)) => Ok(m),
+        _ => fail("expected a map"),
+    }
+}
+
+fn set<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut IndexMap<mvm_runtime::Key, Value>, NativeError> {
+    let r = obj(args, "a set")?;
+    match ctx.heap.get_mut(r) {
+        Some(Object::Set(s)) => Ok(s),
+        _ => fail("expected a set"),
+    }
+}
+
+/// `[(key, value)]` in insertion order: what `for (k, v) in map` walks.
+fn entries(ctx: &mut NativeCtx<'_>, args: &[Value]) -> R {
+    let pairs: Vec<(Value, Value)> = map(ctx, args)?.values().copied().collect();
+    let items = pairs
+        .into_iter()
+        .map(|(k, v)| ctx.heap.alloc(Object::Tuple(Box::new([k, v]))))
+        .collect();
+    Ok(ctx.heap.alloc(Object::Array(items)))
+}

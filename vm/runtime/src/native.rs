@@ -1,0 +1,64 @@
+//! The native API: how the standard library's Rust half plugs into the VM.
+//!
+//! A native is a plain function over values. It sees the heap, the module's
+//! type descriptors and the [`Host`] through a [`NativeCtx`], and never
+//! anything else of the VM. Natives are resolved by name when a module is
+//! loaded, against a [`NativeRegistry`].
+
+use crate::heap::Heap;
+use crate::host::Host;
+use crate::value::Value;
+use mvm_bytecode::{Module, TypeKind};
+use std::collections::HashMap;
+
+/// What a native may touch.
+pub struct NativeCtx<'a> {
+    pub heap: &'a mut Heap,
+    pub host: &'a mut dyn Host,
+    pub module: &'a Module,
+}
+
+impl NativeCtx<'_> {
+    /// The index of the enum type named `name` (such as the prelude's
+    /// `Option`), and the index of its variant `variant`.
+    pub fn variant(&self, name: &str, variant: &str) -> Option<(u32, u32)> {
+        self.module.types.iter().enumerate().find_map(|(i, t)| match &t.kind {
+            TypeKind::Enum(vs) if t.name == name => vs
+                .iter()
+                .position(|v| v.0 == variant)
+                .map(|v| (i as u32, v as u32)),
+            _ => None,
+        })
+    }
+}
+
+/// How a native can fail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NativeError {
+    /// A runtime error with this message (the VM adds the stack trace).
+    Error(String),
+    /// The program asked to exit with this code.
+    Exit(i32),
+}
+
+pub type NativeFn = fn(&mut NativeCtx<'_>, &[Value]) -> Result<Value, NativeError>;
+
+/// Natives by name.
+#[derive(Clone, Default)]
+pub struct NativeRegistry {
+    by_name: HashMap<String, NativeFn>,
+}
+
+impl NativeRegistry {
+    pub fn register(&mut self, name: &str, f: NativeFn) {
+        self.by_name.insert(name.to_string(), f);
+    }
+
+    pub fn get(&self, name: &str) -> Option<NativeFn> {
+        self.by_name.get(name).copied()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(|k| k.as_str())
+    }
+}
