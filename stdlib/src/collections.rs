@@ -4,7 +4,7 @@
 use crate::{arg, fail, int_arg, option, str_arg};
 use indexmap::IndexMap;
 use mvm_runtime::display::display;
-use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, ObjRef, Value};
+use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value};
 
 type R = Result<Value, NativeError>;
 
@@ -15,7 +15,10 @@ fn obj(args: &[Value], what: &str) -> Result<ObjRef, NativeError> {
     }
 }
 
-fn array<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut Vec<Value>, NativeError> {
+fn array<'a>(
+    ctx: &'a mut NativeCtx<'_>,
+    args: &[Value],
+) -> Result<&'a mut Vec<Value>, NativeError> {
     let r = obj(args, "an array")?;
     match ctx.heap.get_mut(r) {
         Some(Object::Array(xs)) => Ok(xs),
@@ -25,15 +28,23 @@ fn array<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut Vec<V
 
 fn index(args: &[Value], i: usize, len: usize, inclusive: bool) -> Result<usize, NativeError> {
     let n = int_arg(args, i)?;
-    let limit = if inclusive { len } else { len.saturating_sub(1) };
+    let limit = if inclusive {
+        len
+    } else {
+        len.saturating_sub(1)
+    };
     match usize::try_from(n) {
         Ok(k) if k <= limit && (inclusive || len > 0) => Ok(k),
-        _ => fail(format!("index out of bounds: the index is {n} but the length is {len}")),
+        _ => fail(format!(
+            "index out of bounds: the index is {n} but the length is {len}"
+        )),
     }
 }
 
 pub fn register(r: &mut NativeRegistry) {
-    r.register("Array::len", |ctx, args| Ok(Value::Int(array(ctx, args)?.len() as i64)));
+    r.register("Array::len", |ctx, args| {
+        Ok(Value::Int(array(ctx, args)?.len() as i64))
+    });
     r.register("Array::push", |ctx, args| {
         let v = arg(args, 1)?;
         array(ctx, args)?.push(v);
@@ -76,7 +87,9 @@ pub fn register(r: &mut NativeRegistry) {
         let len = xs.len();
         let (start, end) = (int_arg(args, 1)?, int_arg(args, 2)?);
         if start < 0 || end < start || end as usize > len {
-            return fail(format!("slice {start}..{end} out of range for an array of length {len}"));
+            return fail(format!(
+                "slice {start}..{end} out of range for an array of length {len}"
+            ));
         }
         let part = xs[start as usize..end as usize].to_vec();
         Ok(ctx.heap.alloc(Object::Array(part)))
@@ -84,12 +97,17 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Array::join", |ctx, args| {
         let sep = str_arg(ctx, args, 1)?;
         let xs = array(ctx, args)?.clone();
-        let parts: Vec<String> = xs.iter().map(|x| display(ctx.heap, ctx.module, *x)).collect();
+        let parts: Vec<String> = xs
+            .iter()
+            .map(|x| display(ctx.heap, ctx.module, *x))
+            .collect();
         let joined = parts.join(&sep);
         Ok(ctx.heap.alloc_str(&joined))
     });
 
-    r.register("Map::new", |ctx, _| Ok(ctx.heap.alloc(Object::Map(IndexMap::new()))));
+    r.register("Map::new", |ctx, _| {
+        Ok(ctx.heap.alloc(Object::Map(IndexMap::new())))
+    });
     r.register("Map::insert", |ctx, args| {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
         let key = ctx.heap.key(k);
@@ -110,7 +128,9 @@ pub fn register(r: &mut NativeRegistry) {
         let key = ctx.heap.key(arg(args, 1)?);
         Ok(Value::Bool(map(ctx, args)?.contains_key(&key)))
     });
-    r.register("Map::len", |ctx, args| Ok(Value::Int(map(ctx, args)?.len() as i64)));
+    r.register("Map::len", |ctx, args| {
+        Ok(Value::Int(map(ctx, args)?.len() as i64))
+    });
     r.register("Map::keys", |ctx, args| {
         let ks = map(ctx, args)?.values().map(|(k, _)| *k).collect();
         Ok(ctx.heap.alloc(Object::Array(ks)))
@@ -121,7 +141,9 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Map::entries", entries);
 
-    r.register("Set::new", |ctx, _| Ok(ctx.heap.alloc(Object::Set(IndexMap::new()))));
+    r.register("Set::new", |ctx, _| {
+        Ok(ctx.heap.alloc(Object::Set(IndexMap::new())))
+    });
     r.register("Set::insert", |ctx, args| {
         let v = arg(args, 1)?;
         let key = ctx.heap.key(v);
@@ -135,7 +157,9 @@ pub fn register(r: &mut NativeRegistry) {
         let key = ctx.heap.key(arg(args, 1)?);
         Ok(Value::Bool(set(ctx, args)?.contains_key(&key)))
     });
-    r.register("Set::len", |ctx, args| Ok(Value::Int(set(ctx, args)?.len() as i64)));
+    r.register("Set::len", |ctx, args| {
+        Ok(Value::Int(set(ctx, args)?.len() as i64))
+    });
     r.register("Set::to_array", |ctx, args| {
         let xs = set(ctx, args)?.values().copied().collect();
         Ok(ctx.heap.alloc(Object::Array(xs)))
@@ -153,7 +177,10 @@ fn map<'a>(
     }
 }
 
-fn set<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut IndexMap<mvm_runtime::Key, Value>, NativeError> {
+fn set<'a>(
+    ctx: &'a mut NativeCtx<'_>,
+    args: &[Value],
+) -> Result<&'a mut IndexMap<mvm_runtime::Key, Value>, NativeError> {
     let r = obj(args, "a set")?;
     match ctx.heap.get_mut(r) {
         Some(Object::Set(s)) => Ok(s),

@@ -9,7 +9,9 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("println", |ctx, args| write(ctx, args, true));
     r.register("exit", |_, args| {
         let code = int_arg(args, 0)?;
-        Err(NativeError::Exit(code.clamp(i32::MIN as i64, i32::MAX as i64) as i32))
+        Err(NativeError::Exit(
+            code.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+        ))
     });
     r.register("panic", |ctx, args| {
         let text = display(ctx.heap, ctx.module, arg(args, 0)?);
@@ -17,14 +19,18 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("__sort", sort);
 
-    r.register("Int::to_float", |_, args| Ok(Value::Float(int_arg(args, 0)? as f64)));
+    r.register("Int::to_float", |_, args| {
+        Ok(Value::Float(int_arg(args, 0)? as f64))
+    });
     r.register("Int::to_string", |ctx, args| {
         let s = int_arg(args, 0)?.to_string();
         Ok(ctx.heap.alloc_str(&s))
     });
-    r.register("Int::abs", |_, args| match int_arg(args, 0)?.checked_abs() {
-        Some(v) => Ok(Value::Int(v)),
-        None => fail("integer overflow"),
+    r.register("Int::abs", |_, args| {
+        match int_arg(args, 0)?.checked_abs() {
+            Some(v) => Ok(Value::Int(v)),
+            None => fail("integer overflow"),
+        }
     });
     r.register("Int::pow", |_, args| {
         let (base, exp) = (int_arg(args, 0)?, int_arg(args, 1)?);
@@ -48,12 +54,24 @@ pub fn register(r: &mut NativeRegistry) {
         let s = mvm_runtime::display::float(float_arg(args, 0)?);
         Ok(ctx.heap.alloc_str(&s))
     });
-    r.register("Float::sqrt", |_, args| Ok(Value::Float(float_arg(args, 0)?.sqrt())));
-    r.register("Float::abs", |_, args| Ok(Value::Float(float_arg(args, 0)?.abs())));
-    r.register("Float::floor", |_, args| Ok(Value::Float(float_arg(args, 0)?.floor())));
-    r.register("Float::ceil", |_, args| Ok(Value::Float(float_arg(args, 0)?.ceil())));
-    r.register("Float::round", |_, args| Ok(Value::Float(float_arg(args, 0)?.round())));
-    r.register("Float::pow", |_, args| Ok(Value::Float(float_arg(args, 0)?.powf(float_arg(args, 1)?))));
+    r.register("Float::sqrt", |_, args| {
+        Ok(Value::Float(float_arg(args, 0)?.sqrt()))
+    });
+    r.register("Float::abs", |_, args| {
+        Ok(Value::Float(float_arg(args, 0)?.abs()))
+    });
+    r.register("Float::floor", |_, args| {
+        Ok(Value::Float(float_arg(args, 0)?.floor()))
+    });
+    r.register("Float::ceil", |_, args| {
+        Ok(Value::Float(float_arg(args, 0)?.ceil()))
+    });
+    r.register("Float::round", |_, args| {
+        Ok(Value::Float(float_arg(args, 0)?.round()))
+    });
+    r.register("Float::pow", |_, args| {
+        Ok(Value::Float(float_arg(args, 0)?.powf(float_arg(args, 1)?)))
+    });
 }
 
 fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value, NativeError> {

@@ -56,7 +56,11 @@ pub(crate) fn float_arg(args: &[Value], i: usize) -> Result<f64, NativeError> {
     }
 }
 
-pub(crate) fn str_arg(ctx: &NativeCtx<'_>, args: &[Value], i: usize) -> Result<String, NativeError> {
+pub(crate) fn str_arg(
+    ctx: &NativeCtx<'_>,
+    args: &[Value],
+    i: usize,
+) -> Result<String, NativeError> {
     let v = arg(args, i)?;
     match ctx.heap.str(v) {
         Some(s) => Ok(s.to_string()),
@@ -73,5 +77,9 @@ pub(crate) fn option(ctx: &mut NativeCtx<'_>, v: Option<Value>) -> Result<Value,
     let Some((ty, variant)) = ctx.variant("Option", name) else {
         return fail("the prelude's `Option` type is missing from this module");
     };
-    Ok(ctx.heap.alloc(Object::Variant { ty, variant, fields }))
+    Ok(ctx.heap.alloc(Object::Variant {
+        ty,
+        variant,
+        fields,
+    }))
 }

@@ -5,7 +5,9 @@ use crate::{fail, int_arg, option, str_arg};
 use mvm_runtime::{NativeRegistry, Object, Value};
 
 pub fn register(r: &mut NativeRegistry) {
-    r.register("String::len", |ctx, args| Ok(Value::Int(str_arg(ctx, args, 0)?.chars().count() as i64)));
+    r.register("String::len", |ctx, args| {
+        Ok(Value::Int(str_arg(ctx, args, 0)?.chars().count() as i64))
+    });
     r.register("String::split", |ctx, args| {
         let (s, sep) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
         let parts: Vec<String> = if sep.is_empty() {
@@ -21,13 +23,19 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(ctx.heap.alloc_str(s.trim()))
     });
     r.register("String::contains", |ctx, args| {
-        Ok(Value::Bool(str_arg(ctx, args, 0)?.contains(str_arg(ctx, args, 1)?.as_str())))
+        Ok(Value::Bool(
+            str_arg(ctx, args, 0)?.contains(str_arg(ctx, args, 1)?.as_str()),
+        ))
     });
     r.register("String::starts_with", |ctx, args| {
-        Ok(Value::Bool(str_arg(ctx, args, 0)?.starts_with(str_arg(ctx, args, 1)?.as_str())))
+        Ok(Value::Bool(
+            str_arg(ctx, args, 0)?.starts_with(str_arg(ctx, args, 1)?.as_str()),
+        ))
     });
     r.register("String::ends_with", |ctx, args| {
-        Ok(Value::Bool(str_arg(ctx, args, 0)?.ends_with(str_arg(ctx, args, 1)?.as_str())))
+        Ok(Value::Bool(
+            str_arg(ctx, args, 0)?.ends_with(str_arg(ctx, args, 1)?.as_str()),
+        ))
     });
     r.register("String::to_upper", |ctx, args| {
         let s = str_arg(ctx, args, 0)?.to_uppercase();
@@ -39,11 +47,18 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("String::chars", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
-        let items = s.chars().map(|c| ctx.heap.alloc_str(c.encode_utf8(&mut [0; 4]))).collect();
+        let items = s
+            .chars()
+            .map(|c| ctx.heap.alloc_str(c.encode_utf8(&mut [0; 4])))
+            .collect();
         Ok(ctx.heap.alloc(Object::Array(items)))
     });
     r.register("String::replace", |ctx, args| {
-        let (s, from, to) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?, str_arg(ctx, args, 2)?);
+        let (s, from, to) = (
+            str_arg(ctx, args, 0)?,
+            str_arg(ctx, args, 1)?,
+            str_arg(ctx, args, 2)?,
+        );
         if from.is_empty() {
             return Ok(ctx.heap.alloc_str(&s));
         }
@@ -55,22 +70,38 @@ pub fn register(r: &mut NativeRegistry) {
         let (start, end) = (int_arg(args, 1)?, int_arg(args, 2)?);
         let n = s.chars().count() as i64;
         if start < 0 || end < start || end > n {
-            return fail(format!("substring {start}..{end} out of range for a string of length {n}"));
+            return fail(format!(
+                "substring {start}..{end} out of range for a string of length {n}"
+            ));
         }
-        let out: String = s.chars().skip(start as usize).take((end - start) as usize).collect();
+        let out: String = s
+            .chars()
+            .skip(start as usize)
+            .take((end - start) as usize)
+            .collect();
         Ok(ctx.heap.alloc_str(&out))
     });
     r.register("String::index_of", |ctx, args| {
         let (s, part) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
-        let found = s.find(part.as_str()).map(|b| Value::Int(s[..b].chars().count() as i64));
+        let found = s
+            .find(part.as_str())
+            .map(|b| Value::Int(s[..b].chars().count() as i64));
         option(ctx, found)
     });
     r.register("String::parse_int", |ctx, args| {
-        let v = str_arg(ctx, args, 0)?.trim().parse::<i64>().ok().map(Value::Int);
+        let v = str_arg(ctx, args, 0)?
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(Value::Int);
         option(ctx, v)
     });
     r.register("String::parse_float", |ctx, args| {
-        let v = str_arg(ctx, args, 0)?.trim().parse::<f64>().ok().map(Value::Float);
+        let v = str_arg(ctx, args, 0)?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(Value::Float);
         option(ctx, v)
     });
     r.register("String::repeat", |ctx, args| {

@@ -12,8 +12,9 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Every example program under `examples/`, as paths relative to the
-/// workspace root with `/` separators, sorted. Files under a `modules/`
-/// folder are libraries imported by examples, not programs, and are skipped.
+/// workspace root with `/` separators, sorted. A file whose first line is
+/// `// library` is a module imported by another example, not a program, and
+/// is skipped.
 pub fn example_programs() -> Vec<String> {
     let root = workspace_root();
     let mut found = Vec::new();
@@ -25,10 +26,8 @@ pub fn example_programs() -> Vec<String> {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
-                if path.file_name().is_some_and(|n| n != "modules" && n != "snapshots") {
-                    dirs.push(path);
-                }
-            } else if path.extension().is_some_and(|e| e == "mvl") {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "mvl") && !is_library(&path) {
                 if let Ok(rel) = path.strip_prefix(&root) {
                     found.push(rel.to_string_lossy().replace('\\', "/"));
                 }
@@ -37,4 +36,12 @@ pub fn example_programs() -> Vec<String> {
     }
     found.sort();
     found
+}
+
+fn is_library(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines()
+            .next()
+            .is_some_and(|l| l.trim() == "// library")
+    })
 }

@@ -26,7 +26,11 @@ fn snapshot_name(path: &str) -> String {
 fn examples() {
     std::env::set_current_dir(mvl_tests::workspace_root()).expect("workspace root exists");
     let programs = mvl_tests::example_programs();
-    assert!(programs.len() >= 30, "expected the example programs, found {}", programs.len());
+    assert!(
+        programs.len() >= 30,
+        "expected the example programs, found {}",
+        programs.len()
+    );
     let mut failures = Vec::new();
     for path in &programs {
         let output = run_mvlc(&["run", path]);
@@ -44,5 +48,8 @@ fn examples() {
             failures.push(path.clone());
         }
     }
-    assert!(failures.is_empty(), "examples whose output changed: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "examples whose output changed: {failures:#?}"
+    );
 }

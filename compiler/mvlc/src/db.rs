@@ -80,7 +80,10 @@ impl Database {
     /// The queries executed since the last call (empty unless [`Database::logging`]).
     pub fn take_executed(&self) -> Vec<String> {
         match &self.executed {
-            Some(log) => log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default(),
+            Some(log) => log
+                .lock()
+                .map(|mut l| std::mem::take(&mut *l))
+                .unwrap_or_default(),
             None => Vec::new(),
         }
     }
@@ -89,10 +92,17 @@ impl Database {
     /// modules it imports, read from the folder of `path`. A module that
     /// cannot be read is left out; checking reports it at its `import`.
     pub fn program(&self, path: &str, text: String) -> Program {
-        let prelude = SourceFile::new(self, "<prelude>".to_string(), mvl_stdlib::PRELUDE.to_string());
+        let prelude = SourceFile::new(
+            self,
+            "<prelude>".to_string(),
+            mvl_stdlib::PRELUDE.to_string(),
+        );
         let root = SourceFile::new(self, path.to_string(), text);
         let mut files = vec![prelude, root];
-        let dir = std::path::Path::new(path).parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        let dir = std::path::Path::new(path)
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
         let mut loaded: Vec<String> = Vec::new();
         let mut next = 1;
         while next < files.len() {
@@ -105,7 +115,11 @@ impl Database {
                 loaded.push(name.clone());
                 let module_path = dir.join(format!("{name}.mvl"));
                 if let Ok(text) = std::fs::read_to_string(&module_path) {
-                    files.push(SourceFile::new(self, module_path.to_string_lossy().into_owned(), text));
+                    files.push(SourceFile::new(
+                        self,
+                        module_path.to_string_lossy().into_owned(),
+                        text,
+                    ));
                 }
             }
         }
@@ -125,8 +139,14 @@ pub struct ParsedFile {
 pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> ParsedFile {
     let (tree, errors) = mvl_syntax::parse_file(file.text(db));
     for e in &errors {
-        Diagnostics(Diagnostic::error(e.code, e.message.clone(), file, e.span, e.label.clone()))
-            .accumulate(db);
+        Diagnostics(Diagnostic::error(
+            e.code,
+            e.message.clone(),
+            file,
+            e.span,
+            e.label.clone(),
+        ))
+        .accumulate(db);
     }
     ParsedFile {
         ast: Arc::new(tree),
@@ -170,7 +190,11 @@ pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedPr
         .enumerate()
         .map(|(i, (f, p))| FileAst {
             file: *f,
-            module_name: if i < 2 { String::new() } else { module_name(f.path(db)) },
+            module_name: if i < 2 {
+                String::new()
+            } else {
+                module_name(f.path(db))
+            },
             ast: &p.ast,
             is_stdlib: i == 0,
         })
@@ -189,7 +213,11 @@ fn program_files(db: &dyn salsa::Database, program: Program) -> Vec<SourceFile> 
 
 /// Lowers one function to bytecode.
 #[salsa::tracked(returns(ref))]
-pub fn lower_fn(db: &dyn salsa::Database, program: Program, id: u32) -> Result<LoweredFn, CodegenError> {
+pub fn lower_fn(
+    db: &dyn salsa::Database,
+    program: Program,
+    id: u32,
+) -> Result<LoweredFn, CodegenError> {
     let Some(checked) = check(db, program) else {
         return Err(CodegenError {
             message: "the program did not check".to_string(),
@@ -225,8 +253,14 @@ pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>
         match lower_fn(db, program, i as u32) {
             Ok(lowered) => functions.push(lowered.clone()),
             Err(err) => {
-                Diagnostics(Diagnostic::error("E0105", err.message.clone(), info.file, err.span, "here"))
-                    .accumulate(db);
+                Diagnostics(Diagnostic::error(
+                    "E0105",
+                    err.message.clone(),
+                    info.file,
+                    err.span,
+                    "here",
+                ))
+                .accumulate(db);
                 return None;
             }
         }
@@ -237,7 +271,9 @@ pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>
         .map(|f| f.path(db).clone())
         .collect();
     let types = codegen::type_descriptors(checked);
-    Some(Arc::new(codegen::link(functions, natives, files, types, main)))
+    Some(Arc::new(codegen::link(
+        functions, natives, files, types, main,
+    )))
 }
 
 /// Every diagnostic of compiling `program`, errors and warnings, in a
@@ -249,7 +285,10 @@ pub fn diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diagnostic
         .collect();
     let files = program_files(db, program);
     all.sort_by_key(|d| {
-        let file_rank = files.iter().position(|f| *f == d.primary.file).unwrap_or(usize::MAX);
+        let file_rank = files
+            .iter()
+            .position(|f| *f == d.primary.file)
+            .unwrap_or(usize::MAX);
         (file_rank, d.primary.span.start, d.primary.span.end)
     });
     all.dedup();
@@ -279,7 +318,8 @@ mod tests {
         assert!(db.take_executed().is_empty());
 
         let root = program.root(&db);
-        root.set_text(&mut db).to("fn main() { println(2); }".to_string());
+        root.set_text(&mut db)
+            .to("fn main() { println(2); }".to_string());
         assert!(compile(&db, program).is_some());
         let second = db.take_executed();
         assert_eq!(executed_parses(&second), 1, "{second:?}");

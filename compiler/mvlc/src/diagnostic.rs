@@ -135,7 +135,10 @@ impl Diagnostic {
 
 /// The candidate closest to `name` by edit distance, if it is close enough to
 /// be a plausible misspelling: what "did you mean" hints use.
-pub fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest_name<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()

@@ -137,14 +137,19 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
             EXIT_OK
         }
         "--version" | "-V" => {
-            print_out(session, format!("mvlc {}\n", env!("CARGO_PKG_VERSION")).as_bytes());
+            print_out(
+                session,
+                format!("mvlc {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
+            );
             EXIT_OK
         }
         "run" => cmd_run(rest, session),
         "build" => cmd_build(rest, session),
         "check" => cmd_check(rest, session),
         "repl" | "lsp" => {
-            session.err(&format!("mvlc: `{command}` is not available yet in this version\n"));
+            session.err(&format!(
+                "mvlc: `{command}` is not available yet in this version\n"
+            ));
             EXIT_USAGE
         }
         other => {
@@ -179,7 +184,9 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         match arg.as_str() {
             "--max-stack" => {
                 let Some(n) = args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) else {
-                    session.err(&format!("mvlc run: --max-stack needs a number of frames\n\n{RUN_USAGE}"));
+                    session.err(&format!(
+                        "mvlc run: --max-stack needs a number of frames\n\n{RUN_USAGE}"
+                    ));
                     return EXIT_USAGE;
                 };
                 options.max_stack = Some(n);
@@ -214,14 +221,18 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
         match arg.as_str() {
             "-o" | "--output" => {
                 let Some(out) = args.get(i + 1) else {
-                    session.err(&format!("mvlc build: -o needs a file name\n\n{BUILD_USAGE}"));
+                    session.err(&format!(
+                        "mvlc build: -o needs a file name\n\n{BUILD_USAGE}"
+                    ));
                     return EXIT_USAGE;
                 };
                 output = Some(out.clone());
                 i += 2;
             }
             a if a.starts_with('-') && a.len() > 1 => {
-                session.err(&format!("mvlc build: unknown option `{a}`\n\n{BUILD_USAGE}"));
+                session.err(&format!(
+                    "mvlc build: unknown option `{a}`\n\n{BUILD_USAGE}"
+                ));
                 return EXIT_USAGE;
             }
             a if input.is_none() => {
@@ -229,7 +240,9 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
                 i += 1;
             }
             a => {
-                session.err(&format!("mvlc build: unexpected argument `{a}`\n\n{BUILD_USAGE}"));
+                session.err(&format!(
+                    "mvlc build: unexpected argument `{a}`\n\n{BUILD_USAGE}"
+                ));
                 return EXIT_USAGE;
             }
         }
@@ -263,7 +276,9 @@ fn cmd_check(args: &[String], session: &mut Session) -> i32 {
         return EXIT_OK;
     }
     let [path] = args else {
-        session.err(&format!("mvlc check: expected exactly one FILE\n\n{CHECK_USAGE}"));
+        session.err(&format!(
+            "mvlc check: expected exactly one FILE\n\n{CHECK_USAGE}"
+        ));
         return EXIT_USAGE;
     };
     match compile_file(path, session) {
@@ -332,7 +347,9 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         }
         Err(e) => {
             // The compiler produced a module the VM refuses: a compiler bug.
-            session.err(&format!("mvlc: internal error: the compiled program does not load: {e}\n"));
+            session.err(&format!(
+                "mvlc: internal error: the compiled program does not load: {e}\n"
+            ));
             70
         }
     }

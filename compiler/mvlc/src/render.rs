@@ -17,7 +17,9 @@ pub fn render(db: &dyn salsa::Database, diags: &[Diagnostic], color: bool) -> St
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
         let plural = if errors == 1 { "" } else { "s" };
-        out.extend_from_slice(format!("error: could not compile: {errors} error{plural}\n").as_bytes());
+        out.extend_from_slice(
+            format!("error: could not compile: {errors} error{plural}\n").as_bytes(),
+        );
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -56,9 +58,13 @@ fn render_one(db: &dyn salsa::Database, d: &Diagnostic, color: bool, out: &mut V
     let mut report = Report::build(kind, span(d.primary.file, d.primary.span))
         .with_config(config)
         .with_code(d.code)
-        .with_message(&d.message)
-        .with_label(Label::new(span(d.primary.file, d.primary.span)).with_message(&d.primary.message));
-    for l in &d.secondary {
+        .with_message(&d.message);
+    // Labels in source order: ariadne starts a new snippet whenever a label
+    // lies above the previous one.
+    let mut labels: Vec<&crate::diagnostic::Label> =
+        std::iter::once(&d.primary).chain(&d.secondary).collect();
+    labels.sort_by_key(|l| (files.iter().position(|f| *f == l.file), l.span.start));
+    for l in labels {
         report = report.with_label(Label::new(span(l.file, l.span)).with_message(&l.message));
     }
     for n in &d.notes {
@@ -70,6 +76,8 @@ fn render_one(db: &dyn salsa::Database, d: &Diagnostic, color: bool, out: &mut V
     let sources = ariadne::sources(files.iter().map(|f| (id(*f), f.text(db).clone())));
     if report.finish().write(sources, &mut *out).is_err() {
         // Fall back to a plain line rather than lose the diagnostic.
-        out.extend_from_slice(format!("[{}] {}: {}\n", d.code, d.primary.file.path(db), d.message).as_bytes());
+        out.extend_from_slice(
+            format!("[{}] {}: {}\n", d.code, d.primary.file.path(db), d.message).as_bytes(),
+        );
     }
 }

@@ -19,7 +19,12 @@ fn show_constant(c: &Constant) -> String {
 /// The whole module as text.
 pub fn disassemble(module: &Module) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "; MVM module: {} function(s), entry #{}", module.functions.len(), module.entry);
+    let _ = writeln!(
+        out,
+        "; MVM module: {} function(s), entry #{}",
+        module.functions.len(),
+        module.entry
+    );
     for (i, f) in module.files.iter().enumerate() {
         let _ = writeln!(out, ".file {i} {f:?}");
     }
@@ -41,7 +46,10 @@ pub fn disassemble(module: &Module) -> String {
         }
     }
     for (fi, f) in module.functions.iter().enumerate() {
-        let file = module.files.get(f.file as usize).map_or("?", |s| s.as_str());
+        let file = module
+            .files
+            .get(f.file as usize)
+            .map_or("?", |s| s.as_str());
         let _ = writeln!(
             out,
             "\n.fn {fi} {} arity={} regs={}   ; {file}",
@@ -61,7 +69,11 @@ pub fn disassemble(module: &Module) -> String {
             if targets.contains(&(pc as u32)) {
                 let _ = writeln!(out, "L{pc}:");
             }
-            let operands: Vec<String> = op.operands().iter().map(|(_, o)| show_operand(*o)).collect();
+            let operands: Vec<String> = op
+                .operands()
+                .iter()
+                .map(|(_, o)| show_operand(*o))
+                .collect();
             let mut text = format!("    {:<10} {}", op.mnemonic(), operands.join(", "));
             let notes = annotate(module, op);
             let line = f.line_at(pc);

@@ -122,13 +122,18 @@ impl Module {
         let mut r = Reader::new(bytes);
         let magic = r.bytes(4)?;
         if magic != MAGIC {
-            return Err(DecodeError::new(0, "not an MVM bytecode file (bad magic number)"));
+            return Err(DecodeError::new(
+                0,
+                "not an MVM bytecode file (bad magic number)",
+            ));
         }
         let version = r.u16()?;
         if version != VERSION {
             return Err(DecodeError::new(
                 4,
-                format!("format version {version} is not supported (this mvm reads version {VERSION})"),
+                format!(
+                    "format version {version} is not supported (this mvm reads version {VERSION})"
+                ),
             ));
         }
         let mut module = Module::default();
@@ -208,7 +213,10 @@ impl Module {
         if !r.is_at_end() {
             return Err(DecodeError::new(
                 r.position(),
-                format!("{} unexpected byte(s) after the end of the module", r.remaining()),
+                format!(
+                    "{} unexpected byte(s) after the end of the module",
+                    r.remaining()
+                ),
             ));
         }
         Ok(module)
@@ -222,7 +230,11 @@ mod tests {
 
     pub(crate) fn sample() -> Module {
         Module {
-            constants: vec![Constant::Int(1 << 40), Constant::Float(0.5), Constant::Str("hé".into())],
+            constants: vec![
+                Constant::Int(1 << 40),
+                Constant::Float(0.5),
+                Constant::Str("hé".into()),
+            ],
             types: vec![
                 TypeDesc {
                     name: "Point".into(),
@@ -241,15 +253,24 @@ mod tests {
                 n_regs: 3,
                 file: 0,
                 code: vec![
-                    Op::LoadInt { dst: Reg(0), imm: Imm(-5) },
-                    Op::LoadConst { dst: Reg(1), k: Const(2) },
+                    Op::LoadInt {
+                        dst: Reg(0),
+                        imm: Imm(-5),
+                    },
+                    Op::LoadConst {
+                        dst: Reg(1),
+                        k: Const(2),
+                    },
                     Op::CallNative {
                         dst: Reg(2),
                         native: crate::ops::Native(0),
                         args: Reg(1),
                         argc: Count(1),
                     },
-                    Op::LoadFn { dst: Reg(2), func: Func(0) },
+                    Op::LoadFn {
+                        dst: Reg(2),
+                        func: Func(0),
+                    },
                     Op::Ret { src: Reg(2) },
                 ],
                 lines: vec![LineEntry { pc: 0, line: 1 }, LineEntry { pc: 2, line: 3 }],

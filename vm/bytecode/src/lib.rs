@@ -13,6 +13,6 @@ pub mod verify;
 
 pub use disasm::disassemble;
 pub use module::{Constant, Function, LineEntry, Module, TypeDesc, TypeKind};
-pub use verify::{verify, VerifyError};
 pub use ops::{Op, OpInfo, Operand, OperandKind, OPS};
 pub use reader::{DecodeError, Reader};
+pub use verify::{verify, VerifyError};

@@ -28,7 +28,9 @@ pub struct VerifyError {
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.function, self.pc) {
-            (Some(name), Some(pc)) => write!(f, "in `{name}` at instruction {pc}: {}", self.message),
+            (Some(name), Some(pc)) => {
+                write!(f, "in `{name}` at instruction {pc}: {}", self.message)
+            }
             (Some(name), None) => write!(f, "in `{name}`: {}", self.message),
             _ => f.write_str(&self.message),
         }
@@ -45,10 +47,16 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
         message,
     };
     let Some(entry) = module.functions.get(module.entry as usize) else {
-        return Err(module_err(format!("the entry function #{} does not exist", module.entry)));
+        return Err(module_err(format!(
+            "the entry function #{} does not exist",
+            module.entry
+        )));
     };
     if entry.arity != 0 {
-        return Err(module_err(format!("the entry function `{}` must take no arguments", entry.name)));
+        return Err(module_err(format!(
+            "the entry function `{}` must take no arguments",
+            entry.name
+        )));
     }
     for f in &module.functions {
         let err = |pc: Option<usize>, message: String| VerifyError {
@@ -57,7 +65,10 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
             message,
         };
         if f.arity > f.n_regs {
-            return Err(err(None, format!("arity {} exceeds its {} registers", f.arity, f.n_regs)));
+            return Err(err(
+                None,
+                format!("arity {} exceeds its {} registers", f.arity, f.n_regs),
+            ));
         }
         if !module.files.is_empty() && f.file as usize >= module.files.len() {
             return Err(err(None, format!("file index {} out of range", f.file)));
@@ -67,14 +78,27 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
         }
         match f.code.last() {
             Some(Op::Ret { .. } | Op::Jmp { .. }) => {}
-            Some(_) => return Err(err(Some(f.code.len() - 1), "the last instruction must be `ret` or `jmp`".into())),
-            None => return Err(err(None, "a function must have at least one instruction".into())),
+            Some(_) => {
+                return Err(err(
+                    Some(f.code.len() - 1),
+                    "the last instruction must be `ret` or `jmp`".into(),
+                ))
+            }
+            None => {
+                return Err(err(
+                    None,
+                    "a function must have at least one instruction".into(),
+                ))
+            }
         }
         for (pc, op) in f.code.iter().enumerate() {
             let at = |message: String| err(Some(pc), message);
             for (field, operand) in op.operands() {
                 let (ok, what) = match operand {
-                    Operand::Reg(r) => (r < f.n_regs, format!("register r{r} (the frame has {})", f.n_regs)),
+                    Operand::Reg(r) => (
+                        r < f.n_regs,
+                        format!("register r{r} (the frame has {})", f.n_regs),
+                    ),
                     Operand::Const(k) => (
                         (k as usize) < module.constants.len(),
                         format!("constant #{k} (there are {})", module.constants.len()),
@@ -87,7 +111,13 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
                         (i as usize) < module.natives.len(),
                         format!("native #{i} (there are {})", module.natives.len()),
                     ),
-                    Operand::Label(t) => ((t as usize) < f.code.len(), format!("jump target {t} (the function has {} instructions)", f.code.len())),
+                    Operand::Label(t) => (
+                        (t as usize) < f.code.len(),
+                        format!(
+                            "jump target {t} (the function has {} instructions)",
+                            f.code.len()
+                        ),
+                    ),
                     Operand::TypeIdx(t) => (
                         (t as usize) < module.types.len(),
                         format!("type #{t} (there are {})", module.types.len()),
@@ -95,7 +125,10 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
                     Operand::Count(_) | Operand::Imm(_) => (true, String::new()),
                 };
                 if !ok {
-                    return Err(at(format!("operand `{field}` of `{}` is out of range: {what}", op.mnemonic())));
+                    return Err(at(format!(
+                        "operand `{field}` of `{}` is out of range: {what}",
+                        op.mnemonic()
+                    )));
                 }
             }
             let range = |start: u16, count: u16| -> Result<(), VerifyError> {
@@ -113,7 +146,9 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
                 Ok(())
             };
             match *op {
-                Op::Call { func, args, argc, .. } => {
+                Op::Call {
+                    func, args, argc, ..
+                } => {
                     range(args.0, argc.0)?;
                     let callee = &module.functions[func.0 as usize];
                     if callee.arity != argc.0 {
@@ -123,8 +158,12 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
                         )));
                     }
                 }
-                Op::CallValue { args, argc, .. } | Op::CallNative { args, argc, .. } => range(args.0, argc.0)?,
-                Op::MakeClosure { func, start, count, .. } => {
+                Op::CallValue { args, argc, .. } | Op::CallNative { args, argc, .. } => {
+                    range(args.0, argc.0)?
+                }
+                Op::MakeClosure {
+                    func, start, count, ..
+                } => {
                     range(start.0, count.0)?;
                     let callee = &module.functions[func.0 as usize];
                     if count.0 > callee.arity {
@@ -134,18 +173,29 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
                         )));
                     }
                 }
-                Op::NewArray { start, count, .. } | Op::NewTuple { start, count, .. } => range(start.0, count.0)?,
-                Op::NewStruct { ty, start, count, .. } => {
+                Op::NewArray { start, count, .. } | Op::NewTuple { start, count, .. } => {
+                    range(start.0, count.0)?
+                }
+                Op::NewStruct {
+                    ty, start, count, ..
+                } => {
                     range(start.0, count.0)?;
                     match &module.types[ty.0 as usize].kind {
                         TypeKind::Struct(fields) if fields.len() == count.0 as usize => {}
                         _ => return Err(at(format!("`newstruct` does not fit type #{}", ty.0))),
                     }
                 }
-                Op::NewVariant { ty, variant, start, count, .. } => {
+                Op::NewVariant {
+                    ty,
+                    variant,
+                    start,
+                    count,
+                    ..
+                } => {
                     range(start.0, count.0)?;
                     match &module.types[ty.0 as usize].kind {
-                        TypeKind::Enum(vs) if vs.get(variant.0 as usize).is_some_and(|v| v.1 == count.0) => {}
+                        TypeKind::Enum(vs)
+                            if vs.get(variant.0 as usize).is_some_and(|v| v.1 == count.0) => {}
                         _ => return Err(at(format!("`newvar` does not fit type #{}", ty.0))),
                     }
                 }
@@ -179,7 +229,11 @@ mod tests {
 
     #[test]
     fn accepts_a_good_function() {
-        assert!(verify(&one(vec![Op::LoadUnit { dst: Reg(0) }, Op::Ret { src: Reg(0) }], 1)).is_ok());
+        assert!(verify(&one(
+            vec![Op::LoadUnit { dst: Reg(0) }, Op::Ret { src: Reg(0) }],
+            1
+        ))
+        .is_ok());
     }
 
     #[test]

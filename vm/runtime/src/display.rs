@@ -42,7 +42,14 @@ fn quote(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn write_value(heap: &Heap, module: &Module, v: Value, quoted: bool, depth: usize, out: &mut String) {
+fn write_value(
+    heap: &Heap,
+    module: &Module,
+    v: Value,
+    quoted: bool,
+    depth: usize,
+    out: &mut String,
+) {
     if depth > MAX_DEPTH {
         out.push_str("...");
         return;
@@ -63,7 +70,10 @@ fn write_value(heap: &Heap, module: &Module, v: Value, quoted: bool, depth: usiz
         }
         Value::Float(x) => out.push_str(&float(x)),
         Value::Fn(f) => {
-            let name = module.functions.get(f as usize).map_or("?", |f| f.name.as_str());
+            let name = module
+                .functions
+                .get(f as usize)
+                .map_or("?", |f| f.name.as_str());
             let _ = write!(out, "<fn {name}>");
         }
         Value::Obj(r) => match heap.get(r) {
@@ -110,9 +120,15 @@ fn write_value(heap: &Heap, module: &Module, v: Value, quoted: bool, depth: usiz
                 }
                 out.push_str(" }");
             }
-            Some(Object::Variant { ty, variant, fields }) => {
+            Some(Object::Variant {
+                ty,
+                variant,
+                fields,
+            }) => {
                 let name = match module.types.get(*ty as usize).map(|d| &d.kind) {
-                    Some(TypeKind::Enum(vs)) => vs.get(*variant as usize).map_or("?", |v| v.0.as_str()),
+                    Some(TypeKind::Enum(vs)) => {
+                        vs.get(*variant as usize).map_or("?", |v| v.0.as_str())
+                    }
                     _ => "?",
                 };
                 out.push_str(name);
@@ -123,7 +139,10 @@ fn write_value(heap: &Heap, module: &Module, v: Value, quoted: bool, depth: usiz
                 }
             }
             Some(Object::Closure { func, .. }) => {
-                let name = module.functions.get(*func as usize).map_or("?", |f| f.name.as_str());
+                let name = module
+                    .functions
+                    .get(*func as usize)
+                    .map_or("?", |f| f.name.as_str());
                 let _ = write!(out, "<fn {name}>");
             }
             Some(Object::Cell(x)) => write_value(heap, module, *x, quoted, depth + 1, out),

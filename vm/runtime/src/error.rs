@@ -35,7 +35,8 @@ impl fmt::Display for RuntimeError {
             if n > 2 * SHOWN_AT_EACH_END && i == SHOWN_AT_EACH_END {
                 writeln!(f, "  ... {} more frames ...", n - 2 * SHOWN_AT_EACH_END)?;
             }
-            if n > 2 * SHOWN_AT_EACH_END && (SHOWN_AT_EACH_END..n - SHOWN_AT_EACH_END).contains(&i) {
+            if n > 2 * SHOWN_AT_EACH_END && (SHOWN_AT_EACH_END..n - SHOWN_AT_EACH_END).contains(&i)
+            {
                 continue;
             }
             if frame.line > 0 {

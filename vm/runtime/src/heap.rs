@@ -18,10 +18,20 @@ pub enum Object {
     Str(Box<str>),
     Array(Vec<Value>),
     Tuple(Box<[Value]>),
-    Struct { ty: u32, fields: Box<[Value]> },
-    Variant { ty: u32, variant: u32, fields: Box<[Value]> },
+    Struct {
+        ty: u32,
+        fields: Box<[Value]>,
+    },
+    Variant {
+        ty: u32,
+        variant: u32,
+        fields: Box<[Value]>,
+    },
     /// A function with the values (or cells) it captured.
-    Closure { func: u32, captures: Box<[Value]> },
+    Closure {
+        func: u32,
+        captures: Box<[Value]>,
+    },
     /// A variable shared between a function and its closures.
     Cell(Value),
     /// Insertion-ordered; each entry keeps the original key value.
@@ -111,25 +121,45 @@ impl Heap {
             (Value::Obj(x), Value::Obj(y)) if x == y => true,
             (Value::Obj(x), Value::Obj(y)) => {
                 let all = |xs: &[Value], ys: &[Value]| {
-                    xs.len() == ys.len() && xs.iter().zip(ys).all(|(p, q)| self.equal_depth(*p, *q, depth + 1))
+                    xs.len() == ys.len()
+                        && xs
+                            .iter()
+                            .zip(ys)
+                            .all(|(p, q)| self.equal_depth(*p, *q, depth + 1))
                 };
                 match (self.get(x), self.get(y)) {
                     (Some(Object::Str(p)), Some(Object::Str(q))) => p == q,
                     (Some(Object::Array(p)), Some(Object::Array(q))) => all(p, q),
                     (Some(Object::Tuple(p)), Some(Object::Tuple(q))) => all(p, q),
-                    (Some(Object::Struct { ty: t1, fields: f1 }), Some(Object::Struct { ty: t2, fields: f2 })) => {
-                        t1 == t2 && all(f1, f2)
-                    }
                     (
-                        Some(Object::Variant { ty: t1, variant: v1, fields: f1 }),
-                        Some(Object::Variant { ty: t2, variant: v2, fields: f2 }),
+                        Some(Object::Struct { ty: t1, fields: f1 }),
+                        Some(Object::Struct { ty: t2, fields: f2 }),
+                    ) => t1 == t2 && all(f1, f2),
+                    (
+                        Some(Object::Variant {
+                            ty: t1,
+                            variant: v1,
+                            fields: f1,
+                        }),
+                        Some(Object::Variant {
+                            ty: t2,
+                            variant: v2,
+                            fields: f2,
+                        }),
                     ) => t1 == t2 && v1 == v2 && all(f1, f2),
                     (Some(Object::Map(p)), Some(Object::Map(q))) => {
                         p.len() == q.len()
-                            && p.iter().all(|(k, (_, v))| q.get(k).is_some_and(|(_, w)| self.equal_depth(*v, *w, depth + 1)))
+                            && p.iter().all(|(k, (_, v))| {
+                                q.get(k)
+                                    .is_some_and(|(_, w)| self.equal_depth(*v, *w, depth + 1))
+                            })
                     }
-                    (Some(Object::Set(p)), Some(Object::Set(q))) => p.len() == q.len() && p.keys().all(|k| q.contains_key(k)),
-                    (Some(Object::Cell(p)), Some(Object::Cell(q))) => self.equal_depth(*p, *q, depth + 1),
+                    (Some(Object::Set(p)), Some(Object::Set(q))) => {
+                        p.len() == q.len() && p.keys().all(|k| q.contains_key(k))
+                    }
+                    (Some(Object::Cell(p)), Some(Object::Cell(q))) => {
+                        self.equal_depth(*p, *q, depth + 1)
+                    }
                     _ => false,
                 }
             }
@@ -147,7 +177,11 @@ impl Heap {
             return Key::Unit;
         }
         let seq = |tag: u32, sub: u32, xs: &[Value]| {
-            Key::Seq(tag, sub, xs.iter().map(|x| self.key_depth(*x, depth + 1)).collect())
+            Key::Seq(
+                tag,
+                sub,
+                xs.iter().map(|x| self.key_depth(*x, depth + 1)).collect(),
+            )
         };
         match v {
             Value::Unit => Key::Unit,
@@ -159,8 +193,14 @@ impl Heap {
                 Some(Object::Str(s)) => Key::Str(s.clone()),
                 Some(Object::Array(xs)) => seq(0, 0, xs),
                 Some(Object::Tuple(xs)) => seq(1, 0, xs),
-                Some(Object::Struct { ty, fields }) => seq(ty.wrapping_mul(2).wrapping_add(2), 0, fields),
-                Some(Object::Variant { ty, variant, fields }) => seq(ty.wrapping_mul(2).wrapping_add(3), *variant, fields),
+                Some(Object::Struct { ty, fields }) => {
+                    seq(ty.wrapping_mul(2).wrapping_add(2), 0, fields)
+                }
+                Some(Object::Variant {
+                    ty,
+                    variant,
+                    fields,
+                }) => seq(ty.wrapping_mul(2).wrapping_add(3), *variant, fields),
                 Some(Object::Cell(x)) => self.key_depth(*x, depth + 1),
                 Some(Object::Map(m)) => {
                     let parts: Vec<Value> = m.values().flat_map(|(k, v)| [*k, *v]).collect();

@@ -29,7 +29,9 @@ pub struct VmConfig {
 
 impl Default for VmConfig {
     fn default() -> Self {
-        VmConfig { max_frames: 100_000 }
+        VmConfig {
+            max_frames: 100_000,
+        }
     }
 }
 
@@ -64,7 +66,9 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Verify(e) => write!(f, "{e}"),
-            LoadError::UnknownNative(n) => write!(f, "the native function `{n}` is not provided by this VM"),
+            LoadError::UnknownNative(n) => {
+                write!(f, "the native function `{n}` is not provided by this VM")
+            }
         }
     }
 }
@@ -153,7 +157,11 @@ fn shift(b: i64) -> Result<u32> {
 impl Vm {
     /// Verifies `module`, resolves its natives against `registry`, and
     /// prepares to run its entry function.
-    pub fn new(module: Module, registry: &NativeRegistry, config: VmConfig) -> std::result::Result<Vm, LoadError> {
+    pub fn new(
+        module: Module,
+        registry: &NativeRegistry,
+        config: VmConfig,
+    ) -> std::result::Result<Vm, LoadError> {
         verify(&module).map_err(LoadError::Verify)?;
         let mut natives = Vec::with_capacity(module.natives.len());
         for name in &module.natives {
@@ -173,7 +181,10 @@ impl Vm {
             })
             .collect();
         let entry = module.entry;
-        let n_regs = module.functions.get(entry as usize).map_or(0, |f| f.n_regs as usize);
+        let n_regs = module
+            .functions
+            .get(entry as usize)
+            .map_or(0, |f| f.n_regs as usize);
         Ok(Vm {
             module,
             natives,
@@ -290,23 +301,63 @@ impl Vm {
                 Op::LoadUnit { dst } => r!(dst) = Value::Unit,
                 Op::LoadFn { dst, func } => r!(dst) = Value::Fn(func.0),
 
-                Op::AddInt { dst, a, b } => r!(dst) = Value::Int(overflow(int(r!(a), "addi")?.checked_add(int(r!(b), "addi")?))?),
-                Op::SubInt { dst, a, b } => r!(dst) = Value::Int(overflow(int(r!(a), "subi")?.checked_sub(int(r!(b), "subi")?))?),
-                Op::MulInt { dst, a, b } => r!(dst) = Value::Int(overflow(int(r!(a), "muli")?.checked_mul(int(r!(b), "muli")?))?),
-                Op::DivInt { dst, a, b } => r!(dst) = Value::Int(div_int(int(r!(a), "divi")?, int(r!(b), "divi")?)?),
-                Op::RemInt { dst, a, b } => r!(dst) = Value::Int(rem_int(int(r!(a), "remi")?, int(r!(b), "remi")?)?),
-                Op::NegInt { dst, src } => r!(dst) = Value::Int(overflow(int(r!(src), "negi")?.checked_neg())?),
-                Op::BitAnd { dst, a, b } => r!(dst) = Value::Int(int(r!(a), "band")? & int(r!(b), "band")?),
-                Op::BitOr { dst, a, b } => r!(dst) = Value::Int(int(r!(a), "bor")? | int(r!(b), "bor")?),
-                Op::BitXor { dst, a, b } => r!(dst) = Value::Int(int(r!(a), "bxor")? ^ int(r!(b), "bxor")?),
-                Op::Shl { dst, a, b } => r!(dst) = Value::Int(int(r!(a), "shl")?.wrapping_shl(shift(int(r!(b), "shl")?)?)),
-                Op::Shr { dst, a, b } => r!(dst) = Value::Int(int(r!(a), "shr")?.wrapping_shr(shift(int(r!(b), "shr")?)?)),
+                Op::AddInt { dst, a, b } => {
+                    r!(dst) = Value::Int(overflow(
+                        int(r!(a), "addi")?.checked_add(int(r!(b), "addi")?),
+                    )?)
+                }
+                Op::SubInt { dst, a, b } => {
+                    r!(dst) = Value::Int(overflow(
+                        int(r!(a), "subi")?.checked_sub(int(r!(b), "subi")?),
+                    )?)
+                }
+                Op::MulInt { dst, a, b } => {
+                    r!(dst) = Value::Int(overflow(
+                        int(r!(a), "muli")?.checked_mul(int(r!(b), "muli")?),
+                    )?)
+                }
+                Op::DivInt { dst, a, b } => {
+                    r!(dst) = Value::Int(div_int(int(r!(a), "divi")?, int(r!(b), "divi")?)?)
+                }
+                Op::RemInt { dst, a, b } => {
+                    r!(dst) = Value::Int(rem_int(int(r!(a), "remi")?, int(r!(b), "remi")?)?)
+                }
+                Op::NegInt { dst, src } => {
+                    r!(dst) = Value::Int(overflow(int(r!(src), "negi")?.checked_neg())?)
+                }
+                Op::BitAnd { dst, a, b } => {
+                    r!(dst) = Value::Int(int(r!(a), "band")? & int(r!(b), "band")?)
+                }
+                Op::BitOr { dst, a, b } => {
+                    r!(dst) = Value::Int(int(r!(a), "bor")? | int(r!(b), "bor")?)
+                }
+                Op::BitXor { dst, a, b } => {
+                    r!(dst) = Value::Int(int(r!(a), "bxor")? ^ int(r!(b), "bxor")?)
+                }
+                Op::Shl { dst, a, b } => {
+                    r!(dst) =
+                        Value::Int(int(r!(a), "shl")?.wrapping_shl(shift(int(r!(b), "shl")?)?))
+                }
+                Op::Shr { dst, a, b } => {
+                    r!(dst) =
+                        Value::Int(int(r!(a), "shr")?.wrapping_shr(shift(int(r!(b), "shr")?)?))
+                }
 
-                Op::AddFloat { dst, a, b } => r!(dst) = Value::Float(float(r!(a), "addf")? + float(r!(b), "addf")?),
-                Op::SubFloat { dst, a, b } => r!(dst) = Value::Float(float(r!(a), "subf")? - float(r!(b), "subf")?),
-                Op::MulFloat { dst, a, b } => r!(dst) = Value::Float(float(r!(a), "mulf")? * float(r!(b), "mulf")?),
-                Op::DivFloat { dst, a, b } => r!(dst) = Value::Float(float(r!(a), "divf")? / float(r!(b), "divf")?),
-                Op::RemFloat { dst, a, b } => r!(dst) = Value::Float(float(r!(a), "remf")? % float(r!(b), "remf")?),
+                Op::AddFloat { dst, a, b } => {
+                    r!(dst) = Value::Float(float(r!(a), "addf")? + float(r!(b), "addf")?)
+                }
+                Op::SubFloat { dst, a, b } => {
+                    r!(dst) = Value::Float(float(r!(a), "subf")? - float(r!(b), "subf")?)
+                }
+                Op::MulFloat { dst, a, b } => {
+                    r!(dst) = Value::Float(float(r!(a), "mulf")? * float(r!(b), "mulf")?)
+                }
+                Op::DivFloat { dst, a, b } => {
+                    r!(dst) = Value::Float(float(r!(a), "divf")? / float(r!(b), "divf")?)
+                }
+                Op::RemFloat { dst, a, b } => {
+                    r!(dst) = Value::Float(float(r!(a), "remf")? % float(r!(b), "remf")?)
+                }
                 Op::NegFloat { dst, src } => r!(dst) = Value::Float(-float(r!(src), "negf")?),
 
                 Op::Concat { dst, a, b } => {
@@ -331,12 +382,24 @@ impl Vm {
                     }
                 }
 
-                Op::EqInt { dst, a, b } => r!(dst) = Value::Bool(int(r!(a), "eqi")? == int(r!(b), "eqi")?),
-                Op::LtInt { dst, a, b } => r!(dst) = Value::Bool(int(r!(a), "lti")? < int(r!(b), "lti")?),
-                Op::LeInt { dst, a, b } => r!(dst) = Value::Bool(int(r!(a), "lei")? <= int(r!(b), "lei")?),
-                Op::EqFloat { dst, a, b } => r!(dst) = Value::Bool(float(r!(a), "eqf")? == float(r!(b), "eqf")?),
-                Op::LtFloat { dst, a, b } => r!(dst) = Value::Bool(float(r!(a), "ltf")? < float(r!(b), "ltf")?),
-                Op::LeFloat { dst, a, b } => r!(dst) = Value::Bool(float(r!(a), "lef")? <= float(r!(b), "lef")?),
+                Op::EqInt { dst, a, b } => {
+                    r!(dst) = Value::Bool(int(r!(a), "eqi")? == int(r!(b), "eqi")?)
+                }
+                Op::LtInt { dst, a, b } => {
+                    r!(dst) = Value::Bool(int(r!(a), "lti")? < int(r!(b), "lti")?)
+                }
+                Op::LeInt { dst, a, b } => {
+                    r!(dst) = Value::Bool(int(r!(a), "lei")? <= int(r!(b), "lei")?)
+                }
+                Op::EqFloat { dst, a, b } => {
+                    r!(dst) = Value::Bool(float(r!(a), "eqf")? == float(r!(b), "eqf")?)
+                }
+                Op::LtFloat { dst, a, b } => {
+                    r!(dst) = Value::Bool(float(r!(a), "ltf")? < float(r!(b), "ltf")?)
+                }
+                Op::LeFloat { dst, a, b } => {
+                    r!(dst) = Value::Bool(float(r!(a), "lef")? <= float(r!(b), "lef")?)
+                }
                 Op::LtStr { dst, a, b } | Op::LeStr { dst, a, b } => {
                     let less = matches!(op, Op::LtStr { .. });
                     let r = match (self.heap.str(r!(a)), self.heap.str(r!(b))) {
@@ -368,7 +431,10 @@ impl Vm {
                         },
                     }
                 }
-                Op::Sub { dst, a, b } | Op::Mul { dst, a, b } | Op::Div { dst, a, b } | Op::Rem { dst, a, b } => {
+                Op::Sub { dst, a, b }
+                | Op::Mul { dst, a, b }
+                | Op::Div { dst, a, b }
+                | Op::Rem { dst, a, b } => {
                     r!(dst) = match (r!(a), r!(b)) {
                         (Value::Int(x), Value::Int(y)) => Value::Int(match op {
                             Op::Sub { .. } => overflow(x.checked_sub(y))?,
@@ -382,7 +448,12 @@ impl Vm {
                             Op::Div { .. } => x / y,
                             _ => x % y,
                         }),
-                        _ => return fault(format!("`{}` expects two Ints or two Floats", op.mnemonic())),
+                        _ => {
+                            return fault(format!(
+                                "`{}` expects two Ints or two Floats",
+                                op.mnemonic()
+                            ))
+                        }
                     }
                 }
                 Op::Neg { dst, src } => {
@@ -394,7 +465,11 @@ impl Vm {
                 }
                 Op::Lt { dst, a, b } | Op::Le { dst, a, b } => {
                     let ord = self.compare(r!(a), r!(b))?;
-                    r!(dst) = Value::Bool(if matches!(op, Op::Lt { .. }) { ord.is_lt() } else { ord.is_le() });
+                    r!(dst) = Value::Bool(if matches!(op, Op::Lt { .. }) {
+                        ord.is_lt()
+                    } else {
+                        ord.is_le()
+                    });
                 }
 
                 Op::Jmp { target } => pc = target.0 as usize,
@@ -409,22 +484,41 @@ impl Vm {
                     }
                 }
 
-                Op::Call { dst, func: callee, args, argc } => {
+                Op::Call {
+                    dst,
+                    func: callee,
+                    args,
+                    argc,
+                } => {
                     let args_at = base + args.0 as usize;
                     self.push_frame(callee.0, &[], args_at, argc.0 as usize, dst.0)?;
                     func = callee.0 as usize;
                     pc = 0;
                     base = self.regs.len() - self.module.functions[func].n_regs as usize;
                 }
-                Op::CallValue { dst, callee, args, argc } => {
+                Op::CallValue {
+                    dst,
+                    callee,
+                    args,
+                    argc,
+                } => {
                     let (target, captures): (u32, Vec<Value>) = match r!(callee) {
                         Value::Fn(f) => (f, Vec::new()),
                         v => match self.heap.object(v) {
                             Some(Object::Closure { func, captures }) => (*func, captures.to_vec()),
-                            _ => return fault(format!("called a value that is not a function ({})", v.kind())),
+                            _ => {
+                                return fault(format!(
+                                    "called a value that is not a function ({})",
+                                    v.kind()
+                                ))
+                            }
                         },
                     };
-                    let arity = self.module.functions.get(target as usize).map_or(0, |f| f.arity as usize);
+                    let arity = self
+                        .module
+                        .functions
+                        .get(target as usize)
+                        .map_or(0, |f| f.arity as usize);
                     if arity != captures.len() + argc.0 as usize {
                         return fault("called a function with the wrong number of arguments");
                     }
@@ -434,7 +528,12 @@ impl Vm {
                     pc = 0;
                     base = self.regs.len() - self.module.functions[func].n_regs as usize;
                 }
-                Op::CallNative { dst, native, args, argc } => {
+                Op::CallNative {
+                    dst,
+                    native,
+                    args,
+                    argc,
+                } => {
                     let start = base + args.0 as usize;
                     let argv: Vec<Value> = self.regs[start..start + argc.0 as usize].to_vec();
                     let f = self.natives[native.0 as usize];
@@ -463,10 +562,18 @@ impl Vm {
                     base = caller.base as usize;
                     r!(mvm_bytecode::ops::Reg(done.ret)) = value;
                 }
-                Op::MakeClosure { dst, func: f, start, count } => {
+                Op::MakeClosure {
+                    dst,
+                    func: f,
+                    start,
+                    count,
+                } => {
                     let s = base + start.0 as usize;
                     let captures: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
-                    r!(dst) = self.heap.alloc(Object::Closure { func: f.0, captures });
+                    r!(dst) = self.heap.alloc(Object::Closure {
+                        func: f.0,
+                        captures,
+                    });
                 }
 
                 Op::NewArray { dst, start, count } => {
@@ -479,12 +586,23 @@ impl Vm {
                     let items: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
                     r!(dst) = self.heap.alloc(Object::Tuple(items));
                 }
-                Op::NewStruct { dst, ty, start, count } => {
+                Op::NewStruct {
+                    dst,
+                    ty,
+                    start,
+                    count,
+                } => {
                     let s = base + start.0 as usize;
                     let fields: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
                     r!(dst) = self.heap.alloc(Object::Struct { ty: ty.0, fields });
                 }
-                Op::NewVariant { dst, ty, variant, start, count } => {
+                Op::NewVariant {
+                    dst,
+                    ty,
+                    variant,
+                    start,
+                    count,
+                } => {
                     let s = base + start.0 as usize;
                     let fields: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
                     r!(dst) = self.heap.alloc(Object::Variant {
@@ -495,28 +613,44 @@ impl Vm {
                 }
                 Op::GetField { dst, obj, index } => {
                     let v = match self.heap.object(r!(obj)) {
-                        Some(Object::Tuple(xs) | Object::Struct { fields: xs, .. } | Object::Variant { fields: xs, .. }) => {
-                            xs.get(index.0 as usize).copied()
-                        }
+                        Some(
+                            Object::Tuple(xs)
+                            | Object::Struct { fields: xs, .. }
+                            | Object::Variant { fields: xs, .. },
+                        ) => xs.get(index.0 as usize).copied(),
                         _ => None,
                     };
                     match v {
                         Some(v) => r!(dst) = v,
-                        None => return fault(format!("`getfield` cannot read field {} here", index.0)),
+                        None => {
+                            return fault(format!("`getfield` cannot read field {} here", index.0))
+                        }
                     }
                 }
-                Op::SetField { dst, obj, index, src } => {
+                Op::SetField {
+                    dst,
+                    obj,
+                    index,
+                    src,
+                } => {
                     let value = r!(src);
                     let copy = match self.heap.object(r!(obj)) {
                         Some(o @ (Object::Tuple(_) | Object::Struct { .. })) => {
                             let mut o = o.clone();
                             let slot = match &mut o {
-                                Object::Tuple(xs) | Object::Struct { fields: xs, .. } => xs.get_mut(index.0 as usize),
+                                Object::Tuple(xs) | Object::Struct { fields: xs, .. } => {
+                                    xs.get_mut(index.0 as usize)
+                                }
                                 _ => None,
                             };
                             match slot {
                                 Some(s) => *s = value,
-                                None => return fault(format!("`setfield` cannot write field {} here", index.0)),
+                                None => {
+                                    return fault(format!(
+                                        "`setfield` cannot write field {} here",
+                                        index.0
+                                    ))
+                                }
                             }
                             o
                         }
@@ -534,10 +668,17 @@ impl Vm {
                 Op::GetIndex { dst, arr, idx } => {
                     let i = int(r!(idx), "getidx")?;
                     let v = match self.heap.object(r!(arr)) {
-                        Some(Object::Array(xs)) => match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
-                            Some(v) => *v,
-                            None => return fault(format!("index out of bounds: the index is {i} but the length is {}", xs.len())),
-                        },
+                        Some(Object::Array(xs)) => {
+                            match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
+                                Some(v) => *v,
+                                None => {
+                                    return fault(format!(
+                                    "index out of bounds: the index is {i} but the length is {}",
+                                    xs.len()
+                                ))
+                                }
+                            }
+                        }
                         _ => return fault("`getidx` expects an array"),
                     };
                     r!(dst) = v;
@@ -594,11 +735,22 @@ impl Vm {
 
     /// Pushes a frame for `callee`: its registers start with `prefix` (a
     /// closure's captures), then `argc` arguments copied from `args_at`.
-    fn push_frame(&mut self, callee: u32, prefix: &[Value], args_at: usize, argc: usize, ret: u16) -> Result<()> {
+    fn push_frame(
+        &mut self,
+        callee: u32,
+        prefix: &[Value],
+        args_at: usize,
+        argc: usize,
+        ret: u16,
+    ) -> Result<()> {
         if self.frames.len() >= self.config.max_frames {
             return fault("stack overflow");
         }
-        let n_regs = self.module.functions.get(callee as usize).map_or(0, |f| f.n_regs as usize);
+        let n_regs = self
+            .module
+            .functions
+            .get(callee as usize)
+            .map_or(0, |f| f.n_regs as usize);
         if prefix.len() + argc > n_regs {
             return fault("a call passes more arguments than the callee has registers");
         }
@@ -621,7 +773,8 @@ impl Vm {
 
     /// Orders two Ints, Floats or Strings (generic `<` and `<=`).
     fn compare(&self, a: Value, b: Value) -> Result<std::cmp::Ordering> {
-        compare_values(&self.heap, a, b).ok_or_else(|| Fault("`<` expects two Ints, two Floats or two Strings".into()))
+        compare_values(&self.heap, a, b)
+            .ok_or_else(|| Fault("`<` expects two Ints, two Floats or two Strings".into()))
     }
 }
 
@@ -630,7 +783,9 @@ impl Vm {
 pub fn compare_values(heap: &Heap, a: Value, b: Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(&y)),
-        (Value::Float(x), Value::Float(y)) => Some(x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Greater)),
+        (Value::Float(x), Value::Float(y)) => {
+            Some(x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Greater))
+        }
         _ => match (heap.str(a), heap.str(b)) {
             (Some(x), Some(y)) => Some(x.cmp(y)),
             _ => None,

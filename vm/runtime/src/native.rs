@@ -22,13 +22,17 @@ impl NativeCtx<'_> {
     /// The index of the enum type named `name` (such as the prelude's
     /// `Option`), and the index of its variant `variant`.
     pub fn variant(&self, name: &str, variant: &str) -> Option<(u32, u32)> {
-        self.module.types.iter().enumerate().find_map(|(i, t)| match &t.kind {
-            TypeKind::Enum(vs) if t.name == name => vs
-                .iter()
-                .position(|v| v.0 == variant)
-                .map(|v| (i as u32, v as u32)),
-            _ => None,
-        })
+        self.module
+            .types
+            .iter()
+            .enumerate()
+            .find_map(|(i, t)| match &t.kind {
+                TypeKind::Enum(vs) if t.name == name => vs
+                    .iter()
+                    .position(|v| v.0 == variant)
+                    .map(|v| (i as u32, v as u32)),
+                _ => None,
+            })
     }
 }
 

@@ -21,8 +21,8 @@ use crate::sema::types::{Ty, TypeTable};
 use crate::sema::CheckedProgram;
 use mvl_syntax::ast::{BinOp, Span, UnaryOp};
 use mvm_bytecode::ops::{Const, Count, Func, Imm, Label, Native, Reg, TypeIdx};
-use std::collections::HashMap;
 use mvm_bytecode::{Constant, Function, LineEntry, Module, Op, TypeDesc, TypeKind};
+use std::collections::HashMap;
 
 /// Why a function could not be lowered (limits of the bytecode format).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,7 +146,9 @@ fn collect_declared(e: &ir::Expr, out: &mut Vec<LocalId>) {
     }
     let mut each = |x: &ir::Expr| collect_declared(x, out);
     match &e.kind {
-        ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => xs.iter().for_each(each),
+        ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => {
+            xs.iter().for_each(each)
+        }
         ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter().for_each(each),
         ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => each(a),
         ExprKind::Binary(_, a, b)
@@ -174,13 +176,23 @@ fn collect_declared(e: &ir::Expr, out: &mut Vec<LocalId>) {
                 each(x);
             }
         }
-        ExprKind::ForRange { var, start, end, body, .. } => {
+        ExprKind::ForRange {
+            var,
+            start,
+            end,
+            body,
+            ..
+        } => {
             each(start);
             each(end);
             out.push(*var);
             collect_declared(body, out);
         }
-        ExprKind::ForArray { pattern: p, array, body } => {
+        ExprKind::ForArray {
+            pattern: p,
+            array,
+            body,
+        } => {
             each(array);
             pattern(p, out);
             collect_declared(body, out);
@@ -270,7 +282,9 @@ pub fn type_descriptors(program: &CheckedProgram) -> Vec<TypeDesc> {
         .map(|a| TypeDesc {
             name: a.name.clone(),
             kind: match &a.kind {
-                AdtKind::Struct(fields) => TypeKind::Struct(fields.iter().map(|f| f.name.clone()).collect()),
+                AdtKind::Struct(fields) => {
+                    TypeKind::Struct(fields.iter().map(|f| f.name.clone()).collect())
+                }
                 AdtKind::Enum(vs) => TypeKind::Enum(
                     vs.iter()
                         .map(|v| (v.name.clone(), v.fields.len().min(u16::MAX as usize) as u16))
@@ -352,9 +366,7 @@ impl FnGen<'_> {
         let label = Label(target as u32);
         match self.code.get_mut(at) {
             Some(Op::Jmp { target: t }) => *t = label,
-            Some(Op::JmpIf { target: t, .. }) | Some(Op::JmpIfNot { target: t, .. }) => {
-                *t = label
-            }
+            Some(Op::JmpIf { target: t, .. }) | Some(Op::JmpIfNot { target: t, .. }) => *t = label,
             _ => {}
         }
     }
@@ -410,8 +422,14 @@ impl FnGen<'_> {
                 span,
             });
         }
+        // An empty list names register 0, which every frame has.
+        let start = if items.is_empty() {
+            0
+        } else {
+            base.min(u16::MAX as usize)
+        };
         (
-            Reg(base.min(u16::MAX as usize) as u16),
+            Reg(start as u16),
             Count(items.len().min(u16::MAX as usize) as u16),
         )
     }
@@ -462,7 +480,11 @@ impl FnGen<'_> {
                 self.emit(Op::LoadConst { dst, k }, span);
             }
             ExprKind::Bool(b) => {
-                let op = if *b { Op::LoadTrue { dst } } else { Op::LoadFalse { dst } };
+                let op = if *b {
+                    Op::LoadTrue { dst }
+                } else {
+                    Op::LoadFalse { dst }
+                };
                 self.emit(op, span);
             }
             ExprKind::Str(s) => {
@@ -478,7 +500,13 @@ impl FnGen<'_> {
                 }
             }
             ExprKind::FnRef(id) => {
-                self.emit(Op::LoadFn { dst, func: Func(id.0) }, span);
+                self.emit(
+                    Op::LoadFn {
+                        dst,
+                        func: Func(id.0),
+                    },
+                    span,
+                );
             }
             ExprKind::Interp(parts) => self.compile_interp(parts, dst, span),
             ExprKind::Unary(op, inner) => {
@@ -504,9 +532,15 @@ impl FnGen<'_> {
             ExprKind::And(lhs, rhs) | ExprKind::Or(lhs, rhs) => {
                 self.compile_into(lhs, dst);
                 let jump = if matches!(e.kind, ExprKind::And(..)) {
-                    Op::JmpIfNot { cond: dst, target: Label(0) }
+                    Op::JmpIfNot {
+                        cond: dst,
+                        target: Label(0),
+                    }
                 } else {
-                    Op::JmpIf { cond: dst, target: Label(0) }
+                    Op::JmpIf {
+                        cond: dst,
+                        target: Label(0),
+                    }
                 };
                 let at = self.emit(jump, span);
                 self.compile_into(rhs, dst);
@@ -522,7 +556,13 @@ impl FnGen<'_> {
                 let mark = self.next_temp;
                 let c = self.compile_any(cond);
                 self.next_temp = mark;
-                let to_else = self.emit(Op::JmpIfNot { cond: c, target: Label(0) }, span);
+                let to_else = self.emit(
+                    Op::JmpIfNot {
+                        cond: c,
+                        target: Label(0),
+                    },
+                    span,
+                );
                 self.compile_into(then, dst);
                 let to_end = self.emit(Op::Jmp { target: Label(0) }, span);
                 let else_start = self.here();
@@ -541,14 +581,25 @@ impl FnGen<'_> {
                 let mark = self.next_temp;
                 let c = self.compile_any(cond);
                 self.next_temp = mark;
-                let exit = self.emit(Op::JmpIfNot { cond: c, target: Label(0) }, span);
+                let exit = self.emit(
+                    Op::JmpIfNot {
+                        cond: c,
+                        target: Label(0),
+                    },
+                    span,
+                );
                 self.loops.push(LoopLabels {
                     continue_target: Some(top),
                     continue_jumps: Vec::new(),
                     break_jumps: vec![exit],
                 });
                 self.compile_discard(body);
-                self.emit(Op::Jmp { target: Label(top as u32) }, span);
+                self.emit(
+                    Op::Jmp {
+                        target: Label(top as u32),
+                    },
+                    span,
+                );
                 self.close_loop(top);
                 self.emit(Op::LoadUnit { dst }, span);
             }
@@ -569,12 +620,26 @@ impl FnGen<'_> {
                 let test = self.temp();
                 let top = self.here();
                 let cmp = if *inclusive {
-                    Op::LeInt { dst: test, a: counter, b: limit }
+                    Op::LeInt {
+                        dst: test,
+                        a: counter,
+                        b: limit,
+                    }
                 } else {
-                    Op::LtInt { dst: test, a: counter, b: limit }
+                    Op::LtInt {
+                        dst: test,
+                        a: counter,
+                        b: limit,
+                    }
                 };
                 self.emit(cmp, span);
-                let exit = self.emit(Op::JmpIfNot { cond: test, target: Label(0) }, span);
+                let exit = self.emit(
+                    Op::JmpIfNot {
+                        cond: test,
+                        target: Label(0),
+                    },
+                    span,
+                );
                 self.declare_local(*var, counter, span);
                 self.loops.push(LoopLabels {
                     continue_target: None,
@@ -585,15 +650,46 @@ impl FnGen<'_> {
                 let step = self.here();
                 if *inclusive {
                     // Stop before incrementing past `end`, which may be Int's maximum.
-                    self.emit(Op::EqInt { dst: test, a: counter, b: limit }, span);
-                    let done = self.emit(Op::JmpIf { cond: test, target: Label(0) }, span);
+                    self.emit(
+                        Op::EqInt {
+                            dst: test,
+                            a: counter,
+                            b: limit,
+                        },
+                        span,
+                    );
+                    let done = self.emit(
+                        Op::JmpIf {
+                            cond: test,
+                            target: Label(0),
+                        },
+                        span,
+                    );
                     if let Some(l) = self.loops.last_mut() {
                         l.break_jumps.push(done);
                     }
                 }
-                self.emit(Op::LoadInt { dst: test, imm: Imm(1) }, span);
-                self.emit(Op::AddInt { dst: counter, a: counter, b: test }, span);
-                self.emit(Op::Jmp { target: Label(top as u32) }, span);
+                self.emit(
+                    Op::LoadInt {
+                        dst: test,
+                        imm: Imm(1),
+                    },
+                    span,
+                );
+                self.emit(
+                    Op::AddInt {
+                        dst: counter,
+                        a: counter,
+                        b: test,
+                    },
+                    span,
+                );
+                self.emit(
+                    Op::Jmp {
+                        target: Label(top as u32),
+                    },
+                    span,
+                );
                 self.close_loop(step);
                 self.next_temp = mark;
                 self.emit(Op::LoadUnit { dst }, span);
@@ -634,14 +730,31 @@ impl FnGen<'_> {
             ExprKind::Struct(adt, fields) => {
                 let mark = self.next_temp;
                 let (start, count) = self.compile_list(fields, span);
-                self.emit(Op::NewStruct { dst, ty: TypeIdx(adt.0), start, count }, span);
+                self.emit(
+                    Op::NewStruct {
+                        dst,
+                        ty: TypeIdx(adt.0),
+                        start,
+                        count,
+                    },
+                    span,
+                );
                 self.next_temp = mark;
             }
             ExprKind::Variant(adt, v, fields) => {
                 let mark = self.next_temp;
                 let (start, count) = self.compile_list(fields, span);
                 let variant = Count((*v).min(u16::MAX as u32) as u16);
-                self.emit(Op::NewVariant { dst, ty: TypeIdx(adt.0), variant, start, count }, span);
+                self.emit(
+                    Op::NewVariant {
+                        dst,
+                        ty: TypeIdx(adt.0),
+                        variant,
+                        start,
+                        count,
+                    },
+                    span,
+                );
                 self.next_temp = mark;
             }
             ExprKind::Field(obj, index) => {
@@ -655,7 +768,14 @@ impl FnGen<'_> {
                 let mark = self.next_temp;
                 let a = self.compile_any(arr);
                 let i = self.compile_any(idx);
-                self.emit(Op::GetIndex { dst, arr: a, idx: i }, span);
+                self.emit(
+                    Op::GetIndex {
+                        dst,
+                        arr: a,
+                        idx: i,
+                    },
+                    span,
+                );
                 self.next_temp = mark;
             }
             ExprKind::Closure(func, captures) => {
@@ -667,25 +787,67 @@ impl FnGen<'_> {
                     let r = self.reg(*c);
                     self.emit(Op::Mov { dst: t, src: r }, span);
                 }
-                let start = Reg(base.min(u16::MAX as usize) as u16);
+                let start = Reg(if captures.is_empty() {
+                    0
+                } else {
+                    base.min(u16::MAX as usize)
+                } as u16);
                 let count = Count(captures.len().min(u16::MAX as usize) as u16);
-                self.emit(Op::MakeClosure { dst, func: Func(func.0), start, count }, span);
+                self.emit(
+                    Op::MakeClosure {
+                        dst,
+                        func: Func(func.0),
+                        start,
+                        count,
+                    },
+                    span,
+                );
                 self.next_temp = mark;
             }
             ExprKind::Match(scrutinee, arms) => self.compile_match(scrutinee, arms, dst, span),
-            ExprKind::ForArray { pattern, array, body } => {
+            ExprKind::ForArray {
+                pattern,
+                array,
+                body,
+            } => {
                 let mark = self.next_temp;
                 let arr = self.temp();
                 self.compile_into(array, arr);
                 let i = self.temp();
                 let len = self.temp();
                 let elem = self.temp();
-                self.emit(Op::LoadInt { dst: i, imm: Imm(0) }, span);
+                self.emit(
+                    Op::LoadInt {
+                        dst: i,
+                        imm: Imm(0),
+                    },
+                    span,
+                );
                 let top = self.here();
                 self.emit(Op::Len { dst: len, src: arr }, span);
-                self.emit(Op::LtInt { dst: len, a: i, b: len }, span);
-                let exit = self.emit(Op::JmpIfNot { cond: len, target: Label(0) }, span);
-                self.emit(Op::GetIndex { dst: elem, arr, idx: i }, span);
+                self.emit(
+                    Op::LtInt {
+                        dst: len,
+                        a: i,
+                        b: len,
+                    },
+                    span,
+                );
+                let exit = self.emit(
+                    Op::JmpIfNot {
+                        cond: len,
+                        target: Label(0),
+                    },
+                    span,
+                );
+                self.emit(
+                    Op::GetIndex {
+                        dst: elem,
+                        arr,
+                        idx: i,
+                    },
+                    span,
+                );
                 let mut fails = Vec::new();
                 self.compile_pattern(pattern, elem, &mut fails);
                 self.loops.push(LoopLabels {
@@ -698,9 +860,27 @@ impl FnGen<'_> {
                 for f in fails {
                     self.patch(f, step);
                 }
-                self.emit(Op::LoadInt { dst: len, imm: Imm(1) }, span);
-                self.emit(Op::AddInt { dst: i, a: i, b: len }, span);
-                self.emit(Op::Jmp { target: Label(top as u32) }, span);
+                self.emit(
+                    Op::LoadInt {
+                        dst: len,
+                        imm: Imm(1),
+                    },
+                    span,
+                );
+                self.emit(
+                    Op::AddInt {
+                        dst: i,
+                        a: i,
+                        b: len,
+                    },
+                    span,
+                );
+                self.emit(
+                    Op::Jmp {
+                        target: Label(top as u32),
+                    },
+                    span,
+                );
                 self.close_loop(step);
                 self.next_temp = mark;
                 self.emit(Op::LoadUnit { dst }, span);
@@ -778,14 +958,28 @@ impl FnGen<'_> {
                 let a = self.compile_any(arr);
                 let i = self.compile_any(idx);
                 let t = self.temp();
-                self.emit(Op::GetIndex { dst: t, arr: a, idx: i }, span);
+                self.emit(
+                    Op::GetIndex {
+                        dst: t,
+                        arr: a,
+                        idx: i,
+                    },
+                    span,
+                );
                 t
             }
             Place::Field(base, index, _) => {
                 let b = self.read_place(base, span);
                 let t = self.temp();
                 let index = Count((*index).min(u16::MAX as u32) as u16);
-                self.emit(Op::GetField { dst: t, obj: b, index }, span);
+                self.emit(
+                    Op::GetField {
+                        dst: t,
+                        obj: b,
+                        index,
+                    },
+                    span,
+                );
                 t
             }
         }
@@ -799,13 +993,28 @@ impl FnGen<'_> {
             Place::Index(arr, idx) => {
                 let a = self.compile_any(arr);
                 let i = self.compile_any(idx);
-                self.emit(Op::SetIndex { arr: a, idx: i, src: v }, span);
+                self.emit(
+                    Op::SetIndex {
+                        arr: a,
+                        idx: i,
+                        src: v,
+                    },
+                    span,
+                );
             }
             Place::Field(base, index, _) => {
                 let old = self.read_place(base, span);
                 let new = self.temp();
                 let index = Count((*index).min(u16::MAX as u32) as u16);
-                self.emit(Op::SetField { dst: new, obj: old, index, src: v }, span);
+                self.emit(
+                    Op::SetField {
+                        dst: new,
+                        obj: old,
+                        index,
+                        src: v,
+                    },
+                    span,
+                );
                 self.write_place(base, new, span);
             }
         }
@@ -824,7 +1033,13 @@ impl FnGen<'_> {
             self.compile_pattern(&arm.pattern, s, &mut fails);
             if let Some(g) = &arm.guard {
                 let c = self.compile_any(g);
-                fails.push(self.emit(Op::JmpIfNot { cond: c, target: Label(0) }, g.span));
+                fails.push(self.emit(
+                    Op::JmpIfNot {
+                        cond: c,
+                        target: Label(0),
+                    },
+                    g.span,
+                ));
             }
             self.next_temp = arm_mark;
             self.compile_into(&arm.body, dst);
@@ -853,9 +1068,15 @@ impl FnGen<'_> {
             PatternKind::Bind(id) => self.declare_local(*id, v, span),
             PatternKind::Bool(b) => {
                 let op = if *b {
-                    Op::JmpIfNot { cond: v, target: Label(0) }
+                    Op::JmpIfNot {
+                        cond: v,
+                        target: Label(0),
+                    }
                 } else {
-                    Op::JmpIf { cond: v, target: Label(0) }
+                    Op::JmpIf {
+                        cond: v,
+                        target: Label(0),
+                    }
                 };
                 fails.push(self.emit(op, span));
             }
@@ -870,21 +1091,39 @@ impl FnGen<'_> {
                     t,
                 );
                 self.emit(Op::EqInt { dst: t, a: v, b: t }, span);
-                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+                fails.push(self.emit(
+                    Op::JmpIfNot {
+                        cond: t,
+                        target: Label(0),
+                    },
+                    span,
+                ));
             }
             PatternKind::Float(x) => {
                 let t = self.temp();
                 let k = self.constant(Constant::Float(*x));
                 self.emit(Op::LoadConst { dst: t, k }, span);
                 self.emit(Op::EqFloat { dst: t, a: v, b: t }, span);
-                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+                fails.push(self.emit(
+                    Op::JmpIfNot {
+                        cond: t,
+                        target: Label(0),
+                    },
+                    span,
+                ));
             }
             PatternKind::Str(text) => {
                 let t = self.temp();
                 let k = self.constant(Constant::Str(text.clone()));
                 self.emit(Op::LoadConst { dst: t, k }, span);
                 self.emit(Op::Eq { dst: t, a: v, b: t }, span);
-                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+                fails.push(self.emit(
+                    Op::JmpIfNot {
+                        cond: t,
+                        target: Label(0),
+                    },
+                    span,
+                ));
             }
             PatternKind::Range(lo, hi) => {
                 let t = self.temp();
@@ -904,7 +1143,13 @@ impl FnGen<'_> {
                         Op::LeInt { dst: t, a: v, b }
                     };
                     self.emit(op, span);
-                    fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+                    fails.push(self.emit(
+                        Op::JmpIfNot {
+                            cond: t,
+                            target: Label(0),
+                        },
+                        span,
+                    ));
                 }
             }
             PatternKind::Tuple(items) => {
@@ -920,8 +1165,21 @@ impl FnGen<'_> {
             PatternKind::Variant(_, variant, items) => {
                 let t = self.temp();
                 let variant = Count((*variant).min(u16::MAX as u32) as u16);
-                self.emit(Op::VariantIs { dst: t, obj: v, variant }, span);
-                fails.push(self.emit(Op::JmpIfNot { cond: t, target: Label(0) }, span));
+                self.emit(
+                    Op::VariantIs {
+                        dst: t,
+                        obj: v,
+                        variant,
+                    },
+                    span,
+                );
+                fails.push(self.emit(
+                    Op::JmpIfNot {
+                        cond: t,
+                        target: Label(0),
+                    },
+                    span,
+                ));
                 for (i, p) in items.iter().enumerate() {
                     self.compile_subpattern(p, v, i as u32, fails);
                 }
@@ -958,7 +1216,14 @@ impl FnGen<'_> {
         }
         let t = self.temp();
         let index = Count(index.min(u16::MAX as u32) as u16);
-        self.emit(Op::GetField { dst: t, obj: v, index }, p.span);
+        self.emit(
+            Op::GetField {
+                dst: t,
+                obj: v,
+                index,
+            },
+            p.span,
+        );
         self.compile_pattern(p, t, fails);
     }
 
@@ -1059,7 +1324,14 @@ impl FnGen<'_> {
                 self.emit(Op::ToStr { dst: s, src: piece }, part.span);
                 s
             };
-            self.emit(Op::Concat { dst: acc, a: acc, b: text }, part.span);
+            self.emit(
+                Op::Concat {
+                    dst: acc,
+                    a: acc,
+                    b: text,
+                },
+                part.span,
+            );
             self.next_temp = mark + 1;
         }
         self.emit(Op::Mov { dst, src: acc }, span);

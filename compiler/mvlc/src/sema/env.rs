@@ -187,7 +187,8 @@ impl Env {
             if a.module != PRELUDE {
                 return None;
             }
-            self.variant(AdtId(i as u32), name).map(|(v, _)| (AdtId(i as u32), v))
+            self.variant(AdtId(i as u32), name)
+                .map(|(v, _)| (AdtId(i as u32), v))
         })
     }
 
@@ -203,5 +204,8 @@ impl Env {
 
 /// The written name of a path, `a::b::c`.
 pub fn path_name(path: &[ast::Ident]) -> String {
-    path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("::")
+    path.iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join("::")
 }

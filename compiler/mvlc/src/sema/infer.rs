@@ -48,7 +48,9 @@ pub struct References {
 
 pub fn collect_references(block: &ast::Block, out: &mut References) {
     visit_block(block, &mut |e| match &e.kind {
-        ast::ExprKind::Path(path) => out.paths.push(path.iter().map(|i| i.name.clone()).collect()),
+        ast::ExprKind::Path(path) => out
+            .paths
+            .push(path.iter().map(|i| i.name.clone()).collect()),
         ast::ExprKind::MethodCall(_, name, _) => out.methods.push(name.name.clone()),
         _ => {}
     });
@@ -80,7 +82,9 @@ fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 }
             }
         }
-        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) => visit_expr(e, f),
+        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) => {
+            visit_expr(e, f)
+        }
         E::Return(e) => {
             if let Some(e) = e {
                 visit_expr(e, f);
@@ -90,7 +94,9 @@ fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
         | E::Assign(a, b)
         | E::CompoundAssign(_, a, b)
         | E::Index(a, b)
-        | E::Range { start: a, end: b, .. } => {
+        | E::Range {
+            start: a, end: b, ..
+        } => {
             visit_expr(a, f);
             visit_expr(b, f);
         }
@@ -146,10 +152,15 @@ fn walk_ir_mut(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
         | ExprKind::Closure(..)
         | ExprKind::Pending(_)
         | ExprKind::Error => {}
-        ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => xs.iter_mut().for_each(each),
+        ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => {
+            xs.iter_mut().for_each(each)
+        }
         ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter_mut().for_each(each),
         ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => each(a),
-        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Index(a, b) => {
+        ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Index(a, b) => {
             each(a);
             each(b);
         }
@@ -174,7 +185,9 @@ fn walk_ir_mut(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
                 each(e);
             }
         }
-        ExprKind::ForRange { start, end, body, .. } => {
+        ExprKind::ForRange {
+            start, end, body, ..
+        } => {
             each(start);
             each(end);
             each(body);
@@ -216,8 +229,11 @@ fn walk_place_mut(place: &mut Place, each: &mut impl FnMut(&mut ir::Expr)) {
     }
 }
 
+/// Builds a built-in type from its type arguments.
+type MakeType = fn(Vec<Ty>) -> Ty;
+
 /// Built-in type names and how many type arguments they take.
-fn builtin_type(name: &str) -> Option<(usize, fn(Vec<Ty>) -> Ty)> {
+fn builtin_type(name: &str) -> Option<(usize, MakeType)> {
     Some(match name {
         "Int" => (0, |_| Ty::Int),
         "Float" => (0, |_| Ty::Float),
@@ -306,7 +322,11 @@ impl Checker {
                         ));
                         continue;
                     }
-                    let fields = v.fields.iter().map(|t| self.lower_type(module, file, t, &params)).collect();
+                    let fields = v
+                        .fields
+                        .iter()
+                        .map(|t| self.lower_type(module, file, t, &params))
+                        .collect();
                     variants.push(super::env::VariantDef {
                         name: v.name.name.clone(),
                         fields,
@@ -342,7 +362,10 @@ impl Checker {
         match t {
             ast::TypeExpr::Named { path, args, span } => {
                 let name = path_name(path);
-                let arg_tys: Vec<Ty> = args.iter().map(|a| self.lower_type(module, file, a, params)).collect();
+                let arg_tys: Vec<Ty> = args
+                    .iter()
+                    .map(|a| self.lower_type(module, file, a, params))
+                    .collect();
                 if let (Some(ty), [_]) = (params.get(&name), path.as_slice()) {
                     if !args.is_empty() {
                         self.arity_error(file, *span, &name, 0, args.len());
@@ -380,8 +403,13 @@ impl Checker {
                         .filter(|(m, _)| *m == module || *m == super::env::PRELUDE)
                         .map(|(_, n)| n.clone()),
                 );
-                let mut diag =
-                    Diagnostic::error("E0104", format!("unknown type `{name}`"), file, *span, "not a type in scope");
+                let mut diag = Diagnostic::error(
+                    "E0104",
+                    format!("unknown type `{name}`"),
+                    file,
+                    *span,
+                    "not a type in scope",
+                );
                 if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
                     diag = diag.with_help(format!("did you mean `{near}`?"));
                 }
@@ -389,12 +417,20 @@ impl Checker {
                 self.table.fresh()
             }
             ast::TypeExpr::Tuple(items, _) => {
-                let tys = items.iter().map(|i| self.lower_type(module, file, i, params)).collect();
+                let tys = items
+                    .iter()
+                    .map(|i| self.lower_type(module, file, i, params))
+                    .collect();
                 Ty::tuple(tys)
             }
             ast::TypeExpr::Array(elem, _) => Ty::array(self.lower_type(module, file, elem, params)),
-            ast::TypeExpr::Fn { params: ps, ret, .. } => {
-                let ps = ps.iter().map(|p| self.lower_type(module, file, p, params)).collect();
+            ast::TypeExpr::Fn {
+                params: ps, ret, ..
+            } => {
+                let ps = ps
+                    .iter()
+                    .map(|p| self.lower_type(module, file, p, params))
+                    .collect();
                 let ret = match ret {
                     Some(r) => self.lower_type(module, file, r, params),
                     None => Ty::Unit,
@@ -404,7 +440,14 @@ impl Checker {
         }
     }
 
-    fn arity_error(&mut self, file: SourceFile, span: Span, name: &str, expected: usize, found: usize) {
+    fn arity_error(
+        &mut self,
+        file: SourceFile,
+        span: Span,
+        name: &str,
+        expected: usize,
+        found: usize,
+    ) {
         self.diags.push(Diagnostic::error(
             "E0207",
             format!("`{name}` takes {expected} type argument(s) but {found} were given"),
@@ -471,10 +514,15 @@ impl Checker {
         let def = self.env.adt_def(id);
         let raw: Vec<Ty> = match (&def.kind, variant) {
             (AdtKind::Struct(fs), None) => fs.iter().map(|f| f.ty.clone()).collect(),
-            (AdtKind::Enum(vs), Some(v)) => vs.get(v as usize).map(|v| v.fields.clone()).unwrap_or_default(),
+            (AdtKind::Enum(vs), Some(v)) => vs
+                .get(v as usize)
+                .map(|v| v.fields.clone())
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
-        raw.iter().map(|t| super::types::substitute_gen(t, args)).collect()
+        raw.iter()
+            .map(|t| super::types::substitute_gen(t, args))
+            .collect()
     }
 
     /// Infers one strongly connected component of the call graph, then
@@ -498,7 +546,9 @@ impl Checker {
                 tparams.insert(p.name.clone(), v.clone());
                 type_params.push((p.name.clone(), v, p.span));
             }
-            let self_ty = decl.owner.map(|o| self.lower_type(decl.module, decl.file, &o.target, &tparams));
+            let self_ty = decl
+                .owner
+                .map(|o| self.lower_type(decl.module, decl.file, &o.target, &tparams));
             let params: Vec<Ty> = f
                 .params
                 .iter()
@@ -514,7 +564,8 @@ impl Checker {
                 None if decl.kind == DeclKind::Const => self.table.fresh(),
                 None => self.table.fresh(),
             };
-            self.in_progress.insert(FnId(m as u32), Ty::func(params.clone(), ret.clone()));
+            self.in_progress
+                .insert(FnId(m as u32), Ty::func(params.clone(), ret.clone()));
             sigs.push(Sig {
                 params,
                 ret,
@@ -527,7 +578,14 @@ impl Checker {
         for (&m, sig) in members.iter().zip(&sigs) {
             let decl = &decls[m];
             let fn_name = self.functions[m].name.clone();
-            let mut cx = FnCx::new(self, decl.file, decl.module, fn_name, sig.ret.clone(), sig.tparams.clone());
+            let mut cx = FnCx::new(
+                self,
+                decl.file,
+                decl.module,
+                fn_name,
+                sig.ret.clone(),
+                sig.tparams.clone(),
+            );
             let mut params = Vec::new();
             for (p, ty) in decl.ast.params.iter().zip(&sig.params) {
                 params.push(cx.declare(&p.name, ty.clone(), false));
@@ -703,6 +761,7 @@ impl<'c> FnCx<'c> {
         let mut out: Vec<Option<ir::Expr>> = vec![None; self.pending.len()];
         loop {
             let mut progress = false;
+            #[allow(clippy::needless_range_loop)]
             for slot in 0..self.pending.len() {
                 let ready = match &self.pending[slot] {
                     Some(
@@ -715,7 +774,9 @@ impl<'c> FnCx<'c> {
                 if !ready {
                     continue;
                 }
-                let Some(p) = self.pending[slot].take() else { continue };
+                let Some(p) = self.pending[slot].take() else {
+                    continue;
+                };
                 let e = match p {
                     Pending::Method {
                         receiver,
@@ -724,7 +785,8 @@ impl<'c> FnCx<'c> {
                         ty,
                         span,
                     } => {
-                        let call = self.method_call_known(receiver, &name, ArgsOrAst::Ir(args), span);
+                        let call =
+                            self.method_call_known(receiver, &name, ArgsOrAst::Ir(args), span);
                         self.expect(&ty, &call.ty, span, "this call's result");
                         call
                     }
@@ -758,9 +820,18 @@ impl<'c> FnCx<'c> {
         }
         for p in std::mem::take(&mut self.pending).into_iter().flatten() {
             let (receiver, span, what) = match &p {
-                Pending::Method { receiver, name, .. } => (receiver, name.span, format!("method `{}`", name.name)),
-                Pending::Field { receiver, name, .. } => (receiver, name.span, format!("field `{}`", name.name)),
-                Pending::TupleField { receiver, index, span, .. } => (receiver, *span, format!("element `.{index}`")),
+                Pending::Method { receiver, name, .. } => {
+                    (receiver, name.span, format!("method `{}`", name.name))
+                }
+                Pending::Field { receiver, name, .. } => {
+                    (receiver, name.span, format!("field `{}`", name.name))
+                }
+                Pending::TupleField {
+                    receiver,
+                    index,
+                    span,
+                    ..
+                } => (receiver, *span, format!("element `.{index}`")),
             };
             self.error(
                 Diagnostic::error(
@@ -906,9 +977,10 @@ impl<'c> FnCx<'c> {
                     value,
                     ..
                 } => {
-                    let declared = ty
-                        .as_ref()
-                        .map(|t| self.ck.lower_type(self.module, self.file, t, &self.tparams.clone()));
+                    let declared = ty.as_ref().map(|t| {
+                        self.ck
+                            .lower_type(self.module, self.file, t, &self.tparams.clone())
+                    });
                     let value = match &declared {
                         Some(d) => self.infer_expected(value, d),
                         None => self.infer(value),
@@ -918,7 +990,9 @@ impl<'c> FnCx<'c> {
                     }
                     let is_closure = matches!(value.kind, ExprKind::Closure(..));
                     let pat = match &pattern.kind {
-                        ast::PatternKind::Binding(name) if self.bare_variant_pattern(name).is_none() => {
+                        ast::PatternKind::Binding(name)
+                            if self.bare_variant_pattern(name).is_none() =>
+                        {
                             let id = self.declare(name, value.ty.clone(), *mutable);
                             if is_closure && !*mutable {
                                 // Let-polymorphism: a closure bound by `let` is
@@ -945,7 +1019,10 @@ impl<'c> FnCx<'c> {
                 }
                 ast::Stmt::Expr(e) => {
                     let e = self.infer(e);
-                    diverges = matches!(e.kind, ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue);
+                    diverges = matches!(
+                        e.kind,
+                        ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue
+                    );
                     stmts.push(ir::Stmt::Expr(e));
                 }
                 ast::Stmt::Item(item) => {
@@ -995,7 +1072,9 @@ impl<'c> FnCx<'c> {
     /// parameter types from it before its body is inferred.
     pub(super) fn infer_expected(&mut self, e: &ast::Expr, expected: &Ty) -> ir::Expr {
         match &e.kind {
-            ast::ExprKind::Closure(params, body) => self.infer_closure(params, body, Some(expected), e.span),
+            ast::ExprKind::Closure(params, body) => {
+                self.infer_closure(params, body, Some(expected), e.span)
+            }
             _ => self.infer(e),
         }
     }
@@ -1009,7 +1088,9 @@ impl<'c> FnCx<'c> {
                 let parts = parts
                     .iter()
                     .map(|p| match p {
-                        ast::InterpPart::Text(t) => self.expr(ExprKind::Str(t.clone()), Ty::Str, span),
+                        ast::InterpPart::Text(t) => {
+                            self.expr(ExprKind::Str(t.clone()), Ty::Str, span)
+                        }
                         ast::InterpPart::Expr(e) => self.infer(e),
                     })
                     .collect();
@@ -1087,7 +1168,12 @@ impl<'c> FnCx<'c> {
                 let arr = self.infer(arr);
                 let idx = self.infer(idx);
                 let elem = self.fresh();
-                self.expect(&Ty::array(elem.clone()), &arr.ty, arr.span, "an indexed value");
+                self.expect(
+                    &Ty::array(elem.clone()),
+                    &arr.ty,
+                    arr.span,
+                    "an indexed value",
+                );
                 self.expect(&Ty::Int, &idx.ty, idx.span, "an index");
                 self.expr(ExprKind::Index(Box::new(arr), Box::new(idx)), elem, span)
             }
@@ -1104,21 +1190,35 @@ impl<'c> FnCx<'c> {
                             self.error(
                                 Diagnostic::error(
                                     "E0201",
-                                    format!("`if` and `else` have different types: `{t}` and `{f}`"),
+                                    format!(
+                                        "`if` and `else` have different types: `{t}` and `{f}`"
+                                    ),
                                     self.file,
                                     els.block_value_span(),
                                     format!("this is `{f}`"),
                                 )
-                                .with_label(self.file, then_span, format!("this is `{t}`")),
+                                .with_label(
+                                    self.file,
+                                    then_span,
+                                    format!("this is `{t}`"),
+                                ),
                             );
                         }
                         let ty = then.ty.clone();
-                        self.expr(ExprKind::If(Box::new(cond), Box::new(then), Some(Box::new(els))), ty, span)
+                        self.expr(
+                            ExprKind::If(Box::new(cond), Box::new(then), Some(Box::new(els))),
+                            ty,
+                            span,
+                        )
                     }
                     None => {
                         let then_span = then.block_value_span();
                         self.expect(&Ty::Unit, &then.ty, then_span, "an `if` without `else`");
-                        self.expr(ExprKind::If(Box::new(cond), Box::new(then), None), Ty::Unit, span)
+                        self.expr(
+                            ExprKind::If(Box::new(cond), Box::new(then), None),
+                            Ty::Unit,
+                            span,
+                        )
                     }
                 }
             }
@@ -1128,7 +1228,11 @@ impl<'c> FnCx<'c> {
                 self.frame().loops += 1;
                 let body = self.infer_block(body);
                 self.frame().loops -= 1;
-                self.expr(ExprKind::While(Box::new(cond), Box::new(body)), Ty::Unit, span)
+                self.expr(
+                    ExprKind::While(Box::new(cond), Box::new(body)),
+                    Ty::Unit,
+                    span,
+                )
             }
             E::For(pattern, iter, body) => self.infer_for(pattern, iter, body, span),
             E::Range { .. } => {
@@ -1143,7 +1247,11 @@ impl<'c> FnCx<'c> {
             }
             E::Break | E::Continue => {
                 if self.frame().loops == 0 {
-                    let word = if matches!(e.kind, E::Break) { "break" } else { "continue" };
+                    let word = if matches!(e.kind, E::Break) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
                     self.error(Diagnostic::error(
                         "E0106",
                         format!("`{word}` outside of a loop"),
@@ -1153,7 +1261,11 @@ impl<'c> FnCx<'c> {
                     ));
                 }
                 let ty = self.fresh();
-                let kind = if matches!(e.kind, E::Break) { ExprKind::Break } else { ExprKind::Continue };
+                let kind = if matches!(e.kind, E::Break) {
+                    ExprKind::Break
+                } else {
+                    ExprKind::Continue
+                };
                 self.expr(kind, ty, span)
             }
             E::Return(value) => {
@@ -1339,13 +1451,20 @@ impl<'c> FnCx<'c> {
                 let Some(key) = self.ck.type_key(self.module, first) else {
                     let mut d = Diagnostic::error(
                         "E0101",
-                        format!("cannot find `{}`: `{}` is neither an imported module nor a type", path_name(path), first.name),
+                        format!(
+                            "cannot find `{}`: `{}` is neither an imported module nor a type",
+                            path_name(path),
+                            first.name
+                        ),
                         self.file,
                         first.span,
                         "not found",
                     );
                     if self.ck.env.modules.iter().any(|m| m.name == first.name) {
-                        d = d.with_help(format!("add `import {};` at the top of this file", first.name));
+                        d = d.with_help(format!(
+                            "add `import {};` at the top of this file",
+                            first.name
+                        ));
                     }
                     self.error(d);
                     return None;
@@ -1359,8 +1478,13 @@ impl<'c> FnCx<'c> {
                     return Some(Resolved::Global(m.target));
                 }
                 let type_name = key.native_prefix(&self.ck.env);
-                let mut candidates: Vec<String> =
-                    self.ck.env.method_names(key).into_iter().map(str::to_string).collect();
+                let mut candidates: Vec<String> = self
+                    .ck
+                    .env
+                    .method_names(key)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
                 if let MethodKey::Adt(adt) = key {
                     if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
                         candidates.extend(vs.iter().map(|v| v.name.clone()));
@@ -1368,12 +1492,16 @@ impl<'c> FnCx<'c> {
                 }
                 let mut d = Diagnostic::error(
                     "E0101",
-                    format!("`{type_name}` has no variant or associated function `{}`", name.name),
+                    format!(
+                        "`{type_name}` has no variant or associated function `{}`",
+                        name.name
+                    ),
                     self.file,
                     name.span,
                     "not found",
                 );
-                if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str())) {
+                if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str()))
+                {
                     d = d.with_help(format!("did you mean `{type_name}::{near}`?"));
                 }
                 self.error(d);
@@ -1413,17 +1541,38 @@ impl<'c> FnCx<'c> {
         if fields.len() != args.len() {
             let name = path_name(path);
             let msg = if fields.is_empty() {
-                format!("`{name}` has no payload but was given {} value(s)", args.len())
+                format!(
+                    "`{name}` has no payload but was given {} value(s)",
+                    args.len()
+                )
             } else if args.is_empty() {
-                format!("`{name}` needs {} value(s): write `{name}(..)`", fields.len())
+                format!(
+                    "`{name}` needs {} value(s): write `{name}(..)`",
+                    fields.len()
+                )
             } else {
-                format!("`{name}` takes {} value(s) but {} were given", fields.len(), args.len())
+                format!(
+                    "`{name}` takes {} value(s) but {} were given",
+                    fields.len(),
+                    args.len()
+                )
             };
-            self.error(Diagnostic::error("E0202", msg, self.file, span, "wrong number of values"));
+            self.error(Diagnostic::error(
+                "E0202",
+                msg,
+                self.file,
+                span,
+                "wrong number of values",
+            ));
             return self.error_expr(span);
         }
         for (f, a) in fields.iter().zip(&args) {
-            self.expect(f, &a.ty, a.span, &format!("this field of `{}`", path_name(path)));
+            self.expect(
+                f,
+                &a.ty,
+                a.span,
+                &format!("this field of `{}`", path_name(path)),
+            );
         }
         self.expr(ExprKind::Variant(adt, v, args), ty, span)
     }
@@ -1447,7 +1596,10 @@ impl<'c> FnCx<'c> {
                     if self.ck.env.value(self.module, &name.name).is_some() {
                         self.error(Diagnostic::error(
                             "E0107",
-                            format!("cannot assign to `{}`: it is a function or constant", name.name),
+                            format!(
+                                "cannot assign to `{}`: it is a function or constant",
+                                name.name
+                            ),
                             self.file,
                             target.span,
                             "not a variable",
@@ -1469,7 +1621,10 @@ impl<'c> FnCx<'c> {
                             "cannot assign to a `let` binding",
                         )
                         .with_label(self.file, decl_span, "declared with `let` here")
-                        .with_help(format!("declare it with `var {}` to make it mutable", name.name)),
+                        .with_help(format!(
+                            "declare it with `var {}` to make it mutable",
+                            name.name
+                        )),
                     );
                     return None;
                 }
@@ -1479,7 +1634,12 @@ impl<'c> FnCx<'c> {
                 let arr = self.infer(arr);
                 let idx = self.infer(idx);
                 let elem = self.fresh();
-                self.expect(&Ty::array(elem.clone()), &arr.ty, arr.span, "an indexed value");
+                self.expect(
+                    &Ty::array(elem.clone()),
+                    &arr.ty,
+                    arr.span,
+                    "an indexed value",
+                );
                 self.expect(&Ty::Int, &idx.ty, idx.span, "an index");
                 Some((Place::Index(Box::new(arr), Box::new(idx)), elem))
             }
@@ -1500,7 +1660,10 @@ impl<'c> FnCx<'c> {
                 };
                 let tys = self.ck.instantiate_fields(*adt, args, None);
                 let ty = tys.get(index).cloned().unwrap_or(Ty::Unit);
-                Some((Place::Field(Box::new(base_place), index as u32, base_ty), ty))
+                Some((
+                    Place::Field(Box::new(base_place), index as u32, base_ty),
+                    ty,
+                ))
             }
             ast::ExprKind::TupleField(base, index, span) => {
                 let (base_place, base_ty) = self.place(base)?;
@@ -1555,8 +1718,18 @@ impl<'c> FnCx<'c> {
         let sym = op.symbol();
         let (operand, result) = match op {
             BinOp::And | BinOp::Or => {
-                self.expect(&Ty::Bool, &lhs.ty, lhs.span, &format!("an operand of `{sym}`"));
-                self.expect(&Ty::Bool, &rhs.ty, rhs.span, &format!("an operand of `{sym}`"));
+                self.expect(
+                    &Ty::Bool,
+                    &lhs.ty,
+                    lhs.span,
+                    &format!("an operand of `{sym}`"),
+                );
+                self.expect(
+                    &Ty::Bool,
+                    &rhs.ty,
+                    rhs.span,
+                    &format!("an operand of `{sym}`"),
+                );
                 let kind = if op == BinOp::And {
                     ExprKind::And(Box::new(lhs), Box::new(rhs))
                 } else {
@@ -1565,8 +1738,18 @@ impl<'c> FnCx<'c> {
                 return self.expr(kind, Ty::Bool, span);
             }
             BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
-                self.expect(&Ty::Int, &lhs.ty, lhs.span, &format!("an operand of `{sym}`"));
-                self.expect(&Ty::Int, &rhs.ty, rhs.span, &format!("an operand of `{sym}`"));
+                self.expect(
+                    &Ty::Int,
+                    &lhs.ty,
+                    lhs.span,
+                    &format!("an operand of `{sym}`"),
+                );
+                self.expect(
+                    &Ty::Int,
+                    &rhs.ty,
+                    rhs.span,
+                    &format!("an operand of `{sym}`"),
+                );
                 (None, Ty::Int)
             }
             BinOp::Add => (Some(Class::ADD), lhs.ty.clone()),
@@ -1592,12 +1775,27 @@ impl<'c> FnCx<'c> {
                     );
                 }
                 self.error(diag);
+                // Do not let the failed operation's type cause more errors.
+                let result = if matches!(result, Ty::Bool) {
+                    result
+                } else {
+                    self.fresh()
+                };
+                return self.expr(
+                    ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    result,
+                    span,
+                );
             } else {
                 let ty = lhs.ty.clone();
                 self.constrain(&ty, class, span, sym);
             }
         }
-        self.expr(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), result, span)
+        self.expr(
+            ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            result,
+            span,
+        )
     }
 
     fn infer_call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> ir::Expr {
@@ -1751,7 +1949,13 @@ impl<'c> FnCx<'c> {
     }
 
     /// A method call on a receiver whose type is known.
-    fn method_call_known(&mut self, receiver: ir::Expr, name: &ast::Ident, args: ArgsOrAst<'_>, span: Span) -> ir::Expr {
+    fn method_call_known(
+        &mut self,
+        receiver: ir::Expr,
+        name: &ast::Ident,
+        args: ArgsOrAst<'_>,
+        span: Span,
+    ) -> ir::Expr {
         let recv_ty = self.ck.table.shallow(&receiver.ty);
         let key = MethodKey::of(&recv_ty);
         let method = key.and_then(|k| self.ck.env.methods.get(&(k, name.name.clone())).copied());
@@ -1797,7 +2001,12 @@ impl<'c> FnCx<'c> {
         };
         let what = format!("`{}`", name.name);
         if let Some(self_ty) = params.first() {
-            self.expect(self_ty, &receiver.ty, receiver.span, "the method's receiver");
+            self.expect(
+                self_ty,
+                &receiver.ty,
+                receiver.span,
+                "the method's receiver",
+            );
         }
         let args = match args {
             ArgsOrAst::Ast(args) => self.check_args(&params, args, span, &what, 1),
@@ -1805,7 +2014,11 @@ impl<'c> FnCx<'c> {
                 if params.len() != args.len() + 1 {
                     self.error(Diagnostic::error(
                         "E0202",
-                        format!("{what} takes {} argument(s) but {} were given", params.len() - 1, args.len()),
+                        format!(
+                            "{what} takes {} argument(s) but {} were given",
+                            params.len() - 1,
+                            args.len()
+                        ),
                         self.file,
                         span,
                         "wrong number of arguments",
@@ -1832,7 +2045,9 @@ impl<'c> FnCx<'c> {
     }
 
     fn struct_field_index(&self, ty: &Ty, name: &str) -> Option<usize> {
-        let Ty::App(TyCon::Adt(adt), _) = ty else { return None };
+        let Ty::App(TyCon::Adt(adt), _) = ty else {
+            return None;
+        };
         match &self.ck.env.adt_def(*adt).kind {
             AdtKind::Struct(fields) => fields.iter().position(|f| f.name == name),
             AdtKind::Enum(_) => None,
@@ -1895,9 +2110,15 @@ impl<'c> FnCx<'c> {
         }
     }
 
-    fn infer_struct_lit(&mut self, path: &[ast::Ident], fields: &[ast::FieldInit], span: Span) -> ir::Expr {
+    fn infer_struct_lit(
+        &mut self,
+        path: &[ast::Ident],
+        fields: &[ast::FieldInit],
+        span: Span,
+    ) -> ir::Expr {
         let adt = self.ck.resolve_adt(self.module, path);
-        let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_))) else {
+        let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_)))
+        else {
             for f in fields {
                 self.infer(&f.value);
             }
@@ -1934,7 +2155,12 @@ impl<'c> FnCx<'c> {
             match decl_fields.iter().position(|d| d.name == f.name.name) {
                 Some(i) => {
                     let v = self.infer_expected(&f.value, &tys[i]);
-                    self.expect(&tys[i], &v.ty, v.span, &format!("the field `{}`", f.name.name));
+                    self.expect(
+                        &tys[i],
+                        &v.ty,
+                        v.span,
+                        &format!("the field `{}`", f.name.name),
+                    );
                     if values[i].is_some() {
                         self.error(Diagnostic::error(
                             "E0114",
@@ -1960,7 +2186,11 @@ impl<'c> FnCx<'c> {
             .map(|(d, _)| d.name.as_str())
             .collect();
         if !missing.is_empty() {
-            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             self.error(Diagnostic::error(
                 "E0114",
                 format!("missing field(s) {list} in `{}`", def.name),
@@ -1971,7 +2201,11 @@ impl<'c> FnCx<'c> {
             return self.error_expr(span);
         }
         let values = values.into_iter().flatten().collect();
-        self.expr(ExprKind::Struct(adt, values), Ty::App(TyCon::Adt(adt), args), span)
+        self.expr(
+            ExprKind::Struct(adt, values),
+            Ty::App(TyCon::Adt(adt), args),
+            span,
+        )
     }
 
     fn infer_closure(
@@ -1996,7 +2230,10 @@ impl<'c> FnCx<'c> {
         let mut param_tys = Vec::new();
         for (i, p) in params.iter().enumerate() {
             let ty = match (&p.ty, &expected_params) {
-                (Some(t), _) => self.ck.lower_type(self.module, self.file, t, &self.tparams.clone()),
+                (Some(t), _) => {
+                    self.ck
+                        .lower_type(self.module, self.file, t, &self.tparams.clone())
+                }
                 (None, Some(ps)) => ps[i].clone(),
                 (None, None) => self.fresh(),
             };
@@ -2031,8 +2268,19 @@ impl<'c> FnCx<'c> {
         self.expr(ExprKind::Closure(id, captures), ty, span)
     }
 
-    fn infer_for(&mut self, pattern: &ast::Pattern, iter: &ast::Expr, body: &ast::Block, span: Span) -> ir::Expr {
-        if let ast::ExprKind::Range { start, end, inclusive } = &iter.kind {
+    fn infer_for(
+        &mut self,
+        pattern: &ast::Pattern,
+        iter: &ast::Expr,
+        body: &ast::Block,
+        span: Span,
+    ) -> ir::Expr {
+        if let ast::ExprKind::Range {
+            start,
+            end,
+            inclusive,
+        } = &iter.kind
+        {
             let start = self.infer(start);
             let end = self.infer(end);
             self.expect(&Ty::Int, &start.ty, start.span, "a range bound");
@@ -2092,11 +2340,19 @@ impl<'c> FnCx<'c> {
                 };
                 let arr_ty = Ty::array(elem.clone());
                 let sp = iterable.span;
-                (self.expr(ExprKind::Call(callee, vec![iterable]), arr_ty, sp), elem)
+                (
+                    self.expr(ExprKind::Call(callee, vec![iterable]), arr_ty, sp),
+                    elem,
+                )
             }
             Ty::Var(_) => {
                 let elem = self.fresh();
-                self.expect(&Ty::array(elem.clone()), &iterable.ty, iterable.span, "what `for` iterates over");
+                self.expect(
+                    &Ty::array(elem.clone()),
+                    &iterable.ty,
+                    iterable.span,
+                    "what `for` iterates over",
+                );
                 (iterable, elem)
             }
             other => {
@@ -2129,7 +2385,12 @@ impl<'c> FnCx<'c> {
         )
     }
 
-    fn infer_match(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], span: Span) -> ir::Expr {
+    fn infer_match(
+        &mut self,
+        scrutinee: &ast::Expr,
+        arms: &[ast::MatchArm],
+        span: Span,
+    ) -> ir::Expr {
         let scrutinee = self.infer(scrutinee);
         let result = self.fresh();
         let mut first_span: Option<(Span, Ty)> = None;
@@ -2157,13 +2418,22 @@ impl<'c> FnCx<'c> {
                 }
                 self.error(d);
             }
-            if first_span.is_none() && !matches!(body.kind, ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue) {
+            if first_span.is_none()
+                && !matches!(
+                    body.kind,
+                    ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue
+                )
+            {
                 first_span = Some((body.block_value_span(), body.ty.clone()));
             }
             self.scopes.pop();
-            out.push(ir::Arm { pattern, guard, body });
+            out.push(ir::Arm {
+                pattern,
+                guard,
+                body,
+            });
         }
-        self.check_match(&scrutinee, &out, span);
+        self.check_match(&scrutinee, &out);
         self.expr(ExprKind::Match(Box::new(scrutinee), out), result, span)
     }
 }

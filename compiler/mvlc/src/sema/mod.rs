@@ -21,7 +21,9 @@ pub mod types;
 
 use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
-use env::{AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef};
+use env::{
+    AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef,
+};
 use ir::{FnBody, FnId, NativeId};
 use mvl_syntax::ast::{self, Span};
 use petgraph::graph::DiGraph;
@@ -110,7 +112,10 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     for (key, method) in &checker.env.methods {
         if let Global::Fn(id) = method.target {
             if (id.0 as usize) < n_decls {
-                methods_by_name.entry(key.1.as_str()).or_default().push(id.0 as usize);
+                methods_by_name
+                    .entry(key.1.as_str())
+                    .or_default()
+                    .push(id.0 as usize);
             }
         }
     }
@@ -276,7 +281,15 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         continue;
                     }
                     seen_values.insert(key.clone(), (f.file, decl.name.span));
-                    if let Some(g) = add_function(checker, &mut decls, f, module, decl, None, decl.name.name.clone()) {
+                    if let Some(g) = add_function(
+                        checker,
+                        &mut decls,
+                        f,
+                        module,
+                        decl,
+                        None,
+                        decl.name.name.clone(),
+                    ) {
                         checker.env.values.insert(key, g);
                     }
                 }
@@ -300,7 +313,12 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         span: c.span,
                     };
                     let id = FnId(checker.functions.len() as u32);
-                    checker.functions.push(new_info(c.name.name.clone(), f.file, c.span, c.name.span));
+                    checker.functions.push(new_info(
+                        c.name.name.clone(),
+                        f.file,
+                        c.span,
+                        c.name.span,
+                    ));
                     decls.push(FnDecl {
                         file: f.file,
                         module,
@@ -355,7 +373,10 @@ fn add_function<'a>(
         None if f.is_stdlib => {
             let scheme = checker.native_scheme(module, f.file, decl, owner);
             let id = NativeId(checker.natives.len() as u32);
-            checker.natives.push(NativeInfo { name: qualified, scheme });
+            checker.natives.push(NativeInfo {
+                name: qualified,
+                scheme,
+            });
             Some(Global::Native(id))
         }
         None => {
@@ -370,13 +391,19 @@ fn add_function<'a>(
         }
         Some(_) => {
             let id = FnId(checker.functions.len() as u32);
-            checker.functions.push(new_info(qualified, f.file, decl.span, decl.name.span));
+            checker
+                .functions
+                .push(new_info(qualified, f.file, decl.span, decl.name.span));
             decls.push(FnDecl {
                 file: f.file,
                 module,
                 ast: Cow::Borrowed(decl),
                 owner,
-                kind: if owner.is_some() { DeclKind::Method } else { DeclKind::Fn },
+                kind: if owner.is_some() {
+                    DeclKind::Method
+                } else {
+                    DeclKind::Fn
+                },
             });
             Some(Global::Fn(id))
         }
@@ -442,8 +469,22 @@ fn collect_impl<'a>(
             continue;
         }
         let has_self = m.params.first().is_some_and(|p| p.name.name == "self");
-        if let Some(g) = add_function(checker, decls, f, module, m, Some(imp), format!("{prefix}::{name}")) {
-            checker.env.methods.insert((key, name), Method { target: g, has_self });
+        if let Some(g) = add_function(
+            checker,
+            decls,
+            f,
+            module,
+            m,
+            Some(imp),
+            format!("{prefix}::{name}"),
+        ) {
+            checker.env.methods.insert(
+                (key, name),
+                Method {
+                    target: g,
+                    has_self,
+                },
+            );
         }
     }
 }
@@ -458,10 +499,14 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
     let mut edges: Vec<(ModuleId, ModuleId, Span)> = Vec::new();
     for (m, f) in files.iter().enumerate() {
         for item in &f.ast.items {
-            let ast::Item::Import(imp) = item else { continue };
+            let ast::Item::Import(imp) = item else {
+                continue;
+            };
             match by_name.get(imp.module.name.as_str()) {
                 Some(target) => {
-                    checker.env.modules[m].imports.insert(imp.module.name.clone(), *target);
+                    checker.env.modules[m]
+                        .imports
+                        .insert(imp.module.name.clone(), *target);
                     edges.push((ModuleId(m as u32), *target, imp.span));
                 }
                 None => checker.diags.push(
@@ -485,7 +530,10 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
     }
     for scc in petgraph::algo::tarjan_scc(&graph) {
         let members: Vec<u32> = scc.iter().map(|n| graph[*n]).collect();
-        let is_cycle = members.len() > 1 || edges.iter().any(|(a, b, _)| a == b && members.contains(&a.0));
+        let is_cycle = members.len() > 1
+            || edges
+                .iter()
+                .any(|(a, b, _)| a == b && members.contains(&a.0));
         if !is_cycle {
             continue;
         }
@@ -514,7 +562,8 @@ fn mark_eq_types(checker: &mut infer::Checker) {
         match ty {
             Ty::Fn(..) => true,
             Ty::App(con, args) => {
-                matches!(con, types::TyCon::Adt(id) if non_eq[id.0 as usize]) || args.iter().any(|a| has_fn(a, non_eq))
+                matches!(con, types::TyCon::Adt(id) if non_eq[id.0 as usize])
+                    || args.iter().any(|a| has_fn(a, non_eq))
             }
             _ => false,
         }
@@ -529,7 +578,10 @@ fn mark_eq_types(checker: &mut infer::Checker) {
             }
             let field_tys: Vec<&Ty> = match &checker.env.adts[i].kind {
                 AdtKind::Struct(fs) => fs.iter().map(|f: &FieldDef| &f.ty).collect(),
-                AdtKind::Enum(vs) => vs.iter().flat_map(|v: &VariantDef| v.fields.iter()).collect(),
+                AdtKind::Enum(vs) => vs
+                    .iter()
+                    .flat_map(|v: &VariantDef| v.fields.iter())
+                    .collect(),
             };
             if field_tys.iter().any(|t| has_fn(t, &non_eq)) {
                 non_eq[i] = true;

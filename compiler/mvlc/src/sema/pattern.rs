@@ -24,7 +24,12 @@ use mvl_syntax::ast::{self, Span};
 impl FnCx<'_> {
     /// Types `pattern` against `expected`, declaring its bindings (mutable
     /// ones for a `var` pattern) in the current scope.
-    pub(super) fn infer_pattern(&mut self, pattern: &ast::Pattern, expected: &Ty, mutable: bool) -> ir::Pattern {
+    pub(super) fn infer_pattern(
+        &mut self,
+        pattern: &ast::Pattern,
+        expected: &Ty,
+        mutable: bool,
+    ) -> ir::Pattern {
         let mut binds = Vec::new();
         self.pattern_in(pattern, expected, mutable, &mut binds)
     }
@@ -48,7 +53,17 @@ impl FnCx<'_> {
             ast::PatternKind::Wildcard => mk(PatternKind::Wildcard, expected),
             ast::PatternKind::Binding(name) => {
                 if let Some((adt, v)) = self.bare_variant_pattern(name) {
-                    return self.variant_pattern(adt, v, &[], true, expected, span, &[name.clone()], mutable, binds);
+                    return self.variant_pattern(
+                        adt,
+                        v,
+                        &[],
+                        true,
+                        expected,
+                        span,
+                        std::slice::from_ref(name),
+                        mutable,
+                        binds,
+                    );
                 }
                 if let Some((_, id)) = binds.iter().find(|(n, _)| *n == name.name) {
                     let id = *id;
@@ -96,7 +111,9 @@ impl FnCx<'_> {
                 };
                 self.variant_pattern(adt, v, items, !*rest, expected, span, path, mutable, binds)
             }
-            ast::PatternKind::Struct(path, fields, rest) => self.struct_pattern(path, fields, *rest, expected, span, mutable, binds),
+            ast::PatternKind::Struct(path, fields, rest) => {
+                self.struct_pattern(path, fields, *rest, expected, span, mutable, binds)
+            }
             ast::PatternKind::Or(alts) => {
                 let before = binds.len();
                 let mut out = Vec::new();
@@ -175,7 +192,11 @@ impl FnCx<'_> {
     ) -> ir::Pattern {
         let (ty, fields) = self.instantiate_variant(adt, v);
         self.pattern_type(expected, &ty, span);
-        let arity_ok = if exact { items.len() == fields.len() } else { items.len() <= fields.len() };
+        let arity_ok = if exact {
+            items.len() == fields.len()
+        } else {
+            items.len() <= fields.len()
+        };
         if !arity_ok {
             let name = path_name(path);
             self.error(Diagnostic::error(
@@ -236,7 +257,8 @@ impl FnCx<'_> {
             [name] => self.ck.env.adt(self.module, &name.name),
             _ => None,
         };
-        let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_))) else {
+        let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_)))
+        else {
             self.error(Diagnostic::error(
                 "E0104",
                 format!("unknown struct `{}`", path_name(path)),
@@ -247,7 +269,9 @@ impl FnCx<'_> {
             return wild;
         };
         let def = self.ck.env.adt_def(adt).clone();
-        let AdtKind::Struct(decl) = &def.kind else { return wild };
+        let AdtKind::Struct(decl) = &def.kind else {
+            return wild;
+        };
         let args: Vec<Ty> = def.type_params.iter().map(|_| self.fresh()).collect();
         let tys = self.ck.instantiate_fields(adt, &args, None);
         self.pattern_type(expected, &Ty::App(TyCon::Adt(adt), args), span);
@@ -291,7 +315,10 @@ impl FnCx<'_> {
                 self.error(
                     Diagnostic::error(
                         "E0115",
-                        format!("the pattern does not mention the field(s) {}", missing.join(", ")),
+                        format!(
+                            "the pattern does not mention the field(s) {}",
+                            missing.join(", ")
+                        ),
                         self.file,
                         span,
                         "fields missing",
@@ -328,14 +355,15 @@ impl FnCx<'_> {
 
     /// Reports a `match` that misses a case (with an example), and arms no
     /// value can reach.
-    pub(super) fn check_match(&mut self, scrutinee: &ir::Expr, arms: &[ir::Arm], span: Span) {
+    pub(super) fn check_match(&mut self, scrutinee: &ir::Expr, arms: &[ir::Arm]) {
         let ty = self.ck.table.resolve(&scrutinee.ty);
         let mut rows: Vec<Vec<P>> = Vec::new();
         for arm in arms {
             let alts = expand(&arm.pattern);
-            let reachable = alts
-                .iter()
-                .any(|alt| self.useful(&rows, std::slice::from_ref(alt), std::slice::from_ref(&ty)).is_some());
+            let reachable = alts.iter().any(|alt| {
+                self.useful(&rows, std::slice::from_ref(alt), std::slice::from_ref(&ty))
+                    .is_some()
+            });
             if !reachable {
                 self.error(Diagnostic::warning(
                     "W0001",
@@ -359,7 +387,6 @@ impl FnCx<'_> {
                     scrutinee.span,
                     format!("`{shown}` is not matched by any arm"),
                 )
-                .with_label(self.file, span, "in this `match`")
                 .with_help(format!("add an arm for `{shown}`, or a `_ => ..` arm")),
             );
         }
@@ -373,7 +400,11 @@ impl FnCx<'_> {
             Ty::App(TyCon::Tuple, items) => Some(vec![Ctor::Tuple(items.len())]),
             Ty::App(TyCon::Adt(adt), _) => match &self.ck.env.adt_def(*adt).kind {
                 AdtKind::Struct(_) => Some(vec![Ctor::Struct(*adt)]),
-                AdtKind::Enum(vs) => Some((0..vs.len()).map(|v| Ctor::Variant(*adt, v as u32)).collect()),
+                AdtKind::Enum(vs) => Some(
+                    (0..vs.len())
+                        .map(|v| Ctor::Variant(*adt, v as u32))
+                        .collect(),
+                ),
             },
             _ => None,
         }
@@ -405,7 +436,11 @@ impl FnCx<'_> {
     /// Whether `v` is useful after `rows`; if so, a witness vector.
     fn useful(&self, rows: &[Vec<P>], v: &[P], tys: &[Ty]) -> Option<Vec<P>> {
         let Some((head, rest)) = v.split_first() else {
-            return if rows.is_empty() { Some(Vec::new()) } else { None };
+            return if rows.is_empty() {
+                Some(Vec::new())
+            } else {
+                None
+            };
         };
         let ty = &tys[0];
         match head {
@@ -476,7 +511,12 @@ impl FnCx<'_> {
         match p {
             P::Wild => "_".to_string(),
             P::Ctor(c, args) => {
-                let inner = |s: &Self| args.iter().map(|a| s.show_witness(a)).collect::<Vec<_>>().join(", ");
+                let inner = |s: &Self| {
+                    args.iter()
+                        .map(|a| s.show_witness(a))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 match c {
                     Ctor::Bool(b) => b.to_string(),
                     Ctor::Unit => "()".to_string(),
@@ -505,7 +545,9 @@ impl FnCx<'_> {
                     Ctor::Variant(adt, v) => {
                         let def = self.ck.env.adt_def(*adt);
                         let vname = match &def.kind {
-                            AdtKind::Enum(vs) => vs.get(*v as usize).map_or("?", |x| x.name.as_str()),
+                            AdtKind::Enum(vs) => {
+                                vs.get(*v as usize).map_or("?", |x| x.name.as_str())
+                            }
                             AdtKind::Struct(_) => "?",
                         };
                         let name = if def.module == PRELUDE {
@@ -566,7 +608,11 @@ fn expand(p: &ir::Pattern) -> Vec<P> {
             .map(|args| P::Ctor(Ctor::Variant(*adt, *v), args))
             .collect(),
         PatternKind::Struct(adt, fields) => {
-            let n = fields.iter().map(|(i, _)| *i as usize + 1).max().unwrap_or(0);
+            let n = fields
+                .iter()
+                .map(|(i, _)| *i as usize + 1)
+                .max()
+                .unwrap_or(0);
             // Field patterns by index; unmentioned fields are wildcards.
             // The arity is completed to the struct's field count by
             // `specialize`, which pads with wildcards.

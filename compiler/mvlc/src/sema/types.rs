@@ -361,7 +361,12 @@ impl TypeTable {
         }
     }
 
-    fn generalise_in_except(&self, ty: &Ty, vars: &mut Vec<TyVar>, fixed: &std::collections::HashSet<TyVar>) -> Ty {
+    fn generalise_in_except(
+        &self,
+        ty: &Ty,
+        vars: &mut Vec<TyVar>,
+        fixed: &std::collections::HashSet<TyVar>,
+    ) -> Ty {
         match self.shallow(ty) {
             Ty::Var(v) if fixed.contains(&v) => Ty::Var(v),
             Ty::Var(v) => {
@@ -435,7 +440,10 @@ impl TypeTable {
                     TyCon::Map => ("Map<", ">"),
                     TyCon::Set => ("Set<", ">"),
                     TyCon::Adt(id) => {
-                        let name = self.adts.get(id.0 as usize).map_or("?", |a| a.name.as_str());
+                        let name = self
+                            .adts
+                            .get(id.0 as usize)
+                            .map_or("?", |a| a.name.as_str());
                         out.push_str(name);
                         if args.is_empty() {
                             return;
@@ -536,7 +544,9 @@ mod tests {
         let inst = t.instantiate(&scheme);
         assert!(t.unify(&inst, &Ty::func(vec![Ty::Str], Ty::Str)).is_ok());
         let inst2 = t.instantiate(&scheme);
-        assert!(t.unify(&inst2, &Ty::func(vec![Ty::Bool], Ty::Bool)).is_err());
+        assert!(t
+            .unify(&inst2, &Ty::func(vec![Ty::Bool], Ty::Bool))
+            .is_err());
     }
 
     #[test]
