@@ -792,3 +792,140 @@ pub fn compare_values(heap: &Heap, a: Value, b: Value) -> Option<std::cmp::Order
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::CaptureHost;
+    use mvm_bytecode::ops::{Count, Func, Imm, Label, Reg};
+    use mvm_bytecode::Function;
+
+    fn module(functions: Vec<Function>) -> Module {
+        Module {
+            functions,
+            files: vec!["t.mvl".into()],
+            ..Module::default()
+        }
+    }
+
+    fn function(name: &str, arity: u16, n_regs: u16, code: Vec<Op>) -> Function {
+        Function {
+            name: name.into(),
+            arity,
+            n_regs,
+            file: 0,
+            code,
+            lines: vec![],
+        }
+    }
+
+    /// A loop counting to 1000, run in slices of 10 instructions.
+    #[test]
+    fn execution_is_sliced() {
+        let code = vec![
+            Op::LoadInt {
+                dst: Reg(0),
+                imm: Imm(0),
+            },
+            Op::LoadInt {
+                dst: Reg(1),
+                imm: Imm(1000),
+            },
+            Op::LoadInt {
+                dst: Reg(2),
+                imm: Imm(1),
+            },
+            Op::LtInt {
+                dst: Reg(3),
+                a: Reg(0),
+                b: Reg(1),
+            },
+            Op::JmpIfNot {
+                cond: Reg(3),
+                target: Label(7),
+            },
+            Op::AddInt {
+                dst: Reg(0),
+                a: Reg(0),
+                b: Reg(2),
+            },
+            Op::Jmp { target: Label(3) },
+            Op::Ret { src: Reg(0) },
+        ];
+        let mut vm = Vm::new(
+            module(vec![function("main", 0, 4, code)]),
+            &NativeRegistry::default(),
+            VmConfig::default(),
+        )
+        .expect("loads");
+        let mut host = CaptureHost::default();
+        let mut slices = 0;
+        loop {
+            match vm.run(&mut host, 10) {
+                Step::BudgetSpent => slices += 1,
+                Step::Finished(v) => {
+                    assert_eq!(v, Value::Int(1000));
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(slices > 300, "{slices}");
+    }
+
+    /// Unbounded recursion ends in `stack overflow` at the configured depth.
+    #[test]
+    fn deep_recursion_is_a_clean_error() {
+        let rec = function(
+            "rec",
+            0,
+            1,
+            vec![
+                Op::Call {
+                    dst: Reg(0),
+                    func: Func(0),
+                    args: Reg(0),
+                    argc: Count(0),
+                },
+                Op::Ret { src: Reg(0) },
+            ],
+        );
+        let mut vm = Vm::new(
+            module(vec![rec]),
+            &NativeRegistry::default(),
+            VmConfig { max_frames: 500 },
+        )
+        .expect("loads");
+        match vm.run_to_end(&mut CaptureHost::default()) {
+            Outcome::Error(e) => {
+                assert_eq!(e.message, "stack overflow");
+                assert_eq!(e.trace.len(), 500);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// A hand-written module that adds a Bool gets a runtime error, not a panic.
+    #[test]
+    fn type_confusion_is_an_error() {
+        let code = vec![
+            Op::LoadTrue { dst: Reg(0) },
+            Op::AddInt {
+                dst: Reg(0),
+                a: Reg(0),
+                b: Reg(0),
+            },
+            Op::Ret { src: Reg(0) },
+        ];
+        let mut vm = Vm::new(
+            module(vec![function("main", 0, 1, code)]),
+            &NativeRegistry::default(),
+            VmConfig::default(),
+        )
+        .expect("loads");
+        assert!(matches!(
+            vm.run_to_end(&mut CaptureHost::default()),
+            Outcome::Error(_)
+        ));
+    }
+}
