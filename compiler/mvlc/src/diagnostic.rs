@@ -175,6 +175,23 @@ mod tests {
         assert_eq!(closest_name("x", ["total"]), None);
     }
 
+    /// `lang-spec/diagnostics.md` lists every code with its meaning.
+    #[test]
+    fn spec_lists_every_code() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../lang-spec/diagnostics.md"
+        );
+        let spec = std::fs::read_to_string(path).expect("lang-spec/diagnostics.md exists");
+        for (code, meaning) in CODES {
+            let row = format!("| {code} | {meaning} |");
+            assert!(
+                spec.contains(&row),
+                "lang-spec/diagnostics.md lacks the row `{row}`"
+            );
+        }
+    }
+
     #[test]
     fn codes_are_unique() {
         let mut seen = std::collections::HashSet::new();

@@ -385,3 +385,93 @@ define_ops! {
     /// The cell R[cell] := R[src]
     SetCell = 0x7c, "setcell" { cell: Reg, src: Reg };
 }
+
+/// The opcode table of `lang-spec/bytecode.md`, as markdown.
+pub fn opcode_table() -> String {
+    let mut out =
+        String::from("| opcode | mnemonic | operands | effect |\n| --- | --- | --- | --- |\n");
+    for info in OPS {
+        let operands: Vec<String> = info
+            .operands
+            .iter()
+            .map(|(name, kind)| format!("{name}:{}", kind.name()))
+            .collect();
+        out.push_str(&format!(
+            "| 0x{:02x} | `{}` | {} | {} |\n",
+            info.code,
+            info.mnemonic,
+            operands.join(", "),
+            info.doc.trim().replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spec's opcode table is generated from [`OPS`]; this fails when it
+    /// is stale. `UPDATE_SPEC=1` rewrites it.
+    #[test]
+    fn spec_opcode_table_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lang-spec/bytecode.md");
+        let text = std::fs::read_to_string(path).expect("lang-spec/bytecode.md exists");
+        let (begin, end) = ("<!-- opcodes:begin -->\n", "<!-- opcodes:end -->");
+        let start = text.find(begin).expect("begin marker") + begin.len();
+        let stop = text.find(end).expect("end marker");
+        let expected = opcode_table();
+        if text[start..stop] != expected {
+            if std::env::var_os("UPDATE_SPEC").is_some() {
+                let updated = format!("{}{}{}", &text[..start], expected, &text[stop..]);
+                std::fs::write(path, updated).expect("spec is writable");
+            } else {
+                panic!("lang-spec/bytecode.md's opcode table is out of date: run UPDATE_SPEC=1 cargo test -p mvm-bytecode");
+            }
+        }
+    }
+
+    #[test]
+    fn opcodes_and_mnemonics_are_unique() {
+        let mut codes = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for info in OPS {
+            assert!(
+                codes.insert(info.code),
+                "duplicate opcode 0x{:02x}",
+                info.code
+            );
+            assert!(
+                names.insert(info.mnemonic),
+                "duplicate mnemonic {}",
+                info.mnemonic
+            );
+        }
+    }
+
+    #[test]
+    fn every_instruction_roundtrips_through_its_encoding() {
+        for info in OPS {
+            let operands: Vec<Operand> = info
+                .operands
+                .iter()
+                .map(|(_, k)| match k {
+                    OperandKind::Reg => Operand::Reg(3),
+                    OperandKind::Const => Operand::Const(70000),
+                    OperandKind::Func => Operand::Func(5),
+                    OperandKind::Native => Operand::Native(6),
+                    OperandKind::Label => Operand::Label(7),
+                    OperandKind::Count => Operand::Count(2),
+                    OperandKind::Imm => Operand::Imm(-9),
+                    OperandKind::TypeIdx => Operand::TypeIdx(1),
+                })
+                .collect();
+            let op = Op::from_parts(info.mnemonic, &operands).expect("builds");
+            let mut bytes = Vec::new();
+            op.encode(&mut bytes);
+            let mut r = Reader::new(&bytes);
+            assert_eq!(Op::decode(&mut r), Ok(op));
+            assert!(r.is_at_end());
+        }
+    }
+}
