@@ -339,7 +339,7 @@ impl Checker {
     }
 
     /// A user type named by `path` as seen from `module`.
-    fn resolve_adt(&self, module: ModuleId, path: &[ast::Ident]) -> Option<AdtId> {
+    pub(super) fn resolve_adt(&self, module: ModuleId, path: &[ast::Ident]) -> Option<AdtId> {
         match path {
             [name] => self.env.adt(module, &name.name),
             [m, name] => {
@@ -487,6 +487,14 @@ impl Checker {
                 };
                 let key = self.type_key(module, &ident)?;
                 self.env.methods.get(&(key, name.clone())).map(|m| m.target)
+            }
+            [m, ty, name] => {
+                let mid = self.env.imported(module, m)?;
+                let adt = self.env.types.get(&(mid, ty.clone())).copied()?;
+                self.env
+                    .methods
+                    .get(&(MethodKey::Adt(adt), name.clone()))
+                    .map(|m| m.target)
             }
             _ => None,
         }
@@ -923,9 +931,17 @@ impl<'c> FnCx<'c> {
     /// on failure reports "expected X, found Y" with `what` naming where the
     /// expectation came from.
     pub(super) fn expect(&mut self, expected: &Ty, found: &Ty, span: Span, what: &str) -> bool {
-        let Err(err) = self.ck.table.unify(expected, found) else {
+        self.ck.table.origin = Some((self.file, span));
+        let result = self.ck.table.unify(expected, found);
+        self.ck.table.origin = None;
+        let Err(err) = result else {
             return true;
         };
+        let decided = self
+            .ck
+            .table
+            .decided_at(expected)
+            .filter(|(_, s)| *s != span);
         let (exp, fnd) = (self.show(expected), self.show(found));
         let diag = match err {
             UnifyError::Occurs(..) => Diagnostic::error(
@@ -959,6 +975,10 @@ impl<'c> FnCx<'c> {
                 }
                 d
             }
+        };
+        let diag = match decided {
+            Some((file, at)) => diag.with_label(file, at, format!("`{exp}` was decided here")),
+            None => diag,
         };
         self.error(diag);
         false
@@ -1469,43 +1489,27 @@ impl<'c> FnCx<'c> {
                     self.error(d);
                     return None;
                 };
-                if let MethodKey::Adt(adt) = key {
-                    if let Some((v, _)) = self.ck.env.variant(adt, &name.name) {
-                        return Some(Resolved::Variant(adt, v));
-                    }
-                }
-                if let Some(m) = self.ck.env.methods.get(&(key, name.name.clone())).copied() {
-                    return Some(Resolved::Global(m.target));
-                }
-                let type_name = key.native_prefix(&self.ck.env);
-                let mut candidates: Vec<String> = self
+                self.resolve_in_type(key, name)
+            }
+            [m, ty, name] => {
+                let adt = self
                     .ck
                     .env
-                    .method_names(key)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-                if let MethodKey::Adt(adt) = key {
-                    if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
-                        candidates.extend(vs.iter().map(|v| v.name.clone()));
+                    .imported(self.module, &m.name)
+                    .and_then(|mid| self.ck.env.types.get(&(mid, ty.name.clone())).copied());
+                match adt {
+                    Some(adt) => self.resolve_in_type(MethodKey::Adt(adt), name),
+                    None => {
+                        self.error(Diagnostic::error(
+                            "E0101",
+                            format!("cannot find the type `{}::{}`", m.name, ty.name),
+                            self.file,
+                            span,
+                            "not an imported module's type",
+                        ));
+                        None
                     }
                 }
-                let mut d = Diagnostic::error(
-                    "E0101",
-                    format!(
-                        "`{type_name}` has no variant or associated function `{}`",
-                        name.name
-                    ),
-                    self.file,
-                    name.span,
-                    "not found",
-                );
-                if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str()))
-                {
-                    d = d.with_help(format!("did you mean `{type_name}::{near}`?"));
-                }
-                self.error(d);
-                None
             }
             _ => {
                 self.error(Diagnostic::error(
@@ -1513,11 +1517,51 @@ impl<'c> FnCx<'c> {
                     format!("cannot find `{}`", path_name(path)),
                     self.file,
                     span,
-                    "paths have at most two parts: `module::item` or `Type::name`",
+                    "paths have at most three parts: `module::Type::name`",
                 ));
                 None
             }
         }
+    }
+
+    /// `name` as a variant or associated function of the type `key`.
+    fn resolve_in_type(&mut self, key: MethodKey, name: &ast::Ident) -> Option<Resolved> {
+        if let MethodKey::Adt(adt) = key {
+            if let Some((v, _)) = self.ck.env.variant(adt, &name.name) {
+                return Some(Resolved::Variant(adt, v));
+            }
+        }
+        if let Some(m) = self.ck.env.methods.get(&(key, name.name.clone())).copied() {
+            return Some(Resolved::Global(m.target));
+        }
+        let type_name = key.native_prefix(&self.ck.env);
+        let mut candidates: Vec<String> = self
+            .ck
+            .env
+            .method_names(key)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if let MethodKey::Adt(adt) = key {
+            if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
+                candidates.extend(vs.iter().map(|v| v.name.clone()));
+            }
+        }
+        let mut d = Diagnostic::error(
+            "E0101",
+            format!(
+                "`{type_name}` has no variant or associated function `{}`",
+                name.name
+            ),
+            self.file,
+            name.span,
+            "not found",
+        );
+        if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str())) {
+            d = d.with_help(format!("did you mean `{type_name}::{near}`?"));
+        }
+        self.error(d);
+        None
     }
 
     /// The enum type `Adt(adt, fresh args)` and the field types of variant `v`.

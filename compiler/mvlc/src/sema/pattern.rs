@@ -145,11 +145,10 @@ impl FnCx<'_> {
         self.expect(expected, found, span, "the matched value");
     }
 
-    /// `Enum::Variant` or `module::Enum::Variant`... only the first form is
-    /// supported: two segments.
+    /// `Enum::Variant` or `module::Enum::Variant`.
     fn resolve_variant_path(&mut self, path: &[ast::Ident]) -> Option<(AdtId, u32)> {
-        let [ty, name] = path else { return None };
-        let adt = self.ck.env.adt(self.module, &ty.name)?;
+        let (ty_path, name) = path.split_last().map(|(n, rest)| (rest, n))?;
+        let adt = self.ck.resolve_adt(self.module, ty_path)?;
         self.ck.env.variant(adt, &name.name).map(|(v, _)| (adt, v))
     }
 
@@ -253,10 +252,7 @@ impl FnCx<'_> {
             ty: expected.clone(),
             span,
         };
-        let adt = match path {
-            [name] => self.ck.env.adt(self.module, &name.name),
-            _ => None,
-        };
+        let adt = self.ck.resolve_adt(self.module, path);
         let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_)))
         else {
             self.error(Diagnostic::error(

@@ -188,10 +188,18 @@ pub enum UnifyError {
     Occurs(TyVar, Ty),
 }
 
+/// A place in the source: where a type was decided.
+pub type Origin = (crate::db::SourceFile, mvl_syntax::ast::Span);
+
 /// The substitution: every type variable of one program.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeTable {
     vars: Vec<VarState>,
+    /// Where each variable was bound: the expression whose type decided it.
+    origins: Vec<Option<Origin>>,
+    /// The expression being checked while unifying, recorded as the origin
+    /// of every variable the unification binds.
+    pub origin: Option<Origin>,
     /// Indexed by [`AdtId`]; filled in by item collection.
     pub adts: Vec<AdtMeta>,
 }
@@ -203,6 +211,7 @@ impl TypeTable {
 
     pub fn fresh_in(&mut self, class: Class) -> Ty {
         self.vars.push(VarState::Unbound(class));
+        self.origins.push(None);
         Ty::Var(TyVar(self.vars.len() as u32 - 1))
     }
 
@@ -302,7 +311,29 @@ impl TypeTable {
             other => self.check_in_class(other, class)?,
         }
         self.vars[v.0 as usize] = VarState::Bound(ty);
+        if let Some(slot) = self.origins.get_mut(v.0 as usize) {
+            *slot = self.origin;
+        }
         Ok(())
+    }
+
+    /// Where the type `ty` stands for was decided: the origin of the last
+    /// variable in its chain of bindings that has one.
+    pub fn decided_at(&self, ty: &Ty) -> Option<Origin> {
+        let mut ty = ty.clone();
+        let mut found = None;
+        while let Ty::Var(v) = ty {
+            match self.state(v) {
+                VarState::Bound(t) => {
+                    if let Some(Some(o)) = self.origins.get(v.0 as usize) {
+                        found = Some(*o);
+                    }
+                    ty = t.clone();
+                }
+                VarState::Unbound(_) => break,
+            }
+        }
+        found
     }
 
     /// Makes `a` and `b` the same type, or says why they cannot be.
