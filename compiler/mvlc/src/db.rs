@@ -103,7 +103,8 @@ impl Database {
             .parent()
             .map(|p| p.to_path_buf())
             .unwrap_or_default();
-        let mut loaded: Vec<String> = Vec::new();
+        // The root is a module too: a module importing it closes a cycle.
+        let mut loaded: Vec<String> = vec![module_name(path)];
         let mut next = 1;
         while next < files.len() {
             let file = files[next];
@@ -190,7 +191,7 @@ pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedPr
         .enumerate()
         .map(|(i, (f, p))| FileAst {
             file: *f,
-            module_name: if i < 2 {
+            module_name: if i == 0 {
                 String::new()
             } else {
                 module_name(f.path(db))

@@ -1624,6 +1624,11 @@ impl<'c> FnCx<'c> {
     /// The place an assignment writes, with its type. Fields may only be
     /// assigned through a `var` (structs and tuples are values).
     fn place(&mut self, target: &ast::Expr) -> Option<(Place, Ty)> {
+        self.place_in(target, false)
+    }
+
+    /// `in_field`: the place is the base of a field assignment.
+    fn place_in(&mut self, target: &ast::Expr, in_field: bool) -> Option<(Place, Ty)> {
         match &target.kind {
             ast::ExprKind::Path(path) => {
                 let [name] = path.as_slice() else {
@@ -1656,19 +1661,27 @@ impl<'c> FnCx<'c> {
                 let local = &self.locals[id.0 as usize];
                 if !local.mutable {
                     let decl_span = local.span;
-                    self.error(
-                        Diagnostic::error(
-                            "E0203",
+                    let (message, label) = if in_field {
+                        (
+                            format!(
+                                "cannot assign to a field of `{}`, a `let` binding",
+                                name.name
+                            ),
+                            "structs and tuples are values: changing a field changes the variable",
+                        )
+                    } else {
+                        (
                             format!("cannot assign twice to immutable variable `{}`", name.name),
-                            self.file,
-                            target.span,
                             "cannot assign to a `let` binding",
                         )
-                        .with_label(self.file, decl_span, "declared with `let` here")
-                        .with_help(format!(
-                            "declare it with `var {}` to make it mutable",
-                            name.name
-                        )),
+                    };
+                    self.error(
+                        Diagnostic::error("E0203", message, self.file, target.span, label)
+                            .with_label(self.file, decl_span, "declared with `let` here")
+                            .with_help(format!(
+                                "declare it with `var {}` to make it mutable",
+                                name.name
+                            )),
                     );
                     return None;
                 }
@@ -1688,7 +1701,7 @@ impl<'c> FnCx<'c> {
                 Some((Place::Index(Box::new(arr), Box::new(idx)), elem))
             }
             ast::ExprKind::Field(base, name) => {
-                let (base_place, base_ty) = self.place(base)?;
+                let (base_place, base_ty) = self.place_in(base, true)?;
                 let resolved = self.ck.table.shallow(&base_ty);
                 let Ty::App(TyCon::Adt(adt), args) = &resolved else {
                     self.field_error(&resolved, name, target.span);
@@ -1710,7 +1723,7 @@ impl<'c> FnCx<'c> {
                 ))
             }
             ast::ExprKind::TupleField(base, index, span) => {
-                let (base_place, base_ty) = self.place(base)?;
+                let (base_place, base_ty) = self.place_in(base, true)?;
                 match self.ck.table.shallow(&base_ty) {
                     Ty::App(TyCon::Tuple, items) if (*index as usize) < items.len() => {
                         let ty = items[*index as usize].clone();

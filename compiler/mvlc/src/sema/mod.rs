@@ -67,8 +67,8 @@ pub struct CheckedProgram {
 /// One parsed file handed to the checker.
 pub struct FileAst<'a> {
     pub file: SourceFile,
-    /// The name other files import it by (the file stem); the root file's
-    /// and the prelude's are not importable.
+    /// The name other files import it by (the file stem); the prelude's is
+    /// empty (it is not importable).
     pub module_name: String,
     pub ast: &'a ast::File,
     /// The standard library's prelude may declare `native fn`s.
@@ -188,16 +188,32 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
                 .filter(|(m, _)| *m == root)
                 .map(|(_, n)| n.as_str())
                 .collect();
-            let mut diag = Diagnostic::error(
-                "E0103",
-                "this program has no `main` function",
-                user.file,
-                Span::new(0, 0),
-                "execution starts at `fn main()`, which is missing",
-            );
-            diag = match closest_name("main", names) {
-                Some(near) => diag.with_help(format!("did you mean to call `{near}` `main`?")),
-                None => diag.with_help("add `fn main() { ... }`"),
+            let near = closest_name("main", names).map(str::to_string);
+            let near_fn =
+                near.as_ref()
+                    .and_then(|n| match checker.env.values.get(&(root, n.clone())) {
+                        Some(Global::Fn(id)) => Some(&checker.functions[id.0 as usize]),
+                        _ => None,
+                    });
+            let diag = match (near, near_fn) {
+                (Some(near), Some(info)) => Diagnostic::error(
+                    "E0103",
+                    "this program has no `main` function",
+                    info.file,
+                    info.name_span,
+                    "is this meant to be `main`?",
+                )
+                .with_help(format!(
+                    "execution starts at `fn main()`: rename `{near}` to `main`"
+                )),
+                _ => Diagnostic::error(
+                    "E0103",
+                    "this program has no `main` function",
+                    user.file,
+                    Span::new(0, 0),
+                    "execution starts at `fn main()`, which is missing",
+                )
+                .with_help("add `fn main() { ... }`"),
             };
             checker.diags.push(diag);
             None
@@ -493,7 +509,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
     let by_name: HashMap<&str, ModuleId> = files
         .iter()
         .enumerate()
-        .skip(2)
+        .skip(1)
         .map(|(i, f)| (f.module_name.as_str(), ModuleId(i as u32)))
         .collect();
     let mut edges: Vec<(ModuleId, ModuleId, Span)> = Vec::new();

@@ -150,7 +150,7 @@ impl Class {
     /// A readable name for messages: "a number (Int or Float)".
     pub fn describe(self) -> String {
         match self.scalars {
-            None if self.eq => "a type that can be compared with `==`".to_string(),
+            None if self.eq => "every type without a function inside".to_string(),
             None => "any type".to_string(),
             Some(mask) => {
                 let mut names = Vec::new();
