@@ -822,11 +822,29 @@ impl<'c> FnCx<'c> {
                 out[slot] = Some(e);
                 progress = true;
             }
-            if !progress {
+            if !progress && !self.guess_one_receiver() {
                 break;
             }
         }
         for p in std::mem::take(&mut self.pending).into_iter().flatten() {
+            let owners: Vec<String> = match &p {
+                Pending::Method { name, .. } => {
+                    let mut v: Vec<String> = self
+                        .ck
+                        .env
+                        .methods
+                        .iter()
+                        .filter(|((_, n), m)| *n == name.name && m.has_self)
+                        .map(|((k, _), _)| match k {
+                            MethodKey::Array => "arrays".to_string(),
+                            k => format!("`{}`", k.native_prefix(&self.ck.env)),
+                        })
+                        .collect();
+                    v.sort();
+                    v
+                }
+                _ => Vec::new(),
+            };
             let (receiver, span, what) = match &p {
                 Pending::Method { receiver, name, .. } => {
                     (receiver, name.span, format!("method `{}`", name.name))
@@ -850,10 +868,92 @@ impl<'c> FnCx<'c> {
                     "the type of this value is not known here",
                 )
                 .with_label(self.file, span, "used here")
-                .with_help("add a type annotation, such as `x: Point` on the parameter or `let`"),
+                .with_help(if owners.len() > 1 {
+                    format!(
+                        "several types have it ({}): add a type annotation, such as `x: [String]` on the parameter or `let`",
+                        owners.join(", ")
+                    )
+                } else {
+                    "add a type annotation, such as `x: Point` on the parameter or `let`".to_string()
+                }),
             );
         }
         out
+    }
+
+    /// When nothing else decides a pending receiver's type, a field or
+    /// method name that exactly one user type has decides it (as OCaml
+    /// infers a record type from a field label). Returns whether a receiver
+    /// was decided this way.
+    fn guess_one_receiver(&mut self) -> bool {
+        for slot in 0..self.pending.len() {
+            let (receiver_ty, candidates) = match &self.pending[slot] {
+                Some(Pending::Field { receiver, name, .. }) => {
+                    let adts: Vec<AdtId> = (0..self.ck.env.adts.len())
+                        .map(|i| AdtId(i as u32))
+                        .filter(|a| self.visible_adt(*a))
+                        .filter(|a| match &self.ck.env.adt_def(*a).kind {
+                            AdtKind::Struct(fs) => fs.iter().any(|f| f.name == name.name),
+                            AdtKind::Enum(_) => false,
+                        })
+                        .collect();
+                    (receiver.ty.clone(), adts)
+                }
+                Some(Pending::Method { receiver, name, .. }) => {
+                    let keys: Vec<MethodKey> = self
+                        .ck
+                        .env
+                        .methods
+                        .iter()
+                        .filter(|((_, n), m)| *n == name.name && m.has_self)
+                        .map(|((k, _), _)| *k)
+                        .collect();
+                    let adts: Vec<AdtId> = keys
+                        .iter()
+                        .filter_map(|k| match k {
+                            MethodKey::Adt(a) if self.visible_adt(*a) => Some(*a),
+                            _ => None,
+                        })
+                        .collect();
+                    // A built-in type with that method makes the name ambiguous.
+                    if adts.len() != keys.len() {
+                        continue;
+                    }
+                    (receiver.ty.clone(), adts)
+                }
+                _ => continue,
+            };
+            if !matches!(self.ck.table.shallow(&receiver_ty), Ty::Var(_)) {
+                continue;
+            }
+            if let [adt] = candidates.as_slice() {
+                let n = self.ck.env.adt_def(*adt).type_params.len();
+                let args = (0..n).map(|_| self.fresh()).collect();
+                if self
+                    .ck
+                    .table
+                    .unify(&receiver_ty, &Ty::App(TyCon::Adt(*adt), args))
+                    .is_ok()
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// A user type this function's module can name: its own, the prelude's,
+    /// or one of an imported module.
+    fn visible_adt(&self, adt: AdtId) -> bool {
+        let m = self.ck.env.adt_def(adt).module;
+        m == self.module
+            || m == super::env::PRELUDE
+            || self
+                .ck
+                .env
+                .modules
+                .get(self.module.0 as usize)
+                .is_some_and(|info| info.imports.values().any(|i| *i == m))
     }
 
     pub(super) fn declare(&mut self, name: &ast::Ident, ty: Ty, mutable: bool) -> LocalId {
@@ -1001,10 +1101,14 @@ impl<'c> FnCx<'c> {
                         self.ck
                             .lower_type(self.module, self.file, t, &self.tparams.clone())
                     });
+                    let pending_before = self.pending.len();
                     let value = match &declared {
                         Some(d) => self.infer_expected(value, d),
                         None => self.infer(value),
                     };
+                    // A closure whose body waits for a receiver's type stays
+                    // monomorphic: a later use must be able to decide it.
+                    let has_pending = self.pending.len() > pending_before;
                     if let Some(d) = &declared {
                         self.expect(d, &value.ty, value.span, "the declared type");
                     }
@@ -1014,7 +1118,7 @@ impl<'c> FnCx<'c> {
                             if self.bare_variant_pattern(name).is_none() =>
                         {
                             let id = self.declare(name, value.ty.clone(), *mutable);
-                            if is_closure && !*mutable {
+                            if is_closure && !*mutable && !has_pending {
                                 // Let-polymorphism: a closure bound by `let` is
                                 // generalised over what its context leaves free.
                                 let scheme = self.generalise_local(&value.ty, id);
