@@ -19,3 +19,11 @@ pub mod diagnostic;
 pub mod driver;
 pub mod render;
 pub mod sema;
+
+/// Runs `f`, first growing the stack onto the heap if less than 256 KiB is
+/// left: every pass that recurses over a syntax tree or IR goes through it
+/// at each level, so no program text, however deeply nested, can overflow
+/// the compiler's stack.
+pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, f)
+}

@@ -134,6 +134,10 @@ pub fn lower_function(
 /// The locals a function body declares (not those of the closures inside
 /// it, whose bodies are separate functions), in order of declaration.
 fn collect_declared(e: &ir::Expr, out: &mut Vec<LocalId>) {
+    crate::with_stack(|| collect_declared_here(e, out))
+}
+
+fn collect_declared_here(e: &ir::Expr, out: &mut Vec<LocalId>) {
     fn pattern(p: &ir::Pattern, out: &mut Vec<LocalId>) {
         match &p.kind {
             PatternKind::Bind(id) => out.push(*id),
@@ -462,6 +466,10 @@ impl FnGen<'_> {
     }
 
     fn compile_into(&mut self, e: &ir::Expr, dst: Reg) {
+        crate::with_stack(|| self.compile_here(e, dst))
+    }
+
+    fn compile_here(&mut self, e: &ir::Expr, dst: Reg) {
         let span = e.span;
         match &e.kind {
             ExprKind::Unit | ExprKind::Error | ExprKind::Pending(_) => {

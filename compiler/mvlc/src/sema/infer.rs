@@ -71,6 +71,10 @@ fn visit_block<'a>(block: &'a ast::Block, f: &mut impl FnMut(&'a ast::Expr)) {
 
 /// Calls `f` on `expr` and every expression inside it.
 fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
+    crate::with_stack(|| visit_expr_here(expr, f))
+}
+
+fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
     use ast::ExprKind as E;
     f(expr);
     match &expr.kind {
@@ -137,6 +141,10 @@ fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
 /// Calls `f` on every IR expression, parents before children; `f` may
 /// replace the node it is given (its new children are then visited).
 fn walk_ir_mut(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
+    crate::with_stack(|| walk_ir_mut_here(e, f))
+}
+
+fn walk_ir_mut_here(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
     f(e);
     let mut each = |x: &mut ir::Expr| walk_ir_mut(x, f);
     match &mut e.kind {
@@ -1204,6 +1212,10 @@ impl<'c> FnCx<'c> {
     }
 
     pub(super) fn infer(&mut self, e: &ast::Expr) -> ir::Expr {
+        crate::with_stack(|| self.infer_here(e))
+    }
+
+    fn infer_here(&mut self, e: &ast::Expr) -> ir::Expr {
         use ast::ExprKind as E;
         let span = e.span;
         match &e.kind {
