@@ -1,14 +1,21 @@
-//! The disassembler: a readable listing of a [`Module`], with each
-//! instruction's operands annotated (constants inline, function and native
-//! names, jump targets as labels, the source line). Operands are listed
-//! generically from the instruction table, never by a per-opcode match.
+//! The disassembler: a module as `.mvasm` text, which the assembler
+//! ([`crate::asm`]) reads back to the very same bytes.
+//!
+//! Directives give the tables (`.const`, `.native`, `.struct`, `.enum`,
+//! `.file`, `.export`, `.import`, `.entry`); each function starts with
+//! `.fn` and lists one instruction per line, with `L<pc>:` labels on jump
+//! targets and `.line N` where the line table has an entry. Operands are
+//! listed generically from the instruction table, never by a per-opcode
+//! match; a comment after `;` names what an index operand refers to.
 
 use crate::module::{Constant, Module, TypeKind};
 use crate::ops::{Op, Operand};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-fn show_constant(c: &Constant) -> String {
+/// A constant as the assembler reads it: Ints plain, Floats always with a
+/// `.`, an exponent, `inf` or `NaN`, Strings quoted with escapes.
+pub fn show_constant(c: &Constant) -> String {
     match c {
         Constant::Int(i) => i.to_string(),
         Constant::Float(x) => format!("{x:?}"),
@@ -16,15 +23,11 @@ fn show_constant(c: &Constant) -> String {
     }
 }
 
-/// The whole module as text.
+/// The whole module as `.mvasm` text.
 pub fn disassemble(module: &Module) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "; MVM module: {} function(s), entry #{}",
-        module.functions.len(),
-        module.entry
-    );
+    let _ = writeln!(out, "; MVM module: {} function(s)", module.functions.len());
+    let _ = writeln!(out, ".entry {}", module.entry);
     for (i, f) in module.files.iter().enumerate() {
         let _ = writeln!(out, ".file {i} {f:?}");
     }
@@ -32,18 +35,25 @@ pub fn disassemble(module: &Module) -> String {
         let _ = writeln!(out, ".const {i} {}", show_constant(c));
     }
     for (i, n) in module.natives.iter().enumerate() {
-        let _ = writeln!(out, ".native {i} {n}");
+        let _ = writeln!(out, ".native {i} {n:?}");
     }
     for (i, t) in module.types.iter().enumerate() {
         match &t.kind {
             TypeKind::Struct(fields) => {
-                let _ = writeln!(out, ".struct {i} {} {{ {} }}", t.name, fields.join(", "));
+                let fields: Vec<String> = fields.iter().map(|f| format!("{f:?}")).collect();
+                let _ = writeln!(out, ".struct {i} {:?} {}", t.name, fields.join(" "));
             }
             TypeKind::Enum(vs) => {
-                let vs: Vec<String> = vs.iter().map(|(n, a)| format!("{n}/{a}")).collect();
-                let _ = writeln!(out, ".enum {i} {} {{ {} }}", t.name, vs.join(", "));
+                let vs: Vec<String> = vs.iter().map(|(n, a)| format!("{n:?}/{a}")).collect();
+                let _ = writeln!(out, ".enum {i} {:?} {}", t.name, vs.join(" "));
             }
         }
+    }
+    for e in &module.exports {
+        let _ = writeln!(out, ".export {:?} f{}", e.name, e.function);
+    }
+    for i in &module.imports {
+        let _ = writeln!(out, ".import {:?} {:?}", i.module, i.name);
     }
     for (fi, f) in module.functions.iter().enumerate() {
         let file = module
@@ -52,8 +62,8 @@ pub fn disassemble(module: &Module) -> String {
             .map_or("?", |s| s.as_str());
         let _ = writeln!(
             out,
-            "\n.fn {fi} {} arity={} regs={}   ; {file}",
-            f.name, f.arity, f.n_regs
+            "\n.fn {fi} {:?} arity={} regs={} file={}   ; {file}",
+            f.name, f.arity, f.n_regs, f.file
         );
         let targets: BTreeSet<u32> = f
             .code
@@ -64,8 +74,20 @@ pub fn disassemble(module: &Module) -> String {
                 _ => None,
             })
             .collect();
-        let mut last_line = 0;
+        let mut lines = f.lines.iter().peekable();
         for (pc, op) in f.code.iter().enumerate() {
+            while let Some(l) = lines.next_if(|l| l.pc as usize <= pc) {
+                let _ = writeln!(
+                    out,
+                    ".line {}{}",
+                    l.line,
+                    if l.pc as usize == pc {
+                        String::new()
+                    } else {
+                        format!(" @{}", l.pc)
+                    }
+                );
+            }
             if targets.contains(&(pc as u32)) {
                 let _ = writeln!(out, "L{pc}:");
             }
@@ -76,29 +98,23 @@ pub fn disassemble(module: &Module) -> String {
                 .collect();
             let mut text = format!("    {:<10} {}", op.mnemonic(), operands.join(", "));
             let notes = annotate(module, op);
-            let line = f.line_at(pc);
-            let mut comment = Vec::new();
             if !notes.is_empty() {
-                comment.push(notes);
-            }
-            if line != last_line {
-                comment.push(format!("line {line}"));
-                last_line = line;
-            }
-            if !comment.is_empty() {
-                while text.len() < 44 {
+                while text.len() < 40 {
                     text.push(' ');
                 }
                 text.push_str(" ; ");
-                text.push_str(&comment.join(", "));
+                text.push_str(&notes);
             }
             let _ = writeln!(out, "{}", text.trim_end());
+        }
+        for l in lines {
+            let _ = writeln!(out, ".line {} @{}", l.line, l.pc);
         }
     }
     out
 }
 
-fn show_operand(o: Operand) -> String {
+pub fn show_operand(o: Operand) -> String {
     match o {
         Operand::Reg(r) => format!("r{r}"),
         Operand::Const(k) => format!("k{k}"),

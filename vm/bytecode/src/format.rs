@@ -9,6 +9,8 @@
 //!             u32 count of field names (string) or variants (string, u16 arity)
 //! natives:    u32 count of strings
 //! files:      u32 count of strings
+//! exports:    u32 count of (name string, function u32)
+//! imports:    u32 count of (module string, name string)
 //! functions:  u32 count, then name string, arity u16, n_regs u16, file u32,
 //!             u32 instruction count + instructions, u32 line count + (pc u32, line u32)
 //! entry u32
@@ -18,7 +20,7 @@
 //! trusts nothing: every count is checked against the bytes left before
 //! anything is allocated, and trailing bytes are an error.
 
-use crate::module::{Constant, Function, LineEntry, Module, TypeDesc, TypeKind};
+use crate::module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
 use crate::ops::Op;
 use crate::reader::{DecodeError, Reader};
 
@@ -95,6 +97,16 @@ impl Module {
         put_len(&mut out, self.files.len());
         for f in &self.files {
             put_str(&mut out, f);
+        }
+        put_len(&mut out, self.exports.len());
+        for e in &self.exports {
+            put_str(&mut out, &e.name);
+            put_u32(&mut out, e.function);
+        }
+        put_len(&mut out, self.imports.len());
+        for i in &self.imports {
+            put_str(&mut out, &i.module);
+            put_str(&mut out, &i.name);
         }
         put_len(&mut out, self.functions.len());
         for f in &self.functions {
@@ -182,6 +194,21 @@ impl Module {
         for _ in 0..n {
             module.files.push(r.string("file name")?);
         }
+        let n = r.count(8, "export")?;
+        for _ in 0..n {
+            let name = r.string("export name")?;
+            let function = r.u32()?;
+            module.exports.push(Export { name, function });
+        }
+        let n = r.count(8, "import")?;
+        for _ in 0..n {
+            let module_name = r.string("import module")?;
+            let name = r.string("import name")?;
+            module.imports.push(Import {
+                module: module_name,
+                name,
+            });
+        }
         let n = r.count(20, "function")?;
         for _ in 0..n {
             let name = r.string("function name")?;
@@ -224,7 +251,7 @@ impl Module {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ops::{Const, Count, Func, Imm, Reg};
 
@@ -247,6 +274,11 @@ mod tests {
             ],
             natives: vec!["println".into()],
             files: vec!["a.mvl".into()],
+            exports: vec![Export {
+                name: "main".into(),
+                function: 0,
+            }],
+            imports: vec![],
             functions: vec![Function {
                 name: "main".into(),
                 arity: 0,

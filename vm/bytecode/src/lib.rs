@@ -4,6 +4,7 @@
 //!
 //! This crate knows nothing about MVL source or about executing code.
 
+pub mod asm;
 pub mod disasm;
 pub mod format;
 pub mod module;
@@ -11,8 +12,9 @@ pub mod ops;
 pub mod reader;
 pub mod verify;
 
+pub use asm::{assemble, AsmError};
 pub use disasm::disassemble;
-pub use module::{Constant, Function, LineEntry, Module, TypeDesc, TypeKind};
+pub use module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
 pub use ops::{Op, OpInfo, Operand, OperandKind, OPS};
 pub use reader::{DecodeError, Reader};
 pub use verify::{verify, VerifyError};

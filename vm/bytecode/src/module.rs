@@ -45,6 +45,20 @@ impl Function {
     }
 }
 
+/// A function made visible to other modules under a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    pub name: String,
+    pub function: u32,
+}
+
+/// An item expected from another module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+}
+
 /// What the VM knows of a user type: enough to print its values and, later,
 /// to reflect on them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +88,14 @@ pub struct Module {
     pub natives: Vec<String>,
     /// Source file paths, for stack traces.
     pub files: Vec<String>,
+    /// Functions other modules may link against, by name. (Dynamic linking
+    /// of modules is future work; the section exists so that it needs no
+    /// format change.)
+    pub exports: Vec<Export>,
+    /// Items this module expects another module to provide, by module and
+    /// item name. Always empty today; the loader refuses a module with
+    /// unresolved imports.
+    pub imports: Vec<Import>,
     /// The function run by `mvm run` (the program's `main`).
     pub entry: u32,
 }

@@ -253,6 +253,10 @@ pub fn link(
         natives,
         files,
         types,
+        exports: vec![mvm_bytecode::Export {
+            name: "main".to_string(),
+            function: entry.0,
+        }],
         entry: entry.0,
         ..Module::default()
     };

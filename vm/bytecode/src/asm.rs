@@ -1,0 +1,428 @@
+//! The assembler: `.mvasm` text to a [`Module`]. It reads exactly what the
+//! disassembler ([`crate::disasm`]) writes, so that assembling a
+//! disassembly gives back the same bytes, and it is meant to be written by
+//! hand too (see `lang-spec/bytecode.md` and `examples/asm/`).
+//!
+//! The syntax is line-oriented. `;` starts a comment. A line is a
+//! directive (`.entry`, `.file`, `.const`, `.native`, `.struct`, `.enum`,
+//! `.export`, `.import`, `.fn`, `.line`), a label (`name:`), or an
+//! instruction: a mnemonic from the instruction table and its operands,
+//! separated by commas, each written as its kind requires (`r3` register,
+//! `k2` constant, `f1` function, `n0` native, `t0` type, a label name, or an
+//! integer). Nothing here lists instructions by hand: mnemonics and operand
+//! kinds come from [`crate::ops::OPS`].
+
+use crate::module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
+use crate::ops::{Op, Operand, OperandKind, OPS};
+use std::collections::HashMap;
+use std::fmt;
+
+/// An assembly error: the 1-based line and what is wrong there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsmError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for AsmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for AsmError {}
+
+type Result<T> = std::result::Result<T, String>;
+
+/// A function being assembled: instructions wait for their labels.
+struct PendingFn {
+    function: Function,
+    /// Per instruction: mnemonic, raw operands, source line.
+    code: Vec<(String, Vec<String>, usize)>,
+    labels: HashMap<String, u32>,
+}
+
+/// Assembles `text` into a module (not yet verified).
+pub fn assemble(text: &str) -> std::result::Result<Module, AsmError> {
+    let mut module = Module::default();
+    let mut entry: Option<u32> = None;
+    let mut functions: Vec<PendingFn> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let at = |message: String| AsmError {
+            line: line_no,
+            message,
+        };
+        let tokens = tokenize(raw).map_err(at)?;
+        let Some(first) = tokens.first() else {
+            continue;
+        };
+        let result = if let Some(directive) = first.strip_prefix('.') {
+            directive_line(
+                directive,
+                &tokens[1..],
+                &mut module,
+                &mut functions,
+                &mut entry,
+            )
+        } else if let Some(label) = first.strip_suffix(':').filter(|_| tokens.len() == 1) {
+            match functions.last_mut() {
+                Some(f) => {
+                    let pc = f.code.len() as u32;
+                    if f.labels.insert(label.to_string(), pc).is_some() {
+                        Err(format!("the label `{label}` is defined twice"))
+                    } else {
+                        Ok(())
+                    }
+                }
+                None => Err("a label must be inside a `.fn`".to_string()),
+            }
+        } else {
+            match functions.last_mut() {
+                Some(f) => {
+                    f.code.push((first.clone(), tokens[1..].to_vec(), line_no));
+                    Ok(())
+                }
+                None => Err("an instruction must be inside a `.fn`".to_string()),
+            }
+        };
+        result.map_err(at)?;
+    }
+    for pending in functions {
+        let mut function = pending.function;
+        for (mnemonic, operands, line) in pending.code {
+            let op = instruction(&mnemonic, &operands, &pending.labels)
+                .map_err(|message| AsmError { line, message })?;
+            function.code.push(op);
+        }
+        module.functions.push(function);
+    }
+    module.entry = match entry {
+        Some(e) => e,
+        None => module
+            .functions
+            .iter()
+            .position(|f| f.name == "main")
+            .unwrap_or(0) as u32,
+    };
+    Ok(module)
+}
+
+/// Splits a line into tokens: words, quoted strings (kept with their
+/// quotes), and commas dropped; stops at a `;` outside a string.
+fn tokenize(line: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c == ';' {
+            break;
+        }
+        if c.is_whitespace() || c == ',' {
+            chars.next();
+            continue;
+        }
+        let mut tok = String::new();
+        if c == '"' {
+            tok.push(c);
+            chars.next();
+            let mut closed = false;
+            while let Some(c) = chars.next() {
+                tok.push(c);
+                if c == '\\' {
+                    if let Some(e) = chars.next() {
+                        tok.push(e);
+                    }
+                } else if c == '"' {
+                    closed = true;
+                    break;
+                }
+            }
+            if !closed {
+                return Err("unterminated string".to_string());
+            }
+            // A variant's arity may follow its quoted name: "Some"/1.
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() || c == ',' || c == ';' {
+                    break;
+                }
+                tok.push(c);
+                chars.next();
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() || c == ',' || c == ';' {
+                    break;
+                }
+                tok.push(c);
+                chars.next();
+            }
+        }
+        out.push(tok);
+    }
+    Ok(out)
+}
+
+/// A quoted string token's value, or a bare word as is.
+fn name(tok: &str) -> Result<String> {
+    match tok.strip_prefix('"') {
+        Some(rest) => unescape(
+            rest.strip_suffix('"')
+                .ok_or_else(|| format!("bad string {tok}"))?,
+        ),
+        None => Ok(tok.to_string()),
+    }
+}
+
+fn unescape(s: &str) -> Result<String> {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some('\'') => out.push('\''),
+            Some('u') => {
+                let rest: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                let hex = rest.strip_prefix('{').ok_or("bad \\u escape")?;
+                let code = u32::from_str_radix(hex, 16).map_err(|_| "bad \\u escape")?;
+                out.push(char::from_u32(code).ok_or("bad \\u escape")?);
+            }
+            other => {
+                return Err(format!(
+                    "unknown escape \\{}",
+                    other.map(String::from).unwrap_or_default()
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn number<T: std::str::FromStr>(tok: &str, what: &str) -> Result<T> {
+    tok.parse()
+        .map_err(|_| format!("expected {what}, found `{tok}`"))
+}
+
+/// `prefix` followed by a number: `r3`, `k12`.
+fn indexed<T: std::str::FromStr>(tok: &str, prefix: char, what: &str) -> Result<T> {
+    tok.strip_prefix(prefix)
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("expected {what} written `{prefix}N`, found `{tok}`"))
+}
+
+/// Checks the index written in `.const 3 ...` is the next one.
+fn next_index(tokens: &[String], expected: usize, what: &str) -> Result<()> {
+    let i: usize = number(
+        tokens.first().ok_or(format!("`.{what}` needs an index"))?,
+        "an index",
+    )?;
+    if i != expected {
+        return Err(format!(
+            "`.{what} {i}` is out of order: the next one is {expected}"
+        ));
+    }
+    Ok(())
+}
+
+fn arg<'t>(tokens: &'t [String], i: usize, what: &str) -> Result<&'t String> {
+    tokens.get(i).ok_or_else(|| format!("missing {what}"))
+}
+
+fn directive_line(
+    directive: &str,
+    t: &[String],
+    module: &mut Module,
+    functions: &mut Vec<PendingFn>,
+    entry: &mut Option<u32>,
+) -> Result<()> {
+    match directive {
+        "entry" => {
+            *entry = Some(number(
+                arg(t, 0, "the entry function")?,
+                "a function index",
+            )?)
+        }
+        "file" => {
+            next_index(t, module.files.len(), "file")?;
+            module.files.push(name(arg(t, 1, "a file name")?)?);
+        }
+        "const" => {
+            next_index(t, module.constants.len(), "const")?;
+            let v = arg(t, 1, "a value")?;
+            let c = if v.starts_with('"') {
+                Constant::Str(name(v)?)
+            } else if v.contains(['.', 'e', 'E']) || v.ends_with("inf") || v == "NaN" {
+                Constant::Float(number(v, "a Float")?)
+            } else {
+                Constant::Int(number(v, "an Int")?)
+            };
+            module.constants.push(c);
+        }
+        "native" => {
+            next_index(t, module.natives.len(), "native")?;
+            module.natives.push(name(arg(t, 1, "a native name")?)?);
+        }
+        "struct" => {
+            next_index(t, module.types.len(), "struct")?;
+            let fields = t
+                .iter()
+                .skip(2)
+                .map(|f| name(f))
+                .collect::<Result<Vec<_>>>()?;
+            module.types.push(TypeDesc {
+                name: name(arg(t, 1, "a type name")?)?,
+                kind: TypeKind::Struct(fields),
+            });
+        }
+        "enum" => {
+            next_index(t, module.types.len(), "enum")?;
+            let mut variants = Vec::new();
+            for v in t.iter().skip(2) {
+                let (n, arity) = v
+                    .rsplit_once('/')
+                    .ok_or_else(|| format!("a variant is written name/arity, found `{v}`"))?;
+                variants.push((name(n)?, number(arity, "a payload size")?));
+            }
+            module.types.push(TypeDesc {
+                name: name(arg(t, 1, "a type name")?)?,
+                kind: TypeKind::Enum(variants),
+            });
+        }
+        "export" => module.exports.push(Export {
+            name: name(arg(t, 0, "an export name")?)?,
+            function: indexed(arg(t, 1, "a function")?, 'f', "a function")?,
+        }),
+        "import" => module.imports.push(Import {
+            module: name(arg(t, 0, "a module name")?)?,
+            name: name(arg(t, 1, "an item name")?)?,
+        }),
+        "fn" => {
+            // `.fn [index] name arity=A regs=R [file=F]`
+            let mut rest = t;
+            if let Some(first) = t.first() {
+                if first.parse::<usize>().is_ok() {
+                    next_index(t, functions.len(), "fn")?;
+                    rest = &t[1..];
+                }
+            }
+            let mut function = Function {
+                name: name(arg(rest, 0, "a function name")?)?,
+                arity: 0,
+                n_regs: 0,
+                file: 0,
+                code: Vec::new(),
+                lines: Vec::new(),
+            };
+            for opt in &rest[1..] {
+                let (key, value) = opt
+                    .split_once('=')
+                    .ok_or_else(|| format!("expected key=value, found `{opt}`"))?;
+                match key {
+                    "arity" => function.arity = number(value, "an arity")?,
+                    "regs" => function.n_regs = number(value, "a register count")?,
+                    "file" => function.file = number(value, "a file index")?,
+                    other => return Err(format!("unknown `.fn` option `{other}`")),
+                }
+            }
+            functions.push(PendingFn {
+                function,
+                code: Vec::new(),
+                labels: HashMap::new(),
+            });
+        }
+        "line" => {
+            let f = functions
+                .last_mut()
+                .ok_or("`.line` must be inside a `.fn`")?;
+            let line = number(arg(t, 0, "a line number")?, "a line number")?;
+            let pc = match t.get(1) {
+                Some(at) => number(
+                    at.strip_prefix('@').ok_or("expected `@pc`")?,
+                    "an instruction index",
+                )?,
+                None => f.code.len() as u32,
+            };
+            f.function.lines.push(LineEntry { pc, line });
+        }
+        other => return Err(format!("unknown directive `.{other}`")),
+    }
+    Ok(())
+}
+
+fn instruction(mnemonic: &str, raw: &[String], labels: &HashMap<String, u32>) -> Result<Op> {
+    let info = OPS
+        .iter()
+        .find(|i| i.mnemonic == mnemonic)
+        .ok_or_else(|| format!("unknown instruction `{mnemonic}`"))?;
+    if raw.len() != info.operands.len() {
+        return Err(format!(
+            "`{mnemonic}` takes {} operand(s), found {}",
+            info.operands.len(),
+            raw.len()
+        ));
+    }
+    let mut operands = Vec::new();
+    for ((field, kind), tok) in info.operands.iter().zip(raw) {
+        let o = match kind {
+            OperandKind::Reg => Operand::Reg(indexed(tok, 'r', "a register")?),
+            OperandKind::Const => Operand::Const(indexed(tok, 'k', "a constant")?),
+            OperandKind::Func => Operand::Func(indexed(tok, 'f', "a function")?),
+            OperandKind::Native => Operand::Native(indexed(tok, 'n', "a native")?),
+            OperandKind::TypeIdx => Operand::TypeIdx(indexed(tok, 't', "a type")?),
+            OperandKind::Count => Operand::Count(number(tok, "a count")?),
+            OperandKind::Imm => Operand::Imm(number(tok, "an integer")?),
+            OperandKind::Label => {
+                Operand::Label(*labels.get(tok.as_str()).ok_or_else(|| {
+                    format!("operand `{field}`: no label `{tok}` in this function")
+                })?)
+            }
+        };
+        operands.push(o);
+    }
+    Op::from_parts(mnemonic, &operands)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hand_written_program_assembles() {
+        let text = r#"
+            .native 0 "println"
+            .const 0 "hello"
+            .fn "main" arity=0 regs=2
+                loadk r0, k0        ; the greeting
+                calln r1, n0, r0, 1
+            done:
+                ret r1
+        "#;
+        let m = assemble(text).expect("assembles");
+        assert_eq!(m.functions[0].code.len(), 3);
+        assert_eq!(m.constants, vec![Constant::Str("hello".into())]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = assemble(".fn main arity=0 regs=1\n  bogus r0\n").expect_err("fails");
+        assert_eq!(e.line, 2);
+        let e = assemble(".fn main arity=0 regs=1\n  jmp nowhere\n").expect_err("fails");
+        assert!(e.message.contains("nowhere"), "{e}");
+    }
+
+    #[test]
+    fn disassembly_reassembles_to_the_same_bytes() {
+        let m = crate::format::tests::sample();
+        let text = crate::disasm::disassemble(&m);
+        let back = assemble(&text).expect("assembles");
+        assert_eq!(back.to_bytes(), m.to_bytes(), "{text}");
+    }
+}

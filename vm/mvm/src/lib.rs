@@ -1,0 +1,279 @@
+//! `mvm`: runs, verifies, disassembles and assembles MVM bytecode. The
+//! command line lives here as a library ([`execute`]) so that tests run it
+//! in-process with its output captured ([`Io`]); `main.rs` only calls it.
+//!
+//! Exit codes: 0 success; 1 a `.mvb` that is malformed or fails
+//! verification; 2 a runtime error (message and MVL stack trace on
+//! stderr); 64 a usage error or an unreadable file; a program's own
+//! `exit(n)` exits `n`.
+
+use mvm_bytecode::Module;
+use mvm_runtime::{CaptureHost, Host, Outcome, StdHost, VmConfig};
+use std::io::Write;
+
+/// Where the output of one command goes: the process's streams, or memory.
+pub struct Io {
+    pub capture: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Io {
+    pub fn real() -> Io {
+        Io {
+            capture: false,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    }
+
+    pub fn captured() -> Io {
+        Io {
+            capture: true,
+            ..Io::real()
+        }
+    }
+
+    fn out(&mut self, text: &str) {
+        if self.capture {
+            self.stdout.extend_from_slice(text.as_bytes());
+        } else {
+            let mut o = std::io::stdout().lock();
+            let _ = o.write_all(text.as_bytes());
+            let _ = o.flush();
+        }
+    }
+
+    fn err(&mut self, text: &str) {
+        if self.capture {
+            self.stderr.extend_from_slice(text.as_bytes());
+        } else {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(text.as_bytes());
+        }
+    }
+}
+
+const USAGE: &str = "\
+mvm: the MVM virtual machine
+
+Usage:
+  mvm run [--max-stack N] FILE.mvb   run a bytecode program
+  mvm dis FILE.mvb                   print a readable listing of it
+  mvm verify FILE.mvb                check it without running it
+  mvm asm FILE.mvasm [-o OUT.mvb]    assemble text (default: FILE.mvb)
+  mvm help                           show this help
+
+Exit codes: 0 success, 1 invalid bytecode file, 2 runtime error,
+64 usage error, and a program's own exit(n) exits n.
+";
+
+const RUN_USAGE: &str = "\
+Usage: mvm run [--max-stack N] FILE.mvb
+
+Verifies and runs FILE.mvb (as written by `mvlc build`). Only the program's
+output goes to stdout; a runtime error's message and stack trace go to
+stderr (exit code 2).
+
+Options:
+  --max-stack N     at most N nested calls (default 100000)
+";
+
+const DIS_USAGE: &str = "\
+Usage: mvm dis FILE.mvb
+
+Prints the module's constants, natives, types and functions, one
+instruction per line with its operands explained and its source line.
+";
+
+const VERIFY_USAGE: &str = "\
+Usage: mvm verify FILE.mvb
+
+Checks that FILE.mvb is well-formed and passes the verifier; runs nothing.
+";
+
+const ASM_USAGE: &str = "\
+Usage: mvm asm FILE.mvasm [-o OUT.mvb]
+
+Assembles MVM assembly (the text `mvm dis` prints) into bytecode, written to
+OUT.mvb (default: FILE.mvb next to the source). The result is verified
+before it is written. See lang-spec/bytecode.md for the syntax.
+";
+
+const EXIT_INVALID: u8 = 1;
+const EXIT_RUNTIME: u8 = 2;
+const EXIT_USAGE: u8 = 64;
+
+fn wants_help(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--help" || a == "-h")
+}
+
+fn usage_error(io: &mut Io, message: &str, usage: &str) -> u8 {
+    io.err(&format!("mvm: {message}\n\n{usage}"));
+    EXIT_USAGE
+}
+
+/// Runs one `mvm` command (`args` without the program name); returns the
+/// exit code.
+pub fn execute(args: &[String], io: &mut Io) -> u8 {
+    let Some(command) = args.first() else {
+        io.err(USAGE);
+        return EXIT_USAGE;
+    };
+    let rest = &args[1..];
+    let help = |io: &mut Io, text: &str| {
+        io.out(text);
+        0
+    };
+    match command.as_str() {
+        "help" | "--help" | "-h" => help(io, USAGE),
+        "--version" | "-V" => help(io, &format!("mvm {}\n", env!("CARGO_PKG_VERSION"))),
+        "run" if wants_help(rest) => help(io, RUN_USAGE),
+        "dis" if wants_help(rest) => help(io, DIS_USAGE),
+        "verify" if wants_help(rest) => help(io, VERIFY_USAGE),
+        "asm" if wants_help(rest) => help(io, ASM_USAGE),
+        "run" => cmd_run(rest, io),
+        "dis" => match rest {
+            [path] => match load(path, io) {
+                Ok(module) => {
+                    io.out(&mvm_bytecode::disassemble(&module));
+                    0
+                }
+                Err(code) => code,
+            },
+            _ => usage_error(io, "`dis` takes one FILE.mvb", DIS_USAGE),
+        },
+        "verify" => match rest {
+            [path] => match load(path, io).map(|m| mvm_bytecode::verify(&m)) {
+                Ok(Ok(())) => {
+                    io.out(&format!("{path}: ok\n"));
+                    0
+                }
+                Ok(Err(e)) => {
+                    io.err(&format!("error: `{path}` does not verify: {e}\n"));
+                    EXIT_INVALID
+                }
+                Err(code) => code,
+            },
+            _ => usage_error(io, "`verify` takes one FILE.mvb", VERIFY_USAGE),
+        },
+        "asm" => cmd_asm(rest, io),
+        other => usage_error(io, &format!("unknown command `{other}`"), USAGE),
+    }
+}
+
+/// Reads and decodes a `.mvb` file (not yet verified).
+fn load(path: &str, io: &mut Io) -> Result<Module, u8> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            io.err(&format!("mvm: cannot read `{path}`: {e}\n"));
+            return Err(EXIT_USAGE);
+        }
+    };
+    Module::from_bytes(&bytes).map_err(|e| {
+        io.err(&format!("error: invalid bytecode file `{path}`: {e}\n"));
+        EXIT_INVALID
+    })
+}
+
+fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
+    let (input, output) = match args {
+        [input] => (input.clone(), None),
+        [input, o, out] if o == "-o" => (input.clone(), Some(out.clone())),
+        _ => {
+            return usage_error(
+                io,
+                "`asm` takes FILE.mvasm and optionally -o OUT.mvb",
+                ASM_USAGE,
+            )
+        }
+    };
+    let text = match std::fs::read_to_string(&input) {
+        Ok(t) => t,
+        Err(e) => {
+            io.err(&format!("mvm: cannot read `{input}`: {e}\n"));
+            return EXIT_USAGE;
+        }
+    };
+    let module = match mvm_bytecode::assemble(&text) {
+        Ok(m) => m,
+        Err(e) => {
+            io.err(&format!("error: {input}:{e}\n"));
+            return EXIT_INVALID;
+        }
+    };
+    if let Err(e) = mvm_bytecode::verify(&module) {
+        io.err(&format!("error: `{input}` does not verify: {e}\n"));
+        return EXIT_INVALID;
+    }
+    let output = output.unwrap_or_else(|| {
+        std::path::Path::new(&input)
+            .with_extension("mvb")
+            .to_string_lossy()
+            .into_owned()
+    });
+    match std::fs::write(&output, module.to_bytes()) {
+        Ok(()) => 0,
+        Err(e) => {
+            io.err(&format!("mvm: cannot write `{output}`: {e}\n"));
+            EXIT_USAGE
+        }
+    }
+}
+
+fn cmd_run(args: &[String], io: &mut Io) -> u8 {
+    let mut config = VmConfig::default();
+    let mut path = None;
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        match arg.as_str() {
+            "--max-stack" => {
+                let Some(n) = args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) else {
+                    return usage_error(io, "--max-stack needs a number of frames", RUN_USAGE);
+                };
+                config.max_frames = n.max(1);
+                i += 2;
+            }
+            a if a.starts_with('-') && a.len() > 1 => {
+                return usage_error(io, &format!("unknown option `{a}`"), RUN_USAGE)
+            }
+            a if path.is_none() => {
+                path = Some(a.to_string());
+                i += 1;
+            }
+            // Arguments after the file belong to the program.
+            _ => break,
+        }
+    }
+    let Some(path) = path else {
+        return usage_error(io, "missing FILE.mvb", RUN_USAGE);
+    };
+    let module = match load(&path, io) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let natives = mvl_stdlib::registry();
+    let mut captured = CaptureHost::default();
+    let mut real = None;
+    let host: &mut dyn Host = if io.capture {
+        &mut captured
+    } else {
+        real.insert(StdHost::new())
+    };
+    let outcome = mvm_runtime::run_module(module, &natives, config, host);
+    drop(real);
+    io.stdout.extend_from_slice(&captured.stdout);
+    match outcome {
+        Ok(Outcome::Finished) => 0,
+        Ok(Outcome::Exit(code)) => code.clamp(0, 255) as u8,
+        Ok(Outcome::Error(e)) => {
+            io.err(&e.to_string());
+            EXIT_RUNTIME
+        }
+        Err(e) => {
+            io.err(&format!("error: invalid bytecode file `{path}`: {e}\n"));
+            EXIT_INVALID
+        }
+    }
+}
