@@ -1,10 +1,12 @@
 //! The MVM instruction set, declared once.
 //!
 //! Every instruction is one line of [`define_ops!`]: its Rust name, its opcode
-//! byte, its assembly mnemonic, its operands with their kinds, and a one-line
-//! doc in the notation `R[a] := ...`. The [`Op`] enum, its encoder and decoder,
-//! the operand listing used by the disassembler, the assembler's constructor
-//! and the opcode table of `lang-spec/bytecode.md` ([`OPS`]) all expand from
+//! byte, its assembly mnemonic, its operands with their kinds, the register
+//! types it needs and leaves (see [`OpInfo::types`]), and a one-line doc in
+//! the notation `R[a] := ...`. The [`Op`] enum, its encoder and decoder, the
+//! operand listing used by the disassembler, the assembler's constructor, the
+//! verifier's type rules and the opcode table of `lang-spec/bytecode.md`
+//! ([`OPS`]) all expand from
 //! that one list. Nothing else in the workspace may list opcodes by hand.
 //!
 //! Encoding: one opcode byte, then each operand little-endian at its kind's
@@ -147,12 +149,22 @@ pub struct OpInfo {
     pub mnemonic: &'static str,
     pub operands: &'static [(&'static str, OperandKind)],
     pub doc: &'static str,
+    /// The register types, read by the verifier: `a:int` says operand `a`
+    /// must hold an Int; `dst=int` says the instruction leaves an Int in
+    /// `dst`. Types: `int float bool str unit fn obj any`, the classes
+    /// `num` (int or float), `add` (int, float or str) and `callable` (fn or
+    /// obj), and for results `copy(x)` (the type of `x`), `const(k)` (the
+    /// constant's type) and `same(x,y)` (their type when they agree). `end`
+    /// marks an instruction after which execution does not fall through to
+    /// the next one (`jmp`, `ret`); a `label` operand is a possible next
+    /// instruction.
+    pub types: &'static str,
 }
 
 macro_rules! define_ops {
     ($(
         $(#[doc = $doc:literal])+
-        $name:ident = $code:literal, $mnemonic:literal { $($field:ident : $kind:ident),* $(,)? };
+        $name:ident = $code:literal, $mnemonic:literal { $($field:ident : $kind:ident),* $(,)? } $sig:literal;
     )*) => {
         /// One decoded MVM instruction. See the module docs for the encoding.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -169,6 +181,7 @@ macro_rules! define_ops {
                 mnemonic: $mnemonic,
                 operands: &[$((stringify!($field), OperandKind::$kind)),*],
                 doc: concat!($($doc),+),
+                types: $sig,
             },)*
         ];
 
@@ -241,149 +254,149 @@ macro_rules! define_ops {
 
 define_ops! {
     /// Does nothing.
-    Nop = 0x00, "nop" {};
+    Nop = 0x00, "nop" {} "";
     /// R[dst] := R[src]
-    Mov = 0x01, "mov" { dst: Reg, src: Reg };
+    Mov = 0x01, "mov" { dst: Reg, src: Reg } "dst=copy(src)";
     /// R[dst] := imm (an Int)
-    LoadInt = 0x02, "loadi" { dst: Reg, imm: Imm };
+    LoadInt = 0x02, "loadi" { dst: Reg, imm: Imm } "dst=int";
     /// R[dst] := K[k]
-    LoadConst = 0x03, "loadk" { dst: Reg, k: Const };
+    LoadConst = 0x03, "loadk" { dst: Reg, k: Const } "dst=const(k)";
     /// R[dst] := true
-    LoadTrue = 0x04, "true" { dst: Reg };
+    LoadTrue = 0x04, "true" { dst: Reg } "dst=bool";
     /// R[dst] := false
-    LoadFalse = 0x05, "false" { dst: Reg };
+    LoadFalse = 0x05, "false" { dst: Reg } "dst=bool";
     /// R[dst] := ()
-    LoadUnit = 0x06, "unit" { dst: Reg };
+    LoadUnit = 0x06, "unit" { dst: Reg } "dst=unit";
     /// R[dst] := the function F[func] as a value
-    LoadFn = 0x07, "loadfn" { dst: Reg, func: Func };
+    LoadFn = 0x07, "loadfn" { dst: Reg, func: Func } "dst=fn";
 
     /// R[dst] := R[a] + R[b] (Int; overflow is a runtime error)
-    AddInt = 0x10, "addi" { dst: Reg, a: Reg, b: Reg };
+    AddInt = 0x10, "addi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] - R[b] (Int; overflow is a runtime error)
-    SubInt = 0x11, "subi" { dst: Reg, a: Reg, b: Reg };
+    SubInt = 0x11, "subi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] * R[b] (Int; overflow is a runtime error)
-    MulInt = 0x12, "muli" { dst: Reg, a: Reg, b: Reg };
+    MulInt = 0x12, "muli" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] / R[b] (Int, truncating; zero divisor or overflow is a runtime error)
-    DivInt = 0x13, "divi" { dst: Reg, a: Reg, b: Reg };
+    DivInt = 0x13, "divi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] % R[b] (Int, sign of the dividend; zero divisor is a runtime error)
-    RemInt = 0x14, "remi" { dst: Reg, a: Reg, b: Reg };
+    RemInt = 0x14, "remi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := -R[src] (Int; overflow is a runtime error)
-    NegInt = 0x15, "negi" { dst: Reg, src: Reg };
+    NegInt = 0x15, "negi" { dst: Reg, src: Reg } "src:int dst=int";
     /// R[dst] := R[a] & R[b] (Int)
-    BitAnd = 0x16, "band" { dst: Reg, a: Reg, b: Reg };
+    BitAnd = 0x16, "band" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] | R[b] (Int)
-    BitOr = 0x17, "bor" { dst: Reg, a: Reg, b: Reg };
+    BitOr = 0x17, "bor" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] ^ R[b] (Int)
-    BitXor = 0x18, "bxor" { dst: Reg, a: Reg, b: Reg };
+    BitXor = 0x18, "bxor" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] << R[b] (Int; a shift outside 0..=63 is a runtime error)
-    Shl = 0x19, "shl" { dst: Reg, a: Reg, b: Reg };
+    Shl = 0x19, "shl" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
     /// R[dst] := R[a] >> R[b] (Int, arithmetic; a shift outside 0..=63 is a runtime error)
-    Shr = 0x1a, "shr" { dst: Reg, a: Reg, b: Reg };
+    Shr = 0x1a, "shr" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
 
     /// R[dst] := R[a] + R[b] (Float)
-    AddFloat = 0x20, "addf" { dst: Reg, a: Reg, b: Reg };
+    AddFloat = 0x20, "addf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
     /// R[dst] := R[a] - R[b] (Float)
-    SubFloat = 0x21, "subf" { dst: Reg, a: Reg, b: Reg };
+    SubFloat = 0x21, "subf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
     /// R[dst] := R[a] * R[b] (Float)
-    MulFloat = 0x22, "mulf" { dst: Reg, a: Reg, b: Reg };
+    MulFloat = 0x22, "mulf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
     /// R[dst] := R[a] / R[b] (Float, IEEE: a zero divisor gives an infinity or NaN)
-    DivFloat = 0x23, "divf" { dst: Reg, a: Reg, b: Reg };
+    DivFloat = 0x23, "divf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
     /// R[dst] := R[a] % R[b] (Float, sign of the dividend)
-    RemFloat = 0x24, "remf" { dst: Reg, a: Reg, b: Reg };
+    RemFloat = 0x24, "remf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
     /// R[dst] := -R[src] (Float)
-    NegFloat = 0x25, "negf" { dst: Reg, src: Reg };
+    NegFloat = 0x25, "negf" { dst: Reg, src: Reg } "src:float dst=float";
 
     /// R[dst] := R[a] ++ R[b] (String)
-    Concat = 0x28, "concat" { dst: Reg, a: Reg, b: Reg };
+    Concat = 0x28, "concat" { dst: Reg, a: Reg, b: Reg } "a:str b:str dst=str";
     /// R[dst] := the display form of R[src] as a String (what `print` would write)
-    ToStr = 0x29, "tostr" { dst: Reg, src: Reg };
+    ToStr = 0x29, "tostr" { dst: Reg, src: Reg } "dst=str";
 
     /// R[dst] := R[a] == R[b] (Int)
-    EqInt = 0x30, "eqi" { dst: Reg, a: Reg, b: Reg };
+    EqInt = 0x30, "eqi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=bool";
     /// R[dst] := R[a] < R[b] (Int)
-    LtInt = 0x31, "lti" { dst: Reg, a: Reg, b: Reg };
+    LtInt = 0x31, "lti" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=bool";
     /// R[dst] := R[a] <= R[b] (Int)
-    LeInt = 0x32, "lei" { dst: Reg, a: Reg, b: Reg };
+    LeInt = 0x32, "lei" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=bool";
     /// R[dst] := R[a] == R[b] (Float, IEEE: NaN is unequal to itself)
-    EqFloat = 0x33, "eqf" { dst: Reg, a: Reg, b: Reg };
+    EqFloat = 0x33, "eqf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=bool";
     /// R[dst] := R[a] < R[b] (Float)
-    LtFloat = 0x34, "ltf" { dst: Reg, a: Reg, b: Reg };
+    LtFloat = 0x34, "ltf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=bool";
     /// R[dst] := R[a] <= R[b] (Float)
-    LeFloat = 0x35, "lef" { dst: Reg, a: Reg, b: Reg };
+    LeFloat = 0x35, "lef" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=bool";
     /// R[dst] := R[a] < R[b] (String, by bytes)
-    LtStr = 0x36, "lts" { dst: Reg, a: Reg, b: Reg };
+    LtStr = 0x36, "lts" { dst: Reg, a: Reg, b: Reg } "a:str b:str dst=bool";
     /// R[dst] := R[a] <= R[b] (String, by bytes)
-    LeStr = 0x37, "les" { dst: Reg, a: Reg, b: Reg };
+    LeStr = 0x37, "les" { dst: Reg, a: Reg, b: Reg } "a:str b:str dst=bool";
     /// R[dst] := R[a] == R[b] (any type, structural)
-    Eq = 0x38, "eq" { dst: Reg, a: Reg, b: Reg };
+    Eq = 0x38, "eq" { dst: Reg, a: Reg, b: Reg } "dst=bool";
     /// R[dst] := R[a] != R[b] (any type, structural)
-    Ne = 0x39, "ne" { dst: Reg, a: Reg, b: Reg };
+    Ne = 0x39, "ne" { dst: Reg, a: Reg, b: Reg } "dst=bool";
     /// R[dst] := !R[src] (Bool)
-    Not = 0x3a, "not" { dst: Reg, src: Reg };
+    Not = 0x3a, "not" { dst: Reg, src: Reg } "src:bool dst=bool";
 
     /// R[dst] := R[a] + R[b] on whatever Int, Float or String both hold (generic code)
-    Add = 0x40, "add" { dst: Reg, a: Reg, b: Reg };
+    Add = 0x40, "add" { dst: Reg, a: Reg, b: Reg } "a:add b:add dst=same(a,b)";
     /// R[dst] := R[a] - R[b] on whatever Int or Float both hold (generic code)
-    Sub = 0x41, "sub" { dst: Reg, a: Reg, b: Reg };
+    Sub = 0x41, "sub" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
     /// R[dst] := R[a] * R[b] on whatever Int or Float both hold (generic code)
-    Mul = 0x42, "mul" { dst: Reg, a: Reg, b: Reg };
+    Mul = 0x42, "mul" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
     /// R[dst] := R[a] / R[b] on whatever Int or Float both hold (generic code)
-    Div = 0x43, "div" { dst: Reg, a: Reg, b: Reg };
+    Div = 0x43, "div" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
     /// R[dst] := R[a] % R[b] on whatever Int or Float both hold (generic code)
-    Rem = 0x44, "rem" { dst: Reg, a: Reg, b: Reg };
+    Rem = 0x44, "rem" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
     /// R[dst] := -R[src] on an Int or Float (generic code)
-    Neg = 0x45, "neg" { dst: Reg, src: Reg };
+    Neg = 0x45, "neg" { dst: Reg, src: Reg } "src:num dst=same(src,src)";
     /// R[dst] := R[a] < R[b] on whatever Int, Float or String both hold (generic code)
-    Lt = 0x46, "lt" { dst: Reg, a: Reg, b: Reg };
+    Lt = 0x46, "lt" { dst: Reg, a: Reg, b: Reg } "a:add b:add dst=bool";
     /// R[dst] := R[a] <= R[b] on whatever Int, Float or String both hold (generic code)
-    Le = 0x47, "le" { dst: Reg, a: Reg, b: Reg };
+    Le = 0x47, "le" { dst: Reg, a: Reg, b: Reg } "a:add b:add dst=bool";
 
     /// Continue at instruction `target`.
-    Jmp = 0x50, "jmp" { target: Label };
+    Jmp = 0x50, "jmp" { target: Label } "end";
     /// If R[cond] (a Bool) is true, continue at `target`.
-    JmpIf = 0x51, "jmpif" { cond: Reg, target: Label };
+    JmpIf = 0x51, "jmpif" { cond: Reg, target: Label } "cond:bool";
     /// If R[cond] (a Bool) is false, continue at `target`.
-    JmpIfNot = 0x52, "jmpifnot" { cond: Reg, target: Label };
+    JmpIfNot = 0x52, "jmpifnot" { cond: Reg, target: Label } "cond:bool";
 
     /// R[dst] := F[func](R[args], .., R[args + argc - 1])
-    Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count };
+    Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count } "dst=any";
     /// R[dst] := R[callee](R[args], .., R[args + argc - 1]) where R[callee] is a function value
-    CallValue = 0x61, "callv" { dst: Reg, callee: Reg, args: Reg, argc: Count };
+    CallValue = 0x61, "callv" { dst: Reg, callee: Reg, args: Reg, argc: Count } "callee:callable dst=any";
     /// R[dst] := N[native](R[args], .., R[args + argc - 1]), a function of the native standard library
-    CallNative = 0x62, "calln" { dst: Reg, native: Native, args: Reg, argc: Count };
+    CallNative = 0x62, "calln" { dst: Reg, native: Native, args: Reg, argc: Count } "dst=any";
     /// Return R[src] to the caller.
-    Ret = 0x63, "ret" { src: Reg };
+    Ret = 0x63, "ret" { src: Reg } "end";
     /// R[dst] := a closure of F[func] capturing R[start], .., R[start + count - 1],
     /// which the function receives first, before its arguments
-    MakeClosure = 0x64, "closure" { dst: Reg, func: Func, start: Reg, count: Count };
+    MakeClosure = 0x64, "closure" { dst: Reg, func: Func, start: Reg, count: Count } "dst=obj";
 
     /// R[dst] := a new array of R[start], .., R[start + count - 1]
-    NewArray = 0x70, "newarr" { dst: Reg, start: Reg, count: Count };
+    NewArray = 0x70, "newarr" { dst: Reg, start: Reg, count: Count } "dst=obj";
     /// R[dst] := a new tuple of R[start], .., R[start + count - 1]
-    NewTuple = 0x71, "newtup" { dst: Reg, start: Reg, count: Count };
+    NewTuple = 0x71, "newtup" { dst: Reg, start: Reg, count: Count } "dst=obj";
     /// R[dst] := a new struct of type T[ty] with fields R[start], .. (declaration order)
-    NewStruct = 0x72, "newstruct" { dst: Reg, ty: TypeIdx, start: Reg, count: Count };
+    NewStruct = 0x72, "newstruct" { dst: Reg, ty: TypeIdx, start: Reg, count: Count } "dst=obj";
     /// R[dst] := variant `variant` of enum T[ty] with payload R[start], ..
-    NewVariant = 0x73, "newvar" { dst: Reg, ty: TypeIdx, variant: Count, start: Reg, count: Count };
+    NewVariant = 0x73, "newvar" { dst: Reg, ty: TypeIdx, variant: Count, start: Reg, count: Count } "dst=obj";
     /// R[dst] := field `index` of the tuple, struct or variant payload R[obj]
-    GetField = 0x74, "getfield" { dst: Reg, obj: Reg, index: Count };
+    GetField = 0x74, "getfield" { dst: Reg, obj: Reg, index: Count } "obj:obj dst=any";
     /// R[dst] := a copy of the tuple or struct R[obj] with field `index` set to R[src]
-    SetField = 0x75, "setfield" { dst: Reg, obj: Reg, index: Count, src: Reg };
+    SetField = 0x75, "setfield" { dst: Reg, obj: Reg, index: Count, src: Reg } "obj:obj dst=obj";
     /// R[dst] := whether the enum value R[obj] is variant `variant`
-    VariantIs = 0x76, "isvar" { dst: Reg, obj: Reg, variant: Count };
+    VariantIs = 0x76, "isvar" { dst: Reg, obj: Reg, variant: Count } "obj:obj dst=bool";
     /// R[dst] := R[arr][R[idx]] (an index out of bounds is a runtime error)
-    GetIndex = 0x77, "getidx" { dst: Reg, arr: Reg, idx: Reg };
+    GetIndex = 0x77, "getidx" { dst: Reg, arr: Reg, idx: Reg } "arr:obj idx:int dst=any";
     /// R[arr][R[idx]] := R[src] (an index out of bounds is a runtime error)
-    SetIndex = 0x78, "setidx" { arr: Reg, idx: Reg, src: Reg };
+    SetIndex = 0x78, "setidx" { arr: Reg, idx: Reg, src: Reg } "arr:obj idx:int";
     /// R[dst] := the number of elements of the array R[src]
-    Len = 0x79, "len" { dst: Reg, src: Reg };
+    Len = 0x79, "len" { dst: Reg, src: Reg } "src:obj dst=int";
 
     /// R[dst] := a new cell holding R[src] (a variable shared with closures)
-    NewCell = 0x7a, "newcell" { dst: Reg, src: Reg };
+    NewCell = 0x7a, "newcell" { dst: Reg, src: Reg } "dst=obj";
     /// R[dst] := the value in cell R[cell]
-    GetCell = 0x7b, "getcell" { dst: Reg, cell: Reg };
+    GetCell = 0x7b, "getcell" { dst: Reg, cell: Reg } "cell:obj dst=any";
     /// The cell R[cell] := R[src]
-    SetCell = 0x7c, "setcell" { cell: Reg, src: Reg };
+    SetCell = 0x7c, "setcell" { cell: Reg, src: Reg } "cell:obj";
 }
 
 /// The opcode table of `lang-spec/bytecode.md`, as markdown.
@@ -397,10 +410,15 @@ pub fn opcode_table() -> String {
             .map(|(name, kind)| format!("{name}:{}", kind.name()))
             .collect();
         out.push_str(&format!(
-            "| 0x{:02x} | `{}` | {} | {} |\n",
+            "| 0x{:02x} | `{}` | {} | {} | {} |\n",
             info.code,
             info.mnemonic,
             operands.join(", "),
+            if info.types.is_empty() {
+                "—".to_string()
+            } else {
+                format!("`{}`", info.types)
+            },
             info.doc.trim().replace('|', "\\|")
         ));
     }

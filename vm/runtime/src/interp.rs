@@ -905,27 +905,41 @@ mod tests {
         }
     }
 
-    /// A hand-written module that adds a Bool gets a runtime error, not a panic.
+    /// A hand-written module that adds a Bool the verifier could not see
+    /// (it comes back from a call) gets a runtime error, not a panic.
     #[test]
     fn type_confusion_is_an_error() {
-        let code = vec![
-            Op::LoadTrue { dst: Reg(0) },
-            Op::AddInt {
-                dst: Reg(0),
-                a: Reg(0),
-                b: Reg(0),
-            },
-            Op::Ret { src: Reg(0) },
-        ];
-        let mut vm = Vm::new(
-            module(vec![function("main", 0, 1, code)]),
-            &NativeRegistry::default(),
-            VmConfig::default(),
-        )
-        .expect("loads");
-        assert!(matches!(
-            vm.run_to_end(&mut CaptureHost::default()),
-            Outcome::Error(_)
-        ));
+        let yes = function(
+            "yes",
+            0,
+            1,
+            vec![Op::LoadTrue { dst: Reg(0) }, Op::Ret { src: Reg(0) }],
+        );
+        let main = function(
+            "main",
+            0,
+            1,
+            vec![
+                Op::Call {
+                    dst: Reg(0),
+                    func: Func(0),
+                    args: Reg(0),
+                    argc: Count(0),
+                },
+                Op::AddInt {
+                    dst: Reg(0),
+                    a: Reg(0),
+                    b: Reg(0),
+                },
+                Op::Ret { src: Reg(0) },
+            ],
+        );
+        let mut m = module(vec![yes, main]);
+        m.entry = 1;
+        let mut vm = Vm::new(m, &NativeRegistry::default(), VmConfig::default()).expect("loads");
+        match vm.run_to_end(&mut CaptureHost::default()) {
+            Outcome::Error(e) => assert!(e.message.contains("expects an Int"), "{}", e.message),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }
