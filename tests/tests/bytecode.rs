@@ -120,9 +120,14 @@ fn mutated_bytecode_never_panics() {
                 let Ok(m) = Module::from_bytes(&b) else {
                     return false;
                 };
-                let Ok(mut vm) =
-                    mvm_runtime::Vm::new(m, &natives, mvm_runtime::VmConfig { max_frames: 1000 })
-                else {
+                let Ok(mut vm) = mvm_runtime::Vm::new(
+                    m,
+                    &natives,
+                    mvm_runtime::VmConfig {
+                        max_frames: 1000,
+                        ..Default::default()
+                    },
+                ) else {
                     return false;
                 };
                 let _ = vm.run(&mut mvm_runtime::CaptureHost::default(), 20_000);

@@ -28,8 +28,8 @@ Usage:
   mvlc check FILE.mvl                     type-check only; report diagnostics
   mvlc help                               show this help
 
-Options for run:
-  --max-stack N     at most N nested calls (default 100000)
+Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress
+(see `mvlc run --help`).
 
 Exit codes: 0 success, 1 compile error, 2 runtime error, 64 usage error,
 and a program's own exit(n) exits n.
@@ -41,8 +41,7 @@ Usage: mvlc run [OPTIONS] FILE.mvl [ARGS...]
 Compiles FILE.mvl and runs it. Only the program's own output goes to stdout;
 diagnostics and runtime errors go to stderr.
 
-Options:
-  --max-stack N     at most N nested calls (default 100000)
+Options (exceeding a limit is a runtime error, exit code 2):
   -h, --help        show this help
 ";
 
@@ -119,9 +118,9 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
 }
 
-/// Options of `mvlc run`.
+/// Options of `mvlc run`: the VM's limits.
 struct RunOptions {
-    max_stack: Option<usize>,
+    config: mvm_runtime::VmConfig,
 }
 
 /// Runs one `mvlc` command; returns the process exit code.
@@ -175,28 +174,31 @@ fn wants_help(args: &[String]) -> bool {
 
 fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     if wants_help(args) {
-        print_out(session, RUN_USAGE.as_bytes());
+        print_out(
+            session,
+            format!("{RUN_USAGE}{}", mvm_runtime::LIMIT_OPTIONS).as_bytes(),
+        );
         return EXIT_OK;
     }
-    let mut options = RunOptions { max_stack: None };
+    let mut options = RunOptions {
+        config: mvm_runtime::VmConfig::from_env(),
+    };
     let mut i = 0;
     while let Some(arg) = args.get(i) {
-        match arg.as_str() {
-            "--max-stack" => {
-                let Some(n) = args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) else {
-                    session.err(&format!(
-                        "mvlc run: --max-stack needs a number of frames\n\n{RUN_USAGE}"
-                    ));
-                    return EXIT_USAGE;
-                };
-                options.max_stack = Some(n);
-                i += 2;
-            }
-            a if a.starts_with('-') && a.len() > 1 => {
-                session.err(&format!("mvlc run: unknown option `{a}`\n\n{RUN_USAGE}"));
+        match options
+            .config
+            .apply_option(arg, args.get(i + 1).map(|s| s.as_str()))
+        {
+            Ok(Some(n)) => i += n,
+            Err(message) => {
+                session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
                 return EXIT_USAGE;
             }
-            _ => break,
+            Ok(None) if arg.starts_with('-') && arg.len() > 1 => {
+                session.err(&format!("mvlc run: unknown option `{arg}`\n\n{RUN_USAGE}"));
+                return EXIT_USAGE;
+            }
+            Ok(None) => break,
         }
     }
     let Some(path) = args.get(i) else {
@@ -323,10 +325,7 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
 /// Runs a compiled module, with the program's output on stdout and a runtime
 /// error's message and stack trace on stderr.
 fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i32 {
-    let mut config = mvm_runtime::VmConfig::default();
-    if let Some(n) = options.max_stack {
-        config.max_frames = n.max(1);
-    }
+    let config = options.config;
     let natives = mvl_stdlib::registry();
     let mut captured = mvm_runtime::CaptureHost::default();
     let mut real = None;

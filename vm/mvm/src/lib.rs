@@ -58,7 +58,7 @@ const USAGE: &str = "\
 mvm: the MVM virtual machine
 
 Usage:
-  mvm run [--max-stack N] FILE.mvb   run a bytecode program
+  mvm run [OPTIONS] FILE.mvb         run a bytecode program
   mvm dis FILE.mvb                   print a readable listing of it
   mvm verify FILE.mvb                check it without running it
   mvm asm FILE.mvasm [-o OUT.mvb]    assemble text (default: FILE.mvb)
@@ -69,14 +69,13 @@ Exit codes: 0 success, 1 invalid bytecode file, 2 runtime error,
 ";
 
 const RUN_USAGE: &str = "\
-Usage: mvm run [--max-stack N] FILE.mvb
+Usage: mvm run [OPTIONS] FILE.mvb
 
 Verifies and runs FILE.mvb (as written by `mvlc build`). Only the program's
 output goes to stdout; a runtime error's message and stack trace go to
 stderr (exit code 2).
 
-Options:
-  --max-stack N     at most N nested calls (default 100000)
+Options (exceeding a limit is a runtime error, exit code 2):
 ";
 
 const DIS_USAGE: &str = "\
@@ -128,7 +127,9 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
     match command.as_str() {
         "help" | "--help" | "-h" => help(io, USAGE),
         "--version" | "-V" => help(io, &format!("mvm {}\n", env!("CARGO_PKG_VERSION"))),
-        "run" if wants_help(rest) => help(io, RUN_USAGE),
+        "run" if wants_help(rest) => {
+            help(io, &format!("{RUN_USAGE}{}", mvm_runtime::LIMIT_OPTIONS))
+        }
         "dis" if wants_help(rest) => help(io, DIS_USAGE),
         "verify" if wants_help(rest) => help(io, VERIFY_USAGE),
         "asm" if wants_help(rest) => help(io, ASM_USAGE),
@@ -223,27 +224,22 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
 }
 
 fn cmd_run(args: &[String], io: &mut Io) -> u8 {
-    let mut config = VmConfig::default();
+    let mut config = VmConfig::from_env();
     let mut path = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
-        match arg.as_str() {
-            "--max-stack" => {
-                let Some(n) = args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) else {
-                    return usage_error(io, "--max-stack needs a number of frames", RUN_USAGE);
-                };
-                config.max_frames = n.max(1);
-                i += 2;
+        match config.apply_option(arg, args.get(i + 1).map(|s| s.as_str())) {
+            Ok(Some(n)) => i += n,
+            Err(message) => return usage_error(io, &message, RUN_USAGE),
+            Ok(None) if arg.starts_with('-') && arg.len() > 1 => {
+                return usage_error(io, &format!("unknown option `{arg}`"), RUN_USAGE)
             }
-            a if a.starts_with('-') && a.len() > 1 => {
-                return usage_error(io, &format!("unknown option `{a}`"), RUN_USAGE)
-            }
-            a if path.is_none() => {
-                path = Some(a.to_string());
+            Ok(None) if path.is_none() => {
+                path = Some(arg.to_string());
                 i += 1;
             }
             // Arguments after the file belong to the program.
-            _ => break,
+            Ok(None) => break,
         }
     }
     let Some(path) = path else {

@@ -3,7 +3,8 @@
 //! with `.0` when whole (`1.0`, `0.30000000000000004`, `1e300`), Strings raw
 //! at top level and quoted inside containers, arrays `[1, 2]`, tuples
 //! `(1, "a")`, structs `Point { x: 1.0, y: 2.0 }`, variants `Some(3)` and
-//! `None`, maps `{"a": 1}` and sets `{1, 2}` in insertion order.
+//! `None`, maps `{"a": 1}` and sets `{1, 2}` in insertion order, trees
+//! `{1: "a"}` in key order, graphs `Graph { nodes: [..], edges: [(0, 1, w)] }`.
 
 use crate::heap::{Heap, Object};
 use crate::value::Value;
@@ -163,6 +164,33 @@ fn write_value(
                 let xs: Vec<Value> = s.values().copied().collect();
                 list(&xs, out);
                 out.push('}');
+            }
+            Some(Object::Tree(t)) => {
+                out.push('{');
+                for (i, (k, v)) in t.values().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_value(heap, module, *k, true, depth + 1, out);
+                    out.push_str(": ");
+                    write_value(heap, module, *v, true, depth + 1, out);
+                }
+                out.push('}');
+            }
+            Some(Object::Graph(g)) => {
+                out.push_str("Graph { nodes: [");
+                let nodes: Vec<Value> = g.node_weights().copied().collect();
+                list(&nodes, out);
+                out.push_str("], edges: [");
+                for (i, e) in g.raw_edges().iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "({}, {}, ", e.source().index(), e.target().index());
+                    write_value(heap, module, e.weight, true, depth + 1, out);
+                    out.push(')');
+                }
+                out.push_str("] }");
             }
         },
     }

@@ -1,19 +1,32 @@
 //! The heap: every object a program allocates, addressed by [`ObjRef`]
-//! handles.
+//! handles, and its garbage collector.
 //!
-//! Objects live in one `Vec`, and a handle is an index into it. There is no
-//! garbage collector yet: objects are never freed, so a long-running program
-//! that allocates keeps growing. The design leaves room for one: handles are
-//! indices, so a mark-and-sweep over the roots (registers, cells reachable
-//! from them) can free slots into a free list without moving anything.
+//! Objects live in slots of one `Vec`; a handle is a slot index, so objects
+//! never move and handles stay valid. The collector is a precise
+//! mark-and-sweep: [`Heap::collect`] marks everything reachable from the
+//! roots it is given (the VM passes every register of every frame and its
+//! constants) with an explicit work list, so deep structures cannot
+//! overflow the host stack, then frees every unmarked slot into a free list
+//! that later allocations reuse. Cycles are collected like anything else.
+//!
+//! Collection happens only at the interpreter's safe points, never inside an
+//! allocation: a native may hold fresh objects in Rust variables while it
+//! builds a result, so [`Heap::alloc`] only counts bytes and raises
+//! [`Heap::wants_collection`], and the VM collects before its next
+//! instruction. A collection is due when the bytes allocated since the last
+//! one exceed the live bytes after it (with a floor), when the heap would
+//! pass its limit, at every safe point in stress mode, or when the program
+//! asks (`gc::collect()`). Sizes are estimates of what each object costs.
 //!
 //! Maps and sets hash their keys structurally: a key is copied into a
-//! [`Key`], an owned, hashable image of the value.
+//! [`Key`], an owned, hashable image of the value. Trees order their keys
+//! (Ints, Floats or Strings) by [`OrdKey`].
 
 use crate::value::{ObjRef, Value};
 use indexmap::IndexMap;
+use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Object {
     Str(Box<str>),
     Array(Vec<Value>),
@@ -37,7 +50,138 @@ pub enum Object {
     /// Insertion-ordered; each entry keeps the original key value.
     Map(IndexMap<Key, (Value, Value)>),
     Set(IndexMap<Key, Value>),
+    /// Ordered by key; each entry keeps the original key value.
+    Tree(BTreeMap<OrdKey, (Value, Value)>),
+    /// A directed graph with a value on every node and edge.
+    Graph(petgraph::graph::DiGraph<Value, Value>),
 }
+
+impl Object {
+    /// An estimate of the bytes the object occupies.
+    fn size(&self) -> usize {
+        const V: usize = std::mem::size_of::<Value>();
+        48 + match self {
+            Object::Str(s) => s.len(),
+            Object::Array(xs) => xs.capacity() * V,
+            Object::Tuple(xs)
+            | Object::Struct { fields: xs, .. }
+            | Object::Variant { fields: xs, .. } => xs.len() * V,
+            Object::Closure { captures, .. } => captures.len() * V,
+            Object::Cell(_) => V,
+            Object::Map(m) => m.capacity() * (3 * V + 40),
+            Object::Set(s) => s.capacity() * (2 * V + 40),
+            Object::Tree(t) => t.len() * (3 * V + 48),
+            Object::Graph(g) => g.node_count() * (V + 24) + g.edge_count() * (V + 32),
+        }
+    }
+
+    /// Calls `f` on every value the object refers to.
+    fn each_child(&self, mut f: impl FnMut(Value)) {
+        match self {
+            Object::Str(_) => {}
+            Object::Array(xs) => xs.iter().copied().for_each(f),
+            Object::Tuple(xs)
+            | Object::Struct { fields: xs, .. }
+            | Object::Variant { fields: xs, .. } => xs.iter().copied().for_each(f),
+            Object::Closure { captures, .. } => captures.iter().copied().for_each(f),
+            Object::Cell(v) => f(*v),
+            Object::Map(m) => m.values().for_each(|(k, v)| {
+                f(*k);
+                f(*v);
+            }),
+            Object::Set(s) => s.values().copied().for_each(f),
+            Object::Tree(t) => t.values().for_each(|(k, v)| {
+                f(*k);
+                f(*v);
+            }),
+            Object::Graph(g) => {
+                g.node_weights().copied().for_each(&mut f);
+                g.edge_weights().copied().for_each(f);
+            }
+        }
+    }
+}
+
+/// A tree key: Ints and Floats in numeric order (Floats by IEEE total
+/// order), Strings by their bytes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OrdKey {
+    Int(i64),
+    Float(TotalF64),
+    Str(Box<str>),
+}
+
+/// A Float ordered by `f64::total_cmp`.
+#[derive(Clone, Copy, Debug)]
+pub struct TotalF64(pub f64);
+
+impl PartialEq for TotalF64 {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0).is_eq()
+    }
+}
+
+impl Eq for TotalF64 {}
+
+impl PartialOrd for TotalF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TotalF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// What the collector has done, for `gc::stats()`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcStats {
+    pub collections: u64,
+    /// Bytes of the objects that survived the last collection.
+    pub live_bytes: usize,
+    /// Bytes of all objects now (live at the last collection plus those
+    /// allocated since).
+    pub heap_bytes: usize,
+    /// The largest `heap_bytes` seen.
+    pub peak_bytes: usize,
+}
+
+/// How the collector behaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcConfig {
+    /// The most bytes live data may take; more is "out of memory".
+    pub max_heap: Option<usize>,
+    /// Collect at the first safe point after every allocation (to shake
+    /// out missing roots in tests).
+    pub stress: bool,
+}
+
+impl GcConfig {
+    /// Stress mode when the environment variable `MVM_GC_STRESS` is set to
+    /// anything but `0`: how CI runs the examples with a collection after
+    /// every allocation.
+    pub fn stress_from_env() -> bool {
+        std::env::var_os("MVM_GC_STRESS").is_some_and(|v| v != "0")
+    }
+}
+
+/// Parses a size with an optional K, M or G suffix (powers of 1024):
+/// `64M`, `512K`, `1G`, `4096`.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().last()? {
+        (i, 'k' | 'K') => (&t[..i], 1usize << 10),
+        (i, 'm' | 'M') => (&t[..i], 1 << 20),
+        (i, 'g' | 'G') => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    digits.parse::<usize>().ok()?.checked_mul(unit)
+}
+
+/// Collections are not considered below this many allocated bytes.
+const MIN_THRESHOLD: usize = 4 << 20;
 
 /// A hashable, owned image of a value, for map and set keys. Two values
 /// have equal keys exactly when they are structurally equal.
@@ -55,23 +199,121 @@ pub enum Key {
     Seq(u32, u32, Box<[Key]>),
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Heap {
-    objects: Vec<Object>,
+    slots: Vec<Option<Object>>,
+    free: Vec<u32>,
+    live_objects: usize,
+    allocated_since: usize,
+    threshold: usize,
+    requested: bool,
+    pub config: GcConfig,
+    pub stats: GcStats,
 }
 
 impl Heap {
+    pub fn new(config: GcConfig) -> Heap {
+        Heap {
+            config,
+            threshold: MIN_THRESHOLD,
+            ..Heap::default()
+        }
+    }
+
     pub fn alloc(&mut self, object: Object) -> Value {
-        self.objects.push(object);
-        Value::Obj(ObjRef(self.objects.len() as u32 - 1))
+        self.account(object.size());
+        if self.config.stress {
+            self.requested = true;
+        }
+        self.live_objects += 1;
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(object);
+                i
+            }
+            None => {
+                self.slots.push(Some(object));
+                self.slots.len() as u32 - 1
+            }
+        };
+        Value::Obj(ObjRef(slot))
+    }
+
+    /// Records `bytes` more in use (an allocation, or a container growing).
+    pub fn account(&mut self, bytes: usize) {
+        self.allocated_since += bytes;
+        self.stats.heap_bytes += bytes;
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.stats.heap_bytes);
+    }
+
+    /// Whether the VM should collect at its next safe point.
+    pub fn wants_collection(&self) -> bool {
+        self.requested
+            || self.allocated_since > self.threshold.max(MIN_THRESHOLD)
+            || self
+                .config
+                .max_heap
+                .is_some_and(|max| self.stats.heap_bytes > max)
+    }
+
+    /// Asks for a collection at the next safe point (`gc::collect()`).
+    pub fn request_collection(&mut self) {
+        self.requested = true;
+    }
+
+    /// Frees every object not reachable from `roots`; returns whether the
+    /// live data fits the heap limit.
+    pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>) -> bool {
+        let mut marks = vec![false; self.slots.len()];
+        let mut work: Vec<u32> = Vec::new();
+        let push = |v: Value, marks: &mut Vec<bool>, work: &mut Vec<u32>| {
+            if let Value::Obj(r) = v {
+                if let Some(m) = marks.get_mut(r.0 as usize) {
+                    if !*m {
+                        *m = true;
+                        work.push(r.0);
+                    }
+                }
+            }
+        };
+        for v in roots {
+            push(v, &mut marks, &mut work);
+        }
+        while let Some(i) = work.pop() {
+            if let Some(Some(o)) = self.slots.get(i as usize) {
+                o.each_child(|c| push(c, &mut marks, &mut work));
+            }
+        }
+        let mut live = 0;
+        self.live_objects = 0;
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            match slot {
+                Some(o) if marks[i] => {
+                    live += o.size();
+                    self.live_objects += 1;
+                }
+                Some(_) => {
+                    *slot = None;
+                    self.free.push(i as u32);
+                }
+                None => {}
+            }
+        }
+        self.stats.collections += 1;
+        self.stats.live_bytes = live;
+        self.stats.heap_bytes = live;
+        self.allocated_since = 0;
+        self.requested = false;
+        self.threshold = live.max(MIN_THRESHOLD);
+        self.config.max_heap.is_none_or(|max| live <= max)
     }
 
     pub fn get(&self, r: ObjRef) -> Option<&Object> {
-        self.objects.get(r.0 as usize)
+        self.slots.get(r.0 as usize).and_then(|s| s.as_ref())
     }
 
     pub fn get_mut(&mut self, r: ObjRef) -> Option<&mut Object> {
-        self.objects.get_mut(r.0 as usize)
+        self.slots.get_mut(r.0 as usize).and_then(|s| s.as_mut())
     }
 
     /// The object behind a value, if it is one.
@@ -94,13 +336,14 @@ impl Heap {
         }
     }
 
-    /// How many objects are allocated (for reflection and tests).
+    /// How many objects are alive (as of the last collection, plus those
+    /// allocated since).
     pub fn len(&self) -> usize {
-        self.objects.len()
+        self.live_objects
     }
 
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
+        self.live_objects == 0
     }
 
     /// Structural equality, as `==` in MVL.
@@ -210,7 +453,12 @@ impl Heap {
                     let parts: Vec<Value> = s.values().copied().collect();
                     seq(u32::MAX - 1, 0, &parts)
                 }
+                Some(Object::Tree(t)) => {
+                    let parts: Vec<Value> = t.values().flat_map(|(k, v)| [*k, *v]).collect();
+                    seq(u32::MAX - 2, 0, &parts)
+                }
                 Some(Object::Closure { func, .. }) => Key::Fn(*func),
+                Some(Object::Graph(_)) => Key::Seq(u32::MAX - 3, r.0, Box::new([])),
                 None => Key::Unit,
             },
         }

@@ -13,7 +13,7 @@
 
 use crate::display;
 use crate::error::{RuntimeError, TraceFrame};
-use crate::heap::{Heap, Object};
+use crate::heap::{GcConfig, Heap, Object};
 use crate::host::Host;
 use crate::native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
 use crate::value::Value;
@@ -25,13 +25,66 @@ use std::fmt;
 pub struct VmConfig {
     /// The deepest call nesting allowed before `stack overflow`.
     pub max_frames: usize,
+    /// The most instructions the program may execute (`--fuel`).
+    pub fuel: Option<u64>,
+    /// The heap limit and the collector's stress mode.
+    pub gc: GcConfig,
 }
 
 impl Default for VmConfig {
     fn default() -> Self {
         VmConfig {
             max_frames: 100_000,
+            fuel: None,
+            gc: GcConfig::default(),
         }
+    }
+}
+
+/// The limit options `mvlc run` and `mvm run` share, for their help text.
+pub const LIMIT_OPTIONS: &str = "  --max-stack N     at most N nested calls (default 100000)
+  --fuel N          at most N instructions executed
+  --max-heap SIZE   at most SIZE bytes of live data (K, M or G suffix: 64M)
+  --gc-stress       collect garbage after every allocation (also: MVM_GC_STRESS=1)
+";
+
+impl VmConfig {
+    /// The defaults, with stress mode if `MVM_GC_STRESS` asks for it.
+    pub fn from_env() -> VmConfig {
+        let mut c = VmConfig::default();
+        c.gc.stress = GcConfig::stress_from_env();
+        c
+    }
+
+    /// Applies one command-line option of [`LIMIT_OPTIONS`]. Returns
+    /// `Ok(None)` if `flag` is not one of them, `Ok(Some(n))` with the number
+    /// of arguments it took (1 or 2), or a message for a bad value.
+    pub fn apply_option(
+        &mut self,
+        flag: &str,
+        value: Option<&str>,
+    ) -> std::result::Result<Option<usize>, String> {
+        let number = |what: &str| -> std::result::Result<u64, String> {
+            value
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| format!("{flag} needs {what}"))
+        };
+        match flag {
+            "--max-stack" => self.max_frames = number("a number of frames")?.max(1) as usize,
+            "--fuel" => self.fuel = Some(number("a number of instructions")?),
+            "--max-heap" => {
+                let size = value
+                    .and_then(crate::heap::parse_size)
+                    .ok_or_else(|| format!("{flag} needs a size such as 64M, 512K or 1G"))?;
+                self.gc.max_heap = Some(size);
+            }
+            "--gc-stress" => {
+                self.gc.stress = true;
+                return Ok(Some(1));
+            }
+            _ => return Ok(None),
+        }
+        Ok(Some(2))
     }
 }
 
@@ -95,6 +148,8 @@ pub struct Vm {
     regs: Vec<Value>,
     frames: Vec<Frame>,
     config: VmConfig,
+    /// Instructions executed so far (for `--fuel`).
+    executed: u64,
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -170,7 +225,7 @@ impl Vm {
                 None => return Err(LoadError::UnknownNative(name.clone())),
             }
         }
-        let mut heap = Heap::default();
+        let mut heap = Heap::new(config.gc);
         let constants = module
             .constants
             .iter()
@@ -198,6 +253,7 @@ impl Vm {
                 ret: 0,
             }],
             config,
+            executed: 0,
         })
     }
 
@@ -284,6 +340,18 @@ impl Vm {
                 return Ok(Step::BudgetSpent);
             }
             budget -= 1;
+            self.executed += 1;
+            if self.config.fuel.is_some_and(|fuel| self.executed > fuel) {
+                save_pc!();
+                return fault(format!(
+                    "out of fuel: the program ran more than {} instructions (the `--fuel` limit)",
+                    self.config.fuel.unwrap_or_default()
+                ));
+            }
+            if self.heap.wants_collection() {
+                save_pc!();
+                self.collect_garbage()?;
+            }
             let Some(op) = self.module.functions[func].code.get(pc).copied() else {
                 save_pc!();
                 return fault("execution ran past the end of a function");
@@ -733,6 +801,25 @@ impl Vm {
         }
     }
 
+    /// A safe point: collects with every register of every frame and the
+    /// constants as roots.
+    fn collect_garbage(&mut self) -> Result<()> {
+        let roots = self
+            .regs
+            .iter()
+            .copied()
+            .chain(self.constants.iter().copied());
+        if self.heap.collect(roots) {
+            Ok(())
+        } else {
+            let limit = self.config.gc.max_heap.unwrap_or_default();
+            fault(format!(
+                "out of memory: live data ({} bytes) exceeds the heap limit of {limit} bytes (the `--max-heap` limit)",
+                self.heap.stats.live_bytes
+            ))
+        }
+    }
+
     /// Pushes a frame for `callee`: its registers start with `prefix` (a
     /// closure's captures), then `argc` arguments copied from `args_at`.
     fn push_frame(
@@ -893,7 +980,10 @@ mod tests {
         let mut vm = Vm::new(
             module(vec![rec]),
             &NativeRegistry::default(),
-            VmConfig { max_frames: 500 },
+            VmConfig {
+                max_frames: 500,
+                ..VmConfig::default()
+            },
         )
         .expect("loads");
         match vm.run_to_end(&mut CaptureHost::default()) {

@@ -15,9 +15,9 @@ pub mod native;
 pub mod value;
 
 pub use error::{RuntimeError, TraceFrame};
-pub use heap::{Heap, Key, Object};
+pub use heap::{parse_size, GcConfig, GcStats, Heap, Key, Object, OrdKey, TotalF64};
 pub use host::{CaptureHost, Host, StdHost};
-pub use interp::{LoadError, Outcome, Step, Vm, VmConfig};
+pub use interp::{LoadError, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
 pub use native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
 pub use value::{ObjRef, Value};
 
