@@ -48,6 +48,7 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Array::push", |ctx, args| {
         let v = arg(args, 1)?;
         array(ctx, args)?.push(v);
+        ctx.heap.account(std::mem::size_of::<Value>());
         Ok(Value::Unit)
     });
     r.register("Array::pop", |ctx, args| {
@@ -111,8 +112,11 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Map::insert", |ctx, args| {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
         let key = ctx.heap.key(k);
-        map(ctx, args)?.insert(key, (k, v));
-        Ok(Value::Unit)
+        let old = map(ctx, args)?.insert(key, (k, v)).map(|(_, old)| old);
+        if old.is_none() {
+            ctx.heap.account(64);
+        }
+        option(ctx, old)
     });
     r.register("Map::get", |ctx, args| {
         let key = ctx.heap.key(arg(args, 1)?);
@@ -147,8 +151,37 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Set::insert", |ctx, args| {
         let v = arg(args, 1)?;
         let key = ctx.heap.key(v);
-        Ok(Value::Bool(set(ctx, args)?.insert(key, v).is_none()))
+        let new = set(ctx, args)?.insert(key, v).is_none();
+        if new {
+            ctx.heap.account(48);
+        }
+        Ok(Value::Bool(new))
     });
+    r.register("Set::union", |ctx, args| {
+        set_op(ctx, args, |a, b| {
+            a.iter()
+                .chain(b.iter())
+                .map(|(k, v)| (k.clone(), *v))
+                .collect()
+        })
+    });
+    r.register("Set::intersection", |ctx, args| {
+        set_op(ctx, args, |a, b| {
+            a.iter()
+                .filter(|(k, _)| b.contains_key(*k))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect()
+        })
+    });
+    r.register("Set::difference", |ctx, args| {
+        set_op(ctx, args, |a, b| {
+            a.iter()
+                .filter(|(k, _)| !b.contains_key(*k))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect()
+        })
+    });
+    crate::trees::register(r);
     r.register("Set::remove", |ctx, args| {
         let key = ctx.heap.key(arg(args, 1)?);
         Ok(Value::Bool(set(ctx, args)?.shift_remove(&key).is_some()))
@@ -186,6 +219,23 @@ fn set<'a>(
         Some(Object::Set(s)) => Ok(s),
         _ => fail("expected a set"),
     }
+}
+
+type SetMap = IndexMap<mvm_runtime::Key, Value>;
+
+/// A new set from two sets (`self` and the argument), in insertion order.
+fn set_op(ctx: &mut NativeCtx<'_>, args: &[Value], f: impl Fn(&SetMap, &SetMap) -> SetMap) -> R {
+    let other = match arg(args, 1)? {
+        Value::Obj(r) => r,
+        v => return fail(format!("expected a set, found {}", v.kind())),
+    };
+    let b = match ctx.heap.get(other) {
+        Some(Object::Set(s)) => s.clone(),
+        _ => return fail("expected a set"),
+    };
+    let a = set(ctx, args)?.clone();
+    let out = f(&a, &b);
+    Ok(ctx.heap.alloc(Object::Set(out)))
 }
 
 /// `[(key, value)]` in insertion order: what `for (k, v) in map` walks.

@@ -11,15 +11,26 @@
 //! | [`core`] | `print`, `println`, `exit`, `panic`, `__sort`, Int and Float methods |
 //! | [`text`] | String methods |
 //! | [`collections`] | Array, Map and Set methods |
+//! | [`trees`] | Tree and Graph methods |
+//! | [`system`] | the `gc` and `reflect` modules |
 
 pub mod collections;
 pub mod core;
+pub mod system;
 pub mod text;
+pub mod trees;
 
 use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
 
 /// The prelude's MVL source, compiled with every program.
 pub const PRELUDE: &str = include_str!("prelude.mvl");
+
+/// The standard library's modules, by name: compiled with every program and
+/// visible from every module without an import (`gc::collect()`).
+pub const MODULES: &[(&str, &str)] = &[
+    ("gc", include_str!("gc.mvl")),
+    ("reflect", include_str!("reflect.mvl")),
+];
 
 /// Every native of the standard library.
 pub fn registry() -> NativeRegistry {
@@ -27,6 +38,7 @@ pub fn registry() -> NativeRegistry {
     core::register(&mut r);
     text::register(&mut r);
     collections::register(&mut r);
+    system::register(&mut r);
     r
 }
 

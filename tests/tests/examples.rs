@@ -1,7 +1,9 @@
 //! The examples suite: every program under `examples/` is compiled and run
 //! with `mvlc run`, and its exit code, stdout and stderr are compared with
 //! its insta snapshot in `tests/snapshots/`. Adding an example is adding a
-//! file (then reviewing its new snapshot with `cargo insta review`).
+//! file (then reviewing its new snapshot with `cargo insta review`). A
+//! comment `// run-with: FLAGS` among a program's first lines passes
+//! options such as `--fuel 1000` to `mvlc run`.
 
 use mvlc::driver::{execute, Session};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -33,7 +35,18 @@ fn examples() {
     );
     let mut failures = Vec::new();
     for path in &programs {
-        let output = run_mvlc(&["run", path]);
+        // A first-lines comment `// run-with: FLAGS` adds options to `mvlc run`.
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let flags: Vec<&str> = text
+            .lines()
+            .take(3)
+            .find_map(|l| l.strip_prefix("// run-with:"))
+            .map(|f| f.split_whitespace().collect())
+            .unwrap_or_default();
+        let mut args = vec!["run"];
+        args.extend(flags);
+        args.push(path);
+        let output = run_mvlc(&args);
         let result = catch_unwind(AssertUnwindSafe(|| {
             insta::with_settings!({
                 snapshot_path => "../snapshots",

@@ -124,6 +124,15 @@ impl Database {
                 }
             }
         }
+        // The standard library's modules (`gc`, `reflect`) come last; every
+        // module sees them without an import.
+        for (name, source) in mvl_stdlib::MODULES {
+            files.push(SourceFile::new(
+                self,
+                format!("<{name}>"),
+                source.to_string(),
+            ));
+        }
         Program::new(self, files)
     }
 }
@@ -194,10 +203,10 @@ pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedPr
             module_name: if i == 0 {
                 String::new()
             } else {
-                module_name(f.path(db))
+                module_name(f.path(db).trim_matches(|c| c == '<' || c == '>'))
             },
             ast: &p.ast,
-            is_stdlib: i == 0,
+            is_stdlib: i == 0 || f.path(db).starts_with('<'),
         })
         .collect();
     let (checked, diags) = sema::check_program(&files);

@@ -103,12 +103,13 @@ impl Object {
 }
 
 /// A tree key: Ints and Floats in numeric order (Floats by IEEE total
-/// order), Strings by their bytes.
+/// order), Strings by their bytes, tuples of those lexicographically.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OrdKey {
     Int(i64),
     Float(TotalF64),
     Str(Box<str>),
+    Tuple(Box<[OrdKey]>),
 }
 
 /// A Float ordered by `f64::total_cmp`.
@@ -407,6 +408,32 @@ impl Heap {
                 }
             }
             _ => false,
+        }
+    }
+
+    /// The ordered key of a value (for trees); `None` for a value that has
+    /// no order (only Ints, Floats, Strings and tuples of them do).
+    pub fn ord_key(&self, v: Value) -> Option<OrdKey> {
+        self.ord_key_depth(v, 0)
+    }
+
+    fn ord_key_depth(&self, v: Value, depth: usize) -> Option<OrdKey> {
+        if depth > 1000 {
+            return None;
+        }
+        match v {
+            Value::Int(i) => Some(OrdKey::Int(i)),
+            Value::Float(x) => Some(OrdKey::Float(TotalF64(x))),
+            Value::Obj(_) => match self.object(v)? {
+                Object::Str(s) => Some(OrdKey::Str(s.clone())),
+                Object::Tuple(xs) => xs
+                    .iter()
+                    .map(|x| self.ord_key_depth(*x, depth + 1))
+                    .collect::<Option<Vec<_>>>()
+                    .map(|ks| OrdKey::Tuple(ks.into())),
+                _ => None,
+            },
+            _ => None,
         }
     }
 

@@ -284,21 +284,7 @@ impl Vm {
 
     /// The MVL stack trace of the current frames, innermost first.
     fn trace(&self) -> Vec<TraceFrame> {
-        self.frames
-            .iter()
-            .rev()
-            .map(|fr| {
-                let f = self.module.functions.get(fr.func as usize);
-                TraceFrame {
-                    function: f.map_or("?".to_string(), |f| f.name.clone()),
-                    file: f
-                        .and_then(|f| self.module.files.get(f.file as usize))
-                        .cloned()
-                        .unwrap_or_else(|| "?".to_string()),
-                    line: f.map_or(0, |f| f.line_at(fr.pc.saturating_sub(1) as usize)),
-                }
-            })
-            .collect()
+        trace_of(&self.module, &self.frames)
     }
 
     /// Runs at most `budget` instructions.
@@ -609,6 +595,8 @@ impl Vm {
                         heap: &mut self.heap,
                         host,
                         module: &self.module,
+                        frames: &self.frames,
+                        regs: &self.regs,
                     };
                     match f(&mut ctx, &argv) {
                         Ok(v) => r!(dst) = v,
@@ -863,6 +851,26 @@ impl Vm {
         compare_values(&self.heap, a, b)
             .ok_or_else(|| Fault("`<` expects two Ints, two Floats or two Strings".into()))
     }
+}
+
+/// The MVL stack trace of `frames` (outermost first), innermost first: each
+/// frame's function, file, and the line of the instruction it is executing.
+pub fn trace_of(module: &Module, frames: &[Frame]) -> Vec<TraceFrame> {
+    frames
+        .iter()
+        .rev()
+        .map(|fr| {
+            let f = module.functions.get(fr.func as usize);
+            TraceFrame {
+                function: f.map_or("?".to_string(), |f| f.name.clone()),
+                file: f
+                    .and_then(|f| module.files.get(f.file as usize))
+                    .cloned()
+                    .unwrap_or_else(|| "?".to_string()),
+                line: f.map_or(0, |f| f.line_at(fr.pc.saturating_sub(1) as usize)),
+            }
+        })
+        .collect()
 }
 
 /// The order of two Ints, Floats or Strings; `None` for anything else. NaN

@@ -5,8 +5,10 @@
 //! anything else of the VM. Natives are resolved by name when a module is
 //! loaded, against a [`NativeRegistry`].
 
+use crate::error::TraceFrame;
 use crate::heap::Heap;
 use crate::host::Host;
+use crate::interp::{trace_of, Frame};
 use crate::value::Value;
 use mvm_bytecode::{Module, TypeKind};
 use std::collections::HashMap;
@@ -16,9 +18,44 @@ pub struct NativeCtx<'a> {
     pub heap: &'a mut Heap,
     pub host: &'a mut dyn Host,
     pub module: &'a Module,
+    /// The call stack (outermost first); the last frame called the native.
+    pub frames: &'a [Frame],
+    /// The whole register file; each frame's window starts at its `base`.
+    pub regs: &'a [Value],
 }
 
 impl NativeCtx<'_> {
+    /// The MVL stack trace at the call, innermost first.
+    pub fn call_stack(&self) -> Vec<TraceFrame> {
+        trace_of(self.module, self.frames)
+    }
+
+    /// The registers of the frame that called the native.
+    pub fn caller_registers(&self) -> &[Value] {
+        match self.frames.last() {
+            Some(f) => {
+                let n = self
+                    .module
+                    .functions
+                    .get(f.func as usize)
+                    .map_or(0, |f| f.n_regs as usize);
+                let start = (f.base as usize).min(self.regs.len());
+                &self.regs[start..(start + n).min(self.regs.len())]
+            }
+            None => &[],
+        }
+    }
+
+    /// The index of the struct type named `name` (such as `reflect`'s
+    /// `Frame`).
+    pub fn struct_type(&self, name: &str) -> Option<u32> {
+        self.module
+            .types
+            .iter()
+            .position(|t| t.name == name && matches!(t.kind, TypeKind::Struct(_)))
+            .map(|i| i as u32)
+    }
+
     /// The index of the enum type named `name` (such as the prelude's
     /// `Option`), and the index of its variant `variant`.
     pub fn variant(&self, name: &str, variant: &str) -> Option<(u32, u32)> {

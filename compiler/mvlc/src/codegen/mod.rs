@@ -83,6 +83,7 @@ pub fn lower_function(
     let n_locals = regs.len();
     let mut cx = FnGen {
         table: &program.table,
+        natives: &program.natives,
         locals: &body.locals,
         regs,
         code: Vec::new(),
@@ -327,6 +328,7 @@ struct LoopLabels {
 
 struct FnGen<'a> {
     table: &'a TypeTable,
+    natives: &'a [crate::sema::NativeInfo],
     locals: &'a [Local],
     /// The register of each local of this function.
     regs: HashMap<LocalId, usize>,
@@ -1351,6 +1353,20 @@ impl FnGen<'_> {
     }
 
     fn compile_call(&mut self, callee: &Callee, args: &[ir::Expr], dst: Reg, span: Span) {
+        // `reflect::type_of(x)` is the static type of `x`, known here.
+        if let (Callee::Native(id), [arg]) = (callee, args) {
+            if self
+                .natives
+                .get(id.0 as usize)
+                .is_some_and(|n| n.name == "reflect::type_of")
+            {
+                self.compile_discard(arg);
+                let name = self.table.display(&arg.ty);
+                let k = self.constant(Constant::Str(name));
+                self.emit(Op::LoadConst { dst, k }, span);
+                return;
+            }
+        }
         let mark = self.next_temp;
         let callee_reg = match callee {
             Callee::Value(v) => Some(self.compile_any(v)),

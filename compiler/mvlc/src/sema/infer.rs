@@ -249,6 +249,8 @@ fn builtin_type(name: &str) -> Option<(usize, MakeType)> {
         "String" => (0, |_| Ty::Str),
         "Map" => (2, |a| Ty::App(TyCon::Map, a)),
         "Set" => (1, |a| Ty::App(TyCon::Set, a)),
+        "Tree" => (2, |a| Ty::App(TyCon::Tree, a)),
+        "Graph" => (2, |a| Ty::App(TyCon::Graph, a)),
         _ => return None,
     })
 }
@@ -380,14 +382,24 @@ impl Checker {
                     }
                     return ty.clone();
                 }
-                if let (Some((arity, make)), [_]) = (builtin_type(&name), path.as_slice()) {
+                // A user type shadows a built-in collection of the same name
+                // (`enum Tree<T>`), but not the primitive types.
+                let primitive = matches!(name.as_str(), "Int" | "Float" | "Bool" | "String");
+                let user = if primitive {
+                    None
+                } else {
+                    self.resolve_adt(module, path)
+                };
+                if let (Some((arity, make)), [_], None) =
+                    (builtin_type(&name), path.as_slice(), user)
+                {
                     if arg_tys.len() != arity {
                         self.arity_error(file, *span, &name, arity, args.len());
                         return self.table.fresh();
                     }
                     return make(arg_tys);
                 }
-                if let Some(id) = self.resolve_adt(module, path) {
+                if let Some(id) = user {
                     let arity = self.env.adt_def(id).type_params.len();
                     if arg_tys.len() != arity {
                         if !(args.is_empty() && arity > 0) {
@@ -399,10 +411,12 @@ impl Checker {
                     }
                     return Ty::App(TyCon::Adt(id), arg_tys);
                 }
-                let mut known: Vec<String> = ["Int", "Float", "Bool", "String", "Map", "Set"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
+                let mut known: Vec<String> = [
+                    "Int", "Float", "Bool", "String", "Map", "Set", "Tree", "Graph",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
                 known.extend(params.keys().cloned());
                 known.extend(
                     self.env
@@ -467,6 +481,9 @@ impl Checker {
 
     /// The methods table key of a type named in a path like `Map::new`.
     fn type_key(&self, module: ModuleId, name: &ast::Ident) -> Option<MethodKey> {
+        if let Some(adt) = self.env.adt(module, &name.name) {
+            return Some(MethodKey::Adt(adt));
+        }
         Some(match name.name.as_str() {
             "Int" => MethodKey::Int,
             "Float" => MethodKey::Float,
@@ -474,6 +491,8 @@ impl Checker {
             "String" => MethodKey::Str,
             "Map" => MethodKey::Map,
             "Set" => MethodKey::Set,
+            "Tree" => MethodKey::Tree,
+            "Graph" => MethodKey::Graph,
             "Array" => MethodKey::Array,
             _ => MethodKey::Adt(self.env.adt(module, &name.name)?),
         })
@@ -2497,11 +2516,14 @@ impl<'c> FnCx<'c> {
         let iterable = self.infer(iter);
         let (array, elem) = match self.ck.table.shallow(&iterable.ty) {
             Ty::App(TyCon::Array, args) => (iterable, args[0].clone()),
-            Ty::App(con @ (TyCon::Map | TyCon::Set), args) => {
-                // Maps iterate over `(key, value)` pairs, sets over elements,
-                // both in insertion order, through a snapshot array.
+            Ty::App(con @ (TyCon::Map | TyCon::Set | TyCon::Tree | TyCon::Graph), args) => {
+                // Maps iterate over `(key, value)` pairs in insertion order,
+                // trees in key order, sets over elements, graphs over node
+                // ids, all through a snapshot array.
                 let (key, name, elem) = match con {
                     TyCon::Map => (MethodKey::Map, "entries", Ty::tuple(args.clone())),
+                    TyCon::Tree => (MethodKey::Tree, "entries", Ty::tuple(args.clone())),
+                    TyCon::Graph => (MethodKey::Graph, "nodes", Ty::Int),
                     _ => (MethodKey::Set, "to_array", args[0].clone()),
                 };
                 let Some(m) = self.ck.env.methods.get(&(key, name.to_string())).copied() else {

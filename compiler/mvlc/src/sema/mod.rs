@@ -297,15 +297,16 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         continue;
                     }
                     seen_values.insert(key.clone(), (f.file, decl.name.span));
-                    if let Some(g) = add_function(
-                        checker,
-                        &mut decls,
-                        f,
-                        module,
-                        decl,
-                        None,
-                        decl.name.name.clone(),
-                    ) {
+                    // The stdlib modules' functions are named `gc::collect`
+                    // (in traces, and in the native registry).
+                    let qualified = if f.is_stdlib && !f.module_name.is_empty() {
+                        format!("{}::{}", f.module_name, decl.name.name)
+                    } else {
+                        decl.name.name.clone()
+                    };
+                    if let Some(g) =
+                        add_function(checker, &mut decls, f, module, decl, None, qualified)
+                    {
                         checker.env.values.insert(key, g);
                     }
                 }
@@ -513,6 +514,21 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
         .map(|(i, f)| (f.module_name.as_str(), ModuleId(i as u32)))
         .collect();
     let mut edges: Vec<(ModuleId, ModuleId, Span)> = Vec::new();
+    // Every module sees the standard library's modules without an import.
+    let stdlib_modules: Vec<(String, ModuleId)> = files
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, f)| f.is_stdlib)
+        .map(|(i, f)| (f.module_name.clone(), ModuleId(i as u32)))
+        .collect();
+    for (m, _) in files.iter().enumerate() {
+        for (name, id) in &stdlib_modules {
+            if id.0 as usize != m {
+                checker.env.modules[m].imports.insert(name.clone(), *id);
+            }
+        }
+    }
     for (m, f) in files.iter().enumerate() {
         for item in &f.ast.items {
             let ast::Item::Import(imp) = item else {

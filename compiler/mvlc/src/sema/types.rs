@@ -32,6 +32,10 @@ pub enum TyCon {
     Map,
     /// `Set<T>`
     Set,
+    /// `Tree<K, V>`
+    Tree,
+    /// `Graph<N, E>`
+    Graph,
     /// `(A, B, ..)`, two or more elements.
     Tuple,
     Adt(AdtId),
@@ -470,6 +474,8 @@ impl TypeTable {
                     TyCon::Tuple => ("(", ")"),
                     TyCon::Map => ("Map<", ">"),
                     TyCon::Set => ("Set<", ">"),
+                    TyCon::Tree => ("Tree<", ">"),
+                    TyCon::Graph => ("Graph<", ">"),
                     TyCon::Adt(id) => {
                         let name = self
                             .adts

@@ -1,0 +1,230 @@
+//! The `gc` and `reflect` modules: the collector and the program's view of
+//! its own values and call stack.
+
+use crate::{arg, fail};
+use mvm_bytecode::TypeKind;
+use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
+
+type R = Result<Value, NativeError>;
+
+pub fn register(r: &mut NativeRegistry) {
+    r.register("gc::collect", |ctx, _| {
+        ctx.heap.request_collection();
+        Ok(Value::Unit)
+    });
+    r.register("gc::stats", |ctx, _| {
+        let s = ctx.heap.stats;
+        let Some(ty) = ctx.struct_type("GcStats") else {
+            return fail("the `gc` module's `GcStats` type is missing from this module");
+        };
+        let as_int = |n: u64| Value::Int(n.min(i64::MAX as u64) as i64);
+        let fields = Box::new([
+            as_int(s.collections),
+            as_int(s.live_bytes as u64),
+            as_int(s.heap_bytes as u64),
+            as_int(s.peak_bytes as u64),
+        ]);
+        Ok(ctx.heap.alloc(Object::Struct { ty, fields }))
+    });
+    r.register("reflect::type_of", |ctx, args| {
+        // The compiler replaces calls with the static type; this is what a
+        // hand-written module gets: the runtime kind.
+        let v = arg(args, 0)?;
+        let name = runtime_type(ctx, v);
+        Ok(ctx.heap.alloc_str(&name))
+    });
+    r.register("reflect::fields", |ctx, args| {
+        let names: Vec<String> = match ctx.heap.object(arg(args, 0)?) {
+            Some(Object::Struct { ty, .. }) => {
+                match ctx.module.types.get(*ty as usize).map(|t| &t.kind) {
+                    Some(TypeKind::Struct(fs)) => fs.clone(),
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        let items = names.iter().map(|n| ctx.heap.alloc_str(n)).collect();
+        Ok(ctx.heap.alloc(Object::Array(items)))
+    });
+    r.register("reflect::to_dyn", |ctx, args| to_dyn(ctx, arg(args, 0)?, 0));
+    r.register("reflect::call_stack", |ctx, _| {
+        let Some(ty) = ctx.struct_type("Frame") else {
+            return fail("the `reflect` module's `Frame` type is missing from this module");
+        };
+        let frames = ctx.call_stack();
+        let mut items = Vec::with_capacity(frames.len());
+        for f in frames {
+            let function = ctx.heap.alloc_str(&f.function);
+            let file = ctx.heap.alloc_str(&f.file);
+            let fields = Box::new([function, file, Value::Int(f.line as i64)]);
+            items.push(ctx.heap.alloc(Object::Struct { ty, fields }));
+        }
+        Ok(ctx.heap.alloc(Object::Array(items)))
+    });
+    r.register("reflect::registers", |ctx, _| {
+        let regs: Vec<Value> = ctx.caller_registers().to_vec();
+        let mut items = Vec::with_capacity(regs.len());
+        for v in regs {
+            items.push(to_dyn(ctx, v, 0)?);
+        }
+        Ok(ctx.heap.alloc(Object::Array(items)))
+    });
+    r.register("reflect::functions", |ctx, _| {
+        let names: Vec<String> = ctx
+            .module
+            .functions
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        let items = names.iter().map(|n| ctx.heap.alloc_str(n)).collect();
+        Ok(ctx.heap.alloc(Object::Array(items)))
+    });
+}
+
+/// The name of a value's kind as the runtime sees it.
+fn runtime_type(ctx: &NativeCtx<'_>, v: Value) -> String {
+    match v {
+        Value::Unit => "()".into(),
+        Value::Bool(_) => "Bool".into(),
+        Value::Int(_) => "Int".into(),
+        Value::Float(_) => "Float".into(),
+        Value::Fn(_) => "fn".into(),
+        Value::Obj(_) => match ctx.heap.object(v) {
+            Some(Object::Str(_)) => "String".into(),
+            Some(Object::Array(_)) => "array".into(),
+            Some(Object::Tuple(_)) => "tuple".into(),
+            Some(Object::Struct { ty, .. } | Object::Variant { ty, .. }) => ctx
+                .module
+                .types
+                .get(*ty as usize)
+                .map_or("?".into(), |t| t.name.clone()),
+            Some(Object::Map(_)) => "Map".into(),
+            Some(Object::Set(_)) => "Set".into(),
+            Some(Object::Tree(_)) => "Tree".into(),
+            Some(Object::Graph(_)) => "Graph".into(),
+            Some(Object::Closure { .. }) => "fn".into(),
+            Some(Object::Cell(_)) => "cell".into(),
+            None => "?".into(),
+        },
+    }
+}
+
+/// Builds the prelude's `Dyn` description of `v`.
+fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize) -> R {
+    let make = |ctx: &mut NativeCtx<'_>, variant: &str, fields: Vec<Value>| -> R {
+        let Some((ty, index)) = ctx.variant("Dyn", variant) else {
+            return fail("the prelude's `Dyn` type is missing from this module");
+        };
+        Ok(ctx.heap.alloc(Object::Variant {
+            ty,
+            variant: index,
+            fields: fields.into(),
+        }))
+    };
+    if depth > 200 {
+        let s = ctx.heap.alloc_str("...");
+        return make(ctx, "Opaque", vec![s]);
+    }
+    let list = |ctx: &mut NativeCtx<'_>, xs: Vec<Value>| -> R {
+        let mut items = Vec::with_capacity(xs.len());
+        for x in xs {
+            items.push(to_dyn(ctx, x, depth + 1)?);
+        }
+        Ok(ctx.heap.alloc(Object::Array(items)))
+    };
+    match v {
+        Value::Unit => make(ctx, "Unit", vec![]),
+        Value::Bool(_) => make(ctx, "Bool", vec![v]),
+        Value::Int(_) => make(ctx, "Int", vec![v]),
+        Value::Float(_) => make(ctx, "Float", vec![v]),
+        Value::Fn(f) => {
+            let name = ctx
+                .module
+                .functions
+                .get(f as usize)
+                .map_or("?".to_string(), |f| f.name.clone());
+            let s = ctx.heap.alloc_str(&name);
+            make(ctx, "Function", vec![s])
+        }
+        Value::Obj(_) => {
+            let Some(object) = ctx.heap.object(v).cloned() else {
+                let s = ctx.heap.alloc_str("?");
+                return make(ctx, "Opaque", vec![s]);
+            };
+            match object {
+                Object::Str(_) => make(ctx, "Str", vec![v]),
+                Object::Array(xs) => {
+                    let l = list(ctx, xs)?;
+                    make(ctx, "List", vec![l])
+                }
+                Object::Tuple(xs) => {
+                    let l = list(ctx, xs.to_vec())?;
+                    make(ctx, "Tuple", vec![l])
+                }
+                Object::Struct { ty, fields } => {
+                    let (name, names) = match ctx.module.types.get(ty as usize) {
+                        Some(t) => match &t.kind {
+                            TypeKind::Struct(fs) => (t.name.clone(), fs.clone()),
+                            TypeKind::Enum(_) => (t.name.clone(), Vec::new()),
+                        },
+                        None => ("?".to_string(), Vec::new()),
+                    };
+                    let mut pairs = Vec::with_capacity(fields.len());
+                    for (i, f) in fields.iter().enumerate() {
+                        let n = ctx.heap.alloc_str(names.get(i).map_or("?", |s| s.as_str()));
+                        let d = to_dyn(ctx, *f, depth + 1)?;
+                        pairs.push(ctx.heap.alloc(Object::Tuple(Box::new([n, d]))));
+                    }
+                    let name = ctx.heap.alloc_str(&name);
+                    let arr = ctx.heap.alloc(Object::Array(pairs));
+                    make(ctx, "Record", vec![name, arr])
+                }
+                Object::Variant {
+                    ty,
+                    variant,
+                    fields,
+                } => {
+                    let (name, vname) = match ctx.module.types.get(ty as usize) {
+                        Some(t) => match &t.kind {
+                            TypeKind::Enum(vs) => (
+                                t.name.clone(),
+                                vs.get(variant as usize).map_or("?".into(), |v| v.0.clone()),
+                            ),
+                            TypeKind::Struct(_) => (t.name.clone(), "?".into()),
+                        },
+                        None => ("?".into(), "?".into()),
+                    };
+                    let payload = list(ctx, fields.to_vec())?;
+                    let (name, vname) = (ctx.heap.alloc_str(&name), ctx.heap.alloc_str(&vname));
+                    make(ctx, "Variant", vec![name, vname, payload])
+                }
+                Object::Map(m) => {
+                    let entries: Vec<(Value, Value)> = m.values().copied().collect();
+                    let mut pairs = Vec::with_capacity(entries.len());
+                    for (k, val) in entries {
+                        let dk = to_dyn(ctx, k, depth + 1)?;
+                        let dv = to_dyn(ctx, val, depth + 1)?;
+                        pairs.push(ctx.heap.alloc(Object::Tuple(Box::new([dk, dv]))));
+                    }
+                    let arr = ctx.heap.alloc(Object::Array(pairs));
+                    make(ctx, "Map", vec![arr])
+                }
+                Object::Closure { func, .. } => {
+                    let name = ctx
+                        .module
+                        .functions
+                        .get(func as usize)
+                        .map_or("?".to_string(), |f| f.name.clone());
+                    let s = ctx.heap.alloc_str(&name);
+                    make(ctx, "Function", vec![s])
+                }
+                Object::Cell(inner) => to_dyn(ctx, inner, depth + 1),
+                Object::Set(_) | Object::Tree(_) | Object::Graph(_) => {
+                    let name = runtime_type(ctx, v);
+                    let s = ctx.heap.alloc_str(&name);
+                    make(ctx, "Opaque", vec![s])
+                }
+            }
+        }
+    }
+}
