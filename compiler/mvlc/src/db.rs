@@ -323,7 +323,11 @@ mod tests {
         assert!(compile(&db, program).is_some());
         let first = db.take_executed();
         // The prelude, the user's file, and the stdlib's modules.
-        assert_eq!(executed_parses(&first), program.files(&db).len(), "{first:?}");
+        assert_eq!(
+            executed_parses(&first),
+            program.files(&db).len(),
+            "{first:?}"
+        );
 
         assert!(compile(&db, program).is_some());
         assert!(db.take_executed().is_empty());

@@ -208,6 +208,9 @@ pub struct Heap {
     allocated_since: usize,
     threshold: usize,
     requested: bool,
+    /// Whether a collection is due: kept current by every change to the
+    /// counters, so that the interpreter's per-instruction check is one load.
+    due: bool,
     pub config: GcConfig,
     pub stats: GcStats,
 }
@@ -222,10 +225,10 @@ impl Heap {
     }
 
     pub fn alloc(&mut self, object: Object) -> Value {
-        self.account(object.size());
         if self.config.stress {
             self.requested = true;
         }
+        self.account(object.size());
         self.live_objects += 1;
         let slot = match self.free.pop() {
             Some(i) => {
@@ -305,6 +308,7 @@ impl Heap {
         self.stats.heap_bytes = live;
         self.allocated_since = 0;
         self.requested = false;
+        self.due = false;
         self.threshold = live.max(MIN_THRESHOLD);
         self.config.max_heap.is_none_or(|max| live <= max)
     }

@@ -150,6 +150,8 @@ pub struct Vm {
     config: VmConfig,
     /// Instructions executed so far (for `--fuel`).
     executed: u64,
+    /// The shared object of each payload-less enum variant made so far.
+    unit_variants: std::collections::HashMap<(u32, u32), Value>,
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -254,6 +256,7 @@ impl Vm {
             }],
             config,
             executed: 0,
+            unit_variants: std::collections::HashMap::new(),
         })
     }
 
@@ -301,7 +304,39 @@ impl Vm {
         }
     }
 
-    fn dispatch(&mut self, host: &mut dyn Host, mut budget: u64) -> Result<Step> {
+    fn dispatch(&mut self, host: &mut dyn Host, budget: u64) -> Result<Step> {
+        // Fuel is spent in slices: the slice never runs past what is left.
+        let fuel_left = self.config.fuel.map(|f| f.saturating_sub(self.executed));
+        let slice = fuel_left.map_or(budget, |left| budget.min(left));
+        let mut pc_now = 0usize;
+        let result = self.run_slice(host, slice, &mut pc_now);
+        // `run_slice` keeps the top frame's pc current only where it must
+        // (calls, natives); on the way out it is made exact, so that a
+        // trace or the next slice starts from the right instruction.
+        if let Some(fr) = self.frames.last_mut() {
+            if result.is_err() || matches!(result, Ok(Step::BudgetSpent)) {
+                fr.pc = pc_now as u32;
+            }
+        }
+        match result {
+            Ok(Step::BudgetSpent) if fuel_left.is_some_and(|left| left <= budget) => {
+                fault(format!(
+                    "out of fuel: the program ran more than {} instructions (the `--fuel` limit)",
+                    self.config.fuel.unwrap_or_default()
+                ))
+            }
+            other => other,
+        }
+    }
+
+    /// Runs at most `budget` instructions; `pc_out` always holds the pc of
+    /// the instruction being executed (plus one), for the caller to store.
+    fn run_slice(
+        &mut self,
+        host: &mut dyn Host,
+        mut budget: u64,
+        pc_out: &mut usize,
+    ) -> Result<Step> {
         let Some(top) = self.frames.last().copied() else {
             return Ok(Step::Finished(Value::Unit));
         };
@@ -321,21 +356,13 @@ impl Vm {
             };
         }
         loop {
+            *pc_out = pc;
             if budget == 0 {
-                save_pc!();
                 return Ok(Step::BudgetSpent);
             }
             budget -= 1;
             self.executed += 1;
-            if self.config.fuel.is_some_and(|fuel| self.executed > fuel) {
-                save_pc!();
-                return fault(format!(
-                    "out of fuel: the program ran more than {} instructions (the `--fuel` limit)",
-                    self.config.fuel.unwrap_or_default()
-                ));
-            }
             if self.heap.wants_collection() {
-                save_pc!();
                 self.collect_garbage()?;
             }
             let Some(op) = self.module.functions[func].code.get(pc).copied() else {
@@ -343,8 +370,7 @@ impl Vm {
                 return fault("execution ran past the end of a function");
             };
             pc += 1;
-            // Keep the frame's pc current so that a fault's trace is right.
-            save_pc!();
+            *pc_out = pc;
             match op {
                 Op::Nop {} => {}
                 Op::Mov { dst, src } => r!(dst) = r!(src),
@@ -544,6 +570,7 @@ impl Vm {
                     args,
                     argc,
                 } => {
+                    save_pc!();
                     let args_at = base + args.0 as usize;
                     self.push_frame(callee.0, &[], args_at, argc.0 as usize, dst.0)?;
                     func = callee.0 as usize;
@@ -556,6 +583,7 @@ impl Vm {
                     args,
                     argc,
                 } => {
+                    save_pc!();
                     let (target, captures): (u32, Vec<Value>) = match r!(callee) {
                         Value::Fn(f) => (f, Vec::new()),
                         v => match self.heap.object(v) {
@@ -588,6 +616,7 @@ impl Vm {
                     args,
                     argc,
                 } => {
+                    save_pc!();
                     let start = base + args.0 as usize;
                     let argv: Vec<Value> = self.regs[start..start + argc.0 as usize].to_vec();
                     let f = self.natives[native.0 as usize];
@@ -659,13 +688,26 @@ impl Vm {
                     start,
                     count,
                 } => {
+                    let key = (ty.0, variant.0 as u32);
+                    if count.0 == 0 {
+                        // Values without payload are immutable: one object
+                        // per variant serves every use (`None`, `Leaf`).
+                        if let Some(v) = self.unit_variants.get(&key) {
+                            r!(dst) = *v;
+                            continue;
+                        }
+                    }
                     let s = base + start.0 as usize;
                     let fields: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
-                    r!(dst) = self.heap.alloc(Object::Variant {
-                        ty: ty.0,
-                        variant: variant.0 as u32,
+                    let v = self.heap.alloc(Object::Variant {
+                        ty: key.0,
+                        variant: key.1,
                         fields,
                     });
+                    if count.0 == 0 {
+                        self.unit_variants.insert(key, v);
+                    }
+                    r!(dst) = v;
                 }
                 Op::GetField { dst, obj, index } => {
                     let v = match self.heap.object(r!(obj)) {
