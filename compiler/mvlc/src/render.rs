@@ -10,9 +10,20 @@ use std::ops::Range;
 
 /// Renders `diags` as text; `color` adds ANSI colours (for terminals).
 pub fn render(db: &dyn salsa::Database, diags: &[Diagnostic], color: bool) -> String {
+    /// More diagnostics than this are counted, not shown.
+    const SHOWN: usize = 100;
     let mut out = Vec::new();
-    for d in diags {
+    for d in diags.iter().take(SHOWN) {
         render_one(db, d, color, &mut out);
+    }
+    if diags.len() > SHOWN {
+        out.extend_from_slice(
+            format!(
+                "... and {} more diagnostics not shown\n",
+                diags.len() - SHOWN
+            )
+            .as_bytes(),
+        );
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
@@ -38,7 +49,32 @@ fn clamp(text: &str, start: u32, end: u32) -> Range<usize> {
     s..e
 }
 
+/// Source lines longer than this are not shown: the diagnostic names the
+/// place instead (a 2 MB line would otherwise be printed per error).
+const MAX_SHOWN_LINE: usize = 1000;
+
 fn render_one(db: &dyn salsa::Database, d: &Diagnostic, color: bool, out: &mut Vec<u8>) {
+    let text = d.primary.file.text(db);
+    let start = (d.primary.span.start as usize).min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    if line_end - line_start > MAX_SHOWN_LINE {
+        let line = text[..start].matches('\n').count() + 1;
+        let col = start - line_start + 1;
+        let kind = if d.is_error() { "Error" } else { "Warning" };
+        let mut plain = format!(
+            "[{}] {kind}: {}\n   --> {}:{line}:{col} ({}; the line is too long to show)\n",
+            d.code,
+            d.message,
+            d.primary.file.path(db),
+            d.primary.message
+        );
+        if let Some(h) = &d.help {
+            plain.push_str(&format!("   help: {h}\n"));
+        }
+        out.extend_from_slice(plain.as_bytes());
+        return;
+    }
     let mut files: Vec<SourceFile> = vec![d.primary.file];
     for l in &d.secondary {
         if !files.contains(&l.file) {

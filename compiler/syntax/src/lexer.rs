@@ -24,6 +24,10 @@ pub const MAX_NESTING: usize = 256;
 /// The longest run of prefix operators (`- - - x`, `!!!b`) accepted.
 pub const MAX_PREFIX_RUN: usize = 256;
 
+/// After this many lexical errors the rest of the file is not lexed: it is
+/// probably not MVL at all.
+pub const MAX_ERRORS: usize = 50;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
     Ident(String),
@@ -282,6 +286,10 @@ impl<'a> Lexer<'a> {
         end: usize,
         label: &str,
     ) {
+        if self.errors.len() >= MAX_ERRORS {
+            self.gave_up = true;
+            return;
+        }
         self.errors.push(SyntaxError {
             code,
             message,
