@@ -1,5 +1,9 @@
 //! Cross-crate integration tests live in `tests/tests/`; this library holds
-//! what they share: finding the workspace and the example programs.
+//! what they share: finding the workspace and the example programs, and the
+//! entry points of the fuzz targets ([`fuzz`]), which the cargo-fuzz crate in
+//! `fuzz/` and the stable corpus-replay test both call.
+
+pub mod fuzz;
 
 use std::path::{Path, PathBuf};
 

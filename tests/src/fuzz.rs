@@ -1,0 +1,63 @@
+//! What each fuzz target does with one input. `fuzz/fuzz_targets/*.rs` calls
+//! these under libFuzzer (nightly, `cargo fuzz`); `tests/tests/fuzz_corpus.rs`
+//! replays the stored corpora through them on stable, in CI. A target fails
+//! by panicking (or overflowing the stack, or hanging): every function here
+//! must return normally on any input.
+
+use mvm_bytecode::Module;
+
+/// The lexer and parser on any text.
+pub fn parse(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = mvl_syntax::parse_file(text);
+    }
+}
+
+/// The whole front end: parse, check, lower, link, render diagnostics.
+pub fn front_end(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let db = mvlc::db::Database::default();
+    let program = db.program("fuzz-input.mvl", text.to_string());
+    let module = mvlc::db::compile(&db, program).clone();
+    let diagnostics = mvlc::db::diagnostics(&db, program);
+    let _ = mvlc::render::render(&db, &diagnostics, false);
+    // What the compiler emits, the verifier must accept.
+    if let Some(module) = module {
+        if let Err(e) = mvm_bytecode::verify(&module) {
+            panic!("the verifier refused the compiler's output: {e}");
+        }
+    }
+}
+
+/// The `.mvb` loader, the verifier, and a fuel-limited run.
+pub fn bytecode(data: &[u8]) {
+    let Ok(module) = Module::from_bytes(data) else {
+        return;
+    };
+    let _ = mvm_bytecode::disassemble(&module);
+    let natives = mvl_stdlib::registry();
+    let config = mvm_runtime::VmConfig {
+        max_frames: 1_000,
+        fuel: Some(20_000),
+        gc: mvm_runtime::GcConfig {
+            max_heap: Some(16 << 20),
+            stress: false,
+        },
+    };
+    if let Ok(mut vm) = mvm_runtime::Vm::new(module, &natives, config) {
+        let _ = vm.run_to_end(&mut mvm_runtime::CaptureHost::default());
+    }
+}
+
+/// The assembler on any text, and the verifier on what it produces.
+pub fn assembler(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(module) = mvm_bytecode::assemble(text) {
+        let _ = mvm_bytecode::verify(&module);
+        let _ = module.to_bytes();
+    }
+}
