@@ -107,7 +107,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
 
     r.register("Map::new", |ctx, _| {
-        Ok(ctx.heap.alloc(Object::Map(IndexMap::new())))
+        Ok(ctx.heap.alloc(Object::Map(Box::default())))
     });
     r.register("Map::insert", |ctx, args| {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
@@ -146,7 +146,7 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Map::entries", entries);
 
     r.register("Set::new", |ctx, _| {
-        Ok(ctx.heap.alloc(Object::Set(IndexMap::new())))
+        Ok(ctx.heap.alloc(Object::Set(Box::default())))
     });
     r.register("Set::insert", |ctx, args| {
         let v = arg(args, 1)?;
@@ -205,7 +205,7 @@ fn map<'a>(
 ) -> Result<&'a mut IndexMap<mvm_runtime::Key, (Value, Value)>, NativeError> {
     let r = obj(args, "a map")?;
     match ctx.heap.get_mut(r) {
-        Some(Object::Map(m)) => Ok(m),
+        Some(Object::Map(m)) => Ok(&mut **m),
         _ => fail("expected a map"),
     }
 }
@@ -216,7 +216,7 @@ fn set<'a>(
 ) -> Result<&'a mut IndexMap<mvm_runtime::Key, Value>, NativeError> {
     let r = obj(args, "a set")?;
     match ctx.heap.get_mut(r) {
-        Some(Object::Set(s)) => Ok(s),
+        Some(Object::Set(s)) => Ok(&mut **s),
         _ => fail("expected a set"),
     }
 }
@@ -230,12 +230,12 @@ fn set_op(ctx: &mut NativeCtx<'_>, args: &[Value], f: impl Fn(&SetMap, &SetMap) 
         v => return fail(format!("expected a set, found {}", v.kind())),
     };
     let b = match ctx.heap.get(other) {
-        Some(Object::Set(s)) => s.clone(),
+        Some(Object::Set(s)) => (**s).clone(),
         _ => return fail("expected a set"),
     };
     let a = set(ctx, args)?.clone();
     let out = f(&a, &b);
-    Ok(ctx.heap.alloc(Object::Set(out)))
+    Ok(ctx.heap.alloc(Object::Set(Box::new(out))))
 }
 
 /// `[(key, value)]` in insertion order: what `for (k, v) in map` walks.

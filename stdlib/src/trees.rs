@@ -14,7 +14,7 @@ type TreeMap = BTreeMap<OrdKey, (Value, Value)>;
 fn tree<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut TreeMap, NativeError> {
     match arg(args, 0)? {
         Value::Obj(r) => match ctx.heap.get_mut(r) {
-            Some(Object::Tree(t)) => Ok(t),
+            Some(Object::Tree(t)) => Ok(&mut **t),
             _ => fail("expected a tree"),
         },
         v => fail(format!("expected a tree, found {}", v.kind())),
@@ -45,7 +45,7 @@ type Graph = DiGraph<Value, Value>;
 fn graph<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut Graph, NativeError> {
     match arg(args, 0)? {
         Value::Obj(r) => match ctx.heap.get_mut(r) {
-            Some(Object::Graph(g)) => Ok(g),
+            Some(Object::Graph(g)) => Ok(&mut **g),
             _ => fail("expected a graph"),
         },
         v => fail(format!("expected a graph, found {}", v.kind())),
@@ -71,7 +71,7 @@ fn ints(ctx: &mut NativeCtx<'_>, ids: impl IntoIterator<Item = usize>) -> Value 
 
 pub fn register(r: &mut NativeRegistry) {
     r.register("Tree::new", |ctx, _| {
-        Ok(ctx.heap.alloc(Object::Tree(BTreeMap::new())))
+        Ok(ctx.heap.alloc(Object::Tree(Box::default())))
     });
     r.register("Tree::insert", |ctx, args| {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
@@ -131,7 +131,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
 
     r.register("Graph::new", |ctx, _| {
-        Ok(ctx.heap.alloc(Object::Graph(DiGraph::new())))
+        Ok(ctx.heap.alloc(Object::Graph(Box::default())))
     });
     r.register("Graph::add_node", |ctx, args| {
         let v = arg(args, 1)?;

@@ -47,32 +47,37 @@ pub enum Object {
     },
     /// A variable shared between a function and its closures.
     Cell(Value),
-    /// Insertion-ordered; each entry keeps the original key value.
-    Map(IndexMap<Key, (Value, Value)>),
-    Set(IndexMap<Key, Value>),
+    /// Insertion-ordered; each entry keeps the original key value. (The
+    /// big collections are boxed so that every slot stays small.)
+    Map(Box<IndexMap<Key, (Value, Value)>>),
+    Set(Box<IndexMap<Key, Value>>),
     /// Ordered by key; each entry keeps the original key value.
-    Tree(BTreeMap<OrdKey, (Value, Value)>),
+    Tree(Box<BTreeMap<OrdKey, (Value, Value)>>),
     /// A directed graph with a value on every node and edge.
-    Graph(petgraph::graph::DiGraph<Value, Value>),
+    Graph(Box<petgraph::graph::DiGraph<Value, Value>>),
 }
 
 impl Object {
     /// An estimate of the bytes the object occupies.
     fn size(&self) -> usize {
         const V: usize = std::mem::size_of::<Value>();
-        48 + match self {
-            Object::Str(s) => s.len(),
-            Object::Array(xs) => xs.capacity() * V,
-            Object::Tuple(xs)
-            | Object::Struct { fields: xs, .. }
-            | Object::Variant { fields: xs, .. } => xs.len() * V,
-            Object::Closure { captures, .. } => captures.len() * V,
-            Object::Cell(_) => V,
-            Object::Map(m) => m.capacity() * (3 * V + 40),
-            Object::Set(s) => s.capacity() * (2 * V + 40),
-            Object::Tree(t) => t.len() * (3 * V + 48),
-            Object::Graph(g) => g.node_count() * (V + 24) + g.edge_count() * (V + 32),
-        }
+        // The slot, and the allocator's bookkeeping of the object's own
+        // allocation.
+        std::mem::size_of::<Option<Object>>()
+            + 16
+            + match self {
+                Object::Str(s) => s.len(),
+                Object::Array(xs) => xs.capacity() * V,
+                Object::Tuple(xs)
+                | Object::Struct { fields: xs, .. }
+                | Object::Variant { fields: xs, .. } => xs.len() * V,
+                Object::Closure { captures, .. } => captures.len() * V,
+                Object::Cell(_) => V,
+                Object::Map(m) => m.capacity() * (3 * V + 40),
+                Object::Set(s) => s.capacity() * (2 * V + 40),
+                Object::Tree(t) => t.len() * (3 * V + 48),
+                Object::Graph(g) => g.node_count() * (V + 24) + g.edge_count() * (V + 32),
+            }
     }
 
     /// Calls `f` on every value the object refers to.
