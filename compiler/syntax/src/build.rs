@@ -19,6 +19,20 @@ pub fn expr(kind: ExprKind, l: usize, r: usize) -> Expr {
     }
 }
 
+/// `-e`; a minus before a number literal is part of the literal, so that
+/// `-9223372036854775808` (the smallest Int) is a value, not an overflow.
+pub fn negate(e: Expr, l: usize, r: usize) -> Expr {
+    match e.kind {
+        ExprKind::Lit(Literal::Int(n)) => expr(ExprKind::Lit(Literal::Int(n.wrapping_neg())), l, r),
+        ExprKind::Lit(Literal::Float(x)) => expr(ExprKind::Lit(Literal::Float(-x)), l, r),
+        kind => expr(
+            ExprKind::Unary(UnaryOp::Neg, Box::new(Expr { kind, span: e.span })),
+            l,
+            r,
+        ),
+    }
+}
+
 pub fn binary(op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
     expr(ExprKind::Binary(op, Box::new(a), Box::new(b)), l, r)
 }

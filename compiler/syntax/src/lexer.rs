@@ -550,9 +550,32 @@ impl<'a> Lexer<'a> {
         } else {
             match text.parse::<i64>() {
                 Ok(v) => self.push(start, Tok::Int(v)),
+                // `-9223372036854775808` is the smallest Int: the literal
+                // after a prefix minus may be one more than the largest.
+                Err(_) if text == "9223372036854775808" && self.after_prefix_minus() => {
+                    self.push(start, Tok::Int(i64::MIN))
+                }
                 Err(_) => self.bad_number(start, "integer literal is larger than the largest Int"),
             }
         }
+    }
+
+    /// Whether the last token is a `-` in prefix position.
+    fn after_prefix_minus(&self) -> bool {
+        let n = self.tokens.len();
+        matches!(self.tokens.last(), Some((_, Tok::Minus, _)))
+            && (n < 2
+                || !matches!(
+                    self.tokens[n - 2].1,
+                    Tok::Ident(_)
+                        | Tok::Int(_)
+                        | Tok::Float(_)
+                        | Tok::Str(_)
+                        | Tok::StrEnd(_)
+                        | Tok::RParen
+                        | Tok::RBracket
+                        | Tok::RBrace
+                ))
     }
 
     fn digits(&mut self) {
