@@ -99,7 +99,7 @@ fn comparisons_do_not_chain() {
 fn block_like_statements_end_without_semicolon() {
     let body = main_body("fn main() { if a { 1 } else { 2 } -1 }");
     assert_eq!(body.stmts.len(), 1);
-    assert_eq!(show(body.tail.as_deref().expect("tail")), "(-1)");
+    assert_eq!(show(body.tail.as_deref().expect("tail")), "-1");
     let body = main_body("fn main() { while x { } if a { 1 } else { 2 } }");
     assert_eq!(body.stmts.len(), 1);
     assert_eq!(show(body.tail.as_deref().expect("tail")), "if");
