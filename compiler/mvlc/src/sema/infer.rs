@@ -631,7 +631,25 @@ impl Checker {
             };
             let body = cx.infer_block(block);
             let ret_span = block.tail.as_ref().map(|t| t.span).unwrap_or(block.span);
-            cx.expect(&sig.ret, &body.ty, ret_span, "the function's return type");
+            let ends_without_value = matches!(cx.ck.table.shallow(&body.ty), Ty::Unit)
+                && !matches!(cx.ck.table.shallow(&sig.ret), Ty::Unit | Ty::Var(_));
+            if ends_without_value {
+                let expected = cx.show(&sig.ret);
+                cx.error(
+                    Diagnostic::error(
+                        "E0201",
+                        format!("mismatched types: expected `{expected}`, found `()`"),
+                        decl.file,
+                        ret_span,
+                        format!("the body ends here without a value, but the function returns `{expected}`"),
+                    )
+                    .with_help(
+                        "end the body with an expression (without `;`), and give every `if` an `else`",
+                    ),
+                );
+            } else {
+                cx.expect(&sig.ret, &body.ty, ret_span, "the function's return type");
+            }
             bodies.push(Some(cx.finish(params, body)));
         }
 
