@@ -61,3 +61,26 @@ pub fn assembler(data: &[u8]) {
         let _ = module.to_bytes();
     }
 }
+
+/// A REPL session fed the input line by line (continuing while brackets
+/// are open), as `mvlc repl` reads it; at most 20 inputs per session.
+pub fn repl(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut session = mvlc::repl::Repl::new();
+    let mut pending = String::new();
+    let mut inputs = 0;
+    for line in text.lines() {
+        pending.push_str(line);
+        pending.push('\n');
+        if mvlc::repl::is_complete(&pending) {
+            let _ = session.eval(&pending);
+            pending.clear();
+            inputs += 1;
+            if inputs == 20 {
+                return;
+            }
+        }
+    }
+}

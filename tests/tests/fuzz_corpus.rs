@@ -55,3 +55,8 @@ fn assembler_corpus() {
         replay("assembler", mvl_tests::fuzz::assembler);
     }
 }
+
+#[test]
+fn repl_corpus() {
+    replay("repl", mvl_tests::fuzz::repl);
+}

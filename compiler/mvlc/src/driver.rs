@@ -26,6 +26,7 @@ Usage:
   mvlc run [OPTIONS] FILE.mvl [ARGS...]   compile and run a program
   mvlc build FILE.mvl [-o OUT.mvb]        write bytecode (default: FILE.mvb)
   mvlc check FILE.mvl                     type-check only; report diagnostics
+  mvlc repl                               an interactive session
   mvlc help                               show this help
 
 Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress
@@ -145,7 +146,8 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
         "run" => cmd_run(rest, session),
         "build" => cmd_build(rest, session),
         "check" => cmd_check(rest, session),
-        "repl" | "lsp" => {
+        "repl" => cmd_repl(rest, session),
+        "lsp" => {
             session.err(&format!(
                 "mvlc: `{command}` is not available yet in this version\n"
             ));
@@ -156,6 +158,55 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
             EXIT_USAGE
         }
     }
+}
+
+const REPL_USAGE: &str = "\
+Usage: mvlc repl
+
+An interactive session: enter items (fn, struct, enum, impl, const) and
+statements; an expression's value is printed. Input continues on the next
+line while brackets are open. Each input is compiled with everything before
+it and the session's program runs again; only new output is shown. Inputs
+that do not compile or fail at run time are reported and forgotten.
+`:quit` (or end of input) leaves.
+";
+
+/// `mvlc repl`: reads inputs from stdin until `:quit` or its end.
+fn cmd_repl(args: &[String], session: &mut Session) -> i32 {
+    use std::io::BufRead;
+    if wants_help(args) {
+        print_out(session, REPL_USAGE.as_bytes());
+        return EXIT_OK;
+    }
+    let interactive = std::io::stdin().is_terminal() && !session.capture;
+    let mut repl = crate::repl::Repl::new();
+    let mut pending = String::new();
+    let prompt = |session: &mut Session, more: bool| {
+        if interactive {
+            print_out(session, if more { b"... " } else { b"> " });
+        }
+    };
+    prompt(session, false);
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if pending.is_empty() && line.trim() == ":quit" {
+            break;
+        }
+        pending.push_str(&line);
+        pending.push('\n');
+        if !crate::repl::is_complete(&pending) {
+            prompt(session, true);
+            continue;
+        }
+        let reply = repl.eval(&pending);
+        pending.clear();
+        print_out(session, reply.output.as_bytes());
+        if !reply.errors.is_empty() {
+            session.err(&reply.errors);
+        }
+        prompt(session, false);
+    }
+    EXIT_OK
 }
 
 fn print_out(session: &mut Session, bytes: &[u8]) {

@@ -8,7 +8,8 @@
 //! - [`codegen`]: typed IR to bytecode, one function at a time, then linked.
 //! - [`diagnostic`] (the values and the code registry) and [`render`] (the
 //!   one place that turns them into text).
-//! - [`driver`]: the `mvlc` command line, on top of all of the above.
+//! - [`driver`]: the `mvlc` command line, on top of all of the above, and
+//!   [`repl`]: the interactive session.
 //!
 //! Parsing lives in the `mvl-syntax` crate; the instruction set in
 //! `mvm-bytecode`; execution in `mvm-runtime`.
@@ -18,6 +19,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod driver;
 pub mod render;
+pub mod repl;
 pub mod sema;
 
 /// Runs `f`, first growing the stack onto the heap if less than 256 KiB is
