@@ -34,7 +34,7 @@ pub struct VmConfig {
 impl Default for VmConfig {
     fn default() -> Self {
         VmConfig {
-            max_frames: 100_000,
+            max_frames: 1_000_000,
             fuel: None,
             gc: GcConfig::default(),
         }
@@ -42,7 +42,7 @@ impl Default for VmConfig {
 }
 
 /// The limit options `mvlc run` and `mvm run` share, for their help text.
-pub const LIMIT_OPTIONS: &str = "  --max-stack N     at most N nested calls (default 100000)
+pub const LIMIT_OPTIONS: &str = "  --max-stack N     at most N nested calls (default 1000000)
   --fuel N          at most N instructions executed
   --max-heap SIZE   at most SIZE bytes of live data (K, M or G suffix: 64M)
   --gc-stress       collect garbage after every allocation (also: MVM_GC_STRESS=1)
