@@ -152,6 +152,8 @@ pub struct Vm {
     executed: u64,
     /// The shared object of each payload-less enum variant made so far.
     unit_variants: std::collections::HashMap<(u32, u32), Value>,
+    /// Each function's code, shared with the dispatch loop.
+    codes: Vec<std::rc::Rc<[Op]>>,
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -237,6 +239,11 @@ impl Vm {
                 Constant::Str(s) => heap.alloc_str(s),
             })
             .collect();
+        let codes = module
+            .functions
+            .iter()
+            .map(|f| f.code.as_slice().into())
+            .collect();
         let entry = module.entry;
         let n_regs = module
             .functions
@@ -257,6 +264,7 @@ impl Vm {
             config,
             executed: 0,
             unit_variants: std::collections::HashMap::new(),
+            codes,
         })
     }
 
@@ -309,7 +317,9 @@ impl Vm {
         let fuel_left = self.config.fuel.map(|f| f.saturating_sub(self.executed));
         let slice = fuel_left.map_or(budget, |left| budget.min(left));
         let mut pc_now = 0usize;
-        let result = self.run_slice(host, slice, &mut pc_now);
+        let mut left = slice;
+        let result = self.run_slice(host, &mut left, &mut pc_now);
+        self.executed += slice - left;
         // `run_slice` keeps the top frame's pc current only where it must
         // (calls, natives); on the way out it is made exact, so that a
         // trace or the next slice starts from the right instruction.
@@ -334,13 +344,16 @@ impl Vm {
     fn run_slice(
         &mut self,
         host: &mut dyn Host,
-        mut budget: u64,
+        budget_out: &mut u64,
         pc_out: &mut usize,
     ) -> Result<Step> {
         let Some(top) = self.frames.last().copied() else {
             return Ok(Step::Finished(Value::Unit));
         };
+        let mut budget = *budget_out;
         let mut func = top.func as usize;
+        // The current function's code, swapped on calls and returns.
+        let mut code = self.codes[func].clone();
         let mut pc = top.pc as usize;
         let mut base = top.base as usize;
         macro_rules! save_pc {
@@ -356,16 +369,18 @@ impl Vm {
             };
         }
         loop {
-            *pc_out = pc;
             if budget == 0 {
+                *pc_out = pc;
+                *budget_out = 0;
                 return Ok(Step::BudgetSpent);
             }
             budget -= 1;
-            self.executed += 1;
+            *budget_out = budget;
             if self.heap.wants_collection() {
+                *pc_out = pc;
                 self.collect_garbage()?;
             }
-            let Some(op) = self.module.functions[func].code.get(pc).copied() else {
+            let Some(&op) = code.get(pc) else {
                 save_pc!();
                 return fault("execution ran past the end of a function");
             };
@@ -574,6 +589,7 @@ impl Vm {
                     let args_at = base + args.0 as usize;
                     self.push_frame(callee.0, &[], args_at, argc.0 as usize, dst.0)?;
                     func = callee.0 as usize;
+                    code = self.codes[func].clone();
                     pc = 0;
                     base = self.regs.len() - self.module.functions[func].n_regs as usize;
                 }
@@ -607,6 +623,7 @@ impl Vm {
                     let args_at = base + args.0 as usize;
                     self.push_frame(target, &captures, args_at, argc.0 as usize, dst.0)?;
                     func = target as usize;
+                    code = self.codes[func].clone();
                     pc = 0;
                     base = self.regs.len() - self.module.functions[func].n_regs as usize;
                 }
@@ -643,6 +660,7 @@ impl Vm {
                         return Ok(Step::Finished(value));
                     };
                     func = caller.func as usize;
+                    code = self.codes[func].clone();
                     pc = caller.pc as usize;
                     base = caller.base as usize;
                     r!(mvm_bytecode::ops::Reg(done.ret)) = value;
