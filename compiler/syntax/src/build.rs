@@ -21,10 +21,18 @@ pub fn expr(kind: ExprKind, l: usize, r: usize) -> Expr {
 
 /// `-e`; a minus before a number literal is part of the literal, so that
 /// `-9223372036854775808` (the smallest Int) is a value, not an overflow.
+///
+/// Only a literal written right after the minus folds: `-(-9223372036854775808)`
+/// negates at run time, and overflows, as negating a variable would.
 pub fn negate(e: Expr, l: usize, r: usize) -> Expr {
+    let adjacent = e.span.start as usize == l + 1;
     match e.kind {
-        ExprKind::Lit(Literal::Int(n)) => expr(ExprKind::Lit(Literal::Int(n.wrapping_neg())), l, r),
-        ExprKind::Lit(Literal::Float(x)) => expr(ExprKind::Lit(Literal::Float(-x)), l, r),
+        ExprKind::Lit(Literal::Int(n)) if adjacent => {
+            expr(ExprKind::Lit(Literal::Int(n.wrapping_neg())), l, r)
+        }
+        ExprKind::Lit(Literal::Float(x)) if adjacent => {
+            expr(ExprKind::Lit(Literal::Float(-x)), l, r)
+        }
         kind => expr(
             ExprKind::Unary(UnaryOp::Neg, Box::new(Expr { kind, span: e.span })),
             l,

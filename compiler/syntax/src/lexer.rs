@@ -552,7 +552,7 @@ impl<'a> Lexer<'a> {
                 Ok(v) => self.push(start, Tok::Int(v)),
                 // `-9223372036854775808` is the smallest Int: the literal
                 // after a prefix minus may be one more than the largest.
-                Err(_) if text == "9223372036854775808" && self.after_prefix_minus() => {
+                Err(_) if text == "9223372036854775808" && self.after_prefix_minus(start) => {
                     self.push(start, Tok::Int(i64::MIN))
                 }
                 Err(_) => self.bad_number(start, "integer literal is larger than the largest Int"),
@@ -560,10 +560,11 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Whether the last token is a `-` in prefix position.
-    fn after_prefix_minus(&self) -> bool {
+    /// Whether the last token is a `-` in prefix position, right before the
+    /// number starting at `start`.
+    fn after_prefix_minus(&self, start: usize) -> bool {
         let n = self.tokens.len();
-        matches!(self.tokens.last(), Some((_, Tok::Minus, _)))
+        matches!(self.tokens.last(), Some((_, Tok::Minus, end)) if *end == start)
             && (n < 2
                 || !matches!(
                     self.tokens[n - 2].1,

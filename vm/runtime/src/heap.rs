@@ -371,7 +371,6 @@ impl Heap {
             (Value::Int(x), Value::Int(y)) => x == y,
             (Value::Float(x), Value::Float(y)) => x == y,
             (Value::Fn(x), Value::Fn(y)) => x == y,
-            (Value::Obj(x), Value::Obj(y)) if x == y => true,
             (Value::Obj(x), Value::Obj(y)) => {
                 let all = |xs: &[Value], ys: &[Value]| {
                     xs.len() == ys.len()

@@ -537,7 +537,7 @@ impl FnGen<'_> {
             }
             ExprKind::Binary(op, lhs, rhs) => {
                 let mark = self.next_temp;
-                let a = self.compile_any(lhs);
+                let a = self.compile_before(lhs, rhs);
                 let b = self.compile_any(rhs);
                 let kind = self.operands(&lhs.ty);
                 self.emit_binary(*op, kind, dst, a, b, span);
@@ -780,7 +780,7 @@ impl FnGen<'_> {
             }
             ExprKind::Index(arr, idx) => {
                 let mark = self.next_temp;
-                let a = self.compile_any(arr);
+                let a = self.compile_before(arr, idx);
                 let i = self.compile_any(idx);
                 self.emit(
                     Op::GetIndex {
@@ -1239,6 +1239,31 @@ impl FnGen<'_> {
             p.span,
         );
         self.compile_pattern(p, t, fails);
+    }
+
+    /// Compiles `first`, which is evaluated before `then`: a local is read
+    /// from its own register only when `then` cannot change it; otherwise
+    /// its value is copied first, so evaluation stays left to right.
+    fn compile_before(&mut self, first: &ir::Expr, then: &ir::Expr) -> Reg {
+        let simple = |e: &ir::Expr| {
+            matches!(
+                e.kind,
+                ExprKind::Int(_)
+                    | ExprKind::Float(_)
+                    | ExprKind::Bool(_)
+                    | ExprKind::Str(_)
+                    | ExprKind::Unit
+                    | ExprKind::Local(_)
+                    | ExprKind::FnRef(_)
+            )
+        };
+        if matches!(first.kind, ExprKind::Local(_)) && !simple(then) {
+            let t = self.temp();
+            self.compile_into(first, t);
+            t
+        } else {
+            self.compile_any(first)
+        }
     }
 
     /// Compiles `e` for its effect only.
