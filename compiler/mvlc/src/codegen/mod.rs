@@ -947,6 +947,22 @@ impl FnGen<'_> {
                 let r = self.reg(*id);
                 self.emit(Op::Mov { dst: r, src: v }, span);
             }
+            Place::Index(arr, idx) => {
+                // Left to right: the array, the index, then the value.
+                let a = self.temp();
+                self.compile_into(arr, a);
+                let i = self.temp();
+                self.compile_into(idx, i);
+                let v = self.compile_any(value);
+                self.emit(
+                    Op::SetIndex {
+                        arr: a,
+                        idx: i,
+                        src: v,
+                    },
+                    span,
+                );
+            }
             _ => {
                 let v = self.compile_any(value);
                 self.write_place(place, v, span);

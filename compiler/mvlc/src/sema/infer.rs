@@ -2410,12 +2410,59 @@ impl<'c> FnCx<'c> {
             ));
             return self.error_expr(span);
         }
-        let values = values.into_iter().flatten().collect();
-        self.expr(
-            ExprKind::Struct(adt, values),
-            Ty::App(TyCon::Adt(adt), args),
-            span,
-        )
+        let values: Vec<ir::Expr> = values.into_iter().flatten().collect();
+        let ty = Ty::App(TyCon::Adt(adt), args);
+        // Fields are evaluated in the order written: when that is not the
+        // declaration order and a value might have an effect, the values go
+        // to hidden locals first.
+        let written: Vec<usize> = fields
+            .iter()
+            .filter_map(|f| decl_fields.iter().position(|d| d.name == f.name.name))
+            .collect();
+        let in_order = written.windows(2).all(|w| w[0] < w[1]);
+        let simple = values.iter().all(|v| {
+            matches!(
+                v.kind,
+                ExprKind::Int(_)
+                    | ExprKind::Float(_)
+                    | ExprKind::Bool(_)
+                    | ExprKind::Str(_)
+                    | ExprKind::Unit
+                    | ExprKind::Local(_)
+            )
+        });
+        if in_order || simple || written.len() != values.len() {
+            return self.expr(ExprKind::Struct(adt, values), ty, span);
+        }
+        let mut slots: Vec<Option<ir::Expr>> = values.into_iter().map(Some).collect();
+        let mut stmts = Vec::new();
+        let mut locals = vec![None; slots.len()];
+        for &i in &written {
+            let Some(value) = slots[i].take() else {
+                continue;
+            };
+            let hidden = ast::Ident {
+                name: format!("{{field {i}}}"),
+                span: value.span,
+            };
+            let id = self.declare(&hidden, value.ty.clone(), false);
+            locals[i] = Some((id, value.ty.clone(), value.span));
+            stmts.push(ir::Stmt::Let(
+                ir::Pattern {
+                    kind: ir::PatternKind::Bind(id),
+                    ty: value.ty.clone(),
+                    span: value.span,
+                },
+                value,
+            ));
+        }
+        let reads = locals
+            .into_iter()
+            .flatten()
+            .map(|(id, t, s)| self.expr(ExprKind::Local(id), t, s))
+            .collect();
+        let construct = self.expr(ExprKind::Struct(adt, reads), ty.clone(), span);
+        self.expr(ExprKind::Block(stmts, Some(Box::new(construct))), ty, span)
     }
 
     fn infer_closure(
