@@ -69,21 +69,7 @@ fn disassembly_reassembles_to_identical_bytes() {
     }
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use mvl_tests::Rng;
 
 /// Flips bytes, truncates, duplicates and splices each example's bytecode;
 /// every mutant must be refused cleanly or run (within a budget) without a
@@ -100,21 +86,24 @@ fn mutated_bytecode_never_panics() {
             let mut b = bytes.clone();
             match round % 5 {
                 0 | 1 => {
-                    for _ in 0..1 + rng.below(4) {
-                        let i = rng.below(b.len());
-                        b[i] ^= 1 << rng.below(8);
+                    for _ in 0..1 + rng.below(4) as usize {
+                        let i = rng.below(b.len() as u64) as usize;
+                        b[i] ^= 1 << rng.below(8) as u32;
                     }
                 }
                 2 => {
-                    let i = rng.below(b.len());
+                    let i = rng.below(b.len() as u64) as usize;
                     b[i] = rng.next() as u8;
                 }
-                3 => b.truncate(rng.below(b.len())),
+                3 => b.truncate(rng.below(b.len() as u64) as usize),
                 _ => {
-                    let (x, y) = (rng.below(b.len()), rng.below(b.len()));
+                    let (x, y) = (
+                        rng.below(b.len() as u64) as usize,
+                        rng.below(b.len() as u64) as usize,
+                    );
                     let (lo, hi) = (x.min(y), x.max(y));
                     let chunk = b[lo..hi].to_vec();
-                    let at = rng.below(b.len());
+                    let at = rng.below(b.len() as u64) as usize;
                     b.splice(at..at, chunk);
                 }
             }

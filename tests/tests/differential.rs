@@ -7,25 +7,7 @@
 
 use mvlc::driver::{compile_file, execute, Session};
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+use mvl_tests::Rng;
 
 /// Generates programs: functions over Ints that only call earlier ones (so
 /// every program terminates), with locals, loops, branches, arrays, strings

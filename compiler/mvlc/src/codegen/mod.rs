@@ -139,106 +139,20 @@ fn collect_declared(e: &ir::Expr, out: &mut Vec<LocalId>) {
 }
 
 fn collect_declared_here(e: &ir::Expr, out: &mut Vec<LocalId>) {
-    fn pattern(p: &ir::Pattern, out: &mut Vec<LocalId>) {
-        match &p.kind {
-            PatternKind::Bind(id) => out.push(*id),
-            PatternKind::Tuple(ps) | PatternKind::Variant(_, _, ps) | PatternKind::Or(ps) => {
-                ps.iter().for_each(|p| pattern(p, out))
-            }
-            PatternKind::Struct(_, fs) => fs.iter().for_each(|(_, p)| pattern(p, out)),
-            _ => {}
-        }
-    }
-    let mut each = |x: &ir::Expr| collect_declared(x, out);
     match &e.kind {
-        ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => {
-            xs.iter().for_each(each)
-        }
-        ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter().for_each(each),
-        ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => each(a),
-        ExprKind::Binary(_, a, b)
-        | ExprKind::And(a, b)
-        | ExprKind::Or(a, b)
-        | ExprKind::Index(a, b)
-        | ExprKind::While(a, b) => {
-            each(a);
-            each(b);
-        }
-        ExprKind::Assign(place, v) => {
-            place_exprs(place, &mut each);
-            each(v);
-        }
-        ExprKind::Call(callee, args) => {
-            if let Callee::Value(v) = callee {
-                each(v);
-            }
-            args.iter().for_each(each);
-        }
-        ExprKind::If(c, t, els) => {
-            each(c);
-            each(t);
-            if let Some(x) = els {
-                each(x);
-            }
-        }
-        ExprKind::ForRange {
-            var,
-            start,
-            end,
-            body,
-            ..
-        } => {
-            each(start);
-            each(end);
-            out.push(*var);
-            collect_declared(body, out);
-        }
-        ExprKind::ForArray {
-            pattern: p,
-            array,
-            body,
-        } => {
-            each(array);
-            pattern(p, out);
-            collect_declared(body, out);
-        }
-        ExprKind::Block(stmts, tail) => {
+        ExprKind::ForRange { var, .. } => out.push(*var),
+        ExprKind::ForArray { pattern, .. } => pattern.bindings(out),
+        ExprKind::Block(stmts, _) => {
             for s in stmts {
-                match s {
-                    ir::Stmt::Let(p, v) => {
-                        collect_declared(v, out);
-                        pattern(p, out);
-                    }
-                    ir::Stmt::Expr(v) => collect_declared(v, out),
+                if let ir::Stmt::Let(p, _) = s {
+                    p.bindings(out);
                 }
             }
-            if let Some(t) = tail {
-                collect_declared(t, out);
-            }
         }
-        ExprKind::Match(s, arms) => {
-            collect_declared(s, out);
-            for arm in arms {
-                pattern(&arm.pattern, out);
-                if let Some(g) = &arm.guard {
-                    collect_declared(g, out);
-                }
-                collect_declared(&arm.body, out);
-            }
-        }
+        ExprKind::Match(_, arms) => arms.iter().for_each(|a| a.pattern.bindings(out)),
         _ => {}
     }
-}
-
-fn place_exprs<'a>(place: &'a Place, each: &mut impl FnMut(&'a ir::Expr)) {
-    match place {
-        Place::Local(_) => {}
-        Place::Index(a, i) => {
-            each(a);
-            each(i);
-        }
-        Place::Field(base, _, _) => place_exprs(base, each),
-    }
+    e.for_each_child(|c| collect_declared(c, out));
 }
 
 /// Merges lowered functions (in [`FnId`] order) into one module, pooling

@@ -185,3 +185,202 @@ pub enum Stmt {
     Let(Pattern, Expr),
     Expr(Expr),
 }
+
+impl Expr {
+    /// Calls `f` on each direct subexpression, in evaluation order (the
+    /// subexpressions of an assignment's place included). Closures' bodies
+    /// are separate functions and are not children.
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
+        match &self.kind {
+            ExprKind::Unit
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Str(_)
+            | ExprKind::Local(_)
+            | ExprKind::FnRef(_)
+            | ExprKind::Break
+            | ExprKind::Continue
+            | ExprKind::Closure(..)
+            | ExprKind::Pending(_)
+            | ExprKind::Error => {}
+            ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => {
+                xs.iter().for_each(f)
+            }
+            ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter().for_each(f),
+            ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => f(a),
+            ExprKind::Binary(_, a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Index(a, b)
+            | ExprKind::While(a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Assign(place, value) => {
+                place.for_each_expr(&mut f);
+                f(value);
+            }
+            ExprKind::Call(callee, args) => {
+                if let Callee::Value(v) = callee {
+                    f(v);
+                }
+                args.iter().for_each(f);
+            }
+            ExprKind::If(c, t, els) => {
+                f(c);
+                f(t);
+                if let Some(e) = els {
+                    f(e);
+                }
+            }
+            ExprKind::ForRange {
+                start, end, body, ..
+            } => {
+                f(start);
+                f(end);
+                f(body);
+            }
+            ExprKind::ForArray { array, body, .. } => {
+                f(array);
+                f(body);
+            }
+            ExprKind::Block(stmts, tail) => {
+                for s in stmts {
+                    match s {
+                        Stmt::Let(_, v) | Stmt::Expr(v) => f(v),
+                    }
+                }
+                if let Some(t) = tail {
+                    f(t);
+                }
+            }
+            ExprKind::Match(s, arms) => {
+                f(s);
+                for arm in arms {
+                    if let Some(g) = &arm.guard {
+                        f(g);
+                    }
+                    f(&arm.body);
+                }
+            }
+        }
+    }
+
+    /// [`Expr::for_each_child`], for changing the children in place.
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
+        match &mut self.kind {
+            ExprKind::Unit
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Str(_)
+            | ExprKind::Local(_)
+            | ExprKind::FnRef(_)
+            | ExprKind::Break
+            | ExprKind::Continue
+            | ExprKind::Closure(..)
+            | ExprKind::Pending(_)
+            | ExprKind::Error => {}
+            ExprKind::Interp(xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => {
+                xs.iter_mut().for_each(f)
+            }
+            ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter_mut().for_each(f),
+            ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => f(a),
+            ExprKind::Binary(_, a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Index(a, b)
+            | ExprKind::While(a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Assign(place, value) => {
+                place.for_each_expr_mut(&mut f);
+                f(value);
+            }
+            ExprKind::Call(callee, args) => {
+                if let Callee::Value(v) = callee {
+                    f(v);
+                }
+                args.iter_mut().for_each(f);
+            }
+            ExprKind::If(c, t, els) => {
+                f(c);
+                f(t);
+                if let Some(e) = els {
+                    f(e);
+                }
+            }
+            ExprKind::ForRange {
+                start, end, body, ..
+            } => {
+                f(start);
+                f(end);
+                f(body);
+            }
+            ExprKind::ForArray { array, body, .. } => {
+                f(array);
+                f(body);
+            }
+            ExprKind::Block(stmts, tail) => {
+                for s in stmts {
+                    match s {
+                        Stmt::Let(_, v) | Stmt::Expr(v) => f(v),
+                    }
+                }
+                if let Some(t) = tail {
+                    f(t);
+                }
+            }
+            ExprKind::Match(s, arms) => {
+                f(s);
+                for arm in arms {
+                    if let Some(g) = &mut arm.guard {
+                        f(g);
+                    }
+                    f(&mut arm.body);
+                }
+            }
+        }
+    }
+}
+
+impl Place {
+    /// The expressions inside the place (arrays and indices).
+    pub fn for_each_expr<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        match self {
+            Place::Local(_) => {}
+            Place::Index(a, i) => {
+                f(a);
+                f(i);
+            }
+            Place::Field(base, _, _) => base.for_each_expr(f),
+        }
+    }
+
+    pub fn for_each_expr_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
+        match self {
+            Place::Local(_) => {}
+            Place::Index(a, i) => {
+                f(a);
+                f(i);
+            }
+            Place::Field(base, _, _) => base.for_each_expr_mut(f),
+        }
+    }
+}
+
+impl Pattern {
+    /// The locals the pattern binds (an or-pattern's once per alternative).
+    pub fn bindings(&self, out: &mut Vec<LocalId>) {
+        match &self.kind {
+            PatternKind::Bind(id) => out.push(*id),
+            PatternKind::Tuple(ps) | PatternKind::Variant(_, _, ps) | PatternKind::Or(ps) => {
+                ps.iter().for_each(|p| p.bindings(out))
+            }
+            PatternKind::Struct(_, fs) => fs.iter().for_each(|(_, p)| p.bindings(out)),
+            _ => {}
+        }
+    }
+}
