@@ -93,7 +93,7 @@ fn mutated_bytecode_never_panics() {
                 }
                 2 => {
                     let i = rng.below(b.len() as u64) as usize;
-                    b[i] = rng.next() as u8;
+                    b[i] = rng.next_u64() as u8;
                 }
                 3 => b.truncate(rng.below(b.len() as u64) as usize),
                 _ => {
