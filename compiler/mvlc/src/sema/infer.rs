@@ -838,6 +838,38 @@ impl<'c> FnCx<'c> {
         out
     }
 
+    /// `e` itself if reading it twice is harmless (a literal or a local);
+    /// otherwise a hidden local, bound to `e` by a statement pushed on
+    /// `stmts`, so that `e` is evaluated once.
+    fn hoist(&mut self, e: ir::Expr, what: &str, stmts: &mut Vec<ir::Stmt>) -> ir::Expr {
+        if matches!(
+            e.kind,
+            ExprKind::Int(_)
+                | ExprKind::Float(_)
+                | ExprKind::Bool(_)
+                | ExprKind::Str(_)
+                | ExprKind::Unit
+                | ExprKind::Local(_)
+        ) {
+            return e;
+        }
+        let hidden = ast::Ident {
+            name: format!("{{{what}}}"),
+            span: e.span,
+        };
+        let (ty, span) = (e.ty.clone(), e.span);
+        let id = self.declare(&hidden, ty.clone(), false);
+        stmts.push(ir::Stmt::Let(
+            ir::Pattern {
+                kind: ir::PatternKind::Bind(id),
+                ty: ty.clone(),
+                span,
+            },
+            e,
+        ));
+        self.expr(ExprKind::Local(id), ty, span)
+    }
+
     /// When nothing else decides a pending receiver's type, a field or
     /// method name that exactly one user type has decides it (as OCaml
     /// infers a record type from a field label). Returns whether a receiver
@@ -1212,8 +1244,38 @@ impl<'c> FnCx<'c> {
                     self.infer(value);
                     return self.error_expr(span);
                 };
-                // `a op= b` is `a = a op b`; the place's parts are evaluated
-                // twice (they are side-effect free in practice).
+                // `a op= b` is `a = a op b`. For `xs[i] op= b` the array and
+                // the index are evaluated once, into hidden locals, when they
+                // might have an effect; other places are re-read.
+                if let Place::Index(arr, idx) = place {
+                    let mut stmts = Vec::new();
+                    let arr = self.hoist(*arr, "array", &mut stmts);
+                    let idx = self.hoist(*idx, "index", &mut stmts);
+                    let elem = match self.ck.table.shallow(&arr.ty) {
+                        Ty::App(TyCon::Array, args) => args[0].clone(),
+                        _ => self.fresh(),
+                    };
+                    let current = self.expr(
+                        ExprKind::Index(Box::new(arr.clone()), Box::new(idx.clone())),
+                        elem,
+                        target.span,
+                    );
+                    let rhs = self.infer(value);
+                    let combined = self.binary(*op, current, rhs, span);
+                    let assign = self.expr(
+                        ExprKind::Assign(
+                            Place::Index(Box::new(arr), Box::new(idx)),
+                            Box::new(combined),
+                        ),
+                        Ty::Unit,
+                        span,
+                    );
+                    return self.expr(
+                        ExprKind::Block(stmts, Some(Box::new(assign))),
+                        Ty::Unit,
+                        span,
+                    );
+                }
                 let current = self.infer(target);
                 let rhs = self.infer(value);
                 let combined = self.binary(*op, current, rhs, span);
