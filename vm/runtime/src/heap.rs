@@ -253,21 +253,24 @@ impl Heap {
         self.allocated_since += bytes;
         self.stats.heap_bytes += bytes;
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.stats.heap_bytes);
-    }
-
-    /// Whether the VM should collect at its next safe point.
-    pub fn wants_collection(&self) -> bool {
-        self.requested
+        self.due = self.requested
             || self.allocated_since > self.threshold.max(MIN_THRESHOLD)
             || self
                 .config
                 .max_heap
-                .is_some_and(|max| self.stats.heap_bytes > max)
+                .is_some_and(|max| self.stats.heap_bytes > max);
+    }
+
+    /// Whether the VM should collect at its next safe point.
+    #[inline]
+    pub fn wants_collection(&self) -> bool {
+        self.due
     }
 
     /// Asks for a collection at the next safe point (`gc::collect()`).
     pub fn request_collection(&mut self) {
         self.requested = true;
+        self.due = true;
     }
 
     /// Frees every object not reachable from `roots`; returns whether the

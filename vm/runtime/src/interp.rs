@@ -852,11 +852,14 @@ impl Vm {
     /// A safe point: collects with every register of every frame and the
     /// constants as roots.
     fn collect_garbage(&mut self) -> Result<()> {
+        // Roots: every register of every frame, the constants, and the
+        // shared payload-less variants.
         let roots = self
             .regs
             .iter()
             .copied()
-            .chain(self.constants.iter().copied());
+            .chain(self.constants.iter().copied())
+            .chain(self.unit_variants.values().copied());
         if self.heap.collect(roots) {
             Ok(())
         } else {
