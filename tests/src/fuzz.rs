@@ -13,7 +13,8 @@ pub fn parse(data: &[u8]) {
     }
 }
 
-/// The whole front end: parse, check, lower, link, render diagnostics.
+/// The whole front end: parse, check, lower, link, render diagnostics; then
+/// a short run of what it compiled.
 pub fn front_end(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -23,29 +24,45 @@ pub fn front_end(data: &[u8]) {
     let module = mvlc::db::compile(&db, program).clone();
     let diagnostics = mvlc::db::diagnostics(&db, program);
     let _ = mvlc::render::render(&db, &diagnostics, false);
-    // What the compiler emits, the verifier must accept.
+    // What the compiler emits, the verifier must accept, and it must run
+    // (briefly, with a collection after every allocation) without a panic.
     if let Some(module) = module {
         if let Err(e) = mvm_bytecode::verify(&module) {
             panic!("the verifier refused the compiler's output: {e}");
         }
+        let config = limited(true);
+        let natives = mvl_stdlib::registry();
+        match mvm_runtime::Vm::new((*module).clone(), &natives, config) {
+            Ok(mut vm) => {
+                let _ = vm.run_to_end(&mut mvm_runtime::CaptureHost::default());
+            }
+            Err(e) => panic!("the VM refused the compiler's output: {e}"),
+        }
     }
 }
 
-/// The `.mvb` loader, the verifier, and a fuel-limited run.
+/// Small limits, so that a fuzzed program cannot run long or grow large.
+fn limited(stress: bool) -> mvm_runtime::VmConfig {
+    mvm_runtime::VmConfig {
+        max_frames: 1_000,
+        fuel: Some(20_000),
+        gc: mvm_runtime::GcConfig {
+            max_heap: Some(16 << 20),
+            stress,
+        },
+    }
+}
+
+/// The `.mvb` loader, the verifier, and a fuel-limited run (in stress mode
+/// for one input in two).
 pub fn bytecode(data: &[u8]) {
     let Ok(module) = Module::from_bytes(data) else {
         return;
     };
     let _ = mvm_bytecode::disassemble(&module);
     let natives = mvl_stdlib::registry();
-    let config = mvm_runtime::VmConfig {
-        max_frames: 1_000,
-        fuel: Some(20_000),
-        gc: mvm_runtime::GcConfig {
-            max_heap: Some(16 << 20),
-            stress: false,
-        },
-    };
+    // One input in two also runs with a collection after every allocation.
+    let config = limited(data.len() % 2 == 1);
     if let Ok(mut vm) = mvm_runtime::Vm::new(module, &natives, config) {
         let _ = vm.run_to_end(&mut mvm_runtime::CaptureHost::default());
     }
