@@ -18,8 +18,10 @@
 //! list of outer locals it captures. A captured `var` is marked `boxed`: it
 //! lives in a heap cell so that the function and its closures share it.
 
+use super::access::Pending;
 use super::env::{path_name, AdtKind, Global, MethodKey, ModuleId};
 use super::ir::{self, Callee, ExprKind, FnBody, FnId, Local, LocalId, Place};
+use super::names::Resolved;
 use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable, UnifyError};
 use super::{DeclKind, FnDecl, FnInfo, NativeInfo};
 use crate::db::SourceFile;
@@ -392,7 +394,7 @@ impl Checker {
     }
 
     /// The methods table key of a type named in a path like `Map::new`.
-    fn type_key(&self, module: ModuleId, name: &ast::Ident) -> Option<MethodKey> {
+    pub(super) fn type_key(&self, module: ModuleId, name: &ast::Ident) -> Option<MethodKey> {
         if let Some(adt) = self.env.adt(module, &name.name) {
             return Some(MethodKey::Adt(adt));
         }
@@ -439,7 +441,7 @@ impl Checker {
         }
     }
 
-    fn global_type(&mut self, global: Global) -> Ty {
+    pub(super) fn global_type(&mut self, global: Global) -> Ty {
         match global {
             Global::Fn(id) | Global::Const(id) => match self.in_progress.get(&id) {
                 Some(mono) => mono.clone(),
@@ -608,29 +610,6 @@ struct Frame {
     captures: Vec<LocalId>,
 }
 
-/// A method call or field access whose receiver type is not known yet.
-enum Pending {
-    Method {
-        receiver: ir::Expr,
-        name: ast::Ident,
-        args: Vec<ir::Expr>,
-        ty: Ty,
-        span: Span,
-    },
-    Field {
-        receiver: ir::Expr,
-        name: ast::Ident,
-        ty: Ty,
-        span: Span,
-    },
-    TupleField {
-        receiver: ir::Expr,
-        index: u32,
-        ty: Ty,
-        span: Span,
-    },
-}
-
 /// A closure lifted out of the body, completed when the body is done.
 struct Lifted {
     id: FnId,
@@ -649,11 +628,11 @@ pub(super) struct FnCx<'c> {
     /// The closure nesting depth each local was declared at.
     local_depth: Vec<usize>,
     /// Schemes of `let`-bound closures, generalised (let-polymorphism).
-    local_schemes: HashMap<LocalId, Scheme>,
-    scopes: Vec<Vec<(String, LocalId)>>,
+    pub(super) local_schemes: HashMap<LocalId, Scheme>,
+    pub(super) scopes: Vec<Vec<(String, LocalId)>>,
     frames: Vec<Frame>,
     tparams: HashMap<String, Ty>,
-    pending: Vec<Option<Pending>>,
+    pub(super) pending: Vec<Option<Pending>>,
     lifted: Vec<Lifted>,
 }
 
@@ -720,124 +699,6 @@ impl<'c> FnCx<'c> {
         }
     }
 
-    /// Resolves pending accesses until no more can be; returns the
-    /// replacement of each slot.
-    fn resolve_pending(&mut self) -> Vec<Option<ir::Expr>> {
-        let mut out: Vec<Option<ir::Expr>> = vec![None; self.pending.len()];
-        loop {
-            let mut progress = false;
-            #[allow(clippy::needless_range_loop)]
-            for slot in 0..self.pending.len() {
-                let ready = match &self.pending[slot] {
-                    Some(
-                        Pending::Method { receiver, .. }
-                        | Pending::Field { receiver, .. }
-                        | Pending::TupleField { receiver, .. },
-                    ) => !matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)),
-                    None => false,
-                };
-                if !ready {
-                    continue;
-                }
-                let Some(p) = self.pending[slot].take() else {
-                    continue;
-                };
-                let e = match p {
-                    Pending::Method {
-                        receiver,
-                        name,
-                        args,
-                        ty,
-                        span,
-                    } => {
-                        let call =
-                            self.method_call_known(receiver, &name, ArgsOrAst::Ir(args), span);
-                        self.expect(&ty, &call.ty, span, "this call's result");
-                        call
-                    }
-                    Pending::Field {
-                        receiver,
-                        name,
-                        ty,
-                        span,
-                    } => {
-                        let e = self.field_known(receiver, &name, span);
-                        self.expect(&ty, &e.ty, span, "this field");
-                        e
-                    }
-                    Pending::TupleField {
-                        receiver,
-                        index,
-                        ty,
-                        span,
-                    } => {
-                        let e = self.tuple_field_known(receiver, index, span);
-                        self.expect(&ty, &e.ty, span, "this element");
-                        e
-                    }
-                };
-                out[slot] = Some(e);
-                progress = true;
-            }
-            if !progress && !self.guess_one_receiver() {
-                break;
-            }
-        }
-        for p in std::mem::take(&mut self.pending).into_iter().flatten() {
-            let owners: Vec<String> = match &p {
-                Pending::Method { name, .. } => {
-                    let mut v: Vec<String> = self
-                        .ck
-                        .env
-                        .methods
-                        .iter()
-                        .filter(|((_, n), m)| *n == name.name && m.has_self)
-                        .map(|((k, _), _)| match k {
-                            MethodKey::Array => "arrays".to_string(),
-                            k => format!("`{}`", k.native_prefix(&self.ck.env)),
-                        })
-                        .collect();
-                    v.sort();
-                    v
-                }
-                _ => Vec::new(),
-            };
-            let (receiver, span, what) = match &p {
-                Pending::Method { receiver, name, .. } => {
-                    (receiver, name.span, format!("method `{}`", name.name))
-                }
-                Pending::Field { receiver, name, .. } => {
-                    (receiver, name.span, format!("field `{}`", name.name))
-                }
-                Pending::TupleField {
-                    receiver,
-                    index,
-                    span,
-                    ..
-                } => (receiver, *span, format!("element `.{index}`")),
-            };
-            self.error(
-                Diagnostic::error(
-                    "E0208",
-                    format!("type annotations needed: cannot tell which type's {what} this is"),
-                    self.file,
-                    receiver.span,
-                    "the type of this value is not known here",
-                )
-                .with_label(self.file, span, "used here")
-                .with_help(if owners.len() > 1 {
-                    format!(
-                        "several types have it ({}): add a type annotation, such as `x: [String]` on the parameter or `let`",
-                        owners.join(", ")
-                    )
-                } else {
-                    "add a type annotation, such as `x: Point` on the parameter or `let`".to_string()
-                }),
-            );
-        }
-        out
-    }
-
     /// `e` itself if reading it twice is harmless (a literal or a local);
     /// otherwise a hidden local, bound to `e` by a statement pushed on
     /// `stmts`, so that `e` is evaluated once.
@@ -870,81 +731,6 @@ impl<'c> FnCx<'c> {
         self.expr(ExprKind::Local(id), ty, span)
     }
 
-    /// When nothing else decides a pending receiver's type, a field or
-    /// method name that exactly one user type has decides it (as OCaml
-    /// infers a record type from a field label). Returns whether a receiver
-    /// was decided this way.
-    fn guess_one_receiver(&mut self) -> bool {
-        for slot in 0..self.pending.len() {
-            let (receiver_ty, candidates) = match &self.pending[slot] {
-                Some(Pending::Field { receiver, name, .. }) => {
-                    let adts: Vec<AdtId> = (0..self.ck.env.adts.len())
-                        .map(|i| AdtId(i as u32))
-                        .filter(|a| self.visible_adt(*a))
-                        .filter(|a| match &self.ck.env.adt_def(*a).kind {
-                            AdtKind::Struct(fs) => fs.iter().any(|f| f.name == name.name),
-                            AdtKind::Enum(_) => false,
-                        })
-                        .collect();
-                    (receiver.ty.clone(), adts)
-                }
-                Some(Pending::Method { receiver, name, .. }) => {
-                    let keys: Vec<MethodKey> = self
-                        .ck
-                        .env
-                        .methods
-                        .iter()
-                        .filter(|((_, n), m)| *n == name.name && m.has_self)
-                        .map(|((k, _), _)| *k)
-                        .collect();
-                    let adts: Vec<AdtId> = keys
-                        .iter()
-                        .filter_map(|k| match k {
-                            MethodKey::Adt(a) if self.visible_adt(*a) => Some(*a),
-                            _ => None,
-                        })
-                        .collect();
-                    // A built-in type with that method makes the name ambiguous.
-                    if adts.len() != keys.len() {
-                        continue;
-                    }
-                    (receiver.ty.clone(), adts)
-                }
-                _ => continue,
-            };
-            if !matches!(self.ck.table.shallow(&receiver_ty), Ty::Var(_)) {
-                continue;
-            }
-            if let [adt] = candidates.as_slice() {
-                let n = self.ck.env.adt_def(*adt).type_params.len();
-                let args = (0..n).map(|_| self.fresh()).collect();
-                if self
-                    .ck
-                    .table
-                    .unify(&receiver_ty, &Ty::App(TyCon::Adt(*adt), args))
-                    .is_ok()
-                {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
-    /// A user type this function's module can name: its own, the prelude's,
-    /// or one of an imported module.
-    fn visible_adt(&self, adt: AdtId) -> bool {
-        let m = self.ck.env.adt_def(adt).module;
-        m == self.module
-            || m == super::env::PRELUDE
-            || self
-                .ck
-                .env
-                .modules
-                .get(self.module.0 as usize)
-                .is_some_and(|info| info.imports.values().any(|i| *i == m))
-    }
-
     pub(super) fn declare(&mut self, name: &ast::Ident, ty: Ty, mutable: bool) -> LocalId {
         let id = LocalId(self.locals.len() as u32);
         self.locals.push(Local {
@@ -963,7 +749,7 @@ impl<'c> FnCx<'c> {
 
     /// Finds a local by name and records its capture by every closure
     /// between its declaration and here.
-    fn lookup_local(&mut self, name: &str) -> Option<LocalId> {
+    pub(super) fn lookup_local(&mut self, name: &str) -> Option<LocalId> {
         let id = self
             .scopes
             .iter()
@@ -986,7 +772,7 @@ impl<'c> FnCx<'c> {
         Some(id)
     }
 
-    fn has_local(&self, name: &str) -> bool {
+    pub(super) fn has_local(&self, name: &str) -> bool {
         self.scopes.iter().any(|s| s.iter().any(|(n, _)| n == name))
     }
 
@@ -1002,11 +788,11 @@ impl<'c> FnCx<'c> {
         self.ck.table.fresh()
     }
 
-    fn expr(&self, kind: ExprKind, ty: Ty, span: Span) -> ir::Expr {
+    pub(super) fn expr(&self, kind: ExprKind, ty: Ty, span: Span) -> ir::Expr {
         ir::Expr { kind, ty, span }
     }
 
-    fn error_expr(&mut self, span: Span) -> ir::Expr {
+    pub(super) fn error_expr(&mut self, span: Span) -> ir::Expr {
         let ty = self.fresh();
         self.expr(ExprKind::Error, ty, span)
     }
@@ -1457,295 +1243,9 @@ impl<'c> FnCx<'c> {
         }
     }
 
-    fn defer(&mut self, p: Pending) -> u32 {
+    pub(super) fn defer(&mut self, p: Pending) -> u32 {
         self.pending.push(Some(p));
         self.pending.len() as u32 - 1
-    }
-
-    /// Reports an unknown name with a "did you mean" hint.
-    fn unknown_name(&mut self, name: &str, span: Span) {
-        let mut candidates: Vec<String> = self
-            .scopes
-            .iter()
-            .flat_map(|s| s.iter().map(|(n, _)| n.clone()))
-            .collect();
-        candidates.extend(
-            self.ck
-                .env
-                .values
-                .keys()
-                .filter(|(m, _)| *m == self.module || *m == super::env::PRELUDE)
-                .map(|(_, k)| k.clone()),
-        );
-        let near = closest_name(name, candidates.iter().map(|s| s.as_str())).map(str::to_string);
-        let mut diag = Diagnostic::error(
-            "E0101",
-            format!("cannot find `{name}` in this scope"),
-            self.file,
-            span,
-            "not found",
-        );
-        if let Some(near) = near {
-            diag = diag.with_help(format!("did you mean `{near}`?"));
-        }
-        self.error(diag);
-    }
-
-    /// A local's type at a use: instantiated if it is a generalised closure.
-    fn local_use(&mut self, id: LocalId, span: Span) -> ir::Expr {
-        let ty = match self.local_schemes.get(&id) {
-            Some(s) => {
-                let s = s.clone();
-                self.ck.table.instantiate(&s)
-            }
-            None => self.locals[id.0 as usize].ty.clone(),
-        };
-        self.expr(ExprKind::Local(id), ty, span)
-    }
-
-    /// `None`, `Some`, ... written alone: a variant of the prelude's enums.
-    pub(super) fn bare_variant_pattern(&self, name: &ast::Ident) -> Option<(AdtId, u32)> {
-        if self.has_local(&name.name) {
-            return None;
-        }
-        self.ck.env.bare_variant(&name.name)
-    }
-
-    /// What a path names in expression position.
-    fn infer_path(&mut self, path: &[ast::Ident], span: Span) -> ir::Expr {
-        if let [name] = path {
-            if let Some(id) = self.lookup_local(&name.name) {
-                return self.local_use(id, span);
-            }
-        }
-        match self.resolve_path(path, span) {
-            Some(Resolved::Global(g)) => self.global_value(g, path, span),
-            Some(Resolved::Variant(adt, v)) => self.variant_value(adt, v, Vec::new(), span, path),
-            None => self.error_expr(span),
-        }
-    }
-
-    fn global_value(&mut self, g: Global, path: &[ast::Ident], span: Span) -> ir::Expr {
-        match g {
-            Global::Fn(id) => {
-                let ty = self.ck.global_type(g);
-                self.expr(ExprKind::FnRef(id), ty, span)
-            }
-            Global::Const(id) => {
-                let ty = self.ck.global_type(g);
-                let ret = match self.ck.table.shallow(&ty) {
-                    Ty::Fn(_, r) => *r,
-                    _ => self.fresh(),
-                };
-                self.expr(ExprKind::Call(Callee::Fn(id), Vec::new()), ret, span)
-            }
-            Global::Native(_) => {
-                self.error(Diagnostic::error(
-                    "E0105",
-                    format!(
-                        "the built-in function `{}` can only be called, not used as a value",
-                        path_name(path)
-                    ),
-                    self.file,
-                    span,
-                    "call it here",
-                ));
-                self.error_expr(span)
-            }
-        }
-    }
-
-    /// Resolves a non-local path to a global or a variant; reports an
-    /// unknown one.
-    fn resolve_path(&mut self, path: &[ast::Ident], span: Span) -> Option<Resolved> {
-        match path {
-            [name] => {
-                if let Some(g) = self.ck.env.value(self.module, &name.name) {
-                    return Some(Resolved::Global(g));
-                }
-                if let Some((adt, v)) = self.ck.env.bare_variant(&name.name) {
-                    return Some(Resolved::Variant(adt, v));
-                }
-                self.unknown_name(&name.name, span);
-                None
-            }
-            [first, name] => {
-                if let Some(m) = self.ck.env.imported(self.module, &first.name) {
-                    if let Some(g) = self.ck.env.values.get(&(m, name.name.clone())).copied() {
-                        return Some(Resolved::Global(g));
-                    }
-                    let names: Vec<String> = self
-                        .ck
-                        .env
-                        .values
-                        .keys()
-                        .filter(|(mm, _)| *mm == m)
-                        .map(|(_, n)| n.clone())
-                        .collect();
-                    let mut d = Diagnostic::error(
-                        "E0101",
-                        format!("module `{}` has no item `{}`", first.name, name.name),
-                        self.file,
-                        name.span,
-                        "not found in that module",
-                    );
-                    if let Some(near) = closest_name(&name.name, names.iter().map(|s| s.as_str())) {
-                        d = d.with_help(format!("did you mean `{}::{near}`?", first.name));
-                    }
-                    self.error(d);
-                    return None;
-                }
-                let Some(key) = self.ck.type_key(self.module, first) else {
-                    let mut d = Diagnostic::error(
-                        "E0101",
-                        format!(
-                            "cannot find `{}`: `{}` is neither an imported module nor a type",
-                            path_name(path),
-                            first.name
-                        ),
-                        self.file,
-                        first.span,
-                        "not found",
-                    );
-                    if self.ck.env.modules.iter().any(|m| m.name == first.name) {
-                        d = d.with_help(format!(
-                            "add `import {};` at the top of this file",
-                            first.name
-                        ));
-                    }
-                    self.error(d);
-                    return None;
-                };
-                self.resolve_in_type(key, name)
-            }
-            [m, ty, name] => {
-                let adt = self
-                    .ck
-                    .env
-                    .imported(self.module, &m.name)
-                    .and_then(|mid| self.ck.env.types.get(&(mid, ty.name.clone())).copied());
-                match adt {
-                    Some(adt) => self.resolve_in_type(MethodKey::Adt(adt), name),
-                    None => {
-                        self.error(Diagnostic::error(
-                            "E0101",
-                            format!("cannot find the type `{}::{}`", m.name, ty.name),
-                            self.file,
-                            span,
-                            "not an imported module's type",
-                        ));
-                        None
-                    }
-                }
-            }
-            _ => {
-                self.error(Diagnostic::error(
-                    "E0101",
-                    format!("cannot find `{}`", path_name(path)),
-                    self.file,
-                    span,
-                    "paths have at most three parts: `module::Type::name`",
-                ));
-                None
-            }
-        }
-    }
-
-    /// `name` as a variant or associated function of the type `key`.
-    fn resolve_in_type(&mut self, key: MethodKey, name: &ast::Ident) -> Option<Resolved> {
-        if let MethodKey::Adt(adt) = key {
-            if let Some((v, _)) = self.ck.env.variant(adt, &name.name) {
-                return Some(Resolved::Variant(adt, v));
-            }
-        }
-        if let Some(m) = self.ck.env.methods.get(&(key, name.name.clone())).copied() {
-            return Some(Resolved::Global(m.target));
-        }
-        let type_name = key.native_prefix(&self.ck.env);
-        let mut candidates: Vec<String> = self
-            .ck
-            .env
-            .method_names(key)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        if let MethodKey::Adt(adt) = key {
-            if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
-                candidates.extend(vs.iter().map(|v| v.name.clone()));
-            }
-        }
-        let mut d = Diagnostic::error(
-            "E0101",
-            format!(
-                "`{type_name}` has no variant or associated function `{}`",
-                name.name
-            ),
-            self.file,
-            name.span,
-            "not found",
-        );
-        if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str())) {
-            d = d.with_help(format!("did you mean `{type_name}::{near}`?"));
-        }
-        self.error(d);
-        None
-    }
-
-    /// The enum type `Adt(adt, fresh args)` and the field types of variant `v`.
-    pub(super) fn instantiate_variant(&mut self, adt: AdtId, v: u32) -> (Ty, Vec<Ty>) {
-        let n = self.ck.env.adt_def(adt).type_params.len();
-        let args: Vec<Ty> = (0..n).map(|_| self.fresh()).collect();
-        let fields = self.ck.instantiate_fields(adt, &args, Some(v));
-        (Ty::App(TyCon::Adt(adt), args), fields)
-    }
-
-    /// Builds variant `v` of `adt` from `args` (already inferred).
-    fn variant_value(
-        &mut self,
-        adt: AdtId,
-        v: u32,
-        args: Vec<ir::Expr>,
-        span: Span,
-        path: &[ast::Ident],
-    ) -> ir::Expr {
-        let (ty, fields) = self.instantiate_variant(adt, v);
-        if fields.len() != args.len() {
-            let name = path_name(path);
-            let msg = if fields.is_empty() {
-                format!(
-                    "`{name}` has no payload but was given {} value(s)",
-                    args.len()
-                )
-            } else if args.is_empty() {
-                format!(
-                    "`{name}` needs {} value(s): write `{name}(..)`",
-                    fields.len()
-                )
-            } else {
-                format!(
-                    "`{name}` takes {} value(s) but {} were given",
-                    fields.len(),
-                    args.len()
-                )
-            };
-            self.error(Diagnostic::error(
-                "E0202",
-                msg,
-                self.file,
-                span,
-                "wrong number of values",
-            ));
-            return self.error_expr(span);
-        }
-        for (f, a) in fields.iter().zip(&args) {
-            self.expect(
-                f,
-                &a.ty,
-                a.span,
-                &format!("this field of `{}`", path_name(path)),
-            );
-        }
-        self.expr(ExprKind::Variant(adt, v, args), ty, span)
     }
 
     /// The place an assignment writes, with its type. Fields may only be
@@ -2071,7 +1571,7 @@ impl<'c> FnCx<'c> {
 
     /// Infers `args` against `params` (skipping `skip` leading parameters,
     /// such as a method's `self`); reports a count mismatch.
-    fn check_args(
+    pub(super) fn check_args(
         &mut self,
         params: &[Ty],
         args: &[ast::Expr],
@@ -2107,191 +1607,6 @@ impl<'c> FnCx<'c> {
             out.push(a);
         }
         Some(out)
-    }
-
-    fn infer_method_call(
-        &mut self,
-        recv: &ast::Expr,
-        name: &ast::Ident,
-        args: &[ast::Expr],
-        span: Span,
-    ) -> ir::Expr {
-        let receiver = self.infer(recv);
-        if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
-            let args: Vec<ir::Expr> = args.iter().map(|a| self.infer(a)).collect();
-            let ty = self.fresh();
-            let slot = self.defer(Pending::Method {
-                receiver,
-                name: name.clone(),
-                args,
-                ty: ty.clone(),
-                span,
-            });
-            return self.expr(ExprKind::Pending(slot), ty, span);
-        }
-        self.method_call_known(receiver, name, ArgsOrAst::Ast(args), span)
-    }
-
-    /// A method call on a receiver whose type is known.
-    fn method_call_known(
-        &mut self,
-        receiver: ir::Expr,
-        name: &ast::Ident,
-        args: ArgsOrAst<'_>,
-        span: Span,
-    ) -> ir::Expr {
-        let recv_ty = self.ck.table.shallow(&receiver.ty);
-        let key = MethodKey::of(&recv_ty);
-        let method = key.and_then(|k| self.ck.env.methods.get(&(k, name.name.clone())).copied());
-        let Some(method) = method.filter(|m| m.has_self) else {
-            if let ArgsOrAst::Ast(args) = &args {
-                for a in *args {
-                    self.infer(a);
-                }
-            }
-            let shown = self.show(&recv_ty);
-            let mut d = Diagnostic::error(
-                "E0111",
-                format!("no method `{}` on `{shown}`", name.name),
-                self.file,
-                name.span,
-                "unknown method",
-            );
-            if let Some(k) = key {
-                if method.is_some() {
-                    let prefix = k.native_prefix(&self.ck.env);
-                    d = d.with_help(format!(
-                        "`{prefix}::{}` is an associated function: call it as `{prefix}::{}(..)`",
-                        name.name, name.name
-                    ));
-                } else if self.struct_field_index(&recv_ty, &name.name).is_some() {
-                    d = d.with_help(format!(
-                        "`{}` is a field: to call the function it holds, write `(x.{})(..)`",
-                        name.name, name.name
-                    ));
-                } else {
-                    let names = self.ck.env.method_names(k);
-                    if let Some(near) = closest_name(&name.name, names) {
-                        d = d.with_help(format!("did you mean `{near}`?"));
-                    }
-                }
-            }
-            self.error(d);
-            return self.error_expr(span);
-        };
-        let fn_ty = self.ck.global_type(method.target);
-        let Ty::Fn(params, ret) = self.ck.table.shallow(&fn_ty) else {
-            return self.error_expr(span);
-        };
-        let what = format!("`{}`", name.name);
-        if let Some(self_ty) = params.first() {
-            self.expect(
-                self_ty,
-                &receiver.ty,
-                receiver.span,
-                "the method's receiver",
-            );
-        }
-        let args = match args {
-            ArgsOrAst::Ast(args) => self.check_args(&params, args, span, &what, 1),
-            ArgsOrAst::Ir(args) => {
-                if params.len() != args.len() + 1 {
-                    self.error(Diagnostic::error(
-                        "E0202",
-                        format!(
-                            "{what} takes {} argument(s) but {} were given",
-                            params.len() - 1,
-                            args.len()
-                        ),
-                        self.file,
-                        span,
-                        "wrong number of arguments",
-                    ));
-                    None
-                } else {
-                    for (p, a) in params[1..].iter().zip(&args) {
-                        self.expect(p, &a.ty, a.span, &format!("the parameter of {what}"));
-                    }
-                    Some(args)
-                }
-            }
-        };
-        let Some(args) = args else {
-            return self.error_expr(span);
-        };
-        let mut all = vec![receiver];
-        all.extend(args);
-        let callee = match method.target {
-            Global::Fn(id) | Global::Const(id) => Callee::Fn(id),
-            Global::Native(id) => Callee::Native(id),
-        };
-        self.expr(ExprKind::Call(callee, all), *ret, span)
-    }
-
-    fn struct_field_index(&self, ty: &Ty, name: &str) -> Option<usize> {
-        let Ty::App(TyCon::Adt(adt), _) = ty else {
-            return None;
-        };
-        match &self.ck.env.adt_def(*adt).kind {
-            AdtKind::Struct(fields) => fields.iter().position(|f| f.name == name),
-            AdtKind::Enum(_) => None,
-        }
-    }
-
-    fn field_error(&mut self, ty: &Ty, name: &ast::Ident, span: Span) {
-        let shown = self.show(ty);
-        let mut d = Diagnostic::error(
-            "E0110",
-            format!("no field `{}` on `{shown}`", name.name),
-            self.file,
-            name.span,
-            "unknown field",
-        );
-        if let Ty::App(TyCon::Adt(adt), _) = ty {
-            if let AdtKind::Struct(fields) = &self.ck.env.adt_def(*adt).kind {
-                let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
-                if let Some(near) = closest_name(&name.name, names.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{near}`?"));
-                } else if !names.is_empty() {
-                    d = d.with_note(format!("`{shown}` has the fields {}", names.join(", ")));
-                }
-            }
-        }
-        let _ = span;
-        self.error(d);
-    }
-
-    fn field_known(&mut self, receiver: ir::Expr, name: &ast::Ident, span: Span) -> ir::Expr {
-        let ty = self.ck.table.shallow(&receiver.ty);
-        if let Ty::App(TyCon::Adt(adt), args) = &ty {
-            if let Some(index) = self.struct_field_index(&ty, &name.name) {
-                let tys = self.ck.instantiate_fields(*adt, args, None);
-                let fty = tys.get(index).cloned().unwrap_or(Ty::Unit);
-                return self.expr(ExprKind::Field(Box::new(receiver), index as u32), fty, span);
-            }
-        }
-        self.field_error(&ty, name, span);
-        self.error_expr(span)
-    }
-
-    fn tuple_field_known(&mut self, receiver: ir::Expr, index: u32, span: Span) -> ir::Expr {
-        match self.ck.table.shallow(&receiver.ty) {
-            Ty::App(TyCon::Tuple, items) if (index as usize) < items.len() => {
-                let ty = items[index as usize].clone();
-                self.expr(ExprKind::Field(Box::new(receiver), index), ty, span)
-            }
-            other => {
-                let shown = self.show(&other);
-                self.error(Diagnostic::error(
-                    "E0110",
-                    format!("`{shown}` has no element `.{index}`"),
-                    self.file,
-                    span,
-                    "no such element",
-                ));
-                self.error_expr(span)
-            }
-        }
     }
 
     fn infer_struct_lit(
@@ -2670,19 +1985,6 @@ impl<'c> FnCx<'c> {
         self.check_match(&scrutinee, &out);
         self.expr(ExprKind::Match(Box::new(scrutinee), out), result, span)
     }
-}
-
-/// Arguments of a method call: still to infer (with expected types) or
-/// already inferred (a pending call resolved late).
-enum ArgsOrAst<'a> {
-    Ast(&'a [ast::Expr]),
-    Ir(Vec<ir::Expr>),
-}
-
-/// What a non-local path names.
-enum Resolved {
-    Global(Global),
-    Variant(AdtId, u32),
 }
 
 /// Collects the unbound type variables of `ty`.

@@ -8,14 +8,18 @@
 //! for its own members, then generalised once
 //! ([`types::TypeTable::generalise`]), so mutually recursive functions share
 //! one inference and every later caller instantiates their schemes.
-//! Patterns, and the exhaustiveness of `match`, are checked in [`pattern`].
+//! Expressions are inferred in [`infer`]; names in [`names`]; method calls
+//! and field accesses, and their deferred resolution, in [`access`];
+//! patterns, and the exhaustiveness of `match`, in [`pattern`].
 //!
 //! This module is pure: no salsa, no I/O. It returns diagnostics as values;
 //! `db` accumulates them.
 
+pub mod access;
 pub mod env;
 pub mod infer;
 pub mod ir;
+pub mod names;
 pub mod pattern;
 pub mod types;
 

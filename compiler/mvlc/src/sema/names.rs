@@ -1,0 +1,310 @@
+//! Name resolution in expressions: locals, functions, constants and natives
+//! of this module, the prelude and imported modules (`geometry::area`),
+//! variants (`Shape::Circle`, and the prelude's bare `Some`/`None`), and
+//! associated functions (`Point::new`, `Map::new`), with "did you mean"
+//! suggestions for names that resolve to nothing.
+
+use super::env::{path_name, AdtKind, Global, MethodKey};
+use super::infer::FnCx;
+use super::ir::{self, Callee, ExprKind, LocalId};
+use super::types::{AdtId, Ty, TyCon};
+use crate::diagnostic::{closest_name, Diagnostic};
+use mvl_syntax::ast::{self, Span};
+
+/// What a non-local path names.
+pub(super) enum Resolved {
+    Global(Global),
+    Variant(AdtId, u32),
+}
+
+impl FnCx<'_> {
+    /// Reports an unknown name with a "did you mean" hint.
+    pub(super) fn unknown_name(&mut self, name: &str, span: Span) {
+        let mut candidates: Vec<String> = self
+            .scopes
+            .iter()
+            .flat_map(|s| s.iter().map(|(n, _)| n.clone()))
+            .collect();
+        candidates.extend(
+            self.ck
+                .env
+                .values
+                .keys()
+                .filter(|(m, _)| *m == self.module || *m == super::env::PRELUDE)
+                .map(|(_, k)| k.clone()),
+        );
+        let near = closest_name(name, candidates.iter().map(|s| s.as_str())).map(str::to_string);
+        let mut diag = Diagnostic::error(
+            "E0101",
+            format!("cannot find `{name}` in this scope"),
+            self.file,
+            span,
+            "not found",
+        );
+        if let Some(near) = near {
+            diag = diag.with_help(format!("did you mean `{near}`?"));
+        }
+        self.error(diag);
+    }
+
+    /// A local's type at a use: instantiated if it is a generalised closure.
+    pub(super) fn local_use(&mut self, id: LocalId, span: Span) -> ir::Expr {
+        let ty = match self.local_schemes.get(&id) {
+            Some(s) => {
+                let s = s.clone();
+                self.ck.table.instantiate(&s)
+            }
+            None => self.locals[id.0 as usize].ty.clone(),
+        };
+        self.expr(ExprKind::Local(id), ty, span)
+    }
+
+    /// `None`, `Some`, ... written alone: a variant of the prelude's enums.
+    pub(super) fn bare_variant_pattern(&self, name: &ast::Ident) -> Option<(AdtId, u32)> {
+        if self.has_local(&name.name) {
+            return None;
+        }
+        self.ck.env.bare_variant(&name.name)
+    }
+
+    /// What a path names in expression position.
+    pub(super) fn infer_path(&mut self, path: &[ast::Ident], span: Span) -> ir::Expr {
+        if let [name] = path {
+            if let Some(id) = self.lookup_local(&name.name) {
+                return self.local_use(id, span);
+            }
+        }
+        match self.resolve_path(path, span) {
+            Some(Resolved::Global(g)) => self.global_value(g, path, span),
+            Some(Resolved::Variant(adt, v)) => self.variant_value(adt, v, Vec::new(), span, path),
+            None => self.error_expr(span),
+        }
+    }
+
+    pub(super) fn global_value(&mut self, g: Global, path: &[ast::Ident], span: Span) -> ir::Expr {
+        match g {
+            Global::Fn(id) => {
+                let ty = self.ck.global_type(g);
+                self.expr(ExprKind::FnRef(id), ty, span)
+            }
+            Global::Const(id) => {
+                let ty = self.ck.global_type(g);
+                let ret = match self.ck.table.shallow(&ty) {
+                    Ty::Fn(_, r) => *r,
+                    _ => self.fresh(),
+                };
+                self.expr(ExprKind::Call(Callee::Fn(id), Vec::new()), ret, span)
+            }
+            Global::Native(_) => {
+                self.error(Diagnostic::error(
+                    "E0105",
+                    format!(
+                        "the built-in function `{}` can only be called, not used as a value",
+                        path_name(path)
+                    ),
+                    self.file,
+                    span,
+                    "call it here",
+                ));
+                self.error_expr(span)
+            }
+        }
+    }
+
+    /// Resolves a non-local path to a global or a variant; reports an
+    /// unknown one.
+    pub(super) fn resolve_path(&mut self, path: &[ast::Ident], span: Span) -> Option<Resolved> {
+        match path {
+            [name] => {
+                if let Some(g) = self.ck.env.value(self.module, &name.name) {
+                    return Some(Resolved::Global(g));
+                }
+                if let Some((adt, v)) = self.ck.env.bare_variant(&name.name) {
+                    return Some(Resolved::Variant(adt, v));
+                }
+                self.unknown_name(&name.name, span);
+                None
+            }
+            [first, name] => {
+                if let Some(m) = self.ck.env.imported(self.module, &first.name) {
+                    if let Some(g) = self.ck.env.values.get(&(m, name.name.clone())).copied() {
+                        return Some(Resolved::Global(g));
+                    }
+                    let names: Vec<String> = self
+                        .ck
+                        .env
+                        .values
+                        .keys()
+                        .filter(|(mm, _)| *mm == m)
+                        .map(|(_, n)| n.clone())
+                        .collect();
+                    let mut d = Diagnostic::error(
+                        "E0101",
+                        format!("module `{}` has no item `{}`", first.name, name.name),
+                        self.file,
+                        name.span,
+                        "not found in that module",
+                    );
+                    if let Some(near) = closest_name(&name.name, names.iter().map(|s| s.as_str())) {
+                        d = d.with_help(format!("did you mean `{}::{near}`?", first.name));
+                    }
+                    self.error(d);
+                    return None;
+                }
+                let Some(key) = self.ck.type_key(self.module, first) else {
+                    let mut d = Diagnostic::error(
+                        "E0101",
+                        format!(
+                            "cannot find `{}`: `{}` is neither an imported module nor a type",
+                            path_name(path),
+                            first.name
+                        ),
+                        self.file,
+                        first.span,
+                        "not found",
+                    );
+                    if self.ck.env.modules.iter().any(|m| m.name == first.name) {
+                        d = d.with_help(format!(
+                            "add `import {};` at the top of this file",
+                            first.name
+                        ));
+                    }
+                    self.error(d);
+                    return None;
+                };
+                self.resolve_in_type(key, name)
+            }
+            [m, ty, name] => {
+                let adt = self
+                    .ck
+                    .env
+                    .imported(self.module, &m.name)
+                    .and_then(|mid| self.ck.env.types.get(&(mid, ty.name.clone())).copied());
+                match adt {
+                    Some(adt) => self.resolve_in_type(MethodKey::Adt(adt), name),
+                    None => {
+                        self.error(Diagnostic::error(
+                            "E0101",
+                            format!("cannot find the type `{}::{}`", m.name, ty.name),
+                            self.file,
+                            span,
+                            "not an imported module's type",
+                        ));
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.error(Diagnostic::error(
+                    "E0101",
+                    format!("cannot find `{}`", path_name(path)),
+                    self.file,
+                    span,
+                    "paths have at most three parts: `module::Type::name`",
+                ));
+                None
+            }
+        }
+    }
+
+    /// `name` as a variant or associated function of the type `key`.
+    pub(super) fn resolve_in_type(
+        &mut self,
+        key: MethodKey,
+        name: &ast::Ident,
+    ) -> Option<Resolved> {
+        if let MethodKey::Adt(adt) = key {
+            if let Some((v, _)) = self.ck.env.variant(adt, &name.name) {
+                return Some(Resolved::Variant(adt, v));
+            }
+        }
+        if let Some(m) = self.ck.env.methods.get(&(key, name.name.clone())).copied() {
+            return Some(Resolved::Global(m.target));
+        }
+        let type_name = key.native_prefix(&self.ck.env);
+        let mut candidates: Vec<String> = self
+            .ck
+            .env
+            .method_names(key)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if let MethodKey::Adt(adt) = key {
+            if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
+                candidates.extend(vs.iter().map(|v| v.name.clone()));
+            }
+        }
+        let mut d = Diagnostic::error(
+            "E0101",
+            format!(
+                "`{type_name}` has no variant or associated function `{}`",
+                name.name
+            ),
+            self.file,
+            name.span,
+            "not found",
+        );
+        if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str())) {
+            d = d.with_help(format!("did you mean `{type_name}::{near}`?"));
+        }
+        self.error(d);
+        None
+    }
+
+    /// The enum type `Adt(adt, fresh args)` and the field types of variant `v`.
+    pub(super) fn instantiate_variant(&mut self, adt: AdtId, v: u32) -> (Ty, Vec<Ty>) {
+        let n = self.ck.env.adt_def(adt).type_params.len();
+        let args: Vec<Ty> = (0..n).map(|_| self.fresh()).collect();
+        let fields = self.ck.instantiate_fields(adt, &args, Some(v));
+        (Ty::App(TyCon::Adt(adt), args), fields)
+    }
+
+    /// Builds variant `v` of `adt` from `args` (already inferred).
+    pub(super) fn variant_value(
+        &mut self,
+        adt: AdtId,
+        v: u32,
+        args: Vec<ir::Expr>,
+        span: Span,
+        path: &[ast::Ident],
+    ) -> ir::Expr {
+        let (ty, fields) = self.instantiate_variant(adt, v);
+        if fields.len() != args.len() {
+            let name = path_name(path);
+            let msg = if fields.is_empty() {
+                format!(
+                    "`{name}` has no payload but was given {} value(s)",
+                    args.len()
+                )
+            } else if args.is_empty() {
+                format!(
+                    "`{name}` needs {} value(s): write `{name}(..)`",
+                    fields.len()
+                )
+            } else {
+                format!(
+                    "`{name}` takes {} value(s) but {} were given",
+                    fields.len(),
+                    args.len()
+                )
+            };
+            self.error(Diagnostic::error(
+                "E0202",
+                msg,
+                self.file,
+                span,
+                "wrong number of values",
+            ));
+            return self.error_expr(span);
+        }
+        for (f, a) in fields.iter().zip(&args) {
+            self.expect(
+                f,
+                &a.ty,
+                a.span,
+                &format!("this field of `{}`", path_name(path)),
+            );
+        }
+        self.expr(ExprKind::Variant(adt, v, args), ty, span)
+    }
+}
