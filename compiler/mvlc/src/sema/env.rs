@@ -1,5 +1,5 @@
 //! The global environment: every item of every file, entered by
-//! [`collect`] before any body is inferred.
+//! item collection (`collect` in `sema/mod.rs`) before any body is inferred.
 //!
 //! Namespaces are per module. The prelude is module 0, the user's root file
 //! module 1, and each imported file one more module, named by its file stem.
@@ -9,7 +9,7 @@
 //! of a type.
 //!
 //! User types ([`AdtDef`]) record their fields and variants with the type
-//! parameters as `Ty::Gen(i)`; [`Env::instantiate_adt`] replaces them.
+//! parameters as `Ty::Gen(i)`; `infer::Checker::instantiate_fields` replaces them.
 
 use super::ir::{FnId, NativeId};
 use super::types::{AdtId, Ty, TyCon};

@@ -1,7 +1,7 @@
 //! Type inference of function bodies: walks the AST of one function, resolves
 //! names, unifies types and builds the typed IR.
 //!
-//! Each expression is inferred bottom-up ([`FnCx::infer`]) and its type
+//! Each expression is inferred bottom-up (`FnCx::infer`) and its type
 //! unified with what its context expects; every mismatch becomes a
 //! diagnostic and the walk goes on (the failing expression gets a fresh type
 //! variable), so one file reports all of its independent errors.
