@@ -2,7 +2,9 @@
 //! item collection (`collect` in `sema/mod.rs`) before any body is inferred.
 //!
 //! Namespaces are per module. The prelude is module 0, the user's root file
-//! module 1, and each imported file one more module, named by its file stem.
+//! module 1, each imported file one more module, named by its file stem, and
+//! the standard library's modules (`gc`, `reflect`) come last; every module
+//! sees those without an import.
 //! An unqualified name is looked up in the current module, then in the
 //! prelude; `geometry::area` names an item of an imported module;
 //! `Shape::Circle` and `Point::new` name a variant or an associated function
