@@ -149,14 +149,11 @@ pub struct ParsedFile {
 pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> ParsedFile {
     let (tree, errors) = mvl_syntax::parse_file(file.text(db));
     for e in &errors {
-        Diagnostics(Diagnostic::error(
-            e.code,
-            e.message.clone(),
-            file,
-            e.span,
-            e.label.clone(),
-        ))
-        .accumulate(db);
+        let mut d = Diagnostic::error(e.code, e.message.clone(), file, e.span, e.label.clone());
+        if let Some(help) = &e.help {
+            d = d.with_help(help.clone());
+        }
+        Diagnostics(d).accumulate(db);
     }
     ParsedFile {
         ast: Arc::new(tree),

@@ -295,7 +295,20 @@ impl<'a> Lexer<'a> {
             message,
             span: Span::new(start, end),
             label: label.to_string(),
+            help: None,
         });
+    }
+
+    /// Adds the literal-brace hint to the last error when a string of the
+    /// file has an interpolation hole (which is where such errors come from).
+    fn hint_braces(&mut self) {
+        let has_holes = self
+            .tokens
+            .iter()
+            .any(|(_, t, _)| matches!(t, Tok::StrStart(_)));
+        if let Some(e) = self.errors.last_mut().filter(|_| has_holes) {
+            e.help = Some(crate::BRACE_HELP.to_string());
+        }
     }
 
     fn push(&mut self, start: usize, tok: Tok) {
@@ -420,6 +433,7 @@ impl<'a> Lexer<'a> {
                     at + 1,
                     "this `{` is never closed by a `}`",
                 );
+                self.hint_braces();
             }
         }
     }
@@ -611,6 +625,7 @@ impl<'a> Lexer<'a> {
                     at + 1,
                     "this string is never closed by a `\"`",
                 );
+                self.hint_braces();
                 let tok = if first {
                     Tok::Str(text)
                 } else {

@@ -33,7 +33,14 @@ pub struct SyntaxError {
     pub message: String,
     pub span: Span,
     pub label: String,
+    /// A hint at the likely cause, when there is one.
+    pub help: Option<String>,
 }
+
+/// The hint for errors inside a string's `{...}`: often the brace was meant
+/// literally.
+pub const BRACE_HELP: &str =
+    "`{` in a string starts an interpolation `{expr}`; write `\\{` for a literal brace";
 
 /// Parses a whole file. Lexical errors are all reported; after the first
 /// grammar error the parser stops, and the tree returned is empty.
@@ -44,13 +51,43 @@ pub fn parse_file(src: &str) -> (ast::File, Vec<SyntaxError>) {
         return (ast::File::default(), errors);
     }
     let len = src.len();
+    let holes = hole_ranges(&tokens);
     match grammar::FileParser::new().parse(tokens.into_iter().map(Ok::<_, SyntaxError>)) {
         Ok(file) => (file, errors),
         Err(e) => {
-            errors.push(convert_error(e, len));
+            let mut error = convert_error(e, len);
+            let at = error.span.start as usize;
+            if holes.iter().any(|(a, b)| *a <= at && at <= *b) {
+                error.help = Some(BRACE_HELP.to_string());
+            }
+            errors.push(error);
             (ast::File::default(), errors)
         }
     }
+}
+
+/// The byte ranges of the interpolation holes (between a `{` and its `}`).
+fn hole_ranges(tokens: &[lexer::Spanned]) -> Vec<(usize, usize)> {
+    let mut open: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    for (start, tok, end) in tokens {
+        match tok {
+            Tok::StrStart(_) => open.push(*end),
+            Tok::StrMid(_) => {
+                if let Some(a) = open.pop() {
+                    out.push((a, *start));
+                }
+                open.push(*end);
+            }
+            Tok::StrEnd(_) => {
+                if let Some(a) = open.pop() {
+                    out.push((a, *start));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxError {
@@ -60,12 +97,14 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
             message: "invalid token".to_string(),
             span: Span::new(location, location + 1),
             label: "not understood here".to_string(),
+            help: None,
         },
         ParseError::UnrecognizedEof { location, expected } => SyntaxError {
             code: "E0008",
             message: "unexpected end of file".to_string(),
             span: Span::new(location.min(len), location.min(len)),
             label: expected_label(&expected).unwrap_or_else(|| "the file ends here".to_string()),
+            help: None,
         },
         ParseError::UnrecognizedToken {
             token: (l, tok, r),
@@ -75,12 +114,14 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
             message: format!("unexpected {tok}"),
             span: Span::new(l, r),
             label: expected_label(&expected).unwrap_or_else(|| "not expected here".to_string()),
+            help: None,
         },
         ParseError::ExtraToken { token: (l, tok, r) } => SyntaxError {
             code: "E0001",
             message: format!("unexpected {tok}"),
             span: Span::new(l, r),
             label: "not expected here".to_string(),
+            help: None,
         },
         ParseError::User { error } => error,
     }
@@ -89,7 +130,12 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
 /// "expected `)` or `,`", when the list of what could come is short enough to
 /// help; `None` when it is not.
 fn expected_label(expected: &[String]) -> Option<String> {
-    let names: Vec<String> = expected.iter().map(|t| describe_terminal(t)).collect();
+    let mut names: Vec<String> = Vec::new();
+    for name in expected.iter().map(|t| describe_terminal(t)) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     match names.as_slice() {
         [] => None,
         [one] => Some(format!("expected {one}")),
