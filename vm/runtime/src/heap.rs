@@ -361,65 +361,78 @@ impl Heap {
 
     /// Structural equality, as `==` in MVL.
     pub fn equal(&self, a: Value, b: Value) -> bool {
-        self.equal_depth(a, b, 0)
-    }
-
-    fn equal_depth(&self, a: Value, b: Value, depth: usize) -> bool {
-        if depth > 10_000 {
-            return false;
-        }
-        match (a, b) {
-            (Value::Unit, Value::Unit) => true,
-            (Value::Bool(x), Value::Bool(y)) => x == y,
-            (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::Float(x), Value::Float(y)) => x == y,
-            (Value::Fn(x), Value::Fn(y)) => x == y,
-            (Value::Obj(x), Value::Obj(y)) => {
-                let all = |xs: &[Value], ys: &[Value]| {
-                    xs.len() == ys.len()
-                        && xs
-                            .iter()
-                            .zip(ys)
-                            .all(|(p, q)| self.equal_depth(*p, *q, depth + 1))
-                };
-                match (self.get(x), self.get(y)) {
-                    (Some(Object::Str(p)), Some(Object::Str(q))) => p == q,
-                    (Some(Object::Array(p)), Some(Object::Array(q))) => all(p, q),
-                    (Some(Object::Tuple(p)), Some(Object::Tuple(q))) => all(p, q),
-                    (
-                        Some(Object::Struct { ty: t1, fields: f1 }),
-                        Some(Object::Struct { ty: t2, fields: f2 }),
-                    ) => t1 == t2 && all(f1, f2),
-                    (
-                        Some(Object::Variant {
-                            ty: t1,
-                            variant: v1,
-                            fields: f1,
-                        }),
-                        Some(Object::Variant {
-                            ty: t2,
-                            variant: v2,
-                            fields: f2,
-                        }),
-                    ) => t1 == t2 && v1 == v2 && all(f1, f2),
-                    (Some(Object::Map(p)), Some(Object::Map(q))) => {
-                        p.len() == q.len()
-                            && p.iter().all(|(k, (_, v))| {
-                                q.get(k)
-                                    .is_some_and(|(_, w)| self.equal_depth(*v, *w, depth + 1))
-                            })
+        // An explicit work list of pairs still to compare: any depth of
+        // nesting (a long linked list) compares without host recursion.
+        let mut work = vec![(a, b)];
+        while let Some((a, b)) = work.pop() {
+            let same = match (a, b) {
+                (Value::Unit, Value::Unit) => true,
+                (Value::Bool(x), Value::Bool(y)) => x == y,
+                (Value::Int(x), Value::Int(y)) => x == y,
+                (Value::Float(x), Value::Float(y)) => x == y,
+                (Value::Fn(x), Value::Fn(y)) => x == y,
+                (Value::Obj(x), Value::Obj(y)) => {
+                    let mut pairs = |xs: &[Value], ys: &[Value]| {
+                        work.extend(xs.iter().copied().zip(ys.iter().copied()));
+                        xs.len() == ys.len()
+                    };
+                    match (self.get(x), self.get(y)) {
+                        (Some(Object::Str(p)), Some(Object::Str(q))) => p == q,
+                        (Some(Object::Array(p)), Some(Object::Array(q))) => pairs(p, q),
+                        (Some(Object::Tuple(p)), Some(Object::Tuple(q))) => pairs(p, q),
+                        (
+                            Some(Object::Struct { ty: t1, fields: f1 }),
+                            Some(Object::Struct { ty: t2, fields: f2 }),
+                        ) => t1 == t2 && pairs(f1, f2),
+                        (
+                            Some(Object::Variant {
+                                ty: t1,
+                                variant: v1,
+                                fields: f1,
+                            }),
+                            Some(Object::Variant {
+                                ty: t2,
+                                variant: v2,
+                                fields: f2,
+                            }),
+                        ) => t1 == t2 && v1 == v2 && pairs(f1, f2),
+                        (Some(Object::Map(p)), Some(Object::Map(q))) => {
+                            p.len() == q.len()
+                                && p.iter().all(|(k, (_, v))| match q.get(k) {
+                                    Some((_, w)) => {
+                                        work.push((*v, *w));
+                                        true
+                                    }
+                                    None => false,
+                                })
+                        }
+                        (Some(Object::Set(p)), Some(Object::Set(q))) => {
+                            p.len() == q.len() && p.keys().all(|k| q.contains_key(k))
+                        }
+                        (Some(Object::Tree(p)), Some(Object::Tree(q))) => {
+                            p.len() == q.len()
+                                && p.iter().all(|(k, (_, v))| match q.get(k) {
+                                    Some((_, w)) => {
+                                        work.push((*v, *w));
+                                        true
+                                    }
+                                    None => false,
+                                })
+                        }
+                        (Some(Object::Cell(p)), Some(Object::Cell(q))) => {
+                            work.push((*p, *q));
+                            true
+                        }
+                        _ => false,
                     }
-                    (Some(Object::Set(p)), Some(Object::Set(q))) => {
-                        p.len() == q.len() && p.keys().all(|k| q.contains_key(k))
-                    }
-                    (Some(Object::Cell(p)), Some(Object::Cell(q))) => {
-                        self.equal_depth(*p, *q, depth + 1)
-                    }
-                    _ => false,
                 }
+                _ => false,
+            };
+            if !same {
+                return false;
             }
-            _ => false,
         }
+        true
     }
 
     /// The ordered key of a value (for trees); `None` for a value that has
