@@ -15,6 +15,6 @@ pub mod verify;
 pub use asm::{assemble, AsmError};
 pub use disasm::disassemble;
 pub use module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
-pub use ops::{Op, OpInfo, Operand, OperandKind, OPS};
+pub use ops::{Class, Flags, Op, OpInfo, Operand, OperandKind, OperandMut, Produces, ValType, OPS};
 pub use reader::{DecodeError, Reader};
-pub use verify::{verify, VerifyError};
+pub use verify::{verify, Verified, VerifyError, VerifyErrors};

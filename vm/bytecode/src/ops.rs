@@ -101,6 +101,7 @@ pub trait OperandCodec: Sized + Copy {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
     fn to_operand(self) -> Operand;
     fn from_operand(op: Operand) -> Option<Self>;
+    fn as_mut_operand(&mut self) -> OperandMut<'_>;
 }
 
 macro_rules! operand_types {
@@ -126,6 +127,9 @@ macro_rules! operand_types {
                     _ => None,
                 }
             }
+            fn as_mut_operand(&mut self) -> OperandMut<'_> {
+                OperandMut::$kind(self)
+            }
         }
     )*};
 }
@@ -141,7 +145,122 @@ operand_types! {
     TypeIdx(u32), u32;
 }
 
-/// What the spec's opcode table and the assembler know about one instruction.
+/// A register type, as the verifier tracks it and the table states it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValType {
+    Int,
+    Float,
+    Bool,
+    Str,
+    Unit,
+    Fn,
+    /// Any heap object other than a String (array, tuple, struct, closure,
+    /// cell, map and the other collections).
+    Obj,
+    /// Not known: the paths reaching here disagree, or the value came out
+    /// of a call or a container.
+    Any,
+}
+
+impl ValType {
+    /// The name used in the spec's opcode table and in verifier errors.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ValType::Int => "Int",
+            ValType::Float => "Float",
+            ValType::Bool => "Bool",
+            ValType::Str => "String",
+            ValType::Unit => "unit",
+            ValType::Fn => "function",
+            ValType::Obj => "object",
+            ValType::Any => "anything",
+        }
+    }
+}
+
+/// What an instruction requires of a register it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Class {
+    Int,
+    Float,
+    Bool,
+    Str,
+    Unit,
+    Fn,
+    Obj,
+    /// Any value (only that it has been written).
+    Any,
+    /// An Int or a Float.
+    Num,
+    /// An Int, a Float or a String (what generic `+` and `<` accept).
+    Add,
+    /// A function or a closure object.
+    Callable,
+}
+
+impl Class {
+    /// Whether a register known to hold `t` satisfies the class.
+    pub fn admits(self, t: ValType) -> bool {
+        use ValType as T;
+        match self {
+            Class::Any => true,
+            Class::Num => matches!(t, T::Int | T::Float),
+            Class::Add => matches!(t, T::Int | T::Float | T::Str),
+            Class::Callable => matches!(t, T::Fn | T::Obj),
+            Class::Int => t == T::Int,
+            Class::Float => t == T::Float,
+            Class::Bool => t == T::Bool,
+            Class::Str => t == T::Str,
+            Class::Unit => t == T::Unit,
+            Class::Fn => t == T::Fn,
+            Class::Obj => t == T::Obj,
+        }
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Class::Int => "an Int",
+            Class::Float => "a Float",
+            Class::Bool => "a Bool",
+            Class::Str => "a String",
+            Class::Unit => "unit",
+            Class::Fn => "a function",
+            Class::Obj => "an object",
+            Class::Any => "a value",
+            Class::Num => "an Int or a Float",
+            Class::Add => "an Int, a Float or a String",
+            Class::Callable => "a function or a closure",
+        }
+    }
+}
+
+/// The type an instruction leaves in a register it writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Produces {
+    /// Always this type.
+    Is(ValType),
+    /// The type of this register before the instruction.
+    Copy(Reg),
+    /// The type of this constant.
+    Const(Const),
+    /// The type both registers hold, when they agree; otherwise `Any`.
+    Same(Reg, Reg),
+}
+
+/// Facts about an instruction that the dispatch loop, the verifier and the
+/// tools act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// Execution never falls through to the next instruction (`jmp`, `ret`).
+    pub end: bool,
+    /// May allocate on the heap: a point where a collection may be due.
+    pub alloc: bool,
+    /// Calls a function or a native.
+    pub call: bool,
+}
+
+/// What the spec's opcode table, the assembler and the verifier know about
+/// one instruction, as data.
 #[derive(Clone, Copy, Debug)]
 pub struct OpInfo {
     pub name: &'static str,
@@ -149,22 +268,283 @@ pub struct OpInfo {
     pub mnemonic: &'static str,
     pub operands: &'static [(&'static str, OperandKind)],
     pub doc: &'static str,
-    /// The register types, read by the verifier: `a:int` says operand `a`
-    /// must hold an Int; `dst=int` says the instruction leaves an Int in
-    /// `dst`. Types: `int float bool str unit fn obj any`, the classes
-    /// `num` (int or float), `add` (int, float or str) and `callable` (fn or
-    /// obj), and for results `copy(x)` (the type of `x`), `const(k)` (the
-    /// constant's type) and `same(x,y)` (their type when they agree). `end`
-    /// marks an instruction after which execution does not fall through to
-    /// the next one (`jmp`, `ret`); a `label` operand is a possible next
-    /// instruction.
-    pub types: &'static str,
+    /// The registers read, each with the class it must hold.
+    pub reads: &'static [(&'static str, Class)],
+    /// The registers written, each with the rule for its new type (as text,
+    /// for the spec's table).
+    pub writes: &'static [(&'static str, &'static str)],
+    /// A register window (start register and count operands) the
+    /// instruction reads.
+    pub window: Option<(&'static str, &'static str)>,
+    pub flags: Flags,
+}
+
+/// The whole instruction set, handed to a callback macro: every consumer
+/// (the [`Op`] enum, its encoder, decoder, operand visitors and type rules,
+/// the table [`OPS`]) expands from this one list. Each entry is
+///
+/// ```text
+/// /// doc, in the notation R[dst] := ...
+/// Name = opcode, "mnemonic" { operand: Kind, ... }
+///     reads(reg: Class, ...) writes(reg: Rule, ...) window(start, count) flags(...);
+/// ```
+///
+/// `reads` lists every register the instruction reads and the [`Class`] it
+/// requires; `writes` every register it writes and its [`Produces`] rule
+/// (`Int`, `Copy(src)`, `Const(k)`, `Same(a, b)`, ...); `window` a run of
+/// registers `start .. start + count` it reads (arguments, elements);
+/// `flags` are [`Flags`] fields. A test checks that every register operand
+/// is named by exactly one of `reads`, `writes` or `window`.
+#[macro_export]
+macro_rules! for_each_op {
+    ($callback:ident) => {
+        $crate::__op_table! { $callback }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __op_table {
+    ($callback:ident) => {
+        $callback! {
+            /// Does nothing.
+            Nop = 0x00, "nop" {}
+                reads() writes() window() flags();
+            /// R[dst] := R[src]
+            Mov = 0x01, "mov" { dst: Reg, src: Reg }
+                reads(src: Any) writes(dst: Copy(src)) window() flags();
+            /// R[dst] := imm (an Int)
+            LoadInt = 0x02, "loadi" { dst: Reg, imm: Imm }
+                reads() writes(dst: Int) window() flags();
+            /// R[dst] := K[k]
+            LoadConst = 0x03, "loadk" { dst: Reg, k: Const }
+                reads() writes(dst: Const(k)) window() flags();
+            /// R[dst] := true
+            LoadTrue = 0x04, "true" { dst: Reg }
+                reads() writes(dst: Bool) window() flags();
+            /// R[dst] := false
+            LoadFalse = 0x05, "false" { dst: Reg }
+                reads() writes(dst: Bool) window() flags();
+            /// R[dst] := ()
+            LoadUnit = 0x06, "unit" { dst: Reg }
+                reads() writes(dst: Unit) window() flags();
+            /// R[dst] := the function F[func] as a value
+            LoadFn = 0x07, "loadfn" { dst: Reg, func: Func }
+                reads() writes(dst: Fn) window() flags();
+
+            /// R[dst] := R[a] + R[b] (Int; overflow is a runtime error)
+            AddInt = 0x10, "addi" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] - R[b] (Int; overflow is a runtime error)
+            SubInt = 0x11, "subi" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] * R[b] (Int; overflow is a runtime error)
+            MulInt = 0x12, "muli" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] / R[b] (Int, truncating; zero divisor or overflow is a runtime error)
+            DivInt = 0x13, "divi" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] % R[b] (Int, sign of the dividend; zero divisor is a runtime error)
+            RemInt = 0x14, "remi" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := -R[src] (Int; overflow is a runtime error)
+            NegInt = 0x15, "negi" { dst: Reg, src: Reg }
+                reads(src: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] & R[b] (Int)
+            BitAnd = 0x16, "band" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] | R[b] (Int)
+            BitOr = 0x17, "bor" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] ^ R[b] (Int)
+            BitXor = 0x18, "bxor" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] << R[b] (Int; a shift outside 0..=63 is a runtime error)
+            Shl = 0x19, "shl" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] >> R[b] (Int, arithmetic; a shift outside 0..=63 is a runtime error)
+            Shr = 0x1a, "shr" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Int) window() flags();
+
+            /// R[dst] := R[a] + R[b] (Float)
+            AddFloat = 0x20, "addf" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Float) window() flags();
+            /// R[dst] := R[a] - R[b] (Float)
+            SubFloat = 0x21, "subf" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Float) window() flags();
+            /// R[dst] := R[a] * R[b] (Float)
+            MulFloat = 0x22, "mulf" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Float) window() flags();
+            /// R[dst] := R[a] / R[b] (Float, IEEE: a zero divisor gives an infinity or NaN)
+            DivFloat = 0x23, "divf" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Float) window() flags();
+            /// R[dst] := R[a] % R[b] (Float, sign of the dividend)
+            RemFloat = 0x24, "remf" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Float) window() flags();
+            /// R[dst] := -R[src] (Float)
+            NegFloat = 0x25, "negf" { dst: Reg, src: Reg }
+                reads(src: Float) writes(dst: Float) window() flags();
+
+            /// R[dst] := R[a] ++ R[b] (String)
+            Concat = 0x28, "concat" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Str, b: Str) writes(dst: Str) window() flags(alloc);
+            /// R[dst] := the display form of R[src] as a String (what `print` would write)
+            ToStr = 0x29, "tostr" { dst: Reg, src: Reg }
+                reads(src: Any) writes(dst: Str) window() flags(alloc);
+
+            /// R[dst] := R[a] == R[b] (Int)
+            EqInt = 0x30, "eqi" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] < R[b] (Int)
+            LtInt = 0x31, "lti" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] <= R[b] (Int)
+            LeInt = 0x32, "lei" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Int, b: Int) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] == R[b] (Float, IEEE: NaN is unequal to itself)
+            EqFloat = 0x33, "eqf" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] < R[b] (Float)
+            LtFloat = 0x34, "ltf" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] <= R[b] (Float)
+            LeFloat = 0x35, "lef" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Float, b: Float) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] < R[b] (String, by bytes)
+            LtStr = 0x36, "lts" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Str, b: Str) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] <= R[b] (String, by bytes)
+            LeStr = 0x37, "les" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Str, b: Str) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] == R[b] (any type, structural)
+            Eq = 0x38, "eq" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Any, b: Any) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] != R[b] (any type, structural)
+            Ne = 0x39, "ne" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Any, b: Any) writes(dst: Bool) window() flags();
+            /// R[dst] := !R[src] (Bool)
+            Not = 0x3a, "not" { dst: Reg, src: Reg }
+                reads(src: Bool) writes(dst: Bool) window() flags();
+
+            /// R[dst] := R[a] + R[b] on whatever Int, Float or String both hold (generic code)
+            Add = 0x40, "add" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Add, b: Add) writes(dst: Same(a, b)) window() flags(alloc);
+            /// R[dst] := R[a] - R[b] on whatever Int or Float both hold (generic code)
+            Sub = 0x41, "sub" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Num, b: Num) writes(dst: Same(a, b)) window() flags();
+            /// R[dst] := R[a] * R[b] on whatever Int or Float both hold (generic code)
+            Mul = 0x42, "mul" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Num, b: Num) writes(dst: Same(a, b)) window() flags();
+            /// R[dst] := R[a] / R[b] on whatever Int or Float both hold (generic code)
+            Div = 0x43, "div" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Num, b: Num) writes(dst: Same(a, b)) window() flags();
+            /// R[dst] := R[a] % R[b] on whatever Int or Float both hold (generic code)
+            Rem = 0x44, "rem" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Num, b: Num) writes(dst: Same(a, b)) window() flags();
+            /// R[dst] := -R[src] on an Int or Float (generic code)
+            Neg = 0x45, "neg" { dst: Reg, src: Reg }
+                reads(src: Num) writes(dst: Same(src, src)) window() flags();
+            /// R[dst] := R[a] < R[b] on whatever Int, Float or String both hold (generic code)
+            Lt = 0x46, "lt" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Add, b: Add) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] <= R[b] on whatever Int, Float or String both hold (generic code)
+            Le = 0x47, "le" { dst: Reg, a: Reg, b: Reg }
+                reads(a: Add, b: Add) writes(dst: Bool) window() flags();
+
+            /// Continue at instruction `target`.
+            Jmp = 0x50, "jmp" { target: Label }
+                reads() writes() window() flags(end);
+            /// If R[cond] (a Bool) is true, continue at `target`.
+            JmpIf = 0x51, "jmpif" { cond: Reg, target: Label }
+                reads(cond: Bool) writes() window() flags();
+            /// If R[cond] (a Bool) is false, continue at `target`.
+            JmpIfNot = 0x52, "jmpifnot" { cond: Reg, target: Label }
+                reads(cond: Bool) writes() window() flags();
+
+            /// R[dst] := F[func](R[args], .., R[args + argc - 1])
+            Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count }
+                reads() writes(dst: Any) window(args, argc) flags(call);
+            /// R[dst] := R[callee](R[args], .., R[args + argc - 1]) where R[callee] is a function value
+            CallValue = 0x61, "callv" { dst: Reg, callee: Reg, args: Reg, argc: Count }
+                reads(callee: Callable) writes(dst: Any) window(args, argc) flags(call);
+            /// R[dst] := N[native](R[args], .., R[args + argc - 1]), a function of the native standard library
+            CallNative = 0x62, "calln" { dst: Reg, native: Native, args: Reg, argc: Count }
+                reads() writes(dst: Any) window(args, argc) flags(call);
+            /// Return R[src] to the caller.
+            Ret = 0x63, "ret" { src: Reg }
+                reads(src: Any) writes() window() flags(end);
+            /// R[dst] := a closure of F[func] capturing R[start], .., R[start + count - 1],
+            /// which the function receives first, before its arguments
+            MakeClosure = 0x64, "closure" { dst: Reg, func: Func, start: Reg, count: Count }
+                reads() writes(dst: Obj) window(start, count) flags(alloc);
+
+            /// R[dst] := a new array of R[start], .., R[start + count - 1]
+            NewArray = 0x70, "newarr" { dst: Reg, start: Reg, count: Count }
+                reads() writes(dst: Obj) window(start, count) flags(alloc);
+            /// R[dst] := a new tuple of R[start], .., R[start + count - 1]
+            NewTuple = 0x71, "newtup" { dst: Reg, start: Reg, count: Count }
+                reads() writes(dst: Obj) window(start, count) flags(alloc);
+            /// R[dst] := a new struct of type T[ty] with fields R[start], .. (declaration order)
+            NewStruct = 0x72, "newstruct" { dst: Reg, ty: TypeIdx, start: Reg, count: Count }
+                reads() writes(dst: Obj) window(start, count) flags(alloc);
+            /// R[dst] := variant `variant` of enum T[ty] with payload R[start], ..
+            NewVariant = 0x73, "newvar" { dst: Reg, ty: TypeIdx, variant: Count, start: Reg, count: Count }
+                reads() writes(dst: Obj) window(start, count) flags(alloc);
+            /// R[dst] := field `index` of the tuple, struct or variant payload R[obj]
+            GetField = 0x74, "getfield" { dst: Reg, obj: Reg, index: Count }
+                reads(obj: Obj) writes(dst: Any) window() flags();
+            /// R[dst] := a copy of the tuple or struct R[obj] with field `index` set to R[src]
+            SetField = 0x75, "setfield" { dst: Reg, obj: Reg, index: Count, src: Reg }
+                reads(obj: Obj, src: Any) writes(dst: Obj) window() flags(alloc);
+            /// R[dst] := whether the enum value R[obj] is variant `variant`
+            VariantIs = 0x76, "isvar" { dst: Reg, obj: Reg, variant: Count }
+                reads(obj: Obj) writes(dst: Bool) window() flags();
+            /// R[dst] := R[arr][R[idx]] (an index out of bounds is a runtime error)
+            GetIndex = 0x77, "getidx" { dst: Reg, arr: Reg, idx: Reg }
+                reads(arr: Obj, idx: Int) writes(dst: Any) window() flags();
+            /// R[arr][R[idx]] := R[src] (an index out of bounds is a runtime error)
+            SetIndex = 0x78, "setidx" { arr: Reg, idx: Reg, src: Reg }
+                reads(arr: Obj, idx: Int, src: Any) writes() window() flags();
+            /// R[dst] := the number of elements of the array R[src]
+            Len = 0x79, "len" { dst: Reg, src: Reg }
+                reads(src: Obj) writes(dst: Int) window() flags();
+
+            /// R[dst] := a new cell holding R[src] (a variable shared with closures)
+            NewCell = 0x7a, "newcell" { dst: Reg, src: Reg }
+                reads(src: Any) writes(dst: Obj) window() flags(alloc);
+            /// R[dst] := the value in cell R[cell]
+            GetCell = 0x7b, "getcell" { dst: Reg, cell: Reg }
+                reads(cell: Obj) writes(dst: Any) window() flags();
+            /// The cell R[cell] := R[src]
+            SetCell = 0x7c, "setcell" { cell: Reg, src: Reg }
+                reads(cell: Obj, src: Any) writes() window() flags();
+        }
+    };
+}
+
+macro_rules! produces {
+    (Copy, $a:ident) => {
+        Produces::Copy($a)
+    };
+    (Const, $k:ident) => {
+        Produces::Const($k)
+    };
+    (Same, $a:ident, $b:ident) => {
+        Produces::Same($a, $b)
+    };
+    ($t:ident) => {
+        Produces::Is(ValType::$t)
+    };
 }
 
 macro_rules! define_ops {
     ($(
         $(#[doc = $doc:literal])+
-        $name:ident = $code:literal, $mnemonic:literal { $($field:ident : $kind:ident),* $(,)? } $sig:literal;
+        $name:ident = $code:literal, $mnemonic:literal { $($field:ident : $kind:ident),* $(,)? }
+            reads($($rf:ident : $rc:ident),*)
+            writes($($wf:ident : $wres:ident $(($($warg:ident),+))?),*)
+            window($($ws:ident, $wc:ident)?)
+            flags($($flag:ident),*);
     )*) => {
         /// One decoded MVM instruction. See the module docs for the encoding.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -172,8 +552,8 @@ macro_rules! define_ops {
             $( $(#[doc = $doc])+ $name { $($field: $kind),* }, )*
         }
 
-        /// Every instruction's name, opcode, mnemonic, operands and doc, in
-        /// opcode order.
+        /// Every instruction's name, opcode, mnemonic, operands, doc and
+        /// rules, in opcode order.
         pub const OPS: &[OpInfo] = &[
             $(OpInfo {
                 name: stringify!($name),
@@ -181,7 +561,10 @@ macro_rules! define_ops {
                 mnemonic: $mnemonic,
                 operands: &[$((stringify!($field), OperandKind::$kind)),*],
                 doc: concat!($($doc),+),
-                types: $sig,
+                reads: &[$((stringify!($rf), Class::$rc)),*],
+                writes: &[$((stringify!($wf), concat!(stringify!($wres) $(, "(", stringify!($($warg),+), ")")?))),*],
+                window: define_ops!(@window $($ws, $wc)?),
+                flags: Flags { $($flag: true,)* ..Flags { end: false, alloc: false, call: false } },
             },)*
         ];
 
@@ -196,10 +579,52 @@ macro_rules! define_ops {
                 match self { $(Op::$name { .. } => $mnemonic,)* }
             }
 
+            /// The instruction's flags.
+            #[inline]
+            pub fn flags(&self) -> Flags {
+                match self { $(Op::$name { .. } => Flags { $($flag: true,)* ..Flags { end: false, alloc: false, call: false } },)* }
+            }
+
             /// The operands in declaration order, each with its field name.
             pub fn operands(&self) -> Vec<(&'static str, Operand)> {
                 match *self {
                     $(Op::$name { $($field),* } => vec![$((stringify!($field), $field.to_operand())),*],)*
+                }
+            }
+
+            /// Calls `f` on each operand in place, so that a pass (jump
+            /// patching, constant remapping at link time) can rewrite one
+            /// kind of operand without listing instructions.
+            pub fn for_each_operand_mut(&mut self, mut f: impl FnMut(OperandMut<'_>)) {
+                match self {
+                    $(Op::$name { $($field),* } => { $(f($field.as_mut_operand());)* let _ = &mut f; })*
+                }
+            }
+
+            /// Calls `f` on every register read with the class it must hold.
+            /// Registers of a window are not included: see [`Op::window`].
+            #[allow(unused_variables)]
+            pub fn for_each_read(&self, mut f: impl FnMut(&'static str, Reg, Class)) {
+                match *self {
+                    $(Op::$name { $($field),* } => { $(f(stringify!($rf), $rf, Class::$rc);)* let _ = &mut f; })*
+                }
+            }
+
+            /// Calls `f` on every register written with the rule for its
+            /// new type.
+            #[allow(unused_variables)]
+            pub fn for_each_write(&self, mut f: impl FnMut(Reg, Produces)) {
+                match *self {
+                    $(Op::$name { $($field),* } => { $(f($wf, produces!($wres $(, $($warg),+)?));)* let _ = &mut f; })*
+                }
+            }
+
+            /// The window of registers the instruction reads, as its first
+            /// register and count.
+            #[allow(unused_variables)]
+            pub fn window(&self) -> Option<(Reg, Count)> {
+                match *self {
+                    $(Op::$name { $($field),* } => define_ops!(@window_value $($ws, $wc)?),)*
                 }
             }
 
@@ -250,175 +675,74 @@ macro_rules! define_ops {
             }
         }
     };
+    (@window) => { None };
+    (@window $ws:ident, $wc:ident) => { Some((stringify!($ws), stringify!($wc))) };
+    (@window_value) => { None };
+    (@window_value $ws:ident, $wc:ident) => { Some(($ws, $wc)) };
 }
 
-define_ops! {
-    /// Does nothing.
-    Nop = 0x00, "nop" {} "";
-    /// R[dst] := R[src]
-    Mov = 0x01, "mov" { dst: Reg, src: Reg } "dst=copy(src)";
-    /// R[dst] := imm (an Int)
-    LoadInt = 0x02, "loadi" { dst: Reg, imm: Imm } "dst=int";
-    /// R[dst] := K[k]
-    LoadConst = 0x03, "loadk" { dst: Reg, k: Const } "dst=const(k)";
-    /// R[dst] := true
-    LoadTrue = 0x04, "true" { dst: Reg } "dst=bool";
-    /// R[dst] := false
-    LoadFalse = 0x05, "false" { dst: Reg } "dst=bool";
-    /// R[dst] := ()
-    LoadUnit = 0x06, "unit" { dst: Reg } "dst=unit";
-    /// R[dst] := the function F[func] as a value
-    LoadFn = 0x07, "loadfn" { dst: Reg, func: Func } "dst=fn";
-
-    /// R[dst] := R[a] + R[b] (Int; overflow is a runtime error)
-    AddInt = 0x10, "addi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] - R[b] (Int; overflow is a runtime error)
-    SubInt = 0x11, "subi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] * R[b] (Int; overflow is a runtime error)
-    MulInt = 0x12, "muli" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] / R[b] (Int, truncating; zero divisor or overflow is a runtime error)
-    DivInt = 0x13, "divi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] % R[b] (Int, sign of the dividend; zero divisor is a runtime error)
-    RemInt = 0x14, "remi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := -R[src] (Int; overflow is a runtime error)
-    NegInt = 0x15, "negi" { dst: Reg, src: Reg } "src:int dst=int";
-    /// R[dst] := R[a] & R[b] (Int)
-    BitAnd = 0x16, "band" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] | R[b] (Int)
-    BitOr = 0x17, "bor" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] ^ R[b] (Int)
-    BitXor = 0x18, "bxor" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] << R[b] (Int; a shift outside 0..=63 is a runtime error)
-    Shl = 0x19, "shl" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-    /// R[dst] := R[a] >> R[b] (Int, arithmetic; a shift outside 0..=63 is a runtime error)
-    Shr = 0x1a, "shr" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=int";
-
-    /// R[dst] := R[a] + R[b] (Float)
-    AddFloat = 0x20, "addf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
-    /// R[dst] := R[a] - R[b] (Float)
-    SubFloat = 0x21, "subf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
-    /// R[dst] := R[a] * R[b] (Float)
-    MulFloat = 0x22, "mulf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
-    /// R[dst] := R[a] / R[b] (Float, IEEE: a zero divisor gives an infinity or NaN)
-    DivFloat = 0x23, "divf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
-    /// R[dst] := R[a] % R[b] (Float, sign of the dividend)
-    RemFloat = 0x24, "remf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=float";
-    /// R[dst] := -R[src] (Float)
-    NegFloat = 0x25, "negf" { dst: Reg, src: Reg } "src:float dst=float";
-
-    /// R[dst] := R[a] ++ R[b] (String)
-    Concat = 0x28, "concat" { dst: Reg, a: Reg, b: Reg } "a:str b:str dst=str";
-    /// R[dst] := the display form of R[src] as a String (what `print` would write)
-    ToStr = 0x29, "tostr" { dst: Reg, src: Reg } "dst=str";
-
-    /// R[dst] := R[a] == R[b] (Int)
-    EqInt = 0x30, "eqi" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=bool";
-    /// R[dst] := R[a] < R[b] (Int)
-    LtInt = 0x31, "lti" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=bool";
-    /// R[dst] := R[a] <= R[b] (Int)
-    LeInt = 0x32, "lei" { dst: Reg, a: Reg, b: Reg } "a:int b:int dst=bool";
-    /// R[dst] := R[a] == R[b] (Float, IEEE: NaN is unequal to itself)
-    EqFloat = 0x33, "eqf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=bool";
-    /// R[dst] := R[a] < R[b] (Float)
-    LtFloat = 0x34, "ltf" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=bool";
-    /// R[dst] := R[a] <= R[b] (Float)
-    LeFloat = 0x35, "lef" { dst: Reg, a: Reg, b: Reg } "a:float b:float dst=bool";
-    /// R[dst] := R[a] < R[b] (String, by bytes)
-    LtStr = 0x36, "lts" { dst: Reg, a: Reg, b: Reg } "a:str b:str dst=bool";
-    /// R[dst] := R[a] <= R[b] (String, by bytes)
-    LeStr = 0x37, "les" { dst: Reg, a: Reg, b: Reg } "a:str b:str dst=bool";
-    /// R[dst] := R[a] == R[b] (any type, structural)
-    Eq = 0x38, "eq" { dst: Reg, a: Reg, b: Reg } "dst=bool";
-    /// R[dst] := R[a] != R[b] (any type, structural)
-    Ne = 0x39, "ne" { dst: Reg, a: Reg, b: Reg } "dst=bool";
-    /// R[dst] := !R[src] (Bool)
-    Not = 0x3a, "not" { dst: Reg, src: Reg } "src:bool dst=bool";
-
-    /// R[dst] := R[a] + R[b] on whatever Int, Float or String both hold (generic code)
-    Add = 0x40, "add" { dst: Reg, a: Reg, b: Reg } "a:add b:add dst=same(a,b)";
-    /// R[dst] := R[a] - R[b] on whatever Int or Float both hold (generic code)
-    Sub = 0x41, "sub" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
-    /// R[dst] := R[a] * R[b] on whatever Int or Float both hold (generic code)
-    Mul = 0x42, "mul" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
-    /// R[dst] := R[a] / R[b] on whatever Int or Float both hold (generic code)
-    Div = 0x43, "div" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
-    /// R[dst] := R[a] % R[b] on whatever Int or Float both hold (generic code)
-    Rem = 0x44, "rem" { dst: Reg, a: Reg, b: Reg } "a:num b:num dst=same(a,b)";
-    /// R[dst] := -R[src] on an Int or Float (generic code)
-    Neg = 0x45, "neg" { dst: Reg, src: Reg } "src:num dst=same(src,src)";
-    /// R[dst] := R[a] < R[b] on whatever Int, Float or String both hold (generic code)
-    Lt = 0x46, "lt" { dst: Reg, a: Reg, b: Reg } "a:add b:add dst=bool";
-    /// R[dst] := R[a] <= R[b] on whatever Int, Float or String both hold (generic code)
-    Le = 0x47, "le" { dst: Reg, a: Reg, b: Reg } "a:add b:add dst=bool";
-
-    /// Continue at instruction `target`.
-    Jmp = 0x50, "jmp" { target: Label } "end";
-    /// If R[cond] (a Bool) is true, continue at `target`.
-    JmpIf = 0x51, "jmpif" { cond: Reg, target: Label } "cond:bool";
-    /// If R[cond] (a Bool) is false, continue at `target`.
-    JmpIfNot = 0x52, "jmpifnot" { cond: Reg, target: Label } "cond:bool";
-
-    /// R[dst] := F[func](R[args], .., R[args + argc - 1])
-    Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count } "dst=any";
-    /// R[dst] := R[callee](R[args], .., R[args + argc - 1]) where R[callee] is a function value
-    CallValue = 0x61, "callv" { dst: Reg, callee: Reg, args: Reg, argc: Count } "callee:callable dst=any";
-    /// R[dst] := N[native](R[args], .., R[args + argc - 1]), a function of the native standard library
-    CallNative = 0x62, "calln" { dst: Reg, native: Native, args: Reg, argc: Count } "dst=any";
-    /// Return R[src] to the caller.
-    Ret = 0x63, "ret" { src: Reg } "end";
-    /// R[dst] := a closure of F[func] capturing R[start], .., R[start + count - 1],
-    /// which the function receives first, before its arguments
-    MakeClosure = 0x64, "closure" { dst: Reg, func: Func, start: Reg, count: Count } "dst=obj";
-
-    /// R[dst] := a new array of R[start], .., R[start + count - 1]
-    NewArray = 0x70, "newarr" { dst: Reg, start: Reg, count: Count } "dst=obj";
-    /// R[dst] := a new tuple of R[start], .., R[start + count - 1]
-    NewTuple = 0x71, "newtup" { dst: Reg, start: Reg, count: Count } "dst=obj";
-    /// R[dst] := a new struct of type T[ty] with fields R[start], .. (declaration order)
-    NewStruct = 0x72, "newstruct" { dst: Reg, ty: TypeIdx, start: Reg, count: Count } "dst=obj";
-    /// R[dst] := variant `variant` of enum T[ty] with payload R[start], ..
-    NewVariant = 0x73, "newvar" { dst: Reg, ty: TypeIdx, variant: Count, start: Reg, count: Count } "dst=obj";
-    /// R[dst] := field `index` of the tuple, struct or variant payload R[obj]
-    GetField = 0x74, "getfield" { dst: Reg, obj: Reg, index: Count } "obj:obj dst=any";
-    /// R[dst] := a copy of the tuple or struct R[obj] with field `index` set to R[src]
-    SetField = 0x75, "setfield" { dst: Reg, obj: Reg, index: Count, src: Reg } "obj:obj dst=obj";
-    /// R[dst] := whether the enum value R[obj] is variant `variant`
-    VariantIs = 0x76, "isvar" { dst: Reg, obj: Reg, variant: Count } "obj:obj dst=bool";
-    /// R[dst] := R[arr][R[idx]] (an index out of bounds is a runtime error)
-    GetIndex = 0x77, "getidx" { dst: Reg, arr: Reg, idx: Reg } "arr:obj idx:int dst=any";
-    /// R[arr][R[idx]] := R[src] (an index out of bounds is a runtime error)
-    SetIndex = 0x78, "setidx" { arr: Reg, idx: Reg, src: Reg } "arr:obj idx:int";
-    /// R[dst] := the number of elements of the array R[src]
-    Len = 0x79, "len" { dst: Reg, src: Reg } "src:obj dst=int";
-
-    /// R[dst] := a new cell holding R[src] (a variable shared with closures)
-    NewCell = 0x7a, "newcell" { dst: Reg, src: Reg } "dst=obj";
-    /// R[dst] := the value in cell R[cell]
-    GetCell = 0x7b, "getcell" { dst: Reg, cell: Reg } "cell:obj dst=any";
-    /// The cell R[cell] := R[src]
-    SetCell = 0x7c, "setcell" { cell: Reg, src: Reg } "cell:obj";
+/// One operand, borrowed mutably, tagged with its kind.
+pub enum OperandMut<'a> {
+    Reg(&'a mut Reg),
+    Const(&'a mut Const),
+    Func(&'a mut Func),
+    Native(&'a mut Native),
+    Label(&'a mut Label),
+    Count(&'a mut Count),
+    Imm(&'a mut Imm),
+    TypeIdx(&'a mut TypeIdx),
 }
+
+for_each_op!(define_ops);
 
 /// The opcode table of `lang-spec/bytecode.md`, as markdown.
 pub fn opcode_table() -> String {
-    let mut out =
-        String::from("| opcode | mnemonic | operands | effect |\n| --- | --- | --- | --- |\n");
+    let mut out = String::from(
+        "| opcode | mnemonic | operands | reads | writes | effect |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
     for info in OPS {
         let operands: Vec<String> = info
             .operands
             .iter()
             .map(|(name, kind)| format!("{name}:{}", kind.name()))
             .collect();
+        let mut reads: Vec<String> = info
+            .reads
+            .iter()
+            .map(|(name, class)| format!("{name}:{class:?}"))
+            .collect();
+        if let Some((start, count)) = info.window {
+            reads.push(format!("{start}[..{count}]"));
+        }
+        let mut writes: Vec<String> = info
+            .writes
+            .iter()
+            .map(|(name, rule)| format!("{name}:{rule}"))
+            .collect();
+        let flags = info.flags;
+        for (on, word) in [
+            (flags.end, "end"),
+            (flags.alloc, "alloc"),
+            (flags.call, "call"),
+        ] {
+            if on {
+                writes.push(format!("*{word}*"));
+            }
+        }
+        let cell = |parts: Vec<String>| {
+            if parts.is_empty() {
+                "—".to_string()
+            } else {
+                parts.join(" ")
+            }
+        };
         out.push_str(&format!(
-            "| 0x{:02x} | `{}` | {} | {} | {} |\n",
+            "| 0x{:02x} | `{}` | {} | {} | {} | {} |\n",
             info.code,
             info.mnemonic,
             operands.join(", "),
-            if info.types.is_empty() {
-                "—".to_string()
-            } else {
-                format!("`{}`", info.types)
-            },
+            cell(reads),
+            cell(writes),
             info.doc.trim().replace('|', "\\|")
         ));
     }
@@ -445,6 +769,28 @@ mod tests {
                 std::fs::write(path, updated).expect("spec is writable");
             } else {
                 panic!("lang-spec/bytecode.md's opcode table is out of date: run UPDATE_SPEC=1 cargo test -p mvm-bytecode");
+            }
+        }
+    }
+
+    /// Every register operand has exactly one role: read (with a class),
+    /// written (with a rule), or the start of a window.
+    #[test]
+    fn every_register_operand_has_one_role() {
+        for info in OPS {
+            for (name, kind) in info.operands {
+                let roles = info.reads.iter().filter(|(r, _)| r == name).count()
+                    + info.writes.iter().filter(|(w, _)| w == name).count()
+                    + usize::from(info.window.is_some_and(|(s, _)| s == *name));
+                let expected = usize::from(*kind == OperandKind::Reg);
+                assert_eq!(roles, expected, "operand `{name}` of `{}`", info.mnemonic);
+            }
+            if let Some((_, count)) = info.window {
+                assert!(
+                    info.operands.contains(&(count, OperandKind::Count)),
+                    "the window count of `{}` is a count operand",
+                    info.mnemonic
+                );
             }
         }
     }

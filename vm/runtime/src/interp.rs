@@ -17,7 +17,7 @@ use crate::heap::{GcConfig, Heap, Object};
 use crate::host::Host;
 use crate::native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
 use crate::value::Value;
-use mvm_bytecode::{verify, Constant, Module, Op, VerifyError};
+use mvm_bytecode::{Constant, Module, Op, Verified, VerifyErrors};
 use std::fmt;
 
 /// Limits of one VM.
@@ -111,7 +111,7 @@ pub enum Outcome {
 /// Why a module could not be loaded.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadError {
-    Verify(VerifyError),
+    Verify(VerifyErrors),
     UnknownNative(String),
 }
 
@@ -221,7 +221,9 @@ impl Vm {
         registry: &NativeRegistry,
         config: VmConfig,
     ) -> std::result::Result<Vm, LoadError> {
-        verify(&module).map_err(LoadError::Verify)?;
+        let module = Verified::new(module)
+            .map_err(LoadError::Verify)?
+            .into_module();
         let mut natives = Vec::with_capacity(module.natives.len());
         for name in &module.natives {
             match registry.get(name) {

@@ -21,7 +21,7 @@ use crate::sema::types::{Ty, TypeTable};
 use crate::sema::CheckedProgram;
 use mvl_syntax::ast::{BinOp, Span, UnaryOp};
 use mvm_bytecode::ops::{Const, Count, Func, Imm, Label, Native, Reg, TypeIdx};
-use mvm_bytecode::{Constant, Function, LineEntry, Module, Op, TypeDesc, TypeKind};
+use mvm_bytecode::{Constant, Function, LineEntry, Module, Op, OperandMut, TypeDesc, TypeKind};
 use std::collections::HashMap;
 
 /// Why a function could not be lowered (limits of the bytecode format).
@@ -183,11 +183,13 @@ pub fn link(
             .map(|c| intern_constant(&mut module.constants, c))
             .collect();
         for op in &mut function.code {
-            if let Op::LoadConst { k, .. } = op {
-                if let Some(global) = remap.get(k.0 as usize) {
-                    *k = Const(*global);
+            op.for_each_operand_mut(|o| {
+                if let OperandMut::Const(k) = o {
+                    if let Some(global) = remap.get(k.0 as usize) {
+                        *k = Const(*global);
+                    }
                 }
-            }
+            });
         }
         module.functions.push(function);
     }
@@ -287,11 +289,12 @@ impl FnGen<'_> {
 
     /// Points the jump at `at` to `target`.
     fn patch(&mut self, at: usize, target: usize) {
-        let label = Label(target as u32);
-        match self.code.get_mut(at) {
-            Some(Op::Jmp { target: t }) => *t = label,
-            Some(Op::JmpIf { target: t, .. }) | Some(Op::JmpIfNot { target: t, .. }) => *t = label,
-            _ => {}
+        if let Some(op) = self.code.get_mut(at) {
+            op.for_each_operand_mut(|o| {
+                if let OperandMut::Label(t) = o {
+                    *t = Label(target as u32);
+                }
+            });
         }
     }
 
