@@ -20,7 +20,7 @@ pub mod system;
 pub mod text;
 pub mod trees;
 
-use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
+use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Value};
 
 /// The prelude's MVL source, compiled with every program.
 pub const PRELUDE: &str = include_str!("prelude.mvl");
@@ -82,16 +82,5 @@ pub(crate) fn str_arg(
 
 /// `Some(v)` or `None` of the prelude's `Option`.
 pub(crate) fn option(ctx: &mut NativeCtx<'_>, v: Option<Value>) -> Result<Value, NativeError> {
-    let (name, fields): (&str, Box<[Value]>) = match v {
-        Some(v) => ("Some", Box::new([v])),
-        None => ("None", Box::new([])),
-    };
-    let Some((ty, variant)) = ctx.variant("Option", name) else {
-        return fail("the prelude's `Option` type is missing from this module");
-    };
-    Ok(ctx.heap.alloc(Object::Variant {
-        ty,
-        variant,
-        fields,
-    }))
+    ctx.option(v)
 }

@@ -257,6 +257,9 @@ pub struct Flags {
     pub alloc: bool,
     /// Calls a function or a native.
     pub call: bool,
+    /// Runs a callee in a register window that starts at the instruction's
+    /// window (its arguments): every register from there up is overwritten.
+    pub frame: bool,
 }
 
 /// What the spec's opcode table, the assembler and the verifier know about
@@ -463,10 +466,10 @@ macro_rules! __op_table {
 
             /// R[dst] := F[func](R[args], .., R[args + argc - 1])
             Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count }
-                reads() writes(dst: Any) window(args, argc) flags(call);
+                reads() writes(dst: Any) window(args, argc) flags(call, frame);
             /// R[dst] := R[callee](R[args], .., R[args + argc - 1]) where R[callee] is a function value
             CallValue = 0x61, "callv" { dst: Reg, callee: Reg, args: Reg, argc: Count }
-                reads(callee: Callable) writes(dst: Any) window(args, argc) flags(call);
+                reads(callee: Callable) writes(dst: Any) window(args, argc) flags(call, frame);
             /// R[dst] := N[native](R[args], .., R[args + argc - 1]), a function of the native standard library
             CallNative = 0x62, "calln" { dst: Reg, native: Native, args: Reg, argc: Count }
                 reads() writes(dst: Any) window(args, argc) flags(call);
@@ -474,7 +477,7 @@ macro_rules! __op_table {
             Ret = 0x63, "ret" { src: Reg }
                 reads(src: Any) writes() window() flags(end);
             /// R[dst] := a closure of F[func] capturing R[start], .., R[start + count - 1],
-            /// which the function receives first, before its arguments
+            /// which the function receives in the registers after its arguments
             MakeClosure = 0x64, "closure" { dst: Reg, func: Func, start: Reg, count: Count }
                 reads() writes(dst: Obj) window(start, count) flags(alloc);
 
@@ -564,7 +567,7 @@ macro_rules! define_ops {
                 reads: &[$((stringify!($rf), Class::$rc)),*],
                 writes: &[$((stringify!($wf), concat!(stringify!($wres) $(, "(", stringify!($($warg),+), ")")?))),*],
                 window: define_ops!(@window $($ws, $wc)?),
-                flags: Flags { $($flag: true,)* ..Flags { end: false, alloc: false, call: false } },
+                flags: Flags { $($flag: true,)* ..Flags { end: false, alloc: false, call: false, frame: false } },
             },)*
         ];
 
@@ -582,7 +585,7 @@ macro_rules! define_ops {
             /// The instruction's flags.
             #[inline]
             pub fn flags(&self) -> Flags {
-                match self { $(Op::$name { .. } => Flags { $($flag: true,)* ..Flags { end: false, alloc: false, call: false } },)* }
+                match self { $(Op::$name { .. } => Flags { $($flag: true,)* ..Flags { end: false, alloc: false, call: false, frame: false } },)* }
             }
 
             /// The operands in declaration order, each with its field name.

@@ -510,6 +510,15 @@ fn step(module: &Module, op: &Op, state: &mut [Slot]) -> Result<(), String> {
     if let Some(message) = problem {
         return Err(message);
     }
+    if op.flags().frame {
+        // The callee's window starts at the arguments and may use every
+        // register from there up.
+        if let Some((start, _)) = op.window() {
+            for slot in &mut state[start.0 as usize..] {
+                *slot = Slot::Unwritten;
+            }
+        }
+    }
     let before = state.to_vec();
     let type_of = |r: crate::ops::Reg| match before[r.0 as usize] {
         Slot::Holds(t) => t,

@@ -6,7 +6,11 @@
 //!   at fact (examples/overflow.mvl:3)
 //!   at main (examples/overflow.mvl:9)
 //! ```
+//!
+//! A deep stack keeps only the frames it shows (see
+//! [`crate::fiber::trace_of`]) and counts the others.
 
+use crate::fiber::SHOWN_AT_EACH_END;
 use std::fmt;
 
 /// One frame of an MVL stack trace.
@@ -20,24 +24,26 @@ pub struct TraceFrame {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeError {
     pub message: String,
-    /// Innermost first.
+    /// Innermost first; for a deep stack, the innermost and outermost
+    /// frames only.
     pub trace: Vec<TraceFrame>,
+    /// How many frames between the two ends of `trace` are left out.
+    pub omitted: usize,
 }
 
-/// Traces longer than this show their two ends only.
-const SHOWN_AT_EACH_END: usize = 10;
+impl RuntimeError {
+    /// The depth of the stack at the failure.
+    pub fn depth(&self) -> usize {
+        self.trace.len() + self.omitted
+    }
+}
 
 impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "error: {}", self.message)?;
-        let n = self.trace.len();
         for (i, frame) in self.trace.iter().enumerate() {
-            if n > 2 * SHOWN_AT_EACH_END && i == SHOWN_AT_EACH_END {
-                writeln!(f, "  ... {} more frames ...", n - 2 * SHOWN_AT_EACH_END)?;
-            }
-            if n > 2 * SHOWN_AT_EACH_END && (SHOWN_AT_EACH_END..n - SHOWN_AT_EACH_END).contains(&i)
-            {
-                continue;
+            if self.omitted > 0 && i == SHOWN_AT_EACH_END {
+                writeln!(f, "  ... {} more frames ...", self.omitted)?;
             }
             if frame.line > 0 {
                 writeln!(f, "  at {} ({}:{})", frame.function, frame.file, frame.line)?;

@@ -1,24 +1,44 @@
-//! The interpreter: a register machine over a verified [`Module`].
+//! The interpreter: a register machine over a verified [`Program`].
 //!
 //! Execution is sliced (principle 4 of the architecture): [`Vm::run`] runs
-//! for at most a budget of instructions and returns why it stopped
-//! ([`Step`]). Frames live on an explicit stack, never on the host's: an MVL
-//! call pushes a [`Frame`] and a window of registers, so a runaway recursion
-//! ends in the `stack overflow` runtime error when the frame count reaches
-//! [`VmConfig::max_frames`], whatever the host's own stack.
+//! one [`Fiber`] for a budget of instructions and returns why it stopped
+//! ([`Step`]). The state it works on is split by what shares it: the
+//! immutable [`Program`] (shareable between VMs and threads), the [`Heap`],
+//! the [`ModuleState`] (values made once per load: constant strings, the
+//! shared payload-less variants; later, globals and linked modules) and the
+//! fibers (registers and frames). A scheduler over several fibers calls
+//! `run` on each in turn; the dispatch loop does not know how many exist.
 //!
-//! Every instruction re-checks the types it needs and fails with a runtime
-//! error (never a panic) on a hand-written module that breaks them; the
-//! verifier already guarantees operands are in range.
+//! **The dispatch loop** ([`execute`]) does per instruction only the
+//! instruction's own work. The instruction count is kept per straight-line
+//! segment (added up at every taken jump, call and return), and the one
+//! "does anything want attention" test, the budget, runs only at backward
+//! jumps and calls, which every loop and recursion passes through; a
+//! collection is considered only after instructions that allocate
+//! (`alloc` in the instruction table) and after natives. So `--fuel N`
+//! stops a program at the first backward jump or call after N instructions.
+//!
+//! **Calls copy nothing** (see [`crate::fiber`]): the callee's register
+//! window starts at the caller's first argument register; a closure's
+//! captured values follow its arguments; natives read their arguments as a
+//! slice of the caller's registers. No call allocates on the host unless
+//! the register file or the frame stack grows past its deepest point so far.
+//!
+//! Where the verifier could not prove a register's type (it came out of a
+//! call or a container), the typed instruction still checks it and fails
+//! with a runtime error (never a panic) on a hand-written module that
+//! breaks it.
 
 use crate::display;
-use crate::error::{RuntimeError, TraceFrame};
+use crate::error::RuntimeError;
+use crate::fiber::{trace_of, Fiber, Frame};
 use crate::heap::{GcConfig, Heap, Object};
 use crate::host::Host;
-use crate::native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
+use crate::native::{NativeCtx, NativeError, NativeRegistry};
+use crate::program::{LoadError, Program};
 use crate::value::Value;
-use mvm_bytecode::{Constant, Module, Op, Verified, VerifyErrors};
-use std::fmt;
+use mvm_bytecode::{Constant, Module, Op, TypeKind};
+use std::sync::Arc;
 
 /// Limits of one VM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +111,7 @@ impl VmConfig {
 /// Why a slice of execution stopped.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
-    /// `main` returned this value.
+    /// The fiber's outermost function returned this value.
     Finished(Value),
     /// The instruction budget ran out; call `run` again to go on.
     BudgetSpent,
@@ -108,52 +128,69 @@ pub enum Outcome {
     Error(RuntimeError),
 }
 
-/// Why a module could not be loaded.
-#[derive(Clone, Debug, PartialEq)]
-pub enum LoadError {
-    Verify(VerifyErrors),
-    UnknownNative(String),
+/// The values a load of a program makes once: its constants (strings
+/// allocated in the heap) and one shared object per payload-less variant.
+/// They are roots of every collection. (This is where globals and the
+/// state of dynamically linked modules will live.)
+#[derive(Clone, Debug, Default)]
+pub struct ModuleState {
+    pub constants: Vec<Value>,
+    /// Indexed by [`Program::variant_slot`]; `Unit` for variants with a
+    /// payload.
+    pub variants: Vec<Value>,
 }
 
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LoadError::Verify(e) => write!(f, "{e}"),
-            LoadError::UnknownNative(n) => {
-                write!(f, "the native function `{n}` is not provided by this VM")
+impl ModuleState {
+    pub fn new(program: &Program, heap: &mut Heap) -> ModuleState {
+        let module = program.module();
+        let constants = module
+            .constants
+            .iter()
+            .map(|c| match c {
+                Constant::Int(i) => Value::Int(*i),
+                Constant::Float(x) => Value::Float(*x),
+                Constant::Str(s) => heap.alloc_str(s),
+            })
+            .collect();
+        let mut variants = vec![Value::Unit; program.variant_slots()];
+        for (ty, t) in module.types.iter().enumerate() {
+            if let TypeKind::Enum(vs) = &t.kind {
+                for (variant, (_, payload)) in vs.iter().enumerate() {
+                    if *payload == 0 {
+                        variants[program.variant_slot(ty as u32, variant as u32)] =
+                            heap.alloc(Object::Variant {
+                                ty: ty as u32,
+                                variant: variant as u32,
+                                fields: Box::new([]),
+                            });
+                    }
+                }
             }
         }
+        ModuleState {
+            constants,
+            variants,
+        }
+    }
+
+    fn roots(&self) -> impl Iterator<Item = Value> + '_ {
+        self.constants.iter().chain(&self.variants).copied()
     }
 }
 
-impl std::error::Error for LoadError {}
+/// Names a fiber of a [`Vm`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FiberId(pub usize);
 
-/// One activation: which function, where in it, where its registers start
-/// and which register of the caller receives its result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Frame {
-    pub func: u32,
-    pub pc: u32,
-    pub base: u32,
-    pub ret: u16,
-}
-
-/// A loaded program and its whole state: plain data.
+/// A loaded program with its heap, state and fibers: plain data.
 pub struct Vm {
-    module: Module,
-    natives: Vec<NativeFn>,
+    program: Arc<Program>,
     heap: Heap,
-    /// Constants materialised as values (strings allocated once).
-    constants: Vec<Value>,
-    regs: Vec<Value>,
-    frames: Vec<Frame>,
+    state: ModuleState,
+    fibers: Vec<Fiber>,
     config: VmConfig,
-    /// Instructions executed so far (for `--fuel`).
+    /// Instructions executed so far, by every fiber (for `--fuel`).
     executed: u64,
-    /// The shared object of each payload-less enum variant made so far.
-    unit_variants: std::collections::HashMap<(u32, u32), Value>,
-    /// Each function's code, shared with the dispatch loop.
-    codes: Vec<std::rc::Rc<[Op]>>,
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -162,33 +199,48 @@ struct Fault(String);
 
 type Result<T> = std::result::Result<T, Fault>;
 
+#[cold]
+#[inline(never)]
 fn fault<T>(message: impl Into<String>) -> Result<T> {
     Err(Fault(message.into()))
 }
 
+#[cold]
+#[inline(never)]
+fn type_fault<T>(op: &str, wanted: &str, found: Value) -> Result<T> {
+    fault(format!("`{op}` expects {wanted}, found {}", found.kind()))
+}
+
+#[inline(always)]
 fn int(v: Value, op: &str) -> Result<i64> {
     match v {
         Value::Int(i) => Ok(i),
-        other => fault(format!("`{op}` expects an Int, found {}", other.kind())),
+        other => type_fault(op, "an Int", other),
     }
 }
 
+#[inline(always)]
 fn float(v: Value, op: &str) -> Result<f64> {
     match v {
         Value::Float(x) => Ok(x),
-        other => fault(format!("`{op}` expects a Float, found {}", other.kind())),
+        other => type_fault(op, "a Float", other),
     }
 }
 
+#[inline(always)]
 fn boolean(v: Value, op: &str) -> Result<bool> {
     match v {
         Value::Bool(b) => Ok(b),
-        other => fault(format!("`{op}` expects a Bool, found {}", other.kind())),
+        other => type_fault(op, "a Bool", other),
     }
 }
 
+#[inline(always)]
 fn overflow<T>(r: Option<T>) -> Result<T> {
-    r.ok_or_else(|| Fault("integer overflow".to_string()))
+    match r {
+        Some(v) => Ok(v),
+        None => fault("integer overflow"),
+    }
 }
 
 fn div_int(a: i64, b: i64) -> Result<i64> {
@@ -221,69 +273,62 @@ impl Vm {
         registry: &NativeRegistry,
         config: VmConfig,
     ) -> std::result::Result<Vm, LoadError> {
-        let module = Verified::new(module)
-            .map_err(LoadError::Verify)?
-            .into_module();
-        let mut natives = Vec::with_capacity(module.natives.len());
-        for name in &module.natives {
-            match registry.get(name) {
-                Some(f) => natives.push(f),
-                None => return Err(LoadError::UnknownNative(name.clone())),
-            }
-        }
+        Ok(Vm::with_program(
+            Arc::new(Program::load(module, registry)?),
+            config,
+        ))
+    }
+
+    /// A VM for an already loaded program, with one fiber about to run its
+    /// entry function.
+    pub fn with_program(program: Arc<Program>, config: VmConfig) -> Vm {
         let mut heap = Heap::new(config.gc);
-        let constants = module
-            .constants
-            .iter()
-            .map(|c| match c {
-                Constant::Int(i) => Value::Int(*i),
-                Constant::Float(x) => Value::Float(*x),
-                Constant::Str(s) => heap.alloc_str(s),
-            })
-            .collect();
-        let codes = module
-            .functions
-            .iter()
-            .map(|f| f.code.as_slice().into())
-            .collect();
-        let entry = module.entry;
-        let n_regs = module
-            .functions
-            .get(entry as usize)
-            .map_or(0, |f| f.n_regs as usize);
-        Ok(Vm {
-            module,
-            natives,
+        let state = ModuleState::new(&program, &mut heap);
+        let main = Fiber::new(&program, program.module().entry);
+        Vm {
+            program,
             heap,
-            constants,
-            regs: vec![Value::Unit; n_regs],
-            frames: vec![Frame {
-                func: entry,
-                pc: 0,
-                base: 0,
-                ret: 0,
-            }],
+            state,
+            fibers: vec![main],
             config,
             executed: 0,
-            unit_variants: std::collections::HashMap::new(),
-            codes,
-        })
+        }
+    }
+
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
     }
 
     pub fn module(&self) -> &Module {
-        &self.module
+        self.program.module()
     }
 
     pub fn heap(&self) -> &Heap {
         &self.heap
     }
 
-    /// The call stack, outermost first (for reflection and debuggers).
+    /// The main fiber's call stack, outermost first (for reflection and
+    /// debuggers).
     pub fn frames(&self) -> &[Frame] {
-        &self.frames
+        self.fibers.first().map_or(&[], |f| &f.frames)
     }
 
-    /// Runs until the program ends.
+    /// Instructions executed so far.
+    pub fn executed(&self) -> u64 {
+        self.executed
+    }
+
+    /// Adds a fiber that will run function `func` (of no arguments).
+    pub fn spawn(&mut self, func: u32) -> Option<FiberId> {
+        let f = self.program.module().functions.get(func as usize)?;
+        if f.arity != 0 {
+            return None;
+        }
+        self.fibers.push(Fiber::new(&self.program, func));
+        Some(FiberId(self.fibers.len() - 1))
+    }
+
+    /// Runs the main fiber until the program ends.
     pub fn run_to_end(&mut self, host: &mut dyn Host) -> Outcome {
         loop {
             match self.run(host, 1 << 20) {
@@ -295,211 +340,338 @@ impl Vm {
         }
     }
 
-    /// The MVL stack trace of the current frames, innermost first.
-    fn trace(&self) -> Vec<TraceFrame> {
-        trace_of(&self.module, &self.frames)
+    /// Runs the main fiber for about `budget` instructions.
+    pub fn run(&mut self, host: &mut dyn Host, budget: u64) -> Step {
+        self.run_fiber(FiberId(0), host, budget)
     }
 
-    /// Runs at most `budget` instructions.
-    pub fn run(&mut self, host: &mut dyn Host, budget: u64) -> Step {
-        if self.frames.is_empty() {
+    /// Runs fiber `id` for about `budget` instructions: it stops at the
+    /// first backward jump or call after the budget is spent.
+    pub fn run_fiber(&mut self, id: FiberId, host: &mut dyn Host, budget: u64) -> Step {
+        let Some(slot) = self.fibers.get_mut(id.0) else {
+            return Step::Finished(Value::Unit);
+        };
+        if slot.is_done() {
             return Step::Finished(Value::Unit);
         }
-        match self.dispatch(host, budget) {
-            Ok(step) => step,
-            Err(Fault(message)) => {
-                let trace = self.trace();
-                Step::Error(RuntimeError { message, trace })
-            }
-        }
-    }
-
-    fn dispatch(&mut self, host: &mut dyn Host, budget: u64) -> Result<Step> {
         // Fuel is spent in slices: the slice never runs past what is left.
         let fuel_left = self.config.fuel.map(|f| f.saturating_sub(self.executed));
         let slice = fuel_left.map_or(budget, |left| budget.min(left));
-        let mut pc_now = 0usize;
-        let mut left = slice;
-        let result = self.run_slice(host, &mut left, &mut pc_now);
-        self.executed += slice - left;
-        // `run_slice` keeps the top frame's pc current only where it must
-        // (calls, natives); on the way out it is made exact, so that a
-        // trace or the next slice starts from the right instruction.
-        if let Some(fr) = self.frames.last_mut() {
-            if result.is_err() || matches!(result, Ok(Step::BudgetSpent)) {
-                fr.pc = pc_now as u32;
-            }
-        }
-        match result {
-            Ok(Step::BudgetSpent) if fuel_left.is_some_and(|left| left <= budget) => {
-                fault(format!(
-                    "out of fuel: the program ran more than {} instructions (the `--fuel` limit)",
-                    self.config.fuel.unwrap_or_default()
-                ))
-            }
+        // The running fiber is taken out of the list, so that the others
+        // stay reachable as roots while it runs.
+        let mut fiber = std::mem::take(slot);
+        let mut cx = Context {
+            program: &self.program,
+            heap: &mut self.heap,
+            state: &self.state,
+            others: &mut self.fibers,
+            config: &self.config,
+            executed: 0,
+        };
+        let result = execute(&mut cx, &mut fiber, host, slice);
+        let spent = cx.executed;
+        self.executed += spent;
+        let step = match result {
+            Ok(Step::BudgetSpent) if fuel_left.is_some_and(|left| left <= budget) => fault(format!(
+                "out of fuel: the program ran more than {} instructions (the `--fuel` limit)",
+                self.config.fuel.unwrap_or_default()
+            )),
             other => other,
+        };
+        let step = match step {
+            Ok(step) => step,
+            Err(Fault(message)) => {
+                let (trace, omitted) = trace_of(self.program.module(), &fiber.frames);
+                Step::Error(RuntimeError {
+                    message,
+                    trace,
+                    omitted,
+                })
+            }
+        };
+        self.fibers[id.0] = fiber;
+        step
+    }
+}
+
+/// What the dispatch loop works on besides the running fiber.
+struct Context<'a> {
+    program: &'a Program,
+    heap: &'a mut Heap,
+    state: &'a ModuleState,
+    /// Every fiber; the running one's slot is empty while it runs.
+    others: &'a mut [Fiber],
+    config: &'a VmConfig,
+    /// Instructions executed in this slice.
+    executed: u64,
+}
+
+impl Context<'_> {
+    /// A safe point: collects with every live register of every fiber and
+    /// the module state as roots.
+    fn collect_garbage(&mut self, fiber: &mut Fiber) -> Result<()> {
+        let program = self.program;
+        let mut roots: Vec<Value> = fiber.roots(program).to_vec();
+        for other in self.others.iter_mut() {
+            roots.extend_from_slice(other.roots(program));
+        }
+        roots.extend(self.state.roots());
+        if self.heap.collect(roots) {
+            Ok(())
+        } else {
+            let limit = self.config.gc.max_heap.unwrap_or_default();
+            fault(format!(
+                "out of memory: live data ({} bytes) exceeds the heap limit of {limit} bytes (the `--max-heap` limit)",
+                self.heap.stats.live_bytes
+            ))
         }
     }
+}
 
-    /// Runs at most `budget` instructions; `pc_out` always holds the pc of
-    /// the instruction being executed (plus one), for the caller to store.
-    fn run_slice(
-        &mut self,
-        host: &mut dyn Host,
-        budget_out: &mut u64,
-        pc_out: &mut usize,
-    ) -> Result<Step> {
-        let Some(top) = self.frames.last().copied() else {
-            return Ok(Step::Finished(Value::Unit));
+/// Runs `fiber` for about `budget` instructions (see the module docs).
+/// The top frame's `pc` is exact whenever this returns.
+fn execute(
+    cx: &mut Context<'_>,
+    fiber: &mut Fiber,
+    host: &mut dyn Host,
+    budget: u64,
+) -> Result<Step> {
+    let Some(top) = fiber.frames.last().copied() else {
+        return Ok(Step::Finished(Value::Unit));
+    };
+    let mut func = top.func as usize;
+    let mut pc = top.pc as usize;
+    let result = dispatch(cx, fiber, host, budget, &mut func, &mut pc);
+    if let Some(fr) = fiber.frames.last_mut() {
+        fr.pc = pc as u32;
+    }
+    result
+}
+
+/// The dispatch loop proper; `pc_out` is where the top frame stands when it
+/// returns.
+fn dispatch(
+    cx: &mut Context<'_>,
+    fiber: &mut Fiber,
+    host: &mut dyn Host,
+    budget: u64,
+    func_io: &mut usize,
+    pc_io: &mut usize,
+) -> Result<Step> {
+    let program = cx.program;
+    let state = cx.state;
+    let max_frames = cx.config.max_frames;
+    let mut func = *func_io;
+    let mut code = program.code(func);
+    let mut pc = *pc_io;
+    let mut base = fiber.frames.last().map_or(0, |f| f.base as usize);
+    // The first instruction of the straight-line run being executed: the
+    // instruction count grows by `pc - seg` at every transfer of control.
+    let mut seg = pc;
+    let mut executed: u64 = 0;
+    macro_rules! r {
+        ($reg:expr) => {
+            fiber.regs[base + $reg.0 as usize]
         };
-        let mut budget = *budget_out;
-        let mut func = top.func as usize;
-        // The current function's code, swapped on calls and returns.
-        let mut code = self.codes[func].clone();
-        let mut pc = top.pc as usize;
-        let mut base = top.base as usize;
-        macro_rules! save_pc {
-            () => {
-                if let Some(fr) = self.frames.last_mut() {
-                    fr.pc = pc as u32;
-                }
-            };
-        }
-        macro_rules! r {
-            ($reg:expr) => {
-                self.regs[base + $reg.0 as usize]
-            };
-        }
-        loop {
-            if budget == 0 {
-                *pc_out = pc;
-                *budget_out = 0;
-                return Ok(Step::BudgetSpent);
+    }
+    // Ends the current straight-line run (the instruction just executed
+    // included) and starts one at `$to`.
+    macro_rules! transfer {
+        ($to:expr) => {{
+            executed += (pc - seg) as u64;
+            pc = $to;
+            seg = pc;
+        }};
+    }
+    // Leaves the loop with the count and position made exact.
+    macro_rules! leave {
+        ($result:expr) => {{
+            executed += (pc - seg) as u64;
+            cx.executed += executed;
+            *func_io = func;
+            *pc_io = pc;
+            return $result;
+        }};
+    }
+    macro_rules! fail {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => leave!(Err(e)),
             }
-            budget -= 1;
-            *budget_out = budget;
-            if self.heap.wants_collection() {
-                *pc_out = pc;
-                self.collect_garbage()?;
+        };
+    }
+    // The one "wants attention" test, before backward jumps and calls: the
+    // instruction then runs first when the fiber resumes.
+    macro_rules! attention {
+        (before) => {
+            if executed + (pc - seg) as u64 >= budget {
+                pc -= 1;
+                leave!(Ok(Step::BudgetSpent));
             }
-            let Some(&op) = code.get(pc) else {
-                save_pc!();
-                return fault("execution ran past the end of a function");
-            };
-            pc += 1;
-            *pc_out = pc;
-            match op {
+        };
+    }
+    // A point after an allocation: collect if the heap asks for it.
+    macro_rules! safe_point {
+        () => {
+            if cx.heap.wants_collection() {
+                let heap_ok = {
+                    if let Some(fr) = fiber.frames.last_mut() {
+                        fr.pc = pc as u32;
+                    }
+                    cx.collect_garbage(fiber)
+                };
+                fail!(heap_ok);
+            }
+        };
+    }
+    // Pushes a frame for `callee` whose window starts at caller register
+    // `args`, and switches to it.
+    macro_rules! enter {
+        ($callee:expr, $args:expr, $dst:expr) => {{
+            if fiber.frames.len() >= max_frames {
+                leave!(fault("stack overflow"));
+            }
+            if let Some(fr) = fiber.frames.last_mut() {
+                fr.pc = pc as u32;
+            }
+            executed += (pc - seg) as u64;
+            let callee = $callee as usize;
+            let new_base = base + $args.0 as usize;
+            let need = new_base + program.n_regs(callee);
+            if fiber.regs.len() < need {
+                fiber.regs.resize(need, Value::Unit);
+            }
+            fiber.frames.push(Frame {
+                func: callee as u32,
+                pc: 0,
+                base: new_base as u32,
+                ret: $dst.0,
+            });
+            func = callee;
+            code = program.code(func);
+            base = new_base;
+            pc = 0;
+            seg = 0;
+        }};
+    }
+    loop {
+        let op = code[pc];
+        pc += 1;
+        match op {
                 Op::Nop {} => {}
                 Op::Mov { dst, src } => r!(dst) = r!(src),
                 Op::LoadInt { dst, imm } => r!(dst) = Value::Int(imm.0 as i64),
-                Op::LoadConst { dst, k } => r!(dst) = self.constants[k.0 as usize],
+                Op::LoadConst { dst, k } => r!(dst) = state.constants[k.0 as usize],
                 Op::LoadTrue { dst } => r!(dst) = Value::Bool(true),
                 Op::LoadFalse { dst } => r!(dst) = Value::Bool(false),
                 Op::LoadUnit { dst } => r!(dst) = Value::Unit,
                 Op::LoadFn { dst, func } => r!(dst) = Value::Fn(func.0),
 
                 Op::AddInt { dst, a, b } => {
-                    r!(dst) = Value::Int(overflow(
-                        int(r!(a), "addi")?.checked_add(int(r!(b), "addi")?),
-                    )?)
+                    r!(dst) = Value::Int(fail!(overflow(
+                        fail!(int(r!(a), "addi")).checked_add(fail!(int(r!(b), "addi"))),
+                    )))
                 }
                 Op::SubInt { dst, a, b } => {
-                    r!(dst) = Value::Int(overflow(
-                        int(r!(a), "subi")?.checked_sub(int(r!(b), "subi")?),
-                    )?)
+                    r!(dst) = Value::Int(fail!(overflow(
+                        fail!(int(r!(a), "subi")).checked_sub(fail!(int(r!(b), "subi"))),
+                    )))
                 }
                 Op::MulInt { dst, a, b } => {
-                    r!(dst) = Value::Int(overflow(
-                        int(r!(a), "muli")?.checked_mul(int(r!(b), "muli")?),
-                    )?)
+                    r!(dst) = Value::Int(fail!(overflow(
+                        fail!(int(r!(a), "muli")).checked_mul(fail!(int(r!(b), "muli"))),
+                    )))
                 }
                 Op::DivInt { dst, a, b } => {
-                    r!(dst) = Value::Int(div_int(int(r!(a), "divi")?, int(r!(b), "divi")?)?)
+                    r!(dst) = Value::Int(fail!(div_int(fail!(int(r!(a), "divi")), fail!(int(r!(b), "divi")))))
                 }
                 Op::RemInt { dst, a, b } => {
-                    r!(dst) = Value::Int(rem_int(int(r!(a), "remi")?, int(r!(b), "remi")?)?)
+                    r!(dst) = Value::Int(fail!(rem_int(fail!(int(r!(a), "remi")), fail!(int(r!(b), "remi")))))
                 }
                 Op::NegInt { dst, src } => {
-                    r!(dst) = Value::Int(overflow(int(r!(src), "negi")?.checked_neg())?)
+                    r!(dst) = Value::Int(fail!(overflow(fail!(int(r!(src), "negi")).checked_neg())))
                 }
                 Op::BitAnd { dst, a, b } => {
-                    r!(dst) = Value::Int(int(r!(a), "band")? & int(r!(b), "band")?)
+                    r!(dst) = Value::Int(fail!(int(r!(a), "band")) & fail!(int(r!(b), "band")))
                 }
                 Op::BitOr { dst, a, b } => {
-                    r!(dst) = Value::Int(int(r!(a), "bor")? | int(r!(b), "bor")?)
+                    r!(dst) = Value::Int(fail!(int(r!(a), "bor")) | fail!(int(r!(b), "bor")))
                 }
                 Op::BitXor { dst, a, b } => {
-                    r!(dst) = Value::Int(int(r!(a), "bxor")? ^ int(r!(b), "bxor")?)
+                    r!(dst) = Value::Int(fail!(int(r!(a), "bxor")) ^ fail!(int(r!(b), "bxor")))
                 }
                 Op::Shl { dst, a, b } => {
                     r!(dst) =
-                        Value::Int(int(r!(a), "shl")?.wrapping_shl(shift(int(r!(b), "shl")?)?))
+                        Value::Int(fail!(int(r!(a), "shl")).wrapping_shl(fail!(shift(fail!(int(r!(b), "shl"))))))
                 }
                 Op::Shr { dst, a, b } => {
                     r!(dst) =
-                        Value::Int(int(r!(a), "shr")?.wrapping_shr(shift(int(r!(b), "shr")?)?))
+                        Value::Int(fail!(int(r!(a), "shr")).wrapping_shr(fail!(shift(fail!(int(r!(b), "shr"))))))
                 }
 
                 Op::AddFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(float(r!(a), "addf")? + float(r!(b), "addf")?)
+                    r!(dst) = Value::Float(fail!(float(r!(a), "addf")) + fail!(float(r!(b), "addf")))
                 }
                 Op::SubFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(float(r!(a), "subf")? - float(r!(b), "subf")?)
+                    r!(dst) = Value::Float(fail!(float(r!(a), "subf")) - fail!(float(r!(b), "subf")))
                 }
                 Op::MulFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(float(r!(a), "mulf")? * float(r!(b), "mulf")?)
+                    r!(dst) = Value::Float(fail!(float(r!(a), "mulf")) * fail!(float(r!(b), "mulf")))
                 }
                 Op::DivFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(float(r!(a), "divf")? / float(r!(b), "divf")?)
+                    r!(dst) = Value::Float(fail!(float(r!(a), "divf")) / fail!(float(r!(b), "divf")))
                 }
                 Op::RemFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(float(r!(a), "remf")? % float(r!(b), "remf")?)
+                    r!(dst) = Value::Float(fail!(float(r!(a), "remf")) % fail!(float(r!(b), "remf")))
                 }
-                Op::NegFloat { dst, src } => r!(dst) = Value::Float(-float(r!(src), "negf")?),
+                Op::NegFloat { dst, src } => r!(dst) = Value::Float(-fail!(float(r!(src), "negf"))),
 
                 Op::Concat { dst, a, b } => {
-                    let joined = match (self.heap.str(r!(a)), self.heap.str(r!(b))) {
+                    let joined = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
                         (Some(x), Some(y)) => {
                             let mut s = String::with_capacity(x.len() + y.len());
                             s.push_str(x);
                             s.push_str(y);
                             s
                         }
-                        _ => return fault("`concat` expects two Strings"),
+                        _ => leave!(fault("`concat` expects two Strings")),
                     };
-                    r!(dst) = self.heap.alloc_str(&joined);
+                    r!(dst) = cx.heap.alloc_str(&joined);
+                    safe_point!();
                 }
                 Op::ToStr { dst, src } => {
                     let v = r!(src);
-                    if self.heap.str(v).is_some() {
+                    if cx.heap.str(v).is_some() {
                         r!(dst) = v;
                     } else {
-                        let text = display::display(&self.heap, &self.module, v);
-                        r!(dst) = self.heap.alloc_str(&text);
+                        let text = display::display(cx.heap, program.module(), v);
+                        r!(dst) = cx.heap.alloc_str(&text);
+                        safe_point!();
                     }
                 }
 
                 Op::EqInt { dst, a, b } => {
-                    r!(dst) = Value::Bool(int(r!(a), "eqi")? == int(r!(b), "eqi")?)
+                    r!(dst) = Value::Bool(fail!(int(r!(a), "eqi")) == fail!(int(r!(b), "eqi")))
                 }
                 Op::LtInt { dst, a, b } => {
-                    r!(dst) = Value::Bool(int(r!(a), "lti")? < int(r!(b), "lti")?)
+                    r!(dst) = Value::Bool(fail!(int(r!(a), "lti")) < fail!(int(r!(b), "lti")))
                 }
                 Op::LeInt { dst, a, b } => {
-                    r!(dst) = Value::Bool(int(r!(a), "lei")? <= int(r!(b), "lei")?)
+                    r!(dst) = Value::Bool(fail!(int(r!(a), "lei")) <= fail!(int(r!(b), "lei")))
                 }
                 Op::EqFloat { dst, a, b } => {
-                    r!(dst) = Value::Bool(float(r!(a), "eqf")? == float(r!(b), "eqf")?)
+                    r!(dst) = Value::Bool(fail!(float(r!(a), "eqf")) == fail!(float(r!(b), "eqf")))
                 }
                 Op::LtFloat { dst, a, b } => {
-                    r!(dst) = Value::Bool(float(r!(a), "ltf")? < float(r!(b), "ltf")?)
+                    r!(dst) = Value::Bool(fail!(float(r!(a), "ltf")) < fail!(float(r!(b), "ltf")))
                 }
                 Op::LeFloat { dst, a, b } => {
-                    r!(dst) = Value::Bool(float(r!(a), "lef")? <= float(r!(b), "lef")?)
+                    r!(dst) = Value::Bool(fail!(float(r!(a), "lef")) <= fail!(float(r!(b), "lef")))
                 }
                 Op::LtStr { dst, a, b } | Op::LeStr { dst, a, b } => {
                     let less = matches!(op, Op::LtStr { .. });
-                    let r = match (self.heap.str(r!(a)), self.heap.str(r!(b))) {
+                    let r = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
                         (Some(x), Some(y)) => {
                             if less {
                                 x < y
@@ -507,26 +679,27 @@ impl Vm {
                                 x <= y
                             }
                         }
-                        _ => return fault("string comparison expects two Strings"),
+                        _ => leave!(fault("string comparison expects two Strings")),
                     };
                     r!(dst) = Value::Bool(r);
                 }
-                Op::Eq { dst, a, b } => r!(dst) = Value::Bool(self.heap.equal(r!(a), r!(b))),
-                Op::Ne { dst, a, b } => r!(dst) = Value::Bool(!self.heap.equal(r!(a), r!(b))),
-                Op::Not { dst, src } => r!(dst) = Value::Bool(!boolean(r!(src), "not")?),
+                Op::Eq { dst, a, b } => r!(dst) = Value::Bool(cx.heap.equal(r!(a), r!(b))),
+                Op::Ne { dst, a, b } => r!(dst) = Value::Bool(!cx.heap.equal(r!(a), r!(b))),
+                Op::Not { dst, src } => r!(dst) = Value::Bool(!fail!(boolean(r!(src), "not"))),
 
                 Op::Add { dst, a, b } => {
                     r!(dst) = match (r!(a), r!(b)) {
-                        (Value::Int(x), Value::Int(y)) => Value::Int(overflow(x.checked_add(y))?),
+                        (Value::Int(x), Value::Int(y)) => Value::Int(fail!(overflow(x.checked_add(y)))),
                         (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
-                        (x, y) => match (self.heap.str(x), self.heap.str(y)) {
+                        (x, y) => match (cx.heap.str(x), cx.heap.str(y)) {
                             (Some(p), Some(q)) => {
                                 let s = format!("{p}{q}");
-                                self.heap.alloc_str(&s)
+                                cx.heap.alloc_str(&s)
                             }
-                            _ => return fault("`+` expects two Ints, two Floats or two Strings"),
+                            _ => leave!(fault("`+` expects two Ints, two Floats or two Strings")),
                         },
-                    }
+                    };
+                    safe_point!();
                 }
                 Op::Sub { dst, a, b }
                 | Op::Mul { dst, a, b }
@@ -534,10 +707,10 @@ impl Vm {
                 | Op::Rem { dst, a, b } => {
                     r!(dst) = match (r!(a), r!(b)) {
                         (Value::Int(x), Value::Int(y)) => Value::Int(match op {
-                            Op::Sub { .. } => overflow(x.checked_sub(y))?,
-                            Op::Mul { .. } => overflow(x.checked_mul(y))?,
-                            Op::Div { .. } => div_int(x, y)?,
-                            _ => rem_int(x, y)?,
+                            Op::Sub { .. } => fail!(overflow(x.checked_sub(y))),
+                            Op::Mul { .. } => fail!(overflow(x.checked_mul(y))),
+                            Op::Div { .. } => fail!(div_int(x, y)),
+                            _ => fail!(rem_int(x, y)),
                         }),
                         (Value::Float(x), Value::Float(y)) => Value::Float(match op {
                             Op::Sub { .. } => x - y,
@@ -546,22 +719,22 @@ impl Vm {
                             _ => x % y,
                         }),
                         _ => {
-                            return fault(format!(
+                            leave!(fault(format!(
                                 "`{}` expects two Ints or two Floats",
                                 op.mnemonic()
-                            ))
+                            )))
                         }
                     }
                 }
                 Op::Neg { dst, src } => {
                     r!(dst) = match r!(src) {
-                        Value::Int(x) => Value::Int(overflow(x.checked_neg())?),
+                        Value::Int(x) => Value::Int(fail!(overflow(x.checked_neg()))),
                         Value::Float(x) => Value::Float(-x),
-                        _ => return fault("`neg` expects an Int or a Float"),
+                        _ => leave!(fault("`neg` expects an Int or a Float")),
                     }
                 }
                 Op::Lt { dst, a, b } | Op::Le { dst, a, b } => {
-                    let ord = self.compare(r!(a), r!(b))?;
+                    let ord = fail!(compare(cx.heap, r!(a), r!(b)));
                     r!(dst) = Value::Bool(if matches!(op, Op::Lt { .. }) {
                         ord.is_lt()
                     } else {
@@ -569,15 +742,29 @@ impl Vm {
                     });
                 }
 
-                Op::Jmp { target } => pc = target.0 as usize,
+                Op::Jmp { target } => {
+                    let t = target.0 as usize;
+                    if t < pc {
+                        attention!(before);
+                    }
+                    transfer!(t);
+                }
                 Op::JmpIf { cond, target } => {
-                    if boolean(r!(cond), "jmpif")? {
-                        pc = target.0 as usize;
+                    if fail!(boolean(r!(cond), "jmpif")) {
+                        let t = target.0 as usize;
+                        if t < pc {
+                            attention!(before);
+                        }
+                        transfer!(t);
                     }
                 }
                 Op::JmpIfNot { cond, target } => {
-                    if !boolean(r!(cond), "jmpifnot")? {
-                        pc = target.0 as usize;
+                    if !fail!(boolean(r!(cond), "jmpifnot")) {
+                        let t = target.0 as usize;
+                        if t < pc {
+                            attention!(before);
+                        }
+                        transfer!(t);
                     }
                 }
 
@@ -585,15 +772,10 @@ impl Vm {
                     dst,
                     func: callee,
                     args,
-                    argc,
+                    argc: _,
                 } => {
-                    save_pc!();
-                    let args_at = base + args.0 as usize;
-                    self.push_frame(callee.0, &[], args_at, argc.0 as usize, dst.0)?;
-                    func = callee.0 as usize;
-                    code = self.codes[func].clone();
-                    pc = 0;
-                    base = self.regs.len() - self.module.functions[func].n_regs as usize;
+                    attention!(before);
+                    enter!(callee.0, args, dst);
                 }
                 Op::CallValue {
                     dst,
@@ -601,33 +783,31 @@ impl Vm {
                     args,
                     argc,
                 } => {
-                    save_pc!();
-                    let (target, captures): (u32, Vec<Value>) = match r!(callee) {
-                        Value::Fn(f) => (f, Vec::new()),
-                        v => match self.heap.object(v) {
-                            Some(Object::Closure { func, captures }) => (*func, captures.to_vec()),
-                            _ => {
-                                return fault(format!(
-                                    "called a value that is not a function ({})",
-                                    v.kind()
-                                ))
-                            }
+                    attention!(before);
+                    let target = match r!(callee) {
+                        Value::Fn(f) => f,
+                        v => match cx.heap.object(v) {
+                            Some(Object::Closure { func, .. }) => *func,
+                            _ => leave!(fault(format!(
+                                "called a value that is not a function ({})",
+                                v.kind()
+                            ))),
                         },
                     };
-                    let arity = self
-                        .module
-                        .functions
-                        .get(target as usize)
-                        .map_or(0, |f| f.arity as usize);
-                    if arity != captures.len() + argc.0 as usize {
-                        return fault("called a function with the wrong number of arguments");
+                    let closure = r!(callee);
+                    let n_captures = match cx.heap.object(closure) {
+                        Some(Object::Closure { captures, .. }) => captures.len(),
+                        _ => 0,
+                    };
+                    if program.arity(target as usize) != n_captures + argc.0 as usize {
+                        leave!(fault("called a function with the wrong number of arguments"));
                     }
-                    let args_at = base + args.0 as usize;
-                    self.push_frame(target, &captures, args_at, argc.0 as usize, dst.0)?;
-                    func = target as usize;
-                    code = self.codes[func].clone();
-                    pc = 0;
-                    base = self.regs.len() - self.module.functions[func].n_regs as usize;
+                    enter!(target, args, dst);
+                    // A closure's captured values follow its arguments.
+                    if let Some(Object::Closure { captures, .. }) = cx.heap.object(closure) {
+                        let at = base + argc.0 as usize;
+                        fiber.regs[at..at + captures.len()].copy_from_slice(captures);
+                    }
                 }
                 Op::CallNative {
                     dst,
@@ -635,35 +815,41 @@ impl Vm {
                     args,
                     argc,
                 } => {
-                    save_pc!();
-                    let start = base + args.0 as usize;
-                    let argv: Vec<Value> = self.regs[start..start + argc.0 as usize].to_vec();
-                    let f = self.natives[native.0 as usize];
-                    let mut ctx = NativeCtx {
-                        heap: &mut self.heap,
-                        host,
-                        module: &self.module,
-                        frames: &self.frames,
-                        regs: &self.regs,
-                    };
-                    match f(&mut ctx, &argv) {
-                        Ok(v) => r!(dst) = v,
-                        Err(NativeError::Exit(code)) => return Ok(Step::Exit(code)),
-                        Err(NativeError::Error(message)) => return Err(Fault(message)),
+                    if let Some(fr) = fiber.frames.last_mut() {
+                        fr.pc = pc as u32;
                     }
+                    let f = program.native(native.0 as usize);
+                    let start = base + args.0 as usize;
+                    let result = {
+                        let mut ctx = NativeCtx {
+                            heap: cx.heap,
+                            host,
+                            module: program.module(),
+                            program,
+                            variants: &state.variants,
+                            frames: &fiber.frames,
+                            regs: &fiber.regs,
+                        };
+                        f(&mut ctx, &fiber.regs[start..start + argc.0 as usize])
+                    };
+                    match result {
+                        Ok(v) => r!(dst) = v,
+                        Err(NativeError::Exit(code)) => leave!(Ok(Step::Exit(code))),
+                        Err(NativeError::Error(message)) => leave!(Err(Fault(message))),
+                    }
+                    safe_point!();
                 }
                 Op::Ret { src } => {
                     let value = r!(src);
-                    let Some(done) = self.frames.pop() else {
-                        return Ok(Step::Finished(value));
+                    let done = fiber.frames.pop();
+                    let (Some(done), Some(caller)) = (done, fiber.frames.last().copied()) else {
+                        leave!(Ok(Step::Finished(value)));
                     };
-                    self.regs.truncate(done.base as usize);
-                    let Some(caller) = self.frames.last().copied() else {
-                        return Ok(Step::Finished(value));
-                    };
+                    executed += (pc - seg) as u64;
                     func = caller.func as usize;
-                    code = self.codes[func].clone();
+                    code = program.code(func);
                     pc = caller.pc as usize;
+                    seg = pc;
                     base = caller.base as usize;
                     r!(mvm_bytecode::ops::Reg(done.ret)) = value;
                 }
@@ -674,22 +860,25 @@ impl Vm {
                     count,
                 } => {
                     let s = base + start.0 as usize;
-                    let captures: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
-                    r!(dst) = self.heap.alloc(Object::Closure {
+                    let captures: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
+                    r!(dst) = cx.heap.alloc(Object::Closure {
                         func: f.0,
                         captures,
                     });
+                    safe_point!();
                 }
 
                 Op::NewArray { dst, start, count } => {
                     let s = base + start.0 as usize;
-                    let items = self.regs[s..s + count.0 as usize].to_vec();
-                    r!(dst) = self.heap.alloc(Object::Array(items));
+                    let items = fiber.regs[s..s + count.0 as usize].to_vec();
+                    r!(dst) = cx.heap.alloc(Object::Array(items));
+                    safe_point!();
                 }
                 Op::NewTuple { dst, start, count } => {
                     let s = base + start.0 as usize;
-                    let items: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
-                    r!(dst) = self.heap.alloc(Object::Tuple(items));
+                    let items: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
+                    r!(dst) = cx.heap.alloc(Object::Tuple(items));
+                    safe_point!();
                 }
                 Op::NewStruct {
                     dst,
@@ -698,8 +887,9 @@ impl Vm {
                     count,
                 } => {
                     let s = base + start.0 as usize;
-                    let fields: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
-                    r!(dst) = self.heap.alloc(Object::Struct { ty: ty.0, fields });
+                    let fields: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
+                    r!(dst) = cx.heap.alloc(Object::Struct { ty: ty.0, fields });
+                    safe_point!();
                 }
                 Op::NewVariant {
                     dst,
@@ -708,29 +898,23 @@ impl Vm {
                     start,
                     count,
                 } => {
-                    let key = (ty.0, variant.0 as u32);
-                    if count.0 == 0 {
+                    r!(dst) = if count.0 == 0 {
                         // Values without payload are immutable: one object
                         // per variant serves every use (`None`, `Leaf`).
-                        if let Some(v) = self.unit_variants.get(&key) {
-                            r!(dst) = *v;
-                            continue;
-                        }
-                    }
-                    let s = base + start.0 as usize;
-                    let fields: Box<[Value]> = self.regs[s..s + count.0 as usize].into();
-                    let v = self.heap.alloc(Object::Variant {
-                        ty: key.0,
-                        variant: key.1,
-                        fields,
-                    });
-                    if count.0 == 0 {
-                        self.unit_variants.insert(key, v);
-                    }
-                    r!(dst) = v;
+                        state.variants[program.variant_slot(ty.0, variant.0 as u32)]
+                    } else {
+                        let s = base + start.0 as usize;
+                        let fields: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
+                        cx.heap.alloc(Object::Variant {
+                            ty: ty.0,
+                            variant: variant.0 as u32,
+                            fields,
+                        })
+                    };
+                    safe_point!();
                 }
                 Op::GetField { dst, obj, index } => {
-                    let v = match self.heap.object(r!(obj)) {
+                    let v = match cx.heap.object(r!(obj)) {
                         Some(
                             Object::Tuple(xs)
                             | Object::Struct { fields: xs, .. }
@@ -741,7 +925,7 @@ impl Vm {
                     match v {
                         Some(v) => r!(dst) = v,
                         None => {
-                            return fault(format!("`getfield` cannot read field {} here", index.0))
+                            leave!(fault(format!("`getfield` cannot read field {} here", index.0)))
                         }
                     }
                 }
@@ -752,7 +936,7 @@ impl Vm {
                     src,
                 } => {
                     let value = r!(src);
-                    let copy = match self.heap.object(r!(obj)) {
+                    let copy = match cx.heap.object(r!(obj)) {
                         Some(o @ (Object::Tuple(_) | Object::Struct { .. })) => {
                             let mut o = o.clone();
                             let slot = match &mut o {
@@ -764,178 +948,94 @@ impl Vm {
                             match slot {
                                 Some(s) => *s = value,
                                 None => {
-                                    return fault(format!(
+                                    leave!(fault(format!(
                                         "`setfield` cannot write field {} here",
                                         index.0
-                                    ))
+                                    )))
                                 }
                             }
                             o
                         }
-                        _ => return fault("`setfield` expects a tuple or a struct"),
+                        _ => leave!(fault("`setfield` expects a tuple or a struct")),
                     };
-                    r!(dst) = self.heap.alloc(copy);
+                    r!(dst) = cx.heap.alloc(copy);
+                    safe_point!();
                 }
                 Op::VariantIs { dst, obj, variant } => {
-                    let is = match self.heap.object(r!(obj)) {
+                    let is = match cx.heap.object(r!(obj)) {
                         Some(Object::Variant { variant: v, .. }) => *v == variant.0 as u32,
-                        _ => return fault("`isvar` expects an enum value"),
+                        _ => leave!(fault("`isvar` expects an enum value")),
                     };
                     r!(dst) = Value::Bool(is);
                 }
                 Op::GetIndex { dst, arr, idx } => {
-                    let i = int(r!(idx), "getidx")?;
-                    let v = match self.heap.object(r!(arr)) {
+                    let i = fail!(int(r!(idx), "getidx"));
+                    let v = match cx.heap.object(r!(arr)) {
                         Some(Object::Array(xs)) => {
                             match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
                                 Some(v) => *v,
                                 None => {
-                                    return fault(format!(
+                                    leave!(fault(format!(
                                     "index out of bounds: the index is {i} but the length is {}",
                                     xs.len()
-                                ))
+                                )))
                                 }
                             }
                         }
-                        _ => return fault("`getidx` expects an array"),
+                        _ => leave!(fault("`getidx` expects an array")),
                     };
                     r!(dst) = v;
                 }
                 Op::SetIndex { arr, idx, src } => {
-                    let i = int(r!(idx), "setidx")?;
+                    let i = fail!(int(r!(idx), "setidx"));
                     let value = r!(src);
                     let target = r!(arr);
                     match target {
-                        Value::Obj(o) => match self.heap.get_mut(o) {
+                        Value::Obj(o) => match cx.heap.get_mut(o) {
                             Some(Object::Array(xs)) => {
                                 let len = xs.len();
                                 match usize::try_from(i).ok().and_then(|i| xs.get_mut(i)) {
                                     Some(slot) => *slot = value,
-                                    None => return fault(format!("index out of bounds: the index is {i} but the length is {len}")),
+                                    None => leave!(fault(format!("index out of bounds: the index is {i} but the length is {len}"))),
                                 }
                             }
-                            _ => return fault("`setidx` expects an array"),
+                            _ => leave!(fault("`setidx` expects an array")),
                         },
-                        _ => return fault("`setidx` expects an array"),
+                        _ => leave!(fault("`setidx` expects an array")),
                     }
                 }
                 Op::Len { dst, src } => {
-                    let n = match self.heap.object(r!(src)) {
+                    let n = match cx.heap.object(r!(src)) {
                         Some(Object::Array(xs)) => xs.len(),
-                        _ => return fault("`len` expects an array"),
+                        _ => leave!(fault("`len` expects an array")),
                     };
                     r!(dst) = Value::Int(n as i64);
                 }
                 Op::NewCell { dst, src } => {
                     let v = r!(src);
-                    r!(dst) = self.heap.alloc(Object::Cell(v));
+                    r!(dst) = cx.heap.alloc(Object::Cell(v));
+                    safe_point!();
                 }
                 Op::GetCell { dst, cell } => {
-                    let v = match self.heap.object(r!(cell)) {
+                    let v = match cx.heap.object(r!(cell)) {
                         Some(Object::Cell(v)) => *v,
-                        _ => return fault("`getcell` expects a cell"),
+                        _ => leave!(fault("`getcell` expects a cell")),
                     };
                     r!(dst) = v;
                 }
                 Op::SetCell { cell, src } => {
                     let v = r!(src);
                     match r!(cell) {
-                        Value::Obj(o) => match self.heap.get_mut(o) {
+                        Value::Obj(o) => match cx.heap.get_mut(o) {
                             Some(Object::Cell(slot)) => *slot = v,
-                            _ => return fault("`setcell` expects a cell"),
+                            _ => leave!(fault("`setcell` expects a cell")),
                         },
-                        _ => return fault("`setcell` expects a cell"),
+                        _ => leave!(fault("`setcell` expects a cell")),
                     }
                 }
+
             }
-        }
     }
-
-    /// A safe point: collects with every register of every frame and the
-    /// constants as roots.
-    fn collect_garbage(&mut self) -> Result<()> {
-        // Roots: every register of every frame, the constants, and the
-        // shared payload-less variants.
-        let roots = self
-            .regs
-            .iter()
-            .copied()
-            .chain(self.constants.iter().copied())
-            .chain(self.unit_variants.values().copied());
-        if self.heap.collect(roots) {
-            Ok(())
-        } else {
-            let limit = self.config.gc.max_heap.unwrap_or_default();
-            fault(format!(
-                "out of memory: live data ({} bytes) exceeds the heap limit of {limit} bytes (the `--max-heap` limit)",
-                self.heap.stats.live_bytes
-            ))
-        }
-    }
-
-    /// Pushes a frame for `callee`: its registers start with `prefix` (a
-    /// closure's captures), then `argc` arguments copied from `args_at`.
-    fn push_frame(
-        &mut self,
-        callee: u32,
-        prefix: &[Value],
-        args_at: usize,
-        argc: usize,
-        ret: u16,
-    ) -> Result<()> {
-        if self.frames.len() >= self.config.max_frames {
-            return fault("stack overflow");
-        }
-        let n_regs = self
-            .module
-            .functions
-            .get(callee as usize)
-            .map_or(0, |f| f.n_regs as usize);
-        if prefix.len() + argc > n_regs {
-            return fault("a call passes more arguments than the callee has registers");
-        }
-        let new_base = self.regs.len();
-        self.regs.resize(new_base + n_regs, Value::Unit);
-        for (i, v) in prefix.iter().enumerate() {
-            self.regs[new_base + i] = *v;
-        }
-        for i in 0..argc {
-            self.regs[new_base + prefix.len() + i] = self.regs[args_at + i];
-        }
-        self.frames.push(Frame {
-            func: callee,
-            pc: 0,
-            base: new_base as u32,
-            ret,
-        });
-        Ok(())
-    }
-
-    /// Orders two Ints, Floats or Strings (generic `<` and `<=`).
-    fn compare(&self, a: Value, b: Value) -> Result<std::cmp::Ordering> {
-        compare_values(&self.heap, a, b)
-            .ok_or_else(|| Fault("`<` expects two Ints, two Floats or two Strings".into()))
-    }
-}
-
-/// The MVL stack trace of `frames` (outermost first), innermost first: each
-/// frame's function, file, and the line of the instruction it is executing.
-pub fn trace_of(module: &Module, frames: &[Frame]) -> Vec<TraceFrame> {
-    frames
-        .iter()
-        .rev()
-        .map(|fr| {
-            let f = module.functions.get(fr.func as usize);
-            TraceFrame {
-                function: f.map_or("?".to_string(), |f| f.name.clone()),
-                file: f
-                    .and_then(|f| module.files.get(f.file as usize))
-                    .cloned()
-                    .unwrap_or_else(|| "?".to_string()),
-                line: f.map_or(0, |f| f.line_at(fr.pc.saturating_sub(1) as usize)),
-            }
-        })
-        .collect()
 }
 
 /// The order of two Ints, Floats or Strings; `None` for anything else. NaN
@@ -950,6 +1050,14 @@ pub fn compare_values(heap: &Heap, a: Value, b: Value) -> Option<std::cmp::Order
             (Some(x), Some(y)) => Some(x.cmp(y)),
             _ => None,
         },
+    }
+}
+
+/// Orders two Ints, Floats or Strings (generic `<` and `<=`).
+fn compare(heap: &Heap, a: Value, b: Value) -> Result<std::cmp::Ordering> {
+    match compare_values(heap, a, b) {
+        Some(o) => Ok(o),
+        None => fault("`<` expects two Ints, two Floats or two Strings"),
     }
 }
 
@@ -1062,7 +1170,9 @@ mod tests {
         match vm.run_to_end(&mut CaptureHost::default()) {
             Outcome::Error(e) => {
                 assert_eq!(e.message, "stack overflow");
-                assert_eq!(e.trace.len(), 500);
+                // Only the frames a trace shows are kept; the rest counted.
+                assert_eq!(e.depth(), 500);
+                assert_eq!(e.trace.len(), 20);
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -2,22 +2,27 @@
 //! API the standard library plugs into, the host interface every effect
 //! crosses, and runtime errors with MVL stack traces.
 //!
-//! Entry point: [`Vm::new`] verifies a [`mvm_bytecode::Module`] and resolves
-//! its natives; [`Vm::run`] runs a slice of it; [`run_module`] runs a whole
-//! program.
+//! Entry point: [`Program::load`] verifies a [`mvm_bytecode::Module`] and
+//! resolves its natives; [`Vm::with_program`] (or [`Vm::new`], both at once)
+//! gives it a heap, its module state and a main fiber; [`Vm::run`] runs a
+//! slice of it; [`run_module`] runs a whole program.
 
 pub mod display;
 pub mod error;
+pub mod fiber;
 pub mod heap;
 pub mod host;
 pub mod interp;
 pub mod native;
+pub mod program;
 pub mod value;
 
 pub use error::{RuntimeError, TraceFrame};
 pub use heap::{parse_size, GcConfig, GcStats, Heap, Key, Object, OrdKey, TotalF64};
 pub use host::{CaptureHost, Host, StdHost};
-pub use interp::{LoadError, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
+pub use fiber::{Fiber, Frame};
+pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
+pub use program::{LoadError, Program};
 pub use native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
 pub use value::{ObjRef, Value};
 

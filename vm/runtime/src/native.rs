@@ -6,9 +6,10 @@
 //! loaded, against a [`NativeRegistry`].
 
 use crate::error::TraceFrame;
-use crate::heap::Heap;
+use crate::fiber::{trace_frame, Frame};
+use crate::heap::{Heap, Object};
 use crate::host::Host;
-use crate::interp::{trace_of, Frame};
+use crate::program::Program;
 use crate::value::Value;
 use mvm_bytecode::{Module, TypeKind};
 use std::collections::HashMap;
@@ -18,6 +19,9 @@ pub struct NativeCtx<'a> {
     pub heap: &'a mut Heap,
     pub host: &'a mut dyn Host,
     pub module: &'a Module,
+    pub program: &'a Program,
+    /// The shared payload-less variants (see `ModuleState`).
+    pub variants: &'a [Value],
     /// The call stack (outermost first); the last frame called the native.
     pub frames: &'a [Frame],
     /// The whole register file; each frame's window starts at its `base`.
@@ -25,9 +29,31 @@ pub struct NativeCtx<'a> {
 }
 
 impl NativeCtx<'_> {
-    /// The MVL stack trace at the call, innermost first.
+    /// The MVL stack trace at the call, innermost first, every frame.
     pub fn call_stack(&self) -> Vec<TraceFrame> {
-        trace_of(self.module, self.frames)
+        self.frames
+            .iter()
+            .rev()
+            .map(|f| trace_frame(self.module, f))
+            .collect()
+    }
+
+    /// `Some(v)` or `None` of the prelude's `Option`, without a lookup:
+    /// `None` is the shared value, `Some` one allocation.
+    pub fn option(&mut self, v: Option<Value>) -> Result<Value, NativeError> {
+        let Some(opt) = self.program.option() else {
+            return Err(NativeError::Error(
+                "the prelude's `Option` type is missing from this module".into(),
+            ));
+        };
+        Ok(match v {
+            Some(v) => self.heap.alloc(Object::Variant {
+                ty: opt.ty,
+                variant: opt.some,
+                fields: Box::new([v]),
+            }),
+            None => self.variants[self.program.variant_slot(opt.ty, opt.none)],
+        })
     }
 
     /// The registers of the frame that called the native.

@@ -70,10 +70,11 @@ pub fn lower_function(
             span: info.span,
         });
     };
-    // Registers: captures, then parameters, then every other local this
-    // function declares, then temporaries.
-    let mut order: Vec<LocalId> = body.captures.clone();
-    order.extend(body.params.iter().copied());
+    // Registers: parameters, then captures (a closure's captured values
+    // follow its arguments in the callee's window), then every other local
+    // this function declares, then temporaries.
+    let mut order: Vec<LocalId> = body.params.clone();
+    order.extend(body.captures.iter().copied());
     collect_declared(&body.body, &mut order);
     let mut regs = HashMap::new();
     for id in order {
@@ -1330,7 +1331,13 @@ impl FnGen<'_> {
             Callee::Value(v) => Some(self.compile_any(v)),
             _ => None,
         };
-        let (args_reg, argc) = self.compile_list(args, span);
+        let (args_reg, argc) = if args.is_empty() {
+            // A call's window starts at its arguments, above every live
+            // register, even when there are none.
+            (self.temp(), Count(0))
+        } else {
+            self.compile_list(args, span)
+        };
         let op = match (callee, callee_reg) {
             (Callee::Fn(id), _) => Op::Call {
                 dst,
