@@ -2,7 +2,6 @@
 //! order; their keys are compared structurally (see `mvm_runtime::Key`).
 
 use crate::{arg, fail, int_arg, option, str_arg};
-use indexmap::IndexMap;
 use mvm_runtime::display::display;
 use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value};
 
@@ -202,7 +201,7 @@ pub fn register(r: &mut NativeRegistry) {
 fn map<'a>(
     ctx: &'a mut NativeCtx<'_>,
     args: &[Value],
-) -> Result<&'a mut IndexMap<mvm_runtime::Key, (Value, Value)>, NativeError> {
+) -> Result<&'a mut mvm_runtime::KeyMap<(Value, Value)>, NativeError> {
     let r = obj(args, "a map")?;
     match ctx.heap.get_mut(r) {
         Some(Object::Map(m)) => Ok(&mut **m),
@@ -213,7 +212,7 @@ fn map<'a>(
 fn set<'a>(
     ctx: &'a mut NativeCtx<'_>,
     args: &[Value],
-) -> Result<&'a mut IndexMap<mvm_runtime::Key, Value>, NativeError> {
+) -> Result<&'a mut mvm_runtime::KeyMap<Value>, NativeError> {
     let r = obj(args, "a set")?;
     match ctx.heap.get_mut(r) {
         Some(Object::Set(s)) => Ok(&mut **s),
@@ -221,7 +220,7 @@ fn set<'a>(
     }
 }
 
-type SetMap = IndexMap<mvm_runtime::Key, Value>;
+type SetMap = mvm_runtime::KeyMap<Value>;
 
 /// A new set from two sets (`self` and the argument), in insertion order.
 fn set_op(ctx: &mut NativeCtx<'_>, args: &[Value], f: impl Fn(&SetMap, &SetMap) -> SetMap) -> R {

@@ -56,26 +56,26 @@ impl Fiber {
         self.frames.is_empty()
     }
 
-    /// The registers of the live frames: everything below the highest
-    /// window end.
-    pub fn live_extent(&self, program: &Program) -> usize {
-        self.frames
-            .iter()
-            .map(|f| f.base as usize + program.n_regs(f.func as usize))
-            .max()
-            .unwrap_or(0)
-            .min(self.regs.len())
-    }
-
     /// Clears the registers above the live frames and returns the live
     /// ones: the fiber's roots for a collection.
     pub fn roots(&mut self, program: &Program) -> &[Value] {
-        let live = self.live_extent(program);
-        for r in &mut self.regs[live..] {
-            *r = Value::Unit;
-        }
-        &self.regs[..live]
+        live_roots(program, &mut self.regs, &self.frames)
     }
+}
+
+/// The registers of `frames` (everything below the highest window end),
+/// after clearing those above, so that they keep nothing alive.
+pub fn live_roots<'r>(program: &Program, regs: &'r mut [Value], frames: &[Frame]) -> &'r [Value] {
+    let live = frames
+        .iter()
+        .map(|f| f.base as usize + program.n_regs(f.func as usize))
+        .max()
+        .unwrap_or(0)
+        .min(regs.len());
+    for r in &mut regs[live..] {
+        *r = Value::Unit;
+    }
+    &regs[..live]
 }
 
 /// Frames shown at each end of a long trace; those between are counted.

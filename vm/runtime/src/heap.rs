@@ -49,8 +49,8 @@ pub enum Object {
     Cell(Value),
     /// Insertion-ordered; each entry keeps the original key value. (The
     /// big collections are boxed so that every slot stays small.)
-    Map(Box<IndexMap<Key, (Value, Value)>>),
-    Set(Box<IndexMap<Key, Value>>),
+    Map(Box<KeyMap<(Value, Value)>>),
+    Set(Box<KeyMap<Value>>),
     /// Ordered by key; each entry keeps the original key value.
     Tree(Box<BTreeMap<OrdKey, (Value, Value)>>),
     /// A directed graph with a value on every node and edge.
@@ -106,6 +106,14 @@ impl Object {
         }
     }
 }
+
+/// The table behind Maps and Sets: insertion-ordered (`indexmap`), hashed
+/// with foldhash. Keys are small owned images ([`Key`]) whose hashing is a
+/// few multiplications for Ints and one pass over a String's bytes;
+/// foldhash is among the fastest hashers for such keys while its per-process
+/// random seed keeps an untrusted program from choosing colliding keys
+/// (iteration order is insertion order, so the seed never shows).
+pub type KeyMap<V> = IndexMap<Key, V, foldhash::fast::RandomState>;
 
 /// A tree key: Ints and Floats in numeric order (Floats by IEEE total
 /// order), Strings by their bytes, tuples of those lexicographically.

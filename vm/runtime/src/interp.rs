@@ -372,10 +372,12 @@ impl Vm {
         let spent = cx.executed;
         self.executed += spent;
         let step = match result {
-            Ok(Step::BudgetSpent) if fuel_left.is_some_and(|left| left <= budget) => fault(format!(
-                "out of fuel: the program ran more than {} instructions (the `--fuel` limit)",
-                self.config.fuel.unwrap_or_default()
-            )),
+            Ok(Step::BudgetSpent) if fuel_left.is_some_and(|left| left <= budget) => {
+                fault(format!(
+                    "out of fuel: the program ran more than {} instructions (the `--fuel` limit)",
+                    self.config.fuel.unwrap_or_default()
+                ))
+            }
             other => other,
         };
         let step = match step {
@@ -409,9 +411,9 @@ struct Context<'a> {
 impl Context<'_> {
     /// A safe point: collects with every live register of every fiber and
     /// the module state as roots.
-    fn collect_garbage(&mut self, fiber: &mut Fiber) -> Result<()> {
+    fn collect_garbage(&mut self, regs: &mut [Value], frames: &[Frame]) -> Result<()> {
         let program = self.program;
-        let mut roots: Vec<Value> = fiber.roots(program).to_vec();
+        let mut roots: Vec<Value> = crate::fiber::live_roots(program, regs, frames).to_vec();
         for other in self.others.iter_mut() {
             roots.extend_from_slice(other.roots(program));
         }
@@ -465,13 +467,16 @@ fn dispatch(
     let mut code = program.code(func);
     let mut pc = *pc_io;
     let mut base = fiber.frames.last().map_or(0, |f| f.base as usize);
+    let Fiber { regs, frames } = fiber;
+    // The current frame's registers: the register file from its base.
+    let mut w: &mut [Value] = &mut regs[base..];
     // The first instruction of the straight-line run being executed: the
     // instruction count grows by `pc - seg` at every transfer of control.
     let mut seg = pc;
     let mut executed: u64 = 0;
     macro_rules! r {
         ($reg:expr) => {
-            fiber.regs[base + $reg.0 as usize]
+            w[$reg.0 as usize]
         };
     }
     // Ends the current straight-line run (the instruction just executed
@@ -515,12 +520,11 @@ fn dispatch(
     macro_rules! safe_point {
         () => {
             if cx.heap.wants_collection() {
-                let heap_ok = {
-                    if let Some(fr) = fiber.frames.last_mut() {
-                        fr.pc = pc as u32;
-                    }
-                    cx.collect_garbage(fiber)
-                };
+                if let Some(fr) = frames.last_mut() {
+                    fr.pc = pc as u32;
+                }
+                let heap_ok = cx.collect_garbage(regs, frames);
+                w = &mut regs[base..];
                 fail!(heap_ok);
             }
         };
@@ -529,20 +533,20 @@ fn dispatch(
     // `args`, and switches to it.
     macro_rules! enter {
         ($callee:expr, $args:expr, $dst:expr) => {{
-            if fiber.frames.len() >= max_frames {
+            if frames.len() >= max_frames {
                 leave!(fault("stack overflow"));
             }
-            if let Some(fr) = fiber.frames.last_mut() {
+            if let Some(fr) = frames.last_mut() {
                 fr.pc = pc as u32;
             }
             executed += (pc - seg) as u64;
             let callee = $callee as usize;
             let new_base = base + $args.0 as usize;
             let need = new_base + program.n_regs(callee);
-            if fiber.regs.len() < need {
-                fiber.regs.resize(need, Value::Unit);
+            if regs.len() < need {
+                regs.resize(need, Value::Unit);
             }
-            fiber.frames.push(Frame {
+            frames.push(Frame {
                 func: callee as u32,
                 pc: 0,
                 base: new_base as u32,
@@ -551,6 +555,7 @@ fn dispatch(
             func = callee;
             code = program.code(func);
             base = new_base;
+            w = &mut regs[base..];
             pc = 0;
             seg = 0;
         }};
@@ -559,439 +564,454 @@ fn dispatch(
         let op = code[pc];
         pc += 1;
         match op {
-                Op::Nop {} => {}
-                Op::Mov { dst, src } => r!(dst) = r!(src),
-                Op::LoadInt { dst, imm } => r!(dst) = Value::Int(imm.0 as i64),
-                Op::LoadConst { dst, k } => r!(dst) = state.constants[k.0 as usize],
-                Op::LoadTrue { dst } => r!(dst) = Value::Bool(true),
-                Op::LoadFalse { dst } => r!(dst) = Value::Bool(false),
-                Op::LoadUnit { dst } => r!(dst) = Value::Unit,
-                Op::LoadFn { dst, func } => r!(dst) = Value::Fn(func.0),
+            Op::Nop {} => {}
+            Op::Mov { dst, src } => r!(dst) = r!(src),
+            Op::LoadInt { dst, imm } => r!(dst) = Value::Int(imm.0 as i64),
+            Op::LoadConst { dst, k } => r!(dst) = state.constants[k.0 as usize],
+            Op::LoadTrue { dst } => r!(dst) = Value::Bool(true),
+            Op::LoadFalse { dst } => r!(dst) = Value::Bool(false),
+            Op::LoadUnit { dst } => r!(dst) = Value::Unit,
+            Op::LoadFn { dst, func } => r!(dst) = Value::Fn(func.0),
 
-                Op::AddInt { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(overflow(
-                        fail!(int(r!(a), "addi")).checked_add(fail!(int(r!(b), "addi"))),
-                    )))
-                }
-                Op::SubInt { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(overflow(
-                        fail!(int(r!(a), "subi")).checked_sub(fail!(int(r!(b), "subi"))),
-                    )))
-                }
-                Op::MulInt { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(overflow(
-                        fail!(int(r!(a), "muli")).checked_mul(fail!(int(r!(b), "muli"))),
-                    )))
-                }
-                Op::DivInt { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(div_int(fail!(int(r!(a), "divi")), fail!(int(r!(b), "divi")))))
-                }
-                Op::RemInt { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(rem_int(fail!(int(r!(a), "remi")), fail!(int(r!(b), "remi")))))
-                }
-                Op::NegInt { dst, src } => {
-                    r!(dst) = Value::Int(fail!(overflow(fail!(int(r!(src), "negi")).checked_neg())))
-                }
-                Op::BitAnd { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(int(r!(a), "band")) & fail!(int(r!(b), "band")))
-                }
-                Op::BitOr { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(int(r!(a), "bor")) | fail!(int(r!(b), "bor")))
-                }
-                Op::BitXor { dst, a, b } => {
-                    r!(dst) = Value::Int(fail!(int(r!(a), "bxor")) ^ fail!(int(r!(b), "bxor")))
-                }
-                Op::Shl { dst, a, b } => {
-                    r!(dst) =
-                        Value::Int(fail!(int(r!(a), "shl")).wrapping_shl(fail!(shift(fail!(int(r!(b), "shl"))))))
-                }
-                Op::Shr { dst, a, b } => {
-                    r!(dst) =
-                        Value::Int(fail!(int(r!(a), "shr")).wrapping_shr(fail!(shift(fail!(int(r!(b), "shr"))))))
-                }
+            Op::AddInt { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(overflow(
+                    fail!(int(r!(a), "addi")).checked_add(fail!(int(r!(b), "addi"))),
+                )))
+            }
+            Op::SubInt { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(overflow(
+                    fail!(int(r!(a), "subi")).checked_sub(fail!(int(r!(b), "subi"))),
+                )))
+            }
+            Op::MulInt { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(overflow(
+                    fail!(int(r!(a), "muli")).checked_mul(fail!(int(r!(b), "muli"))),
+                )))
+            }
+            Op::DivInt { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(div_int(
+                    fail!(int(r!(a), "divi")),
+                    fail!(int(r!(b), "divi"))
+                )))
+            }
+            Op::RemInt { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(rem_int(
+                    fail!(int(r!(a), "remi")),
+                    fail!(int(r!(b), "remi"))
+                )))
+            }
+            Op::NegInt { dst, src } => {
+                r!(dst) = Value::Int(fail!(overflow(fail!(int(r!(src), "negi")).checked_neg())))
+            }
+            Op::BitAnd { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(int(r!(a), "band")) & fail!(int(r!(b), "band")))
+            }
+            Op::BitOr { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(int(r!(a), "bor")) | fail!(int(r!(b), "bor")))
+            }
+            Op::BitXor { dst, a, b } => {
+                r!(dst) = Value::Int(fail!(int(r!(a), "bxor")) ^ fail!(int(r!(b), "bxor")))
+            }
+            Op::Shl { dst, a, b } => {
+                r!(dst) = Value::Int(
+                    fail!(int(r!(a), "shl")).wrapping_shl(fail!(shift(fail!(int(r!(b), "shl"))))),
+                )
+            }
+            Op::Shr { dst, a, b } => {
+                r!(dst) = Value::Int(
+                    fail!(int(r!(a), "shr")).wrapping_shr(fail!(shift(fail!(int(r!(b), "shr"))))),
+                )
+            }
 
-                Op::AddFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(fail!(float(r!(a), "addf")) + fail!(float(r!(b), "addf")))
-                }
-                Op::SubFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(fail!(float(r!(a), "subf")) - fail!(float(r!(b), "subf")))
-                }
-                Op::MulFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(fail!(float(r!(a), "mulf")) * fail!(float(r!(b), "mulf")))
-                }
-                Op::DivFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(fail!(float(r!(a), "divf")) / fail!(float(r!(b), "divf")))
-                }
-                Op::RemFloat { dst, a, b } => {
-                    r!(dst) = Value::Float(fail!(float(r!(a), "remf")) % fail!(float(r!(b), "remf")))
-                }
-                Op::NegFloat { dst, src } => r!(dst) = Value::Float(-fail!(float(r!(src), "negf"))),
+            Op::AddFloat { dst, a, b } => {
+                r!(dst) = Value::Float(fail!(float(r!(a), "addf")) + fail!(float(r!(b), "addf")))
+            }
+            Op::SubFloat { dst, a, b } => {
+                r!(dst) = Value::Float(fail!(float(r!(a), "subf")) - fail!(float(r!(b), "subf")))
+            }
+            Op::MulFloat { dst, a, b } => {
+                r!(dst) = Value::Float(fail!(float(r!(a), "mulf")) * fail!(float(r!(b), "mulf")))
+            }
+            Op::DivFloat { dst, a, b } => {
+                r!(dst) = Value::Float(fail!(float(r!(a), "divf")) / fail!(float(r!(b), "divf")))
+            }
+            Op::RemFloat { dst, a, b } => {
+                r!(dst) = Value::Float(fail!(float(r!(a), "remf")) % fail!(float(r!(b), "remf")))
+            }
+            Op::NegFloat { dst, src } => r!(dst) = Value::Float(-fail!(float(r!(src), "negf"))),
 
-                Op::Concat { dst, a, b } => {
-                    let joined = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
-                        (Some(x), Some(y)) => {
-                            let mut s = String::with_capacity(x.len() + y.len());
-                            s.push_str(x);
-                            s.push_str(y);
-                            s
-                        }
-                        _ => leave!(fault("`concat` expects two Strings")),
-                    };
-                    r!(dst) = cx.heap.alloc_str(&joined);
+            Op::Concat { dst, a, b } => {
+                let joined = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
+                    (Some(x), Some(y)) => {
+                        let mut s = String::with_capacity(x.len() + y.len());
+                        s.push_str(x);
+                        s.push_str(y);
+                        s
+                    }
+                    _ => leave!(fault("`concat` expects two Strings")),
+                };
+                r!(dst) = cx.heap.alloc_str(&joined);
+                safe_point!();
+            }
+            Op::ToStr { dst, src } => {
+                let v = r!(src);
+                if cx.heap.str(v).is_some() {
+                    r!(dst) = v;
+                } else {
+                    let text = display::display(cx.heap, program.module(), v);
+                    r!(dst) = cx.heap.alloc_str(&text);
                     safe_point!();
                 }
-                Op::ToStr { dst, src } => {
-                    let v = r!(src);
-                    if cx.heap.str(v).is_some() {
-                        r!(dst) = v;
-                    } else {
-                        let text = display::display(cx.heap, program.module(), v);
-                        r!(dst) = cx.heap.alloc_str(&text);
-                        safe_point!();
-                    }
-                }
+            }
 
-                Op::EqInt { dst, a, b } => {
-                    r!(dst) = Value::Bool(fail!(int(r!(a), "eqi")) == fail!(int(r!(b), "eqi")))
-                }
-                Op::LtInt { dst, a, b } => {
-                    r!(dst) = Value::Bool(fail!(int(r!(a), "lti")) < fail!(int(r!(b), "lti")))
-                }
-                Op::LeInt { dst, a, b } => {
-                    r!(dst) = Value::Bool(fail!(int(r!(a), "lei")) <= fail!(int(r!(b), "lei")))
-                }
-                Op::EqFloat { dst, a, b } => {
-                    r!(dst) = Value::Bool(fail!(float(r!(a), "eqf")) == fail!(float(r!(b), "eqf")))
-                }
-                Op::LtFloat { dst, a, b } => {
-                    r!(dst) = Value::Bool(fail!(float(r!(a), "ltf")) < fail!(float(r!(b), "ltf")))
-                }
-                Op::LeFloat { dst, a, b } => {
-                    r!(dst) = Value::Bool(fail!(float(r!(a), "lef")) <= fail!(float(r!(b), "lef")))
-                }
-                Op::LtStr { dst, a, b } | Op::LeStr { dst, a, b } => {
-                    let less = matches!(op, Op::LtStr { .. });
-                    let r = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
-                        (Some(x), Some(y)) => {
-                            if less {
-                                x < y
-                            } else {
-                                x <= y
-                            }
-                        }
-                        _ => leave!(fault("string comparison expects two Strings")),
-                    };
-                    r!(dst) = Value::Bool(r);
-                }
-                Op::Eq { dst, a, b } => r!(dst) = Value::Bool(cx.heap.equal(r!(a), r!(b))),
-                Op::Ne { dst, a, b } => r!(dst) = Value::Bool(!cx.heap.equal(r!(a), r!(b))),
-                Op::Not { dst, src } => r!(dst) = Value::Bool(!fail!(boolean(r!(src), "not"))),
-
-                Op::Add { dst, a, b } => {
-                    r!(dst) = match (r!(a), r!(b)) {
-                        (Value::Int(x), Value::Int(y)) => Value::Int(fail!(overflow(x.checked_add(y)))),
-                        (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
-                        (x, y) => match (cx.heap.str(x), cx.heap.str(y)) {
-                            (Some(p), Some(q)) => {
-                                let s = format!("{p}{q}");
-                                cx.heap.alloc_str(&s)
-                            }
-                            _ => leave!(fault("`+` expects two Ints, two Floats or two Strings")),
-                        },
-                    };
-                    safe_point!();
-                }
-                Op::Sub { dst, a, b }
-                | Op::Mul { dst, a, b }
-                | Op::Div { dst, a, b }
-                | Op::Rem { dst, a, b } => {
-                    r!(dst) = match (r!(a), r!(b)) {
-                        (Value::Int(x), Value::Int(y)) => Value::Int(match op {
-                            Op::Sub { .. } => fail!(overflow(x.checked_sub(y))),
-                            Op::Mul { .. } => fail!(overflow(x.checked_mul(y))),
-                            Op::Div { .. } => fail!(div_int(x, y)),
-                            _ => fail!(rem_int(x, y)),
-                        }),
-                        (Value::Float(x), Value::Float(y)) => Value::Float(match op {
-                            Op::Sub { .. } => x - y,
-                            Op::Mul { .. } => x * y,
-                            Op::Div { .. } => x / y,
-                            _ => x % y,
-                        }),
-                        _ => {
-                            leave!(fault(format!(
-                                "`{}` expects two Ints or two Floats",
-                                op.mnemonic()
-                            )))
+            Op::EqInt { dst, a, b } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "eqi")) == fail!(int(r!(b), "eqi")))
+            }
+            Op::LtInt { dst, a, b } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "lti")) < fail!(int(r!(b), "lti")))
+            }
+            Op::LeInt { dst, a, b } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "lei")) <= fail!(int(r!(b), "lei")))
+            }
+            Op::EqFloat { dst, a, b } => {
+                r!(dst) = Value::Bool(fail!(float(r!(a), "eqf")) == fail!(float(r!(b), "eqf")))
+            }
+            Op::LtFloat { dst, a, b } => {
+                r!(dst) = Value::Bool(fail!(float(r!(a), "ltf")) < fail!(float(r!(b), "ltf")))
+            }
+            Op::LeFloat { dst, a, b } => {
+                r!(dst) = Value::Bool(fail!(float(r!(a), "lef")) <= fail!(float(r!(b), "lef")))
+            }
+            Op::LtStr { dst, a, b } | Op::LeStr { dst, a, b } => {
+                let less = matches!(op, Op::LtStr { .. });
+                let r = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
+                    (Some(x), Some(y)) => {
+                        if less {
+                            x < y
+                        } else {
+                            x <= y
                         }
                     }
-                }
-                Op::Neg { dst, src } => {
-                    r!(dst) = match r!(src) {
-                        Value::Int(x) => Value::Int(fail!(overflow(x.checked_neg()))),
-                        Value::Float(x) => Value::Float(-x),
-                        _ => leave!(fault("`neg` expects an Int or a Float")),
+                    _ => leave!(fault("string comparison expects two Strings")),
+                };
+                r!(dst) = Value::Bool(r);
+            }
+            Op::Eq { dst, a, b } => r!(dst) = Value::Bool(cx.heap.equal(r!(a), r!(b))),
+            Op::Ne { dst, a, b } => r!(dst) = Value::Bool(!cx.heap.equal(r!(a), r!(b))),
+            Op::Not { dst, src } => r!(dst) = Value::Bool(!fail!(boolean(r!(src), "not"))),
+
+            Op::Add { dst, a, b } => {
+                r!(dst) = match (r!(a), r!(b)) {
+                    (Value::Int(x), Value::Int(y)) => Value::Int(fail!(overflow(x.checked_add(y)))),
+                    (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
+                    (x, y) => match (cx.heap.str(x), cx.heap.str(y)) {
+                        (Some(p), Some(q)) => {
+                            let s = format!("{p}{q}");
+                            cx.heap.alloc_str(&s)
+                        }
+                        _ => leave!(fault("`+` expects two Ints, two Floats or two Strings")),
+                    },
+                };
+                safe_point!();
+            }
+            Op::Sub { dst, a, b }
+            | Op::Mul { dst, a, b }
+            | Op::Div { dst, a, b }
+            | Op::Rem { dst, a, b } => {
+                r!(dst) = match (r!(a), r!(b)) {
+                    (Value::Int(x), Value::Int(y)) => Value::Int(match op {
+                        Op::Sub { .. } => fail!(overflow(x.checked_sub(y))),
+                        Op::Mul { .. } => fail!(overflow(x.checked_mul(y))),
+                        Op::Div { .. } => fail!(div_int(x, y)),
+                        _ => fail!(rem_int(x, y)),
+                    }),
+                    (Value::Float(x), Value::Float(y)) => Value::Float(match op {
+                        Op::Sub { .. } => x - y,
+                        Op::Mul { .. } => x * y,
+                        Op::Div { .. } => x / y,
+                        _ => x % y,
+                    }),
+                    _ => {
+                        leave!(fault(format!(
+                            "`{}` expects two Ints or two Floats",
+                            op.mnemonic()
+                        )))
                     }
                 }
-                Op::Lt { dst, a, b } | Op::Le { dst, a, b } => {
-                    let ord = fail!(compare(cx.heap, r!(a), r!(b)));
-                    r!(dst) = Value::Bool(if matches!(op, Op::Lt { .. }) {
-                        ord.is_lt()
-                    } else {
-                        ord.is_le()
-                    });
+            }
+            Op::Neg { dst, src } => {
+                r!(dst) = match r!(src) {
+                    Value::Int(x) => Value::Int(fail!(overflow(x.checked_neg()))),
+                    Value::Float(x) => Value::Float(-x),
+                    _ => leave!(fault("`neg` expects an Int or a Float")),
                 }
+            }
+            Op::Lt { dst, a, b } | Op::Le { dst, a, b } => {
+                let ord = fail!(compare(cx.heap, r!(a), r!(b)));
+                r!(dst) = Value::Bool(if matches!(op, Op::Lt { .. }) {
+                    ord.is_lt()
+                } else {
+                    ord.is_le()
+                });
+            }
 
-                Op::Jmp { target } => {
+            Op::Jmp { target } => {
+                let t = target.0 as usize;
+                if t < pc {
+                    attention!(before);
+                }
+                transfer!(t);
+            }
+            Op::JmpIf { cond, target } => {
+                if fail!(boolean(r!(cond), "jmpif")) {
                     let t = target.0 as usize;
                     if t < pc {
                         attention!(before);
                     }
                     transfer!(t);
                 }
-                Op::JmpIf { cond, target } => {
-                    if fail!(boolean(r!(cond), "jmpif")) {
-                        let t = target.0 as usize;
-                        if t < pc {
-                            attention!(before);
-                        }
-                        transfer!(t);
+            }
+            Op::JmpIfNot { cond, target } => {
+                if !fail!(boolean(r!(cond), "jmpifnot")) {
+                    let t = target.0 as usize;
+                    if t < pc {
+                        attention!(before);
                     }
+                    transfer!(t);
                 }
-                Op::JmpIfNot { cond, target } => {
-                    if !fail!(boolean(r!(cond), "jmpifnot")) {
-                        let t = target.0 as usize;
-                        if t < pc {
-                            attention!(before);
-                        }
-                        transfer!(t);
-                    }
-                }
+            }
 
-                Op::Call {
-                    dst,
-                    func: callee,
-                    args,
-                    argc: _,
-                } => {
-                    attention!(before);
-                    enter!(callee.0, args, dst);
+            Op::Call {
+                dst,
+                func: callee,
+                args,
+                argc: _,
+            } => {
+                attention!(before);
+                enter!(callee.0, args, dst);
+            }
+            Op::CallValue {
+                dst,
+                callee,
+                args,
+                argc,
+            } => {
+                attention!(before);
+                let target = match r!(callee) {
+                    Value::Fn(f) => f,
+                    v => match cx.heap.object(v) {
+                        Some(Object::Closure { func, .. }) => *func,
+                        _ => leave!(fault(format!(
+                            "called a value that is not a function ({})",
+                            v.kind()
+                        ))),
+                    },
+                };
+                let closure = r!(callee);
+                let n_captures = match cx.heap.object(closure) {
+                    Some(Object::Closure { captures, .. }) => captures.len(),
+                    _ => 0,
+                };
+                if program.arity(target as usize) != n_captures + argc.0 as usize {
+                    leave!(fault(
+                        "called a function with the wrong number of arguments"
+                    ));
                 }
-                Op::CallValue {
-                    dst,
-                    callee,
-                    args,
-                    argc,
-                } => {
-                    attention!(before);
-                    let target = match r!(callee) {
-                        Value::Fn(f) => f,
-                        v => match cx.heap.object(v) {
-                            Some(Object::Closure { func, .. }) => *func,
-                            _ => leave!(fault(format!(
-                                "called a value that is not a function ({})",
-                                v.kind()
-                            ))),
-                        },
+                enter!(target, args, dst);
+                // A closure's captured values follow its arguments.
+                if let Some(Object::Closure { captures, .. }) = cx.heap.object(closure) {
+                    let at = argc.0 as usize;
+                    w[at..at + captures.len()].copy_from_slice(captures);
+                }
+            }
+            Op::CallNative {
+                dst,
+                native,
+                args,
+                argc,
+            } => {
+                if let Some(fr) = frames.last_mut() {
+                    fr.pc = pc as u32;
+                }
+                let f = program.native(native.0 as usize);
+                let start = args.0 as usize;
+                let result = {
+                    let mut ctx = NativeCtx {
+                        heap: cx.heap,
+                        host,
+                        module: program.module(),
+                        program,
+                        variants: &state.variants,
+                        frames,
+                        regs: w,
                     };
-                    let closure = r!(callee);
-                    let n_captures = match cx.heap.object(closure) {
-                        Some(Object::Closure { captures, .. }) => captures.len(),
-                        _ => 0,
-                    };
-                    if program.arity(target as usize) != n_captures + argc.0 as usize {
-                        leave!(fault("called a function with the wrong number of arguments"));
-                    }
-                    enter!(target, args, dst);
-                    // A closure's captured values follow its arguments.
-                    if let Some(Object::Closure { captures, .. }) = cx.heap.object(closure) {
-                        let at = base + argc.0 as usize;
-                        fiber.regs[at..at + captures.len()].copy_from_slice(captures);
-                    }
+                    f(&mut ctx, &w[start..start + argc.0 as usize])
+                };
+                match result {
+                    Ok(v) => r!(dst) = v,
+                    Err(NativeError::Exit(code)) => leave!(Ok(Step::Exit(code))),
+                    Err(NativeError::Error(message)) => leave!(Err(Fault(message))),
                 }
-                Op::CallNative {
-                    dst,
-                    native,
-                    args,
-                    argc,
-                } => {
-                    if let Some(fr) = fiber.frames.last_mut() {
-                        fr.pc = pc as u32;
-                    }
-                    let f = program.native(native.0 as usize);
-                    let start = base + args.0 as usize;
-                    let result = {
-                        let mut ctx = NativeCtx {
-                            heap: cx.heap,
-                            host,
-                            module: program.module(),
-                            program,
-                            variants: &state.variants,
-                            frames: &fiber.frames,
-                            regs: &fiber.regs,
-                        };
-                        f(&mut ctx, &fiber.regs[start..start + argc.0 as usize])
-                    };
-                    match result {
-                        Ok(v) => r!(dst) = v,
-                        Err(NativeError::Exit(code)) => leave!(Ok(Step::Exit(code))),
-                        Err(NativeError::Error(message)) => leave!(Err(Fault(message))),
-                    }
-                    safe_point!();
-                }
-                Op::Ret { src } => {
-                    let value = r!(src);
-                    let done = fiber.frames.pop();
-                    let (Some(done), Some(caller)) = (done, fiber.frames.last().copied()) else {
-                        leave!(Ok(Step::Finished(value)));
-                    };
-                    executed += (pc - seg) as u64;
-                    func = caller.func as usize;
-                    code = program.code(func);
-                    pc = caller.pc as usize;
-                    seg = pc;
-                    base = caller.base as usize;
-                    r!(mvm_bytecode::ops::Reg(done.ret)) = value;
-                }
-                Op::MakeClosure {
-                    dst,
-                    func: f,
-                    start,
-                    count,
-                } => {
-                    let s = base + start.0 as usize;
-                    let captures: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
-                    r!(dst) = cx.heap.alloc(Object::Closure {
-                        func: f.0,
-                        captures,
-                    });
-                    safe_point!();
-                }
+                safe_point!();
+            }
+            Op::Ret { src } => {
+                let value = r!(src);
+                let done = frames.pop();
+                let (Some(done), Some(caller)) = (done, frames.last().copied()) else {
+                    leave!(Ok(Step::Finished(value)));
+                };
+                executed += (pc - seg) as u64;
+                func = caller.func as usize;
+                code = program.code(func);
+                pc = caller.pc as usize;
+                seg = pc;
+                base = caller.base as usize;
+                w = &mut regs[base..];
+                r!(mvm_bytecode::ops::Reg(done.ret)) = value;
+            }
+            Op::MakeClosure {
+                dst,
+                func: f,
+                start,
+                count,
+            } => {
+                let s = start.0 as usize;
+                let captures: Box<[Value]> = w[s..s + count.0 as usize].into();
+                r!(dst) = cx.heap.alloc(Object::Closure {
+                    func: f.0,
+                    captures,
+                });
+                safe_point!();
+            }
 
-                Op::NewArray { dst, start, count } => {
-                    let s = base + start.0 as usize;
-                    let items = fiber.regs[s..s + count.0 as usize].to_vec();
-                    r!(dst) = cx.heap.alloc(Object::Array(items));
-                    safe_point!();
-                }
-                Op::NewTuple { dst, start, count } => {
-                    let s = base + start.0 as usize;
-                    let items: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
-                    r!(dst) = cx.heap.alloc(Object::Tuple(items));
-                    safe_point!();
-                }
-                Op::NewStruct {
-                    dst,
-                    ty,
-                    start,
-                    count,
-                } => {
-                    let s = base + start.0 as usize;
-                    let fields: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
-                    r!(dst) = cx.heap.alloc(Object::Struct { ty: ty.0, fields });
-                    safe_point!();
-                }
-                Op::NewVariant {
-                    dst,
-                    ty,
-                    variant,
-                    start,
-                    count,
-                } => {
-                    r!(dst) = if count.0 == 0 {
-                        // Values without payload are immutable: one object
-                        // per variant serves every use (`None`, `Leaf`).
-                        state.variants[program.variant_slot(ty.0, variant.0 as u32)]
-                    } else {
-                        let s = base + start.0 as usize;
-                        let fields: Box<[Value]> = fiber.regs[s..s + count.0 as usize].into();
-                        cx.heap.alloc(Object::Variant {
-                            ty: ty.0,
-                            variant: variant.0 as u32,
-                            fields,
-                        })
-                    };
-                    safe_point!();
-                }
-                Op::GetField { dst, obj, index } => {
-                    let v = match cx.heap.object(r!(obj)) {
-                        Some(
-                            Object::Tuple(xs)
-                            | Object::Struct { fields: xs, .. }
-                            | Object::Variant { fields: xs, .. },
-                        ) => xs.get(index.0 as usize).copied(),
-                        _ => None,
-                    };
-                    match v {
-                        Some(v) => r!(dst) = v,
-                        None => {
-                            leave!(fault(format!("`getfield` cannot read field {} here", index.0)))
-                        }
+            Op::NewArray { dst, start, count } => {
+                let s = start.0 as usize;
+                let items = w[s..s + count.0 as usize].to_vec();
+                r!(dst) = cx.heap.alloc(Object::Array(items));
+                safe_point!();
+            }
+            Op::NewTuple { dst, start, count } => {
+                let s = start.0 as usize;
+                let items: Box<[Value]> = w[s..s + count.0 as usize].into();
+                r!(dst) = cx.heap.alloc(Object::Tuple(items));
+                safe_point!();
+            }
+            Op::NewStruct {
+                dst,
+                ty,
+                start,
+                count,
+            } => {
+                let s = start.0 as usize;
+                let fields: Box<[Value]> = w[s..s + count.0 as usize].into();
+                r!(dst) = cx.heap.alloc(Object::Struct { ty: ty.0, fields });
+                safe_point!();
+            }
+            Op::NewVariant {
+                dst,
+                ty,
+                variant,
+                start,
+                count,
+            } => {
+                r!(dst) = if count.0 == 0 {
+                    // Values without payload are immutable: one object
+                    // per variant serves every use (`None`, `Leaf`).
+                    state.variants[program.variant_slot(ty.0, variant.0 as u32)]
+                } else {
+                    let s = start.0 as usize;
+                    let fields: Box<[Value]> = w[s..s + count.0 as usize].into();
+                    cx.heap.alloc(Object::Variant {
+                        ty: ty.0,
+                        variant: variant.0 as u32,
+                        fields,
+                    })
+                };
+                safe_point!();
+            }
+            Op::GetField { dst, obj, index } => {
+                let v = match cx.heap.object(r!(obj)) {
+                    Some(
+                        Object::Tuple(xs)
+                        | Object::Struct { fields: xs, .. }
+                        | Object::Variant { fields: xs, .. },
+                    ) => xs.get(index.0 as usize).copied(),
+                    _ => None,
+                };
+                match v {
+                    Some(v) => r!(dst) = v,
+                    None => {
+                        leave!(fault(format!(
+                            "`getfield` cannot read field {} here",
+                            index.0
+                        )))
                     }
                 }
-                Op::SetField {
-                    dst,
-                    obj,
-                    index,
-                    src,
-                } => {
-                    let value = r!(src);
-                    let copy = match cx.heap.object(r!(obj)) {
-                        Some(o @ (Object::Tuple(_) | Object::Struct { .. })) => {
-                            let mut o = o.clone();
-                            let slot = match &mut o {
-                                Object::Tuple(xs) | Object::Struct { fields: xs, .. } => {
-                                    xs.get_mut(index.0 as usize)
-                                }
-                                _ => None,
-                            };
-                            match slot {
-                                Some(s) => *s = value,
-                                None => {
-                                    leave!(fault(format!(
-                                        "`setfield` cannot write field {} here",
-                                        index.0
-                                    )))
-                                }
+            }
+            Op::SetField {
+                dst,
+                obj,
+                index,
+                src,
+            } => {
+                let value = r!(src);
+                let copy = match cx.heap.object(r!(obj)) {
+                    Some(o @ (Object::Tuple(_) | Object::Struct { .. })) => {
+                        let mut o = o.clone();
+                        let slot = match &mut o {
+                            Object::Tuple(xs) | Object::Struct { fields: xs, .. } => {
+                                xs.get_mut(index.0 as usize)
                             }
-                            o
+                            _ => None,
+                        };
+                        match slot {
+                            Some(s) => *s = value,
+                            None => {
+                                leave!(fault(format!(
+                                    "`setfield` cannot write field {} here",
+                                    index.0
+                                )))
+                            }
                         }
-                        _ => leave!(fault("`setfield` expects a tuple or a struct")),
-                    };
-                    r!(dst) = cx.heap.alloc(copy);
-                    safe_point!();
-                }
-                Op::VariantIs { dst, obj, variant } => {
-                    let is = match cx.heap.object(r!(obj)) {
-                        Some(Object::Variant { variant: v, .. }) => *v == variant.0 as u32,
-                        _ => leave!(fault("`isvar` expects an enum value")),
-                    };
-                    r!(dst) = Value::Bool(is);
-                }
-                Op::GetIndex { dst, arr, idx } => {
-                    let i = fail!(int(r!(idx), "getidx"));
-                    let v = match cx.heap.object(r!(arr)) {
-                        Some(Object::Array(xs)) => {
-                            match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
-                                Some(v) => *v,
-                                None => {
-                                    leave!(fault(format!(
+                        o
+                    }
+                    _ => leave!(fault("`setfield` expects a tuple or a struct")),
+                };
+                r!(dst) = cx.heap.alloc(copy);
+                safe_point!();
+            }
+            Op::VariantIs { dst, obj, variant } => {
+                let is = match cx.heap.object(r!(obj)) {
+                    Some(Object::Variant { variant: v, .. }) => *v == variant.0 as u32,
+                    _ => leave!(fault("`isvar` expects an enum value")),
+                };
+                r!(dst) = Value::Bool(is);
+            }
+            Op::GetIndex { dst, arr, idx } => {
+                let i = fail!(int(r!(idx), "getidx"));
+                let v = match cx.heap.object(r!(arr)) {
+                    Some(Object::Array(xs)) => {
+                        match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
+                            Some(v) => *v,
+                            None => {
+                                leave!(fault(format!(
                                     "index out of bounds: the index is {i} but the length is {}",
                                     xs.len()
                                 )))
-                                }
                             }
                         }
-                        _ => leave!(fault("`getidx` expects an array")),
-                    };
-                    r!(dst) = v;
-                }
-                Op::SetIndex { arr, idx, src } => {
-                    let i = fail!(int(r!(idx), "setidx"));
-                    let value = r!(src);
-                    let target = r!(arr);
-                    match target {
-                        Value::Obj(o) => match cx.heap.get_mut(o) {
+                    }
+                    _ => leave!(fault("`getidx` expects an array")),
+                };
+                r!(dst) = v;
+            }
+            Op::SetIndex { arr, idx, src } => {
+                let i = fail!(int(r!(idx), "setidx"));
+                let value = r!(src);
+                let target = r!(arr);
+                match target {
+                    Value::Obj(o) => {
+                        match cx.heap.get_mut(o) {
                             Some(Object::Array(xs)) => {
                                 let len = xs.len();
                                 match usize::try_from(i).ok().and_then(|i| xs.get_mut(i)) {
@@ -1000,41 +1020,41 @@ fn dispatch(
                                 }
                             }
                             _ => leave!(fault("`setidx` expects an array")),
-                        },
-                        _ => leave!(fault("`setidx` expects an array")),
+                        }
                     }
+                    _ => leave!(fault("`setidx` expects an array")),
                 }
-                Op::Len { dst, src } => {
-                    let n = match cx.heap.object(r!(src)) {
-                        Some(Object::Array(xs)) => xs.len(),
-                        _ => leave!(fault("`len` expects an array")),
-                    };
-                    r!(dst) = Value::Int(n as i64);
-                }
-                Op::NewCell { dst, src } => {
-                    let v = r!(src);
-                    r!(dst) = cx.heap.alloc(Object::Cell(v));
-                    safe_point!();
-                }
-                Op::GetCell { dst, cell } => {
-                    let v = match cx.heap.object(r!(cell)) {
-                        Some(Object::Cell(v)) => *v,
-                        _ => leave!(fault("`getcell` expects a cell")),
-                    };
-                    r!(dst) = v;
-                }
-                Op::SetCell { cell, src } => {
-                    let v = r!(src);
-                    match r!(cell) {
-                        Value::Obj(o) => match cx.heap.get_mut(o) {
-                            Some(Object::Cell(slot)) => *slot = v,
-                            _ => leave!(fault("`setcell` expects a cell")),
-                        },
-                        _ => leave!(fault("`setcell` expects a cell")),
-                    }
-                }
-
             }
+            Op::Len { dst, src } => {
+                let n = match cx.heap.object(r!(src)) {
+                    Some(Object::Array(xs)) => xs.len(),
+                    _ => leave!(fault("`len` expects an array")),
+                };
+                r!(dst) = Value::Int(n as i64);
+            }
+            Op::NewCell { dst, src } => {
+                let v = r!(src);
+                r!(dst) = cx.heap.alloc(Object::Cell(v));
+                safe_point!();
+            }
+            Op::GetCell { dst, cell } => {
+                let v = match cx.heap.object(r!(cell)) {
+                    Some(Object::Cell(v)) => *v,
+                    _ => leave!(fault("`getcell` expects a cell")),
+                };
+                r!(dst) = v;
+            }
+            Op::SetCell { cell, src } => {
+                let v = r!(src);
+                match r!(cell) {
+                    Value::Obj(o) => match cx.heap.get_mut(o) {
+                        Some(Object::Cell(slot)) => *slot = v,
+                        _ => leave!(fault("`setcell` expects a cell")),
+                    },
+                    _ => leave!(fault("`setcell` expects a cell")),
+                }
+            }
+        }
     }
 }
 

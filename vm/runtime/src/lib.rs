@@ -18,12 +18,12 @@ pub mod program;
 pub mod value;
 
 pub use error::{RuntimeError, TraceFrame};
-pub use heap::{parse_size, GcConfig, GcStats, Heap, Key, Object, OrdKey, TotalF64};
-pub use host::{CaptureHost, Host, StdHost};
 pub use fiber::{Fiber, Frame};
+pub use heap::{parse_size, GcConfig, GcStats, Heap, Key, KeyMap, Object, OrdKey, TotalF64};
+pub use host::{CaptureHost, Host, StdHost};
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
-pub use program::{LoadError, Program};
 pub use native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
+pub use program::{LoadError, Program};
 pub use value::{ObjRef, Value};
 
 /// Loads and runs `module` to the end.

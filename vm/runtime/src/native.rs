@@ -24,7 +24,7 @@ pub struct NativeCtx<'a> {
     pub variants: &'a [Value],
     /// The call stack (outermost first); the last frame called the native.
     pub frames: &'a [Frame],
-    /// The whole register file; each frame's window starts at its `base`.
+    /// The registers of the frame that called the native, from its first.
     pub regs: &'a [Value],
 }
 
@@ -58,18 +58,11 @@ impl NativeCtx<'_> {
 
     /// The registers of the frame that called the native.
     pub fn caller_registers(&self) -> &[Value] {
-        match self.frames.last() {
-            Some(f) => {
-                let n = self
-                    .module
-                    .functions
-                    .get(f.func as usize)
-                    .map_or(0, |f| f.n_regs as usize);
-                let start = (f.base as usize).min(self.regs.len());
-                &self.regs[start..(start + n).min(self.regs.len())]
-            }
-            None => &[],
-        }
+        let n = self
+            .frames
+            .last()
+            .map_or(0, |f| self.program.n_regs(f.func as usize));
+        &self.regs[..n.min(self.regs.len())]
     }
 
     /// The index of the struct type named `name` (such as `reflect`'s

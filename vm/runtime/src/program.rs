@@ -71,18 +71,22 @@ impl Program {
                 slots = slots.saturating_add(vs.len() as u32);
             }
         }
-        let option = module.types.iter().enumerate().find_map(|(i, t)| match &t.kind {
-            TypeKind::Enum(vs) if t.name == "Option" => {
-                let some = vs.iter().position(|v| v.0 == "Some" && v.1 == 1)?;
-                let none = vs.iter().position(|v| v.0 == "None" && v.1 == 0)?;
-                Some(OptionType {
-                    ty: i as u32,
-                    some: some as u32,
-                    none: none as u32,
-                })
-            }
-            _ => None,
-        });
+        let option = module
+            .types
+            .iter()
+            .enumerate()
+            .find_map(|(i, t)| match &t.kind {
+                TypeKind::Enum(vs) if t.name == "Option" => {
+                    let some = vs.iter().position(|v| v.0 == "Some" && v.1 == 1)?;
+                    let none = vs.iter().position(|v| v.0 == "None" && v.1 == 0)?;
+                    Some(OptionType {
+                        ty: i as u32,
+                        some: some as u32,
+                        none: none as u32,
+                    })
+                }
+                _ => None,
+            });
         Ok(Program {
             module,
             natives,
@@ -94,10 +98,7 @@ impl Program {
 
     /// Verifies `module` and resolves its natives.
     pub fn load(module: Module, registry: &NativeRegistry) -> Result<Program, LoadError> {
-        Program::new(
-            Verified::new(module).map_err(LoadError::Verify)?,
-            registry,
-        )
+        Program::new(Verified::new(module).map_err(LoadError::Verify)?, registry)
     }
 
     pub fn module(&self) -> &Module {
