@@ -182,13 +182,20 @@ fn module_name(path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Resolves and type-checks the whole program. `None` when a file did not
-/// parse (type errors on a broken tree would only add noise).
+/// Resolves and type-checks the whole program, syntax errors or not: the
+/// parser recovers, and sema is silent about the error nodes it leaves, so
+/// every item that parsed is checked. `None` only when a file's parse gave
+/// up and returned an empty tree (its lexer stopped; see
+/// `mvl_syntax::parse_file`): checking the rest would report names from it
+/// as missing.
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedProgram>> {
     let sources = program.files(db);
     let parsed: Vec<&ParsedFile> = sources.iter().map(|f| parse(db, *f)).collect();
-    if parsed.iter().any(|p| p.has_errors) {
+    if parsed
+        .iter()
+        .any(|p| p.has_errors && p.ast.items.is_empty())
+    {
         return None;
     }
     let files: Vec<FileAst<'_>> = sources
@@ -250,7 +257,8 @@ pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>
     let checked = check(db, program).as_ref()?;
     let has_errors = check::accumulated::<Diagnostics>(db, program)
         .iter()
-        .any(|d| d.0.is_error());
+        .any(|d| d.0.is_error())
+        || program.files(db).iter().any(|f| parse(db, *f).has_errors);
     if has_errors {
         return None;
     }

@@ -143,6 +143,11 @@ impl FnCx<'_> {
                     ..
                 } => (receiver, *span, format!("element `.{index}`")),
             };
+            if self.ck.table.is_error(&receiver.ty) || self.ck.broken_types {
+                // The receiver is an error already reported, or may be of
+                // a type whose declaration did not parse.
+                continue;
+            }
             self.error(
                 Diagnostic::error(
                     "E0208",

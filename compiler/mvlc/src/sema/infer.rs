@@ -39,6 +39,9 @@ pub struct Checker {
     pub natives: Vec<NativeInfo>,
     /// Monomorphic types of the members of the component being inferred.
     in_progress: HashMap<FnId, Ty>,
+    /// Whether a `struct`, `enum` or `impl` did not parse: a field or method
+    /// nothing else has may be one of its own.
+    pub broken_types: bool,
 }
 
 /// The names a body mentions, for the call graph.
@@ -63,7 +66,7 @@ fn visit_block<'a>(block: &'a ast::Block, f: &mut impl FnMut(&'a ast::Expr)) {
         match stmt {
             ast::Stmt::Let { value, .. } => visit_expr(value, f),
             ast::Stmt::Expr(e) => visit_expr(e, f),
-            ast::Stmt::Item(_) => {}
+            ast::Stmt::Item(_) | ast::Stmt::Error(_) => {}
         }
     }
     if let Some(tail) = &block.tail {
@@ -80,7 +83,7 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
     use ast::ExprKind as E;
     f(expr);
     match &expr.kind {
-        E::Lit(_) | E::Path(_) | E::Break | E::Continue => {}
+        E::Lit(_) | E::Path(_) | E::Break | E::Continue | E::Error => {}
         E::Interp(parts) => {
             for part in parts {
                 if let ast::InterpPart::Expr(e) = part {
@@ -792,8 +795,10 @@ impl<'c> FnCx<'c> {
         ir::Expr { kind, ty, span }
     }
 
+    /// An expression whose error is already reported: its type agrees with
+    /// anything and draws no further diagnostic.
     pub(super) fn error_expr(&mut self, span: Span) -> ir::Expr {
-        let ty = self.fresh();
+        let ty = self.ck.table.fresh_error();
         self.expr(ExprKind::Error, ty, span)
     }
 
@@ -924,6 +929,12 @@ impl<'c> FnCx<'c> {
                     );
                     stmts.push(ir::Stmt::Expr(e));
                 }
+                ast::Stmt::Error(span) => {
+                    // Its syntax error is reported; a block that ends after
+                    // one has an unknown type, as if it diverged.
+                    stmts.push(ir::Stmt::Expr(self.error_expr(*span)));
+                    diverges = true;
+                }
                 ast::Stmt::Item(item) => {
                     self.error(Diagnostic::error(
                         "E0105",
@@ -939,6 +950,9 @@ impl<'c> FnCx<'c> {
         self.scopes.pop();
         let ty = match &tail {
             Some(t) => t.ty.clone(),
+            None if matches!(block.stmts.last(), Some(ast::Stmt::Error(_))) => {
+                self.ck.table.fresh_error()
+            }
             None if diverges => self.fresh(),
             None => Ty::Unit,
         };
@@ -986,6 +1000,7 @@ impl<'c> FnCx<'c> {
         use ast::ExprKind as E;
         let span = e.span;
         match &e.kind {
+            E::Error => self.error_expr(span),
             E::Lit(lit) => self.literal(lit, span),
             E::Interp(parts) => {
                 let parts = parts

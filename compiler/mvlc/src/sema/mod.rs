@@ -32,7 +32,7 @@ use ir::{FnBody, FnId, NativeId};
 use mvl_syntax::ast::{self, Span};
 use petgraph::graph::DiGraph;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 
 /// A user function after checking: a top-level `fn`, a method, a `const`
@@ -103,6 +103,10 @@ pub struct FnDecl<'a> {
 /// root file, then the modules it imports.
 pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>) {
     let mut checker = infer::Checker::default();
+    checker.broken_types = files
+        .iter()
+        .flat_map(|f| &f.ast.items)
+        .any(|i| matches!(i, ast::Item::Error(e) if e.declares_type));
     let decls = collect(&mut checker, files);
     let n_decls = decls.len();
 
@@ -155,6 +159,7 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     }
 
     let main = find_main(&mut checker, files);
+    drop_mentions_of_broken_items(&mut checker.diags, files);
     let program = CheckedProgram {
         functions: checker.functions,
         natives: checker.natives,
@@ -163,6 +168,35 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
         main,
     };
     (program, checker.diags)
+}
+
+/// Drops "cannot find `f`" and "unknown type `T`" for names that broken
+/// items (whose syntax errors are reported) seem to declare: those items
+/// exist, they just did not parse.
+fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'_>]) {
+    let broken: HashSet<&str> = files
+        .iter()
+        .flat_map(|f| &f.ast.items)
+        .filter_map(|i| match i {
+            ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if broken.is_empty() {
+        return;
+    }
+    diags.retain(|d| {
+        if !matches!(d.code, "E0101" | "E0104") {
+            return true;
+        }
+        // The names between backticks in the message.
+        let quoted = d.message.split('`').skip(1).step_by(2);
+        let mentions = quoted
+            .flat_map(|q| q.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+            .any(|word| broken.contains(word));
+        !mentions
+    });
 }
 
 fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId> {
@@ -182,6 +216,13 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
                 }
             }
             Some(id)
+        }
+        // A broken item may have been `main`: its syntax error says enough.
+        _ if files
+            .get(1)
+            .is_some_and(|f| f.ast.items.iter().any(|i| matches!(i, ast::Item::Error(_)))) =>
+        {
+            None
         }
         _ => {
             let user = files.get(1)?;
@@ -350,7 +391,10 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     checker.env.values.insert(key, Global::Const(id));
                 }
                 ast::Item::Impl(imp) => collect_impl(checker, &mut decls, f, module, imp),
-                ast::Item::Struct(_) | ast::Item::Enum(_) | ast::Item::Import(_) => {}
+                ast::Item::Struct(_)
+                | ast::Item::Enum(_)
+                | ast::Item::Import(_)
+                | ast::Item::Error(_) => {}
             }
         }
     }

@@ -206,6 +206,10 @@ pub struct TypeTable {
     pub origin: Option<Origin>,
     /// Indexed by [`AdtId`]; filled in by item collection.
     pub adts: Vec<AdtMeta>,
+    /// The variables that stand for the type of an error (an expression
+    /// that did not parse or already has a diagnostic): they unify with
+    /// anything, and nothing more is reported about them.
+    errors: std::collections::HashSet<TyVar>,
 }
 
 impl TypeTable {
@@ -217,6 +221,21 @@ impl TypeTable {
         self.vars.push(VarState::Unbound(class));
         self.origins.push(None);
         Ty::Var(TyVar(self.vars.len() as u32 - 1))
+    }
+
+    /// The type of an error: see [`TypeTable::is_error`].
+    pub fn fresh_error(&mut self) -> Ty {
+        let ty = self.fresh();
+        if let Ty::Var(v) = ty {
+            self.errors.insert(v);
+        }
+        ty
+    }
+
+    /// Whether `ty` is still the unknown type of an error, about which no
+    /// diagnostic should be reported.
+    pub fn is_error(&self, ty: &Ty) -> bool {
+        matches!(self.shallow(ty), Ty::Var(v) if self.errors.contains(&v))
     }
 
     fn state(&self, v: TyVar) -> &VarState {
@@ -311,6 +330,9 @@ impl TypeTable {
                     return Err(UnifyError::Mismatch(Ty::Var(v), ty.clone()));
                 }
                 self.vars[w.0 as usize] = VarState::Unbound(merged);
+                if self.errors.contains(&v) {
+                    self.errors.insert(*w);
+                }
             }
             other => self.check_in_class(other, class)?,
         }
