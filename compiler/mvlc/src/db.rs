@@ -319,6 +319,36 @@ mod tests {
         log.iter().filter(|q| q.starts_with("parse(")).count()
     }
 
+    fn codes(src: &str) -> Vec<&'static str> {
+        let db = Database::default();
+        let program = db.program("a.mvl", src.to_string());
+        assert!(compile(&db, program).is_none());
+        diagnostics(&db, program).iter().map(|d| d.code).collect()
+    }
+
+    /// Syntax errors do not hide type errors elsewhere, and error nodes draw
+    /// no diagnostics of their own.
+    #[test]
+    fn error_nodes_are_checked_silently() {
+        assert_eq!(
+            codes("fn f() -> Int { \"s\" }\nfn g(a b) { a }\nfn main() { g(1); f(); }"),
+            ["E0201", "E0001"]
+        );
+        assert_eq!(
+            codes(
+                "fn main() { let x = (1 + ; println(x.len()); let y: Int = x; \
+                 let s = S { a: x }; println(s.a.b); }"
+            ),
+            ["E0001", "E0104"]
+        );
+        assert_eq!(
+            codes("fn helper() -> Int { let v = 1 + ; }\nstruct P { x: Int y }\nfn main() { let p = P { x: 1 }; println(p.x + helper()); }"),
+            ["E0001", "E0001"]
+        );
+        // A misspelt `main` is still found, broken body or not.
+        assert_eq!(codes("fn mian() { 1 + }"), ["E0103", "E0001"]);
+    }
+
     /// An edit of the user's file re-parses that file only; the prelude's
     /// parse is reused. Recompiling with no edit executes nothing at all.
     #[test]

@@ -51,6 +51,10 @@ impl fmt::Display for Ident {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct File {
     pub items: Vec<Item>,
+    /// The names written in text that error recovery cut out (statements
+    /// replaced by error nodes): a later "cannot find" about one of them
+    /// is most likely a consequence of the syntax error.
+    pub broken_names: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

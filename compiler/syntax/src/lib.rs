@@ -3,7 +3,9 @@
 //! This crate turns source text into an [`ast::File`] plus a list of syntax
 //! errors. It knows nothing about salsa, names, types or bytecode. Like every
 //! parser an editor can use, it never stops at the first problem: the lexer
-//! reports every bad token, and the tree is returned alongside the errors.
+//! reports every bad token, the parser resumes after a syntax error at the
+//! next statement or item ([`recover`]), and the tree, with error nodes
+//! where text did not parse, is returned alongside the errors.
 
 pub mod ast;
 mod build;
@@ -67,6 +69,7 @@ pub fn parse_file(src: &str) -> (ast::File, Vec<SyntaxError>) {
         src,
         holes,
         errors: lex_errors.clone(),
+        broken_names: std::collections::HashSet::new(),
         // Tokens the parser may read in all, counting re-parses.
         budget: 20 * tokens.len() + 2_000_000,
     };
@@ -90,7 +93,15 @@ pub fn parse_file(src: &str) -> (ast::File, Vec<SyntaxError>) {
         let unclosed = chunk.unclosed.map(|o| tokens[o].clone());
         items.extend(cx.parse_chunk(toks, next, unclosed));
     }
-    (ast::File { items }, cx.errors)
+    let mut broken_names: Vec<String> = cx.broken_names.into_iter().collect();
+    broken_names.sort();
+    (
+        ast::File {
+            items,
+            broken_names,
+        },
+        cx.errors,
+    )
 }
 
 /// The state of one file's recovering parse.
@@ -98,6 +109,8 @@ struct Recovery<'a> {
     src: &'a str,
     holes: Vec<(usize, usize)>,
     errors: Vec<SyntaxError>,
+    /// The identifiers of the text replaced by error nodes.
+    broken_names: std::collections::HashSet<String>,
     budget: usize,
 }
 
@@ -141,6 +154,11 @@ impl Recovery<'_> {
             }
             match recover::splice(&base, at, level) {
                 Some(s) => {
+                    for (_, t, _) in &base[s.cut.clone()] {
+                        if let Tok::Ident(name) = t {
+                            self.broken_names.insert(name.clone());
+                        }
+                    }
                     frontier = frontier.max(s.replaced_end);
                     level = s.level;
                     toks = s.tokens;

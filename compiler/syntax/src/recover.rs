@@ -331,6 +331,8 @@ pub(crate) struct Splice {
     pub replaced_end: usize,
     /// The level it was made at, to ask for a larger one next time.
     pub level: usize,
+    /// The tokens replaced, as indices into the tokens given.
+    pub cut: std::ops::Range<usize>,
 }
 
 /// The replacement for the error at token `at` (`tokens.len()` for the end
@@ -362,12 +364,12 @@ pub(crate) fn splice(tokens: &[Spanned], at: usize, level: usize) -> Option<Spli
     for level in level..2 * blocks.len() {
         let (b, kind) = blocks[level / 2];
         let whole = level % 2 == 1;
-        if let Some(tokens) = splice_in(tokens, &g, at, b, kind, whole) {
-            let replaced_end = tokens.1;
+        if let Some((tokens, replaced_end, cut)) = splice_in(tokens, &g, at, b, kind, whole) {
             return Some(Splice {
-                tokens: tokens.0,
+                tokens,
                 replaced_end,
                 level,
+                cut,
             });
         }
     }
@@ -383,7 +385,7 @@ fn splice_in(
     b: usize,
     kind: BlockKind,
     whole: bool,
-) -> Option<(Vec<Spanned>, usize)> {
+) -> Option<(Vec<Spanned>, usize, std::ops::Range<usize>)> {
     let n = tokens.len();
     let end = g.end[b].min(n);
     // The block's own tokens (not those of groups inside it).
@@ -504,7 +506,7 @@ fn splice_in(
     out.extend_from_slice(&tokens[..from]);
     out.extend(new);
     out.extend_from_slice(&tokens[to..]);
-    Some((out, replaced_end))
+    Some((out, replaced_end, from..to))
 }
 
 /// Where a parse error is: the index of the offending token in `tokens`

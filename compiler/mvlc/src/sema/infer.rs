@@ -74,6 +74,21 @@ fn visit_block<'a>(block: &'a ast::Block, f: &mut impl FnMut(&'a ast::Expr)) {
     }
 }
 
+/// Whether a block holds a statement or expression that did not parse.
+fn has_error_node(block: &ast::Block) -> bool {
+    let stmt_error = |b: &ast::Block| b.stmts.iter().any(|s| matches!(s, ast::Stmt::Error(_)));
+    let mut found = stmt_error(block);
+    visit_block(block, &mut |e| match &e.kind {
+        ast::ExprKind::Error => found = true,
+        ast::ExprKind::Block(b)
+        | ast::ExprKind::While(_, b)
+        | ast::ExprKind::For(_, _, b)
+        | ast::ExprKind::If(_, b, _) => found |= stmt_error(b),
+        _ => {}
+    });
+    found
+}
+
 /// Calls `f` on `expr` and every expression inside it.
 fn visit_expr<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
     crate::with_stack(|| visit_expr_here(expr, f))
@@ -550,7 +565,9 @@ impl Checker {
             let ret_span = block.tail.as_ref().map(|t| t.span).unwrap_or(block.span);
             let ends_without_value = matches!(cx.ck.table.shallow(&body.ty), Ty::Unit)
                 && !matches!(cx.ck.table.shallow(&sig.ret), Ty::Unit | Ty::Var(_));
-            if ends_without_value {
+            if ends_without_value && has_error_node(block) {
+                // A body with a syntax error in it may have lost its value.
+            } else if ends_without_value {
                 let expected = cx.show(&sig.ret);
                 cx.error(
                     Diagnostic::error(
@@ -793,6 +810,24 @@ impl<'c> FnCx<'c> {
 
     pub(super) fn expr(&self, kind: ExprKind, ty: Ty, span: Span) -> ir::Expr {
         ir::Expr { kind, ty, span }
+    }
+
+    /// Whether nothing should be reported about a value of type `ty`: it is
+    /// an error's type, or still unknown while a type declaration did not
+    /// parse (the value may be of that type).
+    pub(super) fn quiet_about(&self, ty: &Ty) -> bool {
+        self.ck.table.is_error(ty)
+            || (self.ck.broken_types && matches!(self.ck.table.shallow(ty), Ty::Var(_)))
+    }
+
+    /// The type of a field, element or method result of a receiver whose
+    /// type is not known yet: an error type if the receiver's is one.
+    pub(super) fn pending_type(&mut self, receiver: &Ty) -> Ty {
+        if self.ck.table.is_error(receiver) {
+            self.ck.table.fresh_error()
+        } else {
+            self.fresh()
+        }
     }
 
     /// An expression whose error is already reported: its type agrees with
@@ -1087,7 +1122,7 @@ impl<'c> FnCx<'c> {
             E::Field(inner, name) => {
                 let receiver = self.infer(inner);
                 if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
-                    let ty = self.fresh();
+                    let ty = self.pending_type(&receiver.ty);
                     let slot = self.defer(Pending::Field {
                         receiver,
                         name: name.clone(),
@@ -1101,7 +1136,7 @@ impl<'c> FnCx<'c> {
             E::TupleField(inner, index, _) => {
                 let receiver = self.infer(inner);
                 if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
-                    let ty = self.fresh();
+                    let ty = self.pending_type(&receiver.ty);
                     let slot = self.defer(Pending::TupleField {
                         receiver,
                         index: *index,
@@ -1371,6 +1406,7 @@ impl<'c> FnCx<'c> {
                         let ty = items[*index as usize].clone();
                         Some((Place::Field(Box::new(base_place), *index, base_ty), ty))
                     }
+                    other if self.quiet_about(&other) => None,
                     other => {
                         let shown = self.show(&other);
                         self.error(Diagnostic::error(

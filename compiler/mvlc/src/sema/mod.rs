@@ -171,7 +171,8 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
 }
 
 /// Drops "cannot find `f`" and "unknown type `T`" for names that broken
-/// items (whose syntax errors are reported) seem to declare: those items
+/// items (whose syntax errors are reported) seem to declare, or that were
+/// written in a statement that did not parse (`let total = (1 + ;`): they
 /// exist, they just did not parse.
 fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'_>]) {
     let broken: HashSet<&str> = files
@@ -182,17 +183,27 @@ fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'
             _ => None,
         })
         .flatten()
+        .chain(
+            files
+                .iter()
+                .flat_map(|f| f.ast.broken_names.iter().map(|n| n.as_str())),
+        )
         .collect();
     if broken.is_empty() {
         return;
     }
     diags.retain(|d| {
-        if !matches!(d.code, "E0101" | "E0104") {
-            return true;
-        }
-        // The names between backticks in the message.
+        // The names between backticks in the message: all of them for an
+        // unknown name or type, the method's for "no method `m` on `T`" (a
+        // method that did not parse is left out of its `impl`).
         let quoted = d.message.split('`').skip(1).step_by(2);
+        let quoted: Vec<&str> = match d.code {
+            "E0101" | "E0104" => quoted.collect(),
+            "E0111" => quoted.take(1).collect(),
+            _ => return true,
+        };
         let mentions = quoted
+            .iter()
             .flat_map(|q| q.split(|c: char| !(c.is_alphanumeric() || c == '_')))
             .any(|word| broken.contains(word));
         !mentions
@@ -217,10 +228,12 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
             }
             Some(id)
         }
-        // A broken item may have been `main`: its syntax error says enough.
-        _ if files
-            .get(1)
-            .is_some_and(|f| f.ast.items.iter().any(|i| matches!(i, ast::Item::Error(_)))) =>
+        // A broken item, or text cut out by recovery, may have been
+        // `main`: its syntax error says enough.
+        _ if files.get(1).is_some_and(|f| {
+            f.ast.items.iter().any(|i| matches!(i, ast::Item::Error(_)))
+                || f.ast.broken_names.iter().any(|n| n == "main")
+        }) =>
         {
             None
         }
