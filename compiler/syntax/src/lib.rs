@@ -180,15 +180,20 @@ impl Recovery<'_> {
     ) -> SyntaxError {
         let e = match (e, next) {
             (ParseError::UnrecognizedEof { .. }, Some(n)) if unclosed.is_some() => {
-                let (l, _, r) = unclosed.cloned().unwrap_or_else(|| n.clone());
+                let (l, open, r) = unclosed.cloned().unwrap_or_else(|| n.clone());
+                let (open, close) = match open {
+                    Tok::LParen => ("(", ")"),
+                    Tok::LBracket => ("[", "]"),
+                    _ => ("{", "}"),
+                };
                 let line = 1 + self.line_of(n.0);
                 return SyntaxError {
                     code: "E0010",
-                    message: "unclosed `{`".to_string(),
+                    message: format!("unclosed `{open}`"),
                     span: Span::new(l, r),
-                    label: "this `{` is never closed".to_string(),
+                    label: format!("this `{open}` is never closed"),
                     help: Some(format!(
-                        "the next item starts on line {line}, before a `}}` closes this one"
+                        "the next item starts on line {line}, before a `{close}` closes this"
                     )),
                 };
             }

@@ -40,7 +40,7 @@ pub const MAX_ERRORS: usize = crate::lexer::MAX_ERRORS;
 pub(crate) struct Chunk {
     pub tokens: std::ops::Range<usize>,
     /// Set when the chunk was cut at a column-0 item keyword inside its
-    /// unclosed body: the index of that body's `{`.
+    /// unclosed body: the index of the innermost bracket open there.
     pub unclosed: Option<usize>,
 }
 
@@ -202,9 +202,12 @@ pub(crate) fn chunks(src: &str, tokens: &[Spanned]) -> Vec<Chunk> {
                         && (rest[j].0 == 0 || src.as_bytes().get(rest[j].0 - 1) == Some(&b'\n'))
                 });
                 if let (Some(j), false) = (column0, matches!(rest[start].1, Tok::Impl)) {
+                    // The innermost bracket still open there is the likely
+                    // culprit: the body's `{` only if all inside it closed.
+                    let inner = Groups::new(&rest[start..j]).open_at_end.last().copied();
                     out.push(Chunk {
                         tokens: from + start..from + j,
-                        unclosed: Some(from + i),
+                        unclosed: Some(from + inner.map_or(i, |o| start + o)),
                     });
                     restart = Some(from + j);
                     break;
@@ -492,6 +495,25 @@ fn splice_in(
     if unclosed_here {
         let p = if end > 0 { tokens[end - 1].2 } else { 0 };
         new.push((p, Tok::RBrace, p));
+        // At the very end, the brackets around the block are closed too,
+        // innermost first.
+        if at >= n {
+            let outer: Vec<usize> = g
+                .open_at_end
+                .iter()
+                .copied()
+                .take_while(|&o| o != b)
+                .collect();
+            for &o in outer.iter().rev() {
+                let close = match tokens[o].1 {
+                    Tok::LParen => Tok::RParen,
+                    Tok::LBracket => Tok::RBracket,
+                    Tok::StrStart(_) => Tok::StrEnd(String::new()),
+                    _ => Tok::RBrace,
+                };
+                new.push((p, close, p));
+            }
+        }
     }
     let old = &tokens[from..to];
     if !unclosed_here && old == new.as_slice() {

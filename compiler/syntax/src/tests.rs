@@ -301,3 +301,77 @@ fn impl_methods_recover_one_by_one() {
     let names: Vec<&str> = imp.methods.iter().map(|m| m.name.name.as_str()).collect();
     assert_eq!(names, ["a", "c"]);
 }
+
+/// Recovery changes nothing about the first error: on mutated examples,
+/// it is the one a parser without recovery reports (except where an unclosed
+/// body is cut at the next item, E0010).
+#[test]
+fn the_first_error_is_the_plain_parsers() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .expect("examples/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "mvl"))
+        .collect();
+    files.sort();
+    let mut x: u64 = 88172645463325252;
+    let mut rnd = move |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    let pieces = [
+        "", "(", ")", "{", "}", ";", "let", "fn", "=", "+", ",", "]", "[", "match", "=>", "|", "x",
+        "1", "if", "else", "struct",
+    ];
+    let mut compared = 0;
+    for _ in 0..400 {
+        let mut text = std::fs::read_to_string(&files[rnd(files.len())]).expect("an example");
+        for _ in 0..1 + rnd(2) {
+            let chars: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            let at = chars[rnd(chars.len())];
+            let end = text[at..]
+                .char_indices()
+                .nth(rnd(10))
+                .map_or(text.len(), |(i, _)| at + i);
+            text.replace_range(at..end, &format!(" {} ", pieces[rnd(pieces.len())]));
+        }
+        let (tokens, lexical) = crate::lexer::lex(&text);
+        if !lexical.is_empty() {
+            continue;
+        }
+        let plain = crate::grammar::FileParser::new()
+            .parse(tokens.into_iter().map(Ok::<_, crate::SyntaxError>))
+            .err()
+            .map(|e| crate::convert_error(e, text.len()));
+        let (_, errors) = parse_file(&text);
+        match (plain, errors.first()) {
+            (None, None) => {}
+            (_, Some(e)) if e.code == "E0010" => {}
+            (Some(p), Some(e)) => assert_eq!(
+                (&p.span, &p.message, &p.label),
+                (&e.span, &e.message, &e.label),
+                "{text}"
+            ),
+            (p, e) => panic!("plain {p:?}, recovering {e:?}:\n{text}"),
+        }
+        compared += 1;
+    }
+    assert!(compared > 300);
+}
+
+#[test]
+fn the_end_of_the_file_closes_every_block() {
+    let (file, errors) = parse_file("fn main() {\n    if a {\n        f(1);\n        let x = 2;");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, "E0008");
+    let Some(Item::Fn(f)) = file.items.first() else {
+        panic!("{:?}", file.items)
+    };
+    let body = f.body.as_ref().expect("body");
+    let Some(ExprKind::If(_, then, _)) = body.tail.as_deref().map(|e| &e.kind) else {
+        panic!("{body:?}")
+    };
+    assert_eq!(then.stmts.len(), 2);
+}
