@@ -169,6 +169,9 @@ fn chunk_kind(t: &Tok) -> ChunkKind {
 pub(crate) fn chunks(src: &str, tokens: &[Spanned]) -> Vec<Chunk> {
     let mut out = Vec::new();
     let mut from = 0;
+    // Each cut at column 0 starts the bracket matching afresh; past the
+    // error cap there is no point (and garbage could make it quadratic).
+    let mut cuts_left = MAX_ERRORS;
     while from < tokens.len() {
         let rest = &tokens[from..];
         let g = Groups::new(rest);
@@ -201,7 +204,9 @@ pub(crate) fn chunks(src: &str, tokens: &[Spanned]) -> Vec<Chunk> {
                     item_start(rest, j)
                         && (rest[j].0 == 0 || src.as_bytes().get(rest[j].0 - 1) == Some(&b'\n'))
                 });
-                if let (Some(j), false) = (column0, matches!(rest[start].1, Tok::Impl)) {
+                let may_cut = cuts_left > 0 && !matches!(rest[start].1, Tok::Impl);
+                if let (Some(j), true) = (column0, may_cut) {
+                    cuts_left -= 1;
                     // The innermost bracket still open there is the likely
                     // culprit: the body's `{` only if all inside it closed.
                     let inner = Groups::new(&rest[start..j]).open_at_end.last().copied();
@@ -246,12 +251,13 @@ fn declared_names(tokens: &[Spanned]) -> Vec<Ident> {
     tokens
         .windows(2)
         .filter_map(|w| match (&w[0].1, &w[1]) {
-            (Tok::Fn | Tok::Struct | Tok::Enum | Tok::Const, (l, Tok::Ident(name), r)) => {
-                Some(Ident {
-                    name: name.clone(),
-                    span: Span::new(*l, *r),
-                })
-            }
+            (
+                Tok::Fn | Tok::Struct | Tok::Enum | Tok::Const | Tok::Import,
+                (l, Tok::Ident(name), r),
+            ) => Some(Ident {
+                name: name.clone(),
+                span: Span::new(*l, *r),
+            }),
             _ => None,
         })
         .collect()
@@ -360,20 +366,27 @@ pub(crate) fn splice(tokens: &[Spanned], at: usize, level: usize) -> Option<Spli
             p = g.parent[o];
         }
     }
-    let blocks: Vec<(usize, BlockKind)> = chain
-        .into_iter()
-        .filter_map(|o| block_kind(tokens, &g, o).map(|k| (o, k)))
-        .collect();
-    for level in level..2 * blocks.len() {
-        let (b, kind) = blocks[level / 2];
-        let whole = level % 2 == 1;
-        if let Some((tokens, replaced_end, cut)) = splice_in(tokens, &g, at, b, kind, whole) {
-            return Some(Splice {
-                tokens,
-                replaced_end,
-                level,
-                cut,
-            });
+    // Two levels per block around the error; which groups are blocks is
+    // only worked out as far as needed.
+    let mut first_level = 0;
+    for o in chain {
+        let Some(kind) = block_kind(tokens, &g, o) else {
+            continue;
+        };
+        for whole in [false, true] {
+            let this = first_level;
+            first_level += 1;
+            if this < level {
+                continue;
+            }
+            if let Some((tokens, replaced_end, cut)) = splice_in(tokens, &g, at, o, kind, whole) {
+                return Some(Splice {
+                    tokens,
+                    replaced_end,
+                    level: this,
+                    cut,
+                });
+            }
         }
     }
     None

@@ -375,3 +375,14 @@ fn the_end_of_the_file_closes_every_block() {
     };
     assert_eq!(then.stmts.len(), 2);
 }
+
+#[test]
+fn many_unclosed_bodies_are_quick() {
+    // (More than 256 would be refused by the lexer's nesting limit.)
+    let src = "fn f() {\n".repeat(250);
+    let started = std::time::Instant::now();
+    let (file, errors) = parse_file(&src);
+    assert_eq!(errors.len(), crate::recover::MAX_ERRORS);
+    assert!(!file.items.is_empty());
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}
