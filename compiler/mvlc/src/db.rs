@@ -182,13 +182,20 @@ fn module_name(path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Resolves and type-checks the whole program. `None` when a file did not
-/// parse (type errors on a broken tree would only add noise).
+/// Resolves and type-checks the whole program, syntax errors or not: the
+/// parser recovers, and sema is silent about the error nodes it leaves, so
+/// every item that parsed is checked. `None` only when a file's parse gave
+/// up and returned an empty tree (its lexer stopped; see
+/// `mvl_syntax::parse_file`): checking the rest would report names from it
+/// as missing.
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedProgram>> {
     let sources = program.files(db);
     let parsed: Vec<&ParsedFile> = sources.iter().map(|f| parse(db, *f)).collect();
-    if parsed.iter().any(|p| p.has_errors) {
+    if parsed
+        .iter()
+        .any(|p| p.has_errors && p.ast.items.is_empty())
+    {
         return None;
     }
     let files: Vec<FileAst<'_>> = sources
@@ -250,7 +257,8 @@ pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>
     let checked = check(db, program).as_ref()?;
     let has_errors = check::accumulated::<Diagnostics>(db, program)
         .iter()
-        .any(|d| d.0.is_error());
+        .any(|d| d.0.is_error())
+        || program.files(db).iter().any(|f| parse(db, *f).has_errors);
     if has_errors {
         return None;
     }
@@ -309,6 +317,36 @@ mod tests {
 
     fn executed_parses(log: &[String]) -> usize {
         log.iter().filter(|q| q.starts_with("parse(")).count()
+    }
+
+    fn codes(src: &str) -> Vec<&'static str> {
+        let db = Database::default();
+        let program = db.program("a.mvl", src.to_string());
+        assert!(compile(&db, program).is_none());
+        diagnostics(&db, program).iter().map(|d| d.code).collect()
+    }
+
+    /// Syntax errors do not hide type errors elsewhere, and error nodes draw
+    /// no diagnostics of their own.
+    #[test]
+    fn error_nodes_are_checked_silently() {
+        assert_eq!(
+            codes("fn f() -> Int { \"s\" }\nfn g(a b) { a }\nfn main() { g(1); f(); }"),
+            ["E0201", "E0001"]
+        );
+        assert_eq!(
+            codes(
+                "fn main() { let x = (1 + ; println(x.len()); let y: Int = x; \
+                 let s = S { a: x }; println(s.a.b); }"
+            ),
+            ["E0001", "E0104"]
+        );
+        assert_eq!(
+            codes("fn helper() -> Int { let v = 1 + ; }\nstruct P { x: Int y }\nfn main() { let p = P { x: 1 }; println(p.x + helper()); }"),
+            ["E0001", "E0001"]
+        );
+        // A misspelt `main` is still found, broken body or not.
+        assert_eq!(codes("fn mian() { 1 + }"), ["E0103", "E0001"]);
     }
 
     /// An edit of the user's file re-parses that file only; the prelude's

@@ -20,6 +20,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0007", "unterminated block comment"),
     ("E0008", "unexpected end of file"),
     ("E0009", "source file is not valid UTF-8"),
+    ("E0010", "unclosed bracket before the next item"),
     ("E0101", "unknown name"),
     ("E0102", "duplicate definition"),
     ("E0103", "no `main` function"),

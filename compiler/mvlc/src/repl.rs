@@ -192,6 +192,13 @@ mod tests {
             reply.errors
         );
         assert_eq!(r.eval("1 + 1").output, "2\n");
+        // A syntax error is reported alone (the parser recovers, but reports
+        // nothing more about the broken input) and forgotten too.
+        let reply = r.eval("let z = (1 + ;");
+        assert!(reply.errors.contains("E0001"), "{}", reply.errors);
+        assert!(reply.errors.contains("1 error\n"), "{}", reply.errors);
+        assert!(r.eval("z").errors.contains("E0101"));
+        assert_eq!(r.eval("2 + 2").output, "4\n");
     }
 
     #[test]

@@ -51,6 +51,10 @@ impl fmt::Display for Ident {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct File {
     pub items: Vec<Item>,
+    /// The names written in text that error recovery cut out (statements
+    /// replaced by error nodes): a later "cannot find" about one of them
+    /// is most likely a consequence of the syntax error.
+    pub broken_names: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +65,20 @@ pub enum Item {
     Impl(ImplDecl),
     Import(ImportDecl),
     Const(ConstDecl),
+    /// Text at item level that did not parse (its syntax error is reported).
+    Error(ErrorItem),
+}
+
+/// A broken item: where it is, and the names it seems to declare (`fn f`,
+/// `struct S`, ... as far as the broken text tells), so that later passes
+/// can stay silent about uses of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorItem {
+    pub names: Vec<Ident>,
+    /// Whether it seems to be a `struct`, `enum` or `impl`: then some
+    /// fields or methods are unknown too.
+    pub declares_type: bool,
+    pub span: Span,
 }
 
 impl Item {
@@ -72,6 +90,7 @@ impl Item {
             Item::Impl(it) => it.span,
             Item::Import(it) => it.span,
             Item::Const(it) => it.span,
+            Item::Error(it) => it.span,
         }
     }
 }
@@ -209,6 +228,8 @@ pub enum Stmt {
     Expr(Expr),
     /// A nested item, such as a local `fn` (reserved: not yet accepted by sema).
     Item(Box<Item>),
+    /// A statement that did not parse (its syntax error is reported).
+    Error(Span),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -337,6 +358,9 @@ pub enum ExprKind {
     Array(Vec<Expr>),
     /// `Point { x: 1.0, y }`; a shorthand field `y` has `value` = the path `y`.
     StructLit(Vec<Ident>, Vec<FieldInit>),
+    /// An expression that did not parse (its syntax error is reported):
+    /// its type is unknown and agrees with anything.
+    Error,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -41,6 +41,14 @@ pub fn negate(e: Expr, l: usize, r: usize) -> Expr {
     }
 }
 
+/// `e;`, or the error statement when `e` is recovery's error token.
+pub fn expr_stmt(e: Expr) -> Stmt {
+    match e.kind {
+        ExprKind::Error => Stmt::Error(e.span),
+        _ => Stmt::Expr(e),
+    }
+}
+
 pub fn binary(op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
     expr(ExprKind::Binary(op, Box::new(a), Box::new(b)), l, r)
 }

@@ -108,6 +108,9 @@ pub enum Tok {
     SlashEq,
     PercentEq,
     Underscore,
+    /// Never produced by the lexer: error recovery puts it in place of text
+    /// that did not parse, and the grammar reads it as an error expression.
+    Error,
 }
 
 impl Tok {
@@ -146,6 +149,7 @@ impl fmt::Display for Tok {
             Tok::Int(_) | Tok::Float(_) => f.write_str("number"),
             Tok::Str(_) | Tok::StrStart(_) => f.write_str("string"),
             Tok::StrMid(_) | Tok::StrEnd(_) => f.write_str("string text"),
+            Tok::Error => f.write_str("text that did not parse"),
             other => write!(f, "`{}`", other.text()),
         }
     }
@@ -216,6 +220,7 @@ impl Tok {
             Tok::SlashEq => "/=",
             Tok::PercentEq => "%=",
             Tok::Underscore => "_",
+            Tok::Error => "<error>",
             Tok::Ident(_)
             | Tok::Int(_)
             | Tok::Float(_)

@@ -3,11 +3,14 @@
 //! This crate turns source text into an [`ast::File`] plus a list of syntax
 //! errors. It knows nothing about salsa, names, types or bytecode. Like every
 //! parser an editor can use, it never stops at the first problem: the lexer
-//! reports every bad token, and the tree is returned alongside the errors.
+//! reports every bad token, the parser resumes after a syntax error at the
+//! next statement or item ([`recover`]), and the tree, with error nodes
+//! where text did not parse, is returned alongside the errors.
 
 pub mod ast;
 mod build;
 pub mod lexer;
+pub mod recover;
 
 #[allow(
     clippy::all,
@@ -42,27 +45,181 @@ pub struct SyntaxError {
 pub const BRACE_HELP: &str =
     "`{` in a string starts an interpolation `{expr}`; write `\\{` for a literal brace";
 
-/// Parses a whole file. Lexical errors are all reported; after the first
-/// grammar error the parser stops, and the tree returned is empty.
+/// Parses a whole file. Every lexical error is reported, and after a
+/// grammar error parsing resumes at the next statement or item (see
+/// [`recover`]): the tree holds every item that parsed, with
+/// [`ast::Item::Error`], [`ast::Stmt::Error`] and [`ast::ExprKind::Error`]
+/// where the text did not. At most [`recover::MAX_ERRORS`] errors are
+/// reported.
+///
+/// A lexer that gave up (too many errors, nesting too deep) or a string or
+/// comment that never ends leaves no trustworthy tokens after it: then only
+/// the lexical errors are reported, and the tree is empty.
 pub fn parse_file(src: &str) -> (ast::File, Vec<SyntaxError>) {
-    let (tokens, mut errors) = lexer::lex(src);
-    if !errors.is_empty() {
-        // A broken token stream would only add follow-on grammar errors.
-        return (ast::File::default(), errors);
+    let (tokens, lex_errors) = lexer::lex(src);
+    let truncated = lex_errors.len() >= lexer::MAX_ERRORS
+        || lex_errors
+            .iter()
+            .any(|e| matches!(e.code, "E0002" | "E0006" | "E0007"));
+    if truncated {
+        return (ast::File::default(), lex_errors);
     }
-    let len = src.len();
     let holes = hole_ranges(&tokens);
-    match grammar::FileParser::new().parse(tokens.into_iter().map(Ok::<_, SyntaxError>)) {
-        Ok(file) => (file, errors),
-        Err(e) => {
-            let mut error = convert_error(e, len);
-            let at = error.span.start as usize;
-            if holes.iter().any(|(a, b)| *a <= at && at <= *b) {
-                error.help = Some(BRACE_HELP.to_string());
-            }
-            errors.push(error);
-            (ast::File::default(), errors)
+    let mut cx = Recovery {
+        src,
+        holes,
+        errors: lex_errors.clone(),
+        broken_names: std::collections::HashSet::new(),
+        // Tokens the parser may read in all, counting re-parses.
+        budget: 20 * tokens.len() + 2_000_000,
+    };
+    let mut items = Vec::new();
+    for chunk in recover::chunks(src, &tokens) {
+        let toks = &tokens[chunk.tokens.clone()];
+        let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
+            continue;
+        };
+        // A lexical error inside: the tokens are a guess, and grammar errors
+        // would only repeat it.
+        let lexically_broken = lex_errors.iter().any(|e| {
+            let at = e.span.start as usize;
+            first.0 <= at && at < last.2.max(first.0 + 1)
+        });
+        if lexically_broken || cx.errors.len() >= recover::MAX_ERRORS {
+            items.push(recover::error_item(toks));
+            continue;
         }
+        let next = tokens.get(chunk.tokens.end).cloned();
+        let unclosed = chunk.unclosed.map(|o| tokens[o].clone());
+        items.extend(cx.parse_chunk(toks, next, unclosed));
+    }
+    let mut broken_names: Vec<String> = cx.broken_names.into_iter().collect();
+    broken_names.sort();
+    (
+        ast::File {
+            items,
+            broken_names,
+        },
+        cx.errors,
+    )
+}
+
+/// The state of one file's recovering parse.
+struct Recovery<'a> {
+    src: &'a str,
+    holes: Vec<(usize, usize)>,
+    errors: Vec<SyntaxError>,
+    /// The identifiers of the text replaced by error nodes.
+    broken_names: std::collections::HashSet<String>,
+    budget: usize,
+}
+
+impl Recovery<'_> {
+    /// Parses one chunk (one item, or the tokens between two), recovering
+    /// from its errors; see [`recover`].
+    fn parse_chunk(
+        &mut self,
+        chunk: &[lexer::Spanned],
+        next: Option<lexer::Spanned>,
+        unclosed: Option<lexer::Spanned>,
+    ) -> Vec<ast::Item> {
+        let mut toks: Vec<lexer::Spanned> = chunk.to_vec();
+        // Errors before this offset come from a replacement, not the text.
+        let mut frontier = 0usize;
+        let mut base = toks.clone();
+        let mut at = 0;
+        let mut level = 0;
+        loop {
+            if self.budget < toks.len() {
+                return vec![recover::error_item(chunk)];
+            }
+            self.budget -= toks.len();
+            let e = match grammar::FileParser::new().parse(toks.iter().cloned().map(Ok)) {
+                Ok(file) => return file.items,
+                Err(e) => e,
+            };
+            let (idx, offset) = recover::error_location(&e, &toks);
+            if offset >= frontier {
+                if self.errors.len() >= recover::MAX_ERRORS {
+                    return vec![recover::error_item(chunk)];
+                }
+                let error = self.report(e, next.as_ref(), unclosed.as_ref());
+                self.errors.push(error);
+                frontier = offset + 1;
+                base = toks;
+                at = idx;
+                level = 0;
+            } else {
+                level += 1;
+            }
+            match recover::splice(&base, at, level) {
+                Some(s) => {
+                    for (_, t, _) in &base[s.cut.clone()] {
+                        if let Tok::Ident(name) = t {
+                            self.broken_names.insert(name.clone());
+                        }
+                    }
+                    frontier = frontier.max(s.replaced_end);
+                    level = s.level;
+                    toks = s.tokens;
+                }
+                None => return vec![recover::error_item(chunk)],
+            }
+        }
+    }
+
+    /// The error to report. The end of a chunk that is not the end of the
+    /// file is where the next item starts: an error there is about that
+    /// item's first token, or, when the chunk was cut inside its unclosed
+    /// body, about that body's `{`.
+    fn report(
+        &self,
+        e: ParseError<usize, Tok, SyntaxError>,
+        next: Option<&lexer::Spanned>,
+        unclosed: Option<&lexer::Spanned>,
+    ) -> SyntaxError {
+        let e = match (e, next) {
+            (ParseError::UnrecognizedEof { .. }, Some(n)) if unclosed.is_some() => {
+                let (l, open, r) = unclosed.cloned().unwrap_or_else(|| n.clone());
+                let (open, close) = match open {
+                    Tok::LParen => ("(", ")"),
+                    Tok::LBracket => ("[", "]"),
+                    _ => ("{", "}"),
+                };
+                let line = 1 + self.line_of(n.0);
+                return SyntaxError {
+                    code: "E0010",
+                    message: format!("unclosed `{open}`"),
+                    span: Span::new(l, r),
+                    label: format!("this `{open}` is never closed"),
+                    help: Some(format!(
+                        "the next item starts on line {line}, before a `{close}` closes this"
+                    )),
+                };
+            }
+            (ParseError::UnrecognizedEof { expected, .. }, Some(n)) => {
+                ParseError::UnrecognizedToken {
+                    token: n.clone(),
+                    expected,
+                }
+            }
+            (e, _) => e,
+        };
+        let mut error = convert_error(e, self.src.len());
+        let at = error.span.start as usize;
+        if self.holes.iter().any(|(a, b)| *a <= at && at <= *b) {
+            error.help = Some(BRACE_HELP.to_string());
+        }
+        error
+    }
+
+    /// The 0-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.src.len());
+        self.src.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
     }
 }
 
@@ -131,6 +288,8 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
 /// help; `None` when it is not.
 fn expected_label(expected: &[String]) -> Option<String> {
     let mut names: Vec<String> = Vec::new();
+    // The recovery token is never something to write.
+    let expected: Vec<&String> = expected.iter().filter(|t| *t != "\"<error>\"").collect();
     for name in expected.iter().map(|t| describe_terminal(t)) {
         if !names.contains(&name) {
             names.push(name);
@@ -143,7 +302,7 @@ fn expected_label(expected: &[String]) -> Option<String> {
             let (last, rest) = names.split_last()?;
             Some(format!("expected {} or {last}", rest.join(", ")))
         }
-        _ if expected.iter().any(|t| t == "\"int\"") => Some("expected an expression".to_string()),
+        _ if expected.iter().any(|t| *t == "\"int\"") => Some("expected an expression".to_string()),
         _ => None,
     }
 }

@@ -143,6 +143,11 @@ impl FnCx<'_> {
                     ..
                 } => (receiver, *span, format!("element `.{index}`")),
             };
+            if self.quiet_about(&receiver.ty) || self.ck.broken_types {
+                // The receiver is an error already reported, or may be of
+                // a type whose declaration did not parse.
+                continue;
+            }
             self.error(
                 Diagnostic::error(
                     "E0208",
@@ -207,7 +212,9 @@ impl FnCx<'_> {
                 }
                 _ => continue,
             };
-            if !matches!(self.ck.table.shallow(&receiver_ty), Ty::Var(_)) {
+            if !matches!(self.ck.table.shallow(&receiver_ty), Ty::Var(_))
+                || self.ck.table.is_error(&receiver_ty)
+            {
                 continue;
             }
             if let [adt] = candidates.as_slice() {
@@ -250,7 +257,7 @@ impl FnCx<'_> {
         let receiver = self.infer(recv);
         if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
             let args: Vec<ir::Expr> = args.iter().map(|a| self.infer(a)).collect();
-            let ty = self.fresh();
+            let ty = self.pending_type(&receiver.ty);
             let slot = self.defer(Pending::Method {
                 receiver,
                 name: name.clone(),
@@ -279,6 +286,9 @@ impl FnCx<'_> {
                 for a in *args {
                     self.infer(a);
                 }
+            }
+            if self.quiet_about(&recv_ty) {
+                return self.error_expr(span);
             }
             let shown = self.show(&recv_ty);
             let mut d = Diagnostic::error(
@@ -370,6 +380,9 @@ impl FnCx<'_> {
     }
 
     pub(super) fn field_error(&mut self, ty: &Ty, name: &ast::Ident, span: Span) {
+        if self.quiet_about(ty) {
+            return;
+        }
         let shown = self.show(ty);
         let mut d = Diagnostic::error(
             "E0110",
@@ -421,6 +434,7 @@ impl FnCx<'_> {
                 let ty = items[index as usize].clone();
                 self.expr(ExprKind::Field(Box::new(receiver), index), ty, span)
             }
+            other if self.quiet_about(&other) => self.error_expr(span),
             other => {
                 let shown = self.show(&other);
                 self.error(Diagnostic::error(

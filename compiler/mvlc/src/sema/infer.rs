@@ -39,6 +39,9 @@ pub struct Checker {
     pub natives: Vec<NativeInfo>,
     /// Monomorphic types of the members of the component being inferred.
     in_progress: HashMap<FnId, Ty>,
+    /// Whether a `struct`, `enum` or `impl` did not parse: a field or method
+    /// nothing else has may be one of its own.
+    pub broken_types: bool,
 }
 
 /// The names a body mentions, for the call graph.
@@ -63,12 +66,27 @@ fn visit_block<'a>(block: &'a ast::Block, f: &mut impl FnMut(&'a ast::Expr)) {
         match stmt {
             ast::Stmt::Let { value, .. } => visit_expr(value, f),
             ast::Stmt::Expr(e) => visit_expr(e, f),
-            ast::Stmt::Item(_) => {}
+            ast::Stmt::Item(_) | ast::Stmt::Error(_) => {}
         }
     }
     if let Some(tail) = &block.tail {
         visit_expr(tail, f);
     }
+}
+
+/// Whether a block holds a statement or expression that did not parse.
+fn has_error_node(block: &ast::Block) -> bool {
+    let stmt_error = |b: &ast::Block| b.stmts.iter().any(|s| matches!(s, ast::Stmt::Error(_)));
+    let mut found = stmt_error(block);
+    visit_block(block, &mut |e| match &e.kind {
+        ast::ExprKind::Error => found = true,
+        ast::ExprKind::Block(b)
+        | ast::ExprKind::While(_, b)
+        | ast::ExprKind::For(_, _, b)
+        | ast::ExprKind::If(_, b, _) => found |= stmt_error(b),
+        _ => {}
+    });
+    found
 }
 
 /// Calls `f` on `expr` and every expression inside it.
@@ -80,7 +98,7 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
     use ast::ExprKind as E;
     f(expr);
     match &expr.kind {
-        E::Lit(_) | E::Path(_) | E::Break | E::Continue => {}
+        E::Lit(_) | E::Path(_) | E::Break | E::Continue | E::Error => {}
         E::Interp(parts) => {
             for part in parts {
                 if let ast::InterpPart::Expr(e) = part {
@@ -547,7 +565,9 @@ impl Checker {
             let ret_span = block.tail.as_ref().map(|t| t.span).unwrap_or(block.span);
             let ends_without_value = matches!(cx.ck.table.shallow(&body.ty), Ty::Unit)
                 && !matches!(cx.ck.table.shallow(&sig.ret), Ty::Unit | Ty::Var(_));
-            if ends_without_value {
+            if ends_without_value && has_error_node(block) {
+                // A body with a syntax error in it may have lost its value.
+            } else if ends_without_value {
                 let expected = cx.show(&sig.ret);
                 cx.error(
                     Diagnostic::error(
@@ -792,8 +812,28 @@ impl<'c> FnCx<'c> {
         ir::Expr { kind, ty, span }
     }
 
+    /// Whether nothing should be reported about a value of type `ty`: it is
+    /// an error's type, or still unknown while a type declaration did not
+    /// parse (the value may be of that type).
+    pub(super) fn quiet_about(&self, ty: &Ty) -> bool {
+        self.ck.table.is_error(ty)
+            || (self.ck.broken_types && matches!(self.ck.table.shallow(ty), Ty::Var(_)))
+    }
+
+    /// The type of a field, element or method result of a receiver whose
+    /// type is not known yet: an error type if the receiver's is one.
+    pub(super) fn pending_type(&mut self, receiver: &Ty) -> Ty {
+        if self.ck.table.is_error(receiver) {
+            self.ck.table.fresh_error()
+        } else {
+            self.fresh()
+        }
+    }
+
+    /// An expression whose error is already reported: its type agrees with
+    /// anything and draws no further diagnostic.
     pub(super) fn error_expr(&mut self, span: Span) -> ir::Expr {
-        let ty = self.fresh();
+        let ty = self.ck.table.fresh_error();
         self.expr(ExprKind::Error, ty, span)
     }
 
@@ -924,6 +964,12 @@ impl<'c> FnCx<'c> {
                     );
                     stmts.push(ir::Stmt::Expr(e));
                 }
+                ast::Stmt::Error(span) => {
+                    // Its syntax error is reported; a block that ends after
+                    // one has an unknown type, as if it diverged.
+                    stmts.push(ir::Stmt::Expr(self.error_expr(*span)));
+                    diverges = true;
+                }
                 ast::Stmt::Item(item) => {
                     self.error(Diagnostic::error(
                         "E0105",
@@ -939,6 +985,9 @@ impl<'c> FnCx<'c> {
         self.scopes.pop();
         let ty = match &tail {
             Some(t) => t.ty.clone(),
+            None if matches!(block.stmts.last(), Some(ast::Stmt::Error(_))) => {
+                self.ck.table.fresh_error()
+            }
             None if diverges => self.fresh(),
             None => Ty::Unit,
         };
@@ -986,6 +1035,7 @@ impl<'c> FnCx<'c> {
         use ast::ExprKind as E;
         let span = e.span;
         match &e.kind {
+            E::Error => self.error_expr(span),
             E::Lit(lit) => self.literal(lit, span),
             E::Interp(parts) => {
                 let parts = parts
@@ -1072,7 +1122,7 @@ impl<'c> FnCx<'c> {
             E::Field(inner, name) => {
                 let receiver = self.infer(inner);
                 if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
-                    let ty = self.fresh();
+                    let ty = self.pending_type(&receiver.ty);
                     let slot = self.defer(Pending::Field {
                         receiver,
                         name: name.clone(),
@@ -1086,7 +1136,7 @@ impl<'c> FnCx<'c> {
             E::TupleField(inner, index, _) => {
                 let receiver = self.infer(inner);
                 if matches!(self.ck.table.shallow(&receiver.ty), Ty::Var(_)) {
-                    let ty = self.fresh();
+                    let ty = self.pending_type(&receiver.ty);
                     let slot = self.defer(Pending::TupleField {
                         receiver,
                         index: *index,
@@ -1356,6 +1406,7 @@ impl<'c> FnCx<'c> {
                         let ty = items[*index as usize].clone();
                         Some((Place::Field(Box::new(base_place), *index, base_ty), ty))
                     }
+                    other if self.quiet_about(&other) => None,
                     other => {
                         let shown = self.show(&other);
                         self.error(Diagnostic::error(

@@ -32,7 +32,7 @@ use ir::{FnBody, FnId, NativeId};
 use mvl_syntax::ast::{self, Span};
 use petgraph::graph::DiGraph;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 
 /// A user function after checking: a top-level `fn`, a method, a `const`
@@ -103,6 +103,10 @@ pub struct FnDecl<'a> {
 /// root file, then the modules it imports.
 pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>) {
     let mut checker = infer::Checker::default();
+    checker.broken_types = files
+        .iter()
+        .flat_map(|f| &f.ast.items)
+        .any(|i| matches!(i, ast::Item::Error(e) if e.declares_type));
     let decls = collect(&mut checker, files);
     let n_decls = decls.len();
 
@@ -155,6 +159,7 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     }
 
     let main = find_main(&mut checker, files);
+    drop_mentions_of_broken_items(&mut checker.diags, files);
     let program = CheckedProgram {
         functions: checker.functions,
         natives: checker.natives,
@@ -163,6 +168,46 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
         main,
     };
     (program, checker.diags)
+}
+
+/// Drops "cannot find `f`" and "unknown type `T`" for names that broken
+/// items (whose syntax errors are reported) seem to declare, or that were
+/// written in a statement that did not parse (`let total = (1 + ;`): they
+/// exist, they just did not parse.
+fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'_>]) {
+    let broken: HashSet<&str> = files
+        .iter()
+        .flat_map(|f| &f.ast.items)
+        .filter_map(|i| match i {
+            ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .chain(
+            files
+                .iter()
+                .flat_map(|f| f.ast.broken_names.iter().map(|n| n.as_str())),
+        )
+        .collect();
+    if broken.is_empty() {
+        return;
+    }
+    diags.retain(|d| {
+        // The names between backticks in the message: all of them for an
+        // unknown name or type, the method's for "no method `m` on `T`" (a
+        // method that did not parse is left out of its `impl`).
+        let quoted = d.message.split('`').skip(1).step_by(2);
+        let quoted: Vec<&str> = match d.code {
+            "E0101" | "E0104" => quoted.collect(),
+            "E0111" => quoted.take(1).collect(),
+            _ => return true,
+        };
+        let mentions = quoted
+            .iter()
+            .flat_map(|q| q.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+            .any(|word| broken.contains(word));
+        !mentions
+    });
 }
 
 fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId> {
@@ -182,6 +227,15 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
                 }
             }
             Some(id)
+        }
+        // A broken item, or text cut out by recovery, may have been
+        // `main`: its syntax error says enough.
+        _ if files.get(1).is_some_and(|f| {
+            f.ast.items.iter().any(|i| matches!(i, ast::Item::Error(_)))
+                || f.ast.broken_names.iter().any(|n| n == "main")
+        }) =>
+        {
+            None
         }
         _ => {
             let user = files.get(1)?;
@@ -350,7 +404,10 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     checker.env.values.insert(key, Global::Const(id));
                 }
                 ast::Item::Impl(imp) => collect_impl(checker, &mut decls, f, module, imp),
-                ast::Item::Struct(_) | ast::Item::Enum(_) | ast::Item::Import(_) => {}
+                ast::Item::Struct(_)
+                | ast::Item::Enum(_)
+                | ast::Item::Import(_)
+                | ast::Item::Error(_) => {}
             }
         }
     }

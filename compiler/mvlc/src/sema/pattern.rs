@@ -107,6 +107,11 @@ impl FnCx<'_> {
                 };
                 let Some((adt, v)) = resolved else {
                     self.unknown_variant(path, span);
+                    // Its names are still bound, to values of unknown type.
+                    for p in items {
+                        let ty = self.ck.table.fresh_error();
+                        self.pattern_in(p, &ty, mutable, binds);
+                    }
                     return mk(PatternKind::Wildcard, expected);
                 };
                 self.variant_pattern(adt, v, items, !*rest, expected, span, path, mutable, binds)
@@ -262,6 +267,19 @@ impl FnCx<'_> {
                 span,
                 "not a struct in scope",
             ));
+            // Its names are still bound, to values of unknown type.
+            for f in fields {
+                let ty = self.ck.table.fresh_error();
+                match &f.pattern {
+                    Some(p) => {
+                        self.pattern_in(p, &ty, mutable, binds);
+                    }
+                    None => {
+                        let id = self.declare(&f.name, ty, mutable);
+                        binds.push((f.name.name.clone(), id));
+                    }
+                }
+            }
             return wild;
         };
         let def = self.ck.env.adt_def(adt).clone();
@@ -332,6 +350,10 @@ impl FnCx<'_> {
 
     /// A `let` or `for` pattern must match every value of its type.
     pub(super) fn check_irrefutable(&mut self, pattern: &ir::Pattern, what: &str) {
+        if self.ck.table.mentions_error(&pattern.ty) {
+            // A value that did not parse: which cases it has is unknown.
+            return;
+        }
         let ty = self.ck.table.resolve(&pattern.ty);
         let rows: Vec<Vec<P>> = expand(pattern).into_iter().map(|p| vec![p]).collect();
         if let Some(w) = self.useful(&rows, &[P::Wild], &[ty]) {
@@ -352,6 +374,10 @@ impl FnCx<'_> {
     /// Reports a `match` that misses a case (with an example), and arms no
     /// value can reach.
     pub(super) fn check_match(&mut self, scrutinee: &ir::Expr, arms: &[ir::Arm]) {
+        if self.ck.table.mentions_error(&scrutinee.ty) {
+            // A value that did not parse: which cases it has is unknown.
+            return;
+        }
         let ty = self.ck.table.resolve(&scrutinee.ty);
         let mut rows: Vec<Vec<P>> = Vec::new();
         for arm in arms {

@@ -206,6 +206,10 @@ pub struct TypeTable {
     pub origin: Option<Origin>,
     /// Indexed by [`AdtId`]; filled in by item collection.
     pub adts: Vec<AdtMeta>,
+    /// The variables that stand for the type of an error (an expression
+    /// that did not parse or already has a diagnostic): they unify with
+    /// anything, and nothing more is reported about them.
+    errors: std::collections::HashSet<TyVar>,
 }
 
 impl TypeTable {
@@ -217,6 +221,33 @@ impl TypeTable {
         self.vars.push(VarState::Unbound(class));
         self.origins.push(None);
         Ty::Var(TyVar(self.vars.len() as u32 - 1))
+    }
+
+    /// The type of an error: see [`TypeTable::is_error`].
+    pub fn fresh_error(&mut self) -> Ty {
+        let ty = self.fresh();
+        if let Ty::Var(v) = ty {
+            self.errors.insert(v);
+        }
+        ty
+    }
+
+    /// Whether `ty` is still the unknown type of an error, about which no
+    /// diagnostic should be reported.
+    pub fn is_error(&self, ty: &Ty) -> bool {
+        matches!(self.shallow(ty), Ty::Var(v) if self.errors.contains(&v))
+    }
+
+    /// Whether an error's type occurs anywhere inside `ty`.
+    pub fn mentions_error(&self, ty: &Ty) -> bool {
+        match self.shallow(ty) {
+            Ty::Var(v) => self.errors.contains(&v),
+            Ty::Fn(params, ret) => {
+                params.iter().any(|p| self.mentions_error(p)) || self.mentions_error(&ret)
+            }
+            Ty::App(_, args) => args.iter().any(|a| self.mentions_error(a)),
+            _ => false,
+        }
     }
 
     fn state(&self, v: TyVar) -> &VarState {
@@ -249,6 +280,9 @@ impl TypeTable {
 
     /// Adds a class constraint to `ty`.
     pub fn constrain(&mut self, ty: &Ty, class: Class) -> Result<(), UnifyError> {
+        if self.is_error(ty) {
+            return Ok(());
+        }
         match self.shallow(ty) {
             Ty::Var(v) => {
                 let merged = self.class_of(v).meet(class);
@@ -340,9 +374,14 @@ impl TypeTable {
         found
     }
 
-    /// Makes `a` and `b` the same type, or says why they cannot be.
+    /// Makes `a` and `b` the same type, or says why they cannot be. An
+    /// error's type agrees with every type and stays unknown: each use of a
+    /// broken expression is free to be whatever its context needs.
     pub fn unify(&mut self, a: &Ty, b: &Ty) -> Result<(), UnifyError> {
         let (a, b) = (self.shallow(a), self.shallow(b));
+        if self.is_error(&a) || self.is_error(&b) {
+            return Ok(());
+        }
         match (&a, &b) {
             (Ty::Var(x), Ty::Var(y)) if x == y => Ok(()),
             (Ty::Var(x), _) => self.bind(*x, b.clone()),
@@ -403,7 +442,7 @@ impl TypeTable {
         fixed: &std::collections::HashSet<TyVar>,
     ) -> Ty {
         match self.shallow(ty) {
-            Ty::Var(v) if fixed.contains(&v) => Ty::Var(v),
+            Ty::Var(v) if fixed.contains(&v) || self.errors.contains(&v) => Ty::Var(v),
             Ty::Var(v) => {
                 let idx = match vars.iter().position(|w| *w == v) {
                     Some(i) => i,
@@ -420,6 +459,9 @@ impl TypeTable {
 
     fn generalise_in(&self, ty: &Ty, vars: &mut Vec<TyVar>) -> Ty {
         match self.shallow(ty) {
+            // An error's type stays itself: every use of the function is as
+            // quiet about it as the function is.
+            Ty::Var(v) if self.errors.contains(&v) => Ty::Var(v),
             Ty::Var(v) => {
                 let idx = match vars.iter().position(|w| *w == v) {
                     Some(i) => i,
