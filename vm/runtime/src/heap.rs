@@ -24,7 +24,7 @@
 
 use crate::value::{ObjRef, Value};
 use indexmap::IndexMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 #[derive(Clone, Debug)]
 pub enum Object {
@@ -216,6 +216,8 @@ pub enum Key {
 #[derive(Clone, Debug, Default)]
 pub struct Heap {
     slots: Vec<Option<Object>>,
+    /// Bytes of the fibers' registers and frames (see [`Heap::grow_stacks`]).
+    stack_bytes: usize,
     free: Vec<u32>,
     live_objects: usize,
     allocated_since: usize,
@@ -267,6 +269,21 @@ impl Heap {
                 .config
                 .max_heap
                 .is_some_and(|max| self.stats.heap_bytes > max);
+    }
+
+    /// Records that the fibers' register files and frame stacks grew by
+    /// `bytes` (they never shrink). They count against the heap limit like
+    /// live data; returns whether the total still fits.
+    pub fn grow_stacks(&mut self, bytes: usize) -> bool {
+        self.stack_bytes = self.stack_bytes.saturating_add(bytes);
+        self.config
+            .max_heap
+            .is_none_or(|max| self.stats.live_bytes.saturating_add(self.stack_bytes) <= max)
+    }
+
+    /// The bytes the fibers' register files and frame stacks take.
+    pub fn stack_bytes(&self) -> usize {
+        self.stack_bytes
     }
 
     /// Whether the VM should collect at its next safe point.
@@ -326,7 +343,9 @@ impl Heap {
         self.requested = false;
         self.due = false;
         self.threshold = live.max(MIN_THRESHOLD);
-        self.config.max_heap.is_none_or(|max| live <= max)
+        self.config
+            .max_heap
+            .is_none_or(|max| live.saturating_add(self.stack_bytes) <= max)
     }
 
     pub fn get(&self, r: ObjRef) -> Option<&Object> {
@@ -371,8 +390,19 @@ impl Heap {
     pub fn equal(&self, a: Value, b: Value) -> bool {
         // An explicit work list of pairs still to compare: any depth of
         // nesting (a long linked list) compares without host recursion.
+        // Each pair of objects is compared once: a pair met again is either
+        // equal already or still being compared (on a cycle), and either
+        // way adds nothing, so values with shared parts (a tree whose two
+        // children are one node, 60 levels deep) compare in time linear in
+        // their distinct nodes, and cyclic values terminate.
         let mut work = vec![(a, b)];
+        let mut seen: HashSet<(u32, u32), foldhash::fast::RandomState> = HashSet::default();
         while let Some((a, b)) = work.pop() {
+            if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+                if !seen.insert((x.0, y.0)) {
+                    continue;
+                }
+            }
             let same = match (a, b) {
                 (Value::Unit, Value::Unit) => true,
                 (Value::Bool(x), Value::Bool(y)) => x == y,

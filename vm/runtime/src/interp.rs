@@ -543,6 +543,7 @@ fn dispatch(
             let callee = $callee as usize;
             let new_base = base + $args.0 as usize;
             let need = new_base + program.n_regs(callee);
+            let (regs_had, frames_had) = (regs.capacity(), frames.capacity());
             if regs.len() < need {
                 regs.resize(need, Value::Unit);
             }
@@ -552,6 +553,20 @@ fn dispatch(
                 base: new_base as u32,
                 ret: $dst.0,
             });
+            if regs.capacity() > regs_had || frames.capacity() > frames_had {
+                // The stacks grew: they count against `--max-heap`.
+                let grown = (regs.capacity() - regs_had) * std::mem::size_of::<Value>()
+                    + (frames.capacity() - frames_had) * std::mem::size_of::<Frame>();
+                if !cx.heap.grow_stacks(grown) {
+                    frames.pop();
+                    leave!(fault(format!(
+                        "out of memory: the call stack ({} bytes, {} frames) and live data exceed the heap limit of {} bytes (the `--max-heap` limit)",
+                        cx.heap.stack_bytes(),
+                        frames.len(),
+                        cx.config.gc.max_heap.unwrap_or_default()
+                    )));
+                }
+            }
             func = callee;
             code = program.code(func);
             base = new_base;
