@@ -368,6 +368,24 @@ macro_rules! __op_table {
             /// R[dst] := R[a] >> R[b] (Int, arithmetic; a shift outside 0..=63 is a runtime error)
             Shr = 0x1a, "shr" { dst: Reg, a: Reg, b: Reg }
                 reads(a: Int, b: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] + imm (Int; overflow is a runtime error; also `x - n` as `x + -n`)
+            AddIntImm = 0x1b, "addik" { dst: Reg, a: Reg, imm: Imm }
+                reads(a: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[a] == imm (Int)
+            EqIntImm = 0x1c, "eqik" { dst: Reg, a: Reg, imm: Imm }
+                reads(a: Int) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] < imm (Int)
+            LtIntImm = 0x1d, "ltik" { dst: Reg, a: Reg, imm: Imm }
+                reads(a: Int) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] <= imm (Int)
+            LeIntImm = 0x1e, "leik" { dst: Reg, a: Reg, imm: Imm }
+                reads(a: Int) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] > imm (Int)
+            GtIntImm = 0x1f, "gtik" { dst: Reg, a: Reg, imm: Imm }
+                reads(a: Int) writes(dst: Bool) window() flags();
+            /// R[dst] := R[a] >= imm (Int)
+            GeIntImm = 0x2a, "geik" { dst: Reg, a: Reg, imm: Imm }
+                reads(a: Int) writes(dst: Bool) window() flags();
 
             /// R[dst] := R[a] + R[b] (Float)
             AddFloat = 0x20, "addf" { dst: Reg, a: Reg, b: Reg }

@@ -638,6 +638,27 @@ fn dispatch(
                 )
             }
 
+            Op::AddIntImm { dst, a, imm } => {
+                r!(dst) = Value::Int(fail!(overflow(
+                    fail!(int(r!(a), "addik")).checked_add(imm.0 as i64)
+                )))
+            }
+            Op::EqIntImm { dst, a, imm } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "eqik")) == imm.0 as i64)
+            }
+            Op::LtIntImm { dst, a, imm } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "ltik")) < imm.0 as i64)
+            }
+            Op::LeIntImm { dst, a, imm } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "leik")) <= imm.0 as i64)
+            }
+            Op::GtIntImm { dst, a, imm } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "gtik")) > imm.0 as i64)
+            }
+            Op::GeIntImm { dst, a, imm } => {
+                r!(dst) = Value::Bool(fail!(int(r!(a), "geik")) >= imm.0 as i64)
+            }
+
             Op::AddFloat { dst, a, b } => {
                 r!(dst) = Value::Float(fail!(float(r!(a), "addf")) + fail!(float(r!(b), "addf")))
             }

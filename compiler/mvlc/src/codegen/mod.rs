@@ -453,6 +453,14 @@ impl FnGen<'_> {
                 self.emit(op, span);
                 self.next_temp = mark;
             }
+            ExprKind::Binary(op, lhs, rhs) if self.immediate_form(*op, lhs, rhs).is_some() => {
+                let mark = self.next_temp;
+                let a = self.compile_any(lhs);
+                if let Some(form) = self.immediate_form(*op, lhs, rhs) {
+                    self.emit(form.op(dst, a), span);
+                }
+                self.next_temp = mark;
+            }
             ExprKind::Binary(op, lhs, rhs) => {
                 let mark = self.next_temp;
                 let a = self.compile_before(lhs, rhs);
@@ -1223,6 +1231,34 @@ impl FnGen<'_> {
         }
     }
 
+    /// For `lhs op n`, where `lhs` is an Int and `n` an Int literal that
+    /// fits 32 bits (`x + 1`, `x - 1`, `i < n`, `n == 0`), the instruction
+    /// that takes `n` as an immediate, as a function of its registers.
+    fn immediate_form(&self, op: BinOp, lhs: &ir::Expr, rhs: &ir::Expr) -> Option<ImmForm> {
+        if self.operands(&lhs.ty) != Operands::Int {
+            return None;
+        }
+        let ExprKind::Int(n) = rhs.kind else {
+            return None;
+        };
+        let n = if op == BinOp::Sub {
+            n.checked_neg()?
+        } else {
+            n
+        };
+        let imm = Imm(i32::try_from(n).ok()?);
+        let kind = match op {
+            BinOp::Add | BinOp::Sub => ImmKind::Add,
+            BinOp::Eq => ImmKind::Eq,
+            BinOp::Lt => ImmKind::Lt,
+            BinOp::Le => ImmKind::Le,
+            BinOp::Gt => ImmKind::Gt,
+            BinOp::Ge => ImmKind::Ge,
+            _ => return None,
+        };
+        Some(ImmForm { kind, imm })
+    }
+
     fn emit_binary(&mut self, op: BinOp, kind: Operands, dst: Reg, a: Reg, b: Reg, span: Span) {
         use Operands as K;
         let instr = match (op, kind) {
@@ -1361,6 +1397,38 @@ impl FnGen<'_> {
         };
         self.emit(op, span);
         self.next_temp = mark;
+    }
+}
+
+/// An Int instruction with an immediate operand (see
+/// `FnGen::immediate_form`).
+#[derive(Clone, Copy)]
+struct ImmForm {
+    kind: ImmKind,
+    imm: Imm,
+}
+
+#[derive(Clone, Copy)]
+enum ImmKind {
+    Add,
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl ImmForm {
+    fn op(self, dst: Reg, a: Reg) -> Op {
+        let imm = self.imm;
+        match self.kind {
+            ImmKind::Add => Op::AddIntImm { dst, a, imm },
+            ImmKind::Eq => Op::EqIntImm { dst, a, imm },
+            ImmKind::Lt => Op::LtIntImm { dst, a, imm },
+            ImmKind::Le => Op::LeIntImm { dst, a, imm },
+            ImmKind::Gt => Op::GtIntImm { dst, a, imm },
+            ImmKind::Ge => Op::GeIntImm { dst, a, imm },
+        }
     }
 }
 
