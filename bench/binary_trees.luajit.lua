@@ -1,4 +1,4 @@
--- The binary-trees benchmark, as binary_trees.mvl. Depth 16.
+-- The binary-trees benchmark, as binary_trees.mvl. Depth 14.
 local function make(depth)
   if depth == 0 then return { false, false } end
   return { make(depth - 1), make(depth - 1) }
@@ -9,7 +9,7 @@ local function check(n)
   return 1 + check(n[1]) + check(n[2])
 end
 
-local max_depth = 16
+local max_depth = 14
 local stretch = max_depth + 1
 print(string.format("stretch tree of depth %d\t check: %d", stretch, check(make(stretch))))
 local long_lived = make(max_depth)

@@ -1,4 +1,4 @@
-# The binary-trees benchmark, as binary_trees.mvl. Depth 16.
+# The binary-trees benchmark, as binary_trees.mvl. Depth 14.
 import sys
 sys.setrecursionlimit(10000)
 
@@ -12,7 +12,7 @@ def check(n):
         return 0
     return 1 + check(n[0]) + check(n[1])
 
-max_depth = 16
+max_depth = 14
 stretch = max_depth + 1
 print(f"stretch tree of depth {stretch}\t check: {check(make(stretch))}")
 long_lived = make(max_depth)
