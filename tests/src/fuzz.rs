@@ -54,17 +54,52 @@ fn limited(stress: bool) -> mvm_runtime::VmConfig {
 }
 
 /// The `.mvb` loader, the verifier, and a fuel-limited run (in stress mode
-/// for one input in two).
+/// for one input in two). Two oracles: the input read as an instruction
+/// stream re-encodes to the bytes it was decoded from, and a module that
+/// loads writes bytes that load back to the same module (decode(encode(x))
+/// == x), and the disassembly assembles back to those bytes.
 pub fn bytecode(data: &[u8]) {
+    instruction_roundtrip(data);
     let Ok(module) = Module::from_bytes(data) else {
         return;
     };
-    let _ = mvm_bytecode::disassemble(&module);
+    let bytes = module.to_bytes();
+    match Module::from_bytes(&bytes) {
+        Ok(back) => assert_eq!(back, module, "a module does not survive its own encoding"),
+        Err(e) => panic!("a loaded module's own encoding does not load: {e}"),
+    }
+    let text = mvm_bytecode::disassemble(&module);
+    if let Ok(reassembled) = mvm_bytecode::assemble(&text) {
+        assert_eq!(
+            reassembled.to_bytes(),
+            bytes,
+            "the disassembly does not assemble back to the same bytes"
+        );
+    }
     let natives = mvl_stdlib::registry();
     // One input in two also runs with a collection after every allocation.
     let config = limited(data.len() % 2 == 1);
     if let Ok(mut vm) = mvm_runtime::Vm::new(module, &natives, config) {
         let _ = vm.run_to_end(&mut mvm_runtime::CaptureHost::default());
+    }
+}
+
+/// Decodes `data` as a stream of instructions for as long as it can; each
+/// decoded instruction must encode to exactly the bytes it came from.
+fn instruction_roundtrip(data: &[u8]) {
+    let mut reader = mvm_bytecode::Reader::new(data);
+    loop {
+        let at = reader.position();
+        let Ok(op) = mvm_bytecode::Op::decode(&mut reader) else {
+            return;
+        };
+        let mut out = Vec::new();
+        op.encode(&mut out);
+        assert_eq!(
+            out.as_slice(),
+            &data[at..reader.position()],
+            "{op:?} re-encodes differently"
+        );
     }
 }
 
