@@ -481,6 +481,36 @@ macro_rules! __op_table {
             /// If R[cond] (a Bool) is false, continue at `target`.
             JmpIfNot = 0x52, "jmpifnot" { cond: Reg, target: Label }
                 reads(cond: Bool) writes() window() flags();
+            /// If R[a] < R[b] (Int), continue at `target`.
+            JmpLtInt = 0x53, "jlti" { a: Reg, b: Reg, target: Label }
+                reads(a: Int, b: Int) writes() window() flags();
+            /// If R[a] <= R[b] (Int), continue at `target`.
+            JmpLeInt = 0x54, "jlei" { a: Reg, b: Reg, target: Label }
+                reads(a: Int, b: Int) writes() window() flags();
+            /// If R[a] == R[b] (Int), continue at `target`.
+            JmpEqInt = 0x55, "jeqi" { a: Reg, b: Reg, target: Label }
+                reads(a: Int, b: Int) writes() window() flags();
+            /// If R[a] != R[b] (Int), continue at `target`.
+            JmpNeInt = 0x56, "jnei" { a: Reg, b: Reg, target: Label }
+                reads(a: Int, b: Int) writes() window() flags();
+            /// If R[a] < imm (Int), continue at `target`.
+            JmpLtIntImm = 0x57, "jltik" { a: Reg, imm: Imm, target: Label }
+                reads(a: Int) writes() window() flags();
+            /// If R[a] <= imm (Int), continue at `target`.
+            JmpLeIntImm = 0x58, "jleik" { a: Reg, imm: Imm, target: Label }
+                reads(a: Int) writes() window() flags();
+            /// If R[a] > imm (Int), continue at `target`.
+            JmpGtIntImm = 0x59, "jgtik" { a: Reg, imm: Imm, target: Label }
+                reads(a: Int) writes() window() flags();
+            /// If R[a] >= imm (Int), continue at `target`.
+            JmpGeIntImm = 0x5a, "jgeik" { a: Reg, imm: Imm, target: Label }
+                reads(a: Int) writes() window() flags();
+            /// If R[a] == imm (Int), continue at `target`.
+            JmpEqIntImm = 0x5b, "jeqik" { a: Reg, imm: Imm, target: Label }
+                reads(a: Int) writes() window() flags();
+            /// If R[a] != imm (Int), continue at `target`.
+            JmpNeIntImm = 0x5c, "jneik" { a: Reg, imm: Imm, target: Label }
+                reads(a: Int) writes() window() flags();
 
             /// R[dst] := F[func](R[args], .., R[args + argc - 1])
             Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count }

@@ -516,6 +516,16 @@ fn dispatch(
             }
         };
     }
+    // A taken jump: a backward one first asks for attention.
+    macro_rules! jump {
+        ($target:expr) => {{
+            let t = $target.0 as usize;
+            if t < pc {
+                attention!(before);
+            }
+            transfer!(t);
+        }};
+    }
     // A point after an allocation: collect if the heap asks for it.
     macro_rules! safe_point {
         () => {
@@ -791,29 +801,75 @@ fn dispatch(
                 });
             }
 
-            Op::Jmp { target } => {
-                let t = target.0 as usize;
-                if t < pc {
-                    attention!(before);
-                }
-                transfer!(t);
-            }
+            Op::Jmp { target } => jump!(target),
             Op::JmpIf { cond, target } => {
                 if fail!(boolean(r!(cond), "jmpif")) {
-                    let t = target.0 as usize;
-                    if t < pc {
-                        attention!(before);
-                    }
-                    transfer!(t);
+                    jump!(target);
                 }
             }
             Op::JmpIfNot { cond, target } => {
                 if !fail!(boolean(r!(cond), "jmpifnot")) {
-                    let t = target.0 as usize;
-                    if t < pc {
-                        attention!(before);
-                    }
-                    transfer!(t);
+                    jump!(target);
+                }
+            }
+            Op::JmpLtInt { a, b, target } => {
+                let (x, y) = (fail!(int(r!(a), "jlti")), fail!(int(r!(b), "jlti")));
+                if x < y {
+                    jump!(target);
+                }
+            }
+            Op::JmpLeInt { a, b, target } => {
+                let (x, y) = (fail!(int(r!(a), "jlei")), fail!(int(r!(b), "jlei")));
+                if x <= y {
+                    jump!(target);
+                }
+            }
+            Op::JmpEqInt { a, b, target } => {
+                let (x, y) = (fail!(int(r!(a), "jeqi")), fail!(int(r!(b), "jeqi")));
+                if x == y {
+                    jump!(target);
+                }
+            }
+            Op::JmpNeInt { a, b, target } => {
+                let (x, y) = (fail!(int(r!(a), "jnei")), fail!(int(r!(b), "jnei")));
+                if x != y {
+                    jump!(target);
+                }
+            }
+            Op::JmpLtIntImm { a, imm, target } => {
+                let (x, y) = (fail!(int(r!(a), "jltik")), imm.0 as i64);
+                if x < y {
+                    jump!(target);
+                }
+            }
+            Op::JmpLeIntImm { a, imm, target } => {
+                let (x, y) = (fail!(int(r!(a), "jleik")), imm.0 as i64);
+                if x <= y {
+                    jump!(target);
+                }
+            }
+            Op::JmpGtIntImm { a, imm, target } => {
+                let (x, y) = (fail!(int(r!(a), "jgtik")), imm.0 as i64);
+                if x > y {
+                    jump!(target);
+                }
+            }
+            Op::JmpGeIntImm { a, imm, target } => {
+                let (x, y) = (fail!(int(r!(a), "jgeik")), imm.0 as i64);
+                if x >= y {
+                    jump!(target);
+                }
+            }
+            Op::JmpEqIntImm { a, imm, target } => {
+                let (x, y) = (fail!(int(r!(a), "jeqik")), imm.0 as i64);
+                if x == y {
+                    jump!(target);
+                }
+            }
+            Op::JmpNeIntImm { a, imm, target } => {
+                let (x, y) = (fail!(int(r!(a), "jneik")), imm.0 as i64);
+                if x != y {
+                    jump!(target);
                 }
             }
 

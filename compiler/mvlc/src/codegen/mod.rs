@@ -493,16 +493,7 @@ impl FnGen<'_> {
             }
             ExprKind::Call(callee, args) => self.compile_call(callee, args, dst, span),
             ExprKind::If(cond, then, els) => {
-                let mark = self.next_temp;
-                let c = self.compile_any(cond);
-                self.next_temp = mark;
-                let to_else = self.emit(
-                    Op::JmpIfNot {
-                        cond: c,
-                        target: Label(0),
-                    },
-                    span,
-                );
+                let to_else = self.compile_jump_unless(cond, span);
                 self.compile_into(then, dst);
                 let to_end = self.emit(Op::Jmp { target: Label(0) }, span);
                 let else_start = self.here();
@@ -518,16 +509,7 @@ impl FnGen<'_> {
             }
             ExprKind::While(cond, body) => {
                 let top = self.here();
-                let mark = self.next_temp;
-                let c = self.compile_any(cond);
-                self.next_temp = mark;
-                let exit = self.emit(
-                    Op::JmpIfNot {
-                        cond: c,
-                        target: Label(0),
-                    },
-                    span,
-                );
+                let exit = self.compile_jump_unless(cond, span);
                 self.loops.push(LoopLabels {
                     continue_target: Some(top),
                     continue_jumps: Vec::new(),
@@ -1229,6 +1211,55 @@ impl FnGen<'_> {
         for at in labels.continue_jumps {
             self.patch(at, continue_target);
         }
+    }
+
+    /// Compiles `cond` and a jump taken when it is false, to be patched;
+    /// returns the jump's index. An Int comparison becomes one
+    /// compare-and-branch instruction on its negation (for Ints, `!(a < b)`
+    /// is `b <= a`); anything else a Bool in a temporary and `jmpifnot`.
+    fn compile_jump_unless(&mut self, cond: &ir::Expr, span: Span) -> usize {
+        let mark = self.next_temp;
+        let target = Label(0);
+        if let ExprKind::Binary(op, lhs, rhs) = &cond.kind {
+            let op = *op;
+            let compares = matches!(
+                op,
+                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+            );
+            if compares && self.operands(&lhs.ty) == Operands::Int {
+                let literal = match rhs.kind {
+                    ExprKind::Int(n) => i32::try_from(n).ok().map(Imm),
+                    _ => None,
+                };
+                let jump = if let Some(imm) = literal {
+                    let a = self.compile_any(lhs);
+                    match op {
+                        BinOp::Lt => Op::JmpGeIntImm { a, imm, target },
+                        BinOp::Le => Op::JmpGtIntImm { a, imm, target },
+                        BinOp::Gt => Op::JmpLeIntImm { a, imm, target },
+                        BinOp::Ge => Op::JmpLtIntImm { a, imm, target },
+                        BinOp::Eq => Op::JmpNeIntImm { a, imm, target },
+                        _ => Op::JmpEqIntImm { a, imm, target },
+                    }
+                } else {
+                    let a = self.compile_before(lhs, rhs);
+                    let b = self.compile_any(rhs);
+                    match op {
+                        BinOp::Lt => Op::JmpLeInt { a: b, b: a, target },
+                        BinOp::Le => Op::JmpLtInt { a: b, b: a, target },
+                        BinOp::Gt => Op::JmpLeInt { a, b, target },
+                        BinOp::Ge => Op::JmpLtInt { a, b, target },
+                        BinOp::Eq => Op::JmpNeInt { a, b, target },
+                        _ => Op::JmpEqInt { a, b, target },
+                    }
+                };
+                self.next_temp = mark;
+                return self.emit(jump, cond.span);
+            }
+        }
+        let c = self.compile_any(cond);
+        self.next_temp = mark;
+        self.emit(Op::JmpIfNot { cond: c, target }, span)
     }
 
     /// For `lhs op n`, where `lhs` is an Int and `n` an Int literal that
