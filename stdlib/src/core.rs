@@ -83,6 +83,19 @@ fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value
     Ok(Value::Unit)
 }
 
+/// The order `sort` uses: `<` on Ints and Strings; on Floats `<` with every
+/// NaN after every other Float (NaNs equal among themselves, so they keep
+/// their order), a total order, which `<` alone is not.
+fn sort_order(heap: &mvm_runtime::Heap, a: Value, b: Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => Some(match (x.is_nan(), y.is_nan()) {
+            (false, false) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+            (a_nan, b_nan) => a_nan.cmp(&b_nan),
+        }),
+        _ => mvm_runtime::interp::compare_values(heap, a, b),
+    }
+}
+
 /// Sorts an array of Ints, Floats or Strings in place (stable).
 fn sort(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
     let Value::Obj(r) = arg(args, 0)? else {
@@ -95,7 +108,7 @@ fn sort(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
     let mut bad = false;
     let mut sorted = items;
     sorted.sort_by(|a, b| {
-        mvm_runtime::interp::compare_values(ctx.heap, *a, *b).unwrap_or_else(|| {
+        sort_order(ctx.heap, *a, *b).unwrap_or_else(|| {
             bad = true;
             std::cmp::Ordering::Equal
         })
