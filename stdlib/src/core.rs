@@ -37,7 +37,16 @@ pub fn register(r: &mut NativeRegistry) {
         if exp < 0 {
             return fail(format!("negative exponent {exp} in `pow`"));
         }
-        match u32::try_from(exp).ok().and_then(|e| base.checked_pow(e)) {
+        let power = match u32::try_from(exp) {
+            Ok(e) => base.checked_pow(e),
+            // An exponent beyond u32: only 0, 1 and -1 have a power that fits.
+            Err(_) => match base {
+                0 | 1 => Some(base),
+                -1 => Some(if exp % 2 == 0 { 1 } else { -1 }),
+                _ => None,
+            },
+        };
+        match power {
             Some(v) => Ok(Value::Int(v)),
             None => fail("integer overflow"),
         }
