@@ -1,7 +1,7 @@
 //! The `gc` and `reflect` modules: the collector and the program's view of
 //! its own values and call stack.
 
-use crate::{arg, fail};
+use crate::{arg, fail, stdlib_struct};
 use mvm_bytecode::TypeKind;
 use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
 
@@ -14,7 +14,8 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("gc::stats", |ctx, _| {
         let s = ctx.heap.stats;
-        let Some(ty) = ctx.struct_type("GcStats") else {
+        let fields = ["collections", "live_bytes", "heap_bytes", "peak_bytes"];
+        let Some(ty) = stdlib_struct(ctx, "GcStats", &fields) else {
             return fail("the `gc` module's `GcStats` type is missing from this module");
         };
         let as_int = |n: u64| Value::Int(n.min(i64::MAX as u64) as i64);
@@ -48,7 +49,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("reflect::to_dyn", |ctx, args| to_dyn(ctx, arg(args, 0)?, 0));
     r.register("reflect::call_stack", |ctx, _| {
-        let Some(ty) = ctx.struct_type("Frame") else {
+        let Some(ty) = stdlib_struct(ctx, "Frame", &["function", "file", "line"]) else {
             return fail("the `reflect` module's `Frame` type is missing from this module");
         };
         let frames = ctx.call_stack();
