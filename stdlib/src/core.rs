@@ -88,8 +88,12 @@ fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value
     if newline {
         text.push('\n');
     }
-    ctx.host.write_stdout(text.as_bytes());
-    Ok(Value::Unit)
+    // Output that cannot be written (a closed pipe, a full disk) ends the
+    // program; the tool reports why.
+    match ctx.host.write_stdout(text.as_bytes()) {
+        Ok(()) => Ok(Value::Unit),
+        Err(_) => Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR)),
+    }
 }
 
 /// The order `sort` uses: `<` on Ints and Strings; on Floats `<` with every

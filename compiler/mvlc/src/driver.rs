@@ -429,8 +429,20 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         real.insert(mvm_runtime::StdHost::new())
     };
     let outcome = mvm_runtime::run_module(module.clone(), &natives, config, host);
+    let output_error = real.as_mut().and_then(|h| h.finish());
     drop(real);
     session.stdout.extend_from_slice(&captured.stdout);
+    if let Some(e) = output_error {
+        // A closed pipe ends the program quietly, as for Unix tools.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            session.err(&format!(
+                "mvlc run: cannot write the program's output: {e}\n"
+            ));
+        }
+        if !matches!(outcome, Ok(mvm_runtime::Outcome::Error(_))) {
+            return EXIT_IO_ERROR;
+        }
+    }
     match outcome {
         Ok(mvm_runtime::Outcome::Finished) => EXIT_OK,
         Ok(mvm_runtime::Outcome::Exit(code)) => code.rem_euclid(256),

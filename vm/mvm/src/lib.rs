@@ -267,8 +267,20 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         real.insert(StdHost::new())
     };
     let outcome = mvm_runtime::run_module(module, &natives, config, host);
+    let output_error = real.as_mut().and_then(|h| h.finish());
     drop(real);
     io.stdout.extend_from_slice(&captured.stdout);
+    if let Some(e) = output_error {
+        // A closed pipe ends the program quietly, as for Unix tools.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            io.err(&format!(
+                "mvm run: cannot write the program's output: {e}\n"
+            ));
+        }
+        if !matches!(outcome, Ok(Outcome::Error(_))) {
+            return EXIT_IO_ERROR;
+        }
+    }
     match outcome {
         Ok(Outcome::Finished) => 0,
         Ok(Outcome::Exit(code)) => code.rem_euclid(256) as u8,
