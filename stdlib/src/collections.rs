@@ -97,11 +97,21 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Array::join", |ctx, args| {
         let sep = str_arg(ctx, args, 1)?;
         let xs = array(ctx, args)?.clone();
-        let parts: Vec<String> = xs
-            .iter()
-            .map(|x| display(ctx.heap, ctx.module, *x))
-            .collect();
-        let joined = parts.join(&sep);
+        // At most 1 GiB, like `String::repeat`: an array holding one value
+        // many times must not make the host build an unbounded string.
+        let mut joined = String::new();
+        for (i, x) in xs.iter().enumerate() {
+            if i > 0 {
+                joined.push_str(&sep);
+            }
+            joined.push_str(&display(ctx.heap, ctx.module, *x));
+            if joined.len() > 1 << 30 {
+                return fail(format!(
+                    "cannot join {} elements: the result would exceed 1 GiB",
+                    xs.len()
+                ));
+            }
+        }
         Ok(ctx.heap.alloc_str(&joined))
     });
 

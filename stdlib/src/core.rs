@@ -37,7 +37,16 @@ pub fn register(r: &mut NativeRegistry) {
         if exp < 0 {
             return fail(format!("negative exponent {exp} in `pow`"));
         }
-        match u32::try_from(exp).ok().and_then(|e| base.checked_pow(e)) {
+        let power = match u32::try_from(exp) {
+            Ok(e) => base.checked_pow(e),
+            // An exponent beyond u32: only 0, 1 and -1 have a power that fits.
+            Err(_) => match base {
+                0 | 1 => Some(base),
+                -1 => Some(if exp % 2 == 0 { 1 } else { -1 }),
+                _ => None,
+            },
+        };
+        match power {
             Some(v) => Ok(Value::Int(v)),
             None => fail("integer overflow"),
         }
@@ -79,8 +88,25 @@ fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value
     if newline {
         text.push('\n');
     }
-    ctx.host.write_stdout(text.as_bytes());
-    Ok(Value::Unit)
+    // Output that cannot be written (a closed pipe, a full disk) ends the
+    // program; the tool reports why.
+    match ctx.host.write_stdout(text.as_bytes()) {
+        Ok(()) => Ok(Value::Unit),
+        Err(_) => Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR)),
+    }
+}
+
+/// The order `sort` uses: `<` on Ints and Strings; on Floats `<` with every
+/// NaN after every other Float (NaNs equal among themselves, so they keep
+/// their order), a total order, which `<` alone is not.
+fn sort_order(heap: &mvm_runtime::Heap, a: Value, b: Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => Some(match (x.is_nan(), y.is_nan()) {
+            (false, false) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+            (a_nan, b_nan) => a_nan.cmp(&b_nan),
+        }),
+        _ => mvm_runtime::interp::compare_values(heap, a, b),
+    }
 }
 
 /// Sorts an array of Ints, Floats or Strings in place (stable).
@@ -95,7 +121,7 @@ fn sort(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
     let mut bad = false;
     let mut sorted = items;
     sorted.sort_by(|a, b| {
-        mvm_runtime::interp::compare_values(ctx.heap, *a, *b).unwrap_or_else(|| {
+        sort_order(ctx.heap, *a, *b).unwrap_or_else(|| {
             bad = true;
             std::cmp::Ordering::Equal
         })

@@ -80,6 +80,24 @@ pub(crate) fn str_arg(
     }
 }
 
+/// The index of the struct type a stdlib module (`gc`, `reflect`) declares
+/// as `name` with exactly these `fields`. A program may declare a struct of
+/// the same name, so the name alone does not find it: the stdlib's modules
+/// are compiled after every user module, so their types come last, and the
+/// search starts from the end; the field list must match too, so a struct
+/// built by a native always has the fields its type declares.
+pub(crate) fn stdlib_struct(ctx: &NativeCtx<'_>, name: &str, fields: &[&str]) -> Option<u32> {
+    ctx.module
+        .types
+        .iter()
+        .rposition(|t| {
+            t.name == name
+                && matches!(&t.kind, mvm_bytecode::TypeKind::Struct(fs)
+                    if fs.len() == fields.len() && fs.iter().zip(fields).all(|(a, b)| a == b))
+        })
+        .map(|i| i as u32)
+}
+
 /// `Some(v)` or `None` of the prelude's `Option`.
 pub(crate) fn option(ctx: &mut NativeCtx<'_>, v: Option<Value>) -> Result<Value, NativeError> {
     ctx.option(v)

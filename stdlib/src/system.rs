@@ -1,7 +1,7 @@
 //! The `gc` and `reflect` modules: the collector and the program's view of
 //! its own values and call stack.
 
-use crate::{arg, fail};
+use crate::{arg, fail, stdlib_struct};
 use mvm_bytecode::TypeKind;
 use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
 
@@ -14,7 +14,8 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("gc::stats", |ctx, _| {
         let s = ctx.heap.stats;
-        let Some(ty) = ctx.struct_type("GcStats") else {
+        let fields = ["collections", "live_bytes", "heap_bytes", "peak_bytes"];
+        let Some(ty) = stdlib_struct(ctx, "GcStats", &fields) else {
             return fail("the `gc` module's `GcStats` type is missing from this module");
         };
         let as_int = |n: u64| Value::Int(n.min(i64::MAX as u64) as i64);
@@ -46,9 +47,11 @@ pub fn register(r: &mut NativeRegistry) {
         let items = names.iter().map(|n| ctx.heap.alloc_str(n)).collect();
         Ok(ctx.heap.alloc(Object::Array(items)))
     });
-    r.register("reflect::to_dyn", |ctx, args| to_dyn(ctx, arg(args, 0)?, 0));
+    r.register("reflect::to_dyn", |ctx, args| {
+        to_dyn(ctx, arg(args, 0)?, 0, &mut Walk::default())
+    });
     r.register("reflect::call_stack", |ctx, _| {
-        let Some(ty) = ctx.struct_type("Frame") else {
+        let Some(ty) = stdlib_struct(ctx, "Frame", &["function", "file", "line"]) else {
             return fail("the `reflect` module's `Frame` type is missing from this module");
         };
         let frames = ctx.call_stack();
@@ -63,9 +66,10 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("reflect::registers", |ctx, _| {
         let regs: Vec<Value> = ctx.caller_registers().to_vec();
+        let mut walk = Walk::default();
         let mut items = Vec::with_capacity(regs.len());
         for v in regs {
-            items.push(to_dyn(ctx, v, 0)?);
+            items.push(to_dyn(ctx, v, 0, &mut walk)?);
         }
         Ok(ctx.heap.alloc(Object::Array(items)))
     });
@@ -109,26 +113,59 @@ fn runtime_type(ctx: &NativeCtx<'_>, v: Value) -> String {
     }
 }
 
-/// Builds the prelude's `Dyn` description of `v`.
-fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize) -> R {
-    let make = |ctx: &mut NativeCtx<'_>, variant: &str, fields: Vec<Value>| -> R {
-        let Some((ty, index)) = ctx.variant("Dyn", variant) else {
-            return fail("the prelude's `Dyn` type is missing from this module");
-        };
-        Ok(ctx.heap.alloc(Object::Variant {
-            ty,
-            variant: index,
-            fields: fields.into(),
-        }))
+/// The most `Dyn` values one call of `to_dyn` or `registers` builds: past
+/// it, what is left is `Opaque("...")`, so that a value sharing its parts
+/// many times over cannot make a native allocate without bound (the heap
+/// limit is checked only between instructions).
+const MAX_DYN_NODES: usize = 100_000;
+
+/// The state of one description: the objects on the path from the value
+/// described down (one met again is a cycle), and the nodes built so far.
+#[derive(Default)]
+struct Walk {
+    path: std::collections::HashSet<mvm_runtime::ObjRef>,
+    built: usize,
+}
+
+/// Builds the prelude's `Dyn` description of `v`: nested deeper than 200,
+/// past [`MAX_DYN_NODES`], or inside itself, a part is `Opaque("...")` or
+/// `Opaque("<cycle>")`. The recursion is at most 200 deep.
+fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R {
+    let Value::Obj(r) = v else {
+        return dyn_of(ctx, v, depth, walk);
     };
-    if depth > 200 {
+    if walk.path.contains(&r) {
+        let s = ctx.heap.alloc_str(mvm_runtime::display::CYCLE);
+        return dyn_variant(ctx, "Opaque", vec![s]);
+    }
+    walk.path.insert(r);
+    let d = dyn_of(ctx, v, depth, walk);
+    walk.path.remove(&r);
+    d
+}
+
+fn dyn_variant(ctx: &mut NativeCtx<'_>, variant: &str, fields: Vec<Value>) -> R {
+    let Some((ty, index)) = ctx.variant("Dyn", variant) else {
+        return fail("the prelude's `Dyn` type is missing from this module");
+    };
+    Ok(ctx.heap.alloc(Object::Variant {
+        ty,
+        variant: index,
+        fields: fields.into(),
+    }))
+}
+
+fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R {
+    let make = dyn_variant;
+    walk.built += 1;
+    if depth > 200 || walk.built > MAX_DYN_NODES {
         let s = ctx.heap.alloc_str("...");
         return make(ctx, "Opaque", vec![s]);
     }
-    let list = |ctx: &mut NativeCtx<'_>, xs: Vec<Value>| -> R {
+    let list = |ctx: &mut NativeCtx<'_>, xs: Vec<Value>, walk: &mut Walk| -> R {
         let mut items = Vec::with_capacity(xs.len());
         for x in xs {
-            items.push(to_dyn(ctx, x, depth + 1)?);
+            items.push(to_dyn(ctx, x, depth + 1, walk)?);
         }
         Ok(ctx.heap.alloc(Object::Array(items)))
     };
@@ -154,11 +191,11 @@ fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize) -> R {
             match object {
                 Object::Str(_) => make(ctx, "Str", vec![v]),
                 Object::Array(xs) => {
-                    let l = list(ctx, xs)?;
+                    let l = list(ctx, xs, walk)?;
                     make(ctx, "List", vec![l])
                 }
                 Object::Tuple(xs) => {
-                    let l = list(ctx, xs.to_vec())?;
+                    let l = list(ctx, xs.to_vec(), walk)?;
                     make(ctx, "Tuple", vec![l])
                 }
                 Object::Struct { ty, fields } => {
@@ -172,7 +209,7 @@ fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize) -> R {
                     let mut pairs = Vec::with_capacity(fields.len());
                     for (i, f) in fields.iter().enumerate() {
                         let n = ctx.heap.alloc_str(names.get(i).map_or("?", |s| s.as_str()));
-                        let d = to_dyn(ctx, *f, depth + 1)?;
+                        let d = to_dyn(ctx, *f, depth + 1, walk)?;
                         pairs.push(ctx.heap.alloc(Object::Tuple(Box::new([n, d]))));
                     }
                     let name = ctx.heap.alloc_str(&name);
@@ -194,7 +231,7 @@ fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize) -> R {
                         },
                         None => ("?".into(), "?".into()),
                     };
-                    let payload = list(ctx, fields.to_vec())?;
+                    let payload = list(ctx, fields.to_vec(), walk)?;
                     let (name, vname) = (ctx.heap.alloc_str(&name), ctx.heap.alloc_str(&vname));
                     make(ctx, "Variant", vec![name, vname, payload])
                 }
@@ -202,8 +239,8 @@ fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize) -> R {
                     let entries: Vec<(Value, Value)> = m.values().copied().collect();
                     let mut pairs = Vec::with_capacity(entries.len());
                     for (k, val) in entries {
-                        let dk = to_dyn(ctx, k, depth + 1)?;
-                        let dv = to_dyn(ctx, val, depth + 1)?;
+                        let dk = to_dyn(ctx, k, depth + 1, walk)?;
+                        let dv = to_dyn(ctx, val, depth + 1, walk)?;
                         pairs.push(ctx.heap.alloc(Object::Tuple(Box::new([dk, dv]))));
                     }
                     let arr = ctx.heap.alloc(Object::Array(pairs));
@@ -218,7 +255,7 @@ fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize) -> R {
                     let s = ctx.heap.alloc_str(&name);
                     make(ctx, "Function", vec![s])
                 }
-                Object::Cell(inner) => to_dyn(ctx, inner, depth + 1),
+                Object::Cell(inner) => to_dyn(ctx, inner, depth + 1, walk),
                 Object::Set(_) | Object::Tree(_) | Object::Graph(_) => {
                     let name = runtime_type(ctx, v);
                     let s = ctx.heap.alloc_str(&name);

@@ -202,7 +202,9 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Graph::scc", |ctx, args| {
         let g = graph(ctx, args)?;
-        let mut comps: Vec<Vec<usize>> = petgraph::algo::tarjan_scc(&*g)
+        // Kosaraju's algorithm: petgraph's is iterative, its Tarjan's
+        // recursive (a long path would overflow the host stack).
+        let mut comps: Vec<Vec<usize>> = petgraph::algo::kosaraju_scc(&*g)
             .into_iter()
             .map(|c| {
                 let mut ids: Vec<usize> = c.into_iter().map(|n| n.index()).collect();

@@ -135,3 +135,35 @@ fn edge_cases_end_cleanly() {
     );
     assert_eq!(code, 64);
 }
+
+#[test]
+fn deep_type_annotations_are_a_diagnostic() {
+    // `<` and `>` of type arguments count toward the nesting limit, like
+    // brackets: a million `Option<` is refused, not lowered by recursion.
+    let n = 1_000_000;
+    let src = format!(
+        "fn main() {{ let x: {}Int{} = None; println(1); }}",
+        "Option<".repeat(n),
+        ">".repeat(n)
+    );
+    let (code, err) = check("deep_option", src.as_bytes());
+    assert_eq!(code, 1);
+    assert!(err < 100_000, "{err} bytes of diagnostics");
+    // Within the limit, a deep annotation type-checks.
+    let src = format!(
+        "fn main() {{ let x: {}Int{} = None; println(1); }}",
+        "Option<".repeat(200),
+        ">".repeat(200)
+    );
+    assert_eq!(check("option_200", src.as_bytes()).0, 0);
+}
+
+#[test]
+fn deeply_nested_closures_compile() {
+    // Each closure's type holds the next one's: the occurs check, resolution
+    // and generalisation walk types of any depth without recursion, and
+    // without walking the same ground type again at every level.
+    let n = 20_000;
+    let src = format!("fn main() {{ let f = {}1; println(1); }}", "|| ".repeat(n));
+    assert_eq!(check("nested_closures", src.as_bytes()).0, 0);
+}

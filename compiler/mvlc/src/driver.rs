@@ -15,6 +15,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_COMPILE_ERROR: i32 = 1;
 pub const EXIT_RUNTIME_ERROR: i32 = 2;
 pub const EXIT_USAGE: i32 = 64;
+/// An output file or the program's standard output could not be written
+/// (sysexits' EX_IOERR).
+pub const EXIT_IO_ERROR: i32 = 74;
 
 /// The compiler recurses over syntax trees; this is the stack it gets.
 const COMPILER_STACK_BYTES: usize = 512 * 1024 * 1024;
@@ -33,7 +36,8 @@ Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress
 (see `mvlc run --help`).
 
 Exit codes: 0 success, 1 compile error, 2 runtime error, 64 usage error,
-and a program's own exit(n) exits n.
+74 output error (a file or stdout that cannot be written), and a program's
+own exit(n) exits n modulo 256.
 ";
 
 const RUN_USAGE: &str = "\
@@ -178,6 +182,15 @@ fn cmd_repl(args: &[String], session: &mut Session) -> i32 {
         print_out(session, REPL_USAGE.as_bytes());
         return EXIT_OK;
     }
+    if let Some(arg) = args.first() {
+        let what = if arg.starts_with('-') && arg.len() > 1 {
+            "unknown option"
+        } else {
+            "unexpected argument"
+        };
+        session.err(&format!("mvlc repl: {what} `{arg}`\n\n{REPL_USAGE}"));
+        return EXIT_USAGE;
+    }
     let interactive = std::io::stdin().is_terminal() && !session.capture;
     let mut repl = crate::repl::Repl::new();
     let mut pending = String::new();
@@ -219,6 +232,26 @@ fn print_out(session: &mut Session, bytes: &[u8]) {
     }
 }
 
+/// `--max-stack 0` leaves no room even for `main`: a usage error, not a
+/// limit silently raised to 1.
+fn check_limit(flag: &str, value: Option<&String>) -> Result<(), String> {
+    if flag == "--max-stack" && value.is_some_and(|v| v.parse::<u64>() == Ok(0)) {
+        return Err("--max-stack needs at least 1 frame".to_string());
+    }
+    Ok(())
+}
+
+/// Whether `path` is a `.mvb` file (by its name or its first bytes).
+fn is_bytecode(path: &str) -> bool {
+    if path.ends_with(".mvb") {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| &magic == mvm_bytecode::format::MAGIC)
+}
+
 fn wants_help(args: &[String]) -> bool {
     args.first().is_some_and(|a| a == "--help" || a == "-h")
 }
@@ -236,6 +269,10 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     };
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        if let Err(message) = check_limit(arg, args.get(i + 1)) {
+            session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
+            return EXIT_USAGE;
+        }
         match options
             .config
             .apply_option(arg, args.get(i + 1).map(|s| s.as_str()))
@@ -256,6 +293,12 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         session.err(&format!("mvlc run: missing FILE\n\n{RUN_USAGE}"));
         return EXIT_USAGE;
     };
+    if is_bytecode(path) {
+        session.err(&format!(
+            "mvlc run: `{path}` is bytecode, not MVL source: run it with `mvm run {path}`\n"
+        ));
+        return EXIT_USAGE;
+    }
     match compile_file(path, session) {
         Ok(module) => run_module(&module, &options, session),
         Err(code) => code,
@@ -318,7 +361,7 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
         Ok(()) => EXIT_OK,
         Err(e) => {
             session.err(&format!("mvlc build: cannot write `{output}`: {e}\n"));
-            EXIT_COMPILE_ERROR
+            EXIT_IO_ERROR
         }
     }
 }
@@ -386,11 +429,23 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         real.insert(mvm_runtime::StdHost::new())
     };
     let outcome = mvm_runtime::run_module(module.clone(), &natives, config, host);
+    let output_error = real.as_mut().and_then(|h| h.finish());
     drop(real);
     session.stdout.extend_from_slice(&captured.stdout);
+    if let Some(e) = output_error {
+        // A closed pipe ends the program quietly, as for Unix tools.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            session.err(&format!(
+                "mvlc run: cannot write the program's output: {e}\n"
+            ));
+        }
+        if !matches!(outcome, Ok(mvm_runtime::Outcome::Error(_))) {
+            return EXIT_IO_ERROR;
+        }
+    }
     match outcome {
         Ok(mvm_runtime::Outcome::Finished) => EXIT_OK,
-        Ok(mvm_runtime::Outcome::Exit(code)) => code,
+        Ok(mvm_runtime::Outcome::Exit(code)) => code.rem_euclid(256),
         Ok(mvm_runtime::Outcome::Error(e)) => {
             session.err(&e.to_string());
             EXIT_RUNTIME_ERROR

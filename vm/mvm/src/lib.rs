@@ -4,8 +4,9 @@
 //!
 //! Exit codes: 0 success; 1 a `.mvb` that is malformed or fails
 //! verification; 2 a runtime error (message and MVL stack trace on
-//! stderr); 64 a usage error or an unreadable file; a program's own
-//! `exit(n)` exits `n`.
+//! stderr); 64 a usage error or an unreadable file; 74 an output error (a
+//! file or stdout that cannot be written); a program's own `exit(n)` exits
+//! `n` modulo 256.
 
 use mvm_bytecode::Module;
 use mvm_runtime::{CaptureHost, Host, Outcome, StdHost, VmConfig};
@@ -65,7 +66,8 @@ Usage:
   mvm help                           show this help
 
 Exit codes: 0 success, 1 invalid bytecode file, 2 runtime error,
-64 usage error, and a program's own exit(n) exits n.
+64 usage error, 74 output error (a file or stdout that cannot be written),
+and a program's own exit(n) exits n modulo 256.
 ";
 
 const RUN_USAGE: &str = "\
@@ -102,6 +104,9 @@ before it is written. See lang-spec/bytecode.md for the syntax.
 const EXIT_INVALID: u8 = 1;
 const EXIT_RUNTIME: u8 = 2;
 const EXIT_USAGE: u8 = 64;
+/// An output file or the program's standard output could not be written
+/// (sysexits' EX_IOERR).
+const EXIT_IO_ERROR: u8 = 74;
 
 fn wants_help(args: &[String]) -> bool {
     args.iter().any(|a| a == "--help" || a == "-h")
@@ -218,7 +223,7 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
         Ok(()) => 0,
         Err(e) => {
             io.err(&format!("mvm: cannot write `{output}`: {e}\n"));
-            EXIT_USAGE
+            EXIT_IO_ERROR
         }
     }
 }
@@ -228,6 +233,10 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let mut path = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        if arg == "--max-stack" && args.get(i + 1).is_some_and(|v| v.parse::<u64>() == Ok(0)) {
+            // No room even for `main`: refused, not silently raised to 1.
+            return usage_error(io, "--max-stack needs at least 1 frame", RUN_USAGE);
+        }
         match config.apply_option(arg, args.get(i + 1).map(|s| s.as_str())) {
             Ok(Some(n)) => i += n,
             Err(message) => return usage_error(io, &message, RUN_USAGE),
@@ -258,11 +267,23 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         real.insert(StdHost::new())
     };
     let outcome = mvm_runtime::run_module(module, &natives, config, host);
+    let output_error = real.as_mut().and_then(|h| h.finish());
     drop(real);
     io.stdout.extend_from_slice(&captured.stdout);
+    if let Some(e) = output_error {
+        // A closed pipe ends the program quietly, as for Unix tools.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            io.err(&format!(
+                "mvm run: cannot write the program's output: {e}\n"
+            ));
+        }
+        if !matches!(outcome, Ok(Outcome::Error(_))) {
+            return EXIT_IO_ERROR;
+        }
+    }
     match outcome {
         Ok(Outcome::Finished) => 0,
-        Ok(Outcome::Exit(code)) => code.clamp(0, 255) as u8,
+        Ok(Outcome::Exit(code)) => code.rem_euclid(256) as u8,
         Ok(Outcome::Error(e)) => {
             io.err(&e.to_string());
             EXIT_RUNTIME

@@ -6,22 +6,48 @@
 use std::io::Write;
 
 pub trait Host {
-    /// Writes program output.
-    fn write_stdout(&mut self, bytes: &[u8]);
+    /// Writes program output. An error (a closed pipe, a full disk) ends
+    /// the program: the native that wrote stops it, and the tool reports the
+    /// error (see [`StdHost::finish`]).
+    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()>;
     /// Makes written output visible (before exiting, say).
-    fn flush(&mut self) {}
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
+
+/// The exit code a program ends with when its output cannot be written
+/// (sysexits' EX_IOERR).
+pub const EXIT_OUTPUT_ERROR: i32 = 74;
 
 /// The process's real standard output, buffered.
 pub struct StdHost {
     out: std::io::BufWriter<std::io::Stdout>,
+    /// The first write error; once set, nothing more is written.
+    error: Option<std::io::Error>,
 }
 
 impl StdHost {
     pub fn new() -> StdHost {
         StdHost {
             out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            error: None,
         }
+    }
+
+    fn failed(&mut self, e: std::io::Error) -> std::io::Error {
+        let copy = std::io::Error::new(e.kind(), e.to_string());
+        self.error.get_or_insert(e);
+        copy
+    }
+
+    /// Flushes what is buffered and returns the first error writing met, if
+    /// any: the tool turns it into exit code [`EXIT_OUTPUT_ERROR`], with a
+    /// message unless it is a closed pipe (which, as for Unix tools, only
+    /// means the reader has seen enough).
+    pub fn finish(&mut self) -> Option<std::io::Error> {
+        let _ = Host::flush(self);
+        self.error.take()
     }
 }
 
@@ -32,19 +58,26 @@ impl Default for StdHost {
 }
 
 impl Host for StdHost {
-    fn write_stdout(&mut self, bytes: &[u8]) {
-        // A closed pipe is not the program's error: output is dropped.
-        let _ = self.out.write_all(bytes);
+    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(e) = &self.error {
+            return Err(std::io::Error::new(e.kind(), e.to_string()));
+        }
+        self.out.write_all(bytes).map_err(|e| self.failed(e))
     }
 
-    fn flush(&mut self) {
-        let _ = self.out.flush();
+    fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(e) = &self.error {
+            return Err(std::io::Error::new(e.kind(), e.to_string()));
+        }
+        self.out.flush().map_err(|e| self.failed(e))
     }
 }
 
 impl Drop for StdHost {
     fn drop(&mut self) {
-        let _ = self.out.flush();
+        if self.error.is_none() {
+            let _ = self.out.flush();
+        }
     }
 }
 
@@ -55,7 +88,8 @@ pub struct CaptureHost {
 }
 
 impl Host for CaptureHost {
-    fn write_stdout(&mut self, bytes: &[u8]) {
+    fn write_stdout(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.stdout.extend_from_slice(bytes);
+        Ok(())
     }
 }

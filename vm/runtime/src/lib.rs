@@ -20,7 +20,7 @@ pub mod value;
 pub use error::{RuntimeError, TraceFrame};
 pub use fiber::{Fiber, Frame};
 pub use heap::{parse_size, GcConfig, GcStats, Heap, Key, KeyMap, Object, OrdKey, TotalF64};
-pub use host::{CaptureHost, Host, StdHost};
+pub use host::{CaptureHost, Host, StdHost, EXIT_OUTPUT_ERROR};
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
 pub use native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
 pub use program::{LoadError, Program};
@@ -35,6 +35,7 @@ pub fn run_module(
 ) -> Result<Outcome, LoadError> {
     let mut vm = Vm::new(module, natives, config)?;
     let outcome = vm.run_to_end(host);
-    host.flush();
+    // A failure here is kept by the host for the tool to report.
+    let _ = host.flush();
     Ok(outcome)
 }

@@ -301,12 +301,48 @@ impl Checker {
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
+        // Type arguments count toward the nesting limit like brackets do:
+        // the types built from a deeper annotation would be copied,
+        // compared and dropped by recursion.
+        if let Some(span) = too_deep(t) {
+            self.diags.push(Diagnostic::error(
+                "E0006",
+                format!(
+                    "type nested more than {} deep",
+                    mvl_syntax::lexer::MAX_NESTING
+                ),
+                file,
+                span,
+                "nesting limit reached here",
+            ));
+            return self.table.fresh();
+        }
+        self.lower_type_nested(module, file, t, params)
+    }
+
+    fn lower_type_nested(
+        &mut self,
+        module: ModuleId,
+        file: SourceFile,
+        t: &ast::TypeExpr,
+        params: &HashMap<String, Ty>,
+    ) -> Ty {
+        crate::with_stack(|| self.lower_type_here(module, file, t, params))
+    }
+
+    fn lower_type_here(
+        &mut self,
+        module: ModuleId,
+        file: SourceFile,
+        t: &ast::TypeExpr,
+        params: &HashMap<String, Ty>,
+    ) -> Ty {
         match t {
             ast::TypeExpr::Named { path, args, span } => {
                 let name = path_name(path);
                 let arg_tys: Vec<Ty> = args
                     .iter()
-                    .map(|a| self.lower_type(module, file, a, params))
+                    .map(|a| self.lower_type_nested(module, file, a, params))
                     .collect();
                 if let (Some(ty), [_]) = (params.get(&name), path.as_slice()) {
                     if !args.is_empty() {
@@ -373,20 +409,22 @@ impl Checker {
             ast::TypeExpr::Tuple(items, _) => {
                 let tys = items
                     .iter()
-                    .map(|i| self.lower_type(module, file, i, params))
+                    .map(|i| self.lower_type_nested(module, file, i, params))
                     .collect();
                 Ty::tuple(tys)
             }
-            ast::TypeExpr::Array(elem, _) => Ty::array(self.lower_type(module, file, elem, params)),
+            ast::TypeExpr::Array(elem, _) => {
+                Ty::array(self.lower_type_nested(module, file, elem, params))
+            }
             ast::TypeExpr::Fn {
                 params: ps, ret, ..
             } => {
                 let ps = ps
                     .iter()
-                    .map(|p| self.lower_type(module, file, p, params))
+                    .map(|p| self.lower_type_nested(module, file, p, params))
                     .collect();
                 let ret = match ret {
-                    Some(r) => self.lower_type(module, file, r, params),
+                    Some(r) => self.lower_type_nested(module, file, r, params),
                     None => Ty::Unit,
                 };
                 Ty::func(ps, ret)
@@ -2039,23 +2077,42 @@ impl<'c> FnCx<'c> {
 }
 
 /// Collects the unbound type variables of `ty`.
+/// The span of the first part of `t` nested deeper than the nesting limit.
+fn too_deep(t: &ast::TypeExpr) -> Option<Span> {
+    let mut todo = vec![(t, 1usize)];
+    while let Some((t, depth)) = todo.pop() {
+        if depth > mvl_syntax::lexer::MAX_NESTING {
+            return Some(t.span());
+        }
+        match t {
+            ast::TypeExpr::Named { args: items, .. } | ast::TypeExpr::Tuple(items, _) => {
+                todo.extend(items.iter().map(|a| (a, depth + 1)))
+            }
+            ast::TypeExpr::Array(elem, _) => todo.push((elem, depth + 1)),
+            ast::TypeExpr::Fn { params, ret, .. } => {
+                todo.extend(params.iter().map(|a| (a, depth + 1)));
+                todo.extend(ret.iter().map(|r| (&**r, depth + 1)));
+            }
+        }
+    }
+    None
+}
+
+/// A walk with an explicit work list: no depth of type overflows the stack.
 fn free_vars(table: &TypeTable, ty: &Ty, out: &mut HashSet<TyVar>) {
-    match table.resolve(ty) {
-        Ty::Var(v) => {
-            out.insert(v);
-        }
-        Ty::Fn(ps, r) => {
-            for p in &ps {
-                free_vars(table, p, out);
+    let mut todo = vec![ty];
+    while let Some(ty) = todo.pop() {
+        match table.shallow_ref(ty) {
+            Ty::Var(v) => {
+                out.insert(*v);
             }
-            free_vars(table, &r, out);
-        }
-        Ty::App(_, args) => {
-            for a in &args {
-                free_vars(table, a, out);
+            Ty::Fn(ps, r) => {
+                todo.extend(ps);
+                todo.push(r);
             }
+            Ty::App(_, args) => todo.extend(args),
+            _ => {}
         }
-        _ => {}
     }
 }
 

@@ -652,14 +652,16 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
 /// fields, directly or through another user type (computed to a fixpoint).
 fn mark_eq_types(checker: &mut infer::Checker) {
     fn has_fn(ty: &Ty, non_eq: &[bool]) -> bool {
-        match ty {
-            Ty::Fn(..) => true,
-            Ty::App(con, args) => {
-                matches!(con, types::TyCon::Adt(id) if non_eq[id.0 as usize])
-                    || args.iter().any(|a| has_fn(a, non_eq))
+        let mut todo = vec![ty];
+        while let Some(ty) = todo.pop() {
+            match ty {
+                Ty::Fn(..) => return true,
+                Ty::App(types::TyCon::Adt(id), _) if non_eq[id.0 as usize] => return true,
+                Ty::App(_, args) => todo.extend(args),
+                _ => {}
             }
-            _ => false,
         }
+        false
     }
     let n = checker.env.adts.len();
     let mut non_eq = vec![false; n];

@@ -199,6 +199,10 @@ pub type Origin = (crate::db::SourceFile, mvl_syntax::ast::Span);
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeTable {
     vars: Vec<VarState>,
+    /// Variables known to be bound to a type without unbound variables
+    /// inside (which stays so): the occurs check skips them, so that binding
+    /// variables to ever deeper types is not quadratic.
+    ground: Vec<bool>,
     /// Where each variable was bound: the expression whose type decided it.
     origins: Vec<Option<Origin>>,
     /// The expression being checked while unifying, recorded as the origin
@@ -219,6 +223,7 @@ impl TypeTable {
 
     pub fn fresh_in(&mut self, class: Class) -> Ty {
         self.vars.push(VarState::Unbound(class));
+        self.ground.push(false);
         self.origins.push(None);
         Ty::Var(TyVar(self.vars.len() as u32 - 1))
     }
@@ -266,9 +271,20 @@ impl TypeTable {
         ty
     }
 
+    /// Follows bound variables at the top of `ty` only, without copying.
+    pub fn shallow_ref<'a>(&'a self, mut ty: &'a Ty) -> &'a Ty {
+        while let Ty::Var(v) = ty {
+            match self.state(*v) {
+                VarState::Bound(t) => ty = t,
+                VarState::Unbound(_) => break,
+            }
+        }
+        ty
+    }
+
     /// Replaces every bound variable in `ty`, recursively.
     pub fn resolve(&self, ty: &Ty) -> Ty {
-        self.shallow(ty).map_children(|c| self.resolve(c))
+        crate::with_stack(|| self.shallow(ty).map_children(|c| self.resolve(c)))
     }
 
     pub fn class_of(&self, v: TyVar) -> Class {
@@ -297,6 +313,10 @@ impl TypeTable {
     }
 
     fn check_in_class(&mut self, ty: &Ty, class: Class) -> Result<(), UnifyError> {
+        crate::with_stack(|| self.check_in_class_here(ty, class))
+    }
+
+    fn check_in_class_here(&mut self, ty: &Ty, class: Class) -> Result<(), UnifyError> {
         if let Some(mask) = class.scalars {
             let ok = Class::scalar_bit(ty).is_some_and(|bit| mask & bit != 0);
             if !ok {
@@ -324,13 +344,48 @@ impl TypeTable {
         Ok(())
     }
 
-    fn occurs(&self, v: TyVar, ty: &Ty) -> bool {
-        match self.shallow(ty) {
-            Ty::Var(w) => w == v,
-            Ty::Fn(params, ret) => params.iter().any(|p| self.occurs(v, p)) || self.occurs(v, &ret),
-            Ty::App(_, args) => args.iter().any(|a| self.occurs(v, a)),
-            _ => false,
+    /// Whether `v` occurs in `ty`: a walk with an explicit work list, so
+    /// that no depth of type overflows the stack. It marks the bound
+    /// variables it finds ground on the way.
+    fn occurs(&mut self, v: TyVar, ty: &Ty) -> bool {
+        enum Step<'a> {
+            Enter(&'a Ty),
+            /// The end of a bound variable's type, and how many unbound
+            /// variables had been seen before it.
+            Exit(usize, usize),
         }
+        let (vars, ground) = (&self.vars, &mut self.ground);
+        let mut unbound_seen = 0;
+        let mut todo = vec![Step::Enter(ty)];
+        while let Some(step) = todo.pop() {
+            let ty = match step {
+                Step::Enter(ty) => ty,
+                Step::Exit(w, before) => {
+                    if unbound_seen == before {
+                        ground[w] = true;
+                    }
+                    continue;
+                }
+            };
+            match ty {
+                Ty::Var(w) if *w == v => return true,
+                Ty::Var(w) => match &vars[w.0 as usize] {
+                    VarState::Bound(t) if !ground[w.0 as usize] => {
+                        todo.push(Step::Exit(w.0 as usize, unbound_seen));
+                        todo.push(Step::Enter(t));
+                    }
+                    VarState::Bound(_) => {}
+                    VarState::Unbound(_) => unbound_seen += 1,
+                },
+                Ty::Fn(params, ret) => {
+                    todo.extend(params.iter().map(Step::Enter));
+                    todo.push(Step::Enter(ret));
+                }
+                Ty::App(_, args) => todo.extend(args.iter().map(Step::Enter)),
+                _ => {}
+            }
+        }
+        false
     }
 
     fn bind(&mut self, v: TyVar, ty: Ty) -> Result<(), UnifyError> {
@@ -378,6 +433,10 @@ impl TypeTable {
     /// error's type agrees with every type and stays unknown: each use of a
     /// broken expression is free to be whatever its context needs.
     pub fn unify(&mut self, a: &Ty, b: &Ty) -> Result<(), UnifyError> {
+        crate::with_stack(|| self.unify_here(a, b))
+    }
+
+    fn unify_here(&mut self, a: &Ty, b: &Ty) -> Result<(), UnifyError> {
         let (a, b) = (self.shallow(a), self.shallow(b));
         if self.is_error(&a) || self.is_error(&b) {
             return Ok(());
@@ -441,6 +500,15 @@ impl TypeTable {
         vars: &mut Vec<TyVar>,
         fixed: &std::collections::HashSet<TyVar>,
     ) -> Ty {
+        crate::with_stack(|| self.generalise_in_except_here(ty, vars, fixed))
+    }
+
+    fn generalise_in_except_here(
+        &self,
+        ty: &Ty,
+        vars: &mut Vec<TyVar>,
+        fixed: &std::collections::HashSet<TyVar>,
+    ) -> Ty {
         match self.shallow(ty) {
             Ty::Var(v) if fixed.contains(&v) || self.errors.contains(&v) => Ty::Var(v),
             Ty::Var(v) => {
@@ -458,6 +526,10 @@ impl TypeTable {
     }
 
     fn generalise_in(&self, ty: &Ty, vars: &mut Vec<TyVar>) -> Ty {
+        crate::with_stack(|| self.generalise_in_here(ty, vars))
+    }
+
+    fn generalise_in_here(&self, ty: &Ty, vars: &mut Vec<TyVar>) -> Ty {
         match self.shallow(ty) {
             // An error's type stays itself: every use of the function is as
             // quiet about it as the function is.
@@ -493,6 +565,10 @@ impl TypeTable {
     }
 
     fn write_ty(&self, ty: &Ty, names: &mut Vec<TyVar>, out: &mut String) {
+        crate::with_stack(|| self.write_ty_here(ty, names, out))
+    }
+
+    fn write_ty_here(&self, ty: &Ty, names: &mut Vec<TyVar>, out: &mut String) {
         match ty {
             Ty::Int => out.push_str("Int"),
             Ty::Float => out.push_str("Float"),
@@ -562,10 +638,10 @@ fn var_name(idx: usize) -> String {
 
 /// Replaces `Gen(i)` by `args[i]`.
 pub fn substitute_gen(ty: &Ty, args: &[Ty]) -> Ty {
-    match ty {
+    crate::with_stack(|| match ty {
         Ty::Gen(i) => args.get(*i as usize).cloned().unwrap_or(Ty::Unit),
         other => other.map_children(|c| substitute_gen(c, args)),
-    }
+    })
 }
 
 /// A polymorphic type `forall a b. ty`, each quantified variable with its class.
