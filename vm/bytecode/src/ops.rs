@@ -402,6 +402,18 @@ macro_rules! __op_table {
             /// R[dst] := R[a] % R[b] (Float, sign of the dividend)
             RemFloat = 0x24, "remf" { dst: Reg, a: Reg, b: Reg }
                 reads(a: Float, b: Float) writes(dst: Float) window() flags();
+            /// R[dst] := the square root of R[src] (Float)
+            SqrtFloat = 0x26, "sqrtf" { dst: Reg, src: Reg }
+                reads(src: Float) writes(dst: Float) window() flags();
+            /// R[dst] := |R[src]| (Float)
+            AbsFloat = 0x27, "absf" { dst: Reg, src: Reg }
+                reads(src: Float) writes(dst: Float) window() flags();
+            /// R[dst] := R[src] as a Float (Int, rounded to nearest)
+            IntToFloat = 0x2b, "itof" { dst: Reg, src: Reg }
+                reads(src: Int) writes(dst: Float) window() flags();
+            /// R[dst] := |R[src]| (Int; the smallest Int is an overflow)
+            AbsInt = 0x2c, "absi" { dst: Reg, src: Reg }
+                reads(src: Int) writes(dst: Int) window() flags();
             /// R[dst] := -R[src] (Float)
             NegFloat = 0x25, "negf" { dst: Reg, src: Reg }
                 reads(src: Float) writes(dst: Float) window() flags();
@@ -559,6 +571,9 @@ macro_rules! __op_table {
             /// R[dst] := the number of elements of the array R[src]
             Len = 0x79, "len" { dst: Reg, src: Reg }
                 reads(src: Obj) writes(dst: Int) window() flags();
+            /// Appends R[src] to the array R[arr] (what `xs.push(v)` does)
+            Push = 0x7d, "push" { arr: Reg, src: Reg }
+                reads(arr: Obj, src: Any) writes() window() flags(alloc);
 
             /// R[dst] := a new cell holding R[src] (a variable shared with closures)
             NewCell = 0x7a, "newcell" { dst: Reg, src: Reg }

@@ -1124,6 +1124,30 @@ fn dispatch(
                 };
                 r!(dst) = Value::Int(n as i64);
             }
+            Op::Push { arr, src } => {
+                let v = r!(src);
+                match r!(arr) {
+                    Value::Obj(o) => match cx.heap.get_mut(o) {
+                        Some(Object::Array(xs)) => xs.push(v),
+                        _ => leave!(fault("`push` expects an array")),
+                    },
+                    _ => leave!(fault("`push` expects an array")),
+                }
+                cx.heap.account(std::mem::size_of::<Value>());
+                safe_point!();
+            }
+            Op::SqrtFloat { dst, src } => {
+                r!(dst) = Value::Float(fail!(float(r!(src), "sqrtf")).sqrt())
+            }
+            Op::AbsFloat { dst, src } => {
+                r!(dst) = Value::Float(fail!(float(r!(src), "absf")).abs())
+            }
+            Op::IntToFloat { dst, src } => {
+                r!(dst) = Value::Float(fail!(int(r!(src), "itof")) as f64)
+            }
+            Op::AbsInt { dst, src } => {
+                r!(dst) = Value::Int(fail!(overflow(fail!(int(r!(src), "absi")).checked_abs())))
+            }
             Op::NewCell { dst, src } => {
                 let v = r!(src);
                 r!(dst) = cx.heap.alloc(Object::Cell(v));

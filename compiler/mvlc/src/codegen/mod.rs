@@ -1405,6 +1405,16 @@ impl FnGen<'_> {
         } else {
             self.compile_list(args, span)
         };
+        if let Callee::Native(id) = callee {
+            let name = self.natives.get(id.0 as usize).map(|n| n.name.as_str());
+            if let Some(ops) = name.and_then(|n| intrinsic(n, dst, args_reg, argc)) {
+                for op in ops {
+                    self.emit(op, span);
+                }
+                self.next_temp = mark;
+                return;
+            }
+        }
         let op = match (callee, callee_reg) {
             (Callee::Fn(id), _) => Op::Call {
                 dst,
@@ -1429,6 +1439,34 @@ impl FnGen<'_> {
         self.emit(op, span);
         self.next_temp = mark;
     }
+}
+
+/// The natives of the standard library that are one instruction: the call
+/// `name(args)` as that instruction, or `None` for any other native. This
+/// table is the one place that knows them; the native stays registered (for
+/// hand-written bytecode and function values).
+fn intrinsic(name: &str, dst: Reg, args: Reg, argc: Count) -> Option<Vec<Op>> {
+    let arg = |i: u16| Reg(args.0 + i);
+    let src = arg(0);
+    let op = match (name, argc.0) {
+        ("Array::len", 1) => Op::Len { dst, src },
+        ("Int::to_float", 1) => Op::IntToFloat { dst, src },
+        ("Int::abs", 1) => Op::AbsInt { dst, src },
+        ("Float::sqrt", 1) => Op::SqrtFloat { dst, src },
+        ("Float::abs", 1) => Op::AbsFloat { dst, src },
+        // `push` returns unit.
+        ("Array::push", 2) => {
+            return Some(vec![
+                Op::Push {
+                    arr: src,
+                    src: arg(1),
+                },
+                Op::LoadUnit { dst },
+            ])
+        }
+        _ => return None,
+    };
+    Some(vec![op])
 }
 
 /// An Int instruction with an immediate operand (see
