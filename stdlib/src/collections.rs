@@ -40,6 +40,12 @@ fn index(args: &[Value], i: usize, len: usize, inclusive: bool) -> Result<usize,
     }
 }
 
+/// The key image of a map or set key, or the runtime error for a value too
+/// large (or cyclic) to be one.
+fn key_of(ctx: &NativeCtx<'_>, v: Value) -> Result<mvm_runtime::Key, NativeError> {
+    ctx.heap.key(v).map_err(NativeError::Error)
+}
+
 pub fn register(r: &mut NativeRegistry) {
     r.register("Array::len", |ctx, args| {
         Ok(Value::Int(array(ctx, args)?.len() as i64))
@@ -120,7 +126,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Map::insert", |ctx, args| {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
-        let key = ctx.heap.key(k);
+        let key = key_of(ctx, k)?;
         let old = map(ctx, args)?.insert(key, (k, v)).map(|(_, old)| old);
         if old.is_none() {
             ctx.heap.account(64);
@@ -128,17 +134,17 @@ pub fn register(r: &mut NativeRegistry) {
         option(ctx, old)
     });
     r.register("Map::get", |ctx, args| {
-        let key = ctx.heap.key(arg(args, 1)?);
+        let key = key_of(ctx, arg(args, 1)?)?;
         let v = map(ctx, args)?.get(&key).map(|(_, v)| *v);
         option(ctx, v)
     });
     r.register("Map::remove", |ctx, args| {
-        let key = ctx.heap.key(arg(args, 1)?);
+        let key = key_of(ctx, arg(args, 1)?)?;
         let v = map(ctx, args)?.shift_remove(&key).map(|(_, v)| v);
         option(ctx, v)
     });
     r.register("Map::contains_key", |ctx, args| {
-        let key = ctx.heap.key(arg(args, 1)?);
+        let key = key_of(ctx, arg(args, 1)?)?;
         Ok(Value::Bool(map(ctx, args)?.contains_key(&key)))
     });
     r.register("Map::len", |ctx, args| {
@@ -159,7 +165,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Set::insert", |ctx, args| {
         let v = arg(args, 1)?;
-        let key = ctx.heap.key(v);
+        let key = key_of(ctx, v)?;
         let new = set(ctx, args)?.insert(key, v).is_none();
         if new {
             ctx.heap.account(48);
@@ -192,11 +198,11 @@ pub fn register(r: &mut NativeRegistry) {
     });
     crate::trees::register(r);
     r.register("Set::remove", |ctx, args| {
-        let key = ctx.heap.key(arg(args, 1)?);
+        let key = key_of(ctx, arg(args, 1)?)?;
         Ok(Value::Bool(set(ctx, args)?.shift_remove(&key).is_some()))
     });
     r.register("Set::contains", |ctx, args| {
-        let key = ctx.heap.key(arg(args, 1)?);
+        let key = key_of(ctx, arg(args, 1)?)?;
         Ok(Value::Bool(set(ctx, args)?.contains_key(&key)))
     });
     r.register("Set::len", |ctx, args| {

@@ -194,12 +194,20 @@ pub fn parse_size(text: &str) -> Option<usize> {
     digits.parse::<usize>().ok()?.checked_mul(unit)
 }
 
+/// The most parts (scalars, strings and containers) one map or set key may
+/// have; see [`Heap::key`].
+pub const MAX_KEY_PARTS: usize = 1 << 20;
+
+/// The deepest nesting a map or set key may have (its image is hashed and
+/// compared recursively).
+pub const MAX_KEY_DEPTH: usize = 10_000;
+
 /// Collections are not considered below this many allocated bytes.
 const MIN_THRESHOLD: usize = 4 << 20;
 
 /// A hashable, owned image of a value, for map and set keys. Two values
 /// have equal keys exactly when they are structurally equal.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
     Unit,
     Bool(bool),
@@ -461,6 +469,9 @@ impl Heap {
                             work.push((*p, *q));
                             true
                         }
+                        // A graph is equal only to itself (its key is its
+                        // identity too).
+                        (Some(Object::Graph(_)), Some(Object::Graph(_))) => x == y,
                         _ => false,
                     }
                 }
@@ -485,7 +496,8 @@ impl Heap {
         }
         match v {
             Value::Int(i) => Some(OrdKey::Int(i)),
-            Value::Float(x) => Some(OrdKey::Float(TotalF64(x))),
+            // `-0.0 == 0.0`, so they are one key (NaN equals nothing).
+            Value::Float(x) => Some(OrdKey::Float(TotalF64(if x == 0.0 { 0.0 } else { x }))),
             Value::Obj(_) => match self.object(v)? {
                 Object::Str(s) => Some(OrdKey::Str(s.clone())),
                 Object::Tuple(xs) => xs
@@ -499,57 +511,246 @@ impl Heap {
         }
     }
 
-    /// The key image of a value (for maps and sets).
-    pub fn key(&self, v: Value) -> Key {
-        self.key_depth(v, 0)
+    /// The key image of a value (for maps and sets), built with an explicit
+    /// work list (any nesting depth). A value whose image would have more
+    /// than [`MAX_KEY_PARTS`] parts (counting shared parts once per use, so
+    /// a cyclic value always) is refused with a message.
+    pub fn key(&self, v: Value) -> Result<Key, String> {
+        enum Task {
+            /// A value and how deeply it is nested in the key.
+            Visit(Value, usize),
+            /// Gather the last `n` finished keys into one sequence.
+            Build(u32, u32, usize),
+            /// The same for the entries of a map or set: groups of `width`
+            /// keys sorted, so that the image does not depend on the order
+            /// of insertion (which `==` ignores).
+            BuildSorted(u32, usize, usize),
+        }
+        let mut tasks = vec![Task::Visit(v, 0)];
+        let mut done: Vec<Key> = Vec::new();
+        let mut parts = 0usize;
+        while let Some(task) = tasks.pop() {
+            let v = match task {
+                Task::Build(tag, sub, n) => {
+                    let items = done.split_off(done.len().saturating_sub(n));
+                    done.push(Key::Seq(tag, sub, items.into()));
+                    continue;
+                }
+                Task::BuildSorted(tag, n, width) => {
+                    let items = done.split_off(done.len().saturating_sub(n));
+                    let mut groups: Vec<&[Key]> = items.chunks(width.max(1)).collect();
+                    groups.sort();
+                    let sorted: Vec<Key> = groups.concat();
+                    done.push(Key::Seq(tag, 0, sorted.into()));
+                    continue;
+                }
+                Task::Visit(v, depth) => (v, depth),
+            };
+            let (v, depth) = v;
+            parts += 1;
+            if parts > MAX_KEY_PARTS {
+                return Err(format!(
+                    "this value is too large to be a map or set key (more than {MAX_KEY_PARTS} parts, or cyclic)"
+                ));
+            }
+            if depth > MAX_KEY_DEPTH {
+                return Err(format!(
+                    "this value is nested too deeply to be a map or set key (more than {MAX_KEY_DEPTH} levels)"
+                ));
+            }
+            // `sorted`: the width of the groups to sort (map and set entries).
+            let mut seq =
+                |tag: u32, sub: u32, sorted: Option<usize>, xs: &mut dyn Iterator<Item = Value>| {
+                    let start = tasks.len();
+                    let mut n = 0;
+                    for x in xs {
+                        tasks.push(Task::Visit(x, depth + 1));
+                        n += 1;
+                    }
+                    tasks[start..].reverse();
+                    let build = match sorted {
+                        Some(width) => Task::BuildSorted(tag, n, width),
+                        None => Task::Build(tag, sub, n),
+                    };
+                    tasks.insert(start, build);
+                };
+            let key = match v {
+                Value::Unit => Key::Unit,
+                Value::Bool(b) => Key::Bool(b),
+                Value::Int(i) => Key::Int(i),
+                Value::Float(x) => Key::Float(if x == 0.0 { 0 } else { x.to_bits() }),
+                Value::Fn(f) => Key::Fn(f),
+                Value::Obj(r) => match self.get(r) {
+                    Some(Object::Str(s)) => Key::Str(s.clone()),
+                    Some(Object::Array(xs)) => {
+                        seq(0, 0, None, &mut xs.iter().copied());
+                        continue;
+                    }
+                    Some(Object::Tuple(xs)) => {
+                        seq(1, 0, None, &mut xs.iter().copied());
+                        continue;
+                    }
+                    Some(Object::Struct { ty, fields }) => {
+                        seq(
+                            ty.wrapping_mul(2).wrapping_add(2),
+                            0,
+                            None,
+                            &mut fields.iter().copied(),
+                        );
+                        continue;
+                    }
+                    Some(Object::Variant {
+                        ty,
+                        variant,
+                        fields,
+                    }) => {
+                        seq(
+                            ty.wrapping_mul(2).wrapping_add(3),
+                            *variant,
+                            None,
+                            &mut fields.iter().copied(),
+                        );
+                        continue;
+                    }
+                    Some(Object::Cell(x)) => {
+                        tasks.push(Task::Visit(*x, depth));
+                        continue;
+                    }
+                    Some(Object::Map(m)) => {
+                        seq(
+                            u32::MAX,
+                            0,
+                            Some(2),
+                            &mut m.values().flat_map(|(k, v)| [*k, *v]),
+                        );
+                        continue;
+                    }
+                    Some(Object::Set(s)) => {
+                        seq(u32::MAX - 1, 0, Some(1), &mut s.values().copied());
+                        continue;
+                    }
+                    Some(Object::Tree(t)) => {
+                        seq(
+                            u32::MAX - 2,
+                            0,
+                            None,
+                            &mut t.values().flat_map(|(k, v)| [*k, *v]),
+                        );
+                        continue;
+                    }
+                    Some(Object::Closure { func, .. }) => Key::Fn(*func),
+                    Some(Object::Graph(_)) => Key::Seq(u32::MAX - 3, r.0, Box::new([])),
+                    None => Key::Unit,
+                },
+            };
+            done.push(key);
+        }
+        Ok(done.pop().unwrap_or(Key::Unit))
+    }
+}
+
+/// Principle 12 of the architecture: equality, hashing and ordering are one
+/// law. For random values (with the hard cases: `-0.0` and `0.0`, NaN,
+/// maps and sets filled in different orders, nesting), `a == b` implies
+/// equal keys (so equal hashes) and equal order keys.
+#[cfg(test)]
+mod law_tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
     }
 
-    fn key_depth(&self, v: Value, depth: usize) -> Key {
-        if depth > 10_000 {
-            return Key::Unit;
+    /// A random value; small ranges so that equal values are common.
+    fn value(heap: &mut Heap, rng: &mut Rng, depth: u32) -> Value {
+        let leaf = depth == 0 || rng.below(3) == 0;
+        match if leaf { rng.below(4) } else { 4 + rng.below(5) } {
+            0 => Value::Int(rng.below(3) as i64),
+            1 => Value::Float([0.0, -0.0, 1.5, f64::NAN][rng.below(4) as usize]),
+            2 => heap.alloc_str(["a", "b", ""][rng.below(3) as usize]),
+            3 => Value::Bool(rng.below(2) == 0),
+            4 => {
+                let n = rng.below(3) as usize;
+                let xs: Vec<Value> = (0..n).map(|_| value(heap, rng, depth - 1)).collect();
+                heap.alloc(Object::Tuple(xs.into()))
+            }
+            5 => {
+                let n = rng.below(3) as usize;
+                let xs: Vec<Value> = (0..n).map(|_| value(heap, rng, depth - 1)).collect();
+                heap.alloc(Object::Array(xs))
+            }
+            6 => {
+                let payload = rng.below(2) as usize;
+                let xs: Vec<Value> = (0..payload).map(|_| value(heap, rng, depth - 1)).collect();
+                heap.alloc(Object::Variant {
+                    ty: 0,
+                    variant: payload as u32,
+                    fields: xs.into(),
+                })
+            }
+            7 => {
+                // The same entries in a random order.
+                let mut entries: Vec<(i64, Value)> = (0..rng.below(4) as i64)
+                    .map(|k| (k, Value::Int(k * 10)))
+                    .collect();
+                if rng.below(2) == 0 {
+                    entries.reverse();
+                }
+                let mut m: KeyMap<(Value, Value)> = KeyMap::default();
+                for (k, v) in entries {
+                    m.insert(Key::Int(k), (Value::Int(k), v));
+                }
+                heap.alloc(Object::Map(Box::new(m)))
+            }
+            _ => {
+                let mut items: Vec<i64> = (0..rng.below(4) as i64).collect();
+                if rng.below(2) == 0 {
+                    items.reverse();
+                }
+                let mut s: KeyMap<Value> = KeyMap::default();
+                for k in items {
+                    s.insert(Key::Int(k), Value::Int(k));
+                }
+                heap.alloc(Object::Set(Box::new(s)))
+            }
         }
-        let seq = |tag: u32, sub: u32, xs: &[Value]| {
-            Key::Seq(
-                tag,
-                sub,
-                xs.iter().map(|x| self.key_depth(*x, depth + 1)).collect(),
-            )
-        };
-        match v {
-            Value::Unit => Key::Unit,
-            Value::Bool(b) => Key::Bool(b),
-            Value::Int(i) => Key::Int(i),
-            Value::Float(x) => Key::Float(if x == 0.0 { 0 } else { x.to_bits() }),
-            Value::Fn(f) => Key::Fn(f),
-            Value::Obj(r) => match self.get(r) {
-                Some(Object::Str(s)) => Key::Str(s.clone()),
-                Some(Object::Array(xs)) => seq(0, 0, xs),
-                Some(Object::Tuple(xs)) => seq(1, 0, xs),
-                Some(Object::Struct { ty, fields }) => {
-                    seq(ty.wrapping_mul(2).wrapping_add(2), 0, fields)
+    }
+
+    #[test]
+    fn equal_values_have_equal_keys_hashes_and_order_keys() {
+        let mut heap = Heap::new(GcConfig::default());
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let hasher = foldhash::fast::RandomState::default();
+        let values: Vec<Value> = (0..400).map(|_| value(&mut heap, &mut rng, 3)).collect();
+        let mut equal_pairs = 0;
+        for a in &values {
+            for b in &values {
+                if !heap.equal(*a, *b) {
+                    continue;
                 }
-                Some(Object::Variant {
-                    ty,
-                    variant,
-                    fields,
-                }) => seq(ty.wrapping_mul(2).wrapping_add(3), *variant, fields),
-                Some(Object::Cell(x)) => self.key_depth(*x, depth + 1),
-                Some(Object::Map(m)) => {
-                    let parts: Vec<Value> = m.values().flat_map(|(k, v)| [*k, *v]).collect();
-                    seq(u32::MAX, 0, &parts)
-                }
-                Some(Object::Set(s)) => {
-                    let parts: Vec<Value> = s.values().copied().collect();
-                    seq(u32::MAX - 1, 0, &parts)
-                }
-                Some(Object::Tree(t)) => {
-                    let parts: Vec<Value> = t.values().flat_map(|(k, v)| [*k, *v]).collect();
-                    seq(u32::MAX - 2, 0, &parts)
-                }
-                Some(Object::Closure { func, .. }) => Key::Fn(*func),
-                Some(Object::Graph(_)) => Key::Seq(u32::MAX - 3, r.0, Box::new([])),
-                None => Key::Unit,
-            },
+                equal_pairs += 1;
+                let (ka, kb) = (heap.key(*a), heap.key(*b));
+                assert_eq!(ka, kb, "equal values with different keys");
+                let ka = ka.expect("a small value is a key");
+                assert_eq!(hasher.hash_one(&ka), hasher.hash_one(kb.expect("key")));
+                assert_eq!(heap.ord_key(*a), heap.ord_key(*b));
+            }
         }
+        // The generator must produce equal values that are not the same
+        // object, or the test shows nothing.
+        assert!(equal_pairs > values.len() + 100, "{equal_pairs}");
     }
 }
