@@ -72,10 +72,10 @@ pub(crate) fn str_arg(
     ctx: &NativeCtx<'_>,
     args: &[Value],
     i: usize,
-) -> Result<String, NativeError> {
+) -> Result<std::sync::Arc<str>, NativeError> {
     let v = arg(args, i)?;
-    match ctx.heap.str(v) {
-        Some(s) => Ok(s.to_string()),
+    match ctx.heap.shared_str(v) {
+        Some(s) => Ok(s),
         None => fail(format!("expected a String, found {}", v.kind())),
     }
 }

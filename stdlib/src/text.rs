@@ -13,7 +13,7 @@ pub fn register(r: &mut NativeRegistry) {
         let parts: Vec<String> = if sep.is_empty() {
             s.chars().map(|c| c.to_string()).collect()
         } else {
-            s.split(sep.as_str()).map(str::to_string).collect()
+            s.split(sep.as_ref()).map(str::to_string).collect()
         };
         let items = parts.iter().map(|p| ctx.heap.alloc_str(p)).collect();
         Ok(ctx.heap.alloc(Object::Array(items)))
@@ -24,17 +24,17 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("String::contains", |ctx, args| {
         Ok(Value::Bool(
-            str_arg(ctx, args, 0)?.contains(str_arg(ctx, args, 1)?.as_str()),
+            str_arg(ctx, args, 0)?.contains(str_arg(ctx, args, 1)?.as_ref()),
         ))
     });
     r.register("String::starts_with", |ctx, args| {
         Ok(Value::Bool(
-            str_arg(ctx, args, 0)?.starts_with(str_arg(ctx, args, 1)?.as_str()),
+            str_arg(ctx, args, 0)?.starts_with(str_arg(ctx, args, 1)?.as_ref()),
         ))
     });
     r.register("String::ends_with", |ctx, args| {
         Ok(Value::Bool(
-            str_arg(ctx, args, 0)?.ends_with(str_arg(ctx, args, 1)?.as_str()),
+            str_arg(ctx, args, 0)?.ends_with(str_arg(ctx, args, 1)?.as_ref()),
         ))
     });
     r.register("String::to_upper", |ctx, args| {
@@ -62,7 +62,7 @@ pub fn register(r: &mut NativeRegistry) {
         if from.is_empty() {
             return Ok(ctx.heap.alloc_str(&s));
         }
-        let out = s.replace(from.as_str(), &to);
+        let out = s.replace(&*from, &to);
         Ok(ctx.heap.alloc_str(&out))
     });
     r.register("String::substring", |ctx, args| {
@@ -84,7 +84,7 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("String::index_of", |ctx, args| {
         let (s, part) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
         let found = s
-            .find(part.as_str())
+            .find(part.as_ref())
             .map(|b| Value::Int(s[..b].chars().count() as i64));
         option(ctx, found)
     });

@@ -25,10 +25,12 @@
 use crate::value::{ObjRef, Value};
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub enum Object {
-    Str(Box<str>),
+    /// Shared, not copied, when a native reads it or a key is made of it.
+    Str(Arc<str>),
     Array(Vec<Value>),
     Tuple(Box<[Value]>),
     Struct {
@@ -121,7 +123,7 @@ pub type KeyMap<V> = IndexMap<Key, V, foldhash::fast::RandomState>;
 pub enum OrdKey {
     Int(i64),
     Float(TotalF64),
-    Str(Box<str>),
+    Str(Arc<str>),
     Tuple(Box<[OrdKey]>),
 }
 
@@ -215,7 +217,7 @@ pub enum Key {
     /// The bits of the float, with `-0.0` as `0.0` so that equal floats
     /// are equal keys.
     Float(u64),
-    Str(Box<str>),
+    Str(Arc<str>),
     Fn(u32),
     /// Tuples, structs, variants, arrays: a tag and the parts.
     Seq(u32, u32, Box<[Key]>),
@@ -374,6 +376,14 @@ impl Heap {
 
     pub fn alloc_str(&mut self, s: &str) -> Value {
         self.alloc(Object::Str(s.into()))
+    }
+
+    /// The shared text of a string value (a reference count, no copy).
+    pub fn shared_str(&self, v: Value) -> Option<Arc<str>> {
+        match self.object(v) {
+            Some(Object::Str(s)) => Some(s.clone()),
+            _ => None,
+        }
     }
 
     /// The text of a string value.
