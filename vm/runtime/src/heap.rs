@@ -15,7 +15,8 @@
 //! [`Heap::wants_collection`], and the VM collects before its next
 //! instruction. A collection is due when the bytes allocated since the last
 //! one exceed the live bytes after it (with a floor), when the heap would
-//! pass its limit, at every safe point in stress mode, or when the program
+//! pass its limit, after every allocation in stress mode (every k-th in a
+//! big heap, see [`GcConfig::stress`]), or when the program
 //! asks (`gc::collect()`). Sizes are estimates of what each object costs.
 //!
 //! Maps and sets hash their keys structurally: a key is copied into a
@@ -170,9 +171,16 @@ pub struct GcConfig {
     /// The most bytes live data may take; more is "out of memory".
     pub max_heap: Option<usize>,
     /// Collect at the first safe point after every allocation (to shake
-    /// out missing roots in tests).
+    /// out missing roots in tests) while live data is at most
+    /// [`STRESS_EVERY_UP_TO`] bytes; beyond, after every k-th allocation, k
+    /// growing with the live data, so that stress mode costs a bounded
+    /// factor instead of making big programs quadratic.
     pub stress: bool,
 }
+
+/// Stress mode collects after every allocation up to this many bytes of
+/// live data.
+pub const STRESS_EVERY_UP_TO: usize = 16 << 10;
 
 impl GcConfig {
     /// Stress mode when the environment variable `MVM_GC_STRESS` is set to
@@ -228,6 +236,8 @@ pub struct Heap {
     slots: Vec<Option<Object>>,
     /// Bytes of the fibers' registers and frames (see [`Heap::grow_stacks`]).
     stack_bytes: usize,
+    /// Allocations since stress mode last asked for a collection.
+    stress_count: usize,
     free: Vec<u32>,
     live_objects: usize,
     allocated_since: usize,
@@ -251,7 +261,11 @@ impl Heap {
 
     pub fn alloc(&mut self, object: Object) -> Value {
         if self.config.stress {
-            self.requested = true;
+            self.stress_count += 1;
+            if self.stress_count >= (self.stats.live_bytes / STRESS_EVERY_UP_TO).max(1) {
+                self.stress_count = 0;
+                self.requested = true;
+            }
         }
         self.account(object.size());
         self.live_objects += 1;
@@ -356,6 +370,55 @@ impl Heap {
         self.config
             .max_heap
             .is_none_or(|max| live.saturating_add(self.stack_bytes) <= max)
+    }
+
+    /// Checks the collector's invariants right after a collection, given
+    /// the same roots: every root and every child of a live object names a
+    /// live slot (nothing reachable was freed), the free list names exactly
+    /// the empty slots, once each, and the live count is right. Stress mode
+    /// runs it after every collection (see `Vm`), so a missing root shows up
+    /// in the tests as an error instead of a later wrong result.
+    pub fn check_invariants(&self, roots: &[Value]) -> Result<(), String> {
+        let live = |v: Value| match v {
+            Value::Obj(r) => self.get(r).is_some(),
+            _ => true,
+        };
+        if let Some(bad) = roots.iter().find(|v| !live(**v)) {
+            return Err(format!("a root names a freed object: {bad:?}"));
+        }
+        let mut count = 0;
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Some(o) = slot {
+                count += 1;
+                let mut dangling = None;
+                o.each_child(|c| {
+                    if !live(c) {
+                        dangling = Some(c);
+                    }
+                });
+                if let Some(c) = dangling {
+                    return Err(format!("object #{i} refers to a freed object: {c:?}"));
+                }
+            }
+        }
+        if count != self.live_objects {
+            return Err(format!(
+                "{count} live objects, but the heap counts {}",
+                self.live_objects
+            ));
+        }
+        let mut free = vec![false; self.slots.len()];
+        for &f in &self.free {
+            let i = f as usize;
+            if i >= self.slots.len() || self.slots[i].is_some() || free[i] {
+                return Err(format!("the free list names slot #{i} wrongly"));
+            }
+            free[i] = true;
+        }
+        if self.free.len() + count != self.slots.len() {
+            return Err("an empty slot is missing from the free list".to_string());
+        }
+        Ok(())
     }
 
     pub fn get(&self, r: ObjRef) -> Option<&Object> {
@@ -762,5 +825,25 @@ mod law_tests {
         // The generator must produce equal values that are not the same
         // object, or the test shows nothing.
         assert!(equal_pairs > values.len() + 100, "{equal_pairs}");
+    }
+}
+
+#[cfg(test)]
+mod invariant_tests {
+    use super::*;
+
+    /// The checker notices a root the collector was not given.
+    #[test]
+    fn a_missing_root_breaks_an_invariant() {
+        let mut heap = Heap::new(GcConfig::default());
+        let inner = heap.alloc_str("inner");
+        let outer = heap.alloc(Object::Array(vec![inner]));
+        heap.collect([outer]);
+        assert_eq!(heap.check_invariants(&[outer]), Ok(()));
+        heap.collect([]);
+        let broken = heap
+            .check_invariants(&[outer])
+            .expect_err("outer was freed");
+        assert!(broken.contains("freed"), "{broken}");
     }
 }

@@ -418,7 +418,15 @@ impl Context<'_> {
             roots.extend_from_slice(other.roots(program));
         }
         roots.extend(self.state.roots());
-        if self.heap.collect(roots) {
+        let fits = self.heap.collect(roots.iter().copied());
+        if self.config.gc.stress {
+            if let Err(broken) = self.heap.check_invariants(&roots) {
+                return fault(format!(
+                    "internal error: a heap invariant is broken: {broken}"
+                ));
+            }
+        }
+        if fits {
             Ok(())
         } else {
             let limit = self.config.gc.max_heap.unwrap_or_default();
