@@ -323,7 +323,7 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `target = value`
     Assign(Box<Expr>, Box<Expr>),
-    /// `target op= value`, op one of `+ - * / %`.
+    /// `target op= value`, op one of `+ - * / % & | ^ << >>`.
     CompoundAssign(BinOp, Box<Expr>, Box<Expr>),
     /// `callee(args)`
     Call(Box<Expr>, Vec<Expr>),

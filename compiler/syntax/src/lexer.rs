@@ -107,6 +107,11 @@ pub enum Tok {
     StarEq,
     SlashEq,
     PercentEq,
+    AmpEq,
+    PipeEq,
+    CaretEq,
+    ShlEq,
+    ShrEq,
     Underscore,
     /// Never produced by the lexer: error recovery puts it in place of text
     /// that did not parse, and the grammar reads it as an error expression.
@@ -219,6 +224,11 @@ impl Tok {
             Tok::StarEq => "*=",
             Tok::SlashEq => "/=",
             Tok::PercentEq => "%=",
+            Tok::AmpEq => "&=",
+            Tok::PipeEq => "|=",
+            Tok::CaretEq => "^=",
+            Tok::ShlEq => "<<=",
+            Tok::ShrEq => ">>=",
             Tok::Underscore => "_",
             Tok::Error => "<error>",
             Tok::Ident(_)
@@ -783,9 +793,11 @@ impl<'a> Lexer<'a> {
             (b'!', Some(b'=')) => (Tok::Ne, 2),
             (b'!', _) => (Tok::Bang, 1),
             (b'<', Some(b'=')) => (Tok::Le, 2),
+            (b'<', Some(b'<')) if next2 == Some(b'=') => (Tok::ShlEq, 3),
             (b'<', Some(b'<')) => (Tok::Shl, 2),
             (b'<', _) => (Tok::Lt, 1),
             (b'>', Some(b'=')) => (Tok::Ge, 2),
+            (b'>', Some(b'>')) if next2 == Some(b'=') => (Tok::ShrEq, 3),
             (b'>', Some(b'>')) => (Tok::Shr, 2),
             (b'>', _) => (Tok::Gt, 1),
             (b'+', Some(b'=')) => (Tok::PlusEq, 2),
@@ -797,9 +809,12 @@ impl<'a> Lexer<'a> {
             (b'%', Some(b'=')) => (Tok::PercentEq, 2),
             (b'%', _) => (Tok::Percent, 1),
             (b'&', Some(b'&')) => (Tok::AmpAmp, 2),
+            (b'&', Some(b'=')) => (Tok::AmpEq, 2),
             (b'&', _) => (Tok::Amp, 1),
             (b'|', Some(b'|')) => (Tok::PipePipe, 2),
+            (b'|', Some(b'=')) => (Tok::PipeEq, 2),
             (b'|', _) => (Tok::Pipe, 1),
+            (b'^', Some(b'=')) => (Tok::CaretEq, 2),
             (b'^', _) => (Tok::Caret, 1),
             _ => {
                 let ch = self.src[start..].chars().next().unwrap_or('?');

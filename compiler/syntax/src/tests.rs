@@ -83,6 +83,10 @@ fn precedence_follows_rust() {
     assert_eq!(expr_of("x >> 1 >= 2"), "((x >> 1) >= 2)");
     assert_eq!(expr_of("x = y = 3"), "(x = (y = 3))");
     assert_eq!(expr_of("x += 1 + 2"), "(x += (1 + 2))");
+    assert_eq!(expr_of("x |= y & 1"), "(x |= (y & 1))");
+    assert_eq!(expr_of("x <<= 1 + 2"), "(x <<= (1 + 2))");
+    assert_eq!(expr_of("x >>= y ^= 1"), "(x >>= (y ^= 1))");
+    assert_eq!(expr_of("x &= y >> 1"), "(x &= (y >> 1))");
     assert_eq!(expr_of("0..n + 1"), "(0..(n + 1))");
     assert_eq!(expr_of("f(1)(2)"), "f(1)(2)");
     assert_eq!(expr_of("p.x.y"), "p.x.y");
