@@ -338,6 +338,9 @@ pub enum ExprKind {
     /// `if cond { .. } else ..`; the else branch is a `Block` or another `If`.
     If(Box<Expr>, Block, Option<Box<Expr>>),
     While(Box<Expr>, Block),
+    /// `loop { .. }`: runs until a `break` (whose value is the loop's) or
+    /// a `return`.
+    Loop(Block),
     For(Pattern, Box<Expr>, Block),
     /// `a..b` (`inclusive` false) or `a..=b`.
     Range {
@@ -345,7 +348,8 @@ pub enum ExprKind {
         end: Box<Expr>,
         inclusive: bool,
     },
-    Break,
+    /// `break` or `break value` (only inside `loop`).
+    Break(Option<Box<Expr>>),
     Continue,
     Return(Option<Box<Expr>>),
     Block(Block),

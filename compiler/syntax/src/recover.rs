@@ -323,6 +323,7 @@ fn starts_statement(t: &Tok) -> bool {
             | Tok::Var
             | Tok::If
             | Tok::While
+            | Tok::Loop
             | Tok::For
             | Tok::Match
             | Tok::Return

@@ -115,6 +115,33 @@ fn block_like_statements_end_without_semicolon() {
 }
 
 #[test]
+fn loop_and_break_with_a_value() {
+    let body = main_body("fn main() { let x = loop { break 1 + 2; }; loop { break } }");
+    match &body.stmts[0] {
+        Stmt::Let { value, .. } => match &value.kind {
+            ExprKind::Loop(b) => match &b.stmts[0] {
+                Stmt::Expr(Expr {
+                    kind: ExprKind::Break(Some(v)),
+                    ..
+                }) => assert_eq!(show(v), "(1 + 2)"),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    match body.tail.as_deref().map(|t| &t.kind) {
+        Some(ExprKind::Loop(b)) => {
+            assert!(matches!(
+                b.tail.as_deref().map(|t| &t.kind),
+                Some(ExprKind::Break(None))
+            ))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn no_struct_literal_in_conditions() {
     let body = main_body("fn main() { if x { 1 } else { 2 } }");
     assert!(body.tail.is_some());

@@ -81,6 +81,7 @@ fn has_error_node(block: &ast::Block) -> bool {
     visit_block(block, &mut |e| match &e.kind {
         ast::ExprKind::Error => found = true,
         ast::ExprKind::Block(b)
+        | ast::ExprKind::Loop(b)
         | ast::ExprKind::While(_, b)
         | ast::ExprKind::For(_, _, b)
         | ast::ExprKind::If(_, b, _) => found |= stmt_error(b),
@@ -98,7 +99,7 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
     use ast::ExprKind as E;
     f(expr);
     match &expr.kind {
-        E::Lit(_) | E::Path(_) | E::Break | E::Continue | E::Error => {}
+        E::Lit(_) | E::Path(_) | E::Break(None) | E::Continue | E::Error => {}
         E::Interp(parts) => {
             for part in parts {
                 if let ast::InterpPart::Expr(e) = part {
@@ -109,7 +110,7 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
         E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) => {
             visit_expr(e, f)
         }
-        E::Return(e) => {
+        E::Return(e) | E::Break(e) => {
             if let Some(e) = e {
                 visit_expr(e, f);
             }
@@ -143,7 +144,7 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
             visit_expr(c, f);
             visit_block(body, f);
         }
-        E::Block(b) => visit_block(b, f),
+        E::Block(b) | E::Loop(b) => visit_block(b, f),
         E::Match(scrutinee, arms) => {
             visit_expr(scrutinee, f);
             for arm in arms {
@@ -663,9 +664,29 @@ impl Checker {
 /// body is inferred.
 struct Frame {
     ret: Ty,
-    loops: u32,
+    /// The loops around this point, innermost last.
+    loops: Vec<LoopCx>,
     /// Outer locals this closure uses, in order of first use.
     captures: Vec<LocalId>,
+}
+
+/// A loop being inferred.
+struct LoopCx {
+    /// For `loop`: the hidden local its `break` values are stored in, and
+    /// their type (the loop's type).
+    value: Option<(LocalId, Ty)>,
+    /// Whether a `break` leaves this loop.
+    broken: bool,
+}
+
+/// Whether evaluating `e` never finishes normally: it is (or ends in) a
+/// `return`, `break` or `continue`, or a loop nothing breaks out of.
+fn never_ends(e: &ir::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue | ExprKind::Loop(_) => true,
+        ExprKind::Block(_, Some(tail)) => never_ends(tail),
+        _ => false,
+    }
 }
 
 /// A closure lifted out of the body, completed when the body is done.
@@ -714,7 +735,7 @@ impl<'c> FnCx<'c> {
             scopes: vec![Vec::new()],
             frames: vec![Frame {
                 ret,
-                loops: 0,
+                loops: Vec::new(),
                 captures: Vec::new(),
             }],
             tparams,
@@ -996,10 +1017,7 @@ impl<'c> FnCx<'c> {
                 }
                 ast::Stmt::Expr(e) => {
                     let e = self.infer(e);
-                    diverges = matches!(
-                        e.kind,
-                        ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue
-                    );
+                    diverges = never_ends(&e);
                     stmts.push(ir::Stmt::Expr(e));
                 }
                 ast::Stmt::Error(span) => {
@@ -1246,15 +1264,20 @@ impl<'c> FnCx<'c> {
             E::While(cond, body) => {
                 let cond = self.infer(cond);
                 self.expect(&Ty::Bool, &cond.ty, cond.span, "a `while` condition");
-                self.frame().loops += 1;
-                let body = self.infer_block(body);
-                self.frame().loops -= 1;
+                let (body, broken) = self.infer_loop_body(body, None);
+                if matches!(cond.kind, ExprKind::Bool(true)) && !broken {
+                    // `while true` without a `break` never ends normally,
+                    // like `loop`: its type is that of `return`.
+                    let ty = self.fresh();
+                    return self.expr(ExprKind::Loop(Box::new(body)), ty, span);
+                }
                 self.expr(
                     ExprKind::While(Box::new(cond), Box::new(body)),
                     Ty::Unit,
                     span,
                 )
             }
+            E::Loop(body) => self.infer_loop(body, span),
             E::For(pattern, iter, body) => self.infer_for(pattern, iter, body, span),
             E::Range { .. } => {
                 self.error(Diagnostic::error(
@@ -1266,28 +1289,19 @@ impl<'c> FnCx<'c> {
                 ));
                 self.error_expr(span)
             }
-            E::Break | E::Continue => {
-                if self.frame().loops == 0 {
-                    let word = if matches!(e.kind, E::Break) {
-                        "break"
-                    } else {
-                        "continue"
-                    };
+            E::Break(value) => self.infer_break(value.as_deref(), span),
+            E::Continue => {
+                if self.frame().loops.is_empty() {
                     self.error(Diagnostic::error(
                         "E0106",
-                        format!("`{word}` outside of a loop"),
+                        "`continue` outside of a loop",
                         self.file,
                         span,
-                        "not inside `while` or `for`",
+                        "not inside `loop`, `while` or `for`",
                     ));
                 }
                 let ty = self.fresh();
-                let kind = if matches!(e.kind, E::Break) {
-                    ExprKind::Break
-                } else {
-                    ExprKind::Continue
-                };
-                self.expr(kind, ty, span)
+                self.expr(ExprKind::Continue, ty, span)
             }
             E::Return(value) => {
                 let ret = self.frame().ret.clone();
@@ -1857,7 +1871,7 @@ impl<'c> FnCx<'c> {
         let ret = self.fresh();
         self.frames.push(Frame {
             ret: ret.clone(),
-            loops: 0,
+            loops: Vec::new(),
             captures: Vec::new(),
         });
         self.scopes.push(Vec::new());
@@ -1940,9 +1954,7 @@ impl<'c> FnCx<'c> {
                     self.declare(&hidden, Ty::Int, false)
                 }
             };
-            self.frame().loops += 1;
-            let body = self.infer_block(body);
-            self.frame().loops -= 1;
+            let body = self.infer_loop_body(body, None).0;
             self.scopes.pop();
             return self.expr(
                 ExprKind::ForRange {
@@ -2008,9 +2020,7 @@ impl<'c> FnCx<'c> {
         self.scopes.push(Vec::new());
         let pat = self.infer_pattern(pattern, &elem, false);
         self.check_irrefutable(&pat, "`for`");
-        self.frame().loops += 1;
-        let body = self.infer_block(body);
-        self.frame().loops -= 1;
+        let body = self.infer_loop_body(body, None).0;
         self.scopes.pop();
         self.expr(
             ExprKind::ForArray {
@@ -2021,6 +2031,134 @@ impl<'c> FnCx<'c> {
             Ty::Unit,
             span,
         )
+    }
+
+    /// Infers a loop's body with the loop pushed; returns it and whether a
+    /// `break` leaves the loop.
+    fn infer_loop_body(
+        &mut self,
+        body: &ast::Block,
+        value: Option<(LocalId, Ty)>,
+    ) -> (ir::Expr, bool) {
+        self.frame().loops.push(LoopCx {
+            value,
+            broken: false,
+        });
+        let body = self.infer_block(body);
+        let broken = self.frame().loops.pop().is_some_and(|l| l.broken);
+        (body, broken)
+    }
+
+    /// `loop { body }`: its value is that of its `break`s, each stored into
+    /// a hidden local read after the loop; without a `break` it never ends
+    /// normally and has the type of `return`.
+    fn infer_loop(&mut self, body: &ast::Block, span: Span) -> ir::Expr {
+        let ty = self.fresh();
+        let hidden = ast::Ident {
+            name: "{loop}".to_string(),
+            span,
+        };
+        let result = self.declare(&hidden, ty.clone(), true);
+        let (body, broken) = self.infer_loop_body(body, Some((result, ty.clone())));
+        let body_span = body.span;
+        let looped = self.expr(ExprKind::Loop(Box::new(body)), ty.clone(), body_span);
+        if !broken {
+            return self.expr(looped.kind, ty, span);
+        }
+        // The hidden local starts as `()` so that its register is declared;
+        // every path out of the loop has stored a value into it.
+        let init = ir::Stmt::Let(
+            ir::Pattern {
+                kind: ir::PatternKind::Bind(result),
+                ty: ty.clone(),
+                span,
+            },
+            self.expr(ExprKind::Unit, Ty::Unit, span),
+        );
+        let read = self.expr(ExprKind::Local(result), ty.clone(), span);
+        self.expr(
+            ExprKind::Block(vec![init, ir::Stmt::Expr(looped)], Some(Box::new(read))),
+            ty,
+            span,
+        )
+    }
+
+    /// `break` or `break value`.
+    fn infer_break(&mut self, value: Option<&ast::Expr>, span: Span) -> ir::Expr {
+        let target = self.frame().loops.last_mut().map(|l| {
+            l.broken = true;
+            l.value.clone()
+        });
+        let ty = self.fresh();
+        match target {
+            None => {
+                if let Some(v) = value {
+                    self.infer(v);
+                }
+                self.error(Diagnostic::error(
+                    "E0106",
+                    "`break` outside of a loop",
+                    self.file,
+                    span,
+                    "not inside `loop`, `while` or `for`",
+                ));
+                self.expr(ExprKind::Break, ty, span)
+            }
+            Some(None) => {
+                if let Some(v) = value {
+                    let v = self.infer(v);
+                    self.error(
+                        Diagnostic::error(
+                            "E0106",
+                            "`break` with a value outside of a `loop`",
+                            self.file,
+                            v.span,
+                            "only `loop` has a value: `while` and `for` are `()`",
+                        )
+                        .with_label(self.file, span, "this `break` leaves a `while` or `for`")
+                        .with_help(
+                            "write `break;`, or use `loop` and `break` out of it with the value",
+                        ),
+                    );
+                }
+                self.expr(ExprKind::Break, ty, span)
+            }
+            Some(Some((result, loop_ty))) => {
+                let v = match value {
+                    Some(v) => {
+                        let v = self.infer_expected(v, &loop_ty);
+                        self.expect(
+                            &loop_ty,
+                            &v.ty,
+                            v.span,
+                            "the loop's value (from its first `break`)",
+                        );
+                        v
+                    }
+                    None => {
+                        let v = self.expr(ExprKind::Unit, Ty::Unit, span);
+                        self.expect(
+                            &loop_ty,
+                            &Ty::Unit,
+                            span,
+                            "the loop's value (from its first `break`)",
+                        );
+                        v
+                    }
+                };
+                let store = self.expr(
+                    ExprKind::Assign(Place::Local(result), Box::new(v)),
+                    Ty::Unit,
+                    span,
+                );
+                let brk = self.expr(ExprKind::Break, ty.clone(), span);
+                self.expr(
+                    ExprKind::Block(vec![ir::Stmt::Expr(store)], Some(Box::new(brk))),
+                    ty,
+                    span,
+                )
+            }
+        }
     }
 
     fn infer_match(
@@ -2056,12 +2194,7 @@ impl<'c> FnCx<'c> {
                 }
                 self.error(d);
             }
-            if first_span.is_none()
-                && !matches!(
-                    body.kind,
-                    ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue
-                )
-            {
+            if first_span.is_none() && !never_ends(&body) {
                 first_span = Some((body.block_value_span(), body.ty.clone()));
             }
             self.scopes.pop();
