@@ -337,7 +337,12 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// `if cond { .. } else ..`; the else branch is a `Block` or another `If`.
     If(Box<Expr>, Block, Option<Box<Expr>>),
+    /// `if let pattern = value { .. } else ..`: the else branch is a
+    /// `Block`, an `If` or another `IfLet`.
+    IfLet(Pattern, Box<Expr>, Block, Option<Box<Expr>>),
     While(Box<Expr>, Block),
+    /// `while let pattern = value { .. }`
+    WhileLet(Pattern, Box<Expr>, Block),
     /// `loop { .. }`: runs until a `break` (whose value is the loop's) or
     /// a `return`.
     Loop(Block),

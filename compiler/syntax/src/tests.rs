@@ -142,6 +142,28 @@ fn loop_and_break_with_a_value() {
 }
 
 #[test]
+fn if_let_and_while_let() {
+    let body = main_body(
+        "fn main() { if let Some(x) = f() { x } else if let P { y } = g { y } else { 0 }; while let (a, 1) = h {} }",
+    );
+    match &body.stmts[0] {
+        Stmt::Expr(Expr {
+            kind: ExprKind::IfLet(p, v, _, Some(els)),
+            ..
+        }) => {
+            assert!(matches!(p.kind, PatternKind::Variant(..)));
+            assert_eq!(show(v), "f()");
+            assert!(matches!(els.kind, ExprKind::IfLet(..)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        body.tail.as_deref().map(|t| &t.kind),
+        Some(ExprKind::WhileLet(..))
+    ));
+}
+
+#[test]
 fn no_struct_literal_in_conditions() {
     let body = main_body("fn main() { if x { 1 } else { 2 } }");
     assert!(body.tail.is_some());

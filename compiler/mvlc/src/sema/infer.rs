@@ -82,6 +82,8 @@ fn has_error_node(block: &ast::Block) -> bool {
         ast::ExprKind::Error => found = true,
         ast::ExprKind::Block(b)
         | ast::ExprKind::Loop(b)
+        | ast::ExprKind::IfLet(_, _, b, _)
+        | ast::ExprKind::WhileLet(_, _, b)
         | ast::ExprKind::While(_, b)
         | ast::ExprKind::For(_, _, b)
         | ast::ExprKind::If(_, b, _) => found |= stmt_error(b),
@@ -140,9 +142,16 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 visit_expr(e, f);
             }
         }
-        E::While(c, body) | E::For(_, c, body) => {
+        E::While(c, body) | E::For(_, c, body) | E::WhileLet(_, c, body) => {
             visit_expr(c, f);
             visit_block(body, f);
+        }
+        E::IfLet(_, c, then, els) => {
+            visit_expr(c, f);
+            visit_block(then, f);
+            if let Some(e) = els {
+                visit_expr(e, f);
+            }
         }
         E::Block(b) | E::Loop(b) => visit_block(b, f),
         E::Match(scrutinee, arms) => {
@@ -1223,26 +1232,7 @@ impl<'c> FnCx<'c> {
                 match els {
                     Some(els) => {
                         let els = self.infer(els);
-                        if self.ck.table.unify(&then.ty, &els.ty).is_err() {
-                            let (t, f) = (self.show(&then.ty), self.show(&els.ty));
-                            let then_span = then.block_value_span();
-                            self.error(
-                                Diagnostic::error(
-                                    "E0201",
-                                    format!(
-                                        "`if` and `else` have different types: `{t}` and `{f}`"
-                                    ),
-                                    self.file,
-                                    els.block_value_span(),
-                                    format!("this is `{f}`"),
-                                )
-                                .with_label(
-                                    self.file,
-                                    then_span,
-                                    format!("this is `{t}`"),
-                                ),
-                            );
-                        }
+                        self.unify_branches(&then, &els, "`if`");
                         let ty = then.ty.clone();
                         self.expr(
                             ExprKind::If(Box::new(cond), Box::new(then), Some(Box::new(els))),
@@ -1278,6 +1268,10 @@ impl<'c> FnCx<'c> {
                 )
             }
             E::Loop(body) => self.infer_loop(body, span),
+            E::IfLet(pattern, value, then, els) => {
+                self.infer_if_let(pattern, value, then, els.as_deref(), span)
+            }
+            E::WhileLet(pattern, value, body) => self.infer_while_let(pattern, value, body, span),
             E::For(pattern, iter, body) => self.infer_for(pattern, iter, body, span),
             E::Range { .. } => {
                 self.error(Diagnostic::error(
@@ -2079,6 +2073,142 @@ impl<'c> FnCx<'c> {
         self.expr(
             ExprKind::Block(vec![init, ir::Stmt::Expr(looped)], Some(Box::new(read))),
             ty,
+            span,
+        )
+    }
+
+    /// Unifies the types of an `if`'s two branches, or reports both.
+    fn unify_branches(&mut self, then: &ir::Expr, els: &ir::Expr, what: &str) {
+        if self.ck.table.unify(&then.ty, &els.ty).is_err() {
+            let (t, f) = (self.show(&then.ty), self.show(&els.ty));
+            let then_span = then.block_value_span();
+            self.error(
+                Diagnostic::error(
+                    "E0201",
+                    format!("{what} and `else` have different types: `{t}` and `{f}`"),
+                    self.file,
+                    els.block_value_span(),
+                    format!("this is `{f}`"),
+                )
+                .with_label(self.file, then_span, format!("this is `{t}`")),
+            );
+        }
+    }
+
+    /// Warns about the pattern of an `if let` or `while let` that matches
+    /// every value.
+    fn warn_irrefutable(&mut self, pattern: &ir::Pattern, what: &str, consequence: &str) {
+        if self.is_irrefutable(pattern) {
+            self.error(
+                Diagnostic::warning(
+                    "W0001",
+                    format!("irrefutable pattern in {what}"),
+                    self.file,
+                    pattern.span,
+                    format!("this pattern matches every value: {consequence}"),
+                )
+                .with_help("bind it with `let` instead"),
+            );
+        }
+    }
+
+    /// `if let p = v { then } else { els }` is `match v { p => then, _ => els }`.
+    fn infer_if_let(
+        &mut self,
+        pattern: &ast::Pattern,
+        value: &ast::Expr,
+        then: &ast::Block,
+        els: Option<&ast::Expr>,
+        span: Span,
+    ) -> ir::Expr {
+        let scrutinee = self.infer(value);
+        self.scopes.push(Vec::new());
+        let pat = self.infer_pattern(pattern, &scrutinee.ty, false);
+        let then = self.infer_block(then);
+        self.scopes.pop();
+        let (els, ty) = match els {
+            Some(els) => {
+                self.warn_irrefutable(&pat, "`if let`", "the `else` branch never runs");
+                let els = self.infer(els);
+                self.unify_branches(&then, &els, "`if let`");
+                let ty = then.ty.clone();
+                (els, ty)
+            }
+            None => {
+                self.warn_irrefutable(&pat, "`if let`", "the condition is always true");
+                let then_span = then.block_value_span();
+                self.expect(&Ty::Unit, &then.ty, then_span, "an `if let` without `else`");
+                (self.expr(ExprKind::Unit, Ty::Unit, span), Ty::Unit)
+            }
+        };
+        let wild = ir::Pattern {
+            kind: ir::PatternKind::Wildcard,
+            ty: scrutinee.ty.clone(),
+            span: pattern.span,
+        };
+        let arms = vec![
+            ir::Arm {
+                pattern: pat,
+                guard: None,
+                body: then,
+            },
+            ir::Arm {
+                pattern: wild,
+                guard: None,
+                body: els,
+            },
+        ];
+        self.expr(ExprKind::Match(Box::new(scrutinee), arms), ty, span)
+    }
+
+    /// `while let p = v { body }` is `loop { match v { p => body, _ => break } }`.
+    fn infer_while_let(
+        &mut self,
+        pattern: &ast::Pattern,
+        value: &ast::Expr,
+        body: &ast::Block,
+        span: Span,
+    ) -> ir::Expr {
+        self.frame().loops.push(LoopCx {
+            value: None,
+            broken: false,
+        });
+        let scrutinee = self.infer(value);
+        self.scopes.push(Vec::new());
+        let pat = self.infer_pattern(pattern, &scrutinee.ty, false);
+        let body = self.infer_block(body);
+        self.scopes.pop();
+        self.frame().loops.pop();
+        self.warn_irrefutable(
+            &pat,
+            "`while let`",
+            "the loop ends only by `break` or `return`",
+        );
+        let wild = ir::Pattern {
+            kind: ir::PatternKind::Wildcard,
+            ty: scrutinee.ty.clone(),
+            span: pattern.span,
+        };
+        let stop = self.expr(ExprKind::Break, body.ty.clone(), span);
+        let body_ty = body.ty.clone();
+        let arms = vec![
+            ir::Arm {
+                pattern: pat,
+                guard: None,
+                body,
+            },
+            ir::Arm {
+                pattern: wild,
+                guard: None,
+                body: stop,
+            },
+        ];
+        let round = self.expr(ExprKind::Match(Box::new(scrutinee), arms), body_ty, span);
+        let looped = self.expr(ExprKind::Loop(Box::new(round)), Ty::Unit, span);
+        let unit = self.expr(ExprKind::Unit, Ty::Unit, span);
+        self.expr(
+            ExprKind::Block(vec![ir::Stmt::Expr(looped)], Some(Box::new(unit))),
+            Ty::Unit,
             span,
         )
     }
