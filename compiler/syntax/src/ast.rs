@@ -223,6 +223,16 @@ pub enum Stmt {
         value: Expr,
         span: Span,
     },
+    /// `let p = e else { .. };` (or `var`): `p` may be refutable; when `e`
+    /// does not match, the `else` block runs, and it must not end normally.
+    LetElse {
+        mutable: bool,
+        pattern: Pattern,
+        ty: Option<TypeExpr>,
+        value: Expr,
+        els: Block,
+        span: Span,
+    },
     /// An expression used for its effect: `f(x);`, or a block-like
     /// expression (`if`, `while`, `for`, `match`, a block) with or without `;`.
     Expr(Expr),

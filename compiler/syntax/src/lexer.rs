@@ -48,6 +48,9 @@ pub enum Tok {
     Var,
     If,
     Else,
+    /// The `else` of `let p = e else { .. };`, told apart from an `if`'s
+    /// `else` after lexing (see [`mark_let_else`]).
+    LetElse,
     While,
     For,
     In,
@@ -170,7 +173,7 @@ impl Tok {
             Tok::Let => "let",
             Tok::Var => "var",
             Tok::If => "if",
-            Tok::Else => "else",
+            Tok::Else | Tok::LetElse => "else",
             Tok::While => "while",
             Tok::For => "for",
             Tok::In => "in",
@@ -284,7 +287,43 @@ pub fn lex(src: &str) -> (Vec<Spanned>, Vec<SyntaxError>) {
         gave_up: false,
     };
     lx.run();
+    mark_let_else(&mut lx.tokens);
     (lx.tokens, lx.errors)
+}
+
+/// Turns the `else` of each `let p = e else { .. };` into [`Tok::LetElse`],
+/// so that the LR(1) grammar needs no look-ahead past `e` to tell it from
+/// the `else` of an `if` ending `e`. That `else` is the first one of the
+/// statement outside every bracket, after its `=`, that does not follow a
+/// `}`: as in Rust, `e` itself must not end with `}` (parenthesise it).
+fn mark_let_else(tokens: &mut [Spanned]) {
+    for i in 0..tokens.len() {
+        let starts_let = matches!(tokens[i].1, Tok::Let | Tok::Var)
+            && !(i > 0 && matches!(tokens[i - 1].1, Tok::If | Tok::While));
+        if !starts_let {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut seen_eq = false;
+        for j in i + 1..tokens.len() {
+            match tokens[j].1 {
+                Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::StrStart(_) => depth += 1,
+                Tok::RParen | Tok::RBracket | Tok::RBrace | Tok::StrEnd(_) => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1;
+                }
+                Tok::Semi | Tok::Let | Tok::Var | Tok::Fn if depth == 0 => break,
+                Tok::Eq if depth == 0 => seen_eq = true,
+                Tok::Else if depth == 0 && seen_eq && !matches!(tokens[j - 1].1, Tok::RBrace) => {
+                    tokens[j].1 = Tok::LetElse;
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 impl<'a> Lexer<'a> {

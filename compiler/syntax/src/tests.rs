@@ -164,6 +164,22 @@ fn if_let_and_while_let() {
 }
 
 #[test]
+fn let_else_is_told_from_if_else() {
+    let body = main_body(
+        "fn main() { let x = if c { 1 } else { 2 }; let Some(y) = f(if c { 1 } else { 2 }) else { return; }; var (a, b) = t else { panic(\"no\") }; }",
+    );
+    assert!(matches!(body.stmts[0], Stmt::Let { .. }));
+    match &body.stmts[1] {
+        Stmt::LetElse { value, els, .. } => {
+            assert!(matches!(value.kind, ExprKind::Call(..)));
+            assert_eq!(els.stmts.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(body.stmts[2], Stmt::LetElse { mutable: true, .. }));
+}
+
+#[test]
 fn no_struct_literal_in_conditions() {
     let body = main_body("fn main() { if x { 1 } else { 2 } }");
     assert!(body.tail.is_some());

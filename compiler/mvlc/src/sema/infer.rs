@@ -65,6 +65,10 @@ fn visit_block<'a>(block: &'a ast::Block, f: &mut impl FnMut(&'a ast::Expr)) {
     for stmt in &block.stmts {
         match stmt {
             ast::Stmt::Let { value, .. } => visit_expr(value, f),
+            ast::Stmt::LetElse { value, els, .. } => {
+                visit_expr(value, f);
+                visit_block(els, f);
+            }
             ast::Stmt::Expr(e) => visit_expr(e, f),
             ast::Stmt::Item(_) | ast::Stmt::Error(_) => {}
         }
@@ -694,6 +698,9 @@ fn never_ends(e: &ir::Expr) -> bool {
     match &e.kind {
         ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue | ExprKind::Loop(_) => true,
         ExprKind::Block(_, Some(tail)) => never_ends(tail),
+        ExprKind::Block(stmts, None) => {
+            matches!(stmts.last(), Some(ir::Stmt::Expr(e)) if never_ends(e))
+        }
         _ => false,
     }
 }
@@ -1022,6 +1029,18 @@ impl<'c> FnCx<'c> {
                         }
                     };
                     stmts.push(ir::Stmt::Let(pat, value));
+                    diverges = false;
+                }
+                ast::Stmt::LetElse {
+                    mutable,
+                    pattern,
+                    ty,
+                    value,
+                    els,
+                    span,
+                } => {
+                    let s = self.infer_let_else(*mutable, pattern, ty.as_ref(), value, els, *span);
+                    stmts.push(s);
                     diverges = false;
                 }
                 ast::Stmt::Expr(e) => {
@@ -2211,6 +2230,148 @@ impl<'c> FnCx<'c> {
             Ty::Unit,
             span,
         )
+    }
+
+    /// Whether `e` never ends normally, counting a final call of `panic` or
+    /// `exit`.
+    fn ends_abruptly(&self, e: &ir::Expr) -> bool {
+        let last = match &e.kind {
+            ExprKind::Block(_, Some(tail)) => Some(&**tail),
+            ExprKind::Block(stmts, None) => match stmts.last() {
+                Some(ir::Stmt::Expr(e)) => Some(e),
+                _ => None,
+            },
+            _ => Some(e),
+        };
+        let stops = |e: &ir::Expr| match &e.kind {
+            ExprKind::Call(Callee::Native(id), _) => self
+                .ck
+                .natives
+                .get(id.0 as usize)
+                .is_some_and(|n| n.name == "panic" || n.name == "exit"),
+            _ => false,
+        };
+        never_ends(e) || last.is_some_and(stops)
+    }
+
+    /// `let p = v else { els };` binds `p`'s names for the rest of the
+    /// block: it is `let (x, y) = match v { p => (x, y), _ => els };` with
+    /// the names bound again outside the match.
+    fn infer_let_else(
+        &mut self,
+        mutable: bool,
+        pattern: &ast::Pattern,
+        ty: Option<&ast::TypeExpr>,
+        value: &ast::Expr,
+        els: &ast::Block,
+        span: Span,
+    ) -> ir::Stmt {
+        let declared = ty.map(|t| {
+            self.ck
+                .lower_type(self.module, self.file, t, &self.tparams.clone())
+        });
+        let value = match &declared {
+            Some(d) => self.infer_expected(value, d),
+            None => self.infer(value),
+        };
+        if let Some(d) = &declared {
+            self.expect(d, &value.ty, value.span, "the declared type");
+        }
+        self.scopes.push(Vec::new());
+        let pat = self.infer_pattern(pattern, &value.ty, false);
+        let inner = self.scopes.pop().unwrap_or_default();
+        let els_ir = self.infer_block(els);
+        if !self.ends_abruptly(&els_ir) && !has_error_node(els) {
+            let shown = self.show(&els_ir.ty);
+            let at = match &els.tail {
+                Some(tail) => tail.span,
+                None => Span::new(
+                    els.span.end.saturating_sub(1) as usize,
+                    els.span.end as usize,
+                ),
+            };
+            self.error(
+                Diagnostic::error(
+                    "E0201",
+                    "the `else` block of `let ... else` must not end normally",
+                    self.file,
+                    at,
+                    format!("the block ends here with a value of type `{shown}`, and the pattern's names would have no value after it"),
+                )
+                .with_label(self.file, pattern.span, "when the value does not match this pattern")
+                .with_help("end the block with `return`, `break`, `continue` or a call of `panic`"),
+            );
+        }
+        self.warn_irrefutable(&pat, "`let ... else`", "the `else` block never runs");
+        // The values the pattern bound, carried out of the match.
+        let tys: Vec<Ty> = inner
+            .iter()
+            .map(|(_, id)| self.locals[id.0 as usize].ty.clone())
+            .collect();
+        let carried: Vec<ir::Expr> = inner
+            .iter()
+            .zip(&tys)
+            .map(|((_, id), t)| self.expr(ExprKind::Local(*id), t.clone(), pattern.span))
+            .collect();
+        let out_ty = match tys.len() {
+            1 => tys[0].clone(),
+            _ => Ty::tuple(tys.clone()),
+        };
+        let carried = match carried.len() {
+            0 => self.expr(ExprKind::Unit, Ty::Unit, pattern.span),
+            1 => carried
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| self.error_expr(span)),
+            _ => self.expr(ExprKind::Tuple(carried), out_ty.clone(), pattern.span),
+        };
+        let _ = self.ck.table.unify(&out_ty, &els_ir.ty);
+        let wild = ir::Pattern {
+            kind: ir::PatternKind::Wildcard,
+            ty: value.ty.clone(),
+            span: pattern.span,
+        };
+        let arms = vec![
+            ir::Arm {
+                pattern: pat,
+                guard: None,
+                body: carried,
+            },
+            ir::Arm {
+                pattern: wild,
+                guard: None,
+                body: els_ir,
+            },
+        ];
+        let matched = self.expr(ExprKind::Match(Box::new(value), arms), out_ty.clone(), span);
+        // The names again, in the enclosing scope, for the rest of the block.
+        let mut outer: Vec<ir::Pattern> = Vec::new();
+        for ((name, id), t) in inner.iter().zip(&tys) {
+            let ident = ast::Ident {
+                name: name.clone(),
+                span: self.locals[id.0 as usize].span,
+            };
+            let new_id = self.declare(&ident, t.clone(), mutable);
+            outer.push(ir::Pattern {
+                kind: ir::PatternKind::Bind(new_id),
+                ty: t.clone(),
+                span: ident.span,
+            });
+        }
+        let outer = match outer.len() {
+            0 => ir::Pattern {
+                kind: ir::PatternKind::Wildcard,
+                ty: Ty::Unit,
+                span: pattern.span,
+            },
+            1 => outer.remove(0),
+            _ => ir::Pattern {
+                kind: ir::PatternKind::Tuple(outer),
+                ty: out_ty,
+                span: pattern.span,
+            },
+        };
+        ir::Stmt::Let(outer, matched)
     }
 
     /// `break` or `break value`.
