@@ -345,6 +345,8 @@ pub enum ExprKind {
     TupleField(Box<Expr>, u32, Span),
     /// `e[i]`
     Index(Box<Expr>, Box<Expr>),
+    /// `e?`: the value inside `Some`/`Ok`, or return the `None`/`Err`.
+    Try(Box<Expr>),
     /// `if cond { .. } else ..`; the else branch is a `Block` or another `If`.
     If(Box<Expr>, Block, Option<Box<Expr>>),
     /// `if let pattern = value { .. } else ..`: the else branch is a

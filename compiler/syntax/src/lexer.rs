@@ -106,6 +106,8 @@ pub enum Tok {
     /// `Option<Option<Int>>` (the grammar accepts both).
     Shr,
     Bang,
+    /// `?`: the postfix operator that propagates a `None` or an `Err`.
+    Question,
     PlusEq,
     MinusEq,
     StarEq,
@@ -225,6 +227,7 @@ impl Tok {
             Tok::Shl => "<<",
             Tok::Shr => ">>",
             Tok::Bang => "!",
+            Tok::Question => "?",
             Tok::PlusEq => "+=",
             Tok::MinusEq => "-=",
             Tok::StarEq => "*=",
@@ -382,6 +385,7 @@ impl<'a> Lexer<'a> {
                     | Tok::RParen
                     | Tok::RBracket
                     | Tok::RBrace
+                    | Tok::Question
                     | Tok::True
                     | Tok::False
             ),
@@ -647,6 +651,7 @@ impl<'a> Lexer<'a> {
                         | Tok::RParen
                         | Tok::RBracket
                         | Tok::RBrace
+                        | Tok::Question
                 ))
     }
 
@@ -823,6 +828,7 @@ impl<'a> Lexer<'a> {
             (b':', _) => (Tok::Colon, 1),
             (b',', _) => (Tok::Comma, 1),
             (b';', _) => (Tok::Semi, 1),
+            (b'?', _) => (Tok::Question, 1),
             (b'.', Some(b'.')) if next2 == Some(b'=') => (Tok::DotDotEq, 3),
             (b'.', Some(b'.')) => (Tok::DotDot, 2),
             (b'.', _) => (Tok::Dot, 1),

@@ -59,6 +59,7 @@ fn show(e: &Expr) -> String {
                 show(end)
             )
         }
+        ExprKind::Try(e) => format!("{}?", show(e)),
         ExprKind::If(..) => "if".to_string(),
         ExprKind::Block(_) => "block".to_string(),
         other => format!("{other:?}"),
@@ -90,6 +91,8 @@ fn precedence_follows_rust() {
     assert_eq!(expr_of("0..n + 1"), "(0..(n + 1))");
     assert_eq!(expr_of("f(1)(2)"), "f(1)(2)");
     assert_eq!(expr_of("p.x.y"), "p.x.y");
+    assert_eq!(expr_of("-x? - 1"), "((-x?) - 1)");
+    assert_eq!(expr_of("f(a)?.b()?"), "f(a)?.b()?");
 }
 
 #[test]

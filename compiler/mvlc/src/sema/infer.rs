@@ -113,7 +113,7 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 }
             }
         }
-        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) => {
+        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) | E::Try(e) => {
             visit_expr(e, f)
         }
         E::Return(e) | E::Break(e) => {
@@ -1287,6 +1287,7 @@ impl<'c> FnCx<'c> {
                 )
             }
             E::Loop(body) => self.infer_loop(body, span),
+            E::Try(inner) => self.infer_try(inner, span),
             E::IfLet(pattern, value, then, els) => {
                 self.infer_if_let(pattern, value, then, els.as_deref(), span)
             }
@@ -2372,6 +2373,154 @@ impl<'c> FnCx<'c> {
             },
         };
         ir::Stmt::Let(outer, matched)
+    }
+
+    /// `v?` on an `Option` is `match v { Some(x) => x, None => return None }`,
+    /// on a `Result` `match v { Ok(x) => x, Err(e) => return Err(e) }`; the
+    /// function (or closure) must return the same kind.
+    fn infer_try(&mut self, inner: &ast::Expr, span: Span) -> ir::Expr {
+        let value = self.infer(inner);
+        let ret = self.frame().ret.clone();
+        let prelude = |name: &str| {
+            self.ck
+                .env
+                .types
+                .get(&(super::env::PRELUDE, name.to_string()))
+                .copied()
+        };
+        let (Some(option), Some(result)) = (prelude("Option"), prelude("Result")) else {
+            return self.error_expr(span);
+        };
+        let kind_of = |t: Ty| match t {
+            Ty::App(TyCon::Adt(a), _) if a == option => Some(true),
+            Ty::App(TyCon::Adt(a), _) if a == result => Some(false),
+            _ => None,
+        };
+        let shown_value = self.ck.table.shallow(&value.ty);
+        let is_option = match (kind_of(shown_value.clone()), &shown_value) {
+            (Some(k), _) => k,
+            (None, Ty::Var(_)) => match kind_of(self.ck.table.shallow(&ret)) {
+                Some(k) => k,
+                None => {
+                    if !self.quiet_about(&value.ty) {
+                        self.error(
+                            Diagnostic::error(
+                                "E0208",
+                                "type annotations needed: `?` on a value whose type is not known yet",
+                                self.file,
+                                value.span,
+                                "an `Option` or a `Result`?",
+                            )
+                            .with_help("annotate the value's type, or the function's return type"),
+                        );
+                    }
+                    return self.error_expr(span);
+                }
+            },
+            (None, _) => {
+                if !self.quiet_about(&value.ty) {
+                    let shown = self.show(&value.ty);
+                    self.error(Diagnostic::error(
+                        "E0201",
+                        format!("`?` needs an `Option` or a `Result`, found `{shown}`"),
+                        self.file,
+                        value.span,
+                        format!("this is `{shown}`"),
+                    ));
+                }
+                return self.error_expr(span);
+            }
+        };
+        let inside = self.fresh();
+        let (adt, name, ok_ix, fail_ix) = if is_option {
+            (option, "an `Option`", "Some", "None")
+        } else {
+            (result, "a `Result`", "Ok", "Err")
+        };
+        let index = |n: &str| -> u32 {
+            match &self.ck.env.adt_def(adt).kind {
+                AdtKind::Enum(vs) => vs.iter().position(|v| v.name == n).unwrap_or(0) as u32,
+                AdtKind::Struct(_) => 0,
+            }
+        };
+        let (ok_ix, fail_ix) = (index(ok_ix), index(fail_ix));
+        let error_ty = self.fresh();
+        let (value_ty, ret_ty) = if is_option {
+            let other = self.fresh();
+            (
+                Ty::App(TyCon::Adt(adt), vec![inside.clone()]),
+                Ty::App(TyCon::Adt(adt), vec![other]),
+            )
+        } else {
+            let other = self.fresh();
+            (
+                Ty::App(TyCon::Adt(adt), vec![inside.clone(), error_ty.clone()]),
+                Ty::App(TyCon::Adt(adt), vec![other, error_ty.clone()]),
+            )
+        };
+        self.expect(&value_ty, &value.ty, value.span, "the operand of `?`");
+        if self.ck.table.unify(&ret, &ret_ty).is_err() {
+            let (r, v) = (self.show(&ret), self.show(&value.ty));
+            let what = if is_option { "`None`" } else { "the `Err`" };
+            self.error(
+                Diagnostic::error(
+                    "E0201",
+                    format!("`?` on `{v}` in a function that returns `{r}`"),
+                    self.file,
+                    span,
+                    format!("this returns {what} from a function whose return type is `{r}`"),
+                )
+                .with_help(format!(
+                    "make the function return {name}, or handle the case with `match`"
+                )),
+            );
+            return self.error_expr(span);
+        }
+        let hidden = |what: &str| ast::Ident {
+            name: format!("{{{what}}}"),
+            span: value.span,
+        };
+        let x = self.declare(&hidden("try"), inside.clone(), false);
+        let pat = |kind| ir::Pattern {
+            kind,
+            ty: value.ty.clone(),
+            span: value.span,
+        };
+        let bind = |id, ty: &Ty| ir::Pattern {
+            kind: ir::PatternKind::Bind(id),
+            ty: ty.clone(),
+            span: value.span,
+        };
+        let ok_pat = pat(ir::PatternKind::Variant(adt, ok_ix, vec![bind(x, &inside)]));
+        let (fail_pat, payload) = if is_option {
+            (pat(ir::PatternKind::Variant(adt, fail_ix, vec![])), vec![])
+        } else {
+            let e = self.declare(&hidden("error"), error_ty.clone(), false);
+            (
+                pat(ir::PatternKind::Variant(
+                    adt,
+                    fail_ix,
+                    vec![bind(e, &error_ty)],
+                )),
+                vec![self.expr(ExprKind::Local(e), error_ty.clone(), span)],
+            )
+        };
+        let failed = self.expr(ExprKind::Variant(adt, fail_ix, payload), ret_ty, span);
+        let stop_ty = self.fresh();
+        let stop = self.expr(ExprKind::Return(Box::new(failed)), stop_ty, span);
+        let arms = vec![
+            ir::Arm {
+                pattern: ok_pat,
+                guard: None,
+                body: self.expr(ExprKind::Local(x), inside.clone(), span),
+            },
+            ir::Arm {
+                pattern: fail_pat,
+                guard: None,
+                body: stop,
+            },
+        ];
+        self.expr(ExprKind::Match(Box::new(value), arms), inside, span)
     }
 
     /// `break` or `break value`.
