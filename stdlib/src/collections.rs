@@ -100,6 +100,25 @@ pub fn register(r: &mut NativeRegistry) {
         let part = xs[start as usize..end as usize].to_vec();
         Ok(ctx.heap.alloc(Object::Array(part)))
     });
+    r.register("Array::filled", |ctx, args| {
+        let (n, x) = (int_arg(args, 0)?, arg(args, 1)?);
+        if n < 0 {
+            return fail(format!(
+                "cannot make an array of {n} elements: the length is negative"
+            ));
+        }
+        // Refused before allocating, like `String::repeat`: more than the
+        // heap limit (or 1 GiB without one) would never fit.
+        let bytes = (n as u64).saturating_mul(std::mem::size_of::<Value>() as u64);
+        let limit = ctx.heap.config.max_heap.map_or(1 << 30, |m| m as u64);
+        if bytes > limit.min(1 << 30) {
+            return fail(format!(
+                "out of memory: an array of {n} elements needs {bytes} bytes, more than the heap allows"
+            ));
+        }
+        let xs = vec![x; n as usize];
+        Ok(ctx.heap.alloc(Object::Array(xs)))
+    });
     r.register("Array::join", |ctx, args| {
         let sep = str_arg(ctx, args, 1)?;
         let xs = array(ctx, args)?.clone();

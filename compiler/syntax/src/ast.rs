@@ -223,6 +223,16 @@ pub enum Stmt {
         value: Expr,
         span: Span,
     },
+    /// `let p = e else { .. };` (or `var`): `p` may be refutable; when `e`
+    /// does not match, the `else` block runs, and it must not end normally.
+    LetElse {
+        mutable: bool,
+        pattern: Pattern,
+        ty: Option<TypeExpr>,
+        value: Expr,
+        els: Block,
+        span: Span,
+    },
     /// An expression used for its effect: `f(x);`, or a block-like
     /// expression (`if`, `while`, `for`, `match`, a block) with or without `;`.
     Expr(Expr),
@@ -323,7 +333,7 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `target = value`
     Assign(Box<Expr>, Box<Expr>),
-    /// `target op= value`, op one of `+ - * / %`.
+    /// `target op= value`, op one of `+ - * / % & | ^ << >>`.
     CompoundAssign(BinOp, Box<Expr>, Box<Expr>),
     /// `callee(args)`
     Call(Box<Expr>, Vec<Expr>),
@@ -335,9 +345,19 @@ pub enum ExprKind {
     TupleField(Box<Expr>, u32, Span),
     /// `e[i]`
     Index(Box<Expr>, Box<Expr>),
+    /// `e?`: the value inside `Some`/`Ok`, or return the `None`/`Err`.
+    Try(Box<Expr>),
     /// `if cond { .. } else ..`; the else branch is a `Block` or another `If`.
     If(Box<Expr>, Block, Option<Box<Expr>>),
+    /// `if let pattern = value { .. } else ..`: the else branch is a
+    /// `Block`, an `If` or another `IfLet`.
+    IfLet(Pattern, Box<Expr>, Block, Option<Box<Expr>>),
     While(Box<Expr>, Block),
+    /// `while let pattern = value { .. }`
+    WhileLet(Pattern, Box<Expr>, Block),
+    /// `loop { .. }`: runs until a `break` (whose value is the loop's) or
+    /// a `return`.
+    Loop(Block),
     For(Pattern, Box<Expr>, Block),
     /// `a..b` (`inclusive` false) or `a..=b`.
     Range {
@@ -345,7 +365,8 @@ pub enum ExprKind {
         end: Box<Expr>,
         inclusive: bool,
     },
-    Break,
+    /// `break` or `break value` (only inside `loop`).
+    Break(Option<Box<Expr>>),
     Continue,
     Return(Option<Box<Expr>>),
     Block(Block),

@@ -48,9 +48,13 @@ pub enum Tok {
     Var,
     If,
     Else,
+    /// The `else` of `let p = e else { .. };`, told apart from an `if`'s
+    /// `else` after lexing (see [`mark_let_else`]).
+    LetElse,
     While,
     For,
     In,
+    Loop,
     Break,
     Continue,
     Return,
@@ -102,11 +106,18 @@ pub enum Tok {
     /// `Option<Option<Int>>` (the grammar accepts both).
     Shr,
     Bang,
+    /// `?`: the postfix operator that propagates a `None` or an `Err`.
+    Question,
     PlusEq,
     MinusEq,
     StarEq,
     SlashEq,
     PercentEq,
+    AmpEq,
+    PipeEq,
+    CaretEq,
+    ShlEq,
+    ShrEq,
     Underscore,
     /// Never produced by the lexer: error recovery puts it in place of text
     /// that did not parse, and the grammar reads it as an error expression.
@@ -124,6 +135,7 @@ impl Tok {
             "while" => Tok::While,
             "for" => Tok::For,
             "in" => Tok::In,
+            "loop" => Tok::Loop,
             "break" => Tok::Break,
             "continue" => Tok::Continue,
             "return" => Tok::Return,
@@ -163,10 +175,11 @@ impl Tok {
             Tok::Let => "let",
             Tok::Var => "var",
             Tok::If => "if",
-            Tok::Else => "else",
+            Tok::Else | Tok::LetElse => "else",
             Tok::While => "while",
             Tok::For => "for",
             Tok::In => "in",
+            Tok::Loop => "loop",
             Tok::Break => "break",
             Tok::Continue => "continue",
             Tok::Return => "return",
@@ -214,11 +227,17 @@ impl Tok {
             Tok::Shl => "<<",
             Tok::Shr => ">>",
             Tok::Bang => "!",
+            Tok::Question => "?",
             Tok::PlusEq => "+=",
             Tok::MinusEq => "-=",
             Tok::StarEq => "*=",
             Tok::SlashEq => "/=",
             Tok::PercentEq => "%=",
+            Tok::AmpEq => "&=",
+            Tok::PipeEq => "|=",
+            Tok::CaretEq => "^=",
+            Tok::ShlEq => "<<=",
+            Tok::ShrEq => ">>=",
             Tok::Underscore => "_",
             Tok::Error => "<error>",
             Tok::Ident(_)
@@ -271,7 +290,43 @@ pub fn lex(src: &str) -> (Vec<Spanned>, Vec<SyntaxError>) {
         gave_up: false,
     };
     lx.run();
+    mark_let_else(&mut lx.tokens);
     (lx.tokens, lx.errors)
+}
+
+/// Turns the `else` of each `let p = e else { .. };` into [`Tok::LetElse`],
+/// so that the LR(1) grammar needs no look-ahead past `e` to tell it from
+/// the `else` of an `if` ending `e`. That `else` is the first one of the
+/// statement outside every bracket, after its `=`, that does not follow a
+/// `}`: as in Rust, `e` itself must not end with `}` (parenthesise it).
+fn mark_let_else(tokens: &mut [Spanned]) {
+    for i in 0..tokens.len() {
+        let starts_let = matches!(tokens[i].1, Tok::Let | Tok::Var)
+            && !(i > 0 && matches!(tokens[i - 1].1, Tok::If | Tok::While));
+        if !starts_let {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut seen_eq = false;
+        for j in i + 1..tokens.len() {
+            match tokens[j].1 {
+                Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::StrStart(_) => depth += 1,
+                Tok::RParen | Tok::RBracket | Tok::RBrace | Tok::StrEnd(_) => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1;
+                }
+                Tok::Semi | Tok::Let | Tok::Var | Tok::Fn if depth == 0 => break,
+                Tok::Eq if depth == 0 => seen_eq = true,
+                Tok::Else if depth == 0 && seen_eq && !matches!(tokens[j - 1].1, Tok::RBrace) => {
+                    tokens[j].1 = Tok::LetElse;
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 impl<'a> Lexer<'a> {
@@ -330,6 +385,7 @@ impl<'a> Lexer<'a> {
                     | Tok::RParen
                     | Tok::RBracket
                     | Tok::RBrace
+                    | Tok::Question
                     | Tok::True
                     | Tok::False
             ),
@@ -595,6 +651,7 @@ impl<'a> Lexer<'a> {
                         | Tok::RParen
                         | Tok::RBracket
                         | Tok::RBrace
+                        | Tok::Question
                 ))
     }
 
@@ -771,6 +828,7 @@ impl<'a> Lexer<'a> {
             (b':', _) => (Tok::Colon, 1),
             (b',', _) => (Tok::Comma, 1),
             (b';', _) => (Tok::Semi, 1),
+            (b'?', _) => (Tok::Question, 1),
             (b'.', Some(b'.')) if next2 == Some(b'=') => (Tok::DotDotEq, 3),
             (b'.', Some(b'.')) => (Tok::DotDot, 2),
             (b'.', _) => (Tok::Dot, 1),
@@ -783,9 +841,11 @@ impl<'a> Lexer<'a> {
             (b'!', Some(b'=')) => (Tok::Ne, 2),
             (b'!', _) => (Tok::Bang, 1),
             (b'<', Some(b'=')) => (Tok::Le, 2),
+            (b'<', Some(b'<')) if next2 == Some(b'=') => (Tok::ShlEq, 3),
             (b'<', Some(b'<')) => (Tok::Shl, 2),
             (b'<', _) => (Tok::Lt, 1),
             (b'>', Some(b'=')) => (Tok::Ge, 2),
+            (b'>', Some(b'>')) if next2 == Some(b'=') => (Tok::ShrEq, 3),
             (b'>', Some(b'>')) => (Tok::Shr, 2),
             (b'>', _) => (Tok::Gt, 1),
             (b'+', Some(b'=')) => (Tok::PlusEq, 2),
@@ -797,9 +857,12 @@ impl<'a> Lexer<'a> {
             (b'%', Some(b'=')) => (Tok::PercentEq, 2),
             (b'%', _) => (Tok::Percent, 1),
             (b'&', Some(b'&')) => (Tok::AmpAmp, 2),
+            (b'&', Some(b'=')) => (Tok::AmpEq, 2),
             (b'&', _) => (Tok::Amp, 1),
             (b'|', Some(b'|')) => (Tok::PipePipe, 2),
+            (b'|', Some(b'=')) => (Tok::PipeEq, 2),
             (b'|', _) => (Tok::Pipe, 1),
+            (b'^', Some(b'=')) => (Tok::CaretEq, 2),
             (b'^', _) => (Tok::Caret, 1),
             _ => {
                 let ch = self.src[start..].chars().next().unwrap_or('?');

@@ -100,7 +100,7 @@ impl Groups {
         };
         let mut stack: Vec<usize> = Vec::new();
         for (i, (_, t, _)) in tokens.iter().enumerate() {
-            if matches!(t, Tok::Semi | Tok::Let | Tok::Var) {
+            if matches!(t, Tok::Semi | Tok::Var) || is_let_statement(tokens, i) {
                 while let Some(&top) = stack.last() {
                     if matches!(tokens[top].1, Tok::LBrace) {
                         break;
@@ -308,6 +308,12 @@ fn block_kind(tokens: &[Spanned], g: &Groups, o: usize) -> Option<BlockKind> {
     (!arms).then_some(BlockKind::Block)
 }
 
+/// Whether token `i` is a `let` that starts a statement: not the `let` of
+/// `if let` or `while let`.
+fn is_let_statement(tokens: &[Spanned], i: usize) -> bool {
+    matches!(tokens[i].1, Tok::Let) && !(i > 0 && matches!(tokens[i - 1].1, Tok::If | Tok::While))
+}
+
 /// Tokens that start a statement after a block-like statement's `}`.
 fn starts_statement(t: &Tok) -> bool {
     matches!(
@@ -323,6 +329,7 @@ fn starts_statement(t: &Tok) -> bool {
             | Tok::Var
             | Tok::If
             | Tok::While
+            | Tok::Loop
             | Tok::For
             | Tok::Match
             | Tok::Return
@@ -416,7 +423,8 @@ fn splice_in(
                 BlockKind::Block => {
                     let prev = &tokens[kids[k - 1]].1;
                     matches!(prev, Tok::Semi)
-                        || matches!(t, Tok::Let | Tok::Var)
+                        || matches!(t, Tok::Var)
+                        || is_let_statement(tokens, j)
                         || (matches!(prev, Tok::RBrace) && starts_statement(t))
                 }
             };

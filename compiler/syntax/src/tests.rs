@@ -59,6 +59,7 @@ fn show(e: &Expr) -> String {
                 show(end)
             )
         }
+        ExprKind::Try(e) => format!("{}?", show(e)),
         ExprKind::If(..) => "if".to_string(),
         ExprKind::Block(_) => "block".to_string(),
         other => format!("{other:?}"),
@@ -83,9 +84,15 @@ fn precedence_follows_rust() {
     assert_eq!(expr_of("x >> 1 >= 2"), "((x >> 1) >= 2)");
     assert_eq!(expr_of("x = y = 3"), "(x = (y = 3))");
     assert_eq!(expr_of("x += 1 + 2"), "(x += (1 + 2))");
+    assert_eq!(expr_of("x |= y & 1"), "(x |= (y & 1))");
+    assert_eq!(expr_of("x <<= 1 + 2"), "(x <<= (1 + 2))");
+    assert_eq!(expr_of("x >>= y ^= 1"), "(x >>= (y ^= 1))");
+    assert_eq!(expr_of("x &= y >> 1"), "(x &= (y >> 1))");
     assert_eq!(expr_of("0..n + 1"), "(0..(n + 1))");
     assert_eq!(expr_of("f(1)(2)"), "f(1)(2)");
     assert_eq!(expr_of("p.x.y"), "p.x.y");
+    assert_eq!(expr_of("-x? - 1"), "((-x?) - 1)");
+    assert_eq!(expr_of("f(a)?.b()?"), "f(a)?.b()?");
 }
 
 #[test]
@@ -108,6 +115,71 @@ fn block_like_statements_end_without_semicolon() {
         Stmt::Let { value, .. } => assert!(matches!(value.kind, ExprKind::Binary(BinOp::Sub, ..))),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn loop_and_break_with_a_value() {
+    let body = main_body("fn main() { let x = loop { break 1 + 2; }; loop { break } }");
+    match &body.stmts[0] {
+        Stmt::Let { value, .. } => match &value.kind {
+            ExprKind::Loop(b) => match &b.stmts[0] {
+                Stmt::Expr(Expr {
+                    kind: ExprKind::Break(Some(v)),
+                    ..
+                }) => assert_eq!(show(v), "(1 + 2)"),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    match body.tail.as_deref().map(|t| &t.kind) {
+        Some(ExprKind::Loop(b)) => {
+            assert!(matches!(
+                b.tail.as_deref().map(|t| &t.kind),
+                Some(ExprKind::Break(None))
+            ))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn if_let_and_while_let() {
+    let body = main_body(
+        "fn main() { if let Some(x) = f() { x } else if let P { y } = g { y } else { 0 }; while let (a, 1) = h {} }",
+    );
+    match &body.stmts[0] {
+        Stmt::Expr(Expr {
+            kind: ExprKind::IfLet(p, v, _, Some(els)),
+            ..
+        }) => {
+            assert!(matches!(p.kind, PatternKind::Variant(..)));
+            assert_eq!(show(v), "f()");
+            assert!(matches!(els.kind, ExprKind::IfLet(..)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        body.tail.as_deref().map(|t| &t.kind),
+        Some(ExprKind::WhileLet(..))
+    ));
+}
+
+#[test]
+fn let_else_is_told_from_if_else() {
+    let body = main_body(
+        "fn main() { let x = if c { 1 } else { 2 }; let Some(y) = f(if c { 1 } else { 2 }) else { return; }; var (a, b) = t else { panic(\"no\") }; }",
+    );
+    assert!(matches!(body.stmts[0], Stmt::Let { .. }));
+    match &body.stmts[1] {
+        Stmt::LetElse { value, els, .. } => {
+            assert!(matches!(value.kind, ExprKind::Call(..)));
+            assert_eq!(els.stmts.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(body.stmts[2], Stmt::LetElse { mutable: true, .. }));
 }
 
 #[test]

@@ -525,6 +525,24 @@ impl FnGen<'_> {
                 self.close_loop(top);
                 self.emit(Op::LoadUnit { dst }, span);
             }
+            ExprKind::Loop(body) => {
+                // No exit but the `break`s; nothing falls through, so the
+                // loop writes no value (sema reads `loop`'s from a local).
+                let top = self.here();
+                self.loops.push(LoopLabels {
+                    continue_target: Some(top),
+                    continue_jumps: Vec::new(),
+                    break_jumps: Vec::new(),
+                });
+                self.compile_discard(body);
+                self.emit(
+                    Op::Jmp {
+                        target: Label(top as u32),
+                    },
+                    span,
+                );
+                self.close_loop(top);
+            }
             ExprKind::ForRange {
                 var,
                 start,

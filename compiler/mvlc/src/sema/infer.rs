@@ -65,6 +65,10 @@ fn visit_block<'a>(block: &'a ast::Block, f: &mut impl FnMut(&'a ast::Expr)) {
     for stmt in &block.stmts {
         match stmt {
             ast::Stmt::Let { value, .. } => visit_expr(value, f),
+            ast::Stmt::LetElse { value, els, .. } => {
+                visit_expr(value, f);
+                visit_block(els, f);
+            }
             ast::Stmt::Expr(e) => visit_expr(e, f),
             ast::Stmt::Item(_) | ast::Stmt::Error(_) => {}
         }
@@ -81,6 +85,9 @@ fn has_error_node(block: &ast::Block) -> bool {
     visit_block(block, &mut |e| match &e.kind {
         ast::ExprKind::Error => found = true,
         ast::ExprKind::Block(b)
+        | ast::ExprKind::Loop(b)
+        | ast::ExprKind::IfLet(_, _, b, _)
+        | ast::ExprKind::WhileLet(_, _, b)
         | ast::ExprKind::While(_, b)
         | ast::ExprKind::For(_, _, b)
         | ast::ExprKind::If(_, b, _) => found |= stmt_error(b),
@@ -98,7 +105,7 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
     use ast::ExprKind as E;
     f(expr);
     match &expr.kind {
-        E::Lit(_) | E::Path(_) | E::Break | E::Continue | E::Error => {}
+        E::Lit(_) | E::Path(_) | E::Break(None) | E::Continue | E::Error => {}
         E::Interp(parts) => {
             for part in parts {
                 if let ast::InterpPart::Expr(e) = part {
@@ -106,10 +113,10 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 }
             }
         }
-        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) => {
+        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) | E::Try(e) => {
             visit_expr(e, f)
         }
-        E::Return(e) => {
+        E::Return(e) | E::Break(e) => {
             if let Some(e) = e {
                 visit_expr(e, f);
             }
@@ -139,11 +146,18 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 visit_expr(e, f);
             }
         }
-        E::While(c, body) | E::For(_, c, body) => {
+        E::While(c, body) | E::For(_, c, body) | E::WhileLet(_, c, body) => {
             visit_expr(c, f);
             visit_block(body, f);
         }
-        E::Block(b) => visit_block(b, f),
+        E::IfLet(_, c, then, els) => {
+            visit_expr(c, f);
+            visit_block(then, f);
+            if let Some(e) = els {
+                visit_expr(e, f);
+            }
+        }
+        E::Block(b) | E::Loop(b) => visit_block(b, f),
         E::Match(scrutinee, arms) => {
             visit_expr(scrutinee, f);
             for arm in arms {
@@ -663,9 +677,32 @@ impl Checker {
 /// body is inferred.
 struct Frame {
     ret: Ty,
-    loops: u32,
+    /// The loops around this point, innermost last.
+    loops: Vec<LoopCx>,
     /// Outer locals this closure uses, in order of first use.
     captures: Vec<LocalId>,
+}
+
+/// A loop being inferred.
+struct LoopCx {
+    /// For `loop`: the hidden local its `break` values are stored in, and
+    /// their type (the loop's type).
+    value: Option<(LocalId, Ty)>,
+    /// Whether a `break` leaves this loop.
+    broken: bool,
+}
+
+/// Whether evaluating `e` never finishes normally: it is (or ends in) a
+/// `return`, `break` or `continue`, or a loop nothing breaks out of.
+fn never_ends(e: &ir::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue | ExprKind::Loop(_) => true,
+        ExprKind::Block(_, Some(tail)) => never_ends(tail),
+        ExprKind::Block(stmts, None) => {
+            matches!(stmts.last(), Some(ir::Stmt::Expr(e)) if never_ends(e))
+        }
+        _ => false,
+    }
 }
 
 /// A closure lifted out of the body, completed when the body is done.
@@ -714,7 +751,7 @@ impl<'c> FnCx<'c> {
             scopes: vec![Vec::new()],
             frames: vec![Frame {
                 ret,
-                loops: 0,
+                loops: Vec::new(),
                 captures: Vec::new(),
             }],
             tparams,
@@ -994,12 +1031,21 @@ impl<'c> FnCx<'c> {
                     stmts.push(ir::Stmt::Let(pat, value));
                     diverges = false;
                 }
+                ast::Stmt::LetElse {
+                    mutable,
+                    pattern,
+                    ty,
+                    value,
+                    els,
+                    span,
+                } => {
+                    let s = self.infer_let_else(*mutable, pattern, ty.as_ref(), value, els, *span);
+                    stmts.push(s);
+                    diverges = false;
+                }
                 ast::Stmt::Expr(e) => {
                     let e = self.infer(e);
-                    diverges = matches!(
-                        e.kind,
-                        ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue
-                    );
+                    diverges = never_ends(&e);
                     stmts.push(ir::Stmt::Expr(e));
                 }
                 ast::Stmt::Error(span) => {
@@ -1205,26 +1251,7 @@ impl<'c> FnCx<'c> {
                 match els {
                     Some(els) => {
                         let els = self.infer(els);
-                        if self.ck.table.unify(&then.ty, &els.ty).is_err() {
-                            let (t, f) = (self.show(&then.ty), self.show(&els.ty));
-                            let then_span = then.block_value_span();
-                            self.error(
-                                Diagnostic::error(
-                                    "E0201",
-                                    format!(
-                                        "`if` and `else` have different types: `{t}` and `{f}`"
-                                    ),
-                                    self.file,
-                                    els.block_value_span(),
-                                    format!("this is `{f}`"),
-                                )
-                                .with_label(
-                                    self.file,
-                                    then_span,
-                                    format!("this is `{t}`"),
-                                ),
-                            );
-                        }
+                        self.unify_branches(&then, &els, "`if`");
                         let ty = then.ty.clone();
                         self.expr(
                             ExprKind::If(Box::new(cond), Box::new(then), Some(Box::new(els))),
@@ -1246,15 +1273,25 @@ impl<'c> FnCx<'c> {
             E::While(cond, body) => {
                 let cond = self.infer(cond);
                 self.expect(&Ty::Bool, &cond.ty, cond.span, "a `while` condition");
-                self.frame().loops += 1;
-                let body = self.infer_block(body);
-                self.frame().loops -= 1;
+                let (body, broken) = self.infer_loop_body(body, None);
+                if matches!(cond.kind, ExprKind::Bool(true)) && !broken {
+                    // `while true` without a `break` never ends normally,
+                    // like `loop`: its type is that of `return`.
+                    let ty = self.fresh();
+                    return self.expr(ExprKind::Loop(Box::new(body)), ty, span);
+                }
                 self.expr(
                     ExprKind::While(Box::new(cond), Box::new(body)),
                     Ty::Unit,
                     span,
                 )
             }
+            E::Loop(body) => self.infer_loop(body, span),
+            E::Try(inner) => self.infer_try(inner, span),
+            E::IfLet(pattern, value, then, els) => {
+                self.infer_if_let(pattern, value, then, els.as_deref(), span)
+            }
+            E::WhileLet(pattern, value, body) => self.infer_while_let(pattern, value, body, span),
             E::For(pattern, iter, body) => self.infer_for(pattern, iter, body, span),
             E::Range { .. } => {
                 self.error(Diagnostic::error(
@@ -1266,28 +1303,19 @@ impl<'c> FnCx<'c> {
                 ));
                 self.error_expr(span)
             }
-            E::Break | E::Continue => {
-                if self.frame().loops == 0 {
-                    let word = if matches!(e.kind, E::Break) {
-                        "break"
-                    } else {
-                        "continue"
-                    };
+            E::Break(value) => self.infer_break(value.as_deref(), span),
+            E::Continue => {
+                if self.frame().loops.is_empty() {
                     self.error(Diagnostic::error(
                         "E0106",
-                        format!("`{word}` outside of a loop"),
+                        "`continue` outside of a loop",
                         self.file,
                         span,
-                        "not inside `while` or `for`",
+                        "not inside `loop`, `while` or `for`",
                     ));
                 }
                 let ty = self.fresh();
-                let kind = if matches!(e.kind, E::Break) {
-                    ExprKind::Break
-                } else {
-                    ExprKind::Continue
-                };
-                self.expr(kind, ty, span)
+                self.expr(ExprKind::Continue, ty, span)
             }
             E::Return(value) => {
                 let ret = self.frame().ret.clone();
@@ -1857,7 +1885,7 @@ impl<'c> FnCx<'c> {
         let ret = self.fresh();
         self.frames.push(Frame {
             ret: ret.clone(),
-            loops: 0,
+            loops: Vec::new(),
             captures: Vec::new(),
         });
         self.scopes.push(Vec::new());
@@ -1940,9 +1968,7 @@ impl<'c> FnCx<'c> {
                     self.declare(&hidden, Ty::Int, false)
                 }
             };
-            self.frame().loops += 1;
-            let body = self.infer_block(body);
-            self.frame().loops -= 1;
+            let body = self.infer_loop_body(body, None).0;
             self.scopes.pop();
             return self.expr(
                 ExprKind::ForRange {
@@ -2008,9 +2034,7 @@ impl<'c> FnCx<'c> {
         self.scopes.push(Vec::new());
         let pat = self.infer_pattern(pattern, &elem, false);
         self.check_irrefutable(&pat, "`for`");
-        self.frame().loops += 1;
-        let body = self.infer_block(body);
-        self.frame().loops -= 1;
+        let body = self.infer_loop_body(body, None).0;
         self.scopes.pop();
         self.expr(
             ExprKind::ForArray {
@@ -2021,6 +2045,560 @@ impl<'c> FnCx<'c> {
             Ty::Unit,
             span,
         )
+    }
+
+    /// Infers a loop's body with the loop pushed; returns it and whether a
+    /// `break` leaves the loop.
+    fn infer_loop_body(
+        &mut self,
+        body: &ast::Block,
+        value: Option<(LocalId, Ty)>,
+    ) -> (ir::Expr, bool) {
+        self.frame().loops.push(LoopCx {
+            value,
+            broken: false,
+        });
+        let body = self.infer_block(body);
+        let broken = self.frame().loops.pop().is_some_and(|l| l.broken);
+        (body, broken)
+    }
+
+    /// `loop { body }`: its value is that of its `break`s, each stored into
+    /// a hidden local read after the loop; without a `break` it never ends
+    /// normally and has the type of `return`.
+    fn infer_loop(&mut self, body: &ast::Block, span: Span) -> ir::Expr {
+        let ty = self.fresh();
+        let hidden = ast::Ident {
+            name: "{loop}".to_string(),
+            span,
+        };
+        let result = self.declare(&hidden, ty.clone(), true);
+        let (body, broken) = self.infer_loop_body(body, Some((result, ty.clone())));
+        let body_span = body.span;
+        let looped = self.expr(ExprKind::Loop(Box::new(body)), ty.clone(), body_span);
+        if !broken {
+            return self.expr(looped.kind, ty, span);
+        }
+        // The hidden local starts as `()` so that its register is declared;
+        // every path out of the loop has stored a value into it.
+        let init = ir::Stmt::Let(
+            ir::Pattern {
+                kind: ir::PatternKind::Bind(result),
+                ty: ty.clone(),
+                span,
+            },
+            self.expr(ExprKind::Unit, Ty::Unit, span),
+        );
+        let read = self.expr(ExprKind::Local(result), ty.clone(), span);
+        self.expr(
+            ExprKind::Block(vec![init, ir::Stmt::Expr(looped)], Some(Box::new(read))),
+            ty,
+            span,
+        )
+    }
+
+    /// Unifies the types of an `if`'s two branches, or reports both.
+    fn unify_branches(&mut self, then: &ir::Expr, els: &ir::Expr, what: &str) {
+        if self.ck.table.unify(&then.ty, &els.ty).is_err() {
+            let (t, f) = (self.show(&then.ty), self.show(&els.ty));
+            let then_span = then.block_value_span();
+            self.error(
+                Diagnostic::error(
+                    "E0201",
+                    format!("{what} and `else` have different types: `{t}` and `{f}`"),
+                    self.file,
+                    els.block_value_span(),
+                    format!("this is `{f}`"),
+                )
+                .with_label(self.file, then_span, format!("this is `{t}`")),
+            );
+        }
+    }
+
+    /// Warns about the pattern of an `if let` or `while let` that matches
+    /// every value.
+    fn warn_irrefutable(&mut self, pattern: &ir::Pattern, what: &str, consequence: &str) {
+        if self.is_irrefutable(pattern) {
+            self.error(
+                Diagnostic::warning(
+                    "W0001",
+                    format!("irrefutable pattern in {what}"),
+                    self.file,
+                    pattern.span,
+                    format!("this pattern matches every value: {consequence}"),
+                )
+                .with_help("bind it with `let` instead"),
+            );
+        }
+    }
+
+    /// `if let p = v { then } else { els }` is `match v { p => then, _ => els }`.
+    fn infer_if_let(
+        &mut self,
+        pattern: &ast::Pattern,
+        value: &ast::Expr,
+        then: &ast::Block,
+        els: Option<&ast::Expr>,
+        span: Span,
+    ) -> ir::Expr {
+        let scrutinee = self.infer(value);
+        self.scopes.push(Vec::new());
+        let pat = self.infer_pattern(pattern, &scrutinee.ty, false);
+        let then = self.infer_block(then);
+        self.scopes.pop();
+        let (els, ty) = match els {
+            Some(els) => {
+                self.warn_irrefutable(&pat, "`if let`", "the `else` branch never runs");
+                let els = self.infer(els);
+                self.unify_branches(&then, &els, "`if let`");
+                let ty = then.ty.clone();
+                (els, ty)
+            }
+            None => {
+                self.warn_irrefutable(&pat, "`if let`", "the condition is always true");
+                let then_span = then.block_value_span();
+                self.expect(&Ty::Unit, &then.ty, then_span, "an `if let` without `else`");
+                (self.expr(ExprKind::Unit, Ty::Unit, span), Ty::Unit)
+            }
+        };
+        let wild = ir::Pattern {
+            kind: ir::PatternKind::Wildcard,
+            ty: scrutinee.ty.clone(),
+            span: pattern.span,
+        };
+        let arms = vec![
+            ir::Arm {
+                pattern: pat,
+                guard: None,
+                body: then,
+            },
+            ir::Arm {
+                pattern: wild,
+                guard: None,
+                body: els,
+            },
+        ];
+        self.expr(ExprKind::Match(Box::new(scrutinee), arms), ty, span)
+    }
+
+    /// `while let p = v { body }` is `loop { match v { p => body, _ => break } }`.
+    fn infer_while_let(
+        &mut self,
+        pattern: &ast::Pattern,
+        value: &ast::Expr,
+        body: &ast::Block,
+        span: Span,
+    ) -> ir::Expr {
+        self.frame().loops.push(LoopCx {
+            value: None,
+            broken: false,
+        });
+        let scrutinee = self.infer(value);
+        self.scopes.push(Vec::new());
+        let pat = self.infer_pattern(pattern, &scrutinee.ty, false);
+        let body = self.infer_block(body);
+        self.scopes.pop();
+        self.frame().loops.pop();
+        self.warn_irrefutable(
+            &pat,
+            "`while let`",
+            "the loop ends only by `break` or `return`",
+        );
+        let wild = ir::Pattern {
+            kind: ir::PatternKind::Wildcard,
+            ty: scrutinee.ty.clone(),
+            span: pattern.span,
+        };
+        let stop = self.expr(ExprKind::Break, body.ty.clone(), span);
+        let body_ty = body.ty.clone();
+        let arms = vec![
+            ir::Arm {
+                pattern: pat,
+                guard: None,
+                body,
+            },
+            ir::Arm {
+                pattern: wild,
+                guard: None,
+                body: stop,
+            },
+        ];
+        let round = self.expr(ExprKind::Match(Box::new(scrutinee), arms), body_ty, span);
+        let looped = self.expr(ExprKind::Loop(Box::new(round)), Ty::Unit, span);
+        let unit = self.expr(ExprKind::Unit, Ty::Unit, span);
+        self.expr(
+            ExprKind::Block(vec![ir::Stmt::Expr(looped)], Some(Box::new(unit))),
+            Ty::Unit,
+            span,
+        )
+    }
+
+    /// Whether `e` never ends normally, counting a final call of `panic` or
+    /// `exit`.
+    fn ends_abruptly(&self, e: &ir::Expr) -> bool {
+        let last = match &e.kind {
+            ExprKind::Block(_, Some(tail)) => Some(&**tail),
+            ExprKind::Block(stmts, None) => match stmts.last() {
+                Some(ir::Stmt::Expr(e)) => Some(e),
+                _ => None,
+            },
+            _ => Some(e),
+        };
+        let stops = |e: &ir::Expr| match &e.kind {
+            ExprKind::Call(Callee::Native(id), _) => self
+                .ck
+                .natives
+                .get(id.0 as usize)
+                .is_some_and(|n| n.name == "panic" || n.name == "exit"),
+            _ => false,
+        };
+        never_ends(e) || last.is_some_and(stops)
+    }
+
+    /// `let p = v else { els };` binds `p`'s names for the rest of the
+    /// block: it is `let (x, y) = match v { p => (x, y), _ => els };` with
+    /// the names bound again outside the match.
+    fn infer_let_else(
+        &mut self,
+        mutable: bool,
+        pattern: &ast::Pattern,
+        ty: Option<&ast::TypeExpr>,
+        value: &ast::Expr,
+        els: &ast::Block,
+        span: Span,
+    ) -> ir::Stmt {
+        let declared = ty.map(|t| {
+            self.ck
+                .lower_type(self.module, self.file, t, &self.tparams.clone())
+        });
+        let value = match &declared {
+            Some(d) => self.infer_expected(value, d),
+            None => self.infer(value),
+        };
+        if let Some(d) = &declared {
+            self.expect(d, &value.ty, value.span, "the declared type");
+        }
+        self.scopes.push(Vec::new());
+        let pat = self.infer_pattern(pattern, &value.ty, false);
+        let inner = self.scopes.pop().unwrap_or_default();
+        let els_ir = self.infer_block(els);
+        if !self.ends_abruptly(&els_ir) && !has_error_node(els) {
+            let shown = self.show(&els_ir.ty);
+            let at = match &els.tail {
+                Some(tail) => tail.span,
+                None => Span::new(
+                    els.span.end.saturating_sub(1) as usize,
+                    els.span.end as usize,
+                ),
+            };
+            self.error(
+                Diagnostic::error(
+                    "E0201",
+                    "the `else` block of `let ... else` must not end normally",
+                    self.file,
+                    at,
+                    format!("the block ends here with a value of type `{shown}`, and the pattern's names would have no value after it"),
+                )
+                .with_label(self.file, pattern.span, "when the value does not match this pattern")
+                .with_help("end the block with `return`, `break`, `continue` or a call of `panic`"),
+            );
+        }
+        self.warn_irrefutable(&pat, "`let ... else`", "the `else` block never runs");
+        // The values the pattern bound, carried out of the match.
+        let tys: Vec<Ty> = inner
+            .iter()
+            .map(|(_, id)| self.locals[id.0 as usize].ty.clone())
+            .collect();
+        let carried: Vec<ir::Expr> = inner
+            .iter()
+            .zip(&tys)
+            .map(|((_, id), t)| self.expr(ExprKind::Local(*id), t.clone(), pattern.span))
+            .collect();
+        let out_ty = match tys.len() {
+            1 => tys[0].clone(),
+            _ => Ty::tuple(tys.clone()),
+        };
+        let carried = match carried.len() {
+            0 => self.expr(ExprKind::Unit, Ty::Unit, pattern.span),
+            1 => carried
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| self.error_expr(span)),
+            _ => self.expr(ExprKind::Tuple(carried), out_ty.clone(), pattern.span),
+        };
+        let _ = self.ck.table.unify(&out_ty, &els_ir.ty);
+        let wild = ir::Pattern {
+            kind: ir::PatternKind::Wildcard,
+            ty: value.ty.clone(),
+            span: pattern.span,
+        };
+        let arms = vec![
+            ir::Arm {
+                pattern: pat,
+                guard: None,
+                body: carried,
+            },
+            ir::Arm {
+                pattern: wild,
+                guard: None,
+                body: els_ir,
+            },
+        ];
+        let matched = self.expr(ExprKind::Match(Box::new(value), arms), out_ty.clone(), span);
+        // The names again, in the enclosing scope, for the rest of the block.
+        let mut outer: Vec<ir::Pattern> = Vec::new();
+        for ((name, id), t) in inner.iter().zip(&tys) {
+            let ident = ast::Ident {
+                name: name.clone(),
+                span: self.locals[id.0 as usize].span,
+            };
+            let new_id = self.declare(&ident, t.clone(), mutable);
+            outer.push(ir::Pattern {
+                kind: ir::PatternKind::Bind(new_id),
+                ty: t.clone(),
+                span: ident.span,
+            });
+        }
+        let outer = match outer.len() {
+            0 => ir::Pattern {
+                kind: ir::PatternKind::Wildcard,
+                ty: Ty::Unit,
+                span: pattern.span,
+            },
+            1 => outer.remove(0),
+            _ => ir::Pattern {
+                kind: ir::PatternKind::Tuple(outer),
+                ty: out_ty,
+                span: pattern.span,
+            },
+        };
+        ir::Stmt::Let(outer, matched)
+    }
+
+    /// `v?` on an `Option` is `match v { Some(x) => x, None => return None }`,
+    /// on a `Result` `match v { Ok(x) => x, Err(e) => return Err(e) }`; the
+    /// function (or closure) must return the same kind.
+    fn infer_try(&mut self, inner: &ast::Expr, span: Span) -> ir::Expr {
+        let value = self.infer(inner);
+        let ret = self.frame().ret.clone();
+        let prelude = |name: &str| {
+            self.ck
+                .env
+                .types
+                .get(&(super::env::PRELUDE, name.to_string()))
+                .copied()
+        };
+        let (Some(option), Some(result)) = (prelude("Option"), prelude("Result")) else {
+            return self.error_expr(span);
+        };
+        let kind_of = |t: Ty| match t {
+            Ty::App(TyCon::Adt(a), _) if a == option => Some(true),
+            Ty::App(TyCon::Adt(a), _) if a == result => Some(false),
+            _ => None,
+        };
+        let shown_value = self.ck.table.shallow(&value.ty);
+        let is_option = match (kind_of(shown_value.clone()), &shown_value) {
+            (Some(k), _) => k,
+            (None, Ty::Var(_)) => match kind_of(self.ck.table.shallow(&ret)) {
+                Some(k) => k,
+                None => {
+                    if !self.quiet_about(&value.ty) {
+                        self.error(
+                            Diagnostic::error(
+                                "E0208",
+                                "type annotations needed: `?` on a value whose type is not known yet",
+                                self.file,
+                                value.span,
+                                "an `Option` or a `Result`?",
+                            )
+                            .with_help("annotate the value's type, or the function's return type"),
+                        );
+                    }
+                    return self.error_expr(span);
+                }
+            },
+            (None, _) => {
+                if !self.quiet_about(&value.ty) {
+                    let shown = self.show(&value.ty);
+                    self.error(Diagnostic::error(
+                        "E0201",
+                        format!("`?` needs an `Option` or a `Result`, found `{shown}`"),
+                        self.file,
+                        value.span,
+                        format!("this is `{shown}`"),
+                    ));
+                }
+                return self.error_expr(span);
+            }
+        };
+        let inside = self.fresh();
+        let (adt, name, ok_ix, fail_ix) = if is_option {
+            (option, "an `Option`", "Some", "None")
+        } else {
+            (result, "a `Result`", "Ok", "Err")
+        };
+        let index = |n: &str| -> u32 {
+            match &self.ck.env.adt_def(adt).kind {
+                AdtKind::Enum(vs) => vs.iter().position(|v| v.name == n).unwrap_or(0) as u32,
+                AdtKind::Struct(_) => 0,
+            }
+        };
+        let (ok_ix, fail_ix) = (index(ok_ix), index(fail_ix));
+        let error_ty = self.fresh();
+        let (value_ty, ret_ty) = if is_option {
+            let other = self.fresh();
+            (
+                Ty::App(TyCon::Adt(adt), vec![inside.clone()]),
+                Ty::App(TyCon::Adt(adt), vec![other]),
+            )
+        } else {
+            let other = self.fresh();
+            (
+                Ty::App(TyCon::Adt(adt), vec![inside.clone(), error_ty.clone()]),
+                Ty::App(TyCon::Adt(adt), vec![other, error_ty.clone()]),
+            )
+        };
+        self.expect(&value_ty, &value.ty, value.span, "the operand of `?`");
+        if self.ck.table.unify(&ret, &ret_ty).is_err() {
+            let (r, v) = (self.show(&ret), self.show(&value.ty));
+            let what = if is_option { "`None`" } else { "the `Err`" };
+            self.error(
+                Diagnostic::error(
+                    "E0201",
+                    format!("`?` on `{v}` in a function that returns `{r}`"),
+                    self.file,
+                    span,
+                    format!("this returns {what} from a function whose return type is `{r}`"),
+                )
+                .with_help(format!(
+                    "make the function return {name}, or handle the case with `match`"
+                )),
+            );
+            return self.error_expr(span);
+        }
+        let hidden = |what: &str| ast::Ident {
+            name: format!("{{{what}}}"),
+            span: value.span,
+        };
+        let x = self.declare(&hidden("try"), inside.clone(), false);
+        let pat = |kind| ir::Pattern {
+            kind,
+            ty: value.ty.clone(),
+            span: value.span,
+        };
+        let bind = |id, ty: &Ty| ir::Pattern {
+            kind: ir::PatternKind::Bind(id),
+            ty: ty.clone(),
+            span: value.span,
+        };
+        let ok_pat = pat(ir::PatternKind::Variant(adt, ok_ix, vec![bind(x, &inside)]));
+        let (fail_pat, payload) = if is_option {
+            (pat(ir::PatternKind::Variant(adt, fail_ix, vec![])), vec![])
+        } else {
+            let e = self.declare(&hidden("error"), error_ty.clone(), false);
+            (
+                pat(ir::PatternKind::Variant(
+                    adt,
+                    fail_ix,
+                    vec![bind(e, &error_ty)],
+                )),
+                vec![self.expr(ExprKind::Local(e), error_ty.clone(), span)],
+            )
+        };
+        let failed = self.expr(ExprKind::Variant(adt, fail_ix, payload), ret_ty, span);
+        let stop_ty = self.fresh();
+        let stop = self.expr(ExprKind::Return(Box::new(failed)), stop_ty, span);
+        let arms = vec![
+            ir::Arm {
+                pattern: ok_pat,
+                guard: None,
+                body: self.expr(ExprKind::Local(x), inside.clone(), span),
+            },
+            ir::Arm {
+                pattern: fail_pat,
+                guard: None,
+                body: stop,
+            },
+        ];
+        self.expr(ExprKind::Match(Box::new(value), arms), inside, span)
+    }
+
+    /// `break` or `break value`.
+    fn infer_break(&mut self, value: Option<&ast::Expr>, span: Span) -> ir::Expr {
+        let target = self.frame().loops.last_mut().map(|l| {
+            l.broken = true;
+            l.value.clone()
+        });
+        let ty = self.fresh();
+        match target {
+            None => {
+                if let Some(v) = value {
+                    self.infer(v);
+                }
+                self.error(Diagnostic::error(
+                    "E0106",
+                    "`break` outside of a loop",
+                    self.file,
+                    span,
+                    "not inside `loop`, `while` or `for`",
+                ));
+                self.expr(ExprKind::Break, ty, span)
+            }
+            Some(None) => {
+                if let Some(v) = value {
+                    let v = self.infer(v);
+                    self.error(
+                        Diagnostic::error(
+                            "E0106",
+                            "`break` with a value outside of a `loop`",
+                            self.file,
+                            v.span,
+                            "only `loop` has a value: `while` and `for` are `()`",
+                        )
+                        .with_label(self.file, span, "this `break` leaves a `while` or `for`")
+                        .with_help(
+                            "write `break;`, or use `loop` and `break` out of it with the value",
+                        ),
+                    );
+                }
+                self.expr(ExprKind::Break, ty, span)
+            }
+            Some(Some((result, loop_ty))) => {
+                let v = match value {
+                    Some(v) => {
+                        let v = self.infer_expected(v, &loop_ty);
+                        self.expect(
+                            &loop_ty,
+                            &v.ty,
+                            v.span,
+                            "the loop's value (from its first `break`)",
+                        );
+                        v
+                    }
+                    None => {
+                        let v = self.expr(ExprKind::Unit, Ty::Unit, span);
+                        self.expect(
+                            &loop_ty,
+                            &Ty::Unit,
+                            span,
+                            "the loop's value (from its first `break`)",
+                        );
+                        v
+                    }
+                };
+                let store = self.expr(
+                    ExprKind::Assign(Place::Local(result), Box::new(v)),
+                    Ty::Unit,
+                    span,
+                );
+                let brk = self.expr(ExprKind::Break, ty.clone(), span);
+                self.expr(
+                    ExprKind::Block(vec![ir::Stmt::Expr(store)], Some(Box::new(brk))),
+                    ty,
+                    span,
+                )
+            }
+        }
     }
 
     fn infer_match(
@@ -2056,12 +2634,7 @@ impl<'c> FnCx<'c> {
                 }
                 self.error(d);
             }
-            if first_span.is_none()
-                && !matches!(
-                    body.kind,
-                    ExprKind::Return(_) | ExprKind::Break | ExprKind::Continue
-                )
-            {
+            if first_span.is_none() && !never_ends(&body) {
                 first_span = Some((body.block_value_span(), body.ty.clone()));
             }
             self.scopes.pop();

@@ -90,6 +90,9 @@ pub enum ExprKind {
     Call(Callee, Vec<Expr>),
     If(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
     While(Box<Expr>, Box<Expr>),
+    /// Runs the body forever: only `break` (to just after the loop) and
+    /// `return` leave it. Its value is never used (see `sema` for `loop`'s).
+    Loop(Box<Expr>),
     /// `for var in start..end` / `..=end`: bounds evaluated once.
     ForRange {
         var: LocalId,
@@ -208,7 +211,10 @@ impl Expr {
                 xs.iter().for_each(f)
             }
             ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter().for_each(f),
-            ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => f(a),
+            ExprKind::Unary(_, a)
+            | ExprKind::Return(a)
+            | ExprKind::Field(a, _)
+            | ExprKind::Loop(a) => f(a),
             ExprKind::Binary(_, a, b)
             | ExprKind::And(a, b)
             | ExprKind::Or(a, b)
@@ -286,7 +292,10 @@ impl Expr {
                 xs.iter_mut().for_each(f)
             }
             ExprKind::Struct(_, xs) | ExprKind::Variant(_, _, xs) => xs.iter_mut().for_each(f),
-            ExprKind::Unary(_, a) | ExprKind::Return(a) | ExprKind::Field(a, _) => f(a),
+            ExprKind::Unary(_, a)
+            | ExprKind::Return(a)
+            | ExprKind::Field(a, _)
+            | ExprKind::Loop(a) => f(a),
             ExprKind::Binary(_, a, b)
             | ExprKind::And(a, b)
             | ExprKind::Or(a, b)

@@ -349,6 +349,17 @@ impl FnCx<'_> {
     }
 
     /// A `let` or `for` pattern must match every value of its type.
+    /// Whether `pattern` matches every value of its type (`false` when the
+    /// type did not check).
+    pub(super) fn is_irrefutable(&mut self, pattern: &ir::Pattern) -> bool {
+        if self.ck.table.mentions_error(&pattern.ty) {
+            return false;
+        }
+        let ty = self.ck.table.resolve(&pattern.ty);
+        let rows: Vec<Vec<P>> = expand(pattern).into_iter().map(|p| vec![p]).collect();
+        self.useful(&rows, &[P::Wild], &[ty]).is_none()
+    }
+
     pub(super) fn check_irrefutable(&mut self, pattern: &ir::Pattern, what: &str) {
         if self.ck.table.mentions_error(&pattern.ty) {
             // A value that did not parse: which cases it has is unknown.
