@@ -56,11 +56,11 @@ const MAX_SHOWN_LINE: usize = 1000;
 fn render_one(db: &dyn salsa::Database, d: &Diagnostic, color: bool, out: &mut Vec<u8>) {
     let text = d.primary.file.text(db);
     let start = (d.primary.span.start as usize).min(text.len());
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    if line_end - line_start > MAX_SHOWN_LINE {
-        let line = text[..start].matches('\n').count() + 1;
-        let col = start - line_start + 1;
+    let lines = crate::db::line_index(db, d.primary.file);
+    let line = lines.line(start);
+    let line_range = lines.line_range(line);
+    if line_range.len() > MAX_SHOWN_LINE {
+        let col = start - line_range.start + 1;
         let kind = if d.is_error() { "Error" } else { "Warning" };
         let mut plain = format!(
             "[{}] {kind}: {}\n   --> {}:{line}:{col} ({}; the line is too long to show)\n",
