@@ -378,6 +378,38 @@ mod tests {
         assert_eq!(codes("fn mian() { 1 + }"), ["E0103", "E0001"]);
     }
 
+    /// `mvlc check`'s diagnostics come from parsing and checking alone;
+    /// lowering then builds each file's line index once, not once per
+    /// function.
+    #[test]
+    fn check_does_not_lower_and_lines_are_indexed_once_per_file() {
+        let db = Database::logging();
+        let program = db.program(
+            "a.mvl",
+            "fn f() { 1 }\nfn g() { 2 }\nfn main() { println(f() + g()); }".to_string(),
+        );
+        assert!(check_diagnostics(&db, program).is_empty());
+        let checked = db.take_executed();
+        assert!(
+            !checked
+                .iter()
+                .any(|q| q.starts_with("lower_fn(") || q.starts_with("compile(")),
+            "{checked:?}"
+        );
+        assert!(compile(&db, program).is_some());
+        let compiled = db.take_executed();
+        let count = |prefix: &str| compiled.iter().filter(|q| q.starts_with(prefix)).count();
+        assert!(
+            count("lower_fn(") > program.files(&db).len(),
+            "{compiled:?}"
+        );
+        assert!(
+            count("line_index(") <= program.files(&db).len(),
+            "{compiled:?}"
+        );
+        assert!(diagnostics(&db, program).is_empty());
+    }
+
     /// An edit of the user's file re-parses that file only; the prelude's
     /// parse is reused. Recompiling with no edit executes nothing at all.
     #[test]
