@@ -4,7 +4,11 @@
 //! ```text
 //! SourceFile ──parse──► ast::File ─┐
 //! Program ─────────────────────────┴─check──► CheckedProgram ──lower_fn (per function)──► compile ──► Module
+//! SourceFile ──line_index──► LineIndex (read by lower_fn and by the renderer)
 //! ```
+//!
+//! `mvlc check` stops at `check` ([`check_diagnostics`]); `build` and `run`
+//! go on to `compile` ([`diagnostics`]).
 //!
 //! Every query is pure; diagnostics are accumulated in [`Diagnostics`] and
 //! rendered by the caller (CLI, REPL, language server), never printed here.
@@ -161,6 +165,14 @@ pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> ParsedFile {
     }
 }
 
+/// The start of every line of a file, computed once per file text: lowering
+/// maps every instruction's span to its line through it, and the renderer
+/// finds the line of a diagnostic with it.
+#[salsa::tracked(returns(ref))]
+pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> LineIndex {
+    LineIndex::new(file.text(db))
+}
+
 /// The module names a file imports, in order.
 fn imports_of(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
     parse(db, file)
@@ -244,10 +256,12 @@ pub fn lower_fn(
             span: ast::Span::default(),
         });
     };
-    let files = program_files(db, program);
-    let file_index = files.iter().position(|f| *f == info.file).unwrap_or(0) as u32;
-    let lines = LineIndex::new(info.file.text(db));
-    codegen::lower_function(checked, FnId(id), file_index, &lines)
+    let file_index = program
+        .files(db)
+        .iter()
+        .position(|f| *f == info.file)
+        .unwrap_or(0) as u32;
+    codegen::lower_function(checked, FnId(id), file_index, line_index(db, info.file))
 }
 
 /// The whole program as a bytecode module, or `None` when there were errors
@@ -294,11 +308,26 @@ pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>
 /// Every diagnostic of compiling `program`, errors and warnings, in a
 /// stable order (by file, then position).
 pub fn diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diagnostic> {
-    let mut all: Vec<Diagnostic> = compile::accumulated::<Diagnostics>(db, program)
+    let all = compile::accumulated::<Diagnostics>(db, program)
         .into_iter()
         .map(|d| d.0.clone())
         .collect();
-    let files = program_files(db, program);
+    sorted(db, program, all)
+}
+
+/// Every diagnostic of parsing and checking `program` (what `mvlc check`
+/// reports), without lowering it: the same as [`diagnostics`] except for
+/// the limits of the bytecode format (`E0105`), which only lowering finds.
+pub fn check_diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diagnostic> {
+    let all = check::accumulated::<Diagnostics>(db, program)
+        .into_iter()
+        .map(|d| d.0.clone())
+        .collect();
+    sorted(db, program, all)
+}
+
+fn sorted(db: &dyn salsa::Database, program: Program, mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let files = program.files(db);
     all.sort_by_key(|d| {
         let file_rank = files
             .iter()
@@ -347,6 +376,38 @@ mod tests {
         );
         // A misspelt `main` is still found, broken body or not.
         assert_eq!(codes("fn mian() { 1 + }"), ["E0103", "E0001"]);
+    }
+
+    /// `mvlc check`'s diagnostics come from parsing and checking alone;
+    /// lowering then builds each file's line index once, not once per
+    /// function.
+    #[test]
+    fn check_does_not_lower_and_lines_are_indexed_once_per_file() {
+        let db = Database::logging();
+        let program = db.program(
+            "a.mvl",
+            "fn f() { 1 }\nfn g() { 2 }\nfn main() { println(f() + g()); }".to_string(),
+        );
+        assert!(check_diagnostics(&db, program).is_empty());
+        let checked = db.take_executed();
+        assert!(
+            !checked
+                .iter()
+                .any(|q| q.starts_with("lower_fn(") || q.starts_with("compile(")),
+            "{checked:?}"
+        );
+        assert!(compile(&db, program).is_some());
+        let compiled = db.take_executed();
+        let count = |prefix: &str| compiled.iter().filter(|q| q.starts_with(prefix)).count();
+        assert!(
+            count("lower_fn(") > program.files(&db).len(),
+            "{compiled:?}"
+        );
+        assert!(
+            count("line_index(") <= program.files(&db).len(),
+            "{compiled:?}"
+        );
+        assert!(diagnostics(&db, program).is_empty());
     }
 
     /// An edit of the user's file re-parses that file only; the prelude's

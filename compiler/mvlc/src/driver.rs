@@ -377,15 +377,44 @@ fn cmd_check(args: &[String], session: &mut Session) -> i32 {
         ));
         return EXIT_USAGE;
     };
-    match compile_file(path, session) {
-        Ok(_) => EXIT_OK,
+    match check_file(path, session) {
+        Ok(()) => EXIT_OK,
         Err(code) => code,
     }
 }
 
-/// Reads and compiles `path`, rendering every diagnostic to stderr. On
-/// failure returns the exit code to use.
-pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
+/// Reads, parses and type-checks `path` without lowering it, rendering
+/// every diagnostic to stderr. On failure returns the exit code to use.
+pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
+    let text = read_source(path, session)?;
+    let db = Database::default();
+    let program = db.program(path, text);
+    let checked = db::check(&db, program).clone();
+    let diags = db::check_diagnostics(&db, program);
+    if !diags.is_empty() {
+        session.err(&render::render(&db, &diags, session.color));
+    }
+    release(db, session);
+    match checked {
+        Some(c) if c.main.is_some() && !diags.iter().any(|d| d.is_error()) => Ok(()),
+        _ => Err(EXIT_COMPILE_ERROR),
+    }
+}
+
+/// Drops the database, except in a process of its own: its trees and
+/// tables die with the process, and freeing them one by one takes a tenth
+/// of the time of checking a large program.
+fn release(db: Database, session: &Session) {
+    if session.capture {
+        drop(db);
+    } else {
+        std::mem::forget(db);
+    }
+}
+
+/// The text of the source file `path`, or the exit code to use after
+/// reporting why it cannot be read.
+fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -393,16 +422,22 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
             return Err(EXIT_USAGE);
         }
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
+    match String::from_utf8(bytes) {
+        Ok(t) => Ok(t),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             session.err(&format!(
                 "error[E0009]: `{path}` is not valid UTF-8 (first invalid byte at offset {at})\n"
             ));
-            return Err(EXIT_COMPILE_ERROR);
+            Err(EXIT_COMPILE_ERROR)
         }
-    };
+    }
+}
+
+/// Reads and compiles `path`, rendering every diagnostic to stderr. On
+/// failure returns the exit code to use.
+pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
+    let text = read_source(path, session)?;
     let db = Database::default();
     let program = db.program(path, text);
     let module = db::compile(&db, program).clone();
@@ -410,6 +445,7 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     if !diags.is_empty() {
         session.err(&render::render(&db, &diags, session.color));
     }
+    release(db, session);
     match module {
         Some(m) if !diags.iter().any(|d| d.is_error()) => Ok((*m).clone()),
         _ => Err(EXIT_COMPILE_ERROR),

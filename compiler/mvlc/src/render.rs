@@ -5,7 +5,7 @@
 
 use crate::db::SourceFile;
 use crate::diagnostic::{Diagnostic, Severity};
-use ariadne::{Config, IndexType, Label, Report, ReportKind};
+use ariadne::{Cache, Config, IndexType, Label, Report, ReportKind};
 use std::ops::Range;
 
 /// Renders `diags` as text; `color` adds ANSI colours (for terminals).
@@ -13,8 +13,23 @@ pub fn render(db: &dyn salsa::Database, diags: &[Diagnostic], color: bool) -> St
     /// More diagnostics than this are counted, not shown.
     const SHOWN: usize = 100;
     let mut out = Vec::new();
+    // ariadne's view of each file (its text split into lines) is made once
+    // for all the diagnostics, not once per diagnostic.
+    let mut files: Vec<SourceFile> = Vec::new();
     for d in diags.iter().take(SHOWN) {
-        render_one(db, d, color, &mut out);
+        for f in std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)) {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    let mut sources = ariadne::sources(
+        files
+            .iter()
+            .map(|f| (f.path(db).clone(), f.text(db).as_str())),
+    );
+    for d in diags.iter().take(SHOWN) {
+        render_one(db, d, color, &mut sources, &mut out);
     }
     if diags.len() > SHOWN {
         out.extend_from_slice(
@@ -53,14 +68,20 @@ fn clamp(text: &str, start: u32, end: u32) -> Range<usize> {
 /// place instead (a 2 MB line would otherwise be printed per error).
 const MAX_SHOWN_LINE: usize = 1000;
 
-fn render_one(db: &dyn salsa::Database, d: &Diagnostic, color: bool, out: &mut Vec<u8>) {
+fn render_one(
+    db: &dyn salsa::Database,
+    d: &Diagnostic,
+    color: bool,
+    sources: &mut impl Cache<String>,
+    out: &mut Vec<u8>,
+) {
     let text = d.primary.file.text(db);
     let start = (d.primary.span.start as usize).min(text.len());
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    if line_end - line_start > MAX_SHOWN_LINE {
-        let line = text[..start].matches('\n').count() + 1;
-        let col = start - line_start + 1;
+    let lines = crate::db::line_index(db, d.primary.file);
+    let line = lines.line(start);
+    let line_range = lines.line_range(line);
+    if line_range.len() > MAX_SHOWN_LINE {
+        let col = start - line_range.start + 1;
         let kind = if d.is_error() { "Error" } else { "Warning" };
         let mut plain = format!(
             "[{}] {kind}: {}\n   --> {}:{line}:{col} ({}; the line is too long to show)\n",
@@ -109,8 +130,7 @@ fn render_one(db: &dyn salsa::Database, d: &Diagnostic, color: bool, out: &mut V
     if let Some(h) = &d.help {
         report = report.with_help(h);
     }
-    let sources = ariadne::sources(files.iter().map(|f| (id(*f), f.text(db).clone())));
-    if report.finish().write(sources, &mut *out).is_err() {
+    if report.finish().write(&mut *sources, &mut *out).is_err() {
         // Fall back to a plain line rather than lose the diagnostic.
         out.extend_from_slice(
             format!("[{}] {}: {}\n", d.code, d.primary.file.path(db), d.message).as_bytes(),

@@ -39,20 +39,40 @@ pub struct LoweredFn {
     pub constants: Vec<Constant>,
 }
 
-/// Maps byte offsets of one source text to 1-based line numbers.
+/// Maps byte offsets of one source text to 1-based line numbers: the
+/// offsets where its lines start. Built once per file (the query
+/// `db::line_index`) and shared by lowering and diagnostics.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    len: usize,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            len: text.len(),
+        }
     }
 
+    /// The 1-based line holding byte `offset`.
     pub fn line(&self, offset: usize) -> u32 {
         self.starts.partition_point(|s| *s <= offset) as u32
+    }
+
+    /// The byte range of the 1-based `line`, without its `\n`.
+    pub fn line_range(&self, line: u32) -> std::ops::Range<usize> {
+        let i = (line.max(1) - 1) as usize;
+        let start = self.starts.get(i).copied().unwrap_or(self.len);
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.len, |next| next - 1)
+            .max(start);
+        start..end
     }
 }
 
@@ -1530,5 +1550,10 @@ mod tests {
         assert_eq!(idx.line(2), 2);
         assert_eq!(idx.line(5), 3);
         assert_eq!(idx.line(6), 4);
+        assert_eq!(idx.line_range(1), 0..1);
+        assert_eq!(idx.line_range(2), 2..4);
+        assert_eq!(idx.line_range(3), 5..5);
+        assert_eq!(idx.line_range(4), 6..7);
+        assert_eq!(LineIndex::new("a\n").line_range(2), 2..2);
     }
 }

@@ -189,15 +189,19 @@ impl Env {
     }
 
     /// A variant that may be named without its enum: those of the prelude's
-    /// enums (`Some`, `None`, `Ok`, `Err`).
+    /// enums (`Some`, `None`, `Ok`, `Err`). The prelude is the first file
+    /// collected, so its enums come first: the search stops at the first
+    /// type of another module rather than scan every type of the program
+    /// (it runs for every name a pattern binds).
     pub fn bare_variant(&self, name: &str) -> Option<(AdtId, u32)> {
-        self.adts.iter().enumerate().find_map(|(i, a)| {
-            if a.module != PRELUDE {
-                return None;
-            }
-            self.variant(AdtId(i as u32), name)
-                .map(|(v, _)| (AdtId(i as u32), v))
-        })
+        self.adts
+            .iter()
+            .take_while(|a| a.module == PRELUDE)
+            .enumerate()
+            .find_map(|(i, _)| {
+                self.variant(AdtId(i as u32), name)
+                    .map(|(v, _)| (AdtId(i as u32), v))
+            })
     }
 
     /// All method names, for "did you mean" hints.
