@@ -515,10 +515,12 @@ fn dispatch(
         };
     }
     // The one "wants attention" test, before backward jumps and calls: the
-    // instruction then runs first when the fiber resumes.
+    // instruction then runs first when the fiber resumes. A slice always
+    // runs at least one instruction, so any budget makes progress.
     macro_rules! attention {
         (before) => {
-            if executed + (pc - seg) as u64 >= budget {
+            let done = executed + (pc - 1 - seg) as u64;
+            if done >= budget && done > 0 {
                 pc -= 1;
                 leave!(Ok(Step::BudgetSpent));
             }
@@ -1283,6 +1285,54 @@ mod tests {
             }
         }
         assert!(slices > 300, "{slices}");
+    }
+
+    /// A budget of one instruction still makes progress at every slice
+    /// (a slice never stops before its first instruction), even when the
+    /// first instruction is a call or a backward jump.
+    #[test]
+    fn the_smallest_budget_makes_progress() {
+        let leaf = function(
+            "leaf",
+            0,
+            1,
+            vec![
+                Op::LoadInt {
+                    dst: Reg(0),
+                    imm: Imm(7),
+                },
+                Op::Ret { src: Reg(0) },
+            ],
+        );
+        let main = function(
+            "main",
+            0,
+            1,
+            vec![
+                Op::Call {
+                    dst: Reg(0),
+                    func: Func(0),
+                    args: Reg(0),
+                    argc: Count(0),
+                },
+                Op::Ret { src: Reg(0) },
+            ],
+        );
+        let mut m = module(vec![leaf, main]);
+        m.entry = 1;
+        let mut vm = Vm::new(m, &NativeRegistry::default(), VmConfig::default()).expect("loads");
+        let mut host = CaptureHost::default();
+        for _ in 0..10 {
+            match vm.run(&mut host, 1) {
+                Step::BudgetSpent => continue,
+                Step::Finished(v) => {
+                    assert_eq!(v, Value::Int(7));
+                    return;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        panic!("no progress with a budget of 1");
     }
 
     /// Unbounded recursion ends in `stack overflow` at the configured depth.
