@@ -11,7 +11,8 @@
 //! arity, `closure` capturing no more than the callee takes, constructors
 //! matching their type descriptor, each function ending in an instruction
 //! that does not fall through, line tables sorted, file indices in range,
-//! and an entry function of arity 0. The operand checks are generic over
+//! an entry function of arity 0, exports naming functions that exist, and
+//! no imports (nothing links modules yet, so none could be satisfied). The operand checks are generic over
 //! the instruction table ([`crate::ops`]): a new instruction is checked
 //! without touching this file.
 //!
@@ -169,6 +170,29 @@ fn verify_counting(module: &Module) -> (Result<(), VerifyErrors>, u64) {
             format!("the entry function `{}` must take no arguments", entry.name),
         ),
         Some(_) => {}
+    }
+    // Dynamic linking is not there yet: nothing can provide an import.
+    for import in &module.imports {
+        report.push(
+            None,
+            None,
+            format!(
+                "unresolved import `{}` from module `{}` (this VM does not link modules)",
+                import.name, import.module
+            ),
+        );
+    }
+    for export in &module.exports {
+        if export.function as usize >= module.functions.len() {
+            report.push(
+                None,
+                None,
+                format!(
+                    "the export `{}` names function #{}, which does not exist",
+                    export.name, export.function
+                ),
+            );
+        }
     }
     let mut work = WORK_BUDGET;
     for f in &module.functions {
@@ -653,6 +677,34 @@ mod tests {
         let e = first_error(&one(vec![Op::LoadUnit { dst: Reg(0) }], 1));
         assert!(e.message.contains("last instruction"), "{e}");
         assert!(verify(&Module::default()).is_err());
+    }
+
+    /// Until modules can be linked, an import cannot be satisfied, and an
+    /// export must name a function of the module.
+    #[test]
+    fn refuses_imports_and_dangling_exports() {
+        let mut m = one(
+            vec![Op::LoadUnit { dst: Reg(0) }, Op::Ret { src: Reg(0) }],
+            1,
+        );
+        m.imports.push(crate::module::Import {
+            module: "geometry".into(),
+            name: "area".into(),
+        });
+        m.exports.push(crate::module::Export {
+            name: "gone".into(),
+            function: 9,
+        });
+        let errors = verify(&m).expect_err("refused");
+        assert_eq!(errors.errors.len(), 2, "{errors}");
+        assert!(
+            errors.errors[0].message.contains("unresolved import"),
+            "{errors}"
+        );
+        assert!(
+            errors.errors[1].message.contains("does not exist"),
+            "{errors}"
+        );
     }
 
     /// Every problem is reported, not only the first.
