@@ -65,16 +65,6 @@ impl NativeCtx<'_> {
         &self.regs[..n.min(self.regs.len())]
     }
 
-    /// The index of the struct type named `name` (such as `reflect`'s
-    /// `Frame`).
-    pub fn struct_type(&self, name: &str) -> Option<u32> {
-        self.module
-            .types
-            .iter()
-            .position(|t| t.name == name && matches!(t.kind, TypeKind::Struct(_)))
-            .map(|i| i as u32)
-    }
-
     /// The index of the enum type named `name` (such as the prelude's
     /// `Option`), and the index of its variant `variant`.
     pub fn variant(&self, name: &str, variant: &str) -> Option<(u32, u32)> {
