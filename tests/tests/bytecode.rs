@@ -191,3 +191,30 @@ fn assembly_examples_run() {
         });
     }
 }
+
+/// Codegen selects the immediate, compare-and-branch and intrinsic
+/// instructions: an Int loop bound and step, an Int `if`, and `len`/`push`
+/// compile to `jgeik`, `addik`, `jlei`, `len` and `push`, not to a
+/// temporary, a compare, a `jmpifnot` and native calls.
+#[test]
+fn codegen_selects_fused_and_immediate_instructions() {
+    let source = "fn main() {
+        let xs = [1, 2];
+        var i = 0;
+        var n = 5;
+        while i < 10 { i += 1; }
+        if n < i { xs.push(n); }
+        println(xs.len());
+    }";
+    let db = mvlc::db::Database::default();
+    let program = db.program("select.mvl", source.to_string());
+    let module = mvlc::db::compile(&db, program).clone().expect("compiles");
+    let text = mvm_bytecode::disassemble(&module);
+    let main = &text[text.find("\"main\" arity").expect("main is there")..];
+    for mnemonic in ["jgeik", "addik", "jlei", "len ", "push "] {
+        assert!(main.contains(mnemonic), "no `{mnemonic}` in:\n{main}");
+    }
+    for absent in ["jmpifnot", "Array::len", "Array::push"] {
+        assert!(!main.contains(absent), "`{absent}` in:\n{main}");
+    }
+}

@@ -473,20 +473,17 @@ impl FnGen<'_> {
                 self.emit(op, span);
                 self.next_temp = mark;
             }
-            ExprKind::Binary(op, lhs, rhs) if self.immediate_form(*op, lhs, rhs).is_some() => {
-                let mark = self.next_temp;
-                let a = self.compile_any(lhs);
-                if let Some(form) = self.immediate_form(*op, lhs, rhs) {
-                    self.emit(form.op(dst, a), span);
-                }
-                self.next_temp = mark;
-            }
             ExprKind::Binary(op, lhs, rhs) => {
                 let mark = self.next_temp;
-                let a = self.compile_before(lhs, rhs);
-                let b = self.compile_any(rhs);
-                let kind = self.operands(&lhs.ty);
-                self.emit_binary(*op, kind, dst, a, b, span);
+                if let Some(form) = self.immediate_form(*op, lhs, rhs) {
+                    let a = self.compile_any(lhs);
+                    self.emit(form.op(dst, a), span);
+                } else {
+                    let a = self.compile_before(lhs, rhs);
+                    let b = self.compile_any(rhs);
+                    let kind = self.operands(&lhs.ty);
+                    self.emit_binary(*op, kind, dst, a, b, span);
+                }
                 self.next_temp = mark;
             }
             ExprKind::And(lhs, rhs) | ExprKind::Or(lhs, rhs) => {
