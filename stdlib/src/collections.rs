@@ -1,9 +1,31 @@
 //! The methods of arrays, maps and sets. Maps and sets keep insertion
 //! order; their keys are compared structurally (see `mvm_runtime::Key`).
+//! Each charges its work before doing it (see `mvm_runtime::native`): the
+//! elements it visits or moves and the memory it makes, a key's image
+//! included.
 
 use crate::{arg, fail, int_arg, option, str_arg};
-use mvm_runtime::display::display;
-use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value};
+use mvm_runtime::{
+    Cost, Key, NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value, KEY_PART_BYTES,
+    KEY_PART_STEPS, MAX_KEY_PARTS, OBJECT_BYTES,
+};
+
+/// The bytes of one value in an array.
+const V: u64 = std::mem::size_of::<Value>() as u64;
+
+/// Visiting (or moving) `n` elements.
+fn visit(n: usize) -> Cost {
+    Cost::steps(n as u64)
+}
+
+/// Making a new array of `n` elements.
+fn new_array(n: usize) -> Cost {
+    Cost {
+        steps: n as u64,
+        bytes: 0,
+        memory: OBJECT_BYTES as u64 + (n as u64).saturating_mul(V),
+    }
+}
 
 type R = Result<Value, NativeError>;
 
@@ -40,10 +62,44 @@ fn index(args: &[Value], i: usize, len: usize, inclusive: bool) -> Result<usize,
     }
 }
 
-/// The key image of a map or set key, or the runtime error for a value too
-/// large (or cyclic) to be one.
-fn key_of(ctx: &NativeCtx<'_>, v: Value) -> Result<mvm_runtime::Key, NativeError> {
-    ctx.heap.key(v).map_err(NativeError::Error)
+/// What one part of a key image costs to build and hold.
+const KEY_PART: Cost = Cost {
+    steps: KEY_PART_STEPS,
+    bytes: 0,
+    memory: KEY_PART_BYTES as u64,
+};
+
+/// The key image of a map or set key, charged as it is built (one step and
+/// one image node per part: it is built only as far as the call can pay
+/// for), or the runtime error for a value too large (or cyclic) to be one.
+fn key_of(ctx: &mut NativeCtx<'_>, v: Value) -> Result<Key, NativeError> {
+    let afford = ctx
+        .meter
+        .affordable(ctx.heap, KEY_PART, MAX_KEY_PARTS as u64) as usize;
+    let parts = |n: usize| Cost {
+        steps: (n as u64).saturating_mul(KEY_PART_STEPS),
+        bytes: 0,
+        memory: (n as u64).saturating_mul(KEY_PART_BYTES as u64),
+    };
+    match ctx.heap.key_within(v, afford) {
+        Ok((key, n)) => {
+            ctx.charge(parts(n))?;
+            Ok(key)
+        }
+        Err(message) => {
+            if afford < MAX_KEY_PARTS {
+                // Cut short by the budget: the charge of one more part than
+                // it allows says which limit.
+                ctx.charge(parts(afford + 1))?;
+            }
+            Err(NativeError::Error(message))
+        }
+    }
+}
+
+/// What a new entry holding `key` adds to the heap's count.
+fn entry_bytes(key: &Key, entry: usize) -> usize {
+    entry + key.heap_size()
 }
 
 pub fn register(r: &mut NativeRegistry) {
@@ -70,21 +126,29 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Array::insert", |ctx, args| {
         let v = arg(args, 2)?;
+        let n = array(ctx, args)?.len();
+        ctx.charge(visit(n))?;
         let xs = array(ctx, args)?;
         let i = index(args, 1, xs.len(), true)?;
         xs.insert(i, v);
         Ok(Value::Unit)
     });
     r.register("Array::remove", |ctx, args| {
+        let n = array(ctx, args)?.len();
+        ctx.charge(visit(n))?;
         let xs = array(ctx, args)?;
         let i = index(args, 1, xs.len(), false)?;
         Ok(xs.remove(i))
     });
     r.register("Array::reverse", |ctx, args| {
+        let n = array(ctx, args)?.len();
+        ctx.charge(visit(n))?;
         array(ctx, args)?.reverse();
         Ok(Value::Unit)
     });
     r.register("Array::copy", |ctx, args| {
+        let n = array(ctx, args)?.len();
+        ctx.charge(new_array(n))?;
         let xs = array(ctx, args)?.clone();
         Ok(ctx.heap.alloc(Object::Array(xs)))
     });
@@ -97,6 +161,8 @@ pub fn register(r: &mut NativeRegistry) {
                 "slice {start}..{end} out of range for an array of length {len}"
             ));
         }
+        ctx.charge(new_array((end - start) as usize))?;
+        let xs = array(ctx, args)?;
         let part = xs[start as usize..end as usize].to_vec();
         Ok(ctx.heap.alloc(Object::Array(part)))
     });
@@ -107,34 +173,31 @@ pub fn register(r: &mut NativeRegistry) {
                 "cannot make an array of {n} elements: the length is negative"
             ));
         }
-        // Refused before allocating, like `String::repeat`: more than the
-        // heap limit (or 1 GiB without one) would never fit.
-        let bytes = (n as u64).saturating_mul(std::mem::size_of::<Value>() as u64);
-        let limit = ctx.heap.config.max_heap.map_or(1 << 30, |m| m as u64);
-        if bytes > limit.min(1 << 30) {
-            return fail(format!(
-                "out of memory: an array of {n} elements needs {bytes} bytes, more than the heap allows"
-            ));
-        }
+        ctx.charge(new_array(n as usize))?;
         let xs = vec![x; n as usize];
         Ok(ctx.heap.alloc(Object::Array(xs)))
     });
     r.register("Array::join", |ctx, args| {
         let sep = str_arg(ctx, args, 1)?;
-        let xs = array(ctx, args)?.clone();
-        // At most 1 GiB, like `String::repeat`: an array holding one value
-        // many times must not make the host build an unbounded string.
+        let n = array(ctx, args)?.len();
+        // The separators first: their total is known before anything is
+        // built; each element's display form is charged as it is made.
+        let seps = (sep.len() as u64).saturating_mul(n.saturating_sub(1) as u64);
+        ctx.charge(Cost::output(seps).and(visit(n)))?;
         let mut joined = String::new();
-        for (i, x) in xs.iter().enumerate() {
+        for i in 0..n {
+            let Some(x) = array(ctx, args)?.get(i).copied() else {
+                break;
+            };
             if i > 0 {
                 joined.push_str(&sep);
             }
-            joined.push_str(&display(ctx.heap, ctx.module, *x));
-            if joined.len() > 1 << 30 {
-                return fail(format!(
-                    "cannot join {} elements: the result would exceed 1 GiB",
-                    xs.len()
-                ));
+            match ctx.heap.shared_str(x) {
+                Some(s) => {
+                    ctx.charge(Cost::output(s.len() as u64))?;
+                    joined.push_str(&s);
+                }
+                None => joined.push_str(&ctx.display(x)?),
             }
         }
         Ok(ctx.heap.alloc_str(&joined))
@@ -146,9 +209,10 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Map::insert", |ctx, args| {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
         let key = key_of(ctx, k)?;
+        let bytes = entry_bytes(&key, 64);
         let old = map(ctx, args)?.insert(key, (k, v)).map(|(_, old)| old);
         if old.is_none() {
-            ctx.heap.account(64);
+            ctx.heap.account(bytes);
         }
         option(ctx, old)
     });
@@ -170,10 +234,14 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(Value::Int(map(ctx, args)?.len() as i64))
     });
     r.register("Map::keys", |ctx, args| {
+        let n = map(ctx, args)?.len();
+        ctx.charge(new_array(n))?;
         let ks = map(ctx, args)?.values().map(|(k, _)| *k).collect();
         Ok(ctx.heap.alloc(Object::Array(ks)))
     });
     r.register("Map::values", |ctx, args| {
+        let n = map(ctx, args)?.len();
+        ctx.charge(new_array(n))?;
         let vs = map(ctx, args)?.values().map(|(_, v)| *v).collect();
         Ok(ctx.heap.alloc(Object::Array(vs)))
     });
@@ -185,9 +253,10 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Set::insert", |ctx, args| {
         let v = arg(args, 1)?;
         let key = key_of(ctx, v)?;
+        let bytes = entry_bytes(&key, 48);
         let new = set(ctx, args)?.insert(key, v).is_none();
         if new {
-            ctx.heap.account(48);
+            ctx.heap.account(bytes);
         }
         Ok(Value::Bool(new))
     });
@@ -228,6 +297,8 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(Value::Int(set(ctx, args)?.len() as i64))
     });
     r.register("Set::to_array", |ctx, args| {
+        let n = set(ctx, args)?.len();
+        ctx.charge(new_array(n))?;
         let xs = set(ctx, args)?.values().copied().collect();
         Ok(ctx.heap.alloc(Object::Array(xs)))
     });
@@ -258,22 +329,48 @@ fn set<'a>(
 type SetMap = mvm_runtime::KeyMap<Value>;
 
 /// A new set from two sets (`self` and the argument), in insertion order.
+/// Charged before it is built: a step per member of each, and at most both
+/// sets' entries and key images.
 fn set_op(ctx: &mut NativeCtx<'_>, args: &[Value], f: impl Fn(&SetMap, &SetMap) -> SetMap) -> R {
     let other = match arg(args, 1)? {
         Value::Obj(r) => r,
         v => return fail(format!("expected a set, found {}", v.kind())),
     };
-    let b = match ctx.heap.get(other) {
-        Some(Object::Set(s)) => (**s).clone(),
+    let (na, nb) = (set(ctx, args)?.len(), set_at(ctx, other)?.len());
+    ctx.charge(visit(na + nb))?;
+    let keys = |s: &SetMap| s.keys().map(|k| entry_bytes(k, 48) as u64).sum::<u64>();
+    let memory = keys(set(ctx, args)?) + keys(set_at(ctx, other)?);
+    // Copying a key image costs its parts' steps.
+    ctx.charge(Cost {
+        steps: memory / std::mem::size_of::<Key>() as u64 * KEY_PART_STEPS,
+        bytes: 0,
+        memory,
+    })?;
+    let a = obj(args, "a set")?;
+    let out = match (ctx.heap.get(a), ctx.heap.get(other)) {
+        (Some(Object::Set(a)), Some(Object::Set(b))) => f(a, b),
         _ => return fail("expected a set"),
     };
-    let a = set(ctx, args)?.clone();
-    let out = f(&a, &b);
+    // The new set's size counts its key images.
     Ok(ctx.heap.alloc(Object::Set(Box::new(out))))
+}
+
+fn set_at<'a>(ctx: &'a mut NativeCtx<'_>, r: ObjRef) -> Result<&'a SetMap, NativeError> {
+    match ctx.heap.get(r) {
+        Some(Object::Set(s)) => Ok(&**s),
+        _ => fail("expected a set"),
+    }
 }
 
 /// `[(key, value)]` in insertion order: what `for (k, v) in map` walks.
 fn entries(ctx: &mut NativeCtx<'_>, args: &[Value]) -> R {
+    let n = map(ctx, args)?.len();
+    let tuple = OBJECT_BYTES as u64 + 2 * V;
+    ctx.charge(new_array(n).and(Cost {
+        steps: Cost::objects(n as u64).steps,
+        bytes: 0,
+        memory: (n as u64).saturating_mul(tuple),
+    }))?;
     let pairs: Vec<(Value, Value)> = map(ctx, args)?.values().copied().collect();
     let items = pairs
         .into_iter()

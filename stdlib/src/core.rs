@@ -1,8 +1,7 @@
 //! Output, exiting, failing, sorting, and the methods of Int and Float.
 
 use crate::{arg, fail, float_arg, int_arg};
-use mvm_runtime::display::display;
-use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
+use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Object, Value};
 
 pub fn register(r: &mut NativeRegistry) {
     r.register("print", |ctx, args| write(ctx, args, false));
@@ -14,7 +13,7 @@ pub fn register(r: &mut NativeRegistry) {
         ))
     });
     r.register("panic", |ctx, args| {
-        let text = display(ctx.heap, ctx.module, arg(args, 0)?);
+        let text = ctx.display(arg(args, 0)?)?;
         fail(text)
     });
     r.register("__sort", sort);
@@ -84,13 +83,32 @@ pub fn register(r: &mut NativeRegistry) {
 }
 
 fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value, NativeError> {
-    let mut text = display(ctx.heap, ctx.module, arg(args, 0)?);
-    if newline {
-        text.push('\n');
-    }
+    let v = arg(args, 0)?;
+    // A String is written as it is, without a copy; anything else is its
+    // display form, charged as it is made.
+    let shared = ctx.heap.shared_str(v);
+    let text = match &shared {
+        Some(s) => {
+            ctx.charge(Cost {
+                steps: 1,
+                bytes: s.len() as u64,
+                memory: 0,
+            })?;
+            None
+        }
+        None => Some(ctx.display(v)?),
+    };
+    let bytes = shared.as_deref().or(text.as_deref()).unwrap_or_default();
     // Output that cannot be written (a closed pipe, a full disk) ends the
     // program; the tool reports why.
-    match ctx.host.write_stdout(text.as_bytes()) {
+    let written = ctx.host.write_stdout(bytes.as_bytes()).and_then(|()| {
+        if newline {
+            ctx.host.write_stdout(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    match written {
         Ok(()) => Ok(Value::Unit),
         Err(_) => Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR)),
     }
@@ -109,19 +127,42 @@ fn sort_order(heap: &mvm_runtime::Heap, a: Value, b: Value) -> Option<std::cmp::
     }
 }
 
-/// Sorts an array of Ints, Floats or Strings in place (stable).
+/// Sorts an array of Ints, Floats or Strings in place (stable). Charged
+/// before it starts: n⌈log₂ n⌉ comparisons, and a sorted copy plus the
+/// merge buffer (half the array); comparing Strings also costs their bytes, which are counted as
+/// they are compared: once that passes what the call can pay for, the
+/// remaining comparisons are skipped and the call is out of fuel.
 fn sort(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
     let Value::Obj(r) = arg(args, 0)? else {
         return fail("`sort` expects an array");
     };
-    let items = match ctx.heap.get(r) {
-        Some(Object::Array(xs)) => xs.clone(),
+    let n = match ctx.heap.get(r) {
+        Some(Object::Array(xs)) => xs.len() as u64,
         _ => return fail("`sort` expects an array"),
     };
+    let log = u64::from(n.max(2).next_power_of_two().trailing_zeros());
+    ctx.charge(Cost {
+        steps: n.saturating_mul(log),
+        bytes: 0,
+        memory: (n + n / 2).saturating_mul(std::mem::size_of::<Value>() as u64),
+    })?;
+    // The bytes of Strings the comparisons may still read.
+    let budget = ctx.meter.affordable_bytes(ctx.heap, u64::MAX);
+    let mut read = 0u64;
     let mut bad = false;
-    let mut sorted = items;
+    let heap = &*ctx.heap;
+    let Some(Object::Array(items)) = heap.get(r) else {
+        return fail("`sort` expects an array");
+    };
+    let mut sorted = items.clone();
     sorted.sort_by(|a, b| {
-        sort_order(ctx.heap, *a, *b).unwrap_or_else(|| {
+        if bad || read > budget {
+            return std::cmp::Ordering::Equal;
+        }
+        if let (Some(x), Some(y)) = (heap.str(*a), heap.str(*b)) {
+            read += x.len().min(y.len()) as u64;
+        }
+        sort_order(heap, *a, *b).unwrap_or_else(|| {
             bad = true;
             std::cmp::Ordering::Equal
         })
@@ -129,6 +170,11 @@ fn sort(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
     if bad {
         return fail("`sort` can only order Ints, Floats or Strings");
     }
+    ctx.charge(Cost {
+        steps: 0,
+        bytes: read,
+        memory: 0,
+    })?;
     if let Some(Object::Array(xs)) = ctx.heap.get_mut(r) {
         *xs = sorted;
     }

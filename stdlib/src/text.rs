@@ -1,55 +1,117 @@
 //! The methods of String. Lengths and positions count characters (Unicode
-//! scalar values), not bytes.
+//! scalar values), not bytes. Each charges its work before doing it (see
+//! `mvm_runtime::native`): the bytes it scans, and the bytes and strings it
+//! makes.
 
-use crate::{fail, int_arg, option, str_arg};
-use mvm_runtime::{NativeRegistry, Object, Value};
+use crate::{arg, fail, int_arg, option, str_arg};
+use mvm_runtime::{
+    Cost, NativeCtx, NativeError, NativeRegistry, Object, Value, OBJECT_BYTES, OBJECT_STEPS,
+};
+
+type R = Result<Value, NativeError>;
+
+/// Scanning `n` bytes: work, no memory.
+fn scan(n: usize) -> Cost {
+    Cost {
+        steps: 1,
+        bytes: n as u64,
+        memory: 0,
+    }
+}
+
+/// Making `parts` strings of `bytes` bytes in all, in a new array.
+fn strings(parts: usize, bytes: usize) -> Cost {
+    let per = OBJECT_BYTES as u64 + std::mem::size_of::<Value>() as u64;
+    Cost {
+        steps: (parts as u64).saturating_mul(OBJECT_STEPS),
+        bytes: bytes as u64,
+        memory: (parts as u64)
+            .saturating_mul(per)
+            .saturating_add(bytes as u64),
+    }
+}
+
+/// A new string `text`, charged.
+fn new_str(ctx: &mut NativeCtx<'_>, text: &str) -> R {
+    ctx.charge(Cost::output(text.len() as u64))?;
+    Ok(ctx.heap.alloc_str(text))
+}
+
+/// An array of the given strings (made here, charged by the caller).
+fn str_array<'s>(ctx: &mut NativeCtx<'_>, parts: impl Iterator<Item = &'s str>) -> R {
+    let items = parts.map(|p| ctx.heap.alloc_str(p)).collect();
+    Ok(ctx.heap.alloc(Object::Array(items)))
+}
 
 pub fn register(r: &mut NativeRegistry) {
     r.register("String::len", |ctx, args| {
-        Ok(Value::Int(str_arg(ctx, args, 0)?.chars().count() as i64))
+        let s = str_arg(ctx, args, 0)?;
+        ctx.charge(scan(s.len()))?;
+        Ok(Value::Int(s.chars().count() as i64))
     });
     r.register("String::split", |ctx, args| {
         let (s, sep) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
-        let parts: Vec<String> = if sep.is_empty() {
-            s.chars().map(|c| c.to_string()).collect()
-        } else {
-            s.split(sep.as_ref()).map(str::to_string).collect()
-        };
-        let items = parts.iter().map(|p| ctx.heap.alloc_str(p)).collect();
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        if sep.is_empty() {
+            // Every character: its count is known from the length alone
+            // (at most one per byte), so the charge comes first.
+            ctx.charge(strings(s.len(), s.len()))?;
+            let mut buf = [0; 4];
+            let items = s
+                .chars()
+                .map(|c| ctx.heap.alloc_str(c.encode_utf8(&mut buf)))
+                .collect();
+            return Ok(ctx.heap.alloc(Object::Array(items)));
+        }
+        ctx.charge(scan(s.len()))?;
+        let parts = s.matches(sep.as_ref()).count() + 1;
+        ctx.charge(Cost::steps(parts as u64))?;
+        ctx.charge(strings(parts, s.len()))?;
+        str_array(ctx, s.split(sep.as_ref()))
     });
     r.register("String::trim", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
-        Ok(ctx.heap.alloc_str(s.trim()))
+        ctx.charge(scan(s.len()))?;
+        if s.trim().len() == s.len() {
+            return arg(args, 0);
+        }
+        new_str(ctx, s.trim())
     });
     r.register("String::contains", |ctx, args| {
-        Ok(Value::Bool(
-            str_arg(ctx, args, 0)?.contains(str_arg(ctx, args, 1)?.as_ref()),
-        ))
+        let (s, part) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
+        ctx.charge(scan(s.len() + part.len()))?;
+        Ok(Value::Bool(s.contains(part.as_ref())))
     });
     r.register("String::starts_with", |ctx, args| {
-        Ok(Value::Bool(
-            str_arg(ctx, args, 0)?.starts_with(str_arg(ctx, args, 1)?.as_ref()),
-        ))
+        let (s, part) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
+        ctx.charge(scan(part.len()))?;
+        Ok(Value::Bool(s.starts_with(part.as_ref())))
     });
     r.register("String::ends_with", |ctx, args| {
-        Ok(Value::Bool(
-            str_arg(ctx, args, 0)?.ends_with(str_arg(ctx, args, 1)?.as_ref()),
-        ))
+        let (s, part) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
+        ctx.charge(scan(part.len()))?;
+        Ok(Value::Bool(s.ends_with(part.as_ref())))
     });
     r.register("String::to_upper", |ctx, args| {
-        let s = str_arg(ctx, args, 0)?.to_uppercase();
+        let s = str_arg(ctx, args, 0)?;
+        // A character's case mapping is at most three times its bytes;
+        // mapping costs about a step per byte.
+        ctx.charge(Cost::steps(s.len() as u64).and(Cost::output(3 * s.len() as u64)))?;
+        let s = s.to_uppercase();
         Ok(ctx.heap.alloc_str(&s))
     });
     r.register("String::to_lower", |ctx, args| {
-        let s = str_arg(ctx, args, 0)?.to_lowercase();
+        let s = str_arg(ctx, args, 0)?;
+        ctx.charge(Cost::steps(s.len() as u64).and(Cost::output(3 * s.len() as u64)))?;
+        let s = s.to_lowercase();
         Ok(ctx.heap.alloc_str(&s))
     });
     r.register("String::chars", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
+        ctx.charge(strings(s.len(), s.len()))?;
+        let mut buf = [0; 4];
         let items = s
             .chars()
-            .map(|c| ctx.heap.alloc_str(c.encode_utf8(&mut [0; 4])))
+            .map(|c| ctx.heap.alloc_str(c.encode_utf8(&mut buf)))
             .collect();
         Ok(ctx.heap.alloc(Object::Array(items)))
     });
@@ -60,55 +122,59 @@ pub fn register(r: &mut NativeRegistry) {
             str_arg(ctx, args, 2)?,
         );
         if from.is_empty() {
-            return Ok(ctx.heap.alloc_str(&s));
+            return arg(args, 0);
         }
+        // Count first: the result's length is then known, and charged,
+        // before it is built.
+        ctx.charge(scan(s.len()))?;
+        let n = s.matches(from.as_ref()).count() as u64;
+        let len = (s.len() as u64 - n * from.len() as u64)
+            .saturating_add(n.saturating_mul(to.len() as u64));
+        // Each match costs a few steps, counted and replaced.
+        ctx.charge(Cost::output(len).and(Cost::steps(n.saturating_mul(4))))?;
         let out = s.replace(&*from, &to);
         Ok(ctx.heap.alloc_str(&out))
     });
     r.register("String::substring", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
         let (start, end) = (int_arg(args, 1)?, int_arg(args, 2)?);
+        ctx.charge(scan(s.len()))?;
         let n = s.chars().count() as i64;
         if start < 0 || end < start || end > n {
             return fail(format!(
                 "substring {start}..{end} out of range for a string of length {n}"
             ));
         }
-        let out: String = s
-            .chars()
-            .skip(start as usize)
-            .take((end - start) as usize)
-            .collect();
-        Ok(ctx.heap.alloc_str(&out))
+        let byte = |i: i64| s.char_indices().nth(i as usize).map_or(s.len(), |(b, _)| b);
+        let (a, b) = (byte(start), byte(end));
+        new_str(ctx, &s[a..b])
     });
     r.register("String::index_of", |ctx, args| {
         let (s, part) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
+        ctx.charge(scan(2 * s.len() + part.len()))?;
         let found = s
             .find(part.as_ref())
             .map(|b| Value::Int(s[..b].chars().count() as i64));
         option(ctx, found)
     });
     r.register("String::parse_int", |ctx, args| {
-        let v = str_arg(ctx, args, 0)?
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .map(Value::Int);
+        let s = str_arg(ctx, args, 0)?;
+        ctx.charge(scan(s.len()))?;
+        let v = s.trim().parse::<i64>().ok().map(Value::Int);
         option(ctx, v)
     });
     r.register("String::parse_float", |ctx, args| {
-        let v = str_arg(ctx, args, 0)?
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .map(Value::Float);
+        let s = str_arg(ctx, args, 0)?;
+        ctx.charge(scan(s.len()))?;
+        let v = s.trim().parse::<f64>().ok().map(Value::Float);
         option(ctx, v)
     });
     r.register("String::repeat", |ctx, args| {
         let (s, n) = (str_arg(ctx, args, 0)?, int_arg(args, 1)?);
-        if n < 0 || (s.len() as i64).saturating_mul(n) > (1 << 30) {
+        if n < 0 {
             return fail(format!("cannot repeat a string {n} times"));
         }
+        ctx.charge(Cost::output((s.len() as u64).saturating_mul(n as u64)))?;
         let out = s.repeat(n as usize);
         Ok(ctx.heap.alloc_str(&out))
     });

@@ -131,7 +131,17 @@ impl Module {
     /// Reads a module from `.mvb` bytes. The result is well-formed but not
     /// yet verified: run [`crate::verify::verify`] before executing it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Module, DecodeError> {
-        let mut r = Reader::new(bytes);
+        Module::from_bytes_within(bytes, usize::MAX)
+    }
+
+    /// [`Module::from_bytes`], refusing (with a [`DecodeError`] marked
+    /// `out_of_memory`) before allocating once the decoded module would
+    /// take more than `budget` bytes by [`Module::memory_bytes`]' measure:
+    /// a file of a few bytes per instruction expands to 16 bytes per
+    /// instruction in memory.
+    pub fn from_bytes_within(bytes: &[u8], budget: usize) -> Result<Module, DecodeError> {
+        use std::mem::size_of;
+        let mut r = Reader::with_budget(bytes, budget);
         let magic = r.bytes(4)?;
         if magic != MAGIC {
             return Err(DecodeError::new(
@@ -151,6 +161,7 @@ impl Module {
         let mut module = Module::default();
         // The smallest constant is an empty string: a tag and a length.
         let n = r.count(5, "constant")?;
+        r.hold(n * size_of::<Constant>(), "constants")?;
         for _ in 0..n {
             let at = r.position();
             let c = match r.u8()? {
@@ -162,6 +173,7 @@ impl Module {
             module.constants.push(c);
         }
         let n = r.count(9, "type")?;
+        r.hold(n * size_of::<TypeDesc>(), "types")?;
         for _ in 0..n {
             let name = r.string("type name")?;
             let at = r.position();
@@ -211,17 +223,20 @@ impl Module {
             });
         }
         let n = r.count(20, "function")?;
+        r.hold(n * size_of::<Function>(), "functions")?;
         for _ in 0..n {
             let name = r.string("function name")?;
             let arity = r.u16()?;
             let n_regs = r.u16()?;
             let file = r.u32()?;
             let n_ops = r.count(1, "instruction")?;
+            r.hold(n_ops * size_of::<Op>(), "instructions")?;
             let mut code = Vec::with_capacity(n_ops);
             for _ in 0..n_ops {
                 code.push(Op::decode(&mut r)?);
             }
             let n_lines = r.count(8, "line entry")?;
+            r.hold(n_lines * size_of::<LineEntry>(), "line table")?;
             let mut lines = Vec::with_capacity(n_lines);
             for _ in 0..n_lines {
                 let pc = r.u32()?;

@@ -99,3 +99,54 @@ pub struct Module {
     /// The function run by `mvm run` (the program's `main`).
     pub entry: u32,
 }
+
+impl Module {
+    /// The bytes the module takes in memory (an estimate: every vector's
+    /// items and every string's text with its header), as
+    /// [`Module::from_bytes_within`] counts them while decoding. A loaded
+    /// module counts against the VM's heap limit.
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let s = |t: &String| t.len() + size_of::<String>();
+        let constants: usize = self
+            .constants
+            .iter()
+            .map(|c| match c {
+                Constant::Str(t) => s(t),
+                _ => 0,
+            })
+            .sum::<usize>()
+            + self.constants.len() * size_of::<Constant>();
+        let types: usize = self
+            .types
+            .iter()
+            .map(|t| {
+                s(&t.name)
+                    + match &t.kind {
+                        TypeKind::Struct(fs) => fs.iter().map(s).sum::<usize>(),
+                        TypeKind::Enum(vs) => vs
+                            .iter()
+                            .map(|v| s(&v.0) + size_of::<(String, u16)>())
+                            .sum(),
+                    }
+            })
+            .sum::<usize>()
+            + self.types.len() * size_of::<TypeDesc>();
+        let functions: usize = self
+            .functions
+            .iter()
+            .map(|f| {
+                s(&f.name) + f.code.len() * size_of::<Op>() + f.lines.len() * size_of::<LineEntry>()
+            })
+            .sum::<usize>()
+            + self.functions.len() * size_of::<Function>();
+        let names: usize = self.natives.iter().chain(&self.files).map(s).sum::<usize>()
+            + self
+                .exports
+                .iter()
+                .map(|e| s(&e.name))
+                .chain(self.imports.iter().map(|i| s(&i.module) + s(&i.name)))
+                .sum::<usize>();
+        constants + types + functions + names
+    }
+}

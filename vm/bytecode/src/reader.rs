@@ -8,6 +8,9 @@ use std::fmt;
 pub struct DecodeError {
     pub offset: usize,
     pub message: String,
+    /// The file is not malformed, but decoding it would need more memory
+    /// than the budget given (see [`crate::Module::from_bytes_within`]).
+    pub out_of_memory: bool,
 }
 
 impl DecodeError {
@@ -15,6 +18,7 @@ impl DecodeError {
         DecodeError {
             offset,
             message: message.into(),
+            out_of_memory: false,
         }
     }
 }
@@ -31,11 +35,47 @@ impl std::error::Error for DecodeError {}
 pub struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// The memory what has been read will take once decoded (an estimate,
+    /// see [`Reader::hold`]), and the most it may take.
+    memory: usize,
+    budget: usize,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes, pos: 0 }
+        Reader::with_budget(bytes, usize::MAX)
+    }
+
+    /// A reader whose decoded items may take at most `budget` bytes.
+    pub fn with_budget(bytes: &'a [u8], budget: usize) -> Reader<'a> {
+        Reader {
+            bytes,
+            pos: 0,
+            memory: 0,
+            budget,
+        }
+    }
+
+    /// Counts `bytes` of memory about to be allocated for decoded items:
+    /// an error, before the allocation, once past the budget.
+    pub fn hold(&mut self, bytes: usize, what: &str) -> Result<(), DecodeError> {
+        self.memory = self.memory.saturating_add(bytes);
+        if self.memory > self.budget {
+            return Err(DecodeError {
+                offset: self.pos,
+                message: format!(
+                    "out of memory: decoding the {what} would take the module past {} bytes in memory",
+                    self.budget
+                ),
+                out_of_memory: true,
+            });
+        }
+        Ok(())
+    }
+
+    /// The memory held so far.
+    pub fn memory(&self) -> usize {
+        self.memory
     }
 
     pub fn position(&self) -> usize {
@@ -117,6 +157,7 @@ impl<'a> Reader<'a> {
     /// A `u32` length followed by that many bytes of UTF-8.
     pub fn string(&mut self, what: &str) -> Result<String, DecodeError> {
         let n = self.count(1, what)?;
+        self.hold(n + std::mem::size_of::<String>(), what)?;
         let at = self.pos;
         let raw = self.bytes(n)?;
         String::from_utf8(raw.to_vec())

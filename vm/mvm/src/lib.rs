@@ -170,6 +170,26 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
 
 /// Reads and decodes a `.mvb` file (not yet verified).
 fn load(path: &str, io: &mut Io) -> Result<Module, u8> {
+    load_within(path, None, io)
+}
+
+/// Reads and decodes a `.mvb` file for a run under `max_heap`: the file's
+/// bytes and the decoded module count against it (while decoding, both are
+/// held), and a file that cannot fit is refused before it is read or
+/// decoded, as the runtime error `out of memory` (exit 2).
+fn load_within(path: &str, max_heap: Option<usize>, io: &mut Io) -> Result<Module, u8> {
+    let too_big = |io: &mut Io, what: &str| {
+        io.err(&format!(
+            "error: out of memory: {what} `{path}` needs more than the heap limit of {} bytes (the `--max-heap` limit)\n",
+            max_heap.unwrap_or_default()
+        ));
+        EXIT_RUNTIME
+    };
+    if let (Some(max), Ok(meta)) = (max_heap, std::fs::metadata(path)) {
+        if meta.len() > max as u64 {
+            return Err(too_big(io, "reading"));
+        }
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -177,9 +197,14 @@ fn load(path: &str, io: &mut Io) -> Result<Module, u8> {
             return Err(EXIT_USAGE);
         }
     };
-    Module::from_bytes(&bytes).map_err(|e| {
-        io.err(&format!("error: invalid bytecode file `{path}`: {e}\n"));
-        EXIT_INVALID
+    let budget = max_heap.map_or(usize::MAX, |max| max.saturating_sub(bytes.len()));
+    Module::from_bytes_within(&bytes, budget).map_err(|e| {
+        if e.out_of_memory {
+            too_big(io, "loading")
+        } else {
+            io.err(&format!("error: invalid bytecode file `{path}`: {e}\n"));
+            EXIT_INVALID
+        }
     })
 }
 
@@ -254,7 +279,7 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let Some(path) = path else {
         return usage_error(io, "missing FILE.mvb", RUN_USAGE);
     };
-    let module = match load(&path, io) {
+    let module = match load_within(&path, config.gc.max_heap, io) {
         Ok(m) => m,
         Err(code) => return code,
     };

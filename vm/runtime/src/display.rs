@@ -6,7 +6,7 @@
 //! `None`, maps `{"a": 1}` and sets `{1, 2}` in insertion order, trees
 //! `{1: "a"}` in key order, graphs `Graph { nodes: [..], edges: [(0, 1, w)] }`.
 
-use crate::heap::{Heap, Object};
+use crate::heap::{Heap, Object, OrdKey};
 use crate::value::{ObjRef, Value};
 use mvm_bytecode::{Module, TypeKind};
 use std::collections::HashSet;
@@ -27,12 +27,36 @@ pub const CYCLE: &str = "<cycle>";
 
 /// The display form of `v`; strings raw.
 pub fn display(heap: &Heap, module: &Module, v: Value) -> String {
+    display_within(heap, module, v, MAX_LEN as u64).0
+}
+
+/// The display form of `v`, at most `max_len` bytes long (and never more
+/// than [`MAX_LEN`]); also the number of steps (values and container
+/// entries visited) it took, which is at most about one per byte written,
+/// and whether it was cut. A form cut at [`MAX_LEN`] ends in `...`. The
+/// traversal keeps one task per open container, not one per element, so
+/// its own memory is proportional to the nesting depth, not to the size
+/// of the value. A String at top level is its whole text, whatever its
+/// length.
+pub fn display_within(heap: &Heap, module: &Module, v: Value, max_len: u64) -> (String, u64, bool) {
     if let Some(s) = heap.str(v) {
-        return s.to_string();
+        return (s.to_string(), 1, false);
     }
+    let max = (max_len.min(MAX_LEN as u64)) as usize;
     let mut out = String::new();
-    write_value(heap, module, v, &mut out);
-    out
+    let steps = write_value(heap, module, v, &mut out, max);
+    let cut = out.len() > max;
+    if cut {
+        let mut at = max;
+        while !out.is_char_boundary(at) {
+            at -= 1;
+        }
+        out.truncate(at);
+        if max == MAX_LEN {
+            out.push_str("...");
+        }
+    }
+    (out, steps, cut)
 }
 
 /// Floats: shortest round-trip form, `.0` when whole; Rust's `{:?}` does
@@ -41,7 +65,7 @@ pub fn float(x: f64) -> String {
     format!("{x:?}")
 }
 
-fn quote(s: &str, out: &mut String) {
+fn quote(s: &str, out: &mut String, max: usize) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -52,11 +76,28 @@ fn quote(s: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             c => out.push(c),
         }
-        if out.len() > MAX_LEN {
+        if out.len() > max {
             return;
         }
     }
     out.push('"');
+}
+
+/// Which entries of an object a [`Task::Entries`] walks.
+#[derive(Clone, Copy)]
+enum Entries {
+    /// Array elements, tuple items, variant payloads: `a, b`.
+    Items,
+    /// Struct fields: `name: value, ...`.
+    Fields,
+    /// Map entries `k: v`.
+    Map,
+    /// Set members.
+    Set,
+    /// Graph node values.
+    Nodes,
+    /// Graph edges `(from, to, value)`.
+    Edges,
 }
 
 /// One step of printing: the work list replaces recursion, so that no depth
@@ -66,27 +107,37 @@ enum Task<'a> {
     Value(Value, bool, usize),
     Text(&'a str),
     Owned(String),
+    /// The entries of object `.0` from index `.2` on, at depth `.3`.
+    Entries(ObjRef, Entries, usize, usize),
+    /// The entries of tree `.0` after key `.1` (from the first if `None`).
+    TreeFrom(ObjRef, Option<OrdKey>, usize),
     /// The end of an object's display: it is no longer on the path.
     Leave(ObjRef),
 }
 
-/// The tasks that display `xs` separated by commas.
-fn list<'a>(xs: &[Value], depth: usize, tasks: &mut Vec<Task<'a>>) {
-    for (i, x) in xs.iter().enumerate() {
-        if i > 0 {
-            tasks.push(Task::Text(", "));
-        }
-        tasks.push(Task::Value(*x, true, depth + 1));
+/// The fields of an object's entries list (array-like objects).
+fn items(o: &Object) -> &[Value] {
+    match o {
+        Object::Array(xs) => xs,
+        Object::Tuple(xs)
+        | Object::Struct { fields: xs, .. }
+        | Object::Variant { fields: xs, .. } => xs,
+        _ => &[],
     }
 }
 
-fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String) {
+/// Writes the display of `v` into `out`, stopping once it is longer than
+/// `max`; returns the steps taken.
+fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String, max: usize) -> u64 {
     // The objects being displayed, outermost first: meeting one again is a
     // cycle.
-    let mut path: HashSet<ObjRef> = HashSet::new();
+    let mut path: HashSet<ObjRef, foldhash::fast::RandomState> = HashSet::default();
     let mut stack = vec![Task::Value(v, false, 0)];
+    let mut steps = 0u64;
+    // One entry's tasks, in order (pushed reversed).
+    let mut entry: Vec<Task> = Vec::with_capacity(4);
     while let Some(task) = stack.pop() {
-        if out.len() > MAX_LEN {
+        if out.len() > max {
             break;
         }
         let (v, quoted, depth) = match task {
@@ -102,8 +153,88 @@ fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String) {
                 path.remove(&r);
                 continue;
             }
+            Task::Entries(r, kind, i, depth) => {
+                steps += 1;
+                let Some(o) = heap.get(r) else { continue };
+                let d = depth + 1;
+                match (kind, o) {
+                    (Entries::Items, o) => match items(o).get(i) {
+                        Some(x) => entry.push(Task::Value(*x, true, d)),
+                        None => continue,
+                    },
+                    (Entries::Fields, Object::Struct { ty, fields }) => {
+                        let Some(f) = fields.get(i) else { continue };
+                        let name = match module.types.get(*ty as usize).map(|d| &d.kind) {
+                            Some(TypeKind::Struct(names)) => {
+                                names.get(i).map_or("?", |s| s.as_str())
+                            }
+                            _ => "?",
+                        };
+                        entry.push(Task::Text(name));
+                        entry.push(Task::Text(": "));
+                        entry.push(Task::Value(*f, true, d));
+                    }
+                    (Entries::Map, Object::Map(m)) => {
+                        let Some((_, (k, x))) = m.get_index(i) else {
+                            continue;
+                        };
+                        entry.push(Task::Value(*k, true, d));
+                        entry.push(Task::Text(": "));
+                        entry.push(Task::Value(*x, true, d));
+                    }
+                    (Entries::Set, Object::Set(s)) => match s.get_index(i) {
+                        Some((_, x)) => entry.push(Task::Value(*x, true, d)),
+                        None => continue,
+                    },
+                    (Entries::Nodes, Object::Graph(g)) => match g.raw_nodes().get(i) {
+                        Some(n) => entry.push(Task::Value(n.weight, true, d)),
+                        None => continue,
+                    },
+                    (Entries::Edges, Object::Graph(g)) => {
+                        let Some(e) = g.raw_edges().get(i) else {
+                            continue;
+                        };
+                        entry.push(Task::Owned(format!(
+                            "({}, {}, ",
+                            e.source().index(),
+                            e.target().index()
+                        )));
+                        entry.push(Task::Value(e.weight, true, d));
+                        entry.push(Task::Text(")"));
+                    }
+                    _ => continue,
+                }
+                stack.push(Task::Entries(r, kind, i + 1, depth));
+                stack.extend(entry.drain(..).rev());
+                if i > 0 {
+                    stack.push(Task::Text(", "));
+                }
+                continue;
+            }
+            Task::TreeFrom(r, after, depth) => {
+                steps += 1;
+                let Some(Object::Tree(t)) = heap.get(r) else {
+                    continue;
+                };
+                let next = match &after {
+                    None => t.iter().next(),
+                    Some(k) => t
+                        .range((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded))
+                        .next(),
+                };
+                let Some((key, (k, x))) = next else { continue };
+                stack.push(Task::TreeFrom(r, Some(key.clone()), depth));
+                stack.push(Task::Value(*x, true, depth + 1));
+                stack.push(Task::Text(": "));
+                stack.push(Task::Value(*k, true, depth + 1));
+                if after.is_some() {
+                    stack.push(Task::Text(", "));
+                }
+                continue;
+            }
             Task::Value(v, quoted, depth) => (v, quoted, depth),
         };
+        steps += 1;
         if depth > MAX_DEPTH {
             out.push_str("...");
             continue;
@@ -142,7 +273,7 @@ fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String) {
             }
             Some(Object::Str(s)) => {
                 if quoted {
-                    quote(s, out);
+                    quote(s, out, max);
                 } else {
                     out.push_str(s);
                 }
@@ -163,17 +294,18 @@ fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String) {
             continue;
         }
         // The object's display, in order; pushed reversed below.
-        let mut tasks: Vec<Task> = Vec::new();
+        let tasks = &mut entry;
+        let all = |kind| Task::Entries(r, kind, 0, depth);
         match object {
             Object::Str(_) | Object::Closure { .. } => {}
-            Object::Array(xs) => {
+            Object::Array(_) => {
                 tasks.push(Task::Text("["));
-                list(xs, depth, &mut tasks);
+                tasks.push(all(Entries::Items));
                 tasks.push(Task::Text("]"));
             }
             Object::Tuple(xs) => {
                 tasks.push(Task::Text("("));
-                list(xs, depth, &mut tasks);
+                tasks.push(all(Entries::Items));
                 if xs.len() == 1 {
                     tasks.push(Task::Text(","));
                 }
@@ -186,20 +318,7 @@ fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String) {
                     tasks.push(Task::Text(" {}"));
                 } else {
                     tasks.push(Task::Text(" { "));
-                    for (i, f) in fields.iter().enumerate() {
-                        if i > 0 {
-                            tasks.push(Task::Text(", "));
-                        }
-                        let name = match desc.map(|d| &d.kind) {
-                            Some(TypeKind::Struct(names)) => {
-                                names.get(i).map_or("?", |s| s.as_str())
-                            }
-                            _ => "?",
-                        };
-                        tasks.push(Task::Text(name));
-                        tasks.push(Task::Text(": "));
-                        tasks.push(Task::Value(*f, true, depth + 1));
-                    }
+                    tasks.push(all(Entries::Fields));
                     tasks.push(Task::Text(" }"));
                 }
             }
@@ -217,75 +336,38 @@ fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String) {
                 tasks.push(Task::Text(name));
                 if !fields.is_empty() {
                     tasks.push(Task::Text("("));
-                    list(fields, depth, &mut tasks);
+                    tasks.push(all(Entries::Items));
                     tasks.push(Task::Text(")"));
                 }
             }
             Object::Cell(x) => tasks.push(Task::Value(*x, quoted, depth + 1)),
-            Object::Map(m) => {
+            Object::Map(_) => {
                 tasks.push(Task::Text("{"));
-                for (i, (k, v)) in m.values().enumerate() {
-                    if i > 0 {
-                        tasks.push(Task::Text(", "));
-                    }
-                    tasks.push(Task::Value(*k, true, depth + 1));
-                    tasks.push(Task::Text(": "));
-                    tasks.push(Task::Value(*v, true, depth + 1));
-                }
+                tasks.push(all(Entries::Map));
                 tasks.push(Task::Text("}"));
             }
-            Object::Set(s) => {
+            Object::Set(_) => {
                 tasks.push(Task::Text("{"));
-                let xs: Vec<Value> = s.values().copied().collect();
-                list(&xs, depth, &mut tasks);
+                tasks.push(all(Entries::Set));
                 tasks.push(Task::Text("}"));
             }
-            Object::Tree(t) => {
+            Object::Tree(_) => {
                 tasks.push(Task::Text("{"));
-                for (i, (k, v)) in t.values().enumerate() {
-                    if i > 0 {
-                        tasks.push(Task::Text(", "));
-                    }
-                    tasks.push(Task::Value(*k, true, depth + 1));
-                    tasks.push(Task::Text(": "));
-                    tasks.push(Task::Value(*v, true, depth + 1));
-                }
+                tasks.push(Task::TreeFrom(r, None, depth));
                 tasks.push(Task::Text("}"));
             }
-            Object::Graph(g) => {
+            Object::Graph(_) => {
                 tasks.push(Task::Text("Graph { nodes: ["));
-                let nodes: Vec<Value> = g.node_weights().copied().collect();
-                list(&nodes, depth, &mut tasks);
+                tasks.push(all(Entries::Nodes));
                 tasks.push(Task::Text("], edges: ["));
-                // The edges' ends are written now, into a buffer of text
-                // the tasks borrow.
-                let edges = g.raw_edges();
-                let mut ends = Vec::with_capacity(edges.len());
-                for e in edges {
-                    ends.push(format!("({}, {}, ", e.source().index(), e.target().index()));
-                }
-                for (i, (e, end)) in edges.iter().zip(ends).enumerate() {
-                    if i > 0 {
-                        tasks.push(Task::Text(", "));
-                    }
-                    tasks.push(Task::Owned(end));
-                    tasks.push(Task::Value(e.weight, true, depth + 1));
-                    tasks.push(Task::Text(")"));
-                }
+                tasks.push(all(Entries::Edges));
                 tasks.push(Task::Text("] }"));
             }
         }
         stack.push(Task::Leave(r));
-        stack.extend(tasks.into_iter().rev());
+        stack.extend(tasks.drain(..).rev());
     }
-    if out.len() > MAX_LEN {
-        let mut cut = MAX_LEN;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-        out.push_str("...");
-    }
+    steps
 }
 
 #[cfg(test)]

@@ -64,10 +64,7 @@ impl Object {
     /// An estimate of the bytes the object occupies.
     fn size(&self) -> usize {
         const V: usize = std::mem::size_of::<Value>();
-        // The slot, and the allocator's bookkeeping of the object's own
-        // allocation.
-        std::mem::size_of::<Option<Object>>()
-            + 16
+        OBJECT_BYTES
             + match self {
                 Object::Str(s) => s.len(),
                 Object::Array(xs) => xs.capacity() * V,
@@ -76,8 +73,13 @@ impl Object {
                 | Object::Variant { fields: xs, .. } => xs.len() * V,
                 Object::Closure { captures, .. } => captures.len() * V,
                 Object::Cell(_) => V,
-                Object::Map(m) => m.capacity() * (3 * V + 40),
-                Object::Set(s) => s.capacity() * (2 * V + 40),
+                // The key images are owned by the table: they count too.
+                Object::Map(m) => {
+                    m.capacity() * (3 * V + 40) + m.keys().map(Key::heap_size).sum::<usize>()
+                }
+                Object::Set(s) => {
+                    s.capacity() * (2 * V + 40) + s.keys().map(Key::heap_size).sum::<usize>()
+                }
                 Object::Tree(t) => t.len() * (3 * V + 48),
                 Object::Graph(g) => g.node_count() * (V + 24) + g.edge_count() * (V + 32),
             }
@@ -109,6 +111,10 @@ impl Object {
         }
     }
 }
+
+/// What every object costs besides its contents: its slot, and the
+/// allocator's bookkeeping of the object's own allocation.
+pub const OBJECT_BYTES: usize = std::mem::size_of::<Option<Object>>() + 16;
 
 /// The table behind Maps and Sets: insertion-ordered (`indexmap`), hashed
 /// with foldhash. Keys are small owned images ([`Key`]) whose hashing is a
@@ -215,6 +221,20 @@ pub const MAX_KEY_DEPTH: usize = 10_000;
 /// Collections are not considered below this many allocated bytes.
 const MIN_THRESHOLD: usize = 4 << 20;
 
+/// The elements of an array-like object (array, tuple, struct, variant);
+/// none for anything else.
+fn elements(o: Option<&Object>) -> &[Value] {
+    match o {
+        Some(Object::Array(xs)) => xs,
+        Some(
+            Object::Tuple(xs)
+            | Object::Struct { fields: xs, .. }
+            | Object::Variant { fields: xs, .. },
+        ) => xs,
+        _ => &[],
+    }
+}
+
 /// A hashable, owned image of a value, for map and set keys. Two values
 /// have equal keys exactly when they are structurally equal.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -231,11 +251,36 @@ pub enum Key {
     Seq(u32, u32, Box<[Key]>),
 }
 
+impl Key {
+    /// The bytes this image holds beyond its own node: the parts of a
+    /// sequence, and a string's text (shared with the string, but the key
+    /// may outlive it). Recursive, like the image's hashing and equality,
+    /// which [`MAX_KEY_DEPTH`] bounds.
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Key::Str(s) => s.len(),
+            Key::Seq(_, _, parts) => parts
+                .iter()
+                .map(|k| std::mem::size_of::<Key>() + k.heap_size())
+                .sum(),
+            _ => 0,
+        }
+    }
+}
+
+/// What one part of a key image costs in memory while it is built, at
+/// most (see [`Heap::key_within`]): its node in the finished image, its
+/// node among the finished parts not yet gathered and the copy gathering
+/// makes, and its task.
+pub const KEY_PART_BYTES: usize = 3 * std::mem::size_of::<Key>() + 32;
+
 #[derive(Clone, Debug, Default)]
 pub struct Heap {
     slots: Vec<Option<Object>>,
     /// Bytes of the fibers' registers and frames (see [`Heap::grow_stacks`]).
     stack_bytes: usize,
+    /// Bytes of the loaded module (see [`Heap::hold_module`]).
+    module_bytes: usize,
     /// Allocations since stress mode last asked for a collection.
     stress_count: usize,
     free: Vec<u32>,
@@ -300,14 +345,43 @@ impl Heap {
     /// live data; returns whether the total still fits.
     pub fn grow_stacks(&mut self, bytes: usize) -> bool {
         self.stack_bytes = self.stack_bytes.saturating_add(bytes);
+        self.fits(self.stats.live_bytes)
+    }
+
+    /// Records that the loaded module takes `bytes` (its code, constants
+    /// and tables, see `Module::memory_bytes`): they count against the heap
+    /// limit like live data. Returns whether they fit.
+    pub fn hold_module(&mut self, bytes: usize) -> bool {
+        self.module_bytes = bytes;
+        self.fits(self.stats.live_bytes)
+    }
+
+    /// Whether `live` bytes of objects and the fixed bytes fit the limit.
+    fn fits(&self, live: usize) -> bool {
         self.config
             .max_heap
-            .is_none_or(|max| self.stats.live_bytes.saturating_add(self.stack_bytes) <= max)
+            .is_none_or(|max| live.saturating_add(self.fixed_bytes()) <= max)
+    }
+
+    /// Whether the fixed bytes alone fit the limit.
+    pub fn fixed_bytes_fit(&self) -> bool {
+        self.fits(0)
     }
 
     /// The bytes the fibers' register files and frame stacks take.
     pub fn stack_bytes(&self) -> usize {
         self.stack_bytes
+    }
+
+    /// The bytes held besides objects, which count against the limit
+    /// like them: the register files, frame stacks and the loaded module.
+    pub fn fixed_bytes(&self) -> usize {
+        self.stack_bytes.saturating_add(self.module_bytes)
+    }
+
+    /// The bytes of the loaded module.
+    pub fn module_bytes(&self) -> usize {
+        self.module_bytes
     }
 
     /// Whether the VM should collect at its next safe point.
@@ -367,9 +441,7 @@ impl Heap {
         self.requested = false;
         self.due = false;
         self.threshold = live.max(MIN_THRESHOLD);
-        self.config
-            .max_heap
-            .is_none_or(|max| live.saturating_add(self.stack_bytes) <= max)
+        self.fits(live)
     }
 
     /// Checks the collector's invariants right after a collection, given
@@ -469,6 +541,15 @@ impl Heap {
 
     /// Structural equality, as `==` in MVL.
     pub fn equal(&self, a: Value, b: Value) -> bool {
+        self.equal_within(a, b, u64::MAX)
+            .is_some_and(|(same, _)| same)
+    }
+
+    /// Structural equality, and the steps it took (pairs of values compared,
+    /// and a step per 16 bytes of Strings compared); `None` once it would
+    /// take more than `max_steps`.
+    pub fn equal_within(&self, a: Value, b: Value, max_steps: u64) -> Option<(bool, u64)> {
+        let mut steps = 0u64;
         // An explicit work list of pairs still to compare: any depth of
         // nesting (a long linked list) compares without host recursion.
         // Each pair of objects is compared once: a pair met again is either
@@ -476,9 +557,31 @@ impl Heap {
         // way adds nothing, so values with shared parts (a tree whose two
         // children are one node, 60 levels deep) compare in time linear in
         // their distinct nodes, and cyclic values terminate.
-        let mut work = vec![(a, b)];
+        // Two array-like objects' elements are compared one pair at a time
+        // (`Items`), so the list holds a task per open pair of containers,
+        // not one per element.
+        enum Work {
+            Pair(Value, Value),
+            Items(ObjRef, ObjRef, usize),
+        }
+        let mut work = vec![Work::Pair(a, b)];
         let mut seen: HashSet<(u32, u32), foldhash::fast::RandomState> = HashSet::default();
-        while let Some((a, b)) = work.pop() {
+        while let Some(task) = work.pop() {
+            let (a, b) = match task {
+                Work::Pair(a, b) => (a, b),
+                Work::Items(x, y, i) => {
+                    let (xs, ys) = (elements(self.get(x)), elements(self.get(y)));
+                    if let (Some(p), Some(q)) = (xs.get(i), ys.get(i)) {
+                        work.push(Work::Items(x, y, i + 1));
+                        work.push(Work::Pair(*p, *q));
+                    }
+                    continue;
+                }
+            };
+            steps += 1;
+            if steps > max_steps {
+                return None;
+            }
             if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
                 if !seen.insert((x.0, y.0)) {
                     continue;
@@ -492,11 +595,16 @@ impl Heap {
                 (Value::Fn(x), Value::Fn(y)) => x == y,
                 (Value::Obj(x), Value::Obj(y)) => {
                     let mut pairs = |xs: &[Value], ys: &[Value]| {
-                        work.extend(xs.iter().copied().zip(ys.iter().copied()));
+                        if xs.len() == ys.len() && !xs.is_empty() {
+                            work.push(Work::Items(x, y, 0));
+                        }
                         xs.len() == ys.len()
                     };
                     match (self.get(x), self.get(y)) {
-                        (Some(Object::Str(p)), Some(Object::Str(q))) => p == q,
+                        (Some(Object::Str(p)), Some(Object::Str(q))) => {
+                            steps += p.len().min(q.len()) as u64 / 16;
+                            p == q
+                        }
                         (Some(Object::Array(p)), Some(Object::Array(q))) => pairs(p, q),
                         (Some(Object::Tuple(p)), Some(Object::Tuple(q))) => pairs(p, q),
                         (
@@ -519,7 +627,7 @@ impl Heap {
                             p.len() == q.len()
                                 && p.iter().all(|(k, (_, v))| match q.get(k) {
                                     Some((_, w)) => {
-                                        work.push((*v, *w));
+                                        work.push(Work::Pair(*v, *w));
                                         true
                                     }
                                     None => false,
@@ -532,14 +640,14 @@ impl Heap {
                             p.len() == q.len()
                                 && p.iter().all(|(k, (_, v))| match q.get(k) {
                                     Some((_, w)) => {
-                                        work.push((*v, *w));
+                                        work.push(Work::Pair(*v, *w));
                                         true
                                     }
                                     None => false,
                                 })
                         }
                         (Some(Object::Cell(p)), Some(Object::Cell(q))) => {
-                            work.push((*p, *q));
+                            work.push(Work::Pair(*p, *q));
                             true
                         }
                         // A graph is equal only to itself (its key is its
@@ -551,20 +659,23 @@ impl Heap {
                 _ => false,
             };
             if !same {
-                return false;
+                return Some((false, steps));
             }
         }
-        true
+        Some((true, steps))
     }
 
     /// The ordered key of a value (for trees); `None` for a value that has
     /// no order (only Ints, Floats, Strings and tuples of them do).
+    /// A key of more than [`MAX_KEY_PARTS`] parts (a tuple sharing its
+    /// parts, 30 levels deep) has none either.
     pub fn ord_key(&self, v: Value) -> Option<OrdKey> {
-        self.ord_key_depth(v, 0)
+        self.ord_key_depth(v, 0, &mut 0)
     }
 
-    fn ord_key_depth(&self, v: Value, depth: usize) -> Option<OrdKey> {
-        if depth > 1000 {
+    fn ord_key_depth(&self, v: Value, depth: usize, parts: &mut usize) -> Option<OrdKey> {
+        *parts += 1;
+        if depth > 1000 || *parts > MAX_KEY_PARTS {
             return None;
         }
         match v {
@@ -575,7 +686,7 @@ impl Heap {
                 Object::Str(s) => Some(OrdKey::Str(s.clone())),
                 Object::Tuple(xs) => xs
                     .iter()
-                    .map(|x| self.ord_key_depth(*x, depth + 1))
+                    .map(|x| self.ord_key_depth(*x, depth + 1, parts))
                     .collect::<Option<Vec<_>>>()
                     .map(|ks| OrdKey::Tuple(ks.into())),
                 _ => None,
@@ -589,6 +700,14 @@ impl Heap {
     /// than [`MAX_KEY_PARTS`] parts (counting shared parts once per use, so
     /// a cyclic value always) is refused with a message.
     pub fn key(&self, v: Value) -> Result<Key, String> {
+        self.key_within(v, MAX_KEY_PARTS).map(|(k, _)| k)
+    }
+
+    /// The key image of `v` and its number of parts, if it has at most
+    /// `max_parts` (and at most [`MAX_KEY_PARTS`]): a caller with a smaller
+    /// budget stops building as soon as the image would not fit it.
+    pub fn key_within(&self, v: Value, max_parts: usize) -> Result<(Key, usize), String> {
+        let max_parts = max_parts.min(MAX_KEY_PARTS);
         enum Task {
             /// A value and how deeply it is nested in the key.
             Visit(Value, usize),
@@ -621,7 +740,7 @@ impl Heap {
             };
             let (v, depth) = v;
             parts += 1;
-            if parts > MAX_KEY_PARTS {
+            if parts > max_parts {
                 return Err(format!(
                     "this value is too large to be a map or set key (more than {MAX_KEY_PARTS} parts, or cyclic)"
                 ));
@@ -718,7 +837,7 @@ impl Heap {
             };
             done.push(key);
         }
-        Ok(done.pop().unwrap_or(Key::Unit))
+        Ok((done.pop().unwrap_or(Key::Unit), parts))
     }
 }
 
@@ -831,6 +950,20 @@ mod law_tests {
 #[cfg(test)]
 mod invariant_tests {
     use super::*;
+
+    /// A tuple whose two halves are one value, 40 levels deep, has 2^40
+    /// leaves: it is no tree key (and finding that out is quick), while a
+    /// small tuple is.
+    #[test]
+    fn shared_tuples_are_no_exponential_ord_key() {
+        let mut heap = Heap::new(GcConfig::default());
+        let mut t = heap.alloc(Object::Tuple(Box::new([Value::Int(1), Value::Int(2)])));
+        assert!(heap.ord_key(t).is_some());
+        for _ in 0..40 {
+            t = heap.alloc(Object::Tuple(Box::new([t, t])));
+        }
+        assert_eq!(heap.ord_key(t), None);
+    }
 
     /// The checker notices a root the collector was not given.
     #[test]

@@ -29,12 +29,11 @@
 //! with a runtime error (never a panic) on a hand-written module that
 //! breaks it.
 
-use crate::display;
 use crate::error::RuntimeError;
 use crate::fiber::{trace_of, Fiber, Frame};
 use crate::heap::{GcConfig, Heap, Object};
 use crate::host::Host;
-use crate::native::{NativeCtx, NativeError, NativeRegistry};
+use crate::native::{Cost, Meter, NativeCtx, NativeError, NativeRegistry};
 use crate::program::{LoadError, Program};
 use crate::value::Value;
 use mvm_bytecode::{Constant, Module, Op, TypeKind};
@@ -243,6 +242,49 @@ fn overflow<T>(r: Option<T>) -> Result<T> {
     }
 }
 
+/// What an out-of-memory charge that a collection did not help says.
+const OUT_OF_MEMORY: &str =
+    "out of memory: this operation needs more than the heap limit leaves free (the `--max-heap` limit)";
+
+/// Structural equality, charged two steps per pair of values compared.
+fn equal(
+    heap: &Heap,
+    meter: &mut Meter,
+    a: Value,
+    b: Value,
+) -> std::result::Result<bool, NativeError> {
+    let most = meter.affordable(heap, Cost::steps(2), u64::MAX);
+    match heap.equal_within(a, b, most) {
+        Some((same, steps)) => {
+            meter.charge(heap, Cost::steps(steps.saturating_mul(2)))?;
+            Ok(same)
+        }
+        None => {
+            meter.charge(heap, Cost::steps(most.saturating_add(1).saturating_mul(2)))?;
+            Ok(false)
+        }
+    }
+}
+
+/// Two Strings joined, charged before they are copied.
+fn concat(
+    heap: &Heap,
+    meter: &mut Meter,
+    a: Value,
+    b: Value,
+    op: &str,
+) -> std::result::Result<String, NativeError> {
+    let (Some(x), Some(y)) = (heap.str(a), heap.str(b)) else {
+        return Err(NativeError::Error(format!("{op} expects two Strings")));
+    };
+    let n = x.len() as u64 + y.len() as u64;
+    meter.charge(heap, Cost::output(n))?;
+    let mut s = String::with_capacity(n as usize);
+    s.push_str(x);
+    s.push_str(y);
+    Ok(s)
+}
+
 fn div_int(a: i64, b: i64) -> Result<i64> {
     if b == 0 {
         return fault("division by zero");
@@ -283,6 +325,8 @@ impl Vm {
     /// entry function.
     pub fn with_program(program: Arc<Program>, config: VmConfig) -> Vm {
         let mut heap = Heap::new(config.gc);
+        // Checked when the program first runs (see `run_fiber`).
+        heap.hold_module(program.module().memory_bytes());
         let state = ModuleState::new(&program, &mut heap);
         let main = Fiber::new(&program, program.module().entry);
         Vm {
@@ -354,6 +398,18 @@ impl Vm {
         if slot.is_done() {
             return Step::Finished(Value::Unit);
         }
+        if !self.heap.fixed_bytes_fit() {
+            let (trace, omitted) = trace_of(self.program.module(), &slot.frames);
+            return Step::Error(RuntimeError {
+                message: format!(
+                    "out of memory: the loaded module ({} bytes) and the call stack exceed the heap limit of {} bytes (the `--max-heap` limit)",
+                    self.heap.module_bytes(),
+                    self.config.gc.max_heap.unwrap_or_default()
+                ),
+                trace,
+                omitted,
+            });
+        }
         // Fuel is spent in slices: the slice never runs past what is left.
         let fuel_left = self.config.fuel.map(|f| f.saturating_sub(self.executed));
         let slice = fuel_left.map_or(budget, |left| budget.min(left));
@@ -367,6 +423,7 @@ impl Vm {
             others: &mut self.fibers,
             config: &self.config,
             executed: 0,
+            fuel: self.config.fuel.zip(fuel_left),
         };
         let result = execute(&mut cx, &mut fiber, host, slice);
         let spent = cx.executed;
@@ -406,9 +463,18 @@ struct Context<'a> {
     config: &'a VmConfig,
     /// Instructions executed in this slice.
     executed: u64,
+    /// The `--fuel` limit and what was left of it when the slice began.
+    fuel: Option<(u64, u64)>,
 }
 
 impl Context<'_> {
+    /// The fuel limit and what is left of it after `spent` more
+    /// instructions of this slice (for a native's [`Meter`]).
+    fn fuel_now(&self, spent: u64) -> Option<(u64, u64)> {
+        self.fuel
+            .map(|(limit, left)| (limit, left.saturating_sub(self.executed + spent)))
+    }
+
     /// A safe point: collects with every live register of every fiber and
     /// the module state as roots.
     fn collect_garbage(&mut self, regs: &mut [Value], frames: &[Frame]) -> Result<()> {
@@ -431,8 +497,9 @@ impl Context<'_> {
         } else {
             let limit = self.config.gc.max_heap.unwrap_or_default();
             fault(format!(
-                "out of memory: live data ({} bytes) exceeds the heap limit of {limit} bytes (the `--max-heap` limit)",
-                self.heap.stats.live_bytes
+                "out of memory: live data ({} bytes), the call stack and the module ({} bytes) exceed the heap limit of {limit} bytes (the `--max-heap` limit)",
+                self.heap.stats.live_bytes,
+                self.heap.fixed_bytes()
             ))
         }
     }
@@ -546,6 +613,41 @@ fn dispatch(
                 let heap_ok = cx.collect_garbage(regs, frames);
                 w = &mut regs[base..];
                 fail!(heap_ok);
+            }
+        };
+    }
+    // Work that grows with the operands (natives, concatenation, `tostr`)
+    // is charged before it is done (see `native`): `$body` runs with a
+    // fresh `Meter` `$m`, and once more after a collection if its memory
+    // fits only then; the fuel it charged is counted. The value is the
+    // body's result with `Collect` settled.
+    macro_rules! metered {
+        (|$m:ident| $body:expr) => {{
+            let mut collected = false;
+            loop {
+                #[allow(unused_mut)]
+                let mut $m = Meter::new(cx.fuel_now(executed + (pc - seg) as u64), collected);
+                let result: std::result::Result<_, NativeError> = $body;
+                executed += $m.spent();
+                if !matches!(result, Err(NativeError::Collect)) || collected {
+                    break result;
+                }
+                collected = true;
+                if let Some(fr) = frames.last_mut() {
+                    fr.pc = pc as u32;
+                }
+                fail!(cx.collect_garbage(regs, frames));
+                w = &mut regs[base..];
+            }
+        }};
+    }
+    // The value of a metered instruction's work, or its runtime error.
+    macro_rules! charged {
+        ($result:expr) => {
+            match $result {
+                Ok(v) => v,
+                Err(NativeError::Error(message)) => leave!(Err(Fault(message))),
+                Err(_) => leave!(fault(OUT_OF_MEMORY)),
             }
         };
     }
@@ -697,15 +799,8 @@ fn dispatch(
             Op::NegFloat { dst, src } => r!(dst) = Value::Float(-fail!(float(r!(src), "negf"))),
 
             Op::Concat { dst, a, b } => {
-                let joined = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
-                    (Some(x), Some(y)) => {
-                        let mut s = String::with_capacity(x.len() + y.len());
-                        s.push_str(x);
-                        s.push_str(y);
-                        s
-                    }
-                    _ => leave!(fault("`concat` expects two Strings")),
-                };
+                let (x, y) = (r!(a), r!(b));
+                let joined = charged!(metered!(|m| concat(cx.heap, &mut m, x, y, "`concat`")));
                 r!(dst) = cx.heap.alloc_str(&joined);
                 safe_point!();
             }
@@ -714,7 +809,7 @@ fn dispatch(
                 if cx.heap.str(v).is_some() {
                     r!(dst) = v;
                 } else {
-                    let text = display::display(cx.heap, program.module(), v);
+                    let text = charged!(metered!(|m| m.display(cx.heap, program.module(), v)));
                     r!(dst) = cx.heap.alloc_str(&text);
                     safe_point!();
                 }
@@ -742,6 +837,8 @@ fn dispatch(
                 let less = matches!(op, Op::LtStr { .. });
                 let r = match (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
                     (Some(x), Some(y)) => {
+                        // Bounded by the strings: counted after.
+                        executed += x.len().min(y.len()) as u64 / crate::native::BYTES_PER_FUEL;
                         if less {
                             x < y
                         } else {
@@ -752,21 +849,28 @@ fn dispatch(
                 };
                 r!(dst) = Value::Bool(r);
             }
-            Op::Eq { dst, a, b } => r!(dst) = Value::Bool(cx.heap.equal(r!(a), r!(b))),
-            Op::Ne { dst, a, b } => r!(dst) = Value::Bool(!cx.heap.equal(r!(a), r!(b))),
+            Op::Eq { dst, a, b } | Op::Ne { dst, a, b } => {
+                // Charged by the pairs compared, stopped where fuel ends.
+                let (x, y) = (r!(a), r!(b));
+                let same = charged!(metered!(|m| equal(cx.heap, &mut m, x, y)));
+                r!(dst) = Value::Bool(same == matches!(op, Op::Eq { .. }));
+            }
             Op::Not { dst, src } => r!(dst) = Value::Bool(!fail!(boolean(r!(src), "not"))),
 
             Op::Add { dst, a, b } => {
                 r!(dst) = match (r!(a), r!(b)) {
                     (Value::Int(x), Value::Int(y)) => Value::Int(fail!(overflow(x.checked_add(y)))),
                     (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
-                    (x, y) => match (cx.heap.str(x), cx.heap.str(y)) {
-                        (Some(p), Some(q)) => {
-                            let s = format!("{p}{q}");
-                            cx.heap.alloc_str(&s)
-                        }
-                        _ => leave!(fault("`+` expects two Ints, two Floats or two Strings")),
-                    },
+                    (x, y) => {
+                        let s = charged!(metered!(|m| concat(
+                            cx.heap,
+                            &mut m,
+                            x,
+                            y,
+                            "`+` on anything but two Ints or two Floats"
+                        )));
+                        cx.heap.alloc_str(&s)
+                    }
                 };
                 safe_point!();
             }
@@ -804,6 +908,10 @@ fn dispatch(
             }
             Op::Lt { dst, a, b } | Op::Le { dst, a, b } => {
                 let ord = fail!(compare(cx.heap, r!(a), r!(b)));
+                if let (Some(x), Some(y)) = (cx.heap.str(r!(a)), cx.heap.str(r!(b))) {
+                    // Bounded by the strings: counted after.
+                    executed += x.len().min(y.len()) as u64 / crate::native::BYTES_PER_FUEL;
+                }
                 r!(dst) = Value::Bool(if matches!(op, Op::Lt { .. }) {
                     ord.is_lt()
                 } else {
@@ -937,7 +1045,7 @@ fn dispatch(
                 }
                 let f = program.native(native.0 as usize);
                 let start = args.0 as usize;
-                let result = {
+                let result = metered!(|m| {
                     let mut ctx = NativeCtx {
                         heap: cx.heap,
                         host,
@@ -946,13 +1054,17 @@ fn dispatch(
                         variants: &state.variants,
                         frames,
                         regs: w,
+                        meter: m,
                     };
-                    f(&mut ctx, &w[start..start + argc.0 as usize])
-                };
+                    let result = f(&mut ctx, &w[start..start + argc.0 as usize]);
+                    m = ctx.meter;
+                    result
+                });
                 match result {
                     Ok(v) => r!(dst) = v,
                     Err(NativeError::Exit(code)) => leave!(Ok(Step::Exit(code))),
                     Err(NativeError::Error(message)) => leave!(Err(Fault(message))),
+                    Err(NativeError::Collect) => leave!(fault(OUT_OF_MEMORY)),
                 }
                 safe_point!();
             }

@@ -19,10 +19,16 @@ pub mod value;
 
 pub use error::{RuntimeError, TraceFrame};
 pub use fiber::{Fiber, Frame};
-pub use heap::{parse_size, GcConfig, GcStats, Heap, Key, KeyMap, Object, OrdKey, TotalF64};
+pub use heap::{
+    parse_size, GcConfig, GcStats, Heap, Key, KeyMap, Object, OrdKey, TotalF64, KEY_PART_BYTES,
+    MAX_KEY_PARTS, OBJECT_BYTES,
+};
 pub use host::{CaptureHost, Host, StdHost, EXIT_OUTPUT_ERROR};
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
-pub use native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
+pub use native::{
+    Cost, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL, KEY_PART_STEPS,
+    MAX_CALL_MEMORY, OBJECT_STEPS,
+};
 pub use program::{LoadError, Program};
 pub use value::{ObjRef, Value};
 

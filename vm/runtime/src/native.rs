@@ -26,9 +26,248 @@ pub struct NativeCtx<'a> {
     pub frames: &'a [Frame],
     /// The registers of the frame that called the native, from its first.
     pub regs: &'a [Value],
+    /// What this call has charged and may still charge.
+    pub meter: Meter,
+}
+
+/// Without `--fuel`, one unit of fuel is still the unit of work a native
+/// charges; without `--max-heap`, one native call may still need at most
+/// this many bytes (1 GiB), so that no input makes the host ask for
+/// terabytes.
+pub const MAX_CALL_MEMORY: u64 = 1 << 30;
+
+/// Bytes read, copied or written that cost one unit of fuel (see
+/// `lang-spec/evaluation.md`, Limits).
+pub const BYTES_PER_FUEL: u64 = 16;
+
+/// The fuel of making one heap object (allocating it, and later sweeping
+/// and freeing it), in steps.
+pub const OBJECT_STEPS: u64 = 16;
+
+/// The steps of one part of a map or set key's image (building, hashing,
+/// comparing and dropping it).
+pub const KEY_PART_STEPS: u64 = 8;
+
+/// What a native's work will cost, charged before it is done.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// Elements visited, compared, hashed or made: one unit of fuel each.
+    pub steps: u64,
+    /// Bytes read, copied or written: one unit of fuel per
+    /// [`BYTES_PER_FUEL`].
+    pub bytes: u64,
+    /// Bytes of memory the call will hold at once: its result and its own
+    /// buffers.
+    pub memory: u64,
+}
+
+impl Cost {
+    /// `steps` elements.
+    pub fn steps(steps: u64) -> Cost {
+        Cost {
+            steps,
+            ..Cost::default()
+        }
+    }
+
+    /// Making a String of `bytes` bytes: the work of writing them, and
+    /// twice the memory, since the text is built in a buffer and then
+    /// copied into the heap's string.
+    pub fn output(bytes: u64) -> Cost {
+        Cost {
+            steps: 1,
+            bytes,
+            memory: bytes.saturating_mul(2),
+        }
+    }
+
+    /// The fuel this cost spends.
+    pub fn fuel(&self) -> u64 {
+        self.steps
+            .saturating_add(self.bytes.div_ceil(BYTES_PER_FUEL))
+    }
+
+    /// Making `n` heap objects (the work only: their memory is the
+    /// caller's to state).
+    pub fn objects(n: u64) -> Cost {
+        Cost::steps(n.saturating_mul(OBJECT_STEPS))
+    }
+
+    /// Both costs (a sum, saturating).
+    pub fn and(self, other: Cost) -> Cost {
+        Cost {
+            steps: self.steps.saturating_add(other.steps),
+            bytes: self.bytes.saturating_add(other.bytes),
+            memory: self.memory.saturating_add(other.memory),
+        }
+    }
+}
+
+/// One native call's account: the fuel it may spend and has spent, the
+/// memory it has charged.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Meter {
+    /// The `--fuel` limit, if any, and what was left of it at the call.
+    fuel: Option<(u64, u64)>,
+    spent: u64,
+    charged_memory: u64,
+    /// The heap was collected for this call already (a second attempt).
+    collected: bool,
+}
+
+impl Meter {
+    /// A call with `fuel` = (limit, left) and whether the heap was just
+    /// collected for it.
+    pub fn new(fuel: Option<(u64, u64)>, collected: bool) -> Meter {
+        Meter {
+            fuel,
+            collected,
+            ..Meter::default()
+        }
+    }
+
+    /// The fuel this call has charged.
+    pub fn spent(&self) -> u64 {
+        self.spent
+    }
+
+    /// Charges `cost` against the fuel left and the memory `heap` leaves
+    /// free (see the module docs).
+    pub fn charge(&mut self, heap: &Heap, cost: Cost) -> Result<(), NativeError> {
+        self.spent = self.spent.saturating_add(cost.fuel());
+        if let Some((limit, left)) = self.fuel {
+            if self.spent > left {
+                return Err(NativeError::Error(out_of_fuel(limit)));
+            }
+        }
+        if cost.memory > 0 {
+            let need = self.charged_memory.saturating_add(cost.memory);
+            if let Err((message, garbage)) = memory_check(heap, need) {
+                return Err(if garbage && !self.collected {
+                    NativeError::Collect
+                } else {
+                    NativeError::Error(message)
+                });
+            }
+            self.charged_memory = need;
+        }
+        Ok(())
+    }
+
+    /// How many items, each costing `each` (fuel and memory), this call
+    /// can still pay for, capped at `cap`.
+    pub fn affordable(&self, heap: &Heap, each: Cost, cap: u64) -> u64 {
+        let by_fuel = match self.fuel {
+            Some((_, left)) if each.fuel() > 0 => left.saturating_sub(self.spent) / each.fuel(),
+            _ => u64::MAX,
+        };
+        let by_memory = self
+            .free_memory(heap)
+            .checked_div(each.memory)
+            .unwrap_or(u64::MAX);
+        cap.min(by_fuel).min(by_memory)
+    }
+
+    /// The bytes this call may still charge.
+    fn free_memory(&self, heap: &Heap) -> u64 {
+        let in_use = (heap.stats.heap_bytes as u64)
+            .saturating_add(heap.fixed_bytes() as u64)
+            .saturating_add(self.charged_memory);
+        heap.config
+            .max_heap
+            .map_or(MAX_CALL_MEMORY.saturating_sub(self.charged_memory), |max| {
+                (max as u64).saturating_sub(in_use)
+            })
+    }
+
+    /// The most bytes of output this call can still pay for in fuel and
+    /// memory, capped at `cap`: what may be made when its length is not
+    /// known in advance (a display form).
+    pub fn affordable_bytes(&self, heap: &Heap, cap: u64) -> u64 {
+        // A display form costs a step per byte too (see [`Meter::display`]).
+        let by_fuel = self
+            .fuel
+            .map_or(u64::MAX, |(_, left)| left.saturating_sub(self.spent) / 2);
+        // Text is held twice (see [`Cost::output`]).
+        cap.min(by_fuel).min(self.free_memory(heap) / 2)
+    }
+
+    /// The display form of `v` (as `print` shows it), charged: one step
+    /// per value shown, and its bytes, made and held. It is built only as
+    /// far as the call can afford; a form cut short by that is the error
+    /// its whole charge would have been.
+    pub fn display(
+        &mut self,
+        heap: &Heap,
+        module: &Module,
+        v: Value,
+    ) -> Result<String, NativeError> {
+        if let Some(s) = heap.str(v) {
+            self.charge(heap, Cost::output(s.len() as u64))?;
+            return Ok(s.to_string());
+        }
+        let cap = crate::display::MAX_LEN as u64;
+        let afford = self.affordable_bytes(heap, cap);
+        let (text, steps, cut) = crate::display::display_within(heap, module, v, afford);
+        if cut && afford < cap {
+            let more = afford.saturating_add(1);
+            self.charge(heap, Cost::output(more).and(Cost::steps(more)))?;
+        }
+        // Formatting costs about a step per byte written, besides the
+        // values visited.
+        let n = text.len() as u64;
+        self.charge(
+            heap,
+            Cost::output(n).and(Cost::steps(steps.saturating_add(n))),
+        )?;
+        Ok(text)
+    }
+}
+
+/// How much memory is free under `--max-heap` (or [`MAX_CALL_MEMORY`]
+/// without one) for an operation needing `need` bytes: the out-of-memory
+/// message when it does not fit, and whether a collection might free enough.
+pub fn memory_check(heap: &Heap, need: u64) -> Result<(), (String, bool)> {
+    let in_use = (heap.stats.heap_bytes as u64).saturating_add(heap.fixed_bytes() as u64);
+    match heap.config.max_heap {
+        Some(max) if in_use.saturating_add(need) > max as u64 => {
+            let garbage = heap.stats.heap_bytes > heap.stats.live_bytes;
+            Err((
+                format!(
+                    "out of memory: this operation needs {need} bytes, more than the heap limit of {max} bytes leaves beside the {in_use} bytes in use by data, the call stack and the module (the `--max-heap` limit)"
+                ),
+                garbage,
+            ))
+        }
+        None if need > MAX_CALL_MEMORY => Err((
+            format!(
+                "out of memory: this operation needs {need} bytes, more than one operation may make ({MAX_CALL_MEMORY} bytes)"
+            ),
+            false,
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The out-of-fuel message, as the interpreter words it.
+pub fn out_of_fuel(limit: u64) -> String {
+    format!("out of fuel: the program ran more than {limit} instructions (the `--fuel` limit)")
 }
 
 impl NativeCtx<'_> {
+    /// Charges `cost` before the work it describes (see the module docs):
+    /// `out of fuel` or `out of memory` when it does not fit, or
+    /// [`NativeError::Collect`] when a collection might make it fit.
+    pub fn charge(&mut self, cost: Cost) -> Result<(), NativeError> {
+        self.meter.charge(self.heap, cost)
+    }
+
+    /// The display form of `v` (as `print` shows it), charged (see
+    /// [`Meter::display`]).
+    pub fn display(&mut self, v: Value) -> Result<String, NativeError> {
+        self.meter.display(self.heap, self.module, v)
+    }
+
     /// The MVL stack trace at the call, innermost first, every frame.
     pub fn call_stack(&self) -> Vec<TraceFrame> {
         self.frames
@@ -89,6 +328,10 @@ pub enum NativeError {
     Error(String),
     /// The program asked to exit with this code.
     Exit(i32),
+    /// A memory charge fits only if garbage is collected first (only
+    /// [`NativeCtx::charge`] returns it): the VM collects and calls the
+    /// native again, once.
+    Collect,
 }
 
 pub type NativeFn = fn(&mut NativeCtx<'_>, &[Value]) -> Result<Value, NativeError>;

@@ -1,0 +1,234 @@
+//! Hostile programs against the runtime's limits: library calls and
+//! instructions whose work or result grows with their input (`replace`,
+//! `join`, `repeat`, `split`, `sort`, map keys, concatenation and
+//! interpolation, display forms, `==`) are charged before they work (see
+//! `mvm_runtime::native`), so under `--fuel` and `--max-heap` each ends
+//! quickly in a clean `out of fuel` or `out of memory` runtime error (exit
+//! 2, with a stack trace naming the line of the call), never an abort, a
+//! hang or memory far past the limit. Peak resident memory is measured by
+//! `bench/limits.py`, outside the test suite.
+
+use mvlc::driver::{execute, Session};
+use std::time::{Duration, Instant};
+
+/// One hostile program of `tests/hostile/`, whose first line says what it
+/// must do: `// hostile: line=L heap=fails|fits fuel=N`.
+struct Case {
+    name: String,
+    source: String,
+    /// The line of the call that must fail.
+    line: usize,
+    /// Under `--max-heap 64M` alone it must end in `out of memory` at
+    /// `line` (`heap=fits`: the work fits that heap, and it may finish).
+    heap_fails: bool,
+    /// A fuel limit that the program's set-up fits in but the call does
+    /// not: it must end in `out of fuel` at `line`.
+    fuel: u64,
+}
+
+fn cases() -> Vec<Case> {
+    let dir = mvl_tests::workspace_root().join("tests/hostile");
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("tests/hostile") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "mvl") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("read");
+        let name = path
+            .file_stem()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let header = source.lines().next().unwrap_or_default();
+        let field = |key: &str| {
+            header
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(key))
+                .unwrap_or_else(|| panic!("{name}: no `{key}` in its first line"))
+                .to_string()
+        };
+        cases.push(Case {
+            line: field("line=").parse().expect("line"),
+            heap_fails: field("heap=") == "fails",
+            fuel: field("fuel=").parse().expect("fuel"),
+            name,
+            source,
+        });
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    assert!(cases.len() >= 10, "the hostile programs are missing");
+    cases
+}
+
+/// Runs `mvlc run FLAGS FILE` in-process: exit code and standard error.
+fn run(name: &str, source: &str, flags: &[&str]) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!("mvl-hostile-rt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{name}.mvl"));
+    std::fs::write(&path, source).expect("write");
+    let mut args = vec!["run".to_string()];
+    args.extend(flags.iter().map(|f| f.to_string()));
+    args.push(path.to_string_lossy().into_owned());
+    let started = Instant::now();
+    let mut session = Session::captured();
+    let code = execute(&args, &mut session);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "{name} {flags:?} took {took:?}"
+    );
+    (code, String::from_utf8_lossy(&session.stderr).into_owned())
+}
+
+/// The error and its innermost frame's line.
+fn check_error(name: &str, flags: &[&str], code: i32, stderr: &str, want: &str, line: usize) {
+    assert_eq!(code, 2, "{name} {flags:?}: {stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: {want}")),
+        "{name} {flags:?}: {stderr}"
+    );
+    // The innermost frame of the program's own file (a prelude method such
+    // as `Array::sort` may come first).
+    let frame = format!("{name}.mvl:{line})");
+    let first = stderr.lines().skip(1).find(|l| !l.contains("(<prelude>:"));
+    assert!(
+        first.is_some_and(|l| l.starts_with("  at main (") && l.ends_with(&frame)),
+        "{name} {flags:?}: expected the trace to show main at {frame}: {stderr}"
+    );
+}
+
+#[test]
+fn the_issue_limits_end_every_case_cleanly() {
+    for case in cases() {
+        let flags = ["--fuel", "100000", "--max-heap", "64M"];
+        let (code, stderr) = run(&case.name, &case.source, &flags);
+        assert_eq!(code, 2, "{}: {stderr}", case.name);
+        assert!(
+            stderr.starts_with("error: out of fuel") || stderr.starts_with("error: out of memory"),
+            "{}: {stderr}",
+            case.name
+        );
+        assert!(stderr.contains("  at main ("), "{}: {stderr}", case.name);
+    }
+}
+
+#[test]
+fn a_heap_limit_stops_each_call_before_it_allocates() {
+    for case in cases().iter().filter(|c| c.heap_fails) {
+        let flags = ["--max-heap", "64M"];
+        let (code, stderr) = run(&case.name, &case.source, &flags);
+        check_error(
+            &case.name,
+            &flags,
+            code,
+            &stderr,
+            "out of memory",
+            case.line,
+        );
+    }
+}
+
+#[test]
+fn fuel_stops_each_call_before_it_works() {
+    for case in cases() {
+        let fuel = case.fuel.to_string();
+        let flags = ["--fuel", fuel.as_str()];
+        let (code, stderr) = run(&case.name, &case.source, &flags);
+        check_error(&case.name, &flags, code, &stderr, "out of fuel", case.line);
+    }
+}
+
+#[test]
+fn within_the_limits_the_same_calls_work() {
+    // The charges refuse only what does not fit: the same calls on sizes
+    // that fit give their results under the same limits.
+    let source = "fn main() {\n    let a = \"ab\".repeat(1000);\n    println(a.replace(\"a\", \"xyz\").len());\n    println([1, 2, 3].join(\"--\"));\n    println(\"x\".repeat(10).split(\"\").len());\n    var xs = [3, 1, 2];\n    xs.sort();\n    println(xs);\n    var m = Map::new();\n    m.insert([1, 2], 3);\n    println(m.get([1, 2]));\n    let s = \"{a}{a}\";\n    println(s.len());\n    println(xs == [1, 2, 3]);\n}\n";
+    let dir = std::env::temp_dir().join(format!("mvl-hostile-rt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("fits.mvl");
+    std::fs::write(&path, source).expect("write");
+    let args: Vec<String> = ["run", "--fuel", "100000", "--max-heap", "64M"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([path.to_string_lossy().into_owned()])
+        .collect();
+    let mut session = Session::captured();
+    let code = execute(&args, &mut session);
+    let stderr = String::from_utf8_lossy(&session.stderr);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&session.stdout),
+        "4000\n1--2--3\n10\n[1, 2, 3]\nSome(3)\n4000\ntrue\n"
+    );
+}
+
+/// `mvm run FLAGS` on a module of `n` `nop`s: exit code and stderr.
+fn run_nops(n: usize, flags: &[&str]) -> (u8, String) {
+    use mvm_bytecode::ops::{Imm, Reg};
+    use mvm_bytecode::{Function, Module, Op};
+    let mut code = vec![Op::LoadInt {
+        dst: Reg(0),
+        imm: Imm(0),
+    }];
+    code.extend(std::iter::repeat_n(Op::Nop {}, n));
+    code.push(Op::Ret { src: Reg(0) });
+    let module = Module {
+        functions: vec![Function {
+            name: "main".into(),
+            arity: 0,
+            n_regs: 1,
+            file: 0,
+            code,
+            lines: vec![],
+        }],
+        files: vec!["nops.mvasm".into()],
+        ..Module::default()
+    };
+    let dir = std::env::temp_dir().join(format!("mvl-hostile-rt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("nops-{n}.mvb"));
+    std::fs::write(&path, module.to_bytes()).expect("write");
+    let mut args: Vec<String> = vec!["run".into()];
+    args.extend(flags.iter().map(|f| f.to_string()));
+    args.push(path.to_string_lossy().into_owned());
+    let mut io = mvm::Io::captured();
+    let code = mvm::execute(&args, &mut io);
+    (code, String::from_utf8_lossy(&io.stderr).into_owned())
+}
+
+#[test]
+fn the_loaded_module_counts_against_the_heap_limit() {
+    // A million one-byte `nop`s: 1 MB on disk, 16 MB decoded.
+    let n = 1_000_000;
+    // The file itself is larger than the limit: refused unread.
+    let (code, stderr) = run_nops(n, &["--max-heap", "512K"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.starts_with("error: out of memory: reading"),
+        "{stderr}"
+    );
+    // The file fits, its decoded instructions do not: refused before
+    // they are decoded.
+    let (code, stderr) = run_nops(n, &["--max-heap", "8M"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.starts_with("error: out of memory: loading"),
+        "{stderr}"
+    );
+    // With room for it, it runs; without a limit too.
+    assert_eq!(run_nops(n, &["--max-heap", "32M"]), (0, String::new()));
+    assert_eq!(run_nops(n, &[]), (0, String::new()));
+    // A compiled module counts too: the prelude's code alone is larger
+    // than 16 KiB.
+    let (code, stderr) = run(
+        "tiny_heap",
+        "fn main() {\n    println(1);\n}\n",
+        &["--max-heap", "16K"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.starts_with("error: out of memory: the loaded module"),
+        "{stderr}"
+    );
+}
