@@ -1,14 +1,33 @@
 //! The methods of `Tree<K, V>` (a B-tree ordered by key: Ints, Floats,
 //! Strings, or tuples of them) and `Graph<N, E>` (a directed graph on
-//! petgraph; node ids are Ints from 0 in the order nodes were added).
+//! petgraph; node ids are Ints from 0 in the order nodes were added). Calls
+//! whose work or result grows with the tree or graph charge it first (see
+//! `mvm_runtime::native`).
 
 use crate::{arg, fail, int_arg, option};
-use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, OrdKey, Value};
+use mvm_runtime::{
+    Cost, NativeCtx, NativeError, NativeRegistry, Object, OrdKey, Value, OBJECT_BYTES,
+};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use std::collections::BTreeMap;
 
 type R = Result<Value, NativeError>;
+
+/// Visiting `n` elements (or nodes and edges) and making an array of `out`
+/// values, `tuples` of them pairs: charged before the work (see
+/// `mvm_runtime::native`).
+fn work(ctx: &mut NativeCtx<'_>, n: usize, out: usize, tuples: usize) -> Result<(), NativeError> {
+    let v = std::mem::size_of::<Value>() as u64;
+    ctx.charge(Cost {
+        steps: n as u64 + Cost::objects(tuples as u64).steps,
+        bytes: 0,
+        memory: OBJECT_BYTES as u64
+            + out as u64 * v
+            + tuples as u64 * (OBJECT_BYTES as u64 + 2 * v),
+    })
+}
+
 type TreeMap = BTreeMap<OrdKey, (Value, Value)>;
 
 fn tree<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut TreeMap, NativeError> {
@@ -109,6 +128,8 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Tree::range", |ctx, args| {
         let (lo, hi) = (key(ctx, arg(args, 1)?)?, key(ctx, arg(args, 2)?)?);
+        let n = tree(ctx, args)?.len();
+        work(ctx, n, n, n)?;
         let t = tree(ctx, args)?;
         let kvs: Vec<(Value, Value)> = if lo < hi {
             t.range(lo..hi).map(|(_, kv)| *kv).collect()
@@ -118,14 +139,20 @@ pub fn register(r: &mut NativeRegistry) {
         pairs(ctx, kvs)
     });
     r.register("Tree::keys", |ctx, args| {
+        let n = tree(ctx, args)?.len();
+        work(ctx, n, n, 0)?;
         let ks = tree(ctx, args)?.values().map(|(k, _)| *k).collect();
         Ok(ctx.heap.alloc(Object::Array(ks)))
     });
     r.register("Tree::values", |ctx, args| {
+        let n = tree(ctx, args)?.len();
+        work(ctx, n, n, 0)?;
         let vs = tree(ctx, args)?.values().map(|(_, v)| *v).collect();
         Ok(ctx.heap.alloc(Object::Array(vs)))
     });
     r.register("Tree::entries", |ctx, args| {
+        let n = tree(ctx, args)?.len();
+        work(ctx, n, n, n)?;
         let kvs = tree(ctx, args)?.values().copied().collect();
         pairs(ctx, kvs)
     });
@@ -160,9 +187,12 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Graph::nodes", |ctx, args| {
         let n = graph(ctx, args)?.node_count();
+        work(ctx, n, n, 0)?;
         Ok(ints(ctx, 0..n))
     });
     r.register("Graph::neighbors", |ctx, args| {
+        let e = graph(ctx, args)?.edge_count();
+        work(ctx, e, e, 0)?;
         let g = graph(ctx, args)?;
         let n = node(g, args, 1)?;
         // petgraph lists the newest edge first; report them in the order added.
@@ -171,6 +201,8 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(ints(ctx, ids))
     });
     r.register("Graph::edges_from", |ctx, args| {
+        let e = graph(ctx, args)?.edge_count();
+        work(ctx, e, e, e)?;
         let g = graph(ctx, args)?;
         let n = node(g, args, 1)?;
         let mut es: Vec<(Value, Value)> = g
@@ -182,17 +214,29 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Graph::bfs", |ctx, args| {
         let g = graph(ctx, args)?;
+        let (v, e) = (g.node_count(), g.edge_count());
+        // O(V + E), with the algorithm's own tables of a few words per node.
+        work(ctx, 4 * (v + e), 4 * v + e, 0)?;
+        let g = graph(ctx, args)?;
         let start = node(g, args, 1)?;
         let order = walk(g, start, false);
         Ok(ints(ctx, order))
     });
     r.register("Graph::dfs", |ctx, args| {
         let g = graph(ctx, args)?;
+        let (v, e) = (g.node_count(), g.edge_count());
+        // O(V + E), with the algorithm's own tables of a few words per node.
+        work(ctx, 4 * (v + e), 4 * v + e, 0)?;
+        let g = graph(ctx, args)?;
         let start = node(g, args, 1)?;
         let order = walk(g, start, true);
         Ok(ints(ctx, order))
     });
     r.register("Graph::topo_sort", |ctx, args| {
+        let g = graph(ctx, args)?;
+        let (v, e) = (g.node_count(), g.edge_count());
+        // O(V + E), with the algorithm's own tables of a few words per node.
+        work(ctx, 4 * (v + e), 4 * v + e, 0)?;
         let g = graph(ctx, args)?;
         let order = petgraph::algo::toposort(&*g, None)
             .ok()
@@ -201,6 +245,10 @@ pub fn register(r: &mut NativeRegistry) {
         option(ctx, v)
     });
     r.register("Graph::scc", |ctx, args| {
+        let g = graph(ctx, args)?;
+        let (v, e) = (g.node_count(), g.edge_count());
+        // O(V + E), with the algorithm's own tables of a few words per node.
+        work(ctx, 4 * (v + e), 4 * v + e, 0)?;
         let g = graph(ctx, args)?;
         // Kosaraju's algorithm: petgraph's is iterative, its Tarjan's
         // recursive (a long path would overflow the host stack).

@@ -136,3 +136,17 @@ pub fn repl(data: &[u8]) {
         }
     }
 }
+
+/// The `limits` target: the bytes seed a generated hostile program
+/// ([`crate::hostile_gen`]), which must compile and stay within the
+/// resource oracle's time and memory bounds under `--max-heap 64M` and
+/// `--fuel`.
+pub fn limits(data: &[u8]) {
+    let mut seed = [0u8; 8];
+    for (i, b) in data.iter().enumerate() {
+        seed[i % 8] ^= b.rotate_left(i as u32 / 8);
+    }
+    let len = data.len().clamp(1, 40);
+    let source = crate::hostile_gen::program(u64::from_le_bytes(seed), len);
+    crate::hostile_gen::check(&source);
+}

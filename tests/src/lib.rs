@@ -4,6 +4,7 @@
 //! `fuzz/` and the stable corpus-replay test both call.
 
 pub mod fuzz;
+pub mod hostile_gen;
 
 /// A small deterministic generator (xorshift), so that generated tests
 /// reproduce.

@@ -112,9 +112,11 @@ impl Object {
     }
 }
 
-/// What every object costs besides its contents: its slot, and the
-/// allocator's bookkeeping of the object's own allocation.
-pub const OBJECT_BYTES: usize = std::mem::size_of::<Option<Object>>() + 16;
+/// What every object costs besides its contents: its slot, its mark and
+/// its share of the collector's work list, and its own allocation's header
+/// (a String's reference counts) and the allocator's bookkeeping and
+/// rounding of it.
+pub const OBJECT_BYTES: usize = std::mem::size_of::<Option<Object>>() + 48;
 
 /// The table behind Maps and Sets: insertion-ordered (`indexmap`), hashed
 /// with foldhash. Keys are small owned images ([`Key`]) whose hashing is a

@@ -134,12 +134,8 @@ impl Meter {
     /// Charges `cost` against the fuel left and the memory `heap` leaves
     /// free (see the module docs).
     pub fn charge(&mut self, heap: &Heap, cost: Cost) -> Result<(), NativeError> {
-        self.spent = self.spent.saturating_add(cost.fuel());
-        if let Some((limit, left)) = self.fuel {
-            if self.spent > left {
-                return Err(NativeError::Error(out_of_fuel(limit)));
-            }
-        }
+        // Memory first: a call that cannot fit is out of memory, however
+        // much fuel is left.
         if cost.memory > 0 {
             let need = self.charged_memory.saturating_add(cost.memory);
             if let Err((message, garbage)) = memory_check(heap, need) {
@@ -150,6 +146,12 @@ impl Meter {
                 });
             }
             self.charged_memory = need;
+        }
+        self.spent = self.spent.saturating_add(cost.fuel());
+        if let Some((limit, left)) = self.fuel {
+            if self.spent > left {
+                return Err(NativeError::Error(out_of_fuel(limit)));
+            }
         }
         Ok(())
     }
