@@ -3,9 +3,26 @@
 
 use crate::{arg, fail, stdlib_struct};
 use mvm_bytecode::TypeKind;
-use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Object, Value};
+use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Object, Value, OBJECT_BYTES};
 
 type R = Result<Value, NativeError>;
+
+/// Making `objects` objects holding `values` values and `text` bytes of
+/// Strings in all: charged before they are made (see
+/// `mvm_runtime::native`).
+fn making(
+    ctx: &mut NativeCtx<'_>,
+    objects: usize,
+    values: usize,
+    text: usize,
+) -> Result<(), NativeError> {
+    let v = std::mem::size_of::<Value>() as u64;
+    ctx.charge(Cost::objects(objects as u64).and(Cost {
+        steps: 0,
+        bytes: text as u64,
+        memory: objects as u64 * OBJECT_BYTES as u64 + values as u64 * v + text as u64,
+    }))
+}
 
 pub fn register(r: &mut NativeRegistry) {
     r.register("gc::collect", |ctx, _| {
@@ -54,7 +71,13 @@ pub fn register(r: &mut NativeRegistry) {
         let Some(ty) = stdlib_struct(ctx, "Frame", &["function", "file", "line"]) else {
             return fail("the `reflect` module's `Frame` type is missing from this module");
         };
+        // Three objects a frame (the struct and two Strings), charged
+        // before the names are even looked up.
+        let n = ctx.frames.len();
+        making(ctx, 3 * n + 1, 4 * n, 64 * n)?;
         let frames = ctx.call_stack();
+        let text: usize = frames.iter().map(|f| f.function.len() + f.file.len()).sum();
+        making(ctx, 0, 0, text)?;
         let mut items = Vec::with_capacity(frames.len());
         for f in frames {
             let function = ctx.heap.alloc_str(&f.function);
@@ -65,6 +88,8 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(ctx.heap.alloc(Object::Array(items)))
     });
     r.register("reflect::registers", |ctx, _| {
+        let n = ctx.caller_registers().len();
+        making(ctx, 1, n, 0)?;
         let regs: Vec<Value> = ctx.caller_registers().to_vec();
         let mut walk = Walk::default();
         let mut items = Vec::with_capacity(regs.len());
@@ -74,6 +99,9 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(ctx.heap.alloc(Object::Array(items)))
     });
     r.register("reflect::functions", |ctx, _| {
+        let text: usize = ctx.module.functions.iter().map(|f| f.name.len()).sum();
+        let n = ctx.module.functions.len();
+        making(ctx, n + 1, n, text)?;
         let names: Vec<String> = ctx
             .module
             .functions
@@ -158,6 +186,8 @@ fn dyn_variant(ctx: &mut NativeCtx<'_>, variant: &str, fields: Vec<Value>) -> R 
 fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R {
     let make = dyn_variant;
     walk.built += 1;
+    // A node is a few objects (its variant, a list or pair, a name).
+    making(ctx, 4, 6, 16)?;
     if depth > 200 || walk.built > MAX_DYN_NODES {
         let s = ctx.heap.alloc_str("...");
         return make(ctx, "Opaque", vec![s]);

@@ -1,7 +1,8 @@
 //! Hostile programs against the runtime's limits: library calls and
 //! instructions whose work or result grows with their input (`replace`,
 //! `join`, `repeat`, `split`, `sort`, map keys, concatenation and
-//! interpolation, display forms, `==`) are charged before they work (see
+//! interpolation, display forms, `==`, `reflect::call_stack`) are charged
+//! before they work (see
 //! `mvm_runtime::native`), so under `--fuel` and `--max-heap` each ends
 //! quickly in a clean `out of fuel` or `out of memory` runtime error (exit
 //! 2, with a stack trace naming the line of the call), never an abort, a
@@ -85,7 +86,7 @@ fn run(name: &str, source: &str, flags: &[&str]) -> (i32, String) {
     (code, String::from_utf8_lossy(&session.stderr).into_owned())
 }
 
-/// The error and its innermost frame's line.
+/// The error and the line of its innermost frame in the program's file.
 fn check_error(name: &str, flags: &[&str], code: i32, stderr: &str, want: &str, line: usize) {
     assert_eq!(code, 2, "{name} {flags:?}: {stderr}");
     assert!(
@@ -97,8 +98,8 @@ fn check_error(name: &str, flags: &[&str], code: i32, stderr: &str, want: &str, 
     let frame = format!("{name}.mvl:{line})");
     let first = stderr.lines().skip(1).find(|l| !l.contains("(<prelude>:"));
     assert!(
-        first.is_some_and(|l| l.starts_with("  at main (") && l.ends_with(&frame)),
-        "{name} {flags:?}: expected the trace to show main at {frame}: {stderr}"
+        first.is_some_and(|l| l.starts_with("  at ") && l.ends_with(&frame)),
+        "{name} {flags:?}: expected the trace to start at {frame}: {stderr}"
     );
 }
 

@@ -852,7 +852,12 @@ fn dispatch(
             Op::Eq { dst, a, b } | Op::Ne { dst, a, b } => {
                 // Charged by the pairs compared, stopped where fuel ends.
                 let (x, y) = (r!(a), r!(b));
-                let same = charged!(metered!(|m| equal(cx.heap, &mut m, x, y)));
+                let same = if matches!((x, y), (Value::Obj(_), Value::Obj(_))) {
+                    charged!(metered!(|m| equal(cx.heap, &mut m, x, y)))
+                } else {
+                    // Not two objects: one step, nothing to charge.
+                    cx.heap.equal(x, y)
+                };
                 r!(dst) = Value::Bool(same == matches!(op, Op::Eq { .. }));
             }
             Op::Not { dst, src } => r!(dst) = Value::Bool(!fail!(boolean(r!(src), "not"))),
