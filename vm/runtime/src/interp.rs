@@ -188,7 +188,8 @@ pub struct Vm {
     state: ModuleState,
     fibers: Vec<Fiber>,
     config: VmConfig,
-    /// Instructions executed so far, by every fiber (for `--fuel`).
+    /// Fuel spent so far, by every fiber (for `--fuel`): instructions
+    /// executed and the work charged inside them (see `native`).
     executed: u64,
 }
 
@@ -272,10 +273,10 @@ fn concat(
     meter: &mut Meter,
     a: Value,
     b: Value,
-    op: &str,
+    wrong: &str,
 ) -> std::result::Result<String, NativeError> {
     let (Some(x), Some(y)) = (heap.str(a), heap.str(b)) else {
-        return Err(NativeError::Error(format!("{op} expects two Strings")));
+        return Err(NativeError::Error(wrong.to_string()));
     };
     let n = x.len() as u64 + y.len() as u64;
     meter.charge(heap, Cost::output(n))?;
@@ -357,7 +358,8 @@ impl Vm {
         self.fibers.first().map_or(&[], |f| &f.frames)
     }
 
-    /// Instructions executed so far.
+    /// Fuel spent so far: instructions executed, and the work charged
+    /// inside them.
     pub fn executed(&self) -> u64 {
         self.executed
     }
@@ -800,7 +802,13 @@ fn dispatch(
 
             Op::Concat { dst, a, b } => {
                 let (x, y) = (r!(a), r!(b));
-                let joined = charged!(metered!(|m| concat(cx.heap, &mut m, x, y, "`concat`")));
+                let joined = charged!(metered!(|m| concat(
+                    cx.heap,
+                    &mut m,
+                    x,
+                    y,
+                    "`concat` expects two Strings"
+                )));
                 r!(dst) = cx.heap.alloc_str(&joined);
                 safe_point!();
             }
@@ -872,7 +880,7 @@ fn dispatch(
                             &mut m,
                             x,
                             y,
-                            "`+` on anything but two Ints or two Floats"
+                            "`+` expects two Ints, two Floats or two Strings"
                         )));
                         cx.heap.alloc_str(&s)
                     }

@@ -4,6 +4,26 @@
 //! type descriptors and the [`Host`] through a [`NativeCtx`], and never
 //! anything else of the VM. Natives are resolved by name when a module is
 //! loaded, against a [`NativeRegistry`].
+//!
+//! This module also owns **the charging of work**. One native call is one
+//! instruction, but its work may grow with its arguments (`join`,
+//! `replace`, `sort`, a map key's image). Every native whose work or result
+//! grows with its input states that cost *before* doing the work, with
+//! [`NativeCtx::charge`] and a [`Cost`]: the memory it will hold (its
+//! result and its own buffers) is checked against `--max-heap` beside what
+//! the heap, the call stack and the module already hold, then the steps
+//! (elements visited, compared, hashed or made) and bytes (read, copied or
+//! written) become fuel ([`Cost::fuel`]), spent against `--fuel` and
+//! counted in the slice's budget. A charge that does not fit is the runtime
+//! error `out of memory` or `out of fuel`, returned at once, with nothing
+//! made. The heap's count includes garbage not yet collected, so a memory
+//! charge that fits only after a collection returns [`NativeError::Collect`]:
+//! the VM collects (the arguments are in registers, so they survive) and
+//! calls the native once more. A native therefore charges before it changes
+//! anything. The interpreter charges its own growing instructions
+//! (concatenation, `tostr`, `==`) through the same [`Meter`]. The constants
+//! relating fuel to time are stated in `lang-spec/evaluation.md`, Limits,
+//! and measured by `bench/limits.py`.
 
 use crate::error::TraceFrame;
 use crate::fiber::{trace_frame, Frame};
@@ -30,10 +50,8 @@ pub struct NativeCtx<'a> {
     pub meter: Meter,
 }
 
-/// Without `--fuel`, one unit of fuel is still the unit of work a native
-/// charges; without `--max-heap`, one native call may still need at most
-/// this many bytes (1 GiB), so that no input makes the host ask for
-/// terabytes.
+/// Without `--max-heap`, one call may still charge at most this many bytes
+/// (1 GiB), so that no input makes the host ask for terabytes.
 pub const MAX_CALL_MEMORY: u64 = 1 << 30;
 
 /// Bytes read, copied or written that cost one unit of fuel (see
