@@ -238,3 +238,26 @@ fn the_loaded_module_counts_against_the_heap_limit() {
         "{stderr}"
     );
 }
+
+#[test]
+fn garbage_is_collected_before_a_charge_is_refused() {
+    // Each 20 MB string is garbage by the next: the heap's count holds it
+    // until a collection, so the third `repeat` fits only after one, which
+    // the charge asks for (and the call is made again) instead of failing.
+    let source = "fn main() {\n    var n = 0;\n    for i in 0..6 {\n        let s = \"x\".repeat(20 << 20);\n        n += s.len();\n    }\n    println(n);\n}\n";
+    let dir = std::env::temp_dir().join(format!("mvl-hostile-rt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("garbage.mvl");
+    std::fs::write(&path, source).expect("write");
+    let args: Vec<String> = vec![
+        "run".into(),
+        "--max-heap".into(),
+        "64M".into(),
+        path.to_string_lossy().into_owned(),
+    ];
+    let mut session = Session::captured();
+    let code = execute(&args, &mut session);
+    let stderr = String::from_utf8_lossy(&session.stderr);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&session.stdout), "125829120\n");
+}
