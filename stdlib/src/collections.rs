@@ -108,8 +108,22 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Array::push", |ctx, args| {
         let v = arg(args, 1)?;
-        array(ctx, args)?.push(v);
-        ctx.heap.account(std::mem::size_of::<Value>());
+        let xs = array(ctx, args)?;
+        let (len, had) = (xs.len(), xs.capacity());
+        if len == had {
+            // The array's buffer is about to grow (double): the new one is
+            // charged first, and counted exactly once it is there.
+            let memory = (had.max(4) as u64 * 2).saturating_mul(V);
+            ctx.charge(Cost {
+                steps: 1,
+                bytes: 0,
+                memory,
+            })?;
+        }
+        let xs = array(ctx, args)?;
+        xs.push(v);
+        let grown = (xs.capacity() - had) * std::mem::size_of::<Value>();
+        ctx.heap.account(grown);
         Ok(Value::Unit)
     });
     r.register("Array::pop", |ctx, args| {

@@ -334,19 +334,15 @@ impl Heap {
         self.allocated_since += bytes;
         self.stats.heap_bytes += bytes;
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.stats.heap_bytes);
-        // Past the limit, a collection is due once a 64th of the limit has
-        // been allocated since the last: near the limit, a program whose
-        // data is all live would otherwise collect after every allocation
-        // (quadratic time) on its way to `out of memory`. The heap may so
-        // pass its limit by that 64th (and one allocation), which the
-        // documented constant of peak memory covers; anything large is
-        // charged before it is allocated (see `native`).
+        // Past the limit (live data, the stacks and the module), at once:
+        // so `out of memory` is found at the first allocation after which
+        // live data does not fit, in stress mode or not.
         self.due = self.requested
             || self.allocated_since > self.threshold.max(MIN_THRESHOLD)
-            || self.config.max_heap.is_some_and(|max| {
-                self.stats.heap_bytes.saturating_add(self.fixed_bytes()) > max
-                    && self.allocated_since >= max / 64
-            });
+            || self
+                .config
+                .max_heap
+                .is_some_and(|max| self.stats.heap_bytes.saturating_add(self.fixed_bytes()) > max);
     }
 
     /// Records that the fibers' register files and frame stacks grew by

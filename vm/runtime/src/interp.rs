@@ -1261,14 +1261,19 @@ fn dispatch(
             }
             Op::Push { arr, src } => {
                 let v = r!(src);
-                match r!(arr) {
+                // What the array's buffer grew by, as the heap sizes it.
+                let grown = match r!(arr) {
                     Value::Obj(o) => match cx.heap.get_mut(o) {
-                        Some(Object::Array(xs)) => xs.push(v),
+                        Some(Object::Array(xs)) => {
+                            let had = xs.capacity();
+                            xs.push(v);
+                            xs.capacity() - had
+                        }
                         _ => leave!(fault("`push` expects an array")),
                     },
                     _ => leave!(fault("`push` expects an array")),
-                }
-                cx.heap.account(std::mem::size_of::<Value>());
+                };
+                cx.heap.account(grown * std::mem::size_of::<Value>());
                 safe_point!();
             }
             Op::SqrtFloat { dst, src } => {
