@@ -6,7 +6,7 @@
 //! [`crate::render`]. Codes are stable: the table below is the registry; a code
 //! is never reused for a different error.
 
-use crate::db::SourceFile;
+use crate::source::FileId;
 use mvl_syntax::ast::Span;
 
 /// Every diagnostic code the compiler emits, with a one-line meaning.
@@ -56,7 +56,7 @@ pub enum Severity {
 /// A span in a particular file, with the text shown beside it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Label {
-    pub file: SourceFile,
+    pub file: FileId,
     pub span: Span,
     pub message: String,
 }
@@ -78,7 +78,7 @@ impl Diagnostic {
     pub fn error(
         code: &'static str,
         message: impl Into<String>,
-        file: SourceFile,
+        file: FileId,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
@@ -100,7 +100,7 @@ impl Diagnostic {
     pub fn warning(
         code: &'static str,
         message: impl Into<String>,
-        file: SourceFile,
+        file: FileId,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
@@ -110,7 +110,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_label(mut self, file: SourceFile, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_label(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label {
             file,
             span,

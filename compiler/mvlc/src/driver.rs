@@ -387,7 +387,7 @@ fn cmd_check(args: &[String], session: &mut Session) -> i32 {
 /// every diagnostic to stderr. On failure returns the exit code to use.
 pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
     let text = read_source(path, session)?;
-    let db = Database::default();
+    let mut db = Database::default();
     let program = db.program(path, text);
     let checked = db::check(&db, program).clone();
     let diags = db::check_diagnostics(&db, program);
@@ -438,7 +438,7 @@ fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
 /// failure returns the exit code to use.
 pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let text = read_source(path, session)?;
-    let db = Database::default();
+    let mut db = Database::default();
     let program = db.program(path, text);
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);

@@ -24,8 +24,8 @@ use super::ir::{self, Callee, ExprKind, FnBody, FnId, Local, LocalId, Place};
 use super::names::Resolved;
 use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable, UnifyError};
 use super::{DeclKind, FnDecl, FnInfo, NativeInfo};
-use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
+use crate::source::FileId;
 use mvl_syntax::ast::{self, BinOp, Span, UnaryOp};
 use std::collections::{HashMap, HashSet};
 
@@ -206,7 +206,7 @@ impl Checker {
     pub fn native_scheme(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         f: &ast::FnDecl,
         owner: Option<&ast::ImplDecl>,
     ) -> Scheme {
@@ -234,7 +234,7 @@ impl Checker {
 
     /// The fields or variants of a struct or enum declaration, with its type
     /// parameters as `Ty::Gen(i)`.
-    pub fn adt_kind(&mut self, module: ModuleId, file: SourceFile, item: &ast::Item) -> AdtKind {
+    pub fn adt_kind(&mut self, module: ModuleId, file: FileId, item: &ast::Item) -> AdtKind {
         let gen_params = |tps: &[ast::Ident]| -> HashMap<String, Ty> {
             tps.iter()
                 .enumerate()
@@ -311,7 +311,7 @@ impl Checker {
     pub fn lower_type(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -337,7 +337,7 @@ impl Checker {
     fn lower_type_nested(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -347,7 +347,7 @@ impl Checker {
     fn lower_type_here(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -392,6 +392,15 @@ impl Checker {
                         return Ty::App(TyCon::Adt(id), fresh);
                     }
                     return Ty::App(TyCon::Adt(id), arg_tys);
+                }
+                if let [m, _] = path.as_slice() {
+                    if self.env.modules[module.0 as usize]
+                        .missing
+                        .contains(&m.name)
+                    {
+                        // Reported at the `import`.
+                        return self.table.fresh();
+                    }
                 }
                 let mut known: Vec<String> = [
                     "Int", "Float", "Bool", "String", "Map", "Set", "Tree", "Graph",
@@ -446,14 +455,7 @@ impl Checker {
         }
     }
 
-    fn arity_error(
-        &mut self,
-        file: SourceFile,
-        span: Span,
-        name: &str,
-        expected: usize,
-        found: usize,
-    ) {
+    fn arity_error(&mut self, file: FileId, span: Span, name: &str, expected: usize, found: usize) {
         self.diags.push(Diagnostic::error(
             "E0207",
             format!("`{name}` takes {expected} type argument(s) but {found} were given"),
@@ -652,7 +654,7 @@ impl Checker {
 
     /// A declared type parameter must stay generic: distinct from the others
     /// and not decided by the body.
-    fn check_type_params(&mut self, file: SourceFile, params: &[(String, Ty, Span)]) {
+    fn check_type_params(&mut self, file: FileId, params: &[(String, Ty, Span)]) {
         let mut seen: Vec<Ty> = Vec::new();
         for (name, ty, span) in params {
             let resolved = self.table.resolve(ty);
@@ -716,7 +718,7 @@ struct Lifted {
 /// Inference state of one function body (and the closures inside it).
 pub(super) struct FnCx<'c> {
     pub(super) ck: &'c mut Checker,
-    pub(super) file: SourceFile,
+    pub(super) file: FileId,
     pub(super) module: ModuleId,
     fn_name: String,
     pub(super) locals: Vec<Local>,
@@ -734,7 +736,7 @@ pub(super) struct FnCx<'c> {
 impl<'c> FnCx<'c> {
     fn new(
         ck: &'c mut Checker,
-        file: SourceFile,
+        file: FileId,
         module: ModuleId,
         fn_name: String,
         ret: Ty,

@@ -23,8 +23,8 @@ pub mod names;
 pub mod pattern;
 pub mod types;
 
-use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
+use crate::source::FileId;
 use env::{
     AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef,
 };
@@ -41,7 +41,7 @@ use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 pub struct FnInfo {
     /// As shown in stack traces: `area`, `Point::norm`, `main::{closure}`.
     pub name: String,
-    pub file: SourceFile,
+    pub file: FileId,
     pub span: Span,
     pub name_span: Span,
     pub scheme: Scheme,
@@ -70,7 +70,7 @@ pub struct CheckedProgram {
 
 /// One parsed file handed to the checker.
 pub struct FileAst<'a> {
-    pub file: SourceFile,
+    pub file: FileId,
     /// The name other files import it by (the file stem); the prelude's is
     /// empty (it is not importable).
     pub module_name: String,
@@ -89,7 +89,7 @@ pub enum DeclKind {
 
 /// A user function as declared, waiting for inference.
 pub struct FnDecl<'a> {
-    pub file: SourceFile,
+    pub file: FileId,
     pub module: ModuleId,
     /// A `const` is checked as a function of no parameters returning its
     /// value, so it is synthesised here rather than borrowed.
@@ -288,12 +288,13 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
             name: f.module_name.clone(),
             file: f.file,
             imports: HashMap::new(),
+            missing: HashSet::new(),
         });
     }
     collect_imports(checker, files);
 
     // Type names first, so that types may refer to each other in any order.
-    let mut type_decls: Vec<(ModuleId, SourceFile, &ast::Item)> = Vec::new();
+    let mut type_decls: Vec<(ModuleId, FileId, &ast::Item)> = Vec::new();
     let mut seen_types: HashMap<(ModuleId, String), Span> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
@@ -343,7 +344,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
 
     // Functions, methods and constants.
     let mut decls: Vec<FnDecl<'a>> = Vec::new();
-    let mut seen_values: HashMap<(ModuleId, String), (SourceFile, Span)> = HashMap::new();
+    let mut seen_values: HashMap<(ModuleId, String), (FileId, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
         for item in &f.ast.items {
@@ -414,7 +415,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     decls
 }
 
-fn duplicate(name: &ast::Ident, file: SourceFile, prev_file: SourceFile, prev: Span) -> Diagnostic {
+fn duplicate(name: &ast::Ident, file: FileId, prev_file: FileId, prev: Span) -> Diagnostic {
     Diagnostic::error(
         "E0102",
         format!("`{}` is defined more than once", name.name),
@@ -425,7 +426,7 @@ fn duplicate(name: &ast::Ident, file: SourceFile, prev_file: SourceFile, prev: S
     .with_label(prev_file, prev, "first defined here")
 }
 
-fn new_info(name: String, file: SourceFile, span: Span, name_span: Span) -> FnInfo {
+fn new_info(name: String, file: FileId, span: Span, name_span: Span) -> FnInfo {
     FnInfo {
         name,
         file,
@@ -602,16 +603,21 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
                         .insert(imp.module.name.clone(), *target);
                     edges.push((ModuleId(m as u32), *target, imp.span));
                 }
-                None => checker.diags.push(
-                    Diagnostic::error(
-                        "E0108",
-                        format!("cannot find module `{}`", imp.module.name),
-                        f.file,
-                        imp.module.span,
-                        format!("no file `{}.mvl` beside this one", imp.module.name),
-                    )
-                    .with_help("an import names a file in the same folder, without `.mvl`"),
-                ),
+                None => {
+                    checker.env.modules[m]
+                        .missing
+                        .insert(imp.module.name.clone());
+                    checker.diags.push(
+                        Diagnostic::error(
+                            "E0108",
+                            format!("cannot find module `{}`", imp.module.name),
+                            f.file,
+                            imp.module.span,
+                            format!("no file `{}.mvl` beside this one", imp.module.name),
+                        )
+                        .with_help("an import names a file in the same folder, without `.mvl`"),
+                    );
+                }
             }
         }
     }
