@@ -421,6 +421,28 @@ pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
     )))
 }
 
+/// The inferred signature of every function, method and constant of the
+/// root file, in source order: `fib: fn(Int) -> Int`. What tests of
+/// inference assert, and what hover shows.
+pub fn signatures(db: &dyn Db, program: Program) -> Vec<String> {
+    let Some(checked) = check(db, program) else {
+        return Vec::new();
+    };
+    let root = program.root(db).id(db);
+    let mut out: Vec<(u32, String)> = checked
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.file == root && !f.name.contains('{'))
+        .map(|(i, f)| {
+            let sig = checked.signature(FnId(i as u32));
+            (f.span.start, format!("{}: {sig}", f.name))
+        })
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, s)| s).collect()
+}
+
 /// Every diagnostic of compiling `program`, errors and warnings, in a
 /// stable order (by file, then position).
 pub fn diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {

@@ -72,6 +72,20 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// Fixes a tool can apply (the language server's code actions, a
+    /// `--fix`), each also shown to people as a help line.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// An edit that fixes a diagnostic: replace `span` of `file` (empty to
+/// insert) with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Suggestion {
+    /// Says what the edit does: "annotate the parameter".
+    pub message: String,
+    pub file: FileId,
+    pub span: Span,
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -94,6 +108,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            suggestions: Vec::new(),
         }
     }
 
@@ -126,6 +141,22 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_suggestion(
+        mut self,
+        message: impl Into<String>,
+        file: FileId,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.suggestions.push(Suggestion {
+            message: message.into(),
+            file,
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 

@@ -135,10 +135,27 @@ fn render_one(
     if let Some(h) = &d.help {
         report = report.with_help(h);
     }
+    for s in &d.suggestions {
+        report = report.with_help(format!("{}: `{}`", s.message, suggested_text(db, s)));
+    }
     if report.finish().write(&mut *sources, &mut *out).is_err() {
         // Fall back to a plain line rather than lose the diagnostic.
         out.extend_from_slice(
             format!("[{}] {}: {}\n", d.code, primary.path(db), d.message).as_bytes(),
         );
     }
+}
+
+/// What the source reads like once suggestion `s` is applied: the text it
+/// inserts, with the word it is attached to.
+fn suggested_text(db: &dyn Db, s: &crate::diagnostic::Suggestion) -> String {
+    let text = db.source(s.file).text(db);
+    let range = clamp(text, s.span.start, s.span.end);
+    // The identifier just before an insertion point (`v` in `v: Point`).
+    let before = &text[..range.start];
+    let word_start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    format!("{}{}", &before[word_start..], s.replacement)
 }

@@ -68,6 +68,37 @@ pub struct CheckedProgram {
     pub main: Option<FnId>,
 }
 
+impl CheckedProgram {
+    /// A function's inferred type as users write it, with the classes of
+    /// its type variables: `fn(a, a) -> a where a: Int or Float`.
+    pub fn signature(&self, id: FnId) -> String {
+        let Some(info) = self.functions.get(id.0 as usize) else {
+            return String::new();
+        };
+        let mut out = self.table.display(&info.scheme.ty);
+        let constrained: Vec<String> = info
+            .scheme
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != types::Class::ANY)
+            .map(|(i, c)| {
+                let name = self.table.display(&Ty::Gen(i as u32));
+                let what = match (c.scalars, c.eq) {
+                    (None, _) => "Eq".to_string(),
+                    (Some(_), _) => c.describe(),
+                };
+                format!("{name}: {what}")
+            })
+            .collect();
+        if !constrained.is_empty() {
+            out.push_str(" where ");
+            out.push_str(&constrained.join(", "));
+        }
+        out
+    }
+}
+
 /// One parsed file handed to the checker.
 pub struct FileAst<'a> {
     pub file: FileId,
@@ -110,53 +141,41 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     let decls = collect(&mut checker, files);
     let n_decls = decls.len();
 
-    // The call graph over user functions; an edge f -> g when f's body
-    // names g (or a method named like g). Over-approximating only merges
-    // more functions into one component: less polymorphism, never
-    // unsoundness.
+    // The call graph over user functions: an edge f -> g when f's body
+    // names g by a path that resolves to it. A method call `x.m()` adds no
+    // edge: it is resolved once `x`'s type is known, and the method's
+    // component is inferred then if nothing has yet (`Checker::ensure_inferred`).
+    // So a function's type depends on what it names, never on which other
+    // methods happen to share a name.
     let mut graph = DiGraph::<usize, ()>::new();
     let nodes: Vec<_> = (0..n_decls).map(|i| graph.add_node(i)).collect();
-    let mut methods_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (key, method) in &checker.env.methods {
-        if let Global::Fn(id) = method.target {
-            if (id.0 as usize) < n_decls {
-                methods_by_name
-                    .entry(key.1.as_str())
-                    .or_default()
-                    .push(id.0 as usize);
-            }
-        }
-    }
     for (i, decl) in decls.iter().enumerate() {
         let mut refs = infer::References::default();
         if let Some(body) = &decl.ast.body {
             infer::collect_references(body, &mut refs);
         }
-        let mut targets = Vec::new();
         for path in &refs.paths {
-            if let Some(g) = checker.resolve_value_path(decl.module, path) {
-                match g {
-                    Global::Fn(id) | Global::Const(id) => targets.push(id.0 as usize),
-                    Global::Native(_) => {}
+            if let Some(Global::Fn(id) | Global::Const(id)) =
+                checker.resolve_value_path(decl.module, path)
+            {
+                if (id.0 as usize) < n_decls {
+                    graph.add_edge(nodes[i], nodes[id.0 as usize], ());
                 }
-            }
-        }
-        for name in &refs.methods {
-            if let Some(ms) = methods_by_name.get(name.as_str()) {
-                targets.extend(ms.iter().copied());
-            }
-        }
-        for t in targets {
-            if t < n_decls {
-                graph.add_edge(nodes[i], nodes[t], ());
             }
         }
     }
     // Tarjan yields components in reverse topological order: callees first.
-    for component in petgraph::algo::tarjan_scc(&graph) {
-        let members: Vec<usize> = component.iter().map(|n| graph[*n]).collect();
-        checker.infer_component(&members, &decls);
+    checker.components = petgraph::algo::tarjan_scc(&graph)
+        .into_iter()
+        .map(|c| c.iter().map(|n| graph[*n]).collect())
+        .collect();
+    checker.component_of = vec![0; n_decls];
+    for (c, members) in checker.components.iter().enumerate() {
+        for &m in members {
+            checker.component_of[m] = c;
+        }
     }
+    checker.infer_all(&decls);
 
     let main = find_main(&mut checker, files);
     drop_mentions_of_broken_items(&mut checker.diags, files);
