@@ -10,6 +10,7 @@
 pub mod ast;
 mod build;
 pub mod lexer;
+pub mod rebase;
 pub mod recover;
 
 #[allow(
