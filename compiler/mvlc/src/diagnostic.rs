@@ -1,8 +1,8 @@
 //! Compile diagnostics as values: a code, a message, a primary span and
 //! secondary labels, notes and a help line.
 //!
-//! Queries accumulate [`Diagnostic`]s (see `db::Diagnostics`); nothing in the
-//! compiler prints them. Rendering happens once, at the edge, in
+//! Queries return [`Diagnostic`]s as part of their values (gathered by
+//! `db::check_diagnostics`); nothing in the compiler prints them. Rendering happens once, at the edge, in
 //! [`crate::render`]. Codes are stable: the table below is the registry; a code
 //! is never reused for a different error.
 

@@ -389,15 +389,16 @@ pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
     let text = read_source(path, session)?;
     let mut db = Database::default();
     let program = db.program(path, text);
-    let checked = db::check(&db, program).clone();
+    let has_main = db::declarations(&db, program).main.is_some();
     let diags = db::check_diagnostics(&db, program);
     if !diags.is_empty() {
         session.err(&render::render(&db, &diags, session.color));
     }
     release(db, session);
-    match checked {
-        Some(c) if c.main.is_some() && !diags.iter().any(|d| d.is_error()) => Ok(()),
-        _ => Err(EXIT_COMPILE_ERROR),
+    if has_main && !diags.iter().any(|d| d.is_error()) {
+        Ok(())
+    } else {
+        Err(EXIT_COMPILE_ERROR)
     }
 }
 

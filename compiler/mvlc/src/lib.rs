@@ -2,7 +2,8 @@
 //!
 //! Layers, each in its own module:
 //! - [`db`]: the salsa database, inputs and the query pipeline
-//!   (parse → check → lower → link); diagnostics are accumulated there.
+//!   (parse → declarations → call graph → inference per component → lower
+//!   per function → link); diagnostics are part of the queries' values.
 //! - [`sema`]: item collection, name resolution, Hindley–Milner inference,
 //!   producing the typed IR. Pure, no salsa.
 //! - [`codegen`]: typed IR to bytecode, one function at a time, then linked.

@@ -290,3 +290,107 @@ impl Mover {
         self.span(&mut e.span);
     }
 }
+
+/// A copy of `item` without its bodies: every function body emptied (a
+/// `native fn` keeps having none) and a constant's value replaced by an
+/// error expression, with nothing that tells a body's length (a function's
+/// span ends with its name). What declarations are read from, so that
+/// editing a body leaves them unchanged.
+pub fn header(item: &Item) -> Item {
+    fn func(f: &FnDecl) -> FnDecl {
+        FnDecl {
+            name: f.name.clone(),
+            type_params: f.type_params.clone(),
+            params: f.params.iter().map(param).collect(),
+            ret: f.ret.as_ref().map(ty),
+            body: f.body.as_ref().map(|_| Block {
+                stmts: Vec::new(),
+                tail: None,
+                span: Span::default(),
+            }),
+            span: Span {
+                start: f.span.start,
+                end: f.name.span.end,
+            },
+        }
+    }
+    fn param(p: &Param) -> Param {
+        Param {
+            name: p.name.clone(),
+            ty: p.ty.as_ref().map(ty),
+            span: p.span,
+        }
+    }
+    // Types may be nested deeply (the checker reports it): copy them
+    // without overflowing the stack.
+    fn ty(t: &TypeExpr) -> TypeExpr {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || match t {
+            TypeExpr::Named { path, args, span } => TypeExpr::Named {
+                path: path.clone(),
+                args: args.iter().map(ty).collect(),
+                span: *span,
+            },
+            TypeExpr::Tuple(items, span) => TypeExpr::Tuple(items.iter().map(ty).collect(), *span),
+            TypeExpr::Array(inner, span) => TypeExpr::Array(Box::new(ty(inner)), *span),
+            TypeExpr::Fn { params, ret, span } => TypeExpr::Fn {
+                params: params.iter().map(ty).collect(),
+                ret: ret.as_ref().map(|r| Box::new(ty(r))),
+                span: *span,
+            },
+        })
+    }
+    match item {
+        Item::Fn(f) => Item::Fn(func(f)),
+        Item::Struct(s) => Item::Struct(StructDecl {
+            name: s.name.clone(),
+            type_params: s.type_params.clone(),
+            fields: s
+                .fields
+                .iter()
+                .map(|f| FieldDecl {
+                    name: f.name.clone(),
+                    ty: ty(&f.ty),
+                    span: f.span,
+                })
+                .collect(),
+            span: s.span,
+        }),
+        Item::Enum(e) => Item::Enum(EnumDecl {
+            name: e.name.clone(),
+            type_params: e.type_params.clone(),
+            variants: e
+                .variants
+                .iter()
+                .map(|v| VariantDecl {
+                    name: v.name.clone(),
+                    fields: v.fields.iter().map(ty).collect(),
+                    span: v.span,
+                })
+                .collect(),
+            span: e.span,
+        }),
+        Item::Impl(i) => Item::Impl(ImplDecl {
+            type_params: i.type_params.clone(),
+            target: ty(&i.target),
+            methods: i.methods.iter().map(func).collect(),
+            span: Span {
+                start: i.span.start,
+                end: i.target.span().end,
+            },
+        }),
+        Item::Import(i) => Item::Import(i.clone()),
+        Item::Const(c) => Item::Const(ConstDecl {
+            name: c.name.clone(),
+            ty: c.ty.as_ref().map(ty),
+            value: Expr {
+                kind: ExprKind::Error,
+                span: Span::default(),
+            },
+            span: Span {
+                start: c.span.start,
+                end: c.name.span.end,
+            },
+        }),
+        Item::Error(e) => Item::Error(e.clone()),
+    }
+}

@@ -18,7 +18,7 @@
 
 use crate::sema::ir::{self, Callee, ExprKind, FnId, Local, LocalId, PatternKind, Place};
 use crate::sema::types::{Ty, TypeTable};
-use crate::sema::CheckedProgram;
+use crate::sema::{env::Env, FnInfo, NativeInfo};
 use mvl_syntax::ast::{BinOp, Span, UnaryOp};
 use mvm_bytecode::ops::{Const, Count, Func, Imm, Label, Native, Reg, TypeIdx};
 use mvm_bytecode::{Constant, Function, LineEntry, Module, Op, OperandMut, TypeDesc, TypeKind};
@@ -79,19 +79,16 @@ impl LineIndex {
     }
 }
 
-/// Lowers function `id` of a program that checked without errors.
+/// Lowers one function of a program that checked without errors: `info`,
+/// whose types are read through `table` (its component's), in the file
+/// with index `file_index`, its lines counted by `lines`.
 pub fn lower_function(
-    program: &CheckedProgram,
-    id: FnId,
+    info: &FnInfo,
+    table: &TypeTable,
+    natives: &[NativeInfo],
     file_index: u32,
     lines: &LineIndex,
 ) -> Result<LoweredFn, CodegenError> {
-    let Some(info) = program.functions.get(&id) else {
-        return Err(CodegenError {
-            message: "no such function".to_string(),
-            span: Span::default(),
-        });
-    };
     let Some(body) = &info.body else {
         return Err(CodegenError {
             message: format!("`{}` has no checked body", info.name),
@@ -111,8 +108,8 @@ pub fn lower_function(
     }
     let n_locals = regs.len();
     let mut cx = FnGen {
-        table: &program.table,
-        natives: &program.natives,
+        table,
+        natives,
         locals: &body.locals,
         regs,
         code: Vec::new(),
@@ -247,11 +244,9 @@ pub fn link(
 
 /// The VM's descriptors of the program's structs and enums, indexed like
 /// [`crate::sema::types::AdtId`].
-pub fn type_descriptors(program: &CheckedProgram) -> Vec<TypeDesc> {
+pub fn type_descriptors(env: &Env) -> Vec<TypeDesc> {
     use crate::sema::env::AdtKind;
-    program
-        .env
-        .adts
+    env.adts
         .iter()
         .map(|a| TypeDesc {
             name: a.name.clone(),

@@ -355,7 +355,7 @@ impl FnCx<'_> {
             self.error(d);
             return self.error_expr(span);
         };
-        let fn_ty = self.global_type(method.target);
+        let fn_ty = self.ck.global_type(method.target);
         let Ty::Fn(params, ret) = self.ck.table.shallow(&fn_ty) else {
             return self.error_expr(span);
         };

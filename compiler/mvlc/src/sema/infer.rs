@@ -34,18 +34,18 @@ use std::collections::{HashMap, HashSet};
 pub struct Checker {
     pub table: TypeTable,
     pub diags: Vec<Diagnostic>,
-    pub env: super::env::Env,
+    pub env: std::sync::Arc<super::env::Env>,
     pub functions: HashMap<FnId, FnInfo>,
     pub natives: Vec<NativeInfo>,
-    /// Monomorphic types of the members of the components being inferred
-    /// (more than one when a method call started another on demand).
-    in_progress: HashMap<FnId, Ty>,
-    /// The strongly connected components of the call graph (members by
-    /// declaration index), each declared function's component, and whether
-    /// each component's inference has started.
-    pub components: Vec<Vec<usize>>,
-    pub component_of: HashMap<FnId, usize>,
-    started: Vec<bool>,
+    /// Monomorphic types of the members of the component being inferred.
+    pub(super) in_progress: HashMap<FnId, Ty>,
+    /// The schemes of the functions outside the component that its bodies
+    /// may call (inferred before it, or declared in full).
+    pub callees: HashMap<FnId, Scheme>,
+    /// Functions a body called whose scheme was not in `callees` (methods,
+    /// found once a receiver's type was known): the caller supplies them
+    /// and infers the component again.
+    pub wanted: Vec<FnId>,
     /// Whether a `struct`, `enum` or `impl` did not parse: a field or method
     /// nothing else has may be one of its own.
     pub broken_types: bool,
@@ -55,14 +55,21 @@ pub struct Checker {
 #[derive(Default)]
 pub struct References {
     pub paths: Vec<Vec<String>>,
+    /// The methods called on `self`: `self.m(..)`.
+    pub self_methods: Vec<String>,
 }
 
 pub fn collect_references(block: &ast::Block, out: &mut References) {
-    visit_block(block, &mut |e| {
-        if let ast::ExprKind::Path(path) = &e.kind {
-            out.paths
-                .push(path.iter().map(|i| i.name.clone()).collect());
+    visit_block(block, &mut |e| match &e.kind {
+        ast::ExprKind::Path(path) => out
+            .paths
+            .push(path.iter().map(|i| i.name.clone()).collect()),
+        ast::ExprKind::MethodCall(recv, name, _) => {
+            if matches!(&recv.kind, ast::ExprKind::Path(p) if p.len() == 1 && p[0].name == "self") {
+                out.self_methods.push(name.name.clone());
+            }
         }
+        _ => {}
     });
 }
 
@@ -522,11 +529,18 @@ impl Checker {
         match global {
             Global::Fn(id) | Global::Const(id) => match self.in_progress.get(&id) {
                 Some(mono) => mono.clone(),
-                None => {
-                    let scheme = self.functions.get(&id).map(|f| f.scheme.clone());
-                    let scheme = scheme.unwrap_or_else(|| Scheme::mono(Ty::Unit));
-                    self.table.instantiate(&scheme)
-                }
+                None => match self.callees.get(&id) {
+                    Some(scheme) => {
+                        let scheme = scheme.clone();
+                        self.table.instantiate(&scheme)
+                    }
+                    None => {
+                        if !self.wanted.contains(&id) {
+                            self.wanted.push(id);
+                        }
+                        self.table.fresh_error()
+                    }
+                },
             },
             Global::Native(id) => {
                 let scheme = self.natives[id.0 as usize].scheme.clone();
@@ -552,36 +566,10 @@ impl Checker {
             .collect()
     }
 
-    /// Infers every component not inferred yet, callees first.
-    pub fn infer_all(&mut self, decls: &[FnDecl<'_>]) {
-        self.started = vec![false; self.components.len()];
-        for c in 0..self.components.len() {
-            self.ensure_component(c, decls);
-        }
-    }
-
-    /// Infers declared function `id`'s component now unless it has started:
-    /// how a method call, resolved once its receiver's type is known, gets
-    /// the scheme of a method no call-graph edge ordered before it.
-    pub(super) fn ensure_inferred(&mut self, id: FnId, decls: &[FnDecl<'_>]) {
-        if let Some(&c) = self.component_of.get(&id) {
-            self.ensure_component(c, decls);
-        }
-    }
-
-    fn ensure_component(&mut self, c: usize, decls: &[FnDecl<'_>]) {
-        if self.started.get(c).copied().unwrap_or(true) {
-            return;
-        }
-        self.started[c] = true;
-        let members = self.components[c].clone();
-        self.infer_component(&members, decls);
-    }
-
-    /// Infers one strongly connected component of the call graph, then
-    /// generalises each member's type. A component inferred on demand while
-    /// another is in progress keeps that one's type variables free.
-    fn infer_component(&mut self, members: &[usize], decls: &[FnDecl<'_>]) {
+    /// Infers one strongly connected component of the call graph (`decls`,
+    /// its members), then generalises each member's type.
+    pub fn infer_component(&mut self, decls: &[FnDecl<'_>]) {
+        let members: Vec<usize> = (0..decls.len()).collect();
         struct Sig {
             params: Vec<Ty>,
             ret: Ty,
@@ -589,7 +577,7 @@ impl Checker {
             tparams: HashMap<String, Ty>,
         }
         let mut sigs = Vec::new();
-        for &m in members {
+        for &m in &members {
             let decl = &decls[m];
             let f = &decl.ast;
             let mut tparams = HashMap::new();
@@ -678,18 +666,13 @@ impl Checker {
             bodies.push(Some(cx.finish(params, body)));
         }
 
-        for &m in members {
+        for &m in &members {
             self.in_progress.remove(&decls[m].id);
-        }
-        // The variables of components still in progress around this one.
-        let mut outer = HashSet::new();
-        for t in self.in_progress.values() {
-            free_vars(&self.table, t, &mut outer);
         }
         for ((&m, sig), body) in members.iter().zip(&sigs).zip(bodies) {
             let ty = Ty::func(sig.params.clone(), sig.ret.clone());
             self.check_type_params(decls[m].file, &sig.type_params);
-            let scheme = self.table.generalise_except(&ty, &outer);
+            let scheme = self.table.generalise(&ty);
             if let Some(info) = self.functions.get_mut(&decls[m].id) {
                 info.scheme = scheme;
                 info.body = body;
@@ -763,8 +746,6 @@ struct Lifted {
 /// Inference state of one function body (and the closures inside it).
 pub(super) struct FnCx<'c> {
     pub(super) ck: &'c mut Checker,
-    /// Every declaration, for inferring a method's component on demand.
-    decls: &'c [FnDecl<'c>],
     /// The declared function being inferred, and how many closures have
     /// been lifted out of it so far (a closure's identity is the pair).
     id: FnId,
@@ -801,7 +782,6 @@ impl<'c> FnCx<'c> {
         let decl = &decls[index];
         FnCx {
             ck,
-            decls,
             id: decl.id,
             closures: 0,
             file: decl.file,
@@ -821,15 +801,6 @@ impl<'c> FnCx<'c> {
             lifted: Vec::new(),
             annotatable: HashMap::new(),
         }
-    }
-
-    /// The type of a use of `global`, its callee's component inferred
-    /// first if nothing has started it yet.
-    pub(super) fn global_type(&mut self, global: Global) -> Ty {
-        if let Global::Fn(id) | Global::Const(id) = global {
-            self.ck.ensure_inferred(id, self.decls);
-        }
-        self.ck.global_type(global)
     }
 
     /// Resolves what is pending, reports what never resolved, and completes
@@ -1708,7 +1679,7 @@ impl<'c> FnCx<'c> {
                 return self.variant_value(adt, v, out, span, &path);
             }
             Some((Resolved::Global(g), path)) => {
-                let ty = self.global_type(g);
+                let ty = self.ck.global_type(g);
                 let what = format!("`{}`", path_name(&path));
                 match g {
                     Global::Fn(id) => (Callee::Fn(id), ty, what),

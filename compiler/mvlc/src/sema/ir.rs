@@ -30,7 +30,7 @@ impl FnId {
     }
 }
 
-/// A native function's index in [`super::CheckedProgram::natives`].
+/// A native function's index in [`super::Declarations::natives`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NativeId(pub u32);
 

@@ -1,19 +1,18 @@
-//! Semantic analysis: item collection, name resolution and type inference,
+//! Semantic analysis: declarations, name resolution and type inference,
 //! producing the typed IR ([`ir`]) that code generation consumes.
 //!
-//! Pipeline: [`check_program`] collects the items of every file into the
-//! global environment ([`env`]), builds the call graph of the user functions
-//! (petgraph), and infers its strongly connected components in dependency
-//! order (callees first). Each component is inferred with monomorphic types
-//! for its own members, then generalised once
-//! ([`types::TypeTable::generalise`]), so mutually recursive functions share
-//! one inference and every later caller instantiates their schemes.
+//! The entry points follow the queries that call them (`crate::db`):
+//! [`declare`] collects every item's declaration into the environment
+//! ([`env`]) from the items' headers; [`references`] lists what one body
+//! names, [`components`] splits the call graph into strongly connected
+//! components (callees first), and [`infer_component`] infers one of them
+//! with monomorphic types for its own members, then generalises once
+//! ([`types::TypeTable::generalise`]), given its callees' schemes.
 //! Expressions are inferred in [`infer`]; names in [`names`]; method calls
 //! and field accesses, and their deferred resolution, in [`access`];
 //! patterns, and the exhaustiveness of `match`, in [`pattern`].
 //!
-//! This module is pure: no salsa, no I/O. It returns diagnostics as values;
-//! `db` accumulates them.
+//! This module is pure: no salsa, no I/O. It returns diagnostics as values.
 
 pub mod access;
 pub mod env;
@@ -33,6 +32,7 @@ use mvl_syntax::ast::{self, Span};
 use petgraph::graph::DiGraph;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 
 /// A user function after checking: a top-level `fn`, a method, a `const`
@@ -57,19 +57,56 @@ pub struct NativeInfo {
     pub scheme: Scheme,
 }
 
-/// A whole program after type inference.
+/// Everything a program declares, bodies aside: what the inference of every
+/// component reads. Computed from the items' headers only (see
+/// `mvl_syntax::rebase::header`), so editing a body leaves it unchanged.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct CheckedProgram {
-    pub functions: HashMap<FnId, FnInfo>,
+pub struct Declarations {
+    pub env: Arc<Env>,
     pub natives: Vec<NativeInfo>,
-    pub env: Env,
-    /// The final substitution: read every IR type through it.
-    pub table: TypeTable,
+    /// Names of the user types and whether `==` applies to them.
+    pub adts: Vec<AdtMeta>,
+    /// Every declared function, method and constant, in declaration order,
+    /// and where each is in it, by identity and by item.
+    pub decls: Vec<DeclRef>,
+    pub by_id: HashMap<FnId, usize>,
+    pub by_item: HashMap<ItemRef, Vec<usize>>,
     pub main: Option<FnId>,
+    /// Whether a `struct`, `enum` or `impl` did not parse.
+    pub broken_types: bool,
+    pub diags: Vec<Diagnostic>,
 }
 
-impl CheckedProgram {
-    /// A function's inferred type as users write it, with the classes of
+/// Where a declared function is: enough to find its declaration again in
+/// its item's full tree ([`fn_decl`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeclRef {
+    pub id: FnId,
+    /// As shown in stack traces: `area`, `Point::norm`.
+    pub name: String,
+    pub file: Anchor,
+    pub module: ModuleId,
+    pub kind: DeclKind,
+    /// For a method, its index in its `impl`.
+    pub method: usize,
+}
+
+/// What the inference of one component concluded: its members and the
+/// closures lifted out of them, with their schemes and typed bodies, and
+/// the component's own table of types (every type in those bodies is read
+/// through it, and through nothing program-wide).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Inferred {
+    pub functions: HashMap<FnId, FnInfo>,
+    pub table: TypeTable,
+    pub diags: Vec<Diagnostic>,
+    /// Functions outside the component whose schemes inference needed but
+    /// was not given (methods found once a receiver's type was known).
+    pub wanted: Vec<FnId>,
+}
+
+impl Inferred {
+    /// A member's inferred type as users write it, with the classes of
     /// its type variables: `fn(a, a) -> a where a: Int or Float`.
     pub fn signature(&self, id: FnId) -> String {
         let Some(info) = self.functions.get(&id) else {
@@ -144,85 +181,257 @@ pub struct FnDecl<'a> {
     pub kind: DeclKind,
 }
 
-/// Type-checks a whole program: the stdlib prelude first, then the user's
-/// root file, then the modules it imports.
-pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>) {
+/// Collects the declarations of every file: the prelude first, then the
+/// user's root file, then the modules it imports, then the standard
+/// library's modules. The items handed in may be headers (bodies emptied):
+/// nothing here reads a body.
+pub fn declare(files: &[FileAst<'_>]) -> Declarations {
     let mut checker = infer::Checker::default();
-    checker.broken_types = files
+    let broken_types = files
         .iter()
         .flat_map(|f| f.items.iter().map(|i| i.tree))
         .any(|i| matches!(i, ast::Item::Error(e) if e.declares_type));
     let decls = collect(&mut checker, files);
-    let n_decls = decls.len();
-
-    // The call graph over user functions: an edge f -> g when f's body
-    // names g by a path that resolves to it. A method call `x.m()` adds no
-    // edge: it is resolved once `x`'s type is known, and the method's
-    // component is inferred then if nothing has yet (`Checker::ensure_inferred`).
-    // So a function's type depends on what it names, never on which other
-    // methods happen to share a name.
-    let mut graph = DiGraph::<usize, ()>::new();
-    let nodes: Vec<_> = (0..n_decls).map(|i| graph.add_node(i)).collect();
-    let position: HashMap<FnId, usize> = decls.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
-    for (i, decl) in decls.iter().enumerate() {
-        let mut refs = infer::References::default();
-        if let Some(body) = &decl.ast.body {
-            infer::collect_references(body, &mut refs);
+    let main = find_main(&mut checker, &decls, files);
+    let decls = decls
+        .iter()
+        .map(|d| DeclRef {
+            id: d.id,
+            name: checker.functions[&d.id].name.clone(),
+            file: d.file,
+            module: d.module,
+            kind: d.kind,
+            method: d
+                .owner
+                .and_then(|o| {
+                    o.methods
+                        .iter()
+                        .position(|m| m.name == d.ast.name && m.span == d.ast.span)
+                })
+                .unwrap_or(0),
+        })
+        .collect::<Vec<DeclRef>>();
+    let by_id = decls.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+    let mut by_item: HashMap<ItemRef, Vec<usize>> = HashMap::new();
+    for (i, d) in decls.iter().enumerate() {
+        if let Some(item) = d.file.item {
+            by_item.entry(item).or_default().push(i);
         }
-        for path in &refs.paths {
-            if let Some(Global::Fn(id) | Global::Const(id)) =
-                checker.resolve_value_path(decl.module, path)
-            {
-                if let Some(&j) = position.get(&id) {
-                    graph.add_edge(nodes[i], nodes[j], ());
+    }
+    Declarations {
+        env: checker.env,
+        by_id,
+        by_item,
+        natives: checker.natives,
+        adts: checker.table.adts,
+        decls,
+        main,
+        broken_types,
+        diags: checker.diags,
+    }
+}
+
+/// The declaration `d` refers to, found in its item's full tree.
+pub fn fn_decl<'a>(d: &DeclRef, tree: &'a ast::Item) -> Option<FnDecl<'a>> {
+    let (ast, owner) = match (tree, d.kind) {
+        (ast::Item::Fn(f), DeclKind::Fn) => (Cow::Borrowed(f), None),
+        (ast::Item::Const(c), DeclKind::Const) => (Cow::Owned(const_as_fn(c)), None),
+        (ast::Item::Impl(imp), DeclKind::Method) => {
+            (Cow::Borrowed(imp.methods.get(d.method)?), Some(imp))
+        }
+        _ => return None,
+    };
+    Some(FnDecl {
+        id: d.id,
+        file: d.file,
+        module: d.module,
+        ast,
+        owner,
+        kind: d.kind,
+    })
+}
+
+/// A `const` is checked as a function of no parameters returning its value.
+fn const_as_fn(c: &ast::ConstDecl) -> ast::FnDecl {
+    ast::FnDecl {
+        name: c.name.clone(),
+        type_params: Vec::new(),
+        params: Vec::new(),
+        ret: c.ty.clone(),
+        body: Some(ast::Block {
+            stmts: Vec::new(),
+            tail: Some(Box::new(c.value.clone())),
+            span: c.value.span,
+        }),
+        span: c.span,
+    }
+}
+
+/// The functions `decl`'s body names, for the call graph: every path that
+/// resolves to a declared function, and every `self.m(..)` call in a method
+/// (the receiver's type is the `impl`'s, so the call names `Self::m` as
+/// surely as a path would). Other method calls add nothing: they are
+/// resolved once their receiver's type is known. So a function's type
+/// depends on what it names, never on which other methods share a name.
+pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Vec<FnId> {
+    let mut refs = infer::References::default();
+    if let Some(body) = &decl.ast.body {
+        infer::collect_references(body, &mut refs);
+    }
+    let checker = infer::Checker {
+        env: decls.env.clone(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for path in &refs.paths {
+        if let Some(Global::Fn(id) | Global::Const(id)) =
+            checker.resolve_value_path(decl.module, path)
+        {
+            out.push(id);
+        }
+    }
+    if let Some(owner) = decl.owner {
+        let target = match &owner.target {
+            ast::TypeExpr::Named { path, .. } => checker.resolve_adt(decl.module, path),
+            _ => None,
+        };
+        if let Some(adt) = target {
+            for name in &refs.self_methods {
+                if let Some(m) = decls.env.methods.get(&(MethodKey::Adt(adt), name.clone())) {
+                    if let Global::Fn(id) = m.target {
+                        out.push(id);
+                    }
                 }
             }
         }
     }
-    // Tarjan yields components in reverse topological order: callees first.
-    checker.components = petgraph::algo::tarjan_scc(&graph)
-        .into_iter()
-        .map(|c| c.iter().map(|n| graph[*n]).collect())
-        .collect();
-    checker.component_of = HashMap::new();
-    for (c, members) in checker.components.iter().enumerate() {
-        for &m in members {
-            checker.component_of.insert(decls[m].id, c);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The strongly connected components of the call graph over `ids` (edges
+/// from `refs`), callees first: the order inference runs in.
+pub fn components(ids: &[FnId], refs: &HashMap<FnId, Vec<FnId>>) -> Vec<Vec<FnId>> {
+    let mut graph = DiGraph::<FnId, ()>::new();
+    let nodes: HashMap<FnId, _> = ids.iter().map(|id| (*id, graph.add_node(*id))).collect();
+    for (from, tos) in refs {
+        let Some(&a) = nodes.get(from) else { continue };
+        for to in tos {
+            if let Some(&b) = nodes.get(to) {
+                graph.add_edge(a, b, ());
+            }
         }
     }
-    checker.infer_all(&decls);
+    // Tarjan yields components in reverse topological order: callees first.
+    petgraph::algo::tarjan_scc(&graph)
+        .into_iter()
+        .map(|c| {
+            let mut members: Vec<FnId> = c.iter().map(|n| graph[*n]).collect();
+            members.sort();
+            members
+        })
+        .collect()
+}
 
-    let main = find_main(&mut checker, files);
-    drop_mentions_of_broken_items(&mut checker.diags, files);
-    let program = CheckedProgram {
-        functions: checker.functions,
-        natives: checker.natives,
-        env: checker.env,
-        table: checker.table,
-        main,
+/// Infers one component (`members`), given the schemes of the functions
+/// outside it that it calls. When a body calls a function whose scheme is
+/// not among `callees`, the result lists it in `wanted`: infer again with it.
+pub fn infer_component(
+    decls: &Declarations,
+    members: &[FnDecl<'_>],
+    callees: HashMap<FnId, Scheme>,
+) -> Inferred {
+    let mut checker = infer::Checker {
+        env: decls.env.clone(),
+        natives: decls.natives.clone(),
+        broken_types: decls.broken_types,
+        callees,
+        ..Default::default()
     };
-    (program, checker.diags)
+    checker.table.adts = decls.adts.clone();
+    for m in members {
+        let name = decls
+            .decls
+            .iter()
+            .find(|d| d.id == m.id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        checker
+            .functions
+            .insert(m.id, new_info(name, m.file, m.ast.span, m.ast.name.span));
+    }
+    checker.infer_component(members);
+    Inferred {
+        functions: checker.functions,
+        table: checker.table,
+        diags: checker.diags,
+        wanted: checker.wanted,
+    }
+}
+
+/// The scheme a fully annotated, non-generic function has from its
+/// declaration alone (its callers need not wait for its body), or `None`.
+pub fn declared_scheme(decls: &Declarations, decl: &FnDecl<'_>) -> Option<Scheme> {
+    let f = &decl.ast;
+    let generic =
+        !f.type_params.is_empty() || decl.owner.is_some_and(|o| !o.type_params.is_empty());
+    let annotated =
+        f.params.iter().enumerate().all(|(i, p)| {
+            p.ty.is_some() || (i == 0 && p.name.name == "self" && decl.owner.is_some())
+        });
+    if generic || !annotated || f.ret.is_none() {
+        return None;
+    }
+    let mut checker = infer::Checker {
+        env: decls.env.clone(),
+        ..Default::default()
+    };
+    checker.table.adts = decls.adts.clone();
+    let none = HashMap::new();
+    let self_ty = decl
+        .owner
+        .map(|o| checker.lower_type(decl.module, decl.file, &o.target, &none));
+    let params: Vec<Ty> = f
+        .params
+        .iter()
+        .map(|p| match (&p.ty, &self_ty) {
+            (Some(t), _) => checker.lower_type(decl.module, decl.file, t, &none),
+            (None, Some(s)) => s.clone(),
+            (None, None) => Ty::Unit,
+        })
+        .collect();
+    let ret = f
+        .ret
+        .as_ref()
+        .map(|t| checker.lower_type(decl.module, decl.file, t, &none))?;
+    if !checker.diags.is_empty() {
+        // A bad annotation: let inference report it, once.
+        return None;
+    }
+    Some(checker.table.generalise(&Ty::func(params, ret)))
 }
 
 /// Drops "cannot find `f`" and "unknown type `T`" for names that broken
 /// items (whose syntax errors are reported) seem to declare, or that were
 /// written in a statement that did not parse (`let total = (1 + ;`): they
 /// exist, they just did not parse.
-fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'_>]) {
-    let broken: HashSet<&str> = files
+/// The names broken items seem to declare and the names cut out of broken
+/// statements, over all `files`: see [`drop_mentions_of_broken_items`].
+pub fn broken_names(files: &[FileAst<'_>]) -> HashSet<String> {
+    files
         .iter()
         .flat_map(|f| f.items.iter().map(|i| i.tree))
         .filter_map(|i| match i {
-            ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.as_str())),
+            ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.clone())),
             _ => None,
         })
         .flatten()
-        .chain(
-            files
-                .iter()
-                .flat_map(|f| f.broken_names.iter().map(|n| n.as_str())),
-        )
-        .collect();
+        .chain(files.iter().flat_map(|f| f.broken_names.iter().cloned()))
+        .collect()
+}
+
+pub fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, broken: &HashSet<String>) {
     if broken.is_empty() {
         return;
     }
@@ -244,21 +453,24 @@ fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'
     });
 }
 
-fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId> {
+fn find_main(
+    checker: &mut infer::Checker,
+    decls: &[FnDecl<'_>],
+    files: &[FileAst<'_>],
+) -> Option<FnId> {
     let root = ModuleId(1);
     match checker.env.values.get(&(root, "main".to_string())).copied() {
         Some(Global::Fn(id)) => {
             let info = &checker.functions[&id];
-            if let Ty::Fn(params, _) = &info.scheme.ty {
-                if !params.is_empty() {
-                    checker.diags.push(Diagnostic::error(
-                        "E0202",
-                        "`main` must take no parameters",
-                        info.file,
-                        info.name_span,
-                        "defined with parameters here",
-                    ));
-                }
+            let has_params = decls.iter().any(|d| d.id == id && !d.ast.params.is_empty());
+            if has_params {
+                checker.diags.push(Diagnostic::error(
+                    "E0202",
+                    "`main` must take no parameters",
+                    info.file,
+                    info.name_span,
+                    "defined with parameters here",
+                ));
             }
             Some(id)
         }
@@ -320,7 +532,7 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
 fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDecl<'a>> {
     // Modules and their imports.
     for f in files {
-        checker.env.modules.push(ModuleInfo {
+        Arc::make_mut(&mut checker.env).modules.push(ModuleInfo {
             name: f.module_name.clone(),
             file: f.file.into(),
             imports: HashMap::new(),
@@ -357,7 +569,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
             }
             seen_types.insert((module, name.name.clone()), (at, name.span));
             let id = AdtId(checker.env.adts.len() as u32);
-            checker.env.adts.push(AdtDef {
+            Arc::make_mut(&mut checker.env).adts.push(AdtDef {
                 name: name.name.clone(),
                 module,
                 file: at,
@@ -369,14 +581,16 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 name: name.name.clone(),
                 eq: true,
             });
-            checker.env.types.insert((module, name.name.clone()), id);
+            Arc::make_mut(&mut checker.env)
+                .types
+                .insert((module, name.name.clone()), id);
             type_decls.push((module, at, item));
         }
     }
     for (i, (module, file, item)) in type_decls.iter().enumerate() {
         let id = AdtId(i as u32);
         let kind = checker.adt_kind(*module, *file, item);
-        checker.env.adts[id.0 as usize].kind = kind;
+        Arc::make_mut(&mut checker.env).adts[id.0 as usize].kind = kind;
     }
     mark_eq_types(checker);
 
@@ -416,7 +630,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         None,
                         qualified,
                     ) {
-                        checker.env.values.insert(key, g);
+                        Arc::make_mut(&mut checker.env).values.insert(key, g);
                     }
                 }
                 ast::Item::Const(c) => {
@@ -450,7 +664,9 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         owner: None,
                         kind: DeclKind::Const,
                     });
-                    checker.env.values.insert(key, Global::Const(id));
+                    Arc::make_mut(&mut checker.env)
+                        .values
+                        .insert(key, Global::Const(id));
                 }
                 ast::Item::Impl(imp) => {
                     collect_impl(checker, &mut decls, f, at, module, imp, &entry.fns)
@@ -627,7 +843,7 @@ fn collect_impl<'a>(
             Some(imp),
             format!("{prefix}::{name}"),
         ) {
-            checker.env.methods.insert(
+            Arc::make_mut(&mut checker.env).methods.insert(
                 (key, name),
                 Method {
                     target: g,
@@ -657,7 +873,9 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
     for (m, _) in files.iter().enumerate() {
         for (name, id) in &stdlib_modules {
             if id.0 as usize != m {
-                checker.env.modules[m].imports.insert(name.clone(), *id);
+                Arc::make_mut(&mut checker.env).modules[m]
+                    .imports
+                    .insert(name.clone(), *id);
             }
         }
     }
@@ -669,13 +887,13 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
             let at = Anchor::item(f.file, entry.item);
             match by_name.get(imp.module.name.as_str()) {
                 Some(target) => {
-                    checker.env.modules[m]
+                    Arc::make_mut(&mut checker.env).modules[m]
                         .imports
                         .insert(imp.module.name.clone(), *target);
                     edges.push((ModuleId(m as u32), *target, at, imp.span));
                 }
                 None => {
-                    checker.env.modules[m]
+                    Arc::make_mut(&mut checker.env).modules[m]
                         .missing
                         .insert(imp.module.name.clone());
                     checker.diags.push(

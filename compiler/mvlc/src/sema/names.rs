@@ -84,11 +84,11 @@ impl FnCx<'_> {
     pub(super) fn global_value(&mut self, g: Global, path: &[ast::Ident], span: Span) -> ir::Expr {
         match g {
             Global::Fn(id) => {
-                let ty = self.global_type(g);
+                let ty = self.ck.global_type(g);
                 self.expr(ExprKind::FnRef(id), ty, span)
             }
             Global::Const(id) => {
-                let ty = self.global_type(g);
+                let ty = self.ck.global_type(g);
                 let ret = match self.ck.table.shallow(&ty) {
                     Ty::Fn(_, r) => *r,
                     _ => self.fresh(),
