@@ -555,7 +555,16 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         let word = &self.src[start..self.pos];
-        let tok = Tok::keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
+        let mut tok = Tok::keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
+        // `var` after `::` or `fn` is a name (`env::var`), not the keyword.
+        if tok == Tok::Var
+            && matches!(
+                self.tokens.last(),
+                Some((_, Tok::ColonColon | Tok::Fn, _))
+            )
+        {
+            tok = Tok::Ident(word.to_string());
+        }
         self.push(start, tok);
     }
 
