@@ -63,17 +63,37 @@ fn a_recorded_run_replays_to_identical_output_without_stdin_or_the_file() {
     // The recording names what was read.
     let text = std::fs::read_to_string(&rec).expect("a recording");
     assert!(text.starts_with("mvm-recording 1\n"), "{text}");
-    for kind in ["args", "read_line", "read_file", "env", "now_ms", "monotonic_ns", "seed", "write_file", "stdout", "stderr"] {
-        assert!(text.lines().any(|l| l.starts_with(kind)), "no {kind} event in:\n{text}");
+    for kind in [
+        "args",
+        "read_line",
+        "read_file",
+        "env",
+        "now_ms",
+        "monotonic_ns",
+        "seed",
+        "write_file",
+        "stdout",
+        "stderr",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(kind)),
+            "no {kind} event in:\n{text}"
+        );
     }
     // Nothing of the host is there any more: no stdin, no file.
     std::fs::remove_file(&data).expect("delete the input");
     std::fs::remove_file(d.join("data.txt.out")).expect("delete the output");
     let replayed = mvlc(&["run".into(), "--replay".into(), s(&rec), s(&prog)], None);
     assert_eq!(replayed, recorded);
-    assert!(!d.join("data.txt.out").exists(), "replay touched the file system");
+    assert!(
+        !d.join("data.txt.out").exists(),
+        "replay touched the file system"
+    );
     // Twice, the same.
-    let again = mvlc(&["run".into(), "--replay".into(), s(&rec), s(&prog)], Some(b"other input\n"));
+    let again = mvlc(
+        &["run".into(), "--replay".into(), s(&rec), s(&prog)],
+        Some(b"other input\n"),
+    );
     assert_eq!(again, recorded);
 }
 
@@ -83,10 +103,21 @@ fn a_program_that_diverges_is_stopped() {
     let rec = d.join("small.rec");
     let a = d.join("a.mvl");
     let b = d.join("b.mvl");
-    std::fs::write(&a, "fn main() { println(io::read_line()); println(time::now_ms() > 0); }").expect("write");
-    std::fs::write(&b, "fn main() { println(io::read_line()); println(fs::read(\"x\")); }").expect("write");
+    std::fs::write(
+        &a,
+        "fn main() { println(io::read_line()); println(time::now_ms() > 0); }",
+    )
+    .expect("write");
+    std::fs::write(
+        &b,
+        "fn main() { println(io::read_line()); println(fs::read(\"x\")); }",
+    )
+    .expect("write");
     let s = |p: &PathBuf| p.to_string_lossy().into_owned();
-    let first = mvlc(&["run".into(), "--record".into(), s(&rec), s(&a)], Some(b"line\n"));
+    let first = mvlc(
+        &["run".into(), "--record".into(), s(&rec), s(&a)],
+        Some(b"line\n"),
+    );
     assert_eq!(first.0, 0, "{}", first.2);
     let (code, stdout, stderr) = mvlc(&["run".into(), "--replay".into(), s(&rec), s(&b)], None);
     assert_eq!(code, 2);
@@ -116,7 +147,15 @@ fn a_bad_recording_is_a_usage_error() {
     let (code, _, stderr) = mvlc(&["run".into(), "--replay".into(), s(&bad), s(&p)], None);
     assert_eq!(code, 64, "{stderr}");
     assert!(stderr.contains("is not a recording"), "{stderr}");
-    let (code, _, stderr) = mvlc(&["run".into(), "--replay".into(), s(&d.join("none.rec")), s(&p)], None);
+    let (code, _, stderr) = mvlc(
+        &[
+            "run".into(),
+            "--replay".into(),
+            s(&d.join("none.rec")),
+            s(&p),
+        ],
+        None,
+    );
     assert_eq!(code, 64);
     assert!(stderr.contains("cannot read the recording"), "{stderr}");
 }

@@ -102,23 +102,43 @@ fn assert_read_denied(flags: &[&str], path: &str) {
         "{path}: {}",
         r.stderr
     );
-    assert!(r.stderr.contains("  at main ("), "{path}: no trace: {}", r.stderr);
-    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET), "{path} leaked");
+    assert!(
+        r.stderr.contains("  at main ("),
+        "{path}: no trace: {}",
+        r.stderr
+    );
+    assert!(
+        !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+        "{path} leaked"
+    );
 }
 
 /// Reading `path` fails without a secret, as a refusal or an `Err`.
 fn assert_read_fails(flags: &[&str], path: &str) {
     let r = run(flags, &format!("println(fs::read({}));", lit(path)));
-    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET), "{path} leaked");
+    assert!(
+        !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+        "{path} leaked"
+    );
     let refused = r.code == 2 && r.stderr.contains("permission denied");
     let failed = r.code == 0 && r.stdout.starts_with("Err(");
-    assert!(refused || failed, "{path}: {} {} {}", r.code, r.stdout, r.stderr);
+    assert!(
+        refused || failed,
+        "{path}: {} {} {}",
+        r.code,
+        r.stdout,
+        r.stderr
+    );
 }
 
 fn secret_intact() {
     let t = root();
     for f in ["secret.txt", "secret2.txt", "outside/x.txt"] {
-        assert_eq!(std::fs::read_to_string(t.join(f)).ok().as_deref(), Some(SECRET), "{f}");
+        assert_eq!(
+            std::fs::read_to_string(t.join(f)).ok().as_deref(),
+            Some(SECRET),
+            "{f}"
+        );
     }
 }
 
@@ -147,8 +167,22 @@ fn granted_folders_are_writable() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert!(lines[0].starts_with("Err(\"writing granted/w/new.txt: "), "{}", lines[0]);
-    assert_eq!(lines[1..], ["Ok(())", "Ok(())", "Ok(())", "Ok(\"ab\")", "Ok(())", "Ok(())"]);
+    assert!(
+        lines[0].starts_with("Err(\"writing granted/w/new.txt: "),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            "Ok(())",
+            "Ok(())",
+            "Ok(())",
+            "Ok(\"ab\")",
+            "Ok(())",
+            "Ok(())"
+        ]
+    );
 }
 
 #[test]
@@ -249,9 +283,16 @@ fn a_very_long_name() {
 
 #[test]
 fn a_nul_in_the_path() {
-    let r = run(READ, r#"println(fs::read("granted/ok.txt\u{0}../../secret.txt"));"#);
+    let r = run(
+        READ,
+        r#"println(fs::read("granted/ok.txt\u{0}../../secret.txt"));"#,
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with("Err(") && r.stdout.contains("NUL"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("Err(") && r.stdout.contains("NUL"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -309,7 +350,11 @@ fn listing_and_checking_outside() {
     ] {
         let r = run(READ, body);
         assert_eq!(r.code, 2, "{body}: {} {}", r.stdout, r.stderr);
-        assert!(r.stderr.contains("permission denied"), "{body}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("permission denied"),
+            "{body}: {}",
+            r.stderr
+        );
         assert!(r.stdout.is_empty(), "{body}: {}", r.stdout);
     }
 }
@@ -343,7 +388,10 @@ fn a_symlink_swapped_between_check_and_use() {
     stop.store(true, Ordering::SeqCst);
     let _ = flipper.join();
     let _ = std::fs::write(&race, "SAFE");
-    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET), "leaked");
+    assert!(
+        !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+        "leaked"
+    );
     // Either every read was safe, or one was refused (a runtime error).
     assert!(
         r.stdout.contains("safe ") || r.stderr.contains("permission denied"),
@@ -358,7 +406,11 @@ fn a_symlink_swapped_between_check_and_use() {
 fn assert_write_denied(body: &str) {
     let r = run(RW, body);
     assert_eq!(r.code, 2, "{body}: {} {}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("permission denied"), "{body}: {}", r.stderr);
+    assert!(
+        r.stderr.contains("permission denied"),
+        "{body}: {}",
+        r.stderr
+    );
     secret_intact();
 }
 
@@ -401,8 +453,15 @@ fn removing_outside() {
 fn reading_is_not_writing() {
     let r = run(READ, r#"println(fs::write("granted/ok.txt", "owned"));"#);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("permission denied: writing granted/ok.txt needs --allow-write"));
-    assert_eq!(std::fs::read_to_string(root().join("granted/ok.txt")).ok().as_deref(), Some("fine"));
+    assert!(r
+        .stderr
+        .contains("permission denied: writing granted/ok.txt needs --allow-write"));
+    assert_eq!(
+        std::fs::read_to_string(root().join("granted/ok.txt"))
+            .ok()
+            .as_deref(),
+        Some("fine")
+    );
 }
 
 // The environment and the limits.
@@ -411,8 +470,13 @@ fn reading_is_not_writing() {
 fn the_environment_is_granted_by_name() {
     let r = run(&["--sandbox"], r#"println(env::var("PATH"));"#);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("permission denied: reading the environment variable PATH needs --allow-env"));
-    let r = run(&["--allow-env=PATH"], r#"println(env::var("PATH").is_some()); println(env::var("HOME"));"#);
+    assert!(r
+        .stderr
+        .contains("permission denied: reading the environment variable PATH needs --allow-env"));
+    let r = run(
+        &["--allow-env=PATH"],
+        r#"println(env::var("PATH").is_some()); println(env::var("HOME"));"#,
+    );
     assert_eq!(r.stdout, "true\n", "{}", r.stderr);
     assert_eq!(r.code, 2);
     let r = run(&["--allow-env"], r#"println(env::var("PATH").is_some());"#);
@@ -433,11 +497,17 @@ fn the_output_limit() {
 #[test]
 fn the_time_limit_stops_a_busy_loop_and_a_sleep() {
     let start = std::time::Instant::now();
-    let r = run(&["--sandbox", "--max-time", "0.3"], "var n = 0; loop { n += 1; }");
+    let r = run(
+        &["--sandbox", "--max-time", "0.3"],
+        "var n = 0; loop { n += 1; }",
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("out of time"), "{}", r.stderr);
     assert!(r.stderr.contains("  at main ("), "{}", r.stderr);
-    let r = run(&["--sandbox", "--max-time", "0.3"], "time::sleep_ms(60000);");
+    let r = run(
+        &["--sandbox", "--max-time", "0.3"],
+        "time::sleep_ms(60000);",
+    );
     assert!(r.stderr.contains("out of time"), "{}", r.stderr);
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }

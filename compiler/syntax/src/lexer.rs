@@ -557,11 +557,7 @@ impl<'a> Lexer<'a> {
         let word = &self.src[start..self.pos];
         let mut tok = Tok::keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
         // `var` after `::` or `fn` is a name (`env::var`), not the keyword.
-        if tok == Tok::Var
-            && matches!(
-                self.tokens.last(),
-                Some((_, Tok::ColonColon | Tok::Fn, _))
-            )
+        if tok == Tok::Var && matches!(self.tokens.last(), Some((_, Tok::ColonColon | Tok::Fn, _)))
         {
             tok = Tok::Ident(word.to_string());
         }

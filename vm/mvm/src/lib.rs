@@ -137,16 +137,14 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
         "help" | "--help" | "-h" => help(io, USAGE),
         "--version" | "-V" => help(io, &format!("mvm {}\n", env!("CARGO_PKG_VERSION"))),
         // After the file, `--help` is the program's argument.
-        "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => {
-            help(
-                io,
-                &format!(
-                    "{RUN_USAGE}{}{}",
-                    mvm_runtime::LIMIT_OPTIONS,
-                    mvm_runtime::HOST_OPTIONS
-                ),
-            )
-        }
+        "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => help(
+            io,
+            &format!(
+                "{RUN_USAGE}{}{}",
+                mvm_runtime::LIMIT_OPTIONS,
+                mvm_runtime::HOST_OPTIONS
+            ),
+        ),
         "dis" if wants_help(rest) => help(io, DIS_USAGE),
         "verify" if wants_help(rest) => help(io, VERIFY_USAGE),
         "asm" if wants_help(rest) => help(io, ASM_USAGE),
@@ -303,7 +301,8 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
             return EXIT_IO_ERROR;
         }
     }
-    if let (Some(problem), Ok(Outcome::Finished | Outcome::Exit(_))) = (finished.problem, &outcome) {
+    if let (Some(problem), Ok(Outcome::Finished | Outcome::Exit(_))) = (finished.problem, &outcome)
+    {
         io.err(&format!("mvm run: {problem}\n"));
         return EXIT_RUNTIME;
     }

@@ -2,10 +2,10 @@
 //! run` and `mvm run` ([`HOST_OPTIONS`]), and the host they make
 //! ([`RunHost`]).
 
+use super::sandbox::{Access, EnvAccess};
 use super::{
     CaptureHost, Grant, Host, HostResult, Input, OsHost, Output, Recorder, Replayer, Sandbox,
 };
-use super::sandbox::{Access, EnvAccess};
 
 /// The host options, for the tools' help text.
 pub const HOST_OPTIONS: &str = "  --seed N          seed the random generator with N (default: from the system)
@@ -44,7 +44,11 @@ fn list(v: &str) -> Vec<String> {
 impl HostOptions {
     /// Applies one option of [`HOST_OPTIONS`]: `Ok(None)` if `flag` is not
     /// one of them, `Ok(Some(n))` with the arguments it took, or a message.
-    pub fn apply_option(&mut self, flag: &str, value: Option<&str>) -> Result<Option<usize>, String> {
+    pub fn apply_option(
+        &mut self,
+        flag: &str,
+        value: Option<&str>,
+    ) -> Result<Option<usize>, String> {
         let (name, inline) = match flag.split_once('=') {
             Some((n, v)) => (n, Some(v)),
             None => (flag, None),
@@ -87,11 +91,10 @@ impl HostOptions {
             }
             "--max-output" => {
                 let v = need("a size such as 16M")?;
-                self.max_output = Some(
-                    crate::heap::parse_size(v)
-                        .ok_or_else(|| format!("--max-output needs a size such as 16M, not `{v}`"))?
-                        as u64,
-                );
+                self.max_output =
+                    Some(crate::heap::parse_size(v).ok_or_else(|| {
+                        format!("--max-output needs a size such as 16M, not `{v}`")
+                    })? as u64);
             }
             "--max-time" => {
                 let v = need("a number of seconds")?;
@@ -99,7 +102,9 @@ impl HostOptions {
                     .parse::<f64>()
                     .ok()
                     .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-                    .ok_or_else(|| format!("--max-time needs a positive number of seconds, not `{v}`"))?;
+                    .ok_or_else(|| {
+                        format!("--max-time needs a positive number of seconds, not `{v}`")
+                    })?;
                 self.max_time = Some(secs);
             }
             "--record" => self.record = Some(need("a file")?.to_string()),
@@ -143,13 +148,20 @@ impl HostOptions {
     /// with `captured_input` memory streams (tests). A message for a usage
     /// problem (both `--record` and `--replay`, a grant that cannot be
     /// resolved, a recording that cannot be read or written).
-    pub fn host(&self, args: Vec<String>, captured_input: Option<Vec<u8>>) -> Result<RunHost, String> {
+    pub fn host(
+        &self,
+        args: Vec<String>,
+        captured_input: Option<Vec<u8>>,
+    ) -> Result<RunHost, String> {
         let capture = captured_input.is_some();
         let (stdout, stderr) = if capture {
             (Output::Memory(Vec::new()), Output::Memory(Vec::new()))
         } else {
             (
-                Output::Stdout(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
+                Output::Stdout(std::io::BufWriter::with_capacity(
+                    1 << 16,
+                    std::io::stdout(),
+                )),
                 Output::Stderr(std::io::stderr()),
             )
         };

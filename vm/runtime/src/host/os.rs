@@ -26,7 +26,10 @@ pub enum Output {
 
 impl Output {
     fn stdout() -> Output {
-        Output::Stdout(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()))
+        Output::Stdout(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        ))
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {

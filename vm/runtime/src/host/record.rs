@@ -329,11 +329,21 @@ macro_rules! recorded {
 impl<H: Host> Host for Recorder<H> {
     fn write_stdout(&mut self, bytes: &[u8]) -> HostResult<()> {
         let text = String::from_utf8_lossy(bytes).into_owned();
-        recorded!(self, "stdout", [Tok::Str(text)], self.inner.write_stdout(bytes))
+        recorded!(
+            self,
+            "stdout",
+            [Tok::Str(text)],
+            self.inner.write_stdout(bytes)
+        )
     }
     fn write_stderr(&mut self, bytes: &[u8]) -> HostResult<()> {
         let text = String::from_utf8_lossy(bytes).into_owned();
-        recorded!(self, "stderr", [Tok::Str(text)], self.inner.write_stderr(bytes))
+        recorded!(
+            self,
+            "stderr",
+            [Tok::Str(text)],
+            self.inner.write_stderr(bytes)
+        )
     }
     fn flush(&mut self) -> HostResult<()> {
         self.inner.flush()
@@ -378,7 +388,12 @@ impl<H: Host> Host for Recorder<H> {
         recorded!(self, "monotonic_ns", [], self.inner.monotonic_ns())
     }
     fn sleep_ms(&mut self, ms: i64) -> HostResult<()> {
-        recorded!(self, "sleep_ms", [Tok::Int(ms as i128)], self.inner.sleep_ms(ms))
+        recorded!(
+            self,
+            "sleep_ms",
+            [Tok::Int(ms as i128)],
+            self.inner.sleep_ms(ms)
+        )
     }
     fn random_seed(&mut self) -> HostResult<u64> {
         recorded!(self, "seed", [], self.inner.random_seed())
@@ -492,7 +507,10 @@ impl Replayer {
     }
 
     fn diverge<T>(&mut self, message: String) -> HostResult<T> {
-        let m = format!("replay diverged from the recording `{}`: {message}", self.file);
+        let m = format!(
+            "replay diverged from the recording `{}`: {message}",
+            self.file
+        );
         self.diverged.get_or_insert(m.clone());
         Err(HostError::Fatal(m))
     }
@@ -606,7 +624,11 @@ impl Host for Replayer {
     fn check_limits(&mut self) -> Result<(), String> {
         // A recorded limit fires at the first check after the events
         // before it: nothing the program did in between was visible.
-        if self.events.get(self.next).is_some_and(|e| e.kind == "limit") {
+        if self
+            .events
+            .get(self.next)
+            .is_some_and(|e| e.kind == "limit")
+        {
             let r: HostResult<()> = self.answer("limit", &[]);
             if let Err(HostError::Fatal(m)) = r {
                 return Err(m);
@@ -657,7 +679,12 @@ mod tests {
 
     #[test]
     fn a_newer_version_is_refused() {
-        let e = Replayer::parse("t", "mvm-recording 9\n", Output::Memory(vec![]), Output::Memory(vec![]));
+        let e = Replayer::parse(
+            "t",
+            "mvm-recording 9\n",
+            Output::Memory(vec![]),
+            Output::Memory(vec![]),
+        );
         assert!(e.is_err_and(|m| m.contains("version 9")));
     }
 }

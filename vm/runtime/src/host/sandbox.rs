@@ -191,13 +191,11 @@ impl Sandbox {
     /// `fs::exists`, which needs either.
     pub(crate) fn place_any(&self, path: &str) -> HostResult<Place<'_>> {
         match self.place(path, Need::Read, "reading") {
-            Err(HostError::Fatal(_)) => self
-                .place(path, Need::Write, "checking")
-                .map_err(|_| {
-                    HostError::Fatal(format!(
-                        "permission denied: checking {path} needs --allow-read or --allow-write"
-                    ))
-                }),
+            Err(HostError::Fatal(_)) => self.place(path, Need::Write, "checking").map_err(|_| {
+                HostError::Fatal(format!(
+                    "permission denied: checking {path} needs --allow-read or --allow-write"
+                ))
+            }),
             other => other,
         }
     }
@@ -237,9 +235,11 @@ fn resolve(path: &Path) -> Option<PathBuf> {
                     return None;
                 }
                 // A `.`/`..` in the part that does not exist: refuse.
-                if existing.components().next_back().is_some_and(|c| {
-                    matches!(c, Component::ParentDir | Component::CurDir)
-                }) {
+                if existing
+                    .components()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, Component::ParentDir | Component::CurDir))
+                {
                     return None;
                 }
             }
