@@ -903,6 +903,23 @@ mod tests {
     }
 
     #[test]
+    fn var_is_a_name_after_a_path_or_fn() {
+        let var = || Tok::Ident("var".into());
+        assert_eq!(
+            toks("env::var fn var var x"),
+            vec![
+                Tok::Ident("env".into()),
+                Tok::ColonColon,
+                var(),
+                Tok::Fn,
+                var(),
+                Tok::Var,
+                Tok::Ident("x".into()),
+            ]
+        );
+    }
+
+    #[test]
     fn interpolation_nests() {
         let t = toks(r#""a {f("x{1}")} b""#);
         assert_eq!(
