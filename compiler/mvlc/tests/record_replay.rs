@@ -20,7 +20,11 @@ fn main() {
 fn mvlc(args: &[&std::ffi::OsStr], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mvlc"))
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -47,13 +51,24 @@ fn a_replay_needs_neither_stdin_nor_the_file() {
         &["run".as_ref(), "--record".as_ref(), &rec, &prog, &data],
         Some(b"first\nsecond\n"),
     );
-    assert!(record.status.success(), "{}", String::from_utf8_lossy(&record.stderr));
+    assert!(
+        record.status.success(),
+        "{}",
+        String::from_utf8_lossy(&record.stderr)
+    );
     let out = String::from_utf8_lossy(&record.stdout).into_owned();
     assert!(out.contains("stdin: [\"first\", \"second\"]"), "{out}");
     assert!(out.contains("file: Ok(\"the file's text\")"), "{out}");
     std::fs::remove_file(&data).expect("delete the file");
-    let replay = mvlc(&["run".as_ref(), "--replay".as_ref(), &rec, &prog, &data], None);
-    assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
+    let replay = mvlc(
+        &["run".as_ref(), "--replay".as_ref(), &rec, &prog, &data],
+        None,
+    );
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
     assert_eq!(replay.stdout, record.stdout);
     assert_eq!(replay.stderr, record.stderr);
     // Without the recording the same command sees what is really there.
