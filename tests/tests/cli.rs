@@ -177,3 +177,43 @@ fn host_option_errors_are_usage_errors() {
         assert_eq!(code, 64, "mvm {bad:?}: {err}");
     }
 }
+
+/// `mvm run` records and replays like `mvlc run` (one host interface), and
+/// a recording made by one replays under the other.
+#[test]
+fn mvm_records_and_replays() {
+    let src = write(
+        "rec.mvl",
+        "fn main() { println(io::read_line()); println(random::int(0, 1000000)); println(time::now_ms() > 0); }",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    let rec = temp_dir().join("mvm.rec").to_string_lossy().into_owned();
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let run = |args: &[&str], stdin: &[u8]| {
+        let mut io = mvm::Io::captured();
+        io.stdin = Some(stdin.to_vec());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let code = mvm::execute(&args, &mut io);
+        (code, String::from_utf8_lossy(&io.stdout).into_owned())
+    };
+    let recorded = run(&["run", "--record", &rec, &mvb], b"typed\n");
+    assert_eq!(recorded.0, 0);
+    assert!(
+        recorded.1.starts_with("Some(\"typed\")\n"),
+        "{}",
+        recorded.1
+    );
+    assert_eq!(run(&["run", "--replay", &rec, &mvb], b""), recorded);
+    let mut session = Session::captured();
+    let code = execute(
+        &["run".into(), "--replay".into(), rec.clone(), src.clone()],
+        &mut session,
+    );
+    assert_eq!(
+        (
+            code as u8,
+            String::from_utf8_lossy(&session.stdout).into_owned()
+        ),
+        recorded
+    );
+}
