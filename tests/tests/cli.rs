@@ -112,3 +112,108 @@ fn unwritable_output_is_an_io_error() {
     assert_eq!(code, 74, "{err}");
     assert!(err.contains("cannot write"), "{err}");
 }
+
+fn mvlc_out(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut session = Session::captured();
+    let code = execute(&args, &mut session);
+    (
+        code,
+        String::from_utf8_lossy(&session.stdout).into_owned(),
+        String::from_utf8_lossy(&session.stderr).into_owned(),
+    )
+}
+
+/// Everything after the file is the program's, options included; both
+/// tools give the same arguments and, with `--seed`, the same numbers.
+#[test]
+fn arguments_after_the_file_and_the_seed() {
+    let src = write(
+        "args.mvl",
+        "fn main() { println(env::args()); println([random::int(0, 1000000), random::int(0, 1000000)]); }",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let (code, out, err) = mvlc_out(&["run", "--seed", "7", &src, "--help", "--fuel", "1", "x y"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("[\"--help\", \"--fuel\", \"1\", \"x y\"]\n"),
+        "{out}"
+    );
+    let mut io = mvm::Io::captured();
+    let args: Vec<String> = ["run", "--seed", "7", &mvb, "--help", "--fuel", "1", "x y"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(mvm::execute(&args, &mut io), 0);
+    assert_eq!(String::from_utf8_lossy(&io.stdout), out);
+    // Another seed, other numbers; the same seed, the same ones.
+    let (_, other, _) = mvlc_out(&["run", "--seed", "8", &src]);
+    let (_, same, _) = mvlc_out(&["run", "--seed", "7", &src]);
+    assert_ne!(other.lines().nth(1), out.lines().nth(1));
+    assert_eq!(same.lines().nth(1), out.lines().nth(1));
+}
+
+#[test]
+fn host_option_errors_are_usage_errors() {
+    let src = write("plain.mvl", "fn main() { }");
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    for bad in [
+        vec!["run", "--seed", "x", &src],
+        vec!["run", "--allow-read", &src],
+        vec!["run", "--max-time", "-1", &src],
+        vec!["run", "--max-output", "lots", &src],
+        vec!["run", "--allow-read=/no/such/folder/at/all", &src],
+        vec!["run", "--record", "/no/such/folder/r.rec", &src],
+    ] {
+        let (code, err) = mvlc(&bad);
+        assert_eq!(code, 64, "{bad:?}: {err}");
+        let with_mvb: Vec<&str> = bad
+            .iter()
+            .map(|a| if *a == src { mvb.as_str() } else { a })
+            .collect();
+        let (code, err) = mvm(&with_mvb);
+        assert_eq!(code, 64, "mvm {bad:?}: {err}");
+    }
+}
+
+/// `mvm run` records and replays like `mvlc run` (one host interface), and
+/// a recording made by one replays under the other.
+#[test]
+fn mvm_records_and_replays() {
+    let src = write(
+        "rec.mvl",
+        "fn main() { println(io::read_line()); println(random::int(0, 1000000)); println(time::now_ms() > 0); }",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    let rec = temp_dir().join("mvm.rec").to_string_lossy().into_owned();
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let run = |args: &[&str], stdin: &[u8]| {
+        let mut io = mvm::Io::captured();
+        io.stdin = Some(stdin.to_vec());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let code = mvm::execute(&args, &mut io);
+        (code, String::from_utf8_lossy(&io.stdout).into_owned())
+    };
+    let recorded = run(&["run", "--record", &rec, &mvb], b"typed\n");
+    assert_eq!(recorded.0, 0);
+    assert!(
+        recorded.1.starts_with("Some(\"typed\")\n"),
+        "{}",
+        recorded.1
+    );
+    assert_eq!(run(&["run", "--replay", &rec, &mvb], b""), recorded);
+    let mut session = Session::captured();
+    let code = execute(
+        &["run".into(), "--replay".into(), rec.clone(), src.clone()],
+        &mut session,
+    );
+    assert_eq!(
+        (
+            code as u8,
+            String::from_utf8_lossy(&session.stdout).into_owned()
+        ),
+        recorded
+    );
+}

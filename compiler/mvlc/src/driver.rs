@@ -32,8 +32,10 @@ Usage:
   mvlc repl                               an interactive session
   mvlc help                               show this help
 
-Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress
-(see `mvlc run --help`).
+Options for run: limits (--max-stack N, --fuel N, --max-heap SIZE,
+--gc-stress), --seed N, the sandbox (--sandbox, --allow-read=PATH,
+--allow-write=PATH, --allow-env, --max-output SIZE, --max-time SECS) and
+--record FILE / --replay FILE (see `mvlc run --help`).
 
 Exit codes: 0 success, 1 compile error, 2 runtime error, 64 usage error,
 74 output error (a file or stdout that cannot be written), and a program's
@@ -43,8 +45,9 @@ own exit(n) exits n modulo 256.
 const RUN_USAGE: &str = "\
 Usage: mvlc run [OPTIONS] FILE.mvl [ARGS...]
 
-Compiles FILE.mvl and runs it. Only the program's own output goes to stdout;
-diagnostics and runtime errors go to stderr.
+Compiles FILE.mvl and runs it with ARGS as its arguments (`env::args()`).
+Only the program's own output goes to stdout; diagnostics and runtime
+errors go to stderr. Options come before FILE.
 
 Options (exceeding a limit is a runtime error, exit code 2):
   -h, --help        show this help
@@ -73,6 +76,8 @@ pub struct Session {
     pub stderr: Vec<u8>,
     /// Colour diagnostics (only ever for a terminal).
     pub color: bool,
+    /// A captured session's standard input for the program (none: empty).
+    pub stdin: Option<Vec<u8>>,
 }
 
 impl Session {
@@ -83,6 +88,7 @@ impl Session {
             stdout: Vec::new(),
             stderr: Vec::new(),
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            stdin: None,
         }
     }
 
@@ -93,6 +99,7 @@ impl Session {
             stdout: Vec::new(),
             stderr: Vec::new(),
             color: false,
+            stdin: None,
         }
     }
 
@@ -123,9 +130,12 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
 }
 
-/// Options of `mvlc run`: the VM's limits.
+/// Options of `mvlc run`: the VM's limits, the host's options and the
+/// program's arguments.
 struct RunOptions {
     config: mvm_runtime::VmConfig,
+    host: mvm_runtime::HostOptions,
+    args: Vec<String>,
 }
 
 /// Runs one `mvlc` command; returns the process exit code.
@@ -260,12 +270,19 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     if wants_help(args) {
         print_out(
             session,
-            format!("{RUN_USAGE}{}", mvm_runtime::LIMIT_OPTIONS).as_bytes(),
+            format!(
+                "{RUN_USAGE}{}{}",
+                mvm_runtime::LIMIT_OPTIONS,
+                mvm_runtime::HOST_OPTIONS
+            )
+            .as_bytes(),
         );
         return EXIT_OK;
     }
     let mut options = RunOptions {
         config: mvm_runtime::VmConfig::from_env(),
+        host: mvm_runtime::HostOptions::default(),
+        args: Vec::new(),
     };
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -273,10 +290,12 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
             session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
             return EXIT_USAGE;
         }
-        match options
-            .config
-            .apply_option(arg, args.get(i + 1).map(|s| s.as_str()))
-        {
+        let value = args.get(i + 1).map(|s| s.as_str());
+        let applied = match options.config.apply_option(arg, value) {
+            Ok(None) => options.host.apply_option(arg, value),
+            other => other,
+        };
+        match applied {
             Ok(Some(n)) => i += n,
             Err(message) => {
                 session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
@@ -293,6 +312,7 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         session.err(&format!("mvlc run: missing FILE\n\n{RUN_USAGE}"));
         return EXIT_USAGE;
     };
+    options.args = args[i + 1..].to_vec();
     if is_bytecode(path) {
         session.err(&format!(
             "mvlc run: `{path}` is bytecode, not MVL source: run it with `mvm run {path}`\n"
@@ -458,18 +478,26 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
 fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i32 {
     let config = options.config;
     let natives = mvl_stdlib::registry();
-    let mut captured = mvm_runtime::CaptureHost::default();
-    let mut real = None;
-    let host: &mut dyn mvm_runtime::Host = if session.capture {
-        &mut captured
-    } else {
-        real.insert(mvm_runtime::StdHost::new())
+    let input = session
+        .capture
+        .then(|| session.stdin.clone().unwrap_or_default());
+    let mut host = match options.host.host(options.args.clone(), input) {
+        Ok(h) => h,
+        Err(message) => {
+            session.err(&format!("mvlc run: {message}\n"));
+            return EXIT_USAGE;
+        }
     };
-    let outcome = mvm_runtime::run_module(module.clone(), &natives, config, host);
-    let output_error = real.as_mut().and_then(|h| h.finish());
-    drop(real);
-    session.stdout.extend_from_slice(&captured.stdout);
-    if let Some(e) = output_error {
+    let outcome = mvm_runtime::run_module(module.clone(), &natives, config, &mut host);
+    let finished = host.finish();
+    drop(host);
+    session.stdout.extend_from_slice(&finished.stdout);
+    session.stderr.extend_from_slice(&finished.stderr);
+    if let Some(message) = finished.record_error {
+        session.err(&format!("mvlc run: {message}\n"));
+        return EXIT_IO_ERROR;
+    }
+    if let Some(e) = finished.output_error {
         // A closed pipe ends the program quietly, as for Unix tools.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             session.err(&format!(
@@ -479,6 +507,12 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         if !matches!(outcome, Ok(mvm_runtime::Outcome::Error(_))) {
             return EXIT_IO_ERROR;
         }
+    }
+    if let (Some(problem), Ok(mvm_runtime::Outcome::Finished | mvm_runtime::Outcome::Exit(_))) =
+        (finished.problem, &outcome)
+    {
+        session.err(&format!("mvlc run: {problem}\n"));
+        return EXIT_RUNTIME_ERROR;
     }
     match outcome {
         Ok(mvm_runtime::Outcome::Finished) => EXIT_OK,

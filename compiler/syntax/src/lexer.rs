@@ -555,7 +555,12 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         let word = &self.src[start..self.pos];
-        let tok = Tok::keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
+        let mut tok = Tok::keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
+        // `var` after `::` or `fn` is a name (`env::var`), not the keyword.
+        if tok == Tok::Var && matches!(self.tokens.last(), Some((_, Tok::ColonColon | Tok::Fn, _)))
+        {
+            tok = Tok::Ident(word.to_string());
+        }
         self.push(start, tok);
     }
 
@@ -895,6 +900,23 @@ mod tests {
         let (t, e) = lex(src);
         assert!(e.is_empty(), "{e:?}");
         t.into_iter().map(|(_, t, _)| t).collect()
+    }
+
+    #[test]
+    fn var_is_a_name_after_a_path_or_fn() {
+        let var = || Tok::Ident("var".into());
+        assert_eq!(
+            toks("env::var fn var var x"),
+            vec![
+                Tok::Ident("env".into()),
+                Tok::ColonColon,
+                var(),
+                Tok::Fn,
+                var(),
+                Tok::Var,
+                Tok::Ident("x".into()),
+            ]
+        );
     }
 
     #[test]

@@ -191,6 +191,8 @@ pub struct Vm {
     config: VmConfig,
     /// Instructions executed so far, by every fiber (for `--fuel`).
     executed: u64,
+    /// The random generator (`rand*` instructions).
+    rng: crate::random::Rng,
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -292,6 +294,7 @@ impl Vm {
             fibers: vec![main],
             config,
             executed: 0,
+            rng: crate::random::Rng::default(),
         }
     }
 
@@ -332,7 +335,17 @@ impl Vm {
     pub fn run_to_end(&mut self, host: &mut dyn Host) -> Outcome {
         loop {
             match self.run(host, 1 << 20) {
-                Step::BudgetSpent => continue,
+                Step::BudgetSpent => {
+                    // Between slices, the host's limits (`--max-time`).
+                    if let Err(message) = host.check_limits() {
+                        let (trace, omitted) = trace_of(self.program.module(), self.frames());
+                        return Outcome::Error(RuntimeError {
+                            message,
+                            trace,
+                            omitted,
+                        });
+                    }
+                }
                 Step::Finished(_) => return Outcome::Finished,
                 Step::Exit(code) => return Outcome::Exit(code),
                 Step::Error(e) => return Outcome::Error(e),
@@ -367,6 +380,7 @@ impl Vm {
             others: &mut self.fibers,
             config: &self.config,
             executed: 0,
+            rng: &mut self.rng,
         };
         let result = execute(&mut cx, &mut fiber, host, slice);
         let spent = cx.executed;
@@ -406,6 +420,7 @@ struct Context<'a> {
     config: &'a VmConfig,
     /// Instructions executed in this slice.
     executed: u64,
+    rng: &'a mut crate::random::Rng,
 }
 
 impl Context<'_> {
@@ -946,6 +961,7 @@ fn dispatch(
                         variants: &state.variants,
                         frames,
                         regs: w,
+                        rng: cx.rng,
                     };
                     f(&mut ctx, &w[start..start + argc.0 as usize])
                 };
@@ -1170,6 +1186,14 @@ fn dispatch(
                 };
                 r!(dst) = v;
             }
+            Op::RandInt { dst, lo, hi } => {
+                let (lo, hi) = (fail!(int(r!(lo), "randi")), fail!(int(r!(hi), "randi")));
+                r!(dst) = Value::Int(fail!(cx.rng.int(lo, hi, host).map_err(Fault)));
+            }
+            Op::RandFloat { dst } => {
+                r!(dst) = Value::Float(fail!(cx.rng.float(host).map_err(Fault)));
+            }
+            Op::RandSeed { src } => cx.rng.seed(fail!(int(r!(src), "rseed")) as u64),
             Op::SetCell { cell, src } => {
                 let v = r!(src);
                 match r!(cell) {

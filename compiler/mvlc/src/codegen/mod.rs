@@ -1522,6 +1522,14 @@ fn intrinsic(name: &str, dst: Reg, args: Reg, argc: Count) -> Option<Vec<Op>> {
         ("Int::abs", 1) => Op::AbsInt { dst, src },
         ("Float::sqrt", 1) => Op::SqrtFloat { dst, src },
         ("Float::abs", 1) => Op::AbsFloat { dst, src },
+        // The VM's random generator is reached through instructions.
+        ("random::int", 2) => Op::RandInt {
+            dst,
+            lo: src,
+            hi: arg(1),
+        },
+        ("random::float", 0) => Op::RandFloat { dst },
+        ("random::seed", 1) => return Some(vec![Op::RandSeed { src }, Op::LoadUnit { dst }]),
         // `push` returns unit.
         ("Array::push", 2) => {
             return Some(vec![
