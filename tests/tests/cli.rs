@@ -112,3 +112,56 @@ fn unwritable_output_is_an_io_error() {
     assert_eq!(code, 74, "{err}");
     assert!(err.contains("cannot write"), "{err}");
 }
+
+fn mvlc_out(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut session = Session::captured();
+    let code = execute(&args, &mut session);
+    (
+        code,
+        String::from_utf8_lossy(&session.stdout).into_owned(),
+        String::from_utf8_lossy(&session.stderr).into_owned(),
+    )
+}
+
+/// `mvlc fmt --check` names the files that would change and exits 1;
+/// `mvlc fmt` rewrites them; a file with syntax errors is left untouched
+/// with its diagnostics shown (exit 1).
+#[test]
+fn fmt_check_rewrite_and_syntax_errors() {
+    let dir = temp_dir().join("fmt");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).expect("dir");
+    let messy = dir.join("sub/messy.mvl");
+    let tidy = dir.join("tidy.mvl");
+    let broken = dir.join("broken.mvl");
+    std::fs::write(&messy, "fn main(){println( 1+2 );}").expect("write");
+    std::fs::write(&tidy, "fn main() {\n    println(1);\n}\n").expect("write");
+    std::fs::write(&broken, "fn main() { let = 1; }\n").expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let (m, t) = (messy.to_string_lossy(), tidy.to_string_lossy());
+
+    let (code, out, err) = mvlc_out(&["fmt", "--check", &m, &t]);
+    assert_eq!((code, out.trim(), err.as_str()), (1, &*m, ""));
+    let (code, out, _) = mvlc_out(&["fmt", "--check", &t]);
+    assert_eq!((code, out.as_str()), (0, ""));
+
+    let (code, _, err) = mvlc_out(&["fmt", &d]);
+    assert_eq!(code, 1, "the broken file fails the run: {err}");
+    assert!(
+        err.contains("[E0001]") && err.contains("broken.mvl"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&messy).expect("read"),
+        "fn main() {\n    println(1 + 2);\n}\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&broken).expect("read"),
+        "fn main() { let = 1; }\n"
+    );
+    std::fs::remove_file(&broken).expect("remove");
+    assert_eq!(mvlc_out(&["fmt", "--check", &d]).0, 0);
+    assert_eq!(mvlc_out(&["fmt", "--bogus"]).0, 64);
+    assert_eq!(mvlc_out(&["fmt", "no/such/file.mvl"]).0, 64);
+}

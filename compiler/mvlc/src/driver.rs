@@ -29,6 +29,7 @@ Usage:
   mvlc run [OPTIONS] FILE.mvl [ARGS...]   compile and run a program
   mvlc build FILE.mvl [-o OUT.mvb]        write bytecode (default: FILE.mvb)
   mvlc check FILE.mvl                     type-check only; report diagnostics
+  mvlc fmt [--check] [FILES or DIRS...]   format source files in the canonical style
   mvlc repl                               an interactive session
   mvlc help                               show this help
 
@@ -150,6 +151,7 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
         "run" => cmd_run(rest, session),
         "build" => cmd_build(rest, session),
         "check" => cmd_check(rest, session),
+        "fmt" => cmd_fmt(rest, session),
         "repl" => cmd_repl(rest, session),
         "lsp" => {
             session.err(&format!(
@@ -381,6 +383,175 @@ fn cmd_check(args: &[String], session: &mut Session) -> i32 {
         Ok(()) => EXIT_OK,
         Err(code) => code,
     }
+}
+
+const FMT_USAGE: &str = "\
+Usage: mvlc fmt [--check] [FILES or DIRS...]
+
+Rewrites each FILE in the canonical style (lang-spec/style.md); a DIR means
+every .mvl file under it (hidden folders and `target` skipped). Without
+FILES, formats standard input to standard output. A file with syntax errors
+is left untouched and its diagnostics are shown.
+
+Options:
+  --check       change nothing: name each file that would change, on stdout
+  -h, --help    show this help
+
+Exit codes: 0 done (or, with --check, every file already formatted), 1 a
+file has syntax errors or (with --check) would change, 64 usage error or a
+FILE that cannot be read, 74 a file that cannot be written.
+";
+
+/// `mvlc fmt`: formats files in place, or checks that they are formatted.
+fn cmd_fmt(args: &[String], session: &mut Session) -> i32 {
+    if wants_help(args) {
+        print_out(session, FMT_USAGE.as_bytes());
+        return EXIT_OK;
+    }
+    let mut check = false;
+    let mut paths = Vec::new();
+    for arg in args {
+        match arg.as_str() {
+            "--check" => check = true,
+            a if a.starts_with('-') && a.len() > 1 => {
+                session.err(&format!("mvlc fmt: unknown option `{a}`\n\n{FMT_USAGE}"));
+                return EXIT_USAGE;
+            }
+            a => paths.push(a.to_string()),
+        }
+    }
+    if paths.is_empty() {
+        return fmt_stdin(check, session);
+    }
+    let mut files = Vec::new();
+    let mut code = EXIT_OK;
+    for p in &paths {
+        let path = std::path::Path::new(p);
+        if path.is_dir() {
+            collect_sources(path, &mut files);
+        } else if path.exists() {
+            files.push(p.clone());
+        } else {
+            session.err(&format!("mvlc fmt: `{p}` does not exist\n"));
+            code = worse(code, EXIT_USAGE);
+        }
+    }
+    for file in &files {
+        code = worse(code, fmt_file(file, check, session));
+    }
+    code
+}
+
+/// The graver of two exit codes of `mvlc fmt`.
+fn worse(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        EXIT_OK => 0,
+        EXIT_COMPILE_ERROR => 1,
+        EXIT_USAGE => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// Every `.mvl` file under `dir`, sorted, skipping hidden folders and
+/// `target`.
+fn collect_sources(dir: &std::path::Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let skip = name
+            .as_deref()
+            .is_some_and(|n| n.starts_with('.') || n == "target");
+        if path.is_dir() {
+            if !skip {
+                collect_sources(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "mvl") {
+            out.push(path.to_string_lossy().into_owned());
+        }
+    }
+}
+
+/// Formats `text` (from `path`); on syntax errors renders them and returns
+/// `None`.
+fn format_text(path: &str, text: &str, session: &mut Session) -> Option<String> {
+    match mvl_syntax::format::format_source(text) {
+        Ok(formatted) => Some(formatted),
+        Err(mvl_syntax::format::FormatError::Unsafe(why)) => {
+            session.err(&format!(
+                "mvlc fmt: `{path}` left untouched: {why} (this is a bug in mvlc fmt; please report it)\n"
+            ));
+            None
+        }
+        Err(mvl_syntax::format::FormatError::Syntax(_)) => {
+            let db = Database::default();
+            let file = db::SourceFile::new(&db, path.to_string(), text.to_string());
+            let diags: Vec<crate::diagnostic::Diagnostic> =
+                db::parse::accumulated::<db::Diagnostics>(&db, file)
+                    .into_iter()
+                    .map(|d| d.0.clone())
+                    .collect();
+            session.err(&render::render(&db, &diags, session.color));
+            None
+        }
+    }
+}
+
+fn fmt_file(path: &str, check: bool, session: &mut Session) -> i32 {
+    let text = match read_source(path, session) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let Some(formatted) = format_text(path, &text, session) else {
+        return EXIT_COMPILE_ERROR;
+    };
+    if formatted == text {
+        return EXIT_OK;
+    }
+    if check {
+        print_out(session, format!("{path}\n").as_bytes());
+        return EXIT_COMPILE_ERROR;
+    }
+    match std::fs::write(path, formatted) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            session.err(&format!("mvlc fmt: cannot write `{path}`: {e}\n"));
+            EXIT_IO_ERROR
+        }
+    }
+}
+
+/// `mvlc fmt` without files: standard input to standard output.
+fn fmt_stdin(check: bool, session: &mut Session) -> i32 {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+        session.err(&format!("mvlc fmt: cannot read standard input: {e}\n"));
+        return EXIT_IO_ERROR;
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        session.err("error[E0009]: standard input is not valid UTF-8\n");
+        return EXIT_COMPILE_ERROR;
+    };
+    let Some(formatted) = format_text("<stdin>", &text, session) else {
+        return EXIT_COMPILE_ERROR;
+    };
+    if check {
+        if formatted == text {
+            return EXIT_OK;
+        }
+        print_out(session, b"<stdin>\n");
+        return EXIT_COMPILE_ERROR;
+    }
+    print_out(session, formatted.as_bytes());
+    EXIT_OK
 }
 
 /// Reads, parses and type-checks `path` without lowering it, rendering
