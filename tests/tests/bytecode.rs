@@ -206,7 +206,7 @@ fn codegen_selects_fused_and_immediate_instructions() {
         if n < i { xs.push(n); }
         println(xs.len());
     }";
-    let db = mvlc::db::Database::default();
+    let mut db = mvlc::db::Database::default();
     let program = db.program("select.mvl", source.to_string());
     let module = mvlc::db::compile(&db, program).clone().expect("compiles");
     let text = mvm_bytecode::disassemble(&module);

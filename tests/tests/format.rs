@@ -19,7 +19,7 @@ enum Outcome {
 }
 
 fn compile(path: &str, text: String) -> Outcome {
-    let db = Database::default();
+    let mut db = Database::default();
     let program = db.program(path, text);
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);

@@ -16,44 +16,72 @@
 use crate::codegen::{self, CodegenError, LineIndex, LoweredFn};
 use crate::diagnostic::Diagnostic;
 use crate::sema::{self, ir::FnId, CheckedProgram, FileAst};
+use crate::source::{FileId, FileKind};
 use mvl_syntax::ast;
 use mvm_bytecode::Module;
-use salsa::Accumulator;
+use salsa::{Accumulator, Setter};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// One source file: its path (as shown in diagnostics and stack traces) and
-/// its text.
+/// One source file: its identity, its path (as shown in diagnostics and
+/// stack traces), its text and its kind. A file that could not be read is
+/// still an input (`present` false): when it appears, setting it re-runs
+/// what looked for it.
 #[salsa::input(debug)]
 pub struct SourceFile {
+    #[returns(copy)]
+    pub id: FileId,
     #[returns(ref)]
     pub path: String,
     #[returns(ref)]
     pub text: String,
+    #[returns(copy)]
+    pub kind: FileKind,
+    #[returns(copy)]
+    pub present: bool,
 }
 
-/// A program: the standard library's prelude, the file holding `main`, then
-/// the files it imports (directly or not), in the order they were found.
-/// The module of `files[i]` is `sema::env::ModuleId(i)`.
+/// A program: the file holding `main`. The other files (the prelude, the
+/// modules it imports, directly or not, and the standard library's modules)
+/// are found by [`program_files`] through the database.
 #[salsa::input(debug)]
 pub struct Program {
-    #[returns(ref)]
-    pub files: Vec<SourceFile>,
-}
-
-impl Program {
-    pub fn root(self, db: &dyn salsa::Database) -> SourceFile {
-        self.files(db)[1]
-    }
+    #[returns(copy)]
+    pub root: SourceFile,
 }
 
 /// Every diagnostic any query reports.
 #[salsa::accumulator]
 pub struct Diagnostics(pub Diagnostic);
 
+/// What the queries need from the database besides salsa: its files, found
+/// lazily (salsa's lazy-input pattern). A file is read from disk the first
+/// time a query asks for it and is an input from then on; the language
+/// server replaces the text of open buffers, and re-reads a file when the
+/// editor reports a change.
+#[salsa::db]
+pub trait Db: salsa::Database {
+    /// The file at `path` (read now if it is new to the database).
+    fn file(&self, path: &str) -> SourceFile;
+    /// The file with identity `id`.
+    fn source(&self, id: FileId) -> SourceFile;
+    /// The standard library's prelude, then its modules.
+    fn stdlib(&self) -> Vec<SourceFile>;
+}
+
+/// The files the database knows, by path and by id.
+#[derive(Default)]
+struct FileTable {
+    by_path: HashMap<String, SourceFile>,
+    by_id: Vec<SourceFile>,
+    stdlib: Vec<SourceFile>,
+}
+
 #[salsa::db]
 #[derive(Clone, Default)]
 pub struct Database {
     storage: salsa::Storage<Self>,
+    files: Arc<Mutex<FileTable>>,
     /// When set, the name of every query that executes (rather than being
     /// reused from the cache) is appended here: how tests check that an
     /// edit re-runs only what it must.
@@ -62,6 +90,50 @@ pub struct Database {
 
 #[salsa::db]
 impl salsa::Database for Database {}
+
+#[salsa::db]
+impl Db for Database {
+    fn file(&self, path: &str) -> SourceFile {
+        let mut table = self.table();
+        if let Some(f) = table.by_path.get(path) {
+            return *f;
+        }
+        let (text, present) = match std::fs::read_to_string(path) {
+            Ok(text) => (text, true),
+            Err(_) => (String::new(), false),
+        };
+        self.add_file(&mut table, path, text, FileKind::User, present)
+    }
+
+    fn source(&self, id: FileId) -> SourceFile {
+        self.table().by_id[id.0 as usize]
+    }
+
+    fn stdlib(&self) -> Vec<SourceFile> {
+        let mut table = self.table();
+        if table.stdlib.is_empty() {
+            let prelude = self.add_file(
+                &mut table,
+                "<prelude>",
+                mvl_stdlib::PRELUDE.to_string(),
+                FileKind::Prelude,
+                true,
+            );
+            let mut files = vec![prelude];
+            for (name, source) in mvl_stdlib::MODULES {
+                files.push(self.add_file(
+                    &mut table,
+                    &format!("<{name}>"),
+                    source.to_string(),
+                    FileKind::StdlibModule,
+                    true,
+                ));
+            }
+            table.stdlib = files;
+        }
+        table.stdlib.clone()
+    }
+}
 
 impl Database {
     /// A database that records which queries execute; see [`Database::take_executed`].
@@ -77,6 +149,7 @@ impl Database {
         })));
         Database {
             storage,
+            files: Arc::default(),
             executed: Some(executed),
         }
     }
@@ -92,52 +165,52 @@ impl Database {
         }
     }
 
-    /// A program made of `path`'s `text`, the bundled prelude, and the
-    /// modules it imports, read from the folder of `path`. A module that
-    /// cannot be read is left out; checking reports it at its `import`.
-    pub fn program(&self, path: &str, text: String) -> Program {
-        let prelude = SourceFile::new(
-            self,
-            "<prelude>".to_string(),
-            mvl_stdlib::PRELUDE.to_string(),
-        );
-        let root = SourceFile::new(self, path.to_string(), text);
-        let mut files = vec![prelude, root];
-        let dir = std::path::Path::new(path)
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default();
-        // The root is a module too: a module importing it closes a cycle.
-        let mut loaded: Vec<String> = vec![module_name(path)];
-        let mut next = 1;
-        while next < files.len() {
-            let file = files[next];
-            next += 1;
-            for name in imports_of(self, file) {
-                if loaded.contains(&name) {
-                    continue;
+    fn table(&self) -> std::sync::MutexGuard<'_, FileTable> {
+        // A panic while the lock was held cannot leave the table half
+        // written: every change to it is a single insertion.
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn add_file(
+        &self,
+        table: &mut FileTable,
+        path: &str,
+        text: String,
+        kind: FileKind,
+        present: bool,
+    ) -> SourceFile {
+        let id = FileId(table.by_id.len() as u32);
+        let file = SourceFile::new(self, id, path.to_string(), text, kind, present);
+        table.by_path.insert(path.to_string(), file);
+        table.by_id.push(file);
+        file
+    }
+
+    /// Sets the text of the file at `path` (an open buffer, or a file that
+    /// changed on disk), adding it to the database if it is new.
+    pub fn set_file(&mut self, path: &str, text: String) -> SourceFile {
+        let existing = self.table().by_path.get(path).copied();
+        match existing {
+            Some(file) => {
+                file.set_text(self).to(text);
+                if !file.present(self) {
+                    file.set_present(self).to(true);
                 }
-                loaded.push(name.clone());
-                let module_path = dir.join(format!("{name}.mvl"));
-                if let Ok(text) = std::fs::read_to_string(&module_path) {
-                    files.push(SourceFile::new(
-                        self,
-                        module_path.to_string_lossy().into_owned(),
-                        text,
-                    ));
-                }
+                file
+            }
+            None => {
+                let mut table = self.table();
+                self.add_file(&mut table, path, text, FileKind::User, true)
             }
         }
-        // The standard library's modules (`gc`, `reflect`) come last; every
-        // module sees them without an import.
-        for (name, source) in mvl_stdlib::MODULES {
-            files.push(SourceFile::new(
-                self,
-                format!("<{name}>"),
-                source.to_string(),
-            ));
-        }
-        Program::new(self, files)
+    }
+
+    /// The program whose root file is `path` with `text` (which replaces
+    /// what the disk holds); the modules it imports are read from the
+    /// folder of `path` when a query first needs them.
+    pub fn program(&mut self, path: &str, text: String) -> Program {
+        let root = self.set_file(path, text);
+        Program::new(self, root)
     }
 }
 
@@ -150,10 +223,16 @@ pub struct ParsedFile {
 
 /// Parses one file; syntax errors are accumulated.
 #[salsa::tracked(returns(ref))]
-pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> ParsedFile {
+pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
     let (tree, errors) = mvl_syntax::parse_file(file.text(db));
     for e in &errors {
-        let mut d = Diagnostic::error(e.code, e.message.clone(), file, e.span, e.label.clone());
+        let mut d = Diagnostic::error(
+            e.code,
+            e.message.clone(),
+            file.id(db),
+            e.span,
+            e.label.clone(),
+        );
         if let Some(help) = &e.help {
             d = d.with_help(help.clone());
         }
@@ -169,12 +248,51 @@ pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> ParsedFile {
 /// maps every instruction's span to its line through it, and the renderer
 /// finds the line of a diagnostic with it.
 #[salsa::tracked(returns(ref))]
-pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> LineIndex {
+pub fn line_index(db: &dyn Db, file: SourceFile) -> LineIndex {
     LineIndex::new(file.text(db))
 }
 
+/// The files of a program, in module order: the prelude, the root file,
+/// the modules it imports (directly or not, in the order they are found),
+/// then the standard library's modules. Module `i` is `files[i]`. A module
+/// that cannot be read is left out (checking reports it at its `import`);
+/// the query depends on its absence, so it re-runs when the file appears.
+#[salsa::tracked(returns(ref))]
+pub fn program_files(db: &dyn Db, program: Program) -> Vec<SourceFile> {
+    let stdlib = db.stdlib();
+    let root = program.root(db);
+    let path = root.path(db).clone();
+    let mut files = vec![stdlib[0], root];
+    let dir = std::path::Path::new(&path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    // The root is a module too: a module importing it closes a cycle.
+    let mut loaded: Vec<String> = vec![module_name(&path)];
+    let mut next = 1;
+    while next < files.len() {
+        let file = files[next];
+        next += 1;
+        for name in imports_of(db, file) {
+            if loaded.contains(&name) {
+                continue;
+            }
+            loaded.push(name.clone());
+            let module_path = dir.join(format!("{name}.mvl"));
+            let module = db.file(&module_path.to_string_lossy());
+            if module.present(db) {
+                files.push(module);
+            }
+        }
+    }
+    // The standard library's modules (`gc`, `reflect`) come last; every
+    // module sees them without an import.
+    files.extend_from_slice(&stdlib[1..]);
+    files
+}
+
 /// The module names a file imports, in order.
-fn imports_of(db: &dyn salsa::Database, file: SourceFile) -> Vec<String> {
+fn imports_of(db: &dyn Db, file: SourceFile) -> Vec<String> {
     parse(db, file)
         .ast
         .items
@@ -201,8 +319,8 @@ fn module_name(path: &str) -> String {
 /// `mvl_syntax::parse_file`): checking the rest would report names from it
 /// as missing.
 #[salsa::tracked(returns(ref))]
-pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedProgram>> {
-    let sources = program.files(db);
+pub fn check(db: &dyn Db, program: Program) -> Option<Arc<CheckedProgram>> {
+    let sources = program_files(db, program);
     let parsed: Vec<&ParsedFile> = sources.iter().map(|f| parse(db, *f)).collect();
     if parsed
         .iter()
@@ -213,16 +331,17 @@ pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedPr
     let files: Vec<FileAst<'_>> = sources
         .iter()
         .zip(&parsed)
-        .enumerate()
-        .map(|(i, (f, p))| FileAst {
-            file: *f,
-            module_name: if i == 0 {
-                String::new()
-            } else {
-                module_name(f.path(db).trim_matches(|c| c == '<' || c == '>'))
+        .map(|(f, p)| FileAst {
+            file: f.id(db),
+            module_name: match f.kind(db) {
+                FileKind::Prelude => String::new(),
+                FileKind::StdlibModule => {
+                    module_name(f.path(db).trim_matches(|c| c == '<' || c == '>'))
+                }
+                FileKind::User => module_name(f.path(db)),
             },
             ast: &p.ast,
-            is_stdlib: i == 0 || f.path(db).starts_with('<'),
+            is_stdlib: f.kind(db).is_stdlib(),
         })
         .collect();
     let (checked, diags) = sema::check_program(&files);
@@ -232,18 +351,9 @@ pub fn check(db: &dyn salsa::Database, program: Program) -> Option<Arc<CheckedPr
     Some(Arc::new(checked))
 }
 
-/// The source files of a program in module file-table order.
-fn program_files(db: &dyn salsa::Database, program: Program) -> Vec<SourceFile> {
-    program.files(db).clone()
-}
-
 /// Lowers one function to bytecode.
 #[salsa::tracked(returns(ref))]
-pub fn lower_fn(
-    db: &dyn salsa::Database,
-    program: Program,
-    id: u32,
-) -> Result<LoweredFn, CodegenError> {
+pub fn lower_fn(db: &dyn Db, program: Program, id: u32) -> Result<LoweredFn, CodegenError> {
     let Some(checked) = check(db, program) else {
         return Err(CodegenError {
             message: "the program did not check".to_string(),
@@ -256,23 +366,29 @@ pub fn lower_fn(
             span: ast::Span::default(),
         });
     };
-    let file_index = program
-        .files(db)
+    let file_index = program_files(db, program)
         .iter()
-        .position(|f| *f == info.file)
+        .position(|f| f.id(db) == info.file)
         .unwrap_or(0) as u32;
-    codegen::lower_function(checked, FnId(id), file_index, line_index(db, info.file))
+    codegen::lower_function(
+        checked,
+        FnId(id),
+        file_index,
+        line_index(db, db.source(info.file)),
+    )
 }
 
 /// The whole program as a bytecode module, or `None` when there were errors
 /// (all of them accumulated).
 #[salsa::tracked(returns(ref))]
-pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>> {
+pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
     let checked = check(db, program).as_ref()?;
     let has_errors = check::accumulated::<Diagnostics>(db, program)
         .iter()
         .any(|d| d.0.is_error())
-        || program.files(db).iter().any(|f| parse(db, *f).has_errors);
+        || program_files(db, program)
+            .iter()
+            .any(|f| parse(db, *f).has_errors);
     if has_errors {
         return None;
     }
@@ -305,9 +421,31 @@ pub fn compile(db: &dyn salsa::Database, program: Program) -> Option<Arc<Module>
     )))
 }
 
+/// The inferred signature of every function, method and constant of the
+/// root file, in source order: `fib: fn(Int) -> Int`. What tests of
+/// inference assert, and what hover shows.
+pub fn signatures(db: &dyn Db, program: Program) -> Vec<String> {
+    let Some(checked) = check(db, program) else {
+        return Vec::new();
+    };
+    let root = program.root(db).id(db);
+    let mut out: Vec<(u32, String)> = checked
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.file == root && !f.name.contains('{'))
+        .map(|(i, f)| {
+            let sig = checked.signature(FnId(i as u32));
+            (f.span.start, format!("{}: {sig}", f.name))
+        })
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, s)| s).collect()
+}
+
 /// Every diagnostic of compiling `program`, errors and warnings, in a
 /// stable order (by file, then position).
-pub fn diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diagnostic> {
+pub fn diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     let all = compile::accumulated::<Diagnostics>(db, program)
         .into_iter()
         .map(|d| d.0.clone())
@@ -318,7 +456,7 @@ pub fn diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diagnostic
 /// Every diagnostic of parsing and checking `program` (what `mvlc check`
 /// reports), without lowering it: the same as [`diagnostics`] except for
 /// the limits of the bytecode format (`E0105`), which only lowering finds.
-pub fn check_diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diagnostic> {
+pub fn check_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     let all = check::accumulated::<Diagnostics>(db, program)
         .into_iter()
         .map(|d| d.0.clone())
@@ -326,12 +464,12 @@ pub fn check_diagnostics(db: &dyn salsa::Database, program: Program) -> Vec<Diag
     sorted(db, program, all)
 }
 
-fn sorted(db: &dyn salsa::Database, program: Program, mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let files = program.files(db);
+fn sorted(db: &dyn Db, program: Program, mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let files = program_files(db, program);
     all.sort_by_key(|d| {
         let file_rank = files
             .iter()
-            .position(|f| *f == d.primary.file)
+            .position(|f| f.id(db) == d.primary.file)
             .unwrap_or(usize::MAX);
         (file_rank, d.primary.span.start, d.primary.span.end)
     });
@@ -349,7 +487,7 @@ mod tests {
     }
 
     fn codes(src: &str) -> Vec<&'static str> {
-        let db = Database::default();
+        let mut db = Database::default();
         let program = db.program("a.mvl", src.to_string());
         assert!(compile(&db, program).is_none());
         diagnostics(&db, program).iter().map(|d| d.code).collect()
@@ -383,7 +521,7 @@ mod tests {
     /// function.
     #[test]
     fn check_does_not_lower_and_lines_are_indexed_once_per_file() {
-        let db = Database::logging();
+        let mut db = Database::logging();
         let program = db.program(
             "a.mvl",
             "fn f() { 1 }\nfn g() { 2 }\nfn main() { println(f() + g()); }".to_string(),
@@ -400,11 +538,11 @@ mod tests {
         let compiled = db.take_executed();
         let count = |prefix: &str| compiled.iter().filter(|q| q.starts_with(prefix)).count();
         assert!(
-            count("lower_fn(") > program.files(&db).len(),
+            count("lower_fn(") > program_files(&db, program).len(),
             "{compiled:?}"
         );
         assert!(
-            count("line_index(") <= program.files(&db).len(),
+            count("line_index(") <= program_files(&db, program).len(),
             "{compiled:?}"
         );
         assert!(diagnostics(&db, program).is_empty());
@@ -421,7 +559,7 @@ mod tests {
         // The prelude, the user's file, and the stdlib's modules.
         assert_eq!(
             executed_parses(&first),
-            program.files(&db).len(),
+            program_files(&db, program).len(),
             "{first:?}"
         );
 
@@ -434,5 +572,38 @@ mod tests {
         assert!(compile(&db, program).is_some());
         let second = db.take_executed();
         assert_eq!(executed_parses(&second), 1, "{second:?}");
+    }
+
+    /// Imported modules are found through the database when a query needs
+    /// them; a module that is missing is remembered as missing, and adding
+    /// it re-runs what looked for it. The stdlib is known by its kind.
+    #[test]
+    fn modules_are_found_lazily_and_appear_when_added() {
+        let dir = std::env::temp_dir().join(format!("mvlc-lazy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let root = dir.join("a.mvl").to_string_lossy().into_owned();
+        let module = dir.join("b.mvl").to_string_lossy().into_owned();
+        let mut db = Database::default();
+        let program = db.program(&root, "import b;\nfn main() { println(b::two()); }".into());
+        assert!(compile(&db, program).is_none());
+        let codes: Vec<_> = diagnostics(&db, program).iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0108"]);
+        // The editor reports a new file: its text enters the database.
+        db.set_file(&module, "fn two() -> Int { 2 }".into());
+        assert!(
+            compile(&db, program).is_some(),
+            "{:?}",
+            diagnostics(&db, program)
+        );
+        let kinds: Vec<FileKind> = program_files(&db, program)
+            .iter()
+            .map(|f| f.kind(&db))
+            .collect();
+        assert_eq!(
+            kinds[..3],
+            [FileKind::Prelude, FileKind::User, FileKind::User]
+        );
+        assert!(kinds[3..].iter().all(|k| *k == FileKind::StdlibModule));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

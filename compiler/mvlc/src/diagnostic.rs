@@ -6,7 +6,7 @@
 //! [`crate::render`]. Codes are stable: the table below is the registry; a code
 //! is never reused for a different error.
 
-use crate::db::SourceFile;
+use crate::source::FileId;
 use mvl_syntax::ast::Span;
 
 /// Every diagnostic code the compiler emits, with a one-line meaning.
@@ -56,7 +56,7 @@ pub enum Severity {
 /// A span in a particular file, with the text shown beside it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Label {
-    pub file: SourceFile,
+    pub file: FileId,
     pub span: Span,
     pub message: String,
 }
@@ -72,13 +72,27 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// Fixes a tool can apply (the language server's code actions, a
+    /// `--fix`), each also shown to people as a help line.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// An edit that fixes a diagnostic: replace `span` of `file` (empty to
+/// insert) with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Suggestion {
+    /// Says what the edit does: "annotate the parameter".
+    pub message: String,
+    pub file: FileId,
+    pub span: Span,
+    pub replacement: String,
 }
 
 impl Diagnostic {
     pub fn error(
         code: &'static str,
         message: impl Into<String>,
-        file: SourceFile,
+        file: FileId,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
@@ -94,13 +108,14 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            suggestions: Vec::new(),
         }
     }
 
     pub fn warning(
         code: &'static str,
         message: impl Into<String>,
-        file: SourceFile,
+        file: FileId,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
@@ -110,7 +125,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_label(mut self, file: SourceFile, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_label(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label {
             file,
             span,
@@ -126,6 +141,22 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_suggestion(
+        mut self,
+        message: impl Into<String>,
+        file: FileId,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.suggestions.push(Suggestion {
+            message: message.into(),
+            file,
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 

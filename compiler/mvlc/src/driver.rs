@@ -492,8 +492,8 @@ fn format_text(path: &str, text: &str, session: &mut Session) -> Option<String> 
             None
         }
         Err(mvl_syntax::format::FormatError::Syntax(_)) => {
-            let db = Database::default();
-            let file = db::SourceFile::new(&db, path.to_string(), text.to_string());
+            let mut db = Database::default();
+            let file = db.set_file(path, text.to_string());
             let diags: Vec<crate::diagnostic::Diagnostic> =
                 db::parse::accumulated::<db::Diagnostics>(&db, file)
                     .into_iter()
@@ -558,7 +558,7 @@ fn fmt_stdin(check: bool, session: &mut Session) -> i32 {
 /// every diagnostic to stderr. On failure returns the exit code to use.
 pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
     let text = read_source(path, session)?;
-    let db = Database::default();
+    let mut db = Database::default();
     let program = db.program(path, text);
     let checked = db::check(&db, program).clone();
     let diags = db::check_diagnostics(&db, program);
@@ -609,7 +609,7 @@ fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
 /// failure returns the exit code to use.
 pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let text = read_source(path, session)?;
-    let db = Database::default();
+    let mut db = Database::default();
     let program = db.program(path, text);
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);

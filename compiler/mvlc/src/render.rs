@@ -3,13 +3,14 @@
 //! project; the CLI and the REPL call it, the language server maps the same
 //! [`Diagnostic`] values to LSP instead.
 
-use crate::db::SourceFile;
+use crate::db::{Db, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::FileId;
 use ariadne::{Cache, Config, IndexType, Label, Report, ReportKind};
 use std::ops::Range;
 
 /// Renders `diags` as text; `color` adds ANSI colours (for terminals).
-pub fn render(db: &dyn salsa::Database, diags: &[Diagnostic], color: bool) -> String {
+pub fn render(db: &dyn Db, diags: &[Diagnostic], color: bool) -> String {
     /// More diagnostics than this are counted, not shown.
     const SHOWN: usize = 100;
     let mut out = Vec::new();
@@ -18,6 +19,7 @@ pub fn render(db: &dyn salsa::Database, diags: &[Diagnostic], color: bool) -> St
     let mut files: Vec<SourceFile> = Vec::new();
     for d in diags.iter().take(SHOWN) {
         for f in std::iter::once(d.primary.file).chain(d.secondary.iter().map(|l| l.file)) {
+            let f = db.source(f);
             if !files.contains(&f) {
                 files.push(f);
             }
@@ -69,15 +71,16 @@ fn clamp(text: &str, start: u32, end: u32) -> Range<usize> {
 const MAX_SHOWN_LINE: usize = 1000;
 
 fn render_one(
-    db: &dyn salsa::Database,
+    db: &dyn Db,
     d: &Diagnostic,
     color: bool,
     sources: &mut impl Cache<String>,
     out: &mut Vec<u8>,
 ) {
-    let text = d.primary.file.text(db);
+    let primary = db.source(d.primary.file);
+    let text = primary.text(db);
     let start = (d.primary.span.start as usize).min(text.len());
-    let lines = crate::db::line_index(db, d.primary.file);
+    let lines = crate::db::line_index(db, primary);
     let line = lines.line(start);
     let line_range = lines.line_range(line);
     if line_range.len() > MAX_SHOWN_LINE {
@@ -87,7 +90,7 @@ fn render_one(
             "[{}] {kind}: {}\n   --> {}:{line}:{col} ({}; the line is too long to show)\n",
             d.code,
             d.message,
-            d.primary.file.path(db),
+            primary.path(db),
             d.primary.message
         );
         if let Some(h) = &d.help {
@@ -96,14 +99,16 @@ fn render_one(
         out.extend_from_slice(plain.as_bytes());
         return;
     }
-    let mut files: Vec<SourceFile> = vec![d.primary.file];
+    let mut files: Vec<FileId> = vec![d.primary.file];
     for l in &d.secondary {
         if !files.contains(&l.file) {
             files.push(l.file);
         }
     }
-    let id = |f: SourceFile| f.path(db).clone();
-    let span = |f: SourceFile, s: mvl_syntax::ast::Span| (id(f), clamp(f.text(db), s.start, s.end));
+    let span = |f: FileId, s: mvl_syntax::ast::Span| {
+        let f = db.source(f);
+        (f.path(db).clone(), clamp(f.text(db), s.start, s.end))
+    };
 
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
@@ -130,10 +135,27 @@ fn render_one(
     if let Some(h) = &d.help {
         report = report.with_help(h);
     }
+    for s in &d.suggestions {
+        report = report.with_help(format!("{}: `{}`", s.message, suggested_text(db, s)));
+    }
     if report.finish().write(&mut *sources, &mut *out).is_err() {
         // Fall back to a plain line rather than lose the diagnostic.
         out.extend_from_slice(
-            format!("[{}] {}: {}\n", d.code, d.primary.file.path(db), d.message).as_bytes(),
+            format!("[{}] {}: {}\n", d.code, primary.path(db), d.message).as_bytes(),
         );
     }
+}
+
+/// What the source reads like once suggestion `s` is applied: the text it
+/// inserts, with the word it is attached to.
+fn suggested_text(db: &dyn Db, s: &crate::diagnostic::Suggestion) -> String {
+    let text = db.source(s.file).text(db);
+    let range = clamp(text, s.span.start, s.span.end);
+    // The identifier just before an insertion point (`v` in `v: Point`).
+    let before = &text[..range.start];
+    let word_start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    format!("{}{}", &before[word_start..], s.replacement)
 }

@@ -24,8 +24,8 @@ use super::ir::{self, Callee, ExprKind, FnBody, FnId, Local, LocalId, Place};
 use super::names::Resolved;
 use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable, UnifyError};
 use super::{DeclKind, FnDecl, FnInfo, NativeInfo};
-use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
+use crate::source::FileId;
 use mvl_syntax::ast::{self, BinOp, Span, UnaryOp};
 use std::collections::{HashMap, HashSet};
 
@@ -37,8 +37,15 @@ pub struct Checker {
     pub env: super::env::Env,
     pub functions: Vec<FnInfo>,
     pub natives: Vec<NativeInfo>,
-    /// Monomorphic types of the members of the component being inferred.
+    /// Monomorphic types of the members of the components being inferred
+    /// (more than one when a method call started another on demand).
     in_progress: HashMap<FnId, Ty>,
+    /// The strongly connected components of the call graph (members by
+    /// declaration index), each declared function's component, and whether
+    /// each component's inference has started.
+    pub components: Vec<Vec<usize>>,
+    pub component_of: Vec<usize>,
+    started: Vec<bool>,
     /// Whether a `struct`, `enum` or `impl` did not parse: a field or method
     /// nothing else has may be one of its own.
     pub broken_types: bool,
@@ -48,16 +55,14 @@ pub struct Checker {
 #[derive(Default)]
 pub struct References {
     pub paths: Vec<Vec<String>>,
-    pub methods: Vec<String>,
 }
 
 pub fn collect_references(block: &ast::Block, out: &mut References) {
-    visit_block(block, &mut |e| match &e.kind {
-        ast::ExprKind::Path(path) => out
-            .paths
-            .push(path.iter().map(|i| i.name.clone()).collect()),
-        ast::ExprKind::MethodCall(_, name, _) => out.methods.push(name.name.clone()),
-        _ => {}
+    visit_block(block, &mut |e| {
+        if let ast::ExprKind::Path(path) = &e.kind {
+            out.paths
+                .push(path.iter().map(|i| i.name.clone()).collect());
+        }
     });
 }
 
@@ -206,7 +211,7 @@ impl Checker {
     pub fn native_scheme(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         f: &ast::FnDecl,
         owner: Option<&ast::ImplDecl>,
     ) -> Scheme {
@@ -234,7 +239,7 @@ impl Checker {
 
     /// The fields or variants of a struct or enum declaration, with its type
     /// parameters as `Ty::Gen(i)`.
-    pub fn adt_kind(&mut self, module: ModuleId, file: SourceFile, item: &ast::Item) -> AdtKind {
+    pub fn adt_kind(&mut self, module: ModuleId, file: FileId, item: &ast::Item) -> AdtKind {
         let gen_params = |tps: &[ast::Ident]| -> HashMap<String, Ty> {
             tps.iter()
                 .enumerate()
@@ -311,7 +316,7 @@ impl Checker {
     pub fn lower_type(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -337,7 +342,7 @@ impl Checker {
     fn lower_type_nested(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -347,7 +352,7 @@ impl Checker {
     fn lower_type_here(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: FileId,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -392,6 +397,15 @@ impl Checker {
                         return Ty::App(TyCon::Adt(id), fresh);
                     }
                     return Ty::App(TyCon::Adt(id), arg_tys);
+                }
+                if let [m, _] = path.as_slice() {
+                    if self.env.modules[module.0 as usize]
+                        .missing
+                        .contains(&m.name)
+                    {
+                        // Reported at the `import`.
+                        return self.table.fresh();
+                    }
                 }
                 let mut known: Vec<String> = [
                     "Int", "Float", "Bool", "String", "Map", "Set", "Tree", "Graph",
@@ -446,14 +460,7 @@ impl Checker {
         }
     }
 
-    fn arity_error(
-        &mut self,
-        file: SourceFile,
-        span: Span,
-        name: &str,
-        expected: usize,
-        found: usize,
-    ) {
+    fn arity_error(&mut self, file: FileId, span: Span, name: &str, expected: usize, found: usize) {
         self.diags.push(Diagnostic::error(
             "E0207",
             format!("`{name}` takes {expected} type argument(s) but {found} were given"),
@@ -544,9 +551,36 @@ impl Checker {
             .collect()
     }
 
+    /// Infers every component not inferred yet, callees first.
+    pub fn infer_all(&mut self, decls: &[FnDecl<'_>]) {
+        self.started = vec![false; self.components.len()];
+        for c in 0..self.components.len() {
+            self.ensure_component(c, decls);
+        }
+    }
+
+    /// Infers declared function `id`'s component now unless it has started:
+    /// how a method call, resolved once its receiver's type is known, gets
+    /// the scheme of a method no call-graph edge ordered before it.
+    pub(super) fn ensure_inferred(&mut self, id: FnId, decls: &[FnDecl<'_>]) {
+        if let Some(&c) = self.component_of.get(id.0 as usize) {
+            self.ensure_component(c, decls);
+        }
+    }
+
+    fn ensure_component(&mut self, c: usize, decls: &[FnDecl<'_>]) {
+        if self.started.get(c).copied().unwrap_or(true) {
+            return;
+        }
+        self.started[c] = true;
+        let members = self.components[c].clone();
+        self.infer_component(&members, decls);
+    }
+
     /// Infers one strongly connected component of the call graph, then
-    /// generalises each member's type.
-    pub fn infer_component(&mut self, members: &[usize], decls: &[FnDecl<'_>]) {
+    /// generalises each member's type. A component inferred on demand while
+    /// another is in progress keeps that one's type variables free.
+    fn infer_component(&mut self, members: &[usize], decls: &[FnDecl<'_>]) {
         struct Sig {
             params: Vec<Ty>,
             ret: Ty,
@@ -599,6 +633,7 @@ impl Checker {
             let fn_name = self.functions[m].name.clone();
             let mut cx = FnCx::new(
                 self,
+                decls,
                 decl.file,
                 decl.module,
                 fn_name,
@@ -607,7 +642,11 @@ impl Checker {
             );
             let mut params = Vec::new();
             for (p, ty) in decl.ast.params.iter().zip(&sig.params) {
-                params.push(cx.declare(&p.name, ty.clone(), false));
+                let id = cx.declare(&p.name, ty.clone(), false);
+                if p.ty.is_none() {
+                    cx.annotatable.insert(id, "parameter");
+                }
+                params.push(id);
             }
             let Some(block) = &decl.ast.body else {
                 bodies.push(None);
@@ -639,11 +678,18 @@ impl Checker {
             bodies.push(Some(cx.finish(params, body)));
         }
 
+        for &m in members {
+            self.in_progress.remove(&FnId(m as u32));
+        }
+        // The variables of components still in progress around this one.
+        let mut outer = HashSet::new();
+        for t in self.in_progress.values() {
+            free_vars(&self.table, t, &mut outer);
+        }
         for ((&m, sig), body) in members.iter().zip(&sigs).zip(bodies) {
             let ty = Ty::func(sig.params.clone(), sig.ret.clone());
             self.check_type_params(decls[m].file, &sig.type_params);
-            let scheme = self.table.generalise(&ty);
-            self.in_progress.remove(&FnId(m as u32));
+            let scheme = self.table.generalise_except(&ty, &outer);
             let info = &mut self.functions[m];
             info.scheme = scheme;
             info.body = body;
@@ -652,7 +698,7 @@ impl Checker {
 
     /// A declared type parameter must stay generic: distinct from the others
     /// and not decided by the body.
-    fn check_type_params(&mut self, file: SourceFile, params: &[(String, Ty, Span)]) {
+    fn check_type_params(&mut self, file: FileId, params: &[(String, Ty, Span)]) {
         let mut seen: Vec<Ty> = Vec::new();
         for (name, ty, span) in params {
             let resolved = self.table.resolve(ty);
@@ -716,7 +762,9 @@ struct Lifted {
 /// Inference state of one function body (and the closures inside it).
 pub(super) struct FnCx<'c> {
     pub(super) ck: &'c mut Checker,
-    pub(super) file: SourceFile,
+    /// Every declaration, for inferring a method's component on demand.
+    decls: &'c [FnDecl<'c>],
+    pub(super) file: FileId,
     pub(super) module: ModuleId,
     fn_name: String,
     pub(super) locals: Vec<Local>,
@@ -729,12 +777,16 @@ pub(super) struct FnCx<'c> {
     tparams: HashMap<String, Ty>,
     pub(super) pending: Vec<Option<Pending>>,
     lifted: Vec<Lifted>,
+    /// Parameters and `let` bindings written without a type: where an
+    /// "annotation needed" error can suggest one.
+    pub(super) annotatable: HashMap<LocalId, &'static str>,
 }
 
 impl<'c> FnCx<'c> {
     fn new(
         ck: &'c mut Checker,
-        file: SourceFile,
+        decls: &'c [FnDecl<'c>],
+        file: FileId,
         module: ModuleId,
         fn_name: String,
         ret: Ty,
@@ -742,6 +794,7 @@ impl<'c> FnCx<'c> {
     ) -> FnCx<'c> {
         FnCx {
             ck,
+            decls,
             file,
             module,
             fn_name,
@@ -757,7 +810,17 @@ impl<'c> FnCx<'c> {
             tparams,
             pending: Vec::new(),
             lifted: Vec::new(),
+            annotatable: HashMap::new(),
         }
+    }
+
+    /// The type of a use of `global`, its callee's component inferred
+    /// first if nothing has started it yet.
+    pub(super) fn global_type(&mut self, global: Global) -> Ty {
+        if let Global::Fn(id) | Global::Const(id) = global {
+            self.ck.ensure_inferred(id, self.decls);
+        }
+        self.ck.global_type(global)
     }
 
     /// Resolves what is pending, reports what never resolved, and completes
@@ -1008,6 +1071,10 @@ impl<'c> FnCx<'c> {
                             if self.bare_variant_pattern(name).is_none() =>
                         {
                             let id = self.declare(name, value.ty.clone(), *mutable);
+                            if declared.is_none() {
+                                self.annotatable
+                                    .insert(id, if *mutable { "variable" } else { "binding" });
+                            }
                             if is_closure && !*mutable && !has_pending {
                                 // Let-polymorphism: a closure bound by `let` is
                                 // generalised over what its context leaves free.
@@ -1630,7 +1697,7 @@ impl<'c> FnCx<'c> {
                 return self.variant_value(adt, v, out, span, &path);
             }
             Some((Resolved::Global(g), path)) => {
-                let ty = self.ck.global_type(g);
+                let ty = self.global_type(g);
                 let what = format!("`{}`", path_name(&path));
                 match g {
                     Global::Fn(id) => (Callee::Fn(id), ty, what),

@@ -23,8 +23,8 @@ pub mod names;
 pub mod pattern;
 pub mod types;
 
-use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
+use crate::source::FileId;
 use env::{
     AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef,
 };
@@ -41,7 +41,7 @@ use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 pub struct FnInfo {
     /// As shown in stack traces: `area`, `Point::norm`, `main::{closure}`.
     pub name: String,
-    pub file: SourceFile,
+    pub file: FileId,
     pub span: Span,
     pub name_span: Span,
     pub scheme: Scheme,
@@ -68,9 +68,40 @@ pub struct CheckedProgram {
     pub main: Option<FnId>,
 }
 
+impl CheckedProgram {
+    /// A function's inferred type as users write it, with the classes of
+    /// its type variables: `fn(a, a) -> a where a: Int or Float`.
+    pub fn signature(&self, id: FnId) -> String {
+        let Some(info) = self.functions.get(id.0 as usize) else {
+            return String::new();
+        };
+        let mut out = self.table.display(&info.scheme.ty);
+        let constrained: Vec<String> = info
+            .scheme
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != types::Class::ANY)
+            .map(|(i, c)| {
+                let name = self.table.display(&Ty::Gen(i as u32));
+                let what = match (c.scalars, c.eq) {
+                    (None, _) => "Eq".to_string(),
+                    (Some(_), _) => c.describe(),
+                };
+                format!("{name}: {what}")
+            })
+            .collect();
+        if !constrained.is_empty() {
+            out.push_str(" where ");
+            out.push_str(&constrained.join(", "));
+        }
+        out
+    }
+}
+
 /// One parsed file handed to the checker.
 pub struct FileAst<'a> {
-    pub file: SourceFile,
+    pub file: FileId,
     /// The name other files import it by (the file stem); the prelude's is
     /// empty (it is not importable).
     pub module_name: String,
@@ -89,7 +120,7 @@ pub enum DeclKind {
 
 /// A user function as declared, waiting for inference.
 pub struct FnDecl<'a> {
-    pub file: SourceFile,
+    pub file: FileId,
     pub module: ModuleId,
     /// A `const` is checked as a function of no parameters returning its
     /// value, so it is synthesised here rather than borrowed.
@@ -110,53 +141,41 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     let decls = collect(&mut checker, files);
     let n_decls = decls.len();
 
-    // The call graph over user functions; an edge f -> g when f's body
-    // names g (or a method named like g). Over-approximating only merges
-    // more functions into one component: less polymorphism, never
-    // unsoundness.
+    // The call graph over user functions: an edge f -> g when f's body
+    // names g by a path that resolves to it. A method call `x.m()` adds no
+    // edge: it is resolved once `x`'s type is known, and the method's
+    // component is inferred then if nothing has yet (`Checker::ensure_inferred`).
+    // So a function's type depends on what it names, never on which other
+    // methods happen to share a name.
     let mut graph = DiGraph::<usize, ()>::new();
     let nodes: Vec<_> = (0..n_decls).map(|i| graph.add_node(i)).collect();
-    let mut methods_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (key, method) in &checker.env.methods {
-        if let Global::Fn(id) = method.target {
-            if (id.0 as usize) < n_decls {
-                methods_by_name
-                    .entry(key.1.as_str())
-                    .or_default()
-                    .push(id.0 as usize);
-            }
-        }
-    }
     for (i, decl) in decls.iter().enumerate() {
         let mut refs = infer::References::default();
         if let Some(body) = &decl.ast.body {
             infer::collect_references(body, &mut refs);
         }
-        let mut targets = Vec::new();
         for path in &refs.paths {
-            if let Some(g) = checker.resolve_value_path(decl.module, path) {
-                match g {
-                    Global::Fn(id) | Global::Const(id) => targets.push(id.0 as usize),
-                    Global::Native(_) => {}
+            if let Some(Global::Fn(id) | Global::Const(id)) =
+                checker.resolve_value_path(decl.module, path)
+            {
+                if (id.0 as usize) < n_decls {
+                    graph.add_edge(nodes[i], nodes[id.0 as usize], ());
                 }
-            }
-        }
-        for name in &refs.methods {
-            if let Some(ms) = methods_by_name.get(name.as_str()) {
-                targets.extend(ms.iter().copied());
-            }
-        }
-        for t in targets {
-            if t < n_decls {
-                graph.add_edge(nodes[i], nodes[t], ());
             }
         }
     }
     // Tarjan yields components in reverse topological order: callees first.
-    for component in petgraph::algo::tarjan_scc(&graph) {
-        let members: Vec<usize> = component.iter().map(|n| graph[*n]).collect();
-        checker.infer_component(&members, &decls);
+    checker.components = petgraph::algo::tarjan_scc(&graph)
+        .into_iter()
+        .map(|c| c.iter().map(|n| graph[*n]).collect())
+        .collect();
+    checker.component_of = vec![0; n_decls];
+    for (c, members) in checker.components.iter().enumerate() {
+        for &m in members {
+            checker.component_of[m] = c;
+        }
     }
+    checker.infer_all(&decls);
 
     let main = find_main(&mut checker, files);
     drop_mentions_of_broken_items(&mut checker.diags, files);
@@ -288,12 +307,13 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
             name: f.module_name.clone(),
             file: f.file,
             imports: HashMap::new(),
+            missing: HashSet::new(),
         });
     }
     collect_imports(checker, files);
 
     // Type names first, so that types may refer to each other in any order.
-    let mut type_decls: Vec<(ModuleId, SourceFile, &ast::Item)> = Vec::new();
+    let mut type_decls: Vec<(ModuleId, FileId, &ast::Item)> = Vec::new();
     let mut seen_types: HashMap<(ModuleId, String), Span> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
@@ -343,7 +363,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
 
     // Functions, methods and constants.
     let mut decls: Vec<FnDecl<'a>> = Vec::new();
-    let mut seen_values: HashMap<(ModuleId, String), (SourceFile, Span)> = HashMap::new();
+    let mut seen_values: HashMap<(ModuleId, String), (FileId, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
         for item in &f.ast.items {
@@ -414,7 +434,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     decls
 }
 
-fn duplicate(name: &ast::Ident, file: SourceFile, prev_file: SourceFile, prev: Span) -> Diagnostic {
+fn duplicate(name: &ast::Ident, file: FileId, prev_file: FileId, prev: Span) -> Diagnostic {
     Diagnostic::error(
         "E0102",
         format!("`{}` is defined more than once", name.name),
@@ -425,7 +445,7 @@ fn duplicate(name: &ast::Ident, file: SourceFile, prev_file: SourceFile, prev: S
     .with_label(prev_file, prev, "first defined here")
 }
 
-fn new_info(name: String, file: SourceFile, span: Span, name_span: Span) -> FnInfo {
+fn new_info(name: String, file: FileId, span: Span, name_span: Span) -> FnInfo {
     FnInfo {
         name,
         file,
@@ -602,16 +622,21 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
                         .insert(imp.module.name.clone(), *target);
                     edges.push((ModuleId(m as u32), *target, imp.span));
                 }
-                None => checker.diags.push(
-                    Diagnostic::error(
-                        "E0108",
-                        format!("cannot find module `{}`", imp.module.name),
-                        f.file,
-                        imp.module.span,
-                        format!("no file `{}.mvl` beside this one", imp.module.name),
-                    )
-                    .with_help("an import names a file in the same folder, without `.mvl`"),
-                ),
+                None => {
+                    checker.env.modules[m]
+                        .missing
+                        .insert(imp.module.name.clone());
+                    checker.diags.push(
+                        Diagnostic::error(
+                            "E0108",
+                            format!("cannot find module `{}`", imp.module.name),
+                            f.file,
+                            imp.module.span,
+                            format!("no file `{}.mvl` beside this one", imp.module.name),
+                        )
+                        .with_help("an import names a file in the same folder, without `.mvl`"),
+                    );
+                }
             }
         }
     }

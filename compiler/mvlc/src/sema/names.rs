@@ -84,11 +84,11 @@ impl FnCx<'_> {
     pub(super) fn global_value(&mut self, g: Global, path: &[ast::Ident], span: Span) -> ir::Expr {
         match g {
             Global::Fn(id) => {
-                let ty = self.ck.global_type(g);
+                let ty = self.global_type(g);
                 self.expr(ExprKind::FnRef(id), ty, span)
             }
             Global::Const(id) => {
-                let ty = self.ck.global_type(g);
+                let ty = self.global_type(g);
                 let ret = match self.ck.table.shallow(&ty) {
                     Ty::Fn(_, r) => *r,
                     _ => self.fresh(),
@@ -151,6 +151,12 @@ impl FnCx<'_> {
                     self.error(d);
                     return None;
                 }
+                if self.ck.env.modules[self.module.0 as usize]
+                    .missing
+                    .contains(&first.name)
+                {
+                    return None;
+                }
                 let Some(key) = self.ck.type_key(self.module, first) else {
                     let mut d = Diagnostic::error(
                         "E0101",
@@ -180,8 +186,12 @@ impl FnCx<'_> {
                     .env
                     .imported(self.module, &m.name)
                     .and_then(|mid| self.ck.env.types.get(&(mid, ty.name.clone())).copied());
+                let missing = self.ck.env.modules[self.module.0 as usize]
+                    .missing
+                    .contains(&m.name);
                 match adt {
                     Some(adt) => self.resolve_in_type(MethodKey::Adt(adt), name),
+                    None if missing => None,
                     None => {
                         self.error(Diagnostic::error(
                             "E0101",
