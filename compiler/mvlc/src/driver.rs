@@ -7,7 +7,7 @@
 //! code path as users do without spawning processes.
 
 use crate::db::{self, Database};
-use crate::render;
+use crate::render::{self, MessageFormat};
 use mvm_bytecode::Module;
 use std::io::{IsTerminal, Write};
 
@@ -36,6 +36,11 @@ Usage:
 Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress
 (see `mvlc run --help`).
 
+Options for run, build, check and fmt:
+  --message-format human|short|json   how diagnostics are written (default human)
+  --color auto|always|never           colour diagnostics (default auto: when
+                                      stderr is a terminal and NO_COLOR is unset)
+
 Exit codes: 0 success, 1 compile error, 2 runtime error, 64 usage error,
 74 output error (a file or stdout that cannot be written), and a program's
 own exit(n) exits n modulo 256.
@@ -47,8 +52,12 @@ Usage: mvlc run [OPTIONS] FILE.mvl [ARGS...]
 Compiles FILE.mvl and runs it. Only the program's own output goes to stdout;
 diagnostics and runtime errors go to stderr.
 
-Options (exceeding a limit is a runtime error, exit code 2):
+Options:
+  --message-format human|short|json   how diagnostics are written
+  --color auto|always|never           colour diagnostics
   -h, --help        show this help
+
+Limits (exceeding one is a runtime error, exit code 2):
 ";
 
 const BUILD_USAGE: &str = "\
@@ -56,13 +65,21 @@ Usage: mvlc build FILE.mvl [-o OUT.mvb]
 
 Compiles FILE.mvl to MVM bytecode, written to OUT.mvb (default: FILE.mvb
 next to the source). Run it with `mvm run OUT.mvb`.
+
+Options:
+  --message-format human|short|json   how diagnostics are written
+  --color auto|always|never           colour diagnostics
 ";
 
 const CHECK_USAGE: &str = "\
-Usage: mvlc check FILE.mvl
+Usage: mvlc check [OPTIONS] FILE.mvl
 
 Type-checks FILE.mvl and reports every diagnostic; runs nothing.
 Exit code 0 when there are no errors, 1 otherwise.
+
+Options:
+  --message-format human|short|json   how diagnostics are written
+  --color auto|always|never           colour diagnostics
 ";
 
 /// Where the output of one command goes.
@@ -72,8 +89,11 @@ pub struct Session {
     pub capture: bool,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
-    /// Colour diagnostics (only ever for a terminal).
+    /// Colour diagnostics (by default only for a terminal, without
+    /// `NO_COLOR`; `--color` decides otherwise).
     pub color: bool,
+    /// How diagnostics are written (`--message-format`).
+    pub message_format: MessageFormat,
 }
 
 impl Session {
@@ -84,6 +104,7 @@ impl Session {
             stdout: Vec::new(),
             stderr: Vec::new(),
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            message_format: MessageFormat::Human,
         }
     }
 
@@ -94,6 +115,7 @@ impl Session {
             stdout: Vec::new(),
             stderr: Vec::new(),
             color: false,
+            message_format: MessageFormat::Human,
         }
     }
 
@@ -122,6 +144,50 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
             70
         }
     }
+}
+
+/// `--message-format FORMAT` and `--color WHEN` (also as `--opt=value`),
+/// which every command reporting diagnostics takes: applies `arg` (with
+/// `next`, its value) to the session and returns how many arguments it
+/// used, 0 when `arg` is neither.
+fn diagnostic_option(
+    arg: &str,
+    next: Option<&String>,
+    session: &mut Session,
+) -> Result<usize, String> {
+    let (name, inline) = match arg.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (arg, None),
+    };
+    if name != "--message-format" && name != "--color" {
+        return Ok(0);
+    }
+    let (value, used) = match (inline, next) {
+        (Some(v), _) => (v, 1),
+        (None, Some(v)) => (v.as_str(), 2),
+        (None, None) => return Err(format!("{name} needs a value")),
+    };
+    if name == "--message-format" {
+        session.message_format = MessageFormat::from_name(value).ok_or_else(|| {
+            format!("--message-format must be human, short or json, not `{value}`")
+        })?;
+    } else {
+        session.color = match value {
+            "always" => true,
+            "never" => false,
+            "auto" => {
+                !session.capture
+                    && std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
+            }
+            _ => {
+                return Err(format!(
+                    "--color must be auto, always or never, not `{value}`"
+                ))
+            }
+        };
+    }
+    Ok(used)
 }
 
 /// Options of `mvlc run`: the VM's limits.
@@ -271,6 +337,17 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     };
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        match diagnostic_option(arg, args.get(i + 1), session) {
+            Ok(0) => {}
+            Ok(n) => {
+                i += n;
+                continue;
+            }
+            Err(message) => {
+                session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
         if let Err(message) = check_limit(arg, args.get(i + 1)) {
             session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
             return EXIT_USAGE;
@@ -316,6 +393,17 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
     let mut output = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        match diagnostic_option(arg, args.get(i + 1), session) {
+            Ok(0) => {}
+            Ok(n) => {
+                i += n;
+                continue;
+            }
+            Err(message) => {
+                session.err(&format!("mvlc build: {message}\n\n{BUILD_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
         match arg.as_str() {
             "-o" | "--output" => {
                 let Some(out) = args.get(i + 1) else {
@@ -373,7 +461,28 @@ fn cmd_check(args: &[String], session: &mut Session) -> i32 {
         print_out(session, CHECK_USAGE.as_bytes());
         return EXIT_OK;
     }
-    let [path] = args else {
+    let mut files = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        match diagnostic_option(arg, args.get(i + 1), session) {
+            Ok(0) if arg.starts_with('-') && arg.len() > 1 => {
+                session.err(&format!(
+                    "mvlc check: unknown option `{arg}`\n\n{CHECK_USAGE}"
+                ));
+                return EXIT_USAGE;
+            }
+            Ok(0) => {
+                files.push(arg);
+                i += 1;
+            }
+            Ok(n) => i += n,
+            Err(message) => {
+                session.err(&format!("mvlc check: {message}\n\n{CHECK_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let [path] = files.as_slice() else {
         session.err(&format!(
             "mvlc check: expected exactly one FILE\n\n{CHECK_USAGE}"
         ));
@@ -395,6 +504,8 @@ is left untouched and its diagnostics are shown.
 
 Options:
   --check       change nothing: name each file that would change, on stdout
+  --message-format human|short|json   how syntax errors are written
+  --color auto|always|never           colour syntax errors
   -h, --help    show this help
 
 Exit codes: 0 done (or, with --check, every file already formatted), 1 a
@@ -410,7 +521,20 @@ fn cmd_fmt(args: &[String], session: &mut Session) -> i32 {
     }
     let mut check = false;
     let mut paths = Vec::new();
-    for arg in args {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        match diagnostic_option(arg, args.get(i), session) {
+            Ok(0) => {}
+            Ok(n) => {
+                i += n - 1;
+                continue;
+            }
+            Err(message) => {
+                session.err(&format!("mvlc fmt: {message}\n\n{FMT_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
         match arg.as_str() {
             "--check" => check = true,
             a if a.starts_with('-') && a.len() > 1 => {
@@ -499,7 +623,12 @@ fn format_text(path: &str, text: &str, session: &mut Session) -> Option<String> 
                     .into_iter()
                     .map(|d| d.0.clone())
                     .collect();
-            session.err(&render::render(&db, &diags, session.color));
+            session.err(&render::render_as(
+                &db,
+                &diags,
+                session.message_format,
+                session.color,
+            ));
             None
         }
     }
@@ -536,9 +665,20 @@ fn fmt_stdin(check: bool, session: &mut Session) -> i32 {
         session.err(&format!("mvlc fmt: cannot read standard input: {e}\n"));
         return EXIT_IO_ERROR;
     }
-    let Ok(text) = String::from_utf8(bytes) else {
-        session.err("error[E0009]: standard input is not valid UTF-8\n");
-        return EXIT_COMPILE_ERROR;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = render::render_not_utf8(
+                "<stdin>",
+                e.as_bytes(),
+                at,
+                session.message_format,
+                session.color,
+            );
+            session.err(&text);
+            return EXIT_COMPILE_ERROR;
+        }
     };
     let Some(formatted) = format_text("<stdin>", &text, session) else {
         return EXIT_COMPILE_ERROR;
@@ -563,7 +703,12 @@ pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
     let checked = db::check(&db, program).clone();
     let diags = db::check_diagnostics(&db, program);
     if !diags.is_empty() {
-        session.err(&render::render(&db, &diags, session.color));
+        session.err(&render::render_as(
+            &db,
+            &diags,
+            session.message_format,
+            session.color,
+        ));
     }
     release(db, session);
     match checked {
@@ -597,9 +742,14 @@ fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
         Ok(t) => Ok(t),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            session.err(&format!(
-                "error[E0009]: `{path}` is not valid UTF-8 (first invalid byte at offset {at})\n"
-            ));
+            let text = render::render_not_utf8(
+                path,
+                e.as_bytes(),
+                at,
+                session.message_format,
+                session.color,
+            );
+            session.err(&text);
             Err(EXIT_COMPILE_ERROR)
         }
     }
@@ -614,7 +764,12 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);
     if !diags.is_empty() {
-        session.err(&render::render(&db, &diags, session.color));
+        session.err(&render::render_as(
+            &db,
+            &diags,
+            session.message_format,
+            session.color,
+        ));
     }
     release(db, session);
     match module {
