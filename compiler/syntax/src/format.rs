@@ -24,6 +24,9 @@ use crate::SyntaxError;
 /// The line width the formatter aims at.
 pub const WIDTH: usize = 100;
 
+/// Array elements at most this wide are filled, several to a line.
+const FILL_WIDTH: usize = 16;
+
 /// The indentation of one nesting level, in spaces.
 const INDENT: usize = 4;
 
@@ -1154,6 +1157,19 @@ impl<'a> Formatter<'a> {
                     false,
                 )
             }
+            ExprKind::Array(items) if self.fillable(e.span, items) => {
+                // Short literals and names: as many on a line as fit.
+                let mut inner = vec![Doc::Soft];
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        inner.push(text(","));
+                        inner.push(group(Doc::Line));
+                    }
+                    inner.push(self.expr(x, Ctx::Any));
+                }
+                inner.push(Doc::IfBreak(","));
+                group(cat(vec![text("["), nest(cat(inner)), Doc::Soft, text("]")]))
+            }
             ExprKind::Array(items) => {
                 let (open, close) = (
                     e.span.start as usize,
@@ -1198,6 +1214,19 @@ impl<'a> Formatter<'a> {
                 cat(vec![text(format!("{} ", path_str(path))), fields])
             }
         }
+    }
+
+    /// Whether an array is filled rather than broken one element per
+    /// line: it has more than one element, each a literal or a name of at
+    /// most [`FILL_WIDTH`] characters, and no comment inside.
+    fn fillable(&self, span: Span, items: &[Expr]) -> bool {
+        items.len() > 1
+            && !self.comment_within(span.start as usize, span.end as usize)
+            && items.iter().all(|x| {
+                matches!(x.kind, ExprKind::Lit(_) | ExprKind::Path(_))
+                    && self.slice(x.span).chars().count() <= FILL_WIDTH
+                    && !self.slice(x.span).contains('\n')
+            })
     }
 
     /// `a + b - c`: operands of one level on one line, or each operator
@@ -1538,6 +1567,21 @@ fn main() {
 }
 "#;
         assert_eq!(fmt(src), expected.trim_start());
+    }
+
+    #[test]
+    fn arrays_of_short_elements_are_filled() {
+        let items: Vec<String> = (0..40).map(|i| format!("\"item{i}\"")).collect();
+        let src = format!("fn main() {{ let xs = [{}]; }}", items.join(", "));
+        let out = fmt(&src);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], "    let xs = [");
+        assert!(
+            lines[2].starts_with("        \"item0\", \"item1\", "),
+            "{out}"
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= WIDTH), "{out}");
+        assert!(out.contains("\"item39\",\n    ];"), "{out}");
     }
 
     #[test]
