@@ -169,3 +169,29 @@ fn formatting_fuzz_corpus_keeps_its_meaning() {
         assert!(formatted >= 50, "only {formatted} corpus sources formatted");
     });
 }
+
+/// Deep and long constructs (the nesting limit's worth of brackets, long
+/// operator and method chains) format without exhausting the stack.
+#[test]
+fn hostile_shapes_format() {
+    on_big_stack(|| {
+        let sources = [
+            format!(
+                "fn main() {{ let p = {}1{}; }}",
+                "(".repeat(250),
+                ")".repeat(250)
+            ),
+            format!("fn main() {{ let n = 0{}; }}", " + 1".repeat(20_000)),
+            format!(
+                "fn main() {{ let s = \"a\"{}; }}",
+                ".to_string()".repeat(3_000)
+            ),
+            format!("fn main() {{ let b = {}true; }}", "!".repeat(250)),
+            format!("fn main() {{ {}{} }}", "{ ".repeat(250), " }".repeat(250)),
+        ];
+        for (i, src) in sources.iter().enumerate() {
+            let out = format_twice(&format!("hostile source {i}"), src);
+            assert!(out.is_some(), "hostile source {i} did not format");
+        }
+    });
+}
