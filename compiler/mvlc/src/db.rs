@@ -16,8 +16,8 @@
 use crate::codegen::{self, CodegenError, LineIndex, LoweredFn};
 use crate::diagnostic::Diagnostic;
 use crate::sema::{self, ir::FnId, CheckedProgram, FileAst};
-use crate::source::{FileId, FileKind};
-use mvl_syntax::ast;
+use crate::source::{Anchor, FileId, FileKind, ItemRef};
+use mvl_syntax::ast::{self, Span};
 use mvm_bytecode::Module;
 use salsa::{Accumulator, Setter};
 use std::collections::HashMap;
@@ -67,6 +67,9 @@ pub trait Db: salsa::Database {
     fn source(&self, id: FileId) -> SourceFile;
     /// The standard library's prelude, then its modules.
     fn stdlib(&self) -> Vec<SourceFile>;
+    /// The identity of the item of `file` that `key` names (see
+    /// [`item_keys`]): the same for the life of the database.
+    fn item_ref(&self, file: FileId, key: String) -> ItemRef;
 }
 
 /// The files the database knows, by path and by id.
@@ -75,6 +78,8 @@ struct FileTable {
     by_path: HashMap<String, SourceFile>,
     by_id: Vec<SourceFile>,
     stdlib: Vec<SourceFile>,
+    /// Item identities, interned from (file, kind and name, occurrence).
+    items: HashMap<(FileId, String), ItemRef>,
 }
 
 #[salsa::db]
@@ -107,6 +112,12 @@ impl Db for Database {
 
     fn source(&self, id: FileId) -> SourceFile {
         self.table().by_id[id.0 as usize]
+    }
+
+    fn item_ref(&self, file: FileId, key: String) -> ItemRef {
+        let mut table = self.table();
+        let next = ItemRef(table.items.len() as u32);
+        *table.items.entry((file, key)).or_insert(next)
     }
 
     fn stdlib(&self) -> Vec<SourceFile> {
@@ -214,11 +225,22 @@ impl Database {
     }
 }
 
-/// A parsed file, shared cheaply between queries.
+/// A parsed file: its items, each with its spans already counted from its
+/// own start (moved, not copied, out of the parser's tree), and where each
+/// item lies in the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedFile {
-    pub ast: Arc<ast::File>,
+    pub items: Vec<ParsedItem>,
+    pub broken_names: Arc<Vec<String>>,
     pub has_errors: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedItem {
+    pub key: String,
+    pub tree: Arc<ast::Item>,
+    /// Where the item lies in the file.
+    pub span: Span,
 }
 
 /// Parses one file; syntax errors are accumulated.
@@ -238,8 +260,24 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
         }
         Diagnostics(d).accumulate(db);
     }
+    let keys = item_keys(&tree);
+    let items = tree
+        .items
+        .into_iter()
+        .zip(keys)
+        .map(|(mut item, key)| {
+            let span = item.span();
+            mvl_syntax::rebase::rebase_item(&mut item, span.start);
+            ParsedItem {
+                key,
+                tree: Arc::new(item),
+                span,
+            }
+        })
+        .collect();
     ParsedFile {
-        ast: Arc::new(tree),
+        items,
+        broken_names: Arc::new(tree.broken_names),
         has_errors: !errors.is_empty(),
     }
 }
@@ -250,6 +288,125 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
 #[salsa::tracked(returns(ref))]
 pub fn line_index(db: &dyn Db, file: SourceFile) -> LineIndex {
     LineIndex::new(file.text(db))
+}
+
+/// One item of a file as the per-item queries see it: its identity, its
+/// tree with every span counted from the item's start, and where the lines
+/// of its own text start. An edit elsewhere in the file (or one that only
+/// moves the item) leaves both tracked fields equal, so nothing that read
+/// them runs again.
+#[salsa::tracked(debug)]
+pub struct ItemSyntax<'db> {
+    #[returns(copy)]
+    pub id: ItemRef,
+    #[tracked]
+    #[returns(ref)]
+    pub tree: Arc<ast::Item>,
+    #[tracked]
+    #[returns(ref)]
+    pub lines: Arc<LineIndex>,
+}
+
+/// A file's items, position-independent (see [`ItemSyntax`]).
+#[derive(Clone, Debug, PartialEq, salsa::SalsaValue)]
+pub struct FileItems<'db> {
+    pub items: Vec<ItemSyntax<'db>>,
+    /// See `ast::File::broken_names`.
+    pub broken_names: Arc<Vec<String>>,
+    pub has_errors: bool,
+}
+
+/// The key each item of `file` is known by: its kind and name, and which
+/// occurrence of that key it is (`fn f`, `impl Point#1`, `error#0`).
+pub fn item_keys(file: &ast::File) -> Vec<String> {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    file.items
+        .iter()
+        .map(|item| {
+            let base = match item {
+                ast::Item::Fn(f) => format!("fn {}", f.name.name),
+                ast::Item::Struct(s) => format!("type {}", s.name.name),
+                ast::Item::Enum(e) => format!("type {}", e.name.name),
+                ast::Item::Impl(i) => format!("impl {}", type_key(&i.target)),
+                ast::Item::Import(i) => format!("import {}", i.module.name),
+                ast::Item::Const(c) => format!("fn {}", c.name.name),
+                ast::Item::Error(_) => "error".to_string(),
+            };
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            format!("{base}#{}", *n - 1)
+        })
+        .collect()
+}
+
+fn type_key(t: &ast::TypeExpr) -> String {
+    match t {
+        ast::TypeExpr::Named { path, .. } => path
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join("::"),
+        ast::TypeExpr::Array(..) => "[]".to_string(),
+        ast::TypeExpr::Tuple(..) => "()".to_string(),
+        ast::TypeExpr::Fn { .. } => "fn".to_string(),
+    }
+}
+
+/// The items of a file, each with its spans made relative to its start:
+/// the firewall between the parse of a file (which changes with every
+/// edit) and everything computed per item.
+#[salsa::tracked(returns(ref))]
+pub fn file_items<'db>(db: &'db dyn Db, file: SourceFile) -> FileItems<'db> {
+    let parsed = parse(db, file);
+    let text = file.text(db);
+    let id = file.id(db);
+    let items = parsed
+        .items
+        .iter()
+        .map(|item| {
+            let own = text.get(item.span.range()).unwrap_or_default();
+            ItemSyntax::new(
+                db,
+                db.item_ref(id, item.key.clone()),
+                item.tree.clone(),
+                Arc::new(LineIndex::new(own)),
+            )
+        })
+        .collect();
+    FileItems {
+        items,
+        broken_names: parsed.broken_names.clone(),
+        has_errors: parsed.has_errors,
+    }
+}
+
+/// Where each item of a file starts: what turns an item-relative span back
+/// into a position in the file. Read only where positions are shown
+/// (diagnostics, line tables at link time), so that moving an item re-runs
+/// nothing else.
+#[salsa::tracked(returns(ref))]
+pub fn item_offsets(db: &dyn Db, file: SourceFile) -> HashMap<ItemRef, u32> {
+    let id = file.id(db);
+    parse(db, file)
+        .items
+        .iter()
+        .map(|item| (db.item_ref(id, item.key.clone()), item.span.start))
+        .collect()
+}
+
+/// `span`, counted from `at`, as a span counted from its file's start.
+pub fn absolute(db: &dyn Db, at: Anchor, span: Span) -> Span {
+    let Some(item) = at.item else {
+        return span;
+    };
+    let offset = item_offsets(db, db.source(at.file))
+        .get(&item)
+        .copied()
+        .unwrap_or(0);
+    Span {
+        start: span.start + offset,
+        end: span.end + offset,
+    }
 }
 
 /// The files of a program, in module order: the prelude, the root file,
@@ -294,10 +451,9 @@ pub fn program_files(db: &dyn Db, program: Program) -> Vec<SourceFile> {
 /// The module names a file imports, in order.
 fn imports_of(db: &dyn Db, file: SourceFile) -> Vec<String> {
     parse(db, file)
-        .ast
         .items
         .iter()
-        .filter_map(|item| match item {
+        .filter_map(|item| match &*item.tree {
             ast::Item::Import(i) => Some(i.module.name.clone()),
             _ => None,
         })
@@ -321,11 +477,8 @@ fn module_name(path: &str) -> String {
 #[salsa::tracked(returns(ref))]
 pub fn check(db: &dyn Db, program: Program) -> Option<Arc<CheckedProgram>> {
     let sources = program_files(db, program);
-    let parsed: Vec<&ParsedFile> = sources.iter().map(|f| parse(db, *f)).collect();
-    if parsed
-        .iter()
-        .any(|p| p.has_errors && p.ast.items.is_empty())
-    {
+    let parsed: Vec<&FileItems<'_>> = sources.iter().map(|f| file_items(db, *f)).collect();
+    if parsed.iter().any(|p| p.has_errors && p.items.is_empty()) {
         return None;
     }
     let files: Vec<FileAst<'_>> = sources
@@ -340,7 +493,8 @@ pub fn check(db: &dyn Db, program: Program) -> Option<Arc<CheckedProgram>> {
                 }
                 FileKind::User => module_name(f.path(db)),
             },
-            ast: &p.ast,
+            items: p.items.iter().map(|i| (i.id(db), &**i.tree(db))).collect(),
+            broken_names: &p.broken_names,
             is_stdlib: f.kind(db).is_stdlib(),
         })
         .collect();
@@ -368,14 +522,22 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: u32) -> Result<LoweredFn, Cod
     };
     let file_index = program_files(db, program)
         .iter()
-        .position(|f| f.id(db) == info.file)
+        .position(|f| f.id(db) == info.file.file)
         .unwrap_or(0) as u32;
-    codegen::lower_function(
-        checked,
-        FnId(id),
-        file_index,
-        line_index(db, db.source(info.file)),
-    )
+    let file = db.source(info.file.file);
+    let item = file_items(db, file)
+        .items
+        .iter()
+        .find(|i| Some(i.id(db)) == info.file.item);
+    let own_lines;
+    let lines = match item {
+        Some(item) => item.lines(db).as_ref(),
+        None => {
+            own_lines = LineIndex::new("");
+            &own_lines
+        }
+    };
+    codegen::lower_function(checked, FnId(id), file_index, lines)
 }
 
 /// The whole program as a bytecode module, or `None` when there were errors
@@ -396,7 +558,18 @@ pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
     let mut functions = Vec::with_capacity(checked.functions.len());
     for (i, info) in checked.functions.iter().enumerate() {
         match lower_fn(db, program, i as u32) {
-            Ok(lowered) => functions.push(lowered.clone()),
+            Ok(lowered) => {
+                // Lowering counts lines from the item's first line; here
+                // they become the file's.
+                let mut lowered = lowered.clone();
+                let file = db.source(info.file.file);
+                let start = absolute(db, info.file, Span::default()).start;
+                let first = line_index(db, file).line(start as usize);
+                for entry in &mut lowered.function.lines {
+                    entry.line += first - 1;
+                }
+                functions.push(lowered);
+            }
             Err(err) => {
                 Diagnostics(Diagnostic::error(
                     "E0105",
@@ -433,10 +606,11 @@ pub fn signatures(db: &dyn Db, program: Program) -> Vec<String> {
         .functions
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.file == root && !f.name.contains('{'))
+        .filter(|(_, f)| f.file.file == root && !f.name.contains('{'))
         .map(|(i, f)| {
             let sig = checked.signature(FnId(i as u32));
-            (f.span.start, format!("{}: {sig}", f.name))
+            let at = absolute(db, f.file, f.span).start;
+            (at, format!("{}: {sig}", f.name))
         })
         .collect();
     out.sort();
@@ -464,7 +638,36 @@ pub fn check_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     sorted(db, program, all)
 }
 
+/// Makes every span of `d` count from its file's start.
+fn resolve_anchors(db: &dyn Db, d: &mut Diagnostic) {
+    for l in std::iter::once(&mut d.primary).chain(&mut d.secondary) {
+        l.span = absolute(
+            db,
+            Anchor {
+                file: l.file,
+                item: l.item,
+            },
+            l.span,
+        );
+        l.item = None;
+    }
+    for s in &mut d.suggestions {
+        s.span = absolute(
+            db,
+            Anchor {
+                file: s.file,
+                item: s.item,
+            },
+            s.span,
+        );
+        s.item = None;
+    }
+}
+
 fn sorted(db: &dyn Db, program: Program, mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    for d in &mut all {
+        resolve_anchors(db, d);
+    }
     let files = program_files(db, program);
     all.sort_by_key(|d| {
         let file_rank = files

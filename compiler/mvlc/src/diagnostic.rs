@@ -6,7 +6,7 @@
 //! [`crate::render`]. Codes are stable: the table below is the registry; a code
 //! is never reused for a different error.
 
-use crate::source::FileId;
+use crate::source::{Anchor, FileId, ItemRef};
 use mvl_syntax::ast::Span;
 
 /// Every diagnostic code the compiler emits, with a one-line meaning.
@@ -57,6 +57,9 @@ pub enum Severity {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Label {
     pub file: FileId,
+    /// The item `span` counts from (`None`: the file's start). The
+    /// diagnostics `db` hands out always count from the file's start.
+    pub item: Option<ItemRef>,
     pub span: Span,
     pub message: String,
 }
@@ -84,6 +87,8 @@ pub struct Suggestion {
     /// Says what the edit does: "annotate the parameter".
     pub message: String,
     pub file: FileId,
+    /// As in [`Label::item`].
+    pub item: Option<ItemRef>,
     pub span: Span,
     pub replacement: String,
 }
@@ -92,16 +97,18 @@ impl Diagnostic {
     pub fn error(
         code: &'static str,
         message: impl Into<String>,
-        file: FileId,
+        at: impl Into<Anchor>,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
+        let at = at.into();
         Diagnostic {
             severity: Severity::Error,
             code,
             message: message.into(),
             primary: Label {
-                file,
+                file: at.file,
+                item: at.item,
                 span,
                 message: label.into(),
             },
@@ -115,19 +122,27 @@ impl Diagnostic {
     pub fn warning(
         code: &'static str,
         message: impl Into<String>,
-        file: FileId,
+        at: impl Into<Anchor>,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
+        let at = at.into();
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(code, message, file, span, label)
+            ..Diagnostic::error(code, message, at, span, label)
         }
     }
 
-    pub fn with_label(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_label(
+        mut self,
+        at: impl Into<Anchor>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        let at = at.into();
         self.secondary.push(Label {
-            file,
+            file: at.file,
+            item: at.item,
             span,
             message: message.into(),
         });
@@ -147,13 +162,15 @@ impl Diagnostic {
     pub fn with_suggestion(
         mut self,
         message: impl Into<String>,
-        file: FileId,
+        at: impl Into<Anchor>,
         span: Span,
         replacement: impl Into<String>,
     ) -> Self {
+        let at = at.into();
         self.suggestions.push(Suggestion {
             message: message.into(),
-            file,
+            file: at.file,
+            item: at.item,
             span,
             replacement: replacement.into(),
         });

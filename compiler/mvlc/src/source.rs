@@ -30,3 +30,35 @@ impl FileKind {
         !matches!(self, FileKind::User)
     }
 }
+
+/// An item's identity within the database: stable across edits of its own
+/// text and of everything around it (it is derived from the file, the item's
+/// kind and name, and which occurrence of that name it is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemRef(pub u32);
+
+/// What a span's offsets count from: the start of one item of a file, or
+/// (`item` `None`) the start of the file. Everything the checker produces
+/// counts from its item, so an edit before an item changes nothing computed
+/// from it; `db` adds the item's offset back where a position is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Anchor {
+    pub file: FileId,
+    pub item: Option<ItemRef>,
+}
+
+impl Anchor {
+    /// Offsets from the start of `item` in `file`.
+    pub fn item(file: FileId, item: ItemRef) -> Anchor {
+        Anchor {
+            file,
+            item: Some(item),
+        }
+    }
+}
+
+impl From<FileId> for Anchor {
+    fn from(file: FileId) -> Anchor {
+        Anchor { file, item: None }
+    }
+}

@@ -11,6 +11,7 @@ pub mod ast;
 mod build;
 pub mod format;
 pub mod lexer;
+pub mod rebase;
 pub mod recover;
 
 #[allow(

@@ -15,7 +15,7 @@
 
 use super::ir::{FnId, NativeId};
 use super::types::{AdtId, Ty, TyCon};
-use crate::source::FileId;
+use crate::source::Anchor;
 use mvl_syntax::ast::{self, Span};
 use std::collections::HashMap;
 
@@ -105,7 +105,7 @@ pub struct Method {
 pub struct AdtDef {
     pub name: String,
     pub module: ModuleId,
-    pub file: FileId,
+    pub file: Anchor,
     pub name_span: Span,
     pub type_params: Vec<String>,
     pub kind: AdtKind,
@@ -134,7 +134,7 @@ pub struct VariantDef {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModuleInfo {
     pub name: String,
-    pub file: FileId,
+    pub file: Anchor,
     pub imports: HashMap<String, ModuleId>,
     /// Modules this one imports that were not found: reported once, at the
     /// `import`, and silent in every path that names them.

@@ -25,7 +25,7 @@ use super::names::Resolved;
 use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable, UnifyError};
 use super::{DeclKind, FnDecl, FnInfo, NativeInfo};
 use crate::diagnostic::{closest_name, Diagnostic};
-use crate::source::FileId;
+use crate::source::Anchor;
 use mvl_syntax::ast::{self, BinOp, Span, UnaryOp};
 use std::collections::{HashMap, HashSet};
 
@@ -211,7 +211,7 @@ impl Checker {
     pub fn native_scheme(
         &mut self,
         module: ModuleId,
-        file: FileId,
+        file: Anchor,
         f: &ast::FnDecl,
         owner: Option<&ast::ImplDecl>,
     ) -> Scheme {
@@ -239,7 +239,7 @@ impl Checker {
 
     /// The fields or variants of a struct or enum declaration, with its type
     /// parameters as `Ty::Gen(i)`.
-    pub fn adt_kind(&mut self, module: ModuleId, file: FileId, item: &ast::Item) -> AdtKind {
+    pub fn adt_kind(&mut self, module: ModuleId, file: Anchor, item: &ast::Item) -> AdtKind {
         let gen_params = |tps: &[ast::Ident]| -> HashMap<String, Ty> {
             tps.iter()
                 .enumerate()
@@ -316,7 +316,7 @@ impl Checker {
     pub fn lower_type(
         &mut self,
         module: ModuleId,
-        file: FileId,
+        file: Anchor,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -342,7 +342,7 @@ impl Checker {
     fn lower_type_nested(
         &mut self,
         module: ModuleId,
-        file: FileId,
+        file: Anchor,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -352,7 +352,7 @@ impl Checker {
     fn lower_type_here(
         &mut self,
         module: ModuleId,
-        file: FileId,
+        file: Anchor,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -460,7 +460,7 @@ impl Checker {
         }
     }
 
-    fn arity_error(&mut self, file: FileId, span: Span, name: &str, expected: usize, found: usize) {
+    fn arity_error(&mut self, file: Anchor, span: Span, name: &str, expected: usize, found: usize) {
         self.diags.push(Diagnostic::error(
             "E0207",
             format!("`{name}` takes {expected} type argument(s) but {found} were given"),
@@ -698,7 +698,7 @@ impl Checker {
 
     /// A declared type parameter must stay generic: distinct from the others
     /// and not decided by the body.
-    fn check_type_params(&mut self, file: FileId, params: &[(String, Ty, Span)]) {
+    fn check_type_params(&mut self, file: Anchor, params: &[(String, Ty, Span)]) {
         let mut seen: Vec<Ty> = Vec::new();
         for (name, ty, span) in params {
             let resolved = self.table.resolve(ty);
@@ -764,7 +764,7 @@ pub(super) struct FnCx<'c> {
     pub(super) ck: &'c mut Checker,
     /// Every declaration, for inferring a method's component on demand.
     decls: &'c [FnDecl<'c>],
-    pub(super) file: FileId,
+    pub(super) file: Anchor,
     pub(super) module: ModuleId,
     fn_name: String,
     pub(super) locals: Vec<Local>,
@@ -786,7 +786,7 @@ impl<'c> FnCx<'c> {
     fn new(
         ck: &'c mut Checker,
         decls: &'c [FnDecl<'c>],
-        file: FileId,
+        file: Anchor,
         module: ModuleId,
         fn_name: String,
         ret: Ty,

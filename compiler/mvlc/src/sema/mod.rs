@@ -24,7 +24,7 @@ pub mod pattern;
 pub mod types;
 
 use crate::diagnostic::{closest_name, Diagnostic};
-use crate::source::FileId;
+use crate::source::{Anchor, FileId, ItemRef};
 use env::{
     AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef,
 };
@@ -41,7 +41,7 @@ use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 pub struct FnInfo {
     /// As shown in stack traces: `area`, `Point::norm`, `main::{closure}`.
     pub name: String,
-    pub file: FileId,
+    pub file: Anchor,
     pub span: Span,
     pub name_span: Span,
     pub scheme: Scheme,
@@ -105,7 +105,11 @@ pub struct FileAst<'a> {
     /// The name other files import it by (the file stem); the prelude's is
     /// empty (it is not importable).
     pub module_name: String,
-    pub ast: &'a ast::File,
+    /// The file's items in order, each with its identity; every span in an
+    /// item counts from the item's start.
+    pub items: Vec<(ItemRef, &'a ast::Item)>,
+    /// See [`ast::File::broken_names`].
+    pub broken_names: &'a [String],
     /// The standard library's prelude may declare `native fn`s.
     pub is_stdlib: bool,
 }
@@ -120,7 +124,7 @@ pub enum DeclKind {
 
 /// A user function as declared, waiting for inference.
 pub struct FnDecl<'a> {
-    pub file: FileId,
+    pub file: Anchor,
     pub module: ModuleId,
     /// A `const` is checked as a function of no parameters returning its
     /// value, so it is synthesised here rather than borrowed.
@@ -136,7 +140,7 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     let mut checker = infer::Checker::default();
     checker.broken_types = files
         .iter()
-        .flat_map(|f| &f.ast.items)
+        .flat_map(|f| f.items.iter().map(|(_, i)| *i))
         .any(|i| matches!(i, ast::Item::Error(e) if e.declares_type));
     let decls = collect(&mut checker, files);
     let n_decls = decls.len();
@@ -196,7 +200,7 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
 fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'_>]) {
     let broken: HashSet<&str> = files
         .iter()
-        .flat_map(|f| &f.ast.items)
+        .flat_map(|f| f.items.iter().map(|(_, i)| *i))
         .filter_map(|i| match i {
             ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.as_str())),
             _ => None,
@@ -205,7 +209,7 @@ fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'
         .chain(
             files
                 .iter()
-                .flat_map(|f| f.ast.broken_names.iter().map(|n| n.as_str())),
+                .flat_map(|f| f.broken_names.iter().map(|n| n.as_str())),
         )
         .collect();
     if broken.is_empty() {
@@ -250,8 +254,10 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
         // A broken item, or text cut out by recovery, may have been
         // `main`: its syntax error says enough.
         _ if files.get(1).is_some_and(|f| {
-            f.ast.items.iter().any(|i| matches!(i, ast::Item::Error(_)))
-                || f.ast.broken_names.iter().any(|n| n == "main")
+            f.items
+                .iter()
+                .any(|(_, i)| matches!(i, ast::Item::Error(_)))
+                || f.broken_names.iter().any(|n| n == "main")
         }) =>
         {
             None
@@ -305,7 +311,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     for f in files {
         checker.env.modules.push(ModuleInfo {
             name: f.module_name.clone(),
-            file: f.file,
+            file: f.file.into(),
             imports: HashMap::new(),
             missing: HashSet::new(),
         });
@@ -313,11 +319,12 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     collect_imports(checker, files);
 
     // Type names first, so that types may refer to each other in any order.
-    let mut type_decls: Vec<(ModuleId, FileId, &ast::Item)> = Vec::new();
-    let mut seen_types: HashMap<(ModuleId, String), Span> = HashMap::new();
+    let mut type_decls: Vec<(ModuleId, Anchor, &ast::Item)> = Vec::new();
+    let mut seen_types: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
-        for item in &f.ast.items {
+        for &(r, item) in &f.items {
+            let at = Anchor::item(f.file, r);
             let (name, type_params) = match item {
                 ast::Item::Struct(s) => (&s.name, &s.type_params),
                 ast::Item::Enum(e) => (&e.name, &e.type_params),
@@ -328,20 +335,20 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     Diagnostic::error(
                         "E0102",
                         format!("the type `{}` is defined more than once", name.name),
-                        f.file,
+                        at,
                         name.span,
                         "defined again here",
                     )
-                    .with_label(f.file, *prev, "first defined here"),
+                    .with_label(prev.0, prev.1, "first defined here"),
                 );
                 continue;
             }
-            seen_types.insert((module, name.name.clone()), name.span);
+            seen_types.insert((module, name.name.clone()), (at, name.span));
             let id = AdtId(checker.env.adts.len() as u32);
             checker.env.adts.push(AdtDef {
                 name: name.name.clone(),
                 module,
-                file: f.file,
+                file: at,
                 name_span: name.span,
                 type_params: type_params.iter().map(|p| p.name.clone()).collect(),
                 kind: AdtKind::Struct(Vec::new()),
@@ -351,7 +358,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 eq: true,
             });
             checker.env.types.insert((module, name.name.clone()), id);
-            type_decls.push((module, f.file, item));
+            type_decls.push((module, at, item));
         }
     }
     for (i, (module, file, item)) in type_decls.iter().enumerate() {
@@ -363,18 +370,19 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
 
     // Functions, methods and constants.
     let mut decls: Vec<FnDecl<'a>> = Vec::new();
-    let mut seen_values: HashMap<(ModuleId, String), (FileId, Span)> = HashMap::new();
+    let mut seen_values: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
-        for item in &f.ast.items {
+        for &(r, item) in &f.items {
+            let at = Anchor::item(f.file, r);
             match item {
                 ast::Item::Fn(decl) => {
                     let key = (module, decl.name.name.clone());
                     if let Some((pf, ps)) = seen_values.get(&key) {
-                        checker.diags.push(duplicate(&decl.name, f.file, *pf, *ps));
+                        checker.diags.push(duplicate(&decl.name, at, *pf, *ps));
                         continue;
                     }
-                    seen_values.insert(key.clone(), (f.file, decl.name.span));
+                    seen_values.insert(key.clone(), (at, decl.name.span));
                     // The stdlib modules' functions are named `gc::collect`
                     // (in traces, and in the native registry).
                     let qualified = if f.is_stdlib && !f.module_name.is_empty() {
@@ -382,19 +390,28 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     } else {
                         decl.name.name.clone()
                     };
-                    if let Some(g) =
-                        add_function(checker, &mut decls, f, module, decl, None, qualified)
-                    {
+                    if let Some(g) = add_function(
+                        checker,
+                        &mut decls,
+                        Site {
+                            at,
+                            module,
+                            is_stdlib: f.is_stdlib,
+                        },
+                        decl,
+                        None,
+                        qualified,
+                    ) {
                         checker.env.values.insert(key, g);
                     }
                 }
                 ast::Item::Const(c) => {
                     let key = (module, c.name.name.clone());
                     if let Some((pf, ps)) = seen_values.get(&key) {
-                        checker.diags.push(duplicate(&c.name, f.file, *pf, *ps));
+                        checker.diags.push(duplicate(&c.name, at, *pf, *ps));
                         continue;
                     }
-                    seen_values.insert(key.clone(), (f.file, c.name.span));
+                    seen_values.insert(key.clone(), (at, c.name.span));
                     let synthesized = ast::FnDecl {
                         name: c.name.clone(),
                         type_params: Vec::new(),
@@ -408,14 +425,11 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         span: c.span,
                     };
                     let id = FnId(checker.functions.len() as u32);
-                    checker.functions.push(new_info(
-                        c.name.name.clone(),
-                        f.file,
-                        c.span,
-                        c.name.span,
-                    ));
+                    checker
+                        .functions
+                        .push(new_info(c.name.name.clone(), at, c.span, c.name.span));
                     decls.push(FnDecl {
-                        file: f.file,
+                        file: at,
                         module,
                         ast: Cow::Owned(synthesized),
                         owner: None,
@@ -423,7 +437,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     });
                     checker.env.values.insert(key, Global::Const(id));
                 }
-                ast::Item::Impl(imp) => collect_impl(checker, &mut decls, f, module, imp),
+                ast::Item::Impl(imp) => collect_impl(checker, &mut decls, f, at, module, imp),
                 ast::Item::Struct(_)
                 | ast::Item::Enum(_)
                 | ast::Item::Import(_)
@@ -434,7 +448,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     decls
 }
 
-fn duplicate(name: &ast::Ident, file: FileId, prev_file: FileId, prev: Span) -> Diagnostic {
+fn duplicate(name: &ast::Ident, file: Anchor, prev_file: Anchor, prev: Span) -> Diagnostic {
     Diagnostic::error(
         "E0102",
         format!("`{}` is defined more than once", name.name),
@@ -445,7 +459,7 @@ fn duplicate(name: &ast::Ident, file: FileId, prev_file: FileId, prev: Span) -> 
     .with_label(prev_file, prev, "first defined here")
 }
 
-fn new_info(name: String, file: FileId, span: Span, name_span: Span) -> FnInfo {
+fn new_info(name: String, file: Anchor, span: Span, name_span: Span) -> FnInfo {
     FnInfo {
         name,
         file,
@@ -458,18 +472,31 @@ fn new_info(name: String, file: FileId, span: Span, name_span: Span) -> FnInfo {
 
 /// Registers a function or method: a `native fn` of the stdlib becomes a
 /// [`NativeInfo`] named `qualified`, anything else a declaration to infer.
+/// Where a declaration is: its item, its module, and whether the standard
+/// library declares it.
+#[derive(Clone, Copy)]
+struct Site {
+    at: Anchor,
+    module: ModuleId,
+    is_stdlib: bool,
+}
+
 fn add_function<'a>(
     checker: &mut infer::Checker,
     decls: &mut Vec<FnDecl<'a>>,
-    f: &FileAst<'a>,
-    module: ModuleId,
+    site: Site,
     decl: &'a ast::FnDecl,
     owner: Option<&'a ast::ImplDecl>,
     qualified: String,
 ) -> Option<Global> {
+    let Site {
+        at,
+        module,
+        is_stdlib,
+    } = site;
     match &decl.body {
-        None if f.is_stdlib => {
-            let scheme = checker.native_scheme(module, f.file, decl, owner);
+        None if is_stdlib => {
+            let scheme = checker.native_scheme(module, at, decl, owner);
             let id = NativeId(checker.natives.len() as u32);
             checker.natives.push(NativeInfo {
                 name: qualified,
@@ -481,7 +508,7 @@ fn add_function<'a>(
             checker.diags.push(Diagnostic::error(
                 "E0105",
                 "`native fn` is reserved for the standard library",
-                f.file,
+                at,
                 decl.span,
                 "a function here needs a body",
             ));
@@ -491,9 +518,9 @@ fn add_function<'a>(
             let id = FnId(checker.functions.len() as u32);
             checker
                 .functions
-                .push(new_info(qualified, f.file, decl.span, decl.name.span));
+                .push(new_info(qualified, at, decl.span, decl.name.span));
             decls.push(FnDecl {
-                file: f.file,
+                file: at,
                 module,
                 ast: Cow::Borrowed(decl),
                 owner,
@@ -512,6 +539,7 @@ fn collect_impl<'a>(
     checker: &mut infer::Checker,
     decls: &mut Vec<FnDecl<'a>>,
     f: &FileAst<'a>,
+    at: Anchor,
     module: ModuleId,
     imp: &'a ast::ImplDecl,
 ) {
@@ -521,12 +549,12 @@ fn collect_impl<'a>(
         .enumerate()
         .map(|(i, p)| (p.name.clone(), Ty::Gen(i as u32)))
         .collect();
-    let target = checker.lower_type(module, f.file, &imp.target, &params);
+    let target = checker.lower_type(module, at, &imp.target, &params);
     let Some(key) = MethodKey::of(&target) else {
         checker.diags.push(Diagnostic::error(
             "E0104",
             "methods can only be defined on a named type",
-            f.file,
+            at,
             imp.target.span(),
             "not a type that can have methods",
         ));
@@ -537,7 +565,7 @@ fn collect_impl<'a>(
             checker.diags.push(Diagnostic::error(
                 "E0104",
                 "methods must be defined in the module that defines the type",
-                f.file,
+                at,
                 imp.target.span(),
                 "this type belongs to another module",
             ));
@@ -547,7 +575,7 @@ fn collect_impl<'a>(
         checker.diags.push(Diagnostic::error(
             "E0104",
             "methods of built-in types are defined by the standard library only",
-            f.file,
+            at,
             imp.target.span(),
             "a built-in type",
         ));
@@ -560,7 +588,7 @@ fn collect_impl<'a>(
             checker.diags.push(Diagnostic::error(
                 "E0102",
                 format!("the method `{name}` is defined more than once for `{prefix}`"),
-                f.file,
+                at,
                 m.name.span,
                 "defined again here",
             ));
@@ -570,8 +598,11 @@ fn collect_impl<'a>(
         if let Some(g) = add_function(
             checker,
             decls,
-            f,
-            module,
+            Site {
+                at,
+                module,
+                is_stdlib: f.is_stdlib,
+            },
             m,
             Some(imp),
             format!("{prefix}::{name}"),
@@ -594,7 +625,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
         .skip(1)
         .map(|(i, f)| (f.module_name.as_str(), ModuleId(i as u32)))
         .collect();
-    let mut edges: Vec<(ModuleId, ModuleId, Span)> = Vec::new();
+    let mut edges: Vec<(ModuleId, ModuleId, Anchor, Span)> = Vec::new();
     // Every module sees the standard library's modules without an import.
     let stdlib_modules: Vec<(String, ModuleId)> = files
         .iter()
@@ -611,16 +642,17 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
         }
     }
     for (m, f) in files.iter().enumerate() {
-        for item in &f.ast.items {
+        for &(r, item) in &f.items {
             let ast::Item::Import(imp) = item else {
                 continue;
             };
+            let at = Anchor::item(f.file, r);
             match by_name.get(imp.module.name.as_str()) {
                 Some(target) => {
                     checker.env.modules[m]
                         .imports
                         .insert(imp.module.name.clone(), *target);
-                    edges.push((ModuleId(m as u32), *target, imp.span));
+                    edges.push((ModuleId(m as u32), *target, at, imp.span));
                 }
                 None => {
                     checker.env.modules[m]
@@ -630,7 +662,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
                         Diagnostic::error(
                             "E0108",
                             format!("cannot find module `{}`", imp.module.name),
-                            f.file,
+                            at,
                             imp.module.span,
                             format!("no file `{}.mvl` beside this one", imp.module.name),
                         )
@@ -643,7 +675,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
     // An import cycle is reported at every import that takes part in it.
     let mut graph = DiGraph::<u32, Span>::new();
     let nodes: Vec<_> = (0..files.len()).map(|i| graph.add_node(i as u32)).collect();
-    for (a, b, span) in &edges {
+    for (a, b, _, span) in &edges {
         graph.add_edge(nodes[a.0 as usize], nodes[b.0 as usize], *span);
     }
     for scc in petgraph::algo::tarjan_scc(&graph) {
@@ -651,7 +683,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
         let is_cycle = members.len() > 1
             || edges
                 .iter()
-                .any(|(a, b, _)| a == b && members.contains(&a.0));
+                .any(|(a, b, _, _)| a == b && members.contains(&a.0));
         if !is_cycle {
             continue;
         }
@@ -659,12 +691,12 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
             .iter()
             .map(|m| files[*m as usize].module_name.clone())
             .collect();
-        for (a, b, span) in &edges {
+        for (a, b, at, span) in &edges {
             if members.contains(&a.0) && members.contains(&b.0) {
                 checker.diags.push(Diagnostic::error(
                     "E0109",
                     format!("import cycle between modules {}", names.join(", ")),
-                    files[a.0 as usize].file,
+                    *at,
                     *span,
                     "this import is part of the cycle",
                 ));

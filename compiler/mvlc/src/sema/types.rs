@@ -193,7 +193,7 @@ pub enum UnifyError {
 }
 
 /// A place in the source: where a type was decided.
-pub type Origin = (crate::source::FileId, mvl_syntax::ast::Span);
+pub type Origin = (crate::source::Anchor, mvl_syntax::ast::Span);
 
 /// The substitution: every type variable of one program.
 #[derive(Clone, Debug, Default, PartialEq)]
