@@ -510,7 +510,8 @@ Options:
 
 Exit codes: 0 done (or, with --check, every file already formatted), 1 a
 file has syntax errors or (with --check) would change, 64 usage error or a
-FILE that cannot be read, 74 a file that cannot be written.
+FILE that cannot be read, 74 a file or standard output that cannot be
+written.
 ";
 
 /// `mvlc fmt`: formats files in place, or checks that they are formatted.
@@ -690,8 +691,24 @@ fn fmt_stdin(check: bool, session: &mut Session) -> i32 {
         print_out(session, b"<stdin>\n");
         return EXIT_COMPILE_ERROR;
     }
-    print_out(session, formatted.as_bytes());
-    EXIT_OK
+    if session.capture {
+        session.stdout.extend_from_slice(formatted.as_bytes());
+        return EXIT_OK;
+    }
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(formatted.as_bytes())
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => EXIT_OK,
+        // A closed pipe ends the output quietly, as for Unix tools.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_IO_ERROR,
+        Err(e) => {
+            drop(out);
+            session.err(&format!("mvlc fmt: cannot write the output: {e}\n"));
+            EXIT_IO_ERROR
+        }
+    }
 }
 
 /// Reads, parses and type-checks `path` without lowering it, rendering
