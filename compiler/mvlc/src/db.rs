@@ -15,7 +15,7 @@
 
 use crate::codegen::{self, CodegenError, LineIndex, LoweredFn};
 use crate::diagnostic::Diagnostic;
-use crate::sema::{self, ir::FnId, CheckedProgram, FileAst};
+use crate::sema::{self, ir::FnId, CheckedProgram, FileAst, FileItem};
 use crate::source::{Anchor, FileId, FileKind, ItemRef};
 use mvl_syntax::ast::{self, Span};
 use mvm_bytecode::Module;
@@ -394,6 +394,28 @@ pub fn item_offsets(db: &dyn Db, file: SourceFile) -> HashMap<ItemRef, u32> {
         .collect()
 }
 
+/// The identities of the functions an item declares (see
+/// `sema::FileItem::fns`): a `fn` or `const` is its item; a method is its
+/// `impl` and its name.
+fn declared_fns(db: &dyn Db, file: FileId, item: ItemRef, tree: &ast::Item) -> Vec<u32> {
+    match tree {
+        ast::Item::Fn(_) | ast::Item::Const(_) => vec![item.0],
+        ast::Item::Impl(imp) => {
+            let mut seen: HashMap<&str, u32> = HashMap::new();
+            imp.methods
+                .iter()
+                .map(|m| {
+                    let n = seen.entry(m.name.name.as_str()).or_insert(0);
+                    *n += 1;
+                    let key = format!("{}::{}#{}", item.0, m.name.name, *n - 1);
+                    db.item_ref(file, key).0
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `span`, counted from `at`, as a span counted from its file's start.
 pub fn absolute(db: &dyn Db, at: Anchor, span: Span) -> Span {
     let Some(item) = at.item else {
@@ -493,7 +515,15 @@ pub fn check(db: &dyn Db, program: Program) -> Option<Arc<CheckedProgram>> {
                 }
                 FileKind::User => module_name(f.path(db)),
             },
-            items: p.items.iter().map(|i| (i.id(db), &**i.tree(db))).collect(),
+            items: p
+                .items
+                .iter()
+                .map(|i| FileItem {
+                    item: i.id(db),
+                    tree: i.tree(db),
+                    fns: declared_fns(db, f.id(db), i.id(db), i.tree(db)),
+                })
+                .collect(),
             broken_names: &p.broken_names,
             is_stdlib: f.kind(db).is_stdlib(),
         })
@@ -507,16 +537,16 @@ pub fn check(db: &dyn Db, program: Program) -> Option<Arc<CheckedProgram>> {
 
 /// Lowers one function to bytecode.
 #[salsa::tracked(returns(ref))]
-pub fn lower_fn(db: &dyn Db, program: Program, id: u32) -> Result<LoweredFn, CodegenError> {
+pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, CodegenError> {
     let Some(checked) = check(db, program) else {
         return Err(CodegenError {
             message: "the program did not check".to_string(),
             span: ast::Span::default(),
         });
     };
-    let Some(info) = checked.functions.get(id as usize) else {
+    let Some(info) = checked.functions.get(&id) else {
         return Err(CodegenError {
-            message: format!("no function #{id}"),
+            message: format!("no function {id:?}"),
             span: ast::Span::default(),
         });
     };
@@ -537,7 +567,7 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: u32) -> Result<LoweredFn, Cod
             &own_lines
         }
     };
-    codegen::lower_function(checked, FnId(id), file_index, lines)
+    codegen::lower_function(checked, id, file_index, lines)
 }
 
 /// The whole program as a bytecode module, or `None` when there were errors
@@ -555,9 +585,26 @@ pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
         return None;
     }
     let main = checked.main?;
-    let mut functions = Vec::with_capacity(checked.functions.len());
-    for (i, info) in checked.functions.iter().enumerate() {
-        match lower_fn(db, program, i as u32) {
+    // Functions in source order: by file, item, place in the item, then
+    // closure (whatever order their identities were made in).
+    let files = program_files(db, program);
+    let mut order: Vec<(usize, u32, u32, FnId)> = checked
+        .functions
+        .iter()
+        .map(|(id, info)| {
+            let rank = files
+                .iter()
+                .position(|f| f.id(db) == info.file.file)
+                .unwrap_or(usize::MAX);
+            let item = absolute(db, info.file, Span::default()).start;
+            (rank, item, info.span.start, *id)
+        })
+        .collect();
+    order.sort();
+    let mut functions = Vec::with_capacity(order.len());
+    for (_, _, _, id) in order {
+        let info = &checked.functions[&id];
+        match lower_fn(db, program, id) {
             Ok(lowered) => {
                 // Lowering counts lines from the item's first line; here
                 // they become the file's.
@@ -568,7 +615,7 @@ pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
                 for entry in &mut lowered.function.lines {
                     entry.line += first - 1;
                 }
-                functions.push(lowered);
+                functions.push((id, lowered));
             }
             Err(err) => {
                 Diagnostics(Diagnostic::error(
@@ -605,10 +652,9 @@ pub fn signatures(db: &dyn Db, program: Program) -> Vec<String> {
     let mut out: Vec<(u32, String)> = checked
         .functions
         .iter()
-        .enumerate()
         .filter(|(_, f)| f.file.file == root && !f.name.contains('{'))
-        .map(|(i, f)| {
-            let sig = checked.signature(FnId(i as u32));
+        .map(|(id, f)| {
+            let sig = checked.signature(*id);
             let at = absolute(db, f.file, f.span).start;
             (at, format!("{}: {sig}", f.name))
         })

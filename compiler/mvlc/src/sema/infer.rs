@@ -35,7 +35,7 @@ pub struct Checker {
     pub table: TypeTable,
     pub diags: Vec<Diagnostic>,
     pub env: super::env::Env,
-    pub functions: Vec<FnInfo>,
+    pub functions: HashMap<FnId, FnInfo>,
     pub natives: Vec<NativeInfo>,
     /// Monomorphic types of the members of the components being inferred
     /// (more than one when a method call started another on demand).
@@ -44,7 +44,7 @@ pub struct Checker {
     /// declaration index), each declared function's component, and whether
     /// each component's inference has started.
     pub components: Vec<Vec<usize>>,
-    pub component_of: Vec<usize>,
+    pub component_of: HashMap<FnId, usize>,
     started: Vec<bool>,
     /// Whether a `struct`, `enum` or `impl` did not parse: a field or method
     /// nothing else has may be one of its own.
@@ -523,7 +523,8 @@ impl Checker {
             Global::Fn(id) | Global::Const(id) => match self.in_progress.get(&id) {
                 Some(mono) => mono.clone(),
                 None => {
-                    let scheme = self.functions[id.0 as usize].scheme.clone();
+                    let scheme = self.functions.get(&id).map(|f| f.scheme.clone());
+                    let scheme = scheme.unwrap_or_else(|| Scheme::mono(Ty::Unit));
                     self.table.instantiate(&scheme)
                 }
             },
@@ -563,7 +564,7 @@ impl Checker {
     /// how a method call, resolved once its receiver's type is known, gets
     /// the scheme of a method no call-graph edge ordered before it.
     pub(super) fn ensure_inferred(&mut self, id: FnId, decls: &[FnDecl<'_>]) {
-        if let Some(&c) = self.component_of.get(id.0 as usize) {
+        if let Some(&c) = self.component_of.get(&id) {
             self.ensure_component(c, decls);
         }
     }
@@ -618,7 +619,7 @@ impl Checker {
                 None => self.table.fresh(),
             };
             self.in_progress
-                .insert(FnId(m as u32), Ty::func(params.clone(), ret.clone()));
+                .insert(decls[m].id, Ty::func(params.clone(), ret.clone()));
             sigs.push(Sig {
                 params,
                 ret,
@@ -630,12 +631,11 @@ impl Checker {
         let mut bodies = Vec::new();
         for (&m, sig) in members.iter().zip(&sigs) {
             let decl = &decls[m];
-            let fn_name = self.functions[m].name.clone();
+            let fn_name = self.functions[&decl.id].name.clone();
             let mut cx = FnCx::new(
                 self,
                 decls,
-                decl.file,
-                decl.module,
+                m,
                 fn_name,
                 sig.ret.clone(),
                 sig.tparams.clone(),
@@ -679,7 +679,7 @@ impl Checker {
         }
 
         for &m in members {
-            self.in_progress.remove(&FnId(m as u32));
+            self.in_progress.remove(&decls[m].id);
         }
         // The variables of components still in progress around this one.
         let mut outer = HashSet::new();
@@ -690,9 +690,10 @@ impl Checker {
             let ty = Ty::func(sig.params.clone(), sig.ret.clone());
             self.check_type_params(decls[m].file, &sig.type_params);
             let scheme = self.table.generalise_except(&ty, &outer);
-            let info = &mut self.functions[m];
-            info.scheme = scheme;
-            info.body = body;
+            if let Some(info) = self.functions.get_mut(&decls[m].id) {
+                info.scheme = scheme;
+                info.body = body;
+            }
         }
     }
 
@@ -764,6 +765,10 @@ pub(super) struct FnCx<'c> {
     pub(super) ck: &'c mut Checker,
     /// Every declaration, for inferring a method's component on demand.
     decls: &'c [FnDecl<'c>],
+    /// The declared function being inferred, and how many closures have
+    /// been lifted out of it so far (a closure's identity is the pair).
+    id: FnId,
+    closures: u32,
     pub(super) file: Anchor,
     pub(super) module: ModuleId,
     fn_name: String,
@@ -783,20 +788,24 @@ pub(super) struct FnCx<'c> {
 }
 
 impl<'c> FnCx<'c> {
+    /// The context for the body of `decls[index]`, named `fn_name` in
+    /// traces, returning `ret`, with type parameters `tparams`.
     fn new(
         ck: &'c mut Checker,
         decls: &'c [FnDecl<'c>],
-        file: Anchor,
-        module: ModuleId,
+        index: usize,
         fn_name: String,
         ret: Ty,
         tparams: HashMap<String, Ty>,
     ) -> FnCx<'c> {
+        let decl = &decls[index];
         FnCx {
             ck,
             decls,
-            file,
-            module,
+            id: decl.id,
+            closures: 0,
+            file: decl.file,
+            module: decl.module,
             fn_name,
             locals: Vec::new(),
             local_depth: Vec::new(),
@@ -842,7 +851,9 @@ impl<'c> FnCx<'c> {
         }
         let locals = std::mem::take(&mut self.locals);
         for lifted in std::mem::take(&mut self.lifted) {
-            self.ck.functions[lifted.id.0 as usize].body = Some(FnBody {
+            let info = self.ck.functions.get_mut(&lifted.id);
+            let Some(info) = info else { continue };
+            info.body = Some(FnBody {
                 captures: lifted.captures,
                 params: lifted.params,
                 locals: locals.clone(),
@@ -1979,16 +1990,23 @@ impl<'c> FnCx<'c> {
         self.scopes.pop();
         let frame = self.frames.pop();
         let captures = frame.map(|f| f.captures).unwrap_or_default();
-        let id = FnId(self.ck.functions.len() as u32);
+        self.closures += 1;
+        let id = FnId {
+            decl: self.id.decl,
+            closure: self.closures,
+        };
         let ty = Ty::func(param_tys, ret);
-        self.ck.functions.push(FnInfo {
-            name: format!("{}::{{closure}}", self.fn_name),
-            file: self.file,
-            span,
-            name_span: span,
-            scheme: Scheme::mono(ty.clone()),
-            body: None,
-        });
+        self.ck.functions.insert(
+            id,
+            FnInfo {
+                name: format!("{}::{{closure}}", self.fn_name),
+                file: self.file,
+                span,
+                name_span: span,
+                scheme: Scheme::mono(ty.clone()),
+                body: None,
+            },
+        );
         self.lifted.push(Lifted {
             id,
             captures: captures.clone(),

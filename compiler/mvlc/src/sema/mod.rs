@@ -60,7 +60,7 @@ pub struct NativeInfo {
 /// A whole program after type inference.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct CheckedProgram {
-    pub functions: Vec<FnInfo>,
+    pub functions: HashMap<FnId, FnInfo>,
     pub natives: Vec<NativeInfo>,
     pub env: Env,
     /// The final substitution: read every IR type through it.
@@ -72,7 +72,7 @@ impl CheckedProgram {
     /// A function's inferred type as users write it, with the classes of
     /// its type variables: `fn(a, a) -> a where a: Int or Float`.
     pub fn signature(&self, id: FnId) -> String {
-        let Some(info) = self.functions.get(id.0 as usize) else {
+        let Some(info) = self.functions.get(&id) else {
             return String::new();
         };
         let mut out = self.table.display(&info.scheme.ty);
@@ -105,13 +105,22 @@ pub struct FileAst<'a> {
     /// The name other files import it by (the file stem); the prelude's is
     /// empty (it is not importable).
     pub module_name: String,
-    /// The file's items in order, each with its identity; every span in an
-    /// item counts from the item's start.
-    pub items: Vec<(ItemRef, &'a ast::Item)>,
+    /// The file's items in order; every span in an item counts from the
+    /// item's start.
+    pub items: Vec<FileItem<'a>>,
     /// See [`ast::File::broken_names`].
     pub broken_names: &'a [String],
     /// The standard library's prelude may declare `native fn`s.
     pub is_stdlib: bool,
+}
+
+/// One item handed to the checker.
+pub struct FileItem<'a> {
+    pub item: ItemRef,
+    pub tree: &'a ast::Item,
+    /// The identities of the functions it declares: one for a `fn` or
+    /// `const`, one per method (in order) for an `impl`, none otherwise.
+    pub fns: Vec<u32>,
 }
 
 /// What a declaration to infer is.
@@ -124,6 +133,7 @@ pub enum DeclKind {
 
 /// A user function as declared, waiting for inference.
 pub struct FnDecl<'a> {
+    pub id: FnId,
     pub file: Anchor,
     pub module: ModuleId,
     /// A `const` is checked as a function of no parameters returning its
@@ -140,7 +150,7 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     let mut checker = infer::Checker::default();
     checker.broken_types = files
         .iter()
-        .flat_map(|f| f.items.iter().map(|(_, i)| *i))
+        .flat_map(|f| f.items.iter().map(|i| i.tree))
         .any(|i| matches!(i, ast::Item::Error(e) if e.declares_type));
     let decls = collect(&mut checker, files);
     let n_decls = decls.len();
@@ -153,6 +163,7 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
     // methods happen to share a name.
     let mut graph = DiGraph::<usize, ()>::new();
     let nodes: Vec<_> = (0..n_decls).map(|i| graph.add_node(i)).collect();
+    let position: HashMap<FnId, usize> = decls.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
     for (i, decl) in decls.iter().enumerate() {
         let mut refs = infer::References::default();
         if let Some(body) = &decl.ast.body {
@@ -162,8 +173,8 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
             if let Some(Global::Fn(id) | Global::Const(id)) =
                 checker.resolve_value_path(decl.module, path)
             {
-                if (id.0 as usize) < n_decls {
-                    graph.add_edge(nodes[i], nodes[id.0 as usize], ());
+                if let Some(&j) = position.get(&id) {
+                    graph.add_edge(nodes[i], nodes[j], ());
                 }
             }
         }
@@ -173,10 +184,10 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
         .into_iter()
         .map(|c| c.iter().map(|n| graph[*n]).collect())
         .collect();
-    checker.component_of = vec![0; n_decls];
+    checker.component_of = HashMap::new();
     for (c, members) in checker.components.iter().enumerate() {
         for &m in members {
-            checker.component_of[m] = c;
+            checker.component_of.insert(decls[m].id, c);
         }
     }
     checker.infer_all(&decls);
@@ -200,7 +211,7 @@ pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>)
 fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'_>]) {
     let broken: HashSet<&str> = files
         .iter()
-        .flat_map(|f| f.items.iter().map(|(_, i)| *i))
+        .flat_map(|f| f.items.iter().map(|i| i.tree))
         .filter_map(|i| match i {
             ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.as_str())),
             _ => None,
@@ -237,7 +248,7 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
     let root = ModuleId(1);
     match checker.env.values.get(&(root, "main".to_string())).copied() {
         Some(Global::Fn(id)) => {
-            let info = &checker.functions[id.0 as usize];
+            let info = &checker.functions[&id];
             if let Ty::Fn(params, _) = &info.scheme.ty {
                 if !params.is_empty() {
                     checker.diags.push(Diagnostic::error(
@@ -256,7 +267,7 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
         _ if files.get(1).is_some_and(|f| {
             f.items
                 .iter()
-                .any(|(_, i)| matches!(i, ast::Item::Error(_)))
+                .any(|i| matches!(i.tree, ast::Item::Error(_)))
                 || f.broken_names.iter().any(|n| n == "main")
         }) =>
         {
@@ -275,7 +286,7 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
             let near_fn =
                 near.as_ref()
                     .and_then(|n| match checker.env.values.get(&(root, n.clone())) {
-                        Some(Global::Fn(id)) => Some(&checker.functions[id.0 as usize]),
+                        Some(Global::Fn(id)) => checker.functions.get(id),
                         _ => None,
                     });
             let diag = match (near, near_fn) {
@@ -323,8 +334,9 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     let mut seen_types: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
-        for &(r, item) in &f.items {
-            let at = Anchor::item(f.file, r);
+        for entry in &f.items {
+            let item = entry.tree;
+            let at = Anchor::item(f.file, entry.item);
             let (name, type_params) = match item {
                 ast::Item::Struct(s) => (&s.name, &s.type_params),
                 ast::Item::Enum(e) => (&e.name, &e.type_params),
@@ -373,8 +385,9 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     let mut seen_values: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
-        for &(r, item) in &f.items {
-            let at = Anchor::item(f.file, r);
+        for entry in &f.items {
+            let item = entry.tree;
+            let at = Anchor::item(f.file, entry.item);
             match item {
                 ast::Item::Fn(decl) => {
                     let key = (module, decl.name.name.clone());
@@ -398,6 +411,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                             module,
                             is_stdlib: f.is_stdlib,
                         },
+                        FnId::declared(entry.fns.first().copied().unwrap_or(0)),
                         decl,
                         None,
                         qualified,
@@ -424,11 +438,12 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         }),
                         span: c.span,
                     };
-                    let id = FnId(checker.functions.len() as u32);
+                    let id = FnId::declared(entry.fns.first().copied().unwrap_or(0));
                     checker
                         .functions
-                        .push(new_info(c.name.name.clone(), at, c.span, c.name.span));
+                        .insert(id, new_info(c.name.name.clone(), at, c.span, c.name.span));
                     decls.push(FnDecl {
+                        id,
                         file: at,
                         module,
                         ast: Cow::Owned(synthesized),
@@ -437,7 +452,9 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     });
                     checker.env.values.insert(key, Global::Const(id));
                 }
-                ast::Item::Impl(imp) => collect_impl(checker, &mut decls, f, at, module, imp),
+                ast::Item::Impl(imp) => {
+                    collect_impl(checker, &mut decls, f, at, module, imp, &entry.fns)
+                }
                 ast::Item::Struct(_)
                 | ast::Item::Enum(_)
                 | ast::Item::Import(_)
@@ -485,6 +502,7 @@ fn add_function<'a>(
     checker: &mut infer::Checker,
     decls: &mut Vec<FnDecl<'a>>,
     site: Site,
+    id: FnId,
     decl: &'a ast::FnDecl,
     owner: Option<&'a ast::ImplDecl>,
     qualified: String,
@@ -515,11 +533,11 @@ fn add_function<'a>(
             None
         }
         Some(_) => {
-            let id = FnId(checker.functions.len() as u32);
             checker
                 .functions
-                .push(new_info(qualified, at, decl.span, decl.name.span));
+                .insert(id, new_info(qualified, at, decl.span, decl.name.span));
             decls.push(FnDecl {
+                id,
                 file: at,
                 module,
                 ast: Cow::Borrowed(decl),
@@ -542,6 +560,7 @@ fn collect_impl<'a>(
     at: Anchor,
     module: ModuleId,
     imp: &'a ast::ImplDecl,
+    fns: &[u32],
 ) {
     let params: HashMap<String, Ty> = imp
         .type_params
@@ -582,7 +601,7 @@ fn collect_impl<'a>(
         return;
     }
     let prefix = key.native_prefix(&checker.env);
-    for m in &imp.methods {
+    for (i, m) in imp.methods.iter().enumerate() {
         let name = m.name.name.clone();
         if checker.env.methods.contains_key(&(key, name.clone())) {
             checker.diags.push(Diagnostic::error(
@@ -603,6 +622,7 @@ fn collect_impl<'a>(
                 module,
                 is_stdlib: f.is_stdlib,
             },
+            FnId::declared(fns.get(i).copied().unwrap_or(0)),
             m,
             Some(imp),
             format!("{prefix}::{name}"),
@@ -642,11 +662,11 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
         }
     }
     for (m, f) in files.iter().enumerate() {
-        for &(r, item) in &f.items {
-            let ast::Item::Import(imp) = item else {
+        for entry in &f.items {
+            let ast::Item::Import(imp) = entry.tree else {
                 continue;
             };
-            let at = Anchor::item(f.file, r);
+            let at = Anchor::item(f.file, entry.item);
             match by_name.get(imp.module.name.as_str()) {
                 Some(target) => {
                     checker.env.modules[m]
