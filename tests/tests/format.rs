@@ -195,3 +195,38 @@ fn hostile_shapes_format() {
         }
     });
 }
+
+/// Every example is formatted (`mvlc fmt examples` changes nothing), so CI
+/// keeps them so. Only examples of syntax errors cannot be formatted, and
+/// they live in `examples/errors/`.
+#[test]
+fn examples_are_formatted() {
+    on_big_stack(|| {
+        let root = mvl_tests::workspace_root();
+        let mut files = Vec::new();
+        mvl_files(&root.join("examples"), &mut files);
+        files.sort();
+        let mut unformatted = Vec::new();
+        for f in &files {
+            let rel = f
+                .strip_prefix(&root)
+                .expect("under the root")
+                .display()
+                .to_string();
+            let text = std::fs::read_to_string(f).expect("example is readable");
+            match format_source(&text) {
+                Ok(formatted) if formatted == text => {}
+                Ok(_) => unformatted.push(rel),
+                Err(FormatError::Syntax(_)) => assert!(
+                    rel.starts_with("examples/errors/"),
+                    "{rel} has syntax errors outside examples/errors/"
+                ),
+                Err(FormatError::Unsafe(why)) => panic!("{rel}: {why}"),
+            }
+        }
+        assert!(
+            unformatted.is_empty(),
+            "examples not formatted (run `mvlc fmt examples`): {unformatted:#?}"
+        );
+    });
+}
