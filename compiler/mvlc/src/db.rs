@@ -835,7 +835,7 @@ pub fn item_lines(db: &dyn Db, file: SourceFile, item: Option<ItemRef>) -> Arc<L
 
 /// The standard library's natives (unchanged by any user edit).
 #[salsa::tracked(returns(ref))]
-pub fn natives(db: &dyn Db, program: Program) -> Vec<sema::NativeInfo> {
+pub fn natives(db: &dyn Db, program: Program) -> Arc<Vec<sema::NativeInfo>> {
     db.executing("natives", &|| program.root(db).path(db).clone());
     declarations(db, program).natives.clone()
 }

@@ -36,7 +36,7 @@ pub struct Checker {
     pub diags: Vec<Diagnostic>,
     pub env: std::sync::Arc<super::env::Env>,
     pub functions: HashMap<FnId, FnInfo>,
-    pub natives: Vec<NativeInfo>,
+    pub natives: std::sync::Arc<Vec<NativeInfo>>,
     /// Monomorphic types of the members of the component being inferred.
     pub(super) in_progress: HashMap<FnId, Ty>,
     /// The schemes of the functions outside the component that its bodies

@@ -63,9 +63,9 @@ pub struct NativeInfo {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Declarations {
     pub env: Arc<Env>,
-    pub natives: Vec<NativeInfo>,
+    pub natives: Arc<Vec<NativeInfo>>,
     /// Names of the user types and whether `==` applies to them.
-    pub adts: Vec<AdtMeta>,
+    pub adts: Arc<Vec<AdtMeta>>,
     /// Every declared function, method and constant, in declaration order,
     /// and where each is in it, by identity and by item.
     pub decls: Vec<DeclRef>,
@@ -352,10 +352,9 @@ pub fn infer_component(
     checker.table.adts = decls.adts.clone();
     for m in members {
         let name = decls
-            .decls
-            .iter()
-            .find(|d| d.id == m.id)
-            .map(|d| d.name.clone())
+            .by_id
+            .get(&m.id)
+            .map(|i| decls.decls[*i].name.clone())
             .unwrap_or_default();
         checker
             .functions
@@ -577,7 +576,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 type_params: type_params.iter().map(|p| p.name.clone()).collect(),
                 kind: AdtKind::Struct(Vec::new()),
             });
-            checker.table.adts.push(AdtMeta {
+            Arc::make_mut(&mut checker.table.adts).push(AdtMeta {
                 name: name.name.clone(),
                 eq: true,
             });
@@ -732,7 +731,7 @@ fn add_function<'a>(
         None if is_stdlib => {
             let scheme = checker.native_scheme(module, at, decl, owner);
             let id = NativeId(checker.natives.len() as u32);
-            checker.natives.push(NativeInfo {
+            Arc::make_mut(&mut checker.natives).push(NativeInfo {
                 name: qualified,
                 scheme,
             });
@@ -983,6 +982,6 @@ fn mark_eq_types(checker: &mut infer::Checker) {
         }
     }
     for (i, ne) in non_eq.into_iter().enumerate() {
-        checker.table.adts[i].eq = !ne;
+        Arc::make_mut(&mut checker.table.adts)[i].eq = !ne;
     }
 }
