@@ -23,7 +23,9 @@
 
 use crate::codegen::{self, CodegenError, LineIndex, LoweredFn};
 use crate::diagnostic::Diagnostic;
-use crate::sema::{self, ir::FnId, types::Scheme, Declarations, FileAst, FileItem, Inferred};
+use crate::sema::{
+    self, ir::FnId, types::Scheme, DeclKind, Declarations, FileAst, FileItem, Inferred,
+};
 use crate::source::{Anchor, FileId, FileKind, ItemRef};
 use mvl_syntax::ast::{self, Span};
 use mvm_bytecode::Module;
@@ -372,6 +374,7 @@ pub fn item_keys(file: &ast::File) -> Vec<String> {
                 ast::Item::Impl(i) => format!("impl {}", type_key(&i.target)),
                 ast::Item::Import(i) => format!("import {}", i.module.name),
                 ast::Item::Const(c) => format!("fn {}", c.name.name),
+                ast::Item::Test(t) => format!("test {:?}", t.name),
                 ast::Item::Error(_) => "error".to_string(),
             };
             let n = seen.entry(base.clone()).or_insert(0);
@@ -450,7 +453,7 @@ pub fn item_offsets(db: &dyn Db, file: SourceFile) -> HashMap<ItemRef, u32> {
 /// `impl` and its name.
 fn declared_fns(db: &dyn Db, file: FileId, item: ItemRef, tree: &ast::Item) -> Vec<u32> {
     match tree {
-        ast::Item::Fn(_) | ast::Item::Const(_) => vec![item.0],
+        ast::Item::Fn(_) | ast::Item::Const(_) | ast::Item::Test(_) => vec![item.0],
         ast::Item::Impl(imp) => {
             let mut seen: HashMap<&str, u32> = HashMap::new();
             imp.methods
@@ -654,6 +657,7 @@ fn item_name(item: &ast::Item) -> String {
         ast::Item::Enum(e) => e.name.name.clone(),
         ast::Item::Impl(i) => format!("impl {}", type_key(&i.target)),
         ast::Item::Import(i) => format!("import {}", i.module.name),
+        ast::Item::Test(t) => format!("test {:?}", t.name),
         ast::Item::Error(_) => "error".to_string(),
     }
 }
@@ -876,21 +880,88 @@ fn all_inferred(db: &dyn Db, program: Program) -> Vec<&Arc<Inferred>> {
 }
 
 /// The whole program as a bytecode module, or `None` when it has errors
-/// (see [`diagnostics`]).
+/// (see [`diagnostics`]). `test` items are left out.
 #[salsa::tracked(returns(ref))]
 pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
     db.executing("compile", &|| program.root(db).path(db).clone());
     if check_diagnostics(db, program).iter().any(|d| d.is_error()) {
         return None;
     }
+    let main = declarations(db, program).main?;
+    link_program(db, program, false, main).map(|(m, _)| Arc::new(m))
+}
+
+/// A program's `test` items, compiled for `mvlc test`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestModule {
+    /// The program with its tests (its entry is `main`, or the first test).
+    pub module: Arc<Module>,
+    /// Each test's name and function index, in source order.
+    pub tests: Vec<(String, u32)>,
+}
+
+/// The program with its `test` items, for `mvlc test`, or `None` when it
+/// has errors ([`test_diagnostics`]). A file of tests needs no `main`.
+#[salsa::tracked(returns(ref))]
+pub fn compile_tests(db: &dyn Db, program: Program) -> Option<TestModule> {
+    db.executing("compile_tests", &|| program.root(db).path(db).clone());
+    if test_diagnostics(db, program).iter().any(|d| d.is_error()) {
+        return None;
+    }
     let decls = declarations(db, program);
-    let main = decls.main?;
-    // Functions in source order: by file, item, place in the item, then
-    // closure (whatever order their identities were made in).
+    let first_test = decls
+        .decls
+        .iter()
+        .find(|d| d.kind == DeclKind::Test)
+        .map(|d| d.id);
+    let entry = decls.main.or(first_test)?;
+    let (module, index) = link_program(db, program, true, entry)?;
+    let root = program.root(db).id(db);
+    let mut tests: Vec<(u32, String, u32)> = decls
+        .decls
+        .iter()
+        .filter(|d| d.kind == DeclKind::Test && d.file.file == root)
+        .filter_map(|d| {
+            let at = absolute(db, d.file, Span::default()).start;
+            let items = file_items(db, db.source(d.file.file));
+            let item = items.items[*items.index.get(&d.file.item?)?];
+            let ast::Item::Test(t) = item.header(db).as_ref() else {
+                return None;
+            };
+            Some((at, t.name.clone(), *index.get(&d.id)?))
+        })
+        .collect();
+    tests.sort();
+    Some(TestModule {
+        module: Arc::new(module),
+        tests: tests.into_iter().map(|(_, n, i)| (n, i)).collect(),
+    })
+}
+
+/// Lowers and links every function (tests too when `tests`), in source
+/// order: by file, item, place in the item, then closure, whatever order
+/// their identities were made in. Returns the module and each function's
+/// index in it.
+fn link_program(
+    db: &dyn Db,
+    program: Program,
+    tests: bool,
+    entry: FnId,
+) -> Option<(Module, HashMap<FnId, u32>)> {
+    let decls = declarations(db, program);
     let files = program_files(db, program);
+    let is_test = |id: &FnId| {
+        decls
+            .by_id
+            .get(&FnId::declared(id.decl))
+            .is_some_and(|i| decls.decls[*i].kind == DeclKind::Test)
+    };
     let mut order: Vec<(usize, u32, u32, FnId, Anchor)> = Vec::new();
     for inferred in all_inferred(db, program) {
         for (id, info) in &inferred.functions {
+            if !tests && is_test(id) {
+                continue;
+            }
             let rank = files
                 .iter()
                 .position(|f| f.id(db) == info.file.file)
@@ -915,12 +986,18 @@ pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
         }
         functions.push((id, lowered));
     }
+    let index = functions
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i as u32))
+        .collect();
     let natives = decls.natives.iter().map(|n| n.name.clone()).collect();
     let paths = files.iter().map(|f| f.path(db).clone()).collect();
     let types = codegen::type_descriptors(&decls.env);
-    Some(Arc::new(codegen::link(
-        functions, natives, paths, types, main,
-    )))
+    Some((
+        codegen::link(functions, natives, paths, types, entry),
+        index,
+    ))
 }
 
 /// The inferred signature of every function, method and constant of the
@@ -960,6 +1037,14 @@ pub fn diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
         }
     }
     sorted(db, program, all)
+}
+
+/// What [`check_diagnostics`] reports, for `mvlc test`: a file of tests
+/// needs no `main`.
+pub fn test_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    let mut all = check_diagnostics(db, program);
+    all.retain(|d| d.code != "E0103");
+    all
 }
 
 /// Every diagnostic of parsing and checking `program` (what `mvlc check`

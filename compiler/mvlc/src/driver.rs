@@ -30,6 +30,7 @@ Usage:
   mvlc build FILE.mvl [-o OUT.mvb]        write bytecode (default: FILE.mvb)
   mvlc check FILE.mvl                     type-check only; report diagnostics
   mvlc fmt [--check] [FILES or DIRS...]   format source files in the canonical style
+  mvlc test [--filter TEXT] [FILES or DIRS...]   run the `test` items
   mvlc repl                               an interactive session
   mvlc help                               show this help
 
@@ -38,7 +39,7 @@ Options for run: limits (--max-stack N, --fuel N, --max-heap SIZE,
 --allow-write=PATH, --allow-env, --max-output SIZE, --max-time SECS) and
 --record FILE / --replay FILE (see `mvlc run --help`).
 
-Options for run, build, check and fmt:
+Options for run, build, check, fmt and test:
   --message-format human|short|json   how diagnostics are written (default human)
   --color auto|always|never           colour diagnostics (default auto: when
                                       stderr is a terminal and NO_COLOR is unset)
@@ -157,7 +158,7 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
 /// which every command reporting diagnostics takes: applies `arg` (with
 /// `next`, its value) to the session and returns how many arguments it
 /// used, 0 when `arg` is neither.
-fn diagnostic_option(
+pub(crate) fn diagnostic_option(
     arg: &str,
     next: Option<&String>,
     session: &mut Session,
@@ -228,6 +229,7 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
         "build" => cmd_build(rest, session),
         "check" => cmd_check(rest, session),
         "fmt" => cmd_fmt(rest, session),
+        "test" => crate::test_runner::cmd_test(rest, session),
         "repl" => cmd_repl(rest, session),
         "lsp" => {
             session.err(&format!(
@@ -300,7 +302,7 @@ fn cmd_repl(args: &[String], session: &mut Session) -> i32 {
     EXIT_OK
 }
 
-fn print_out(session: &mut Session, bytes: &[u8]) {
+pub(crate) fn print_out(session: &mut Session, bytes: &[u8]) {
     if session.capture {
         session.stdout.extend_from_slice(bytes);
     } else {
@@ -330,7 +332,7 @@ fn is_bytecode(path: &str) -> bool {
         .is_ok_and(|()| &magic == mvm_bytecode::format::MAGIC)
 }
 
-fn wants_help(args: &[String]) -> bool {
+pub(crate) fn wants_help(args: &[String]) -> bool {
     args.first().is_some_and(|a| a == "--help" || a == "-h")
 }
 
@@ -604,7 +606,7 @@ fn worse(a: i32, b: i32) -> i32 {
 
 /// Every `.mvl` file under `dir`, sorted, skipping hidden folders and
 /// `target`.
-fn collect_sources(dir: &std::path::Path, out: &mut Vec<String>) {
+pub(crate) fn collect_sources(dir: &std::path::Path, out: &mut Vec<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -764,7 +766,7 @@ fn release(db: Database, session: &Session) {
 
 /// The text of the source file `path`, or the exit code to use after
 /// reporting why it cannot be read.
-fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
+pub(crate) fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {

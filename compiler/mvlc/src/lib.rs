@@ -11,8 +11,8 @@
 //!   everything after parsing holds instead of salsa inputs.
 //! - [`diagnostic`] (the values and the code registry) and [`render`] (the
 //!   one place that turns them into text).
-//! - [`driver`]: the `mvlc` command line, on top of all of the above, and
-//!   [`repl`]: the interactive session.
+//! - [`driver`]: the `mvlc` command line, on top of all of the above,
+//!   [`test_runner`]: `mvlc test`, and [`repl`]: the interactive session.
 //!
 //! Parsing lives in the `mvl-syntax` crate; the instruction set in
 //! `mvm-bytecode`; execution in `mvm-runtime`.
@@ -25,6 +25,7 @@ pub mod render;
 pub mod repl;
 pub mod sema;
 pub mod source;
+pub mod test_runner;
 
 /// Runs `f`, first growing the stack onto the heap if less than 256 KiB is
 /// left: every pass that recurses over a syntax tree or IR goes through it

@@ -698,6 +698,13 @@ impl<'a> Formatter<'a> {
                     text(";"),
                 ])
             }
+            Item::Test(t) => {
+                let name = self.slice(t.name_span).to_string();
+                cat(vec![
+                    text(format!("test {name} ")),
+                    self.block(&t.body, true),
+                ])
+            }
             Item::Error(e) => {
                 self.skip_comments_in(e.span);
                 text(self.slice(e.span))

@@ -67,6 +67,9 @@ pub enum Tok {
     Import,
     Const,
     Native,
+    /// `test` where a test item starts: at the top level, before a string
+    /// (`test "adds numbers" { .. }`); anywhere else `test` is a name.
+    Test,
 
     // Punctuation.
     LParen,
@@ -192,6 +195,7 @@ impl Tok {
             Tok::Import => "import",
             Tok::Const => "const",
             Tok::Native => "native",
+            Tok::Test => "test",
             Tok::LParen => "(",
             Tok::RParen => ")",
             Tok::LBrace => "{",
@@ -611,6 +615,14 @@ impl<'a> Lexer<'a> {
         if tok == Tok::Var && matches!(self.tokens.last(), Some((_, Tok::ColonColon | Tok::Fn, _)))
         {
             tok = Tok::Ident(word.to_string());
+        }
+        // `test "name"` at the top level starts a test item.
+        if word == "test" && self.open.is_empty() {
+            let rest = &self.src.as_bytes()[self.pos..];
+            let next = rest.iter().find(|b| !b.is_ascii_whitespace());
+            if next == Some(&b'"') {
+                tok = Tok::Test;
+            }
         }
         self.push(start, tok);
     }

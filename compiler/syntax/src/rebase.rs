@@ -66,6 +66,11 @@ impl Mover {
                 self.expr(&mut c.value);
                 self.span(&mut c.span);
             }
+            Item::Test(t) => {
+                self.span(&mut t.name_span);
+                self.block(&mut t.body);
+                self.span(&mut t.span);
+            }
             Item::Error(e) => {
                 e.names.iter_mut().for_each(|n| self.ident(n));
                 self.span(&mut e.span);
@@ -389,6 +394,19 @@ pub fn header(item: &Item) -> Item {
             span: Span {
                 start: c.span.start,
                 end: c.name.span.end,
+            },
+        }),
+        Item::Test(t) => Item::Test(TestDecl {
+            name: t.name.clone(),
+            name_span: t.name_span,
+            body: Block {
+                stmts: Vec::new(),
+                tail: None,
+                span: Span::default(),
+            },
+            span: Span {
+                start: t.span.start,
+                end: t.name_span.end,
             },
         }),
         Item::Error(e) => Item::Error(e.clone()),

@@ -166,6 +166,9 @@ pub enum DeclKind {
     Fn,
     Method,
     Const,
+    /// A `test` item: checked as a function of no parameters returning
+    /// `()`, never named by other code, run only by `mvlc test`.
+    Test,
 }
 
 /// A user function as declared, waiting for inference.
@@ -236,6 +239,7 @@ pub fn fn_decl<'a>(d: &DeclRef, tree: &'a ast::Item) -> Option<FnDecl<'a>> {
     let (ast, owner) = match (tree, d.kind) {
         (ast::Item::Fn(f), DeclKind::Fn) => (Cow::Borrowed(f), None),
         (ast::Item::Const(c), DeclKind::Const) => (Cow::Owned(const_as_fn(c)), None),
+        (ast::Item::Test(t), DeclKind::Test) => (Cow::Owned(test_as_fn(t)), None),
         (ast::Item::Impl(imp), DeclKind::Method) => {
             (Cow::Borrowed(imp.methods.get(d.method)?), Some(imp))
         }
@@ -249,6 +253,21 @@ pub fn fn_decl<'a>(d: &DeclRef, tree: &'a ast::Item) -> Option<FnDecl<'a>> {
         owner,
         kind: d.kind,
     })
+}
+
+/// A test is checked as a function of no parameters returning `()`.
+fn test_as_fn(t: &ast::TestDecl) -> ast::FnDecl {
+    ast::FnDecl {
+        name: ast::Ident {
+            name: format!("test {:?}", t.name),
+            span: t.name_span,
+        },
+        type_params: Vec::new(),
+        params: Vec::new(),
+        ret: Some(ast::TypeExpr::Tuple(Vec::new(), t.name_span)),
+        body: Some(t.body.clone()),
+        span: t.span,
+    }
 }
 
 /// A `const` is checked as a function of no parameters returning its value.
@@ -669,6 +688,22 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 }
                 ast::Item::Impl(imp) => {
                     collect_impl(checker, &mut decls, f, at, module, imp, &entry.fns)
+                }
+                ast::Item::Test(t) => {
+                    // Not a name anything can use: only `mvlc test` runs it.
+                    let id = FnId::declared(entry.fns.first().copied().unwrap_or(0));
+                    let name = format!("test {:?}", t.name);
+                    checker
+                        .functions
+                        .insert(id, new_info(name, at, t.span, t.name_span));
+                    decls.push(FnDecl {
+                        id,
+                        file: at,
+                        module,
+                        ast: Cow::Owned(test_as_fn(t)),
+                        owner: None,
+                        kind: DeclKind::Test,
+                    });
                 }
                 ast::Item::Struct(_)
                 | ast::Item::Enum(_)
