@@ -116,6 +116,9 @@ pub struct FnDecl {
 pub struct Param {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
+    /// A closure parameter written as a tuple pattern (`|(a, b)| a + b`):
+    /// the argument is destructured by it (`name` is then `_`).
+    pub pattern: Option<Pattern>,
     pub span: Span,
 }
 

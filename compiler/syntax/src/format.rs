@@ -752,9 +752,13 @@ impl<'a> Formatter<'a> {
     }
 
     fn param(&self, p: &Param) -> String {
-        match &p.ty {
-            Some(t) => format!("{}: {}", p.name, self.ty(t)),
+        let name = match &p.pattern {
+            Some(q) => self.pattern(q),
             None => p.name.to_string(),
+        };
+        match &p.ty {
+            Some(t) => format!("{name}: {}", self.ty(t)),
+            None => name,
         }
     }
 

@@ -96,6 +96,9 @@ impl Mover {
         if let Some(t) = &mut p.ty {
             self.ty(t);
         }
+        if let Some(q) = &mut p.pattern {
+            self.pattern(q);
+        }
         self.span(&mut p.span);
     }
 
@@ -323,6 +326,7 @@ pub fn header(item: &Item) -> Item {
         Param {
             name: p.name.clone(),
             ty: p.ty.as_ref().map(ty),
+            pattern: p.pattern.clone(),
             span: p.span,
         }
     }

@@ -1940,6 +1940,7 @@ impl<'c> FnCx<'c> {
         self.scopes.push(Vec::new());
         let mut param_ids = Vec::new();
         let mut param_tys = Vec::new();
+        let mut destructure = Vec::new();
         for (i, p) in params.iter().enumerate() {
             let ty = match (&p.ty, &expected_params) {
                 (Some(t), _) => {
@@ -1953,10 +1954,22 @@ impl<'c> FnCx<'c> {
                 let exp = ps[i].clone();
                 self.expect(&exp, &ty, p.span, "the parameter the context expects");
             }
-            param_ids.push(self.declare(&p.name, ty.clone(), false));
+            let id = self.declare(&p.name, ty.clone(), false);
+            if let Some(pattern) = &p.pattern {
+                // `|(a, b)| ..`: the argument is destructured on entry.
+                let pat = self.infer_pattern(pattern, &ty, false);
+                self.check_irrefutable(&pat, "a closure parameter");
+                let arg = self.expr(ExprKind::Local(id), ty.clone(), p.span);
+                destructure.push(ir::Stmt::Let(pat, arg));
+            }
+            param_ids.push(id);
             param_tys.push(ty);
         }
-        let body = self.infer(body);
+        let mut body = self.infer(body);
+        if !destructure.is_empty() {
+            let (ty, span) = (body.ty.clone(), body.span);
+            body = self.expr(ExprKind::Block(destructure, Some(Box::new(body))), ty, span);
+        }
         self.expect(&ret, &body.ty, body.span, "the closure's return type");
         self.scopes.pop();
         let frame = self.frames.pop();
