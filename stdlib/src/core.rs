@@ -110,7 +110,11 @@ fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value
     });
     match written {
         Ok(()) => Ok(Value::Unit),
-        Err(_) => Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR)),
+        // A limit (`--max-output`) or a replay that diverges.
+        Err(mvm_runtime::HostError::Fatal(m)) => fail(m),
+        Err(mvm_runtime::HostError::Failed(_)) => {
+            Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR))
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 //! `tests/tests/hostile_fuzz.rs` runs a quick seeded batch on stable.
 
 use crate::Rng;
+use mvm_runtime::HostResult;
 use std::time::{Duration, Instant};
 
 /// The heap limit the oracle runs with.
@@ -151,7 +152,7 @@ pub struct Run {
 /// process: run it where nothing else runs at the same time (a fuzz
 /// target, a test binary with one test).
 pub fn run(source: &str, fuel: u64) -> Run {
-    let db = mvlc::db::Database::default();
+    let mut db = mvlc::db::Database::default();
     let program = db.program("hostile.mvl", source.to_string());
     let Some(module) = mvlc::db::compile(&db, program).clone() else {
         return Run {
@@ -174,7 +175,7 @@ pub fn run(source: &str, fuel: u64) -> Run {
     let before = current_rss();
     let started = Instant::now();
     let outcome = match mvm_runtime::Vm::new(module, &mvl_stdlib::registry(), config) {
-        Ok(mut vm) => match vm.run_to_end(&mut Discard) {
+        Ok(mut vm) => match vm.run_to_end(&mut Discard::default()) {
             mvm_runtime::Outcome::Finished => "finished".into(),
             mvm_runtime::Outcome::Exit(code) => format!("exit {code}"),
             mvm_runtime::Outcome::Error(e) => e.message,
@@ -193,12 +194,60 @@ pub fn run(source: &str, fuel: u64) -> Run {
     }
 }
 
-/// A host that drops the program's output (it is not what is judged).
-struct Discard;
+/// A host that drops the program's output (it is not what is judged) and
+/// is otherwise a [`CaptureHost`](mvm_runtime::CaptureHost): no input, no
+/// files, a clock at 0.
+#[derive(Default)]
+struct Discard(mvm_runtime::CaptureHost);
 
 impl mvm_runtime::Host for Discard {
-    fn write_stdout(&mut self, _: &[u8]) -> std::io::Result<()> {
+    fn write_stdout(&mut self, _: &[u8]) -> HostResult<()> {
         Ok(())
+    }
+    fn write_stderr(&mut self, _: &[u8]) -> HostResult<()> {
+        Ok(())
+    }
+    fn read_line(&mut self) -> HostResult<Option<String>> {
+        self.0.read_line()
+    }
+    fn read_all(&mut self) -> HostResult<String> {
+        self.0.read_all()
+    }
+    fn args(&mut self) -> HostResult<Vec<String>> {
+        self.0.args()
+    }
+    fn env_var(&mut self, name: &str) -> HostResult<Option<String>> {
+        self.0.env_var(name)
+    }
+    fn read_file(&mut self, path: &str) -> HostResult<String> {
+        self.0.read_file(path)
+    }
+    fn write_file(&mut self, path: &str, text: &str, append: bool) -> HostResult<()> {
+        self.0.write_file(path, text, append)
+    }
+    fn exists(&mut self, path: &str) -> HostResult<bool> {
+        self.0.exists(path)
+    }
+    fn list_dir(&mut self, path: &str) -> HostResult<Vec<String>> {
+        self.0.list_dir(path)
+    }
+    fn remove(&mut self, path: &str) -> HostResult<()> {
+        self.0.remove(path)
+    }
+    fn mkdir(&mut self, path: &str) -> HostResult<()> {
+        self.0.mkdir(path)
+    }
+    fn now_ms(&mut self) -> HostResult<i64> {
+        self.0.now_ms()
+    }
+    fn monotonic_ns(&mut self) -> HostResult<i64> {
+        self.0.monotonic_ns()
+    }
+    fn sleep_ms(&mut self, ms: i64) -> HostResult<()> {
+        self.0.sleep_ms(ms)
+    }
+    fn random_seed(&mut self) -> HostResult<u64> {
+        self.0.random_seed()
     }
 }
 

@@ -65,6 +65,8 @@ pub enum Item {
     Impl(ImplDecl),
     Import(ImportDecl),
     Const(ConstDecl),
+    /// `test "name" { body }`: run by `mvlc test`, ignored by `run` and `build`.
+    Test(TestDecl),
     /// Text at item level that did not parse (its syntax error is reported).
     Error(ErrorItem),
 }
@@ -90,6 +92,7 @@ impl Item {
             Item::Impl(it) => it.span,
             Item::Import(it) => it.span,
             Item::Const(it) => it.span,
+            Item::Test(it) => it.span,
             Item::Error(it) => it.span,
         }
     }
@@ -113,6 +116,9 @@ pub struct FnDecl {
 pub struct Param {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
+    /// A closure parameter written as a tuple pattern (`|(a, b)| a + b`):
+    /// the argument is destructured by it (`name` is then `_`).
+    pub pattern: Option<Pattern>,
     pub span: Span,
 }
 
@@ -169,6 +175,16 @@ pub struct ConstDecl {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
     pub value: Expr,
+    pub span: Span,
+}
+
+/// `test "adds numbers" { assert_eq(1 + 1, 2); }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestDecl {
+    /// The test's name (the string's value).
+    pub name: String,
+    pub name_span: Span,
+    pub body: Block,
     pub span: Span,
 }
 

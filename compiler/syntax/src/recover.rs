@@ -138,7 +138,13 @@ impl Groups {
 /// Whether token `i` starts an item.
 fn item_start(tokens: &[Spanned], i: usize) -> bool {
     match &tokens[i].1 {
-        Tok::Struct | Tok::Enum | Tok::Impl | Tok::Import | Tok::Const | Tok::Native => true,
+        Tok::Struct
+        | Tok::Enum
+        | Tok::Impl
+        | Tok::Import
+        | Tok::Const
+        | Tok::Native
+        | Tok::Test => true,
         Tok::Fn => {
             matches!(tokens.get(i + 1), Some((_, Tok::Ident(_), _)))
                 && !(i > 0 && matches!(tokens[i - 1].1, Tok::Native))
@@ -159,7 +165,7 @@ enum ChunkKind {
 
 fn chunk_kind(t: &Tok) -> ChunkKind {
     match t {
-        Tok::Fn | Tok::Struct | Tok::Enum | Tok::Impl => ChunkKind::Body,
+        Tok::Fn | Tok::Struct | Tok::Enum | Tok::Impl | Tok::Test => ChunkKind::Body,
         Tok::Import | Tok::Const | Tok::Native => ChunkKind::Semi,
         _ => ChunkKind::Junk,
     }

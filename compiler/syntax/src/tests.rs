@@ -254,6 +254,7 @@ fn recovered(src: &str) -> (Vec<String>, Vec<String>) {
             Item::Impl(_) => "impl".to_string(),
             Item::Import(i) => format!("import {}", i.module.name),
             Item::Const(c) => format!("const {}", c.name.name),
+            Item::Test(t) => format!("test {:?}", t.name),
             Item::Error(e) => format!(
                 "error [{}]",
                 e.names

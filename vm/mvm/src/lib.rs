@@ -9,7 +9,7 @@
 //! `n` modulo 256.
 
 use mvm_bytecode::Module;
-use mvm_runtime::{CaptureHost, Host, Outcome, StdHost, VmConfig};
+use mvm_runtime::{HostOptions, Outcome, VmConfig};
 use std::io::Write;
 
 /// Where the output of one command goes: the process's streams, or memory.
@@ -17,6 +17,8 @@ pub struct Io {
     pub capture: bool,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// A captured run's standard input for the program (none: empty).
+    pub stdin: Option<Vec<u8>>,
 }
 
 impl Io {
@@ -25,6 +27,7 @@ impl Io {
             capture: false,
             stdout: Vec::new(),
             stderr: Vec::new(),
+            stdin: None,
         }
     }
 
@@ -59,7 +62,7 @@ const USAGE: &str = "\
 mvm: the MVM virtual machine
 
 Usage:
-  mvm run [OPTIONS] FILE.mvb         run a bytecode program
+  mvm run [OPTIONS] FILE.mvb [ARGS]  run a bytecode program
   mvm dis FILE.mvb                   print a readable listing of it
   mvm verify FILE.mvb                check it without running it
   mvm asm FILE.mvasm [-o OUT.mvb]    assemble text (default: FILE.mvb)
@@ -71,11 +74,12 @@ and a program's own exit(n) exits n modulo 256.
 ";
 
 const RUN_USAGE: &str = "\
-Usage: mvm run [OPTIONS] FILE.mvb
+Usage: mvm run [OPTIONS] FILE.mvb [ARGS...]
 
-Verifies and runs FILE.mvb (as written by `mvlc build`). Only the program's
-output goes to stdout; a runtime error's message and stack trace go to
-stderr (exit code 2).
+Verifies and runs FILE.mvb (as written by `mvlc build`) with ARGS as its
+arguments (`env::args()`). Only the program's output goes to stdout; a
+runtime error's message and stack trace go to stderr (exit code 2).
+Options come before FILE.mvb.
 
 Options (exceeding a limit is a runtime error, exit code 2):
 ";
@@ -132,9 +136,15 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
     match command.as_str() {
         "help" | "--help" | "-h" => help(io, USAGE),
         "--version" | "-V" => help(io, &format!("mvm {}\n", env!("CARGO_PKG_VERSION"))),
-        "run" if wants_help(rest) => {
-            help(io, &format!("{RUN_USAGE}{}", mvm_runtime::LIMIT_OPTIONS))
-        }
+        // After the file, `--help` is the program's argument.
+        "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => help(
+            io,
+            &format!(
+                "{RUN_USAGE}{}{}",
+                mvm_runtime::LIMIT_OPTIONS,
+                mvm_runtime::HOST_OPTIONS
+            ),
+        ),
         "dis" if wants_help(rest) => help(io, DIS_USAGE),
         "verify" if wants_help(rest) => help(io, VERIFY_USAGE),
         "asm" if wants_help(rest) => help(io, ASM_USAGE),
@@ -255,6 +265,7 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
 
 fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let mut config = VmConfig::from_env();
+    let mut host_options = HostOptions::default();
     let mut path = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -262,18 +273,23 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
             // No room even for `main`: refused, not silently raised to 1.
             return usage_error(io, "--max-stack needs at least 1 frame", RUN_USAGE);
         }
-        match config.apply_option(arg, args.get(i + 1).map(|s| s.as_str())) {
+        let value = args.get(i + 1).map(|s| s.as_str());
+        let applied = match config.apply_option(arg, value) {
+            Ok(None) => host_options.apply_option(arg, value),
+            other => other,
+        };
+        match applied {
             Ok(Some(n)) => i += n,
             Err(message) => return usage_error(io, &message, RUN_USAGE),
             Ok(None) if arg.starts_with('-') && arg.len() > 1 => {
                 return usage_error(io, &format!("unknown option `{arg}`"), RUN_USAGE)
             }
-            Ok(None) if path.is_none() => {
+            // Arguments after the file belong to the program.
+            Ok(None) => {
                 path = Some(arg.to_string());
                 i += 1;
+                break;
             }
-            // Arguments after the file belong to the program.
-            Ok(None) => break,
         }
     }
     let Some(path) = path else {
@@ -283,19 +299,23 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         Ok(m) => m,
         Err(code) => return code,
     };
+    let program_args = args[i..].to_vec();
     let natives = mvl_stdlib::registry();
-    let mut captured = CaptureHost::default();
-    let mut real = None;
-    let host: &mut dyn Host = if io.capture {
-        &mut captured
-    } else {
-        real.insert(StdHost::new())
+    let input = io.capture.then(|| io.stdin.clone().unwrap_or_default());
+    let mut host = match host_options.host(program_args, input) {
+        Ok(h) => h,
+        Err(message) => return usage_error(io, &message, RUN_USAGE),
     };
-    let outcome = mvm_runtime::run_module(module, &natives, config, host);
-    let output_error = real.as_mut().and_then(|h| h.finish());
-    drop(real);
-    io.stdout.extend_from_slice(&captured.stdout);
-    if let Some(e) = output_error {
+    let outcome = mvm_runtime::run_module(module, &natives, config, &mut host);
+    let finished = host.finish();
+    drop(host);
+    io.stdout.extend_from_slice(&finished.stdout);
+    io.stderr.extend_from_slice(&finished.stderr);
+    if let Some(message) = finished.record_error {
+        io.err(&format!("mvm run: {message}\n"));
+        return EXIT_IO_ERROR;
+    }
+    if let Some(e) = finished.output_error {
         // A closed pipe ends the program quietly, as for Unix tools.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             io.err(&format!(
@@ -305,6 +325,11 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         if !matches!(outcome, Ok(Outcome::Error(_))) {
             return EXIT_IO_ERROR;
         }
+    }
+    if let (Some(problem), Ok(Outcome::Finished | Outcome::Exit(_))) = (finished.problem, &outcome)
+    {
+        io.err(&format!("mvm run: {problem}\n"));
+        return EXIT_RUNTIME;
     }
     match outcome {
         Ok(Outcome::Finished) => 0,

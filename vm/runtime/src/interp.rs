@@ -191,6 +191,8 @@ pub struct Vm {
     /// Fuel spent so far, by every fiber (for `--fuel`): instructions
     /// executed and the work charged inside them (see `native`).
     executed: u64,
+    /// The random generator (`rand*` instructions).
+    rng: crate::random::Rng,
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -337,6 +339,7 @@ impl Vm {
             fibers: vec![main],
             config,
             executed: 0,
+            rng: crate::random::Rng::default(),
         }
     }
 
@@ -378,7 +381,17 @@ impl Vm {
     pub fn run_to_end(&mut self, host: &mut dyn Host) -> Outcome {
         loop {
             match self.run(host, 1 << 20) {
-                Step::BudgetSpent => continue,
+                Step::BudgetSpent => {
+                    // Between slices, the host's limits (`--max-time`).
+                    if let Err(message) = host.check_limits() {
+                        let (trace, omitted) = trace_of(self.program.module(), self.frames());
+                        return Outcome::Error(RuntimeError {
+                            message,
+                            trace,
+                            omitted,
+                        });
+                    }
+                }
                 Step::Finished(_) => return Outcome::Finished,
                 Step::Exit(code) => return Outcome::Exit(code),
                 Step::Error(e) => return Outcome::Error(e),
@@ -426,6 +439,7 @@ impl Vm {
             config: &self.config,
             executed: 0,
             fuel: self.config.fuel.zip(fuel_left),
+            rng: &mut self.rng,
         };
         let result = execute(&mut cx, &mut fiber, host, slice);
         let spent = cx.executed;
@@ -467,6 +481,8 @@ struct Context<'a> {
     executed: u64,
     /// The `--fuel` limit and what was left of it when the slice began.
     fuel: Option<(u64, u64)>,
+    /// The VM's random generator (`rand*` instructions and natives).
+    rng: &'a mut crate::random::Rng,
 }
 
 impl Context<'_> {
@@ -1068,6 +1084,7 @@ fn dispatch(
                         frames,
                         regs: w,
                         meter: m,
+                        rng: cx.rng,
                     };
                     let result = f(&mut ctx, &w[start..start + argc.0 as usize]);
                     m = ctx.meter;
@@ -1300,6 +1317,14 @@ fn dispatch(
                 };
                 r!(dst) = v;
             }
+            Op::RandInt { dst, lo, hi } => {
+                let (lo, hi) = (fail!(int(r!(lo), "randi")), fail!(int(r!(hi), "randi")));
+                r!(dst) = Value::Int(fail!(cx.rng.int(lo, hi, host).map_err(Fault)));
+            }
+            Op::RandFloat { dst } => {
+                r!(dst) = Value::Float(fail!(cx.rng.float(host).map_err(Fault)));
+            }
+            Op::RandSeed { src } => cx.rng.seed(fail!(int(r!(src), "rseed")) as u64),
             Op::SetCell { cell, src } => {
                 let v = r!(src);
                 match r!(cell) {

@@ -1,6 +1,6 @@
 //! The MVM runtime: values and the heap, the sliced interpreter, the native
 //! API the standard library plugs into, the host interface every effect
-//! crosses, and runtime errors with MVL stack traces.
+//! crosses, the random generator, and runtime errors with MVL stack traces.
 //!
 //! Entry point: [`Program::load`] verifies a [`mvm_bytecode::Module`] and
 //! resolves its natives; [`Vm::with_program`] (or [`Vm::new`], both at once)
@@ -15,6 +15,7 @@ pub mod host;
 pub mod interp;
 pub mod native;
 pub mod program;
+pub mod random;
 pub mod value;
 
 pub use error::{RuntimeError, TraceFrame};
@@ -23,7 +24,10 @@ pub use heap::{
     parse_size, GcConfig, GcStats, Heap, Key, KeyMap, Object, OrdKey, TotalF64, KEY_PART_BYTES,
     MAX_KEY_PARTS, OBJECT_BYTES,
 };
-pub use host::{CaptureHost, Host, StdHost, EXIT_OUTPUT_ERROR};
+pub use host::{
+    CaptureHost, Finished, Host, HostError, HostOptions, HostResult, OsHost, RunHost,
+    EXIT_OUTPUT_ERROR, HOST_OPTIONS,
+};
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
 pub use native::{
     Cost, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL, KEY_PART_STEPS,

@@ -48,6 +48,8 @@ pub struct NativeCtx<'a> {
     pub regs: &'a [Value],
     /// What this call has charged and may still charge.
     pub meter: Meter,
+    /// The VM's random generator.
+    pub rng: &'a mut crate::random::Rng,
 }
 
 /// Without `--max-heap`, one call may still charge at most this many bytes
