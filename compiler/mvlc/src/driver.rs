@@ -32,8 +32,9 @@ Usage:
   mvlc repl                               an interactive session
   mvlc help                               show this help
 
-Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress
-(see `mvlc run --help`).
+Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress,
+--profile FILE, --profile-svg FILE, --profile-alloc FILE,
+--profile-alloc-svg FILE, --coverage FILE (see `mvlc run --help`).
 
 Exit codes: 0 success, 1 compile error, 2 runtime error, 64 usage error,
 74 output error (a file or stdout that cannot be written), and a program's
@@ -123,9 +124,10 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
 }
 
-/// Options of `mvlc run`: the VM's limits.
+/// Options of `mvlc run`: the VM's limits, and the profiler and coverage.
 struct RunOptions {
     config: mvm_runtime::VmConfig,
+    observe: mvm_runtime::ObserveOptions,
 }
 
 /// Runs one `mvlc` command; returns the process exit code.
@@ -260,12 +262,18 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     if wants_help(args) {
         print_out(
             session,
-            format!("{RUN_USAGE}{}", mvm_runtime::LIMIT_OPTIONS).as_bytes(),
+            format!(
+                "{RUN_USAGE}{}{}",
+                mvm_runtime::LIMIT_OPTIONS,
+                mvm_runtime::OBSERVE_OPTIONS
+            )
+            .as_bytes(),
         );
         return EXIT_OK;
     }
     let mut options = RunOptions {
         config: mvm_runtime::VmConfig::from_env(),
+        observe: Default::default(),
     };
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -273,10 +281,12 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
             session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
             return EXIT_USAGE;
         }
-        match options
-            .config
-            .apply_option(arg, args.get(i + 1).map(|s| s.as_str()))
-        {
+        let value = args.get(i + 1).map(|s| s.as_str());
+        let applied = match options.observe.apply_option(arg, value) {
+            Ok(None) => options.config.apply_option(arg, value),
+            other => other,
+        };
+        match applied {
             Ok(Some(n)) => i += n,
             Err(message) => {
                 session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
@@ -464,7 +474,13 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
     } else {
         real.insert(mvm_runtime::StdHost::new())
     };
-    let outcome = mvm_runtime::run_module(module.clone(), &natives, config, host);
+    let mut observed = None;
+    let outcome = if options.observe.any() {
+        let observers = observed.insert(options.observe.observers(module));
+        mvm_runtime::run_module_observed(module.clone(), &natives, config, host, observers)
+    } else {
+        mvm_runtime::run_module(module.clone(), &natives, config, host)
+    };
     let output_error = real.as_mut().and_then(|h| h.finish());
     drop(real);
     session.stdout.extend_from_slice(&captured.stdout);
@@ -479,7 +495,20 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
             return EXIT_IO_ERROR;
         }
     }
+    // The profile and coverage are written whatever the program's end.
+    let observe_error = observed
+        .as_ref()
+        .and_then(|o| options.observe.write(o, module).err());
+    if let Some(message) = &observe_error {
+        session.err(&format!("mvlc run: {message}\n"));
+    }
     match outcome {
+        // As for standard output, a runtime error's code wins.
+        Ok(mvm_runtime::Outcome::Finished | mvm_runtime::Outcome::Exit(_))
+            if observe_error.is_some() =>
+        {
+            EXIT_IO_ERROR
+        }
         Ok(mvm_runtime::Outcome::Finished) => EXIT_OK,
         Ok(mvm_runtime::Outcome::Exit(code)) => code.rem_euclid(256),
         Ok(mvm_runtime::Outcome::Error(e)) => {

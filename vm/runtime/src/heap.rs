@@ -163,6 +163,9 @@ pub struct GcStats {
     pub heap_bytes: usize,
     /// The largest `heap_bytes` seen.
     pub peak_bytes: usize,
+    /// Bytes allocated since the heap was made, freed or not (what
+    /// `mvlc run --profile-alloc` counts).
+    pub allocated_bytes: u64,
 }
 
 /// How the collector behaves.
@@ -285,6 +288,7 @@ impl Heap {
     /// Records `bytes` more in use (an allocation, or a container growing).
     pub fn account(&mut self, bytes: usize) {
         self.allocated_since += bytes;
+        self.stats.allocated_bytes += bytes as u64;
         self.stats.heap_bytes += bytes;
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.stats.heap_bytes);
         self.due = self.requested
