@@ -239,3 +239,26 @@ fn observer_options_are_checked() {
     assert_eq!(code, 2, "{err}");
     assert!(std::fs::read_to_string(&p).is_ok_and(|t| t.starts_with("main ")));
 }
+
+/// `mvm run` takes the same options and, on the built module, writes the
+/// same profile as `mvlc run`.
+#[test]
+fn mvm_run_profiles_bytecode_alike() {
+    let src = write("same.mvl", PROGRAM);
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let dir = temp_dir();
+    let from_source = dir.join("src.folded").to_string_lossy().into_owned();
+    let from_bytecode = dir.join("mvb.folded").to_string_lossy().into_owned();
+    assert_eq!(mvlc(&["run", "--profile", &from_source, &src]).0, 0);
+    let args: Vec<String> = ["run", "--profile", &from_bytecode, &mvb]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let mut io = mvm::Io::captured();
+    assert_eq!(mvm::execute(&args, &mut io), 0);
+    let a = std::fs::read_to_string(&from_source).expect("profile of mvlc run");
+    let b = std::fs::read_to_string(&from_bytecode).expect("profile of mvm run");
+    assert!(a.contains("main;helper;hot "), "{a}");
+    assert_eq!(a, b);
+}

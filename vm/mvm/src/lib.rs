@@ -139,9 +139,14 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
     match command.as_str() {
         "help" | "--help" | "-h" => help(io, USAGE),
         "--version" | "-V" => help(io, &format!("mvm {}\n", env!("CARGO_PKG_VERSION"))),
-        "run" if wants_help(rest) => {
-            help(io, &format!("{RUN_USAGE}{}", mvm_runtime::LIMIT_OPTIONS))
-        }
+        "run" if wants_help(rest) => help(
+            io,
+            &format!(
+                "{RUN_USAGE}{}{}",
+                mvm_runtime::LIMIT_OPTIONS,
+                mvm_runtime::OBSERVE_OPTIONS
+            ),
+        ),
         "dis" if wants_help(rest) => help(io, DIS_USAGE),
         "verify" if wants_help(rest) => help(io, VERIFY_USAGE),
         "asm" if wants_help(rest) => help(io, ASM_USAGE),
@@ -289,6 +294,7 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
 
 fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let mut config = VmConfig::from_env();
+    let mut observe = mvm_runtime::ObserveOptions::default();
     let mut path = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -296,7 +302,12 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
             // No room even for `main`: refused, not silently raised to 1.
             return usage_error(io, "--max-stack needs at least 1 frame", RUN_USAGE);
         }
-        match config.apply_option(arg, args.get(i + 1).map(|s| s.as_str())) {
+        let value = args.get(i + 1).map(|s| s.as_str());
+        let applied = match observe.apply_option(arg, value) {
+            Ok(None) => config.apply_option(arg, value),
+            other => other,
+        };
+        match applied {
             Ok(Some(n)) => i += n,
             Err(message) => return usage_error(io, &message, RUN_USAGE),
             Ok(None) if arg.starts_with('-') && arg.len() > 1 => {
@@ -325,10 +336,24 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     } else {
         real.insert(StdHost::new())
     };
-    let outcome = mvm_runtime::run_module(module, &natives, config, host);
+    // With observers, a copy of the module names what they saw.
+    let mut observed = None;
+    let outcome = if observe.any() {
+        let (observers, _) = observed.insert((observe.observers(&module), module.clone()));
+        mvm_runtime::run_module_observed(module, &natives, config, host, observers)
+    } else {
+        mvm_runtime::run_module(module, &natives, config, host)
+    };
     let output_error = real.as_mut().and_then(|h| h.finish());
     drop(real);
     io.stdout.extend_from_slice(&captured.stdout);
+    // The profile and coverage are written whatever the program's end.
+    let observe_error = observed
+        .as_ref()
+        .and_then(|(o, module)| observe.write(o, module).err());
+    if let Some(message) = &observe_error {
+        io.err(&format!("mvm run: {message}\n"));
+    }
     if let Some(e) = output_error {
         // A closed pipe ends the program quietly, as for Unix tools.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -341,6 +366,8 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         }
     }
     match outcome {
+        // As for standard output, a runtime error's code wins.
+        Ok(Outcome::Finished | Outcome::Exit(_)) if observe_error.is_some() => EXIT_IO_ERROR,
         Ok(Outcome::Finished) => 0,
         Ok(Outcome::Exit(code)) => code.rem_euclid(256) as u8,
         Ok(Outcome::Error(e)) => {

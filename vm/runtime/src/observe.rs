@@ -213,7 +213,7 @@ impl Profiler {
     }
 
     fn settle(&mut self, heap: &Heap) {
-        let total = heap.stats.allocated_bytes;
+        let total = heap.allocated_bytes();
         if total > self.allocated {
             self.nodes[self.pending].bytes += total - self.allocated;
         }
