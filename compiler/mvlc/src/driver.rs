@@ -484,6 +484,13 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
     let output_error = real.as_mut().and_then(|h| h.finish());
     drop(real);
     session.stdout.extend_from_slice(&captured.stdout);
+    // The profile and coverage are written whatever the program's end.
+    let observe_error = observed
+        .as_ref()
+        .and_then(|o| options.observe.write(o, module).err());
+    if let Some(message) = &observe_error {
+        session.err(&format!("mvlc run: {message}\n"));
+    }
     if let Some(e) = output_error {
         // A closed pipe ends the program quietly, as for Unix tools.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -494,13 +501,6 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         if !matches!(outcome, Ok(mvm_runtime::Outcome::Error(_))) {
             return EXIT_IO_ERROR;
         }
-    }
-    // The profile and coverage are written whatever the program's end.
-    let observe_error = observed
-        .as_ref()
-        .and_then(|o| options.observe.write(o, module).err());
-    if let Some(message) = &observe_error {
-        session.err(&format!("mvlc run: {message}\n"));
     }
     match outcome {
         // As for standard output, a runtime error's code wins.

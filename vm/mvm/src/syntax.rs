@@ -1285,6 +1285,28 @@ mod tests {
         assert!(shown.contains("no operand `c`"), "{shown}");
     }
 
+    /// Hand-written code in a syntax: named labels, comments, directives.
+    #[test]
+    fn hand_written_code_in_a_syntax_assembles() {
+        let s = Syntax::load(
+            "comment = \"#\"\nregister = \"%{n}\"\nlabel = \"@{n}\"\n[ops]\naddik = \"{dst} = {a} + {imm}\"\njltik = \"if {a} < {imm} goto {target}\"\nret = \"return {src}\"\n",
+        )
+        .expect("loads");
+        let text = "# counts to three\n.fn \"main\" arity=0 regs=1\n    loadi %0, 0   # the counter\n@again:\n    %0 = %0 + 1\n    if %0 < 3 goto @again\n    return %0\n";
+        let m = mvm_bytecode::assemble_with(text, &s.reader()).expect("assembles");
+        let standard = mvm_bytecode::assemble(
+            ".fn \"main\" arity=0 regs=1\n loadi r0, 0\nagain:\n addik r0, r0, 1\n jltik r0, 3, again\n ret r0\n",
+        )
+        .expect("assembles");
+        assert_eq!(m.to_bytes(), standard.to_bytes());
+        let e = mvm_bytecode::assemble_with(
+            ".fn \"main\" arity=0 regs=1\n    if %0 < 3 goto @nowhere\n    return %0\n",
+            &s.reader(),
+        )
+        .expect_err("an unknown label");
+        assert!(e.message.contains("nowhere"), "{e}");
+    }
+
     #[test]
     fn bad_lines_are_errors_not_panics() {
         let s = Syntax::load("register = \"%{n}\"\n[ops]\naddi = \"{dst} = {a} + {b}\"\n")
