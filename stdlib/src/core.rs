@@ -92,7 +92,11 @@ fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value
     // program; the tool reports why.
     match ctx.host.write_stdout(text.as_bytes()) {
         Ok(()) => Ok(Value::Unit),
-        Err(_) => Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR)),
+        // A limit (`--max-output`) or a replay that diverges.
+        Err(mvm_runtime::HostError::Fatal(m)) => fail(m),
+        Err(mvm_runtime::HostError::Failed(_)) => {
+            Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR))
+        }
     }
 }
 

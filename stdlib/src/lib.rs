@@ -13,9 +13,13 @@
 //! | [`collections`] | Array, Map and Set methods |
 //! | [`trees`] | Tree and Graph methods |
 //! | [`system`] | the `gc` and `reflect` modules |
+//! | [`host`] | `eprint`, `eprintln` and the `env`, `io`, `fs`, `time` and `random` modules, all through the runtime's `Host` |
+//! | [`format`] | `Float.to_fixed`, `Int.to_string_radix`, `String.pad_left`/`pad_right` |
 
 pub mod collections;
 pub mod core;
+pub mod format;
+pub mod host;
 pub mod system;
 pub mod text;
 pub mod trees;
@@ -30,6 +34,11 @@ pub const PRELUDE: &str = include_str!("prelude.mvl");
 pub const MODULES: &[(&str, &str)] = &[
     ("gc", include_str!("gc.mvl")),
     ("reflect", include_str!("reflect.mvl")),
+    ("env", include_str!("env.mvl")),
+    ("io", include_str!("io.mvl")),
+    ("fs", include_str!("fs.mvl")),
+    ("time", include_str!("time.mvl")),
+    ("random", include_str!("random.mvl")),
 ];
 
 /// Every native of the standard library.
@@ -39,6 +48,8 @@ pub fn registry() -> NativeRegistry {
     text::register(&mut r);
     collections::register(&mut r);
     system::register(&mut r);
+    host::register(&mut r);
+    format::register(&mut r);
     r
 }
 

@@ -19,7 +19,7 @@ pub fn front_end(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let db = mvlc::db::Database::default();
+    let mut db = mvlc::db::Database::default();
     let program = db.program("fuzz-input.mvl", text.to_string());
     let module = mvlc::db::compile(&db, program).clone();
     let diagnostics = mvlc::db::diagnostics(&db, program);

@@ -72,3 +72,46 @@ fn is_library(path: &Path) -> bool {
             .is_some_and(|l| l.trim() == "// library")
     })
 }
+
+/// How the suites run one example, from comments among its first five
+/// lines: `// run-with: FLAGS` (options of `mvlc run`, before the file),
+/// `// args: ARGS` (the program's arguments, after it) and `// stdin: FILE`
+/// (a file, relative to the workspace root, given as standard input).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExampleSetup {
+    pub flags: Vec<String>,
+    pub args: Vec<String>,
+    pub stdin: Option<Vec<u8>>,
+}
+
+impl ExampleSetup {
+    /// The setup of the example at `path` (relative to the current
+    /// directory, the workspace root).
+    pub fn of(path: &str) -> ExampleSetup {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut setup = ExampleSetup::default();
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect();
+        for line in text.lines().take(5) {
+            if let Some(f) = line.strip_prefix("// run-with:") {
+                setup.flags = words(f);
+            } else if let Some(a) = line.strip_prefix("// args:") {
+                setup.args = words(a);
+            } else if let Some(file) = line.strip_prefix("// stdin:") {
+                let file = file.trim();
+                let bytes = std::fs::read(file)
+                    .unwrap_or_else(|e| panic!("{path}: its stdin file `{file}`: {e}"));
+                setup.stdin = Some(bytes);
+            }
+        }
+        setup
+    }
+
+    /// The arguments of `mvlc run` (or `mvm run`) for `file`.
+    pub fn command(&self, file: &str) -> Vec<String> {
+        let mut args = vec!["run".to_string()];
+        args.extend(self.flags.iter().cloned());
+        args.push(file.to_string());
+        args.extend(self.args.iter().cloned());
+        args
+    }
+}

@@ -39,10 +39,13 @@ fn mvm_run_prints_what_mvlc_run_prints() {
         }
         let mvb = temp_file(&format!("{}.mvb", path.replace('/', "_")));
         std::fs::write(&mvb, module.to_bytes()).expect("write .mvb");
+        let setup = mvl_tests::ExampleSetup::of(path);
         let mut session = Session::captured();
-        let code = execute(&["run".into(), path.clone()], &mut session);
+        session.stdin = setup.stdin.clone();
+        let code = execute(&setup.command(path), &mut session);
         let mut io = mvm::Io::captured();
-        let vm_code = mvm::execute(&["run".into(), mvb.to_string_lossy().into_owned()], &mut io);
+        io.stdin = setup.stdin.clone();
+        let vm_code = mvm::execute(&setup.command(&mvb.to_string_lossy()), &mut io);
         // mvlc may also print compile warnings before a runtime error.
         if code != vm_code as i32
             || session.stdout != io.stdout
@@ -283,7 +286,7 @@ fn codegen_selects_fused_and_immediate_instructions() {
         if n < i { xs.push(n); }
         println(xs.len());
     }";
-    let db = mvlc::db::Database::default();
+    let mut db = mvlc::db::Database::default();
     let program = db.program("select.mvl", source.to_string());
     let module = mvlc::db::compile(&db, program).clone().expect("compiles");
     let text = mvm_bytecode::disassemble(&module);

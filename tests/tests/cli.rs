@@ -113,6 +113,275 @@ fn unwritable_output_is_an_io_error() {
     assert!(err.contains("cannot write"), "{err}");
 }
 
+fn mvlc_out(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut session = Session::captured();
+    let code = execute(&args, &mut session);
+    (
+        code,
+        String::from_utf8_lossy(&session.stdout).into_owned(),
+        String::from_utf8_lossy(&session.stderr).into_owned(),
+    )
+}
+
+/// Everything after the file is the program's, options included; both
+/// tools give the same arguments and, with `--seed`, the same numbers.
+#[test]
+fn arguments_after_the_file_and_the_seed() {
+    let src = write(
+        "args.mvl",
+        "fn main() { println(env::args()); println([random::int(0, 1000000), random::int(0, 1000000)]); }",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let (code, out, err) = mvlc_out(&["run", "--seed", "7", &src, "--help", "--fuel", "1", "x y"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("[\"--help\", \"--fuel\", \"1\", \"x y\"]\n"),
+        "{out}"
+    );
+    let mut io = mvm::Io::captured();
+    let args: Vec<String> = ["run", "--seed", "7", &mvb, "--help", "--fuel", "1", "x y"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(mvm::execute(&args, &mut io), 0);
+    assert_eq!(String::from_utf8_lossy(&io.stdout), out);
+    // Another seed, other numbers; the same seed, the same ones.
+    let (_, other, _) = mvlc_out(&["run", "--seed", "8", &src]);
+    let (_, same, _) = mvlc_out(&["run", "--seed", "7", &src]);
+    assert_ne!(other.lines().nth(1), out.lines().nth(1));
+    assert_eq!(same.lines().nth(1), out.lines().nth(1));
+}
+
+#[test]
+fn host_option_errors_are_usage_errors() {
+    let src = write("plain.mvl", "fn main() { }");
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    for bad in [
+        vec!["run", "--seed", "x", &src],
+        vec!["run", "--allow-read", &src],
+        vec!["run", "--max-time", "-1", &src],
+        vec!["run", "--max-output", "lots", &src],
+        vec!["run", "--allow-read=/no/such/folder/at/all", &src],
+        vec!["run", "--record", "/no/such/folder/r.rec", &src],
+    ] {
+        let (code, err) = mvlc(&bad);
+        assert_eq!(code, 64, "{bad:?}: {err}");
+        let with_mvb: Vec<&str> = bad
+            .iter()
+            .map(|a| if *a == src { mvb.as_str() } else { a })
+            .collect();
+        let (code, err) = mvm(&with_mvb);
+        assert_eq!(code, 64, "mvm {bad:?}: {err}");
+    }
+}
+
+/// `mvm run` records and replays like `mvlc run` (one host interface), and
+/// a recording made by one replays under the other.
+#[test]
+fn mvm_records_and_replays() {
+    let src = write(
+        "rec.mvl",
+        "fn main() { println(io::read_line()); println(random::int(0, 1000000)); println(time::now_ms() > 0); }",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    let rec = temp_dir().join("mvm.rec").to_string_lossy().into_owned();
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let run = |args: &[&str], stdin: &[u8]| {
+        let mut io = mvm::Io::captured();
+        io.stdin = Some(stdin.to_vec());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let code = mvm::execute(&args, &mut io);
+        (code, String::from_utf8_lossy(&io.stdout).into_owned())
+    };
+    let recorded = run(&["run", "--record", &rec, &mvb], b"typed\n");
+    assert_eq!(recorded.0, 0);
+    assert!(
+        recorded.1.starts_with("Some(\"typed\")\n"),
+        "{}",
+        recorded.1
+    );
+    assert_eq!(run(&["run", "--replay", &rec, &mvb], b""), recorded);
+    let mut session = Session::captured();
+    let code = execute(
+        &["run".into(), "--replay".into(), rec.clone(), src.clone()],
+        &mut session,
+    );
+    assert_eq!(
+        (
+            code as u8,
+            String::from_utf8_lossy(&session.stdout).into_owned()
+        ),
+        recorded
+    );
+}
+
+/// `mvlc fmt --check` names the files that would change and exits 1;
+/// `mvlc fmt` rewrites them; a file with syntax errors is left untouched
+/// with its diagnostics shown (exit 1).
+#[test]
+fn fmt_check_rewrite_and_syntax_errors() {
+    let dir = temp_dir().join("fmt");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).expect("dir");
+    let messy = dir.join("sub/messy.mvl");
+    let tidy = dir.join("tidy.mvl");
+    let broken = dir.join("broken.mvl");
+    std::fs::write(&messy, "fn main(){println( 1+2 );}").expect("write");
+    std::fs::write(&tidy, "fn main() {\n    println(1);\n}\n").expect("write");
+    std::fs::write(&broken, "fn main() { let = 1; }\n").expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let (m, t) = (messy.to_string_lossy(), tidy.to_string_lossy());
+
+    let (code, out, err) = mvlc_out(&["fmt", "--check", &m, &t]);
+    assert_eq!((code, out.trim(), err.as_str()), (1, &*m, ""));
+    let (code, out, _) = mvlc_out(&["fmt", "--check", &t]);
+    assert_eq!((code, out.as_str()), (0, ""));
+
+    let (code, _, err) = mvlc_out(&["fmt", &d]);
+    assert_eq!(code, 1, "the broken file fails the run: {err}");
+    assert!(
+        err.contains("[E0001]") && err.contains("broken.mvl"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&messy).expect("read"),
+        "fn main() {\n    println(1 + 2);\n}\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&broken).expect("read"),
+        "fn main() { let = 1; }\n"
+    );
+    std::fs::remove_file(&broken).expect("remove");
+    assert_eq!(mvlc_out(&["fmt", "--check", &d]).0, 0);
+    assert_eq!(mvlc_out(&["fmt", "--bogus"]).0, 64);
+    assert_eq!(mvlc_out(&["fmt", "no/such/file.mvl"]).0, 64);
+}
+
+/// `--message-format short` is one line per diagnostic; `json` one object
+/// per line with code, severity, message, file, spans, labels and
+/// suggestions (parsed here); `--color` decides colour in every style but
+/// JSON.
+#[test]
+fn message_formats_and_colour() {
+    let bad = write(
+        "formats.mvl",
+        "fn main() {\n    let total = 1;\n    let s = \"é\"; println(totl);\n    println(s);\n    let x: Int = \"s\";\n}\n",
+    );
+    let root = mvl_tests::workspace_root();
+    let ambiguous = root.join("examples/errors/ambiguous_type.mvl");
+    let ambiguous = ambiguous.to_string_lossy();
+
+    let (code, short) = mvlc(&["check", "--message-format", "short", &bad]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = short.lines().collect();
+    assert!(lines.len() >= 3, "{short}");
+    assert_eq!(
+        lines[0],
+        format!("{bad}:3:26: error[E0101]: cannot find `totl` in this scope")
+    );
+    assert!(
+        lines.contains(
+            &format!("{bad}:5:18: error[E0201]: mismatched types: expected `Int`, found `String`")
+                .as_str()
+        ),
+        "{short}"
+    );
+    assert!(lines
+        .last()
+        .is_some_and(|l| l.starts_with("error: could not compile: ")));
+
+    // The same for build and run, and with `=`.
+    for cmd in ["build", "run"] {
+        let (code, out) = mvlc(&[cmd, "--message-format=short", &bad]);
+        assert_eq!((code, out.lines().next()), (1, Some(lines[0])), "{cmd}");
+    }
+
+    let (code, json) = mvlc(&["check", "--message-format", "json", &bad]);
+    assert_eq!(code, 1);
+    let objects: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(objects.len(), lines.len() - 1, "one object per diagnostic");
+    let first = &objects[0];
+    assert_eq!(first["code"], "E0101");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["message"], "cannot find `totl` in this scope");
+    assert_eq!(first["file"], bad.as_str());
+    assert_eq!(first["help"], "did you mean `total`?");
+    let span = &first["span"];
+    let text = std::fs::read_to_string(&bad).expect("read");
+    let (start, end) = (
+        span["byte_start"].as_u64().expect("byte_start") as usize,
+        span["byte_end"].as_u64().expect("byte_end") as usize,
+    );
+    assert_eq!(&text[start..end], "totl");
+    // Columns count characters: `é` is two bytes, one column.
+    assert_eq!(
+        (&span["line_start"], &span["column_start"]),
+        (&3.into(), &26.into())
+    );
+    assert_eq!(
+        (&span["line_end"], &span["column_end"]),
+        (&3.into(), &30.into())
+    );
+    assert_eq!(first["labels"][0]["message"], "not found");
+    assert_eq!(first["labels"][0]["primary"], true);
+
+    // A suggestion carries its replacement text and where it goes.
+    let (code, json) = mvlc(&["check", "--message-format", "json", &ambiguous]);
+    assert_eq!(code, 1);
+    let d: serde_json::Value =
+        serde_json::from_str(json.lines().next().expect("a line")).expect("json");
+    assert_eq!(d["code"], "E0208");
+    assert_eq!(d["labels"].as_array().map(Vec::len), Some(2));
+    let s = &d["suggestions"][0];
+    assert_eq!(s["replacement"], ": String");
+    assert_eq!(
+        (&s["line_start"], &s["column_start"]),
+        (&2.into(), &14.into())
+    );
+    assert_eq!(s["byte_start"], s["byte_end"], "an insertion");
+
+    // Colour: never by default when captured, always on request, never in JSON.
+    assert!(!short.contains('\u{1b}'));
+    for format in ["human", "short"] {
+        let (_, out) = mvlc(&[
+            "check",
+            "--color",
+            "always",
+            "--message-format",
+            format,
+            &bad,
+        ]);
+        assert!(out.contains("\u{1b}["), "{format}: {out}");
+        let (_, out) = mvlc(&["check", "--color=never", "--message-format", format, &bad]);
+        assert!(!out.contains('\u{1b}'), "{format}: {out}");
+    }
+    let (_, out) = mvlc(&[
+        "check",
+        "--color",
+        "always",
+        "--message-format",
+        "json",
+        &bad,
+    ]);
+    assert!(!out.contains('\u{1b}'));
+
+    // Bad values are usage errors.
+    assert_eq!(mvlc(&["check", "--message-format", "xml", &bad]).0, 64);
+    assert_eq!(mvlc(&["check", "--color", "sometimes", &bad]).0, 64);
+    assert_eq!(
+        mvlc(&["run", &bad, "--message-format"]).0,
+        1,
+        "after FILE: the program's arguments"
+    );
+    assert_eq!(mvlc(&["check", &bad, "--message-format"]).0, 64);
+}
+
 /// `mvm dis --syntax` and `mvm asm --syntax` with a shipped syntax give
 /// back the same bytes; a refused syntax file is a diagnostic pointing into
 /// it (exit 1), an unreadable one or a missing argument a usage error.

@@ -1,18 +1,21 @@
 //! The examples suite: every program under `examples/` is compiled and run
 //! with `mvlc run`, and its exit code, stdout and stderr are compared with
 //! its insta snapshot in `tests/snapshots/`. Adding an example is adding a
-//! file (then reviewing its new snapshot with `cargo insta review`). A
-//! comment `// run-with: FLAGS` among a program's first lines passes
-//! options such as `--fuel 1000` to `mvlc run`.
+//! file (then reviewing its new snapshot with `cargo insta review`).
+//! Comments among a program's first lines set up its run (see
+//! [`mvl_tests::ExampleSetup`]): `// run-with: FLAGS` passes options such
+//! as `--fuel 1000` to `mvlc run`, `// args: ARGS` gives the program
+//! arguments and `// stdin: FILE` its standard input; files it reads are
+//! under `examples/data/`.
 
 use mvlc::driver::{execute, Session};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs one command of `mvlc` in-process and renders what a user would see.
-fn run_mvlc(args: &[&str]) -> String {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+fn run_mvlc(args: &[String], stdin: Option<Vec<u8>>) -> String {
     let mut session = Session::captured();
-    let code = execute(&args, &mut session);
+    session.stdin = stdin;
+    let code = execute(args, &mut session);
     format!(
         "exit: {code}\n--- stdout\n{}--- stderr\n{}",
         String::from_utf8_lossy(&session.stdout),
@@ -35,18 +38,8 @@ fn examples() {
     );
     let mut failures = Vec::new();
     for path in &programs {
-        // A first-lines comment `// run-with: FLAGS` adds options to `mvlc run`.
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let flags: Vec<&str> = text
-            .lines()
-            .take(3)
-            .find_map(|l| l.strip_prefix("// run-with:"))
-            .map(|f| f.split_whitespace().collect())
-            .unwrap_or_default();
-        let mut args = vec!["run"];
-        args.extend(flags);
-        args.push(path);
-        let output = run_mvlc(&args);
+        let setup = mvl_tests::ExampleSetup::of(path);
+        let output = run_mvlc(&setup.command(path), setup.stdin.clone());
         let result = catch_unwind(AssertUnwindSafe(|| {
             insta::with_settings!({
                 snapshot_path => "../snapshots",

@@ -27,8 +27,10 @@ fn check(name: &str, source: &[u8]) -> (i32, usize) {
         })
         .expect("thread starts");
     let result = worker.join().expect("mvlc must not panic");
+    // A guard against hangs, not a speed test: generous enough for a debug
+    // build on a loaded two-core machine (speed is measured in `bench/`).
     assert!(
-        started.elapsed() < Duration::from_secs(20),
+        started.elapsed() < Duration::from_secs(120),
         "{name} took {:?}",
         started.elapsed()
     );

@@ -126,7 +126,7 @@ fn the_profile_names_the_hot_function() {
 /// the slices the run is cut into.
 #[test]
 fn the_profile_is_exact_and_deterministic() {
-    let db = mvlc::db::Database::default();
+    let mut db = mvlc::db::Database::default();
     let program = db.program("hot.mvl", PROGRAM.to_string());
     let module = mvlc::db::compile(&db, program).clone().expect("compiles");
     let natives = mvl_stdlib::registry();
@@ -261,4 +261,86 @@ fn mvm_run_profiles_bytecode_alike() {
     let b = std::fs::read_to_string(&from_bytecode).expect("profile of mvm run");
     assert!(a.contains("main;helper;hot "), "{a}");
     assert_eq!(a, b);
+}
+
+/// The observers' options go with the host's (`--seed`, `--sandbox`,
+/// `--record`, `--replay`) in both tools, in any order and in the `=`
+/// form; a replay observes the same run as its recording; after the file,
+/// `--profile` is the program's argument.
+#[test]
+fn observers_work_with_the_host_options() {
+    let src = write(
+        "hosted.mvl",
+        "fn main() {\n    println(env::args());\n    var t = 0;\n    for i in 0..50 {\n        t += random::int(0, 10);\n    }\n    println(t);\n}\n",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let dir = temp_dir();
+    let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let (p1, c1, rec) = (file("h1.folded"), file("h1.info"), file("h.rec"));
+    let (code, out, err) = mvlc(&[
+        "run",
+        "--seed",
+        "7",
+        "--profile",
+        &p1,
+        "--sandbox",
+        "--coverage",
+        &c1,
+        "--record",
+        &rec,
+        &src,
+        "a",
+        "b",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("[\"a\", \"b\"]\n"), "{out}");
+    let profile = std::fs::read_to_string(&p1).expect("profile");
+    let coverage = std::fs::read_to_string(&c1).expect("coverage");
+    assert!(profile.starts_with("main "), "{profile}");
+    assert!(coverage.contains("FNDA:1,main"), "{coverage}");
+
+    let p2 = file("h2.folded");
+    let (code, replayed, err) = mvlc(&[
+        "run",
+        "--replay",
+        &rec,
+        &format!("--profile={p2}"),
+        &src,
+        "a",
+        "b",
+    ]);
+    assert_eq!((code, replayed.as_str()), (0, out.as_str()), "{err}");
+    assert_eq!(std::fs::read_to_string(&p2).ok().as_ref(), Some(&profile));
+
+    let (p3, c3) = (file("h3.folded"), file("h3.info"));
+    let args: Vec<String> = [
+        "run",
+        "--sandbox",
+        &format!("--coverage={c3}"),
+        "--seed",
+        "7",
+        "--profile",
+        &p3,
+        &mvb,
+        "a",
+        "b",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let mut io = mvm::Io::captured();
+    assert_eq!(mvm::execute(&args, &mut io), 0);
+    assert_eq!(String::from_utf8_lossy(&io.stdout), out);
+    assert_eq!(std::fs::read_to_string(&p3).ok().as_ref(), Some(&profile));
+    assert_eq!(std::fs::read_to_string(&c3).ok().as_ref(), Some(&coverage));
+
+    let p4 = file("h4.folded");
+    let (code, out, err) = mvlc(&["run", "--seed", "7", &src, "--profile", &p4]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!("[\"--profile\", \"{p4}\"]")),
+        "{out}"
+    );
+    assert!(!std::path::Path::new(&p4).exists());
 }

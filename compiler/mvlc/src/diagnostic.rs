@@ -1,12 +1,12 @@
 //! Compile diagnostics as values: a code, a message, a primary span and
 //! secondary labels, notes and a help line.
 //!
-//! Queries accumulate [`Diagnostic`]s (see `db::Diagnostics`); nothing in the
-//! compiler prints them. Rendering happens once, at the edge, in
+//! Queries return [`Diagnostic`]s as part of their values (gathered by
+//! `db::check_diagnostics`); nothing in the compiler prints them. Rendering happens once, at the edge, in
 //! [`crate::render`]. Codes are stable: the table below is the registry; a code
 //! is never reused for a different error.
 
-use crate::db::SourceFile;
+use crate::source::{Anchor, FileId, ItemRef};
 use mvl_syntax::ast::Span;
 
 /// Every diagnostic code the compiler emits, with a one-line meaning.
@@ -56,7 +56,10 @@ pub enum Severity {
 /// A span in a particular file, with the text shown beside it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Label {
-    pub file: SourceFile,
+    pub file: FileId,
+    /// The item `span` counts from (`None`: the file's start). The
+    /// diagnostics `db` hands out always count from the file's start.
+    pub item: Option<ItemRef>,
     pub span: Span,
     pub message: String,
 }
@@ -72,47 +75,74 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// Fixes a tool can apply (the language server's code actions, a
+    /// `--fix`), each also shown to people as a help line.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// An edit that fixes a diagnostic: replace `span` of `file` (empty to
+/// insert) with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Suggestion {
+    /// Says what the edit does: "annotate the parameter".
+    pub message: String,
+    pub file: FileId,
+    /// As in [`Label::item`].
+    pub item: Option<ItemRef>,
+    pub span: Span,
+    pub replacement: String,
 }
 
 impl Diagnostic {
     pub fn error(
         code: &'static str,
         message: impl Into<String>,
-        file: SourceFile,
+        at: impl Into<Anchor>,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
+        let at = at.into();
         Diagnostic {
             severity: Severity::Error,
             code,
             message: message.into(),
             primary: Label {
-                file,
+                file: at.file,
+                item: at.item,
                 span,
                 message: label.into(),
             },
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
+            suggestions: Vec::new(),
         }
     }
 
     pub fn warning(
         code: &'static str,
         message: impl Into<String>,
-        file: SourceFile,
+        at: impl Into<Anchor>,
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
+        let at = at.into();
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(code, message, file, span, label)
+            ..Diagnostic::error(code, message, at, span, label)
         }
     }
 
-    pub fn with_label(mut self, file: SourceFile, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_label(
+        mut self,
+        at: impl Into<Anchor>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        let at = at.into();
         self.secondary.push(Label {
-            file,
+            file: at.file,
+            item: at.item,
             span,
             message: message.into(),
         });
@@ -126,6 +156,24 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_suggestion(
+        mut self,
+        message: impl Into<String>,
+        at: impl Into<Anchor>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        let at = at.into();
+        self.suggestions.push(Suggestion {
+            message: message.into(),
+            file: at.file,
+            item: at.item,
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 

@@ -7,7 +7,7 @@
 //! code path as users do without spawning processes.
 
 use crate::db::{self, Database};
-use crate::render;
+use crate::render::{self, MessageFormat};
 use mvm_bytecode::Module;
 use std::io::{IsTerminal, Write};
 
@@ -29,12 +29,21 @@ Usage:
   mvlc run [OPTIONS] FILE.mvl [ARGS...]   compile and run a program
   mvlc build FILE.mvl [-o OUT.mvb]        write bytecode (default: FILE.mvb)
   mvlc check FILE.mvl                     type-check only; report diagnostics
+  mvlc fmt [--check] [FILES or DIRS...]   format source files in the canonical style
   mvlc repl                               an interactive session
   mvlc help                               show this help
 
-Options for run: --max-stack N, --fuel N, --max-heap SIZE, --gc-stress,
---profile FILE, --profile-svg FILE, --profile-alloc FILE,
---profile-alloc-svg FILE, --coverage FILE (see `mvlc run --help`).
+Options for run: limits (--max-stack N, --fuel N, --max-heap SIZE,
+--gc-stress), --seed N, the sandbox (--sandbox, --allow-read=PATH,
+--allow-write=PATH, --allow-env, --max-output SIZE, --max-time SECS),
+--record FILE / --replay FILE, and the profiler and coverage (--profile FILE,
+--profile-svg FILE, --profile-alloc FILE, --profile-alloc-svg FILE,
+--coverage FILE) (see `mvlc run --help`).
+
+Options for run, build, check and fmt:
+  --message-format human|short|json   how diagnostics are written (default human)
+  --color auto|always|never           colour diagnostics (default auto: when
+                                      stderr is a terminal and NO_COLOR is unset)
 
 Exit codes: 0 success, 1 compile error, 2 runtime error, 64 usage error,
 74 output error (a file or stdout that cannot be written), and a program's
@@ -44,11 +53,16 @@ own exit(n) exits n modulo 256.
 const RUN_USAGE: &str = "\
 Usage: mvlc run [OPTIONS] FILE.mvl [ARGS...]
 
-Compiles FILE.mvl and runs it. Only the program's own output goes to stdout;
-diagnostics and runtime errors go to stderr.
+Compiles FILE.mvl and runs it with ARGS as its arguments (`env::args()`).
+Only the program's own output goes to stdout; diagnostics and runtime
+errors go to stderr. Options come before FILE.
 
-Options (exceeding a limit is a runtime error, exit code 2):
+Options:
+  --message-format human|short|json   how diagnostics are written
+  --color auto|always|never           colour diagnostics
   -h, --help        show this help
+
+Limits (exceeding one is a runtime error, exit code 2):
 ";
 
 const BUILD_USAGE: &str = "\
@@ -56,13 +70,21 @@ Usage: mvlc build FILE.mvl [-o OUT.mvb]
 
 Compiles FILE.mvl to MVM bytecode, written to OUT.mvb (default: FILE.mvb
 next to the source). Run it with `mvm run OUT.mvb`.
+
+Options:
+  --message-format human|short|json   how diagnostics are written
+  --color auto|always|never           colour diagnostics
 ";
 
 const CHECK_USAGE: &str = "\
-Usage: mvlc check FILE.mvl
+Usage: mvlc check [OPTIONS] FILE.mvl
 
 Type-checks FILE.mvl and reports every diagnostic; runs nothing.
 Exit code 0 when there are no errors, 1 otherwise.
+
+Options:
+  --message-format human|short|json   how diagnostics are written
+  --color auto|always|never           colour diagnostics
 ";
 
 /// Where the output of one command goes.
@@ -72,8 +94,13 @@ pub struct Session {
     pub capture: bool,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
-    /// Colour diagnostics (only ever for a terminal).
+    /// Colour diagnostics (by default only for a terminal, without
+    /// `NO_COLOR`; `--color` decides otherwise).
     pub color: bool,
+    /// A captured session's standard input for the program (none: empty).
+    pub stdin: Option<Vec<u8>>,
+    /// How diagnostics are written (`--message-format`).
+    pub message_format: MessageFormat,
 }
 
 impl Session {
@@ -84,6 +111,8 @@ impl Session {
             stdout: Vec::new(),
             stderr: Vec::new(),
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            stdin: None,
+            message_format: MessageFormat::Human,
         }
     }
 
@@ -94,6 +123,8 @@ impl Session {
             stdout: Vec::new(),
             stderr: Vec::new(),
             color: false,
+            stdin: None,
+            message_format: MessageFormat::Human,
         }
     }
 
@@ -124,10 +155,57 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
 }
 
-/// Options of `mvlc run`: the VM's limits, and the profiler and coverage.
+/// `--message-format FORMAT` and `--color WHEN` (also as `--opt=value`),
+/// which every command reporting diagnostics takes: applies `arg` (with
+/// `next`, its value) to the session and returns how many arguments it
+/// used, 0 when `arg` is neither.
+fn diagnostic_option(
+    arg: &str,
+    next: Option<&String>,
+    session: &mut Session,
+) -> Result<usize, String> {
+    let (name, inline) = match arg.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (arg, None),
+    };
+    if name != "--message-format" && name != "--color" {
+        return Ok(0);
+    }
+    let (value, used) = match (inline, next) {
+        (Some(v), _) => (v, 1),
+        (None, Some(v)) => (v.as_str(), 2),
+        (None, None) => return Err(format!("{name} needs a value")),
+    };
+    if name == "--message-format" {
+        session.message_format = MessageFormat::from_name(value).ok_or_else(|| {
+            format!("--message-format must be human, short or json, not `{value}`")
+        })?;
+    } else {
+        session.color = match value {
+            "always" => true,
+            "never" => false,
+            "auto" => {
+                !session.capture
+                    && std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
+            }
+            _ => {
+                return Err(format!(
+                    "--color must be auto, always or never, not `{value}`"
+                ))
+            }
+        };
+    }
+    Ok(used)
+}
+
+/// Options of `mvlc run`: the VM's limits, the host's options, the
+/// profiler and coverage, and the program's arguments.
 struct RunOptions {
     config: mvm_runtime::VmConfig,
+    host: mvm_runtime::HostOptions,
     observe: mvm_runtime::ObserveOptions,
+    args: Vec<String>,
 }
 
 /// Runs one `mvlc` command; returns the process exit code.
@@ -152,6 +230,7 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
         "run" => cmd_run(rest, session),
         "build" => cmd_build(rest, session),
         "check" => cmd_check(rest, session),
+        "fmt" => cmd_fmt(rest, session),
         "repl" => cmd_repl(rest, session),
         "lsp" => {
             session.err(&format!(
@@ -263,8 +342,9 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         print_out(
             session,
             format!(
-                "{RUN_USAGE}{}{}",
+                "{RUN_USAGE}{}{}\nProfiler and coverage (their files are written however the program ends):\n{}",
                 mvm_runtime::LIMIT_OPTIONS,
+                mvm_runtime::HOST_OPTIONS,
                 mvm_runtime::OBSERVE_OPTIONS
             )
             .as_bytes(),
@@ -273,17 +353,33 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     }
     let mut options = RunOptions {
         config: mvm_runtime::VmConfig::from_env(),
+        host: mvm_runtime::HostOptions::default(),
         observe: Default::default(),
+        args: Vec::new(),
     };
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        match diagnostic_option(arg, args.get(i + 1), session) {
+            Ok(0) => {}
+            Ok(n) => {
+                i += n;
+                continue;
+            }
+            Err(message) => {
+                session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
         if let Err(message) = check_limit(arg, args.get(i + 1)) {
             session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
             return EXIT_USAGE;
         }
         let value = args.get(i + 1).map(|s| s.as_str());
         let applied = match options.observe.apply_option(arg, value) {
-            Ok(None) => options.config.apply_option(arg, value),
+            Ok(None) => match options.config.apply_option(arg, value) {
+                Ok(None) => options.host.apply_option(arg, value),
+                other => other,
+            },
             other => other,
         };
         match applied {
@@ -303,6 +399,7 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         session.err(&format!("mvlc run: missing FILE\n\n{RUN_USAGE}"));
         return EXIT_USAGE;
     };
+    options.args = args[i + 1..].to_vec();
     if is_bytecode(path) {
         session.err(&format!(
             "mvlc run: `{path}` is bytecode, not MVL source: run it with `mvm run {path}`\n"
@@ -324,6 +421,17 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
     let mut output = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        match diagnostic_option(arg, args.get(i + 1), session) {
+            Ok(0) => {}
+            Ok(n) => {
+                i += n;
+                continue;
+            }
+            Err(message) => {
+                session.err(&format!("mvlc build: {message}\n\n{BUILD_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
         match arg.as_str() {
             "-o" | "--output" => {
                 let Some(out) = args.get(i + 1) else {
@@ -381,7 +489,28 @@ fn cmd_check(args: &[String], session: &mut Session) -> i32 {
         print_out(session, CHECK_USAGE.as_bytes());
         return EXIT_OK;
     }
-    let [path] = args else {
+    let mut files = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        match diagnostic_option(arg, args.get(i + 1), session) {
+            Ok(0) if arg.starts_with('-') && arg.len() > 1 => {
+                session.err(&format!(
+                    "mvlc check: unknown option `{arg}`\n\n{CHECK_USAGE}"
+                ));
+                return EXIT_USAGE;
+            }
+            Ok(0) => {
+                files.push(arg);
+                i += 1;
+            }
+            Ok(n) => i += n,
+            Err(message) => {
+                session.err(&format!("mvlc check: {message}\n\n{CHECK_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let [path] = files.as_slice() else {
         session.err(&format!(
             "mvlc check: expected exactly one FILE\n\n{CHECK_USAGE}"
         ));
@@ -393,21 +522,240 @@ fn cmd_check(args: &[String], session: &mut Session) -> i32 {
     }
 }
 
+const FMT_USAGE: &str = "\
+Usage: mvlc fmt [--check] [FILES or DIRS...]
+
+Rewrites each FILE in the canonical style (lang-spec/style.md); a DIR means
+every .mvl file under it (hidden folders and `target` skipped). Without
+FILES, formats standard input to standard output. A file with syntax errors
+is left untouched and its diagnostics are shown.
+
+Options:
+  --check       change nothing: name each file that would change, on stdout
+  --message-format human|short|json   how syntax errors are written
+  --color auto|always|never           colour syntax errors
+  -h, --help    show this help
+
+Exit codes: 0 done (or, with --check, every file already formatted), 1 a
+file has syntax errors or (with --check) would change, 64 usage error or a
+FILE that cannot be read, 74 a file or standard output that cannot be
+written.
+";
+
+/// `mvlc fmt`: formats files in place, or checks that they are formatted.
+fn cmd_fmt(args: &[String], session: &mut Session) -> i32 {
+    if wants_help(args) {
+        print_out(session, FMT_USAGE.as_bytes());
+        return EXIT_OK;
+    }
+    let mut check = false;
+    let mut paths = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        match diagnostic_option(arg, args.get(i), session) {
+            Ok(0) => {}
+            Ok(n) => {
+                i += n - 1;
+                continue;
+            }
+            Err(message) => {
+                session.err(&format!("mvlc fmt: {message}\n\n{FMT_USAGE}"));
+                return EXIT_USAGE;
+            }
+        }
+        match arg.as_str() {
+            "--check" => check = true,
+            a if a.starts_with('-') && a.len() > 1 => {
+                session.err(&format!("mvlc fmt: unknown option `{a}`\n\n{FMT_USAGE}"));
+                return EXIT_USAGE;
+            }
+            a => paths.push(a.to_string()),
+        }
+    }
+    if paths.is_empty() {
+        return fmt_stdin(check, session);
+    }
+    let mut files = Vec::new();
+    let mut code = EXIT_OK;
+    for p in &paths {
+        let path = std::path::Path::new(p);
+        if path.is_dir() {
+            collect_sources(path, &mut files);
+        } else if path.exists() {
+            files.push(p.clone());
+        } else {
+            session.err(&format!("mvlc fmt: `{p}` does not exist\n"));
+            code = worse(code, EXIT_USAGE);
+        }
+    }
+    for file in &files {
+        code = worse(code, fmt_file(file, check, session));
+    }
+    code
+}
+
+/// The graver of two exit codes of `mvlc fmt`.
+fn worse(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        EXIT_OK => 0,
+        EXIT_COMPILE_ERROR => 1,
+        EXIT_USAGE => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// Every `.mvl` file under `dir`, sorted, skipping hidden folders and
+/// `target`.
+fn collect_sources(dir: &std::path::Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let skip = name
+            .as_deref()
+            .is_some_and(|n| n.starts_with('.') || n == "target");
+        if path.is_dir() {
+            if !skip {
+                collect_sources(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "mvl") {
+            out.push(path.to_string_lossy().into_owned());
+        }
+    }
+}
+
+/// Formats `text` (from `path`); on syntax errors renders them and returns
+/// `None`.
+fn format_text(path: &str, text: &str, session: &mut Session) -> Option<String> {
+    match mvl_syntax::format::format_source(text) {
+        Ok(formatted) => Some(formatted),
+        Err(mvl_syntax::format::FormatError::Unsafe(why)) => {
+            session.err(&format!(
+                "mvlc fmt: `{path}` left untouched: {why} (this is a bug in mvlc fmt; please report it)\n"
+            ));
+            None
+        }
+        Err(mvl_syntax::format::FormatError::Syntax(_)) => {
+            let mut db = Database::default();
+            let file = db.set_file(path, text.to_string());
+            let diags = db::parse(&db, file).errors.clone();
+            session.err(&render::render_as(
+                &db,
+                &diags,
+                session.message_format,
+                session.color,
+            ));
+            None
+        }
+    }
+}
+
+fn fmt_file(path: &str, check: bool, session: &mut Session) -> i32 {
+    let text = match read_source(path, session) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let Some(formatted) = format_text(path, &text, session) else {
+        return EXIT_COMPILE_ERROR;
+    };
+    if formatted == text {
+        return EXIT_OK;
+    }
+    if check {
+        print_out(session, format!("{path}\n").as_bytes());
+        return EXIT_COMPILE_ERROR;
+    }
+    match std::fs::write(path, formatted) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            session.err(&format!("mvlc fmt: cannot write `{path}`: {e}\n"));
+            EXIT_IO_ERROR
+        }
+    }
+}
+
+/// `mvlc fmt` without files: standard input to standard output.
+fn fmt_stdin(check: bool, session: &mut Session) -> i32 {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+        session.err(&format!("mvlc fmt: cannot read standard input: {e}\n"));
+        return EXIT_IO_ERROR;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = render::render_not_utf8(
+                "<stdin>",
+                e.as_bytes(),
+                at,
+                session.message_format,
+                session.color,
+            );
+            session.err(&text);
+            return EXIT_COMPILE_ERROR;
+        }
+    };
+    let Some(formatted) = format_text("<stdin>", &text, session) else {
+        return EXIT_COMPILE_ERROR;
+    };
+    if check {
+        if formatted == text {
+            return EXIT_OK;
+        }
+        print_out(session, b"<stdin>\n");
+        return EXIT_COMPILE_ERROR;
+    }
+    if session.capture {
+        session.stdout.extend_from_slice(formatted.as_bytes());
+        return EXIT_OK;
+    }
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(formatted.as_bytes())
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => EXIT_OK,
+        // A closed pipe ends the output quietly, as for Unix tools.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_IO_ERROR,
+        Err(e) => {
+            drop(out);
+            session.err(&format!("mvlc fmt: cannot write the output: {e}\n"));
+            EXIT_IO_ERROR
+        }
+    }
+}
+
 /// Reads, parses and type-checks `path` without lowering it, rendering
 /// every diagnostic to stderr. On failure returns the exit code to use.
 pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
     let text = read_source(path, session)?;
-    let db = Database::default();
+    let mut db = Database::default();
     let program = db.program(path, text);
-    let checked = db::check(&db, program).clone();
+    let has_main = db::declarations(&db, program).main.is_some();
     let diags = db::check_diagnostics(&db, program);
     if !diags.is_empty() {
-        session.err(&render::render(&db, &diags, session.color));
+        session.err(&render::render_as(
+            &db,
+            &diags,
+            session.message_format,
+            session.color,
+        ));
     }
     release(db, session);
-    match checked {
-        Some(c) if c.main.is_some() && !diags.iter().any(|d| d.is_error()) => Ok(()),
-        _ => Err(EXIT_COMPILE_ERROR),
+    if has_main && !diags.iter().any(|d| d.is_error()) {
+        Ok(())
+    } else {
+        Err(EXIT_COMPILE_ERROR)
     }
 }
 
@@ -436,9 +784,14 @@ fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
         Ok(t) => Ok(t),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            session.err(&format!(
-                "error[E0009]: `{path}` is not valid UTF-8 (first invalid byte at offset {at})\n"
-            ));
+            let text = render::render_not_utf8(
+                path,
+                e.as_bytes(),
+                at,
+                session.message_format,
+                session.color,
+            );
+            session.err(&text);
             Err(EXIT_COMPILE_ERROR)
         }
     }
@@ -448,12 +801,17 @@ fn read_source(path: &str, session: &mut Session) -> Result<String, i32> {
 /// failure returns the exit code to use.
 pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let text = read_source(path, session)?;
-    let db = Database::default();
+    let mut db = Database::default();
     let program = db.program(path, text);
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);
     if !diags.is_empty() {
-        session.err(&render::render(&db, &diags, session.color));
+        session.err(&render::render_as(
+            &db,
+            &diags,
+            session.message_format,
+            session.color,
+        ));
     }
     release(db, session);
     match module {
@@ -467,23 +825,27 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
 fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i32 {
     let config = options.config;
     let natives = mvl_stdlib::registry();
-    let mut captured = mvm_runtime::CaptureHost::default();
-    let mut real = None;
-    let host: &mut dyn mvm_runtime::Host = if session.capture {
-        &mut captured
-    } else {
-        real.insert(mvm_runtime::StdHost::new())
+    let input = session
+        .capture
+        .then(|| session.stdin.clone().unwrap_or_default());
+    let mut host = match options.host.host(options.args.clone(), input) {
+        Ok(h) => h,
+        Err(message) => {
+            session.err(&format!("mvlc run: {message}\n"));
+            return EXIT_USAGE;
+        }
     };
     let mut observed = None;
     let outcome = if options.observe.any() {
         let observers = observed.insert(options.observe.observers(module));
-        mvm_runtime::run_module_observed(module.clone(), &natives, config, host, observers)
+        mvm_runtime::run_module_observed(module.clone(), &natives, config, &mut host, observers)
     } else {
-        mvm_runtime::run_module(module.clone(), &natives, config, host)
+        mvm_runtime::run_module(module.clone(), &natives, config, &mut host)
     };
-    let output_error = real.as_mut().and_then(|h| h.finish());
-    drop(real);
-    session.stdout.extend_from_slice(&captured.stdout);
+    let finished = host.finish();
+    drop(host);
+    session.stdout.extend_from_slice(&finished.stdout);
+    session.stderr.extend_from_slice(&finished.stderr);
     // The profile and coverage are written whatever the program's end.
     let observe_error = observed
         .as_ref()
@@ -491,7 +853,11 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
     if let Some(message) = &observe_error {
         session.err(&format!("mvlc run: {message}\n"));
     }
-    if let Some(e) = output_error {
+    if let Some(message) = finished.record_error {
+        session.err(&format!("mvlc run: {message}\n"));
+        return EXIT_IO_ERROR;
+    }
+    if let Some(e) = finished.output_error {
         // A closed pipe ends the program quietly, as for Unix tools.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             session.err(&format!(
@@ -501,6 +867,12 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         if !matches!(outcome, Ok(mvm_runtime::Outcome::Error(_))) {
             return EXIT_IO_ERROR;
         }
+    }
+    if let (Some(problem), Ok(mvm_runtime::Outcome::Finished | mvm_runtime::Outcome::Exit(_))) =
+        (finished.problem, &outcome)
+    {
+        session.err(&format!("mvlc run: {problem}\n"));
+        return EXIT_RUNTIME_ERROR;
     }
     match outcome {
         // As for standard output, a runtime error's code wins.

@@ -2,10 +2,13 @@
 //!
 //! Layers, each in its own module:
 //! - [`db`]: the salsa database, inputs and the query pipeline
-//!   (parse → check → lower → link); diagnostics are accumulated there.
+//!   (parse → declarations → call graph → inference per component → lower
+//!   per function → link); diagnostics are part of the queries' values.
 //! - [`sema`]: item collection, name resolution, Hindley–Milner inference,
 //!   producing the typed IR. Pure, no salsa.
 //! - [`codegen`]: typed IR to bytecode, one function at a time, then linked.
+//! - [`source`]: the identity of files ([`source::FileId`]) that
+//!   everything after parsing holds instead of salsa inputs.
 //! - [`diagnostic`] (the values and the code registry) and [`render`] (the
 //!   one place that turns them into text).
 //! - [`driver`]: the `mvlc` command line, on top of all of the above, and
@@ -21,6 +24,7 @@ pub mod driver;
 pub mod render;
 pub mod repl;
 pub mod sema;
+pub mod source;
 
 /// Runs `f`, first growing the stack onto the heap if less than 256 KiB is
 /// left: every pass that recurses over a syntax tree or IR goes through it

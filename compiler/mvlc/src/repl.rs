@@ -112,7 +112,7 @@ impl Repl {
         let item = if is_item { Some(input) } else { None };
         let text = self.program(item, statement.as_deref());
 
-        let db = Database::default();
+        let mut db = Database::default();
         let program = db.program("<repl>", text);
         let module = db::compile(&db, program).clone();
         let diagnostics = db::diagnostics(&db, program);

@@ -254,6 +254,24 @@ impl Tok {
 /// A token and the bytes it covers.
 pub type Spanned = (usize, Tok, usize);
 
+/// A comment, kept as trivia beside the tokens: the formatter puts it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// The comment's bytes, from `//` to the end of its line (without the
+    /// newline) or from `/*` to its closing `*/`.
+    pub span: Span,
+    /// `/* ... */` rather than `// ...`.
+    pub block: bool,
+}
+
+/// What [`lex_with_trivia`] returns: the tokens, the lexical errors and the
+/// comments, each list in source order.
+pub struct Lexed {
+    pub tokens: Vec<Spanned>,
+    pub errors: Vec<SyntaxError>,
+    pub comments: Vec<Comment>,
+}
+
 /// What an open bracket on the mode stack is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Open {
@@ -274,11 +292,19 @@ struct Lexer<'a> {
     prefix_run: usize,
     /// Set once the nesting limit was hit; the rest of the file is skipped.
     gave_up: bool,
+    comments: Vec<Comment>,
 }
 
 /// Splits `src` into tokens. Every lexical error is reported; the tokens
 /// returned are a best effort around them.
 pub fn lex(src: &str) -> (Vec<Spanned>, Vec<SyntaxError>) {
+    let lexed = lex_with_trivia(src);
+    (lexed.tokens, lexed.errors)
+}
+
+/// [`lex`], also returning the comments (the only trivia that carries
+/// meaning for people; whitespace is recomputed by the formatter).
+pub fn lex_with_trivia(src: &str) -> Lexed {
     let mut lx = Lexer {
         src,
         bytes: src.as_bytes(),
@@ -288,10 +314,15 @@ pub fn lex(src: &str) -> (Vec<Spanned>, Vec<SyntaxError>) {
         open: Vec::new(),
         prefix_run: 0,
         gave_up: false,
+        comments: Vec::new(),
     };
     lx.run();
     mark_let_else(&mut lx.tokens);
-    (lx.tokens, lx.errors)
+    Lexed {
+        tokens: lx.tokens,
+        errors: lx.errors,
+        comments: lx.comments,
+    }
 }
 
 /// Turns the `else` of each `let p = e else { .. };` into [`Tok::LetElse`],
@@ -504,20 +535,39 @@ impl<'a> Lexer<'a> {
             match self.peek() {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
                 Some(b'/') if self.peek_at(1) == Some(b'/') => {
+                    let start = self.pos;
                     while let Some(c) = self.peek() {
                         if c == b'\n' {
                             break;
                         }
                         self.pos += 1;
                     }
+                    // A `\r` before the newline is line-ending, not comment.
+                    let mut end = self.pos;
+                    if self.bytes[start..end].ends_with(b"\r") {
+                        end -= 1;
+                    }
+                    self.comments.push(Comment {
+                        span: Span::new(start, end),
+                        block: false,
+                    });
                 }
-                Some(b'/') if self.peek_at(1) == Some(b'*') => self.block_comment(),
+                Some(b'/') if self.peek_at(1) == Some(b'*') => {
+                    let start = self.pos;
+                    if self.block_comment() {
+                        self.comments.push(Comment {
+                            span: Span::new(start, self.pos),
+                            block: true,
+                        });
+                    }
+                }
                 _ => return,
             }
         }
     }
 
-    fn block_comment(&mut self) {
+    /// Skips a block comment; false when it never ends (reported).
+    fn block_comment(&mut self) -> bool {
         let start = self.pos;
         self.pos += 2;
         let mut depth = 1usize;
@@ -531,7 +581,7 @@ impl<'a> Lexer<'a> {
                         start + 2,
                         "this comment is never closed by `*/`",
                     );
-                    return;
+                    return false;
                 }
                 (Some(b'/'), Some(b'*')) => {
                     depth += 1;
@@ -544,6 +594,7 @@ impl<'a> Lexer<'a> {
                 _ => self.pos += 1,
             }
         }
+        true
     }
 
     fn ident(&mut self) {
@@ -555,7 +606,12 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         let word = &self.src[start..self.pos];
-        let tok = Tok::keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
+        let mut tok = Tok::keyword(word).unwrap_or_else(|| Tok::Ident(word.to_string()));
+        // `var` after `::` or `fn` is a name (`env::var`), not the keyword.
+        if tok == Tok::Var && matches!(self.tokens.last(), Some((_, Tok::ColonColon | Tok::Fn, _)))
+        {
+            tok = Tok::Ident(word.to_string());
+        }
         self.push(start, tok);
     }
 
@@ -895,6 +951,23 @@ mod tests {
         let (t, e) = lex(src);
         assert!(e.is_empty(), "{e:?}");
         t.into_iter().map(|(_, t, _)| t).collect()
+    }
+
+    #[test]
+    fn var_is_a_name_after_a_path_or_fn() {
+        let var = || Tok::Ident("var".into());
+        assert_eq!(
+            toks("env::var fn var var x"),
+            vec![
+                Tok::Ident("env".into()),
+                Tok::ColonColon,
+                var(),
+                Tok::Fn,
+                var(),
+                Tok::Var,
+                Tok::Ident("x".into()),
+            ]
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@
 
 pub mod ast;
 mod build;
+pub mod format;
 pub mod lexer;
+pub mod rebase;
 pub mod recover;
 
 #[allow(
@@ -56,7 +58,40 @@ pub const BRACE_HELP: &str =
 /// comment that never ends leaves no trustworthy tokens after it: then only
 /// the lexical errors are reported, and the tree is empty.
 pub fn parse_file(src: &str) -> (ast::File, Vec<SyntaxError>) {
-    let (tokens, lex_errors) = lexer::lex(src);
+    let parsed = parse_file_with_trivia(src);
+    (parsed.file, parsed.errors)
+}
+
+/// A parse that keeps what the tree leaves out: the tokens and the comments
+/// (what the formatter needs besides the tree).
+pub struct Parsed {
+    pub file: ast::File,
+    pub errors: Vec<SyntaxError>,
+    pub tokens: Vec<lexer::Spanned>,
+    pub comments: Vec<lexer::Comment>,
+}
+
+/// [`parse_file`], also returning the tokens and comments.
+pub fn parse_file_with_trivia(src: &str) -> Parsed {
+    let lexer::Lexed {
+        tokens,
+        errors: lex_errors,
+        comments,
+    } = lexer::lex_with_trivia(src);
+    let (file, errors) = parse_tokens(src, &tokens, lex_errors);
+    Parsed {
+        file,
+        errors,
+        tokens,
+        comments,
+    }
+}
+
+fn parse_tokens(
+    src: &str,
+    tokens: &[lexer::Spanned],
+    lex_errors: Vec<SyntaxError>,
+) -> (ast::File, Vec<SyntaxError>) {
     let truncated = lex_errors.len() >= lexer::MAX_ERRORS
         || lex_errors
             .iter()
@@ -64,7 +99,7 @@ pub fn parse_file(src: &str) -> (ast::File, Vec<SyntaxError>) {
     if truncated {
         return (ast::File::default(), lex_errors);
     }
-    let holes = hole_ranges(&tokens);
+    let holes = hole_ranges(tokens);
     let mut cx = Recovery {
         src,
         holes,
@@ -74,7 +109,7 @@ pub fn parse_file(src: &str) -> (ast::File, Vec<SyntaxError>) {
         budget: 20 * tokens.len() + 2_000_000,
     };
     let mut items = Vec::new();
-    for chunk in recover::chunks(src, &tokens) {
+    for chunk in recover::chunks(src, tokens) {
         let toks = &tokens[chunk.tokens.clone()];
         let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
             continue;

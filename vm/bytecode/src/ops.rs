@@ -584,6 +584,16 @@ macro_rules! __op_table {
             /// The cell R[cell] := R[src]
             SetCell = 0x7c, "setcell" { cell: Reg, src: Reg }
                 reads(cell: Obj, src: Any) writes() window() flags();
+
+            /// R[dst] := a uniform random Int in R[lo] .. R[hi] (R[hi] excluded; the VM's generator; lo >= hi is a runtime error)
+            RandInt = 0x80, "randi" { dst: Reg, lo: Reg, hi: Reg }
+                reads(lo: Int, hi: Int) writes(dst: Int) window() flags();
+            /// R[dst] := a uniform random Float in [0, 1) (the VM's generator)
+            RandFloat = 0x81, "randf" { dst: Reg }
+                reads() writes(dst: Float) window() flags();
+            /// Seeds the VM's random generator with the Int R[src]
+            RandSeed = 0x82, "rseed" { src: Reg }
+                reads(src: Int) writes() window() flags();
         }
     };
 }

@@ -11,7 +11,7 @@
 pub mod syntax;
 
 use mvm_bytecode::Module;
-use mvm_runtime::{CaptureHost, Host, Outcome, StdHost, VmConfig};
+use mvm_runtime::{HostOptions, Outcome, VmConfig};
 use std::io::Write;
 
 /// Where the output of one command goes: the process's streams, or memory.
@@ -19,6 +19,8 @@ pub struct Io {
     pub capture: bool,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// A captured run's standard input for the program (none: empty).
+    pub stdin: Option<Vec<u8>>,
 }
 
 impl Io {
@@ -27,6 +29,7 @@ impl Io {
             capture: false,
             stdout: Vec::new(),
             stderr: Vec::new(),
+            stdin: None,
         }
     }
 
@@ -61,7 +64,7 @@ const USAGE: &str = "\
 mvm: the MVM virtual machine
 
 Usage:
-  mvm run [OPTIONS] FILE.mvb         run a bytecode program
+  mvm run [OPTIONS] FILE.mvb [ARGS]  run a bytecode program
   mvm dis [--syntax S.toml] FILE.mvb print a readable listing of it
   mvm verify FILE.mvb                check it without running it
   mvm asm [--syntax S.toml] FILE.mvasm [-o OUT.mvb]
@@ -74,11 +77,12 @@ and a program's own exit(n) exits n modulo 256.
 ";
 
 const RUN_USAGE: &str = "\
-Usage: mvm run [OPTIONS] FILE.mvb
+Usage: mvm run [OPTIONS] FILE.mvb [ARGS...]
 
-Verifies and runs FILE.mvb (as written by `mvlc build`). Only the program's
-output goes to stdout; a runtime error's message and stack trace go to
-stderr (exit code 2).
+Verifies and runs FILE.mvb (as written by `mvlc build`) with ARGS as its
+arguments (`env::args()`). Only the program's output goes to stdout; a
+runtime error's message and stack trace go to stderr (exit code 2).
+Options come before FILE.mvb.
 
 Options (exceeding a limit is a runtime error, exit code 2):
 ";
@@ -139,11 +143,13 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
     match command.as_str() {
         "help" | "--help" | "-h" => help(io, USAGE),
         "--version" | "-V" => help(io, &format!("mvm {}\n", env!("CARGO_PKG_VERSION"))),
-        "run" if wants_help(rest) => help(
+        // After the file, `--help` is the program's argument.
+        "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => help(
             io,
             &format!(
-                "{RUN_USAGE}{}{}",
+                "{RUN_USAGE}{}{}\nProfiler and coverage (their files are written however the program ends):\n{}",
                 mvm_runtime::LIMIT_OPTIONS,
+                mvm_runtime::HOST_OPTIONS,
                 mvm_runtime::OBSERVE_OPTIONS
             ),
         ),
@@ -294,6 +300,7 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
 
 fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let mut config = VmConfig::from_env();
+    let mut host_options = HostOptions::default();
     let mut observe = mvm_runtime::ObserveOptions::default();
     let mut path = None;
     let mut i = 0;
@@ -304,7 +311,10 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         }
         let value = args.get(i + 1).map(|s| s.as_str());
         let applied = match observe.apply_option(arg, value) {
-            Ok(None) => config.apply_option(arg, value),
+            Ok(None) => match config.apply_option(arg, value) {
+                Ok(None) => host_options.apply_option(arg, value),
+                other => other,
+            },
             other => other,
         };
         match applied {
@@ -313,12 +323,12 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
             Ok(None) if arg.starts_with('-') && arg.len() > 1 => {
                 return usage_error(io, &format!("unknown option `{arg}`"), RUN_USAGE)
             }
-            Ok(None) if path.is_none() => {
+            // Arguments after the file belong to the program.
+            Ok(None) => {
                 path = Some(arg.to_string());
                 i += 1;
+                break;
             }
-            // Arguments after the file belong to the program.
-            Ok(None) => break,
         }
     }
     let Some(path) = path else {
@@ -328,25 +338,25 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         Ok(m) => m,
         Err(code) => return code,
     };
+    let program_args = args[i..].to_vec();
     let natives = mvl_stdlib::registry();
-    let mut captured = CaptureHost::default();
-    let mut real = None;
-    let host: &mut dyn Host = if io.capture {
-        &mut captured
-    } else {
-        real.insert(StdHost::new())
+    let input = io.capture.then(|| io.stdin.clone().unwrap_or_default());
+    let mut host = match host_options.host(program_args, input) {
+        Ok(h) => h,
+        Err(message) => return usage_error(io, &message, RUN_USAGE),
     };
     // With observers, a copy of the module names what they saw.
     let mut observed = None;
     let outcome = if observe.any() {
         let (observers, _) = observed.insert((observe.observers(&module), module.clone()));
-        mvm_runtime::run_module_observed(module, &natives, config, host, observers)
+        mvm_runtime::run_module_observed(module, &natives, config, &mut host, observers)
     } else {
-        mvm_runtime::run_module(module, &natives, config, host)
+        mvm_runtime::run_module(module, &natives, config, &mut host)
     };
-    let output_error = real.as_mut().and_then(|h| h.finish());
-    drop(real);
-    io.stdout.extend_from_slice(&captured.stdout);
+    let finished = host.finish();
+    drop(host);
+    io.stdout.extend_from_slice(&finished.stdout);
+    io.stderr.extend_from_slice(&finished.stderr);
     // The profile and coverage are written whatever the program's end.
     let observe_error = observed
         .as_ref()
@@ -354,7 +364,11 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     if let Some(message) = &observe_error {
         io.err(&format!("mvm run: {message}\n"));
     }
-    if let Some(e) = output_error {
+    if let Some(message) = finished.record_error {
+        io.err(&format!("mvm run: {message}\n"));
+        return EXIT_IO_ERROR;
+    }
+    if let Some(e) = finished.output_error {
         // A closed pipe ends the program quietly, as for Unix tools.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             io.err(&format!(
@@ -364,6 +378,11 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         if !matches!(outcome, Ok(Outcome::Error(_))) {
             return EXIT_IO_ERROR;
         }
+    }
+    if let (Some(problem), Ok(Outcome::Finished | Outcome::Exit(_))) = (finished.problem, &outcome)
+    {
+        io.err(&format!("mvm run: {problem}\n"));
+        return EXIT_RUNTIME;
     }
     match outcome {
         // As for standard output, a runtime error's code wins.

@@ -192,6 +192,8 @@ pub struct Vm {
     config: VmConfig,
     /// Instructions executed so far, by every fiber (for `--fuel`).
     executed: u64,
+    /// The random generator (`rand*` instructions).
+    rng: crate::random::Rng,
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -293,6 +295,7 @@ impl Vm {
             fibers: vec![main],
             config,
             executed: 0,
+            rng: crate::random::Rng::default(),
         }
     }
 
@@ -339,7 +342,17 @@ impl Vm {
     pub fn run_to_end_observed<H: Hooks>(&mut self, host: &mut dyn Host, hooks: &mut H) -> Outcome {
         loop {
             match self.run_fiber_observed(FiberId(0), host, 1 << 20, hooks) {
-                Step::BudgetSpent => continue,
+                Step::BudgetSpent => {
+                    // Between slices, the host's limits (`--max-time`).
+                    if let Err(message) = host.check_limits() {
+                        let (trace, omitted) = trace_of(self.program.module(), self.frames());
+                        return Outcome::Error(RuntimeError {
+                            message,
+                            trace,
+                            omitted,
+                        });
+                    }
+                }
                 Step::Finished(_) => return Outcome::Finished,
                 Step::Exit(code) => return Outcome::Exit(code),
                 Step::Error(e) => return Outcome::Error(e),
@@ -386,6 +399,7 @@ impl Vm {
             others: &mut self.fibers,
             config: &self.config,
             executed: 0,
+            rng: &mut self.rng,
         };
         let result = execute(&mut cx, &mut fiber, host, slice, hooks);
         if H::ACTIVE {
@@ -428,6 +442,7 @@ struct Context<'a> {
     config: &'a VmConfig,
     /// Instructions executed in this slice.
     executed: u64,
+    rng: &'a mut crate::random::Rng,
 }
 
 impl Context<'_> {
@@ -977,6 +992,7 @@ fn dispatch<H: Hooks>(
                         variants: &state.variants,
                         frames,
                         regs: w,
+                        rng: cx.rng,
                     };
                     f(&mut ctx, &w[start..start + argc.0 as usize])
                 };
@@ -1201,6 +1217,14 @@ fn dispatch<H: Hooks>(
                 };
                 r!(dst) = v;
             }
+            Op::RandInt { dst, lo, hi } => {
+                let (lo, hi) = (fail!(int(r!(lo), "randi")), fail!(int(r!(hi), "randi")));
+                r!(dst) = Value::Int(fail!(cx.rng.int(lo, hi, host).map_err(Fault)));
+            }
+            Op::RandFloat { dst } => {
+                r!(dst) = Value::Float(fail!(cx.rng.float(host).map_err(Fault)));
+            }
+            Op::RandSeed { src } => cx.rng.seed(fail!(int(r!(src), "rseed")) as u64),
             Op::SetCell { cell, src } => {
                 let v = r!(src);
                 match r!(cell) {

@@ -1,6 +1,6 @@
 //! The MVM runtime: values and the heap, the sliced interpreter, the native
 //! API the standard library plugs into, the host interface every effect
-//! crosses, and runtime errors with MVL stack traces.
+//! crosses, the random generator, and runtime errors with MVL stack traces.
 //!
 //! Entry point: [`Program::load`] verifies a [`mvm_bytecode::Module`] and
 //! resolves its natives; [`Vm::with_program`] (or [`Vm::new`], both at once)
@@ -16,12 +16,16 @@ pub mod interp;
 pub mod native;
 pub mod observe;
 pub mod program;
+pub mod random;
 pub mod value;
 
 pub use error::{RuntimeError, TraceFrame};
 pub use fiber::{Fiber, Frame};
 pub use heap::{parse_size, GcConfig, GcStats, Heap, Key, KeyMap, Object, OrdKey, TotalF64};
-pub use host::{CaptureHost, Host, StdHost, EXIT_OUTPUT_ERROR};
+pub use host::{
+    CaptureHost, Finished, Host, HostError, HostOptions, HostResult, OsHost, RunHost,
+    EXIT_OUTPUT_ERROR, HOST_OPTIONS,
+};
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
 pub use native::{NativeCtx, NativeError, NativeFn, NativeRegistry};
 pub use observe::{

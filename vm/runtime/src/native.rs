@@ -26,6 +26,8 @@ pub struct NativeCtx<'a> {
     pub frames: &'a [Frame],
     /// The registers of the frame that called the native, from its first.
     pub regs: &'a [Value],
+    /// The VM's random generator.
+    pub rng: &'a mut crate::random::Rng,
 }
 
 impl NativeCtx<'_> {

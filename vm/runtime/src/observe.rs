@@ -460,13 +460,18 @@ pub struct ObserveOptions {
 }
 
 impl ObserveOptions {
-    /// Applies one option of [`OBSERVE_OPTIONS`]: `Ok(None)` if `flag` is
-    /// not one, `Ok(Some(2))` when it took its file, or a message.
+    /// Applies one option of [`OBSERVE_OPTIONS`] (its file after `=` or as
+    /// the next argument): `Ok(None)` if `flag` is not one, `Ok(Some(n))`
+    /// with the arguments it took, or a message.
     pub fn apply_option(
         &mut self,
         flag: &str,
         value: Option<&str>,
     ) -> Result<Option<usize>, String> {
+        let (flag, value, taken) = match flag.split_once('=') {
+            Some((name, inline)) => (name, Some(inline), 1),
+            None => (flag, value, 2),
+        };
         let slot = match flag {
             "--profile" => &mut self.profile,
             "--profile-svg" => &mut self.profile_svg,
@@ -478,7 +483,7 @@ impl ObserveOptions {
         match value {
             Some(v) if !v.is_empty() => {
                 *slot = Some(v.to_string());
-                Ok(Some(2))
+                Ok(Some(taken))
             }
             _ => Err(format!("{flag} needs a FILE to write")),
         }

@@ -18,7 +18,7 @@
 
 use crate::sema::ir::{self, Callee, ExprKind, FnId, Local, LocalId, PatternKind, Place};
 use crate::sema::types::{Ty, TypeTable};
-use crate::sema::CheckedProgram;
+use crate::sema::{env::Env, FnInfo, NativeInfo};
 use mvl_syntax::ast::{BinOp, Span, UnaryOp};
 use mvm_bytecode::ops::{Const, Count, Func, Imm, Label, Native, Reg, TypeIdx};
 use mvm_bytecode::{Constant, Function, LineEntry, Module, Op, OperandMut, TypeDesc, TypeKind};
@@ -37,6 +37,9 @@ pub struct CodegenError {
 pub struct LoweredFn {
     pub function: Function,
     pub constants: Vec<Constant>,
+    /// The functions its `Func` operands name: operand `k` means
+    /// `callees[k]` until [`link`] gives each function its index.
+    pub callees: Vec<FnId>,
 }
 
 /// Maps byte offsets of one source text to 1-based line numbers: the
@@ -76,14 +79,16 @@ impl LineIndex {
     }
 }
 
-/// Lowers function `id` of a program that checked without errors.
+/// Lowers one function of a program that checked without errors: `info`,
+/// whose types are read through `table` (its component's), in the file
+/// with index `file_index`, its lines counted by `lines`.
 pub fn lower_function(
-    program: &CheckedProgram,
-    id: FnId,
+    info: &FnInfo,
+    table: &TypeTable,
+    natives: &[NativeInfo],
     file_index: u32,
     lines: &LineIndex,
 ) -> Result<LoweredFn, CodegenError> {
-    let info = &program.functions[id.0 as usize];
     let Some(body) = &info.body else {
         return Err(CodegenError {
             message: format!("`{}` has no checked body", info.name),
@@ -103,14 +108,15 @@ pub fn lower_function(
     }
     let n_locals = regs.len();
     let mut cx = FnGen {
-        table: &program.table,
-        natives: &program.natives,
+        table,
+        natives,
         locals: &body.locals,
         regs,
         code: Vec::new(),
         lines: Vec::new(),
         line_index: lines,
         constants: Vec::new(),
+        callees: Vec::new(),
         next_temp: n_locals,
         max_regs: n_locals.max(1),
         loops: Vec::new(),
@@ -150,6 +156,7 @@ pub fn lower_function(
             lines: cx.lines,
         },
         constants: cx.constants,
+        callees: cx.callees,
     })
 }
 
@@ -176,27 +183,39 @@ fn collect_declared_here(e: &ir::Expr, out: &mut Vec<LocalId>) {
     e.for_each_child(|c| collect_declared(c, out));
 }
 
-/// Merges lowered functions (in [`FnId`] order) into one module, pooling
-/// and de-duplicating their constants.
+/// Merges lowered functions into one module, in the order given (which
+/// becomes their index), pooling and de-duplicating their constants and
+/// turning each function's callee table into module indices.
 pub fn link(
-    functions: Vec<LoweredFn>,
+    functions: Vec<(FnId, LoweredFn)>,
     natives: Vec<String>,
     files: Vec<String>,
     types: Vec<TypeDesc>,
     entry: FnId,
 ) -> Module {
+    let index: HashMap<FnId, u32> = functions
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i as u32))
+        .collect();
+    let entry = index.get(&entry).copied().unwrap_or(0);
     let mut module = Module {
         natives,
         files,
         types,
         exports: vec![mvm_bytecode::Export {
             name: "main".to_string(),
-            function: entry.0,
+            function: entry,
         }],
-        entry: entry.0,
+        entry,
         ..Module::default()
     };
-    for lowered in functions {
+    for (_, lowered) in functions {
+        let callees: Vec<u32> = lowered
+            .callees
+            .iter()
+            .map(|c| index.get(c).copied().unwrap_or(0))
+            .collect();
         let mut function = lowered.function;
         let remap: Vec<u32> = lowered
             .constants
@@ -204,12 +223,18 @@ pub fn link(
             .map(|c| intern_constant(&mut module.constants, c))
             .collect();
         for op in &mut function.code {
-            op.for_each_operand_mut(|o| {
-                if let OperandMut::Const(k) = o {
+            op.for_each_operand_mut(|o| match o {
+                OperandMut::Const(k) => {
                     if let Some(global) = remap.get(k.0 as usize) {
                         *k = Const(*global);
                     }
                 }
+                OperandMut::Func(f) => {
+                    if let Some(global) = callees.get(f.0 as usize) {
+                        *f = Func(*global);
+                    }
+                }
+                _ => {}
             });
         }
         module.functions.push(function);
@@ -219,11 +244,9 @@ pub fn link(
 
 /// The VM's descriptors of the program's structs and enums, indexed like
 /// [`crate::sema::types::AdtId`].
-pub fn type_descriptors(program: &CheckedProgram) -> Vec<TypeDesc> {
+pub fn type_descriptors(env: &Env) -> Vec<TypeDesc> {
     use crate::sema::env::AdtKind;
-    program
-        .env
-        .adts
+    env.adts
         .iter()
         .map(|a| TypeDesc {
             name: a.name.clone(),
@@ -273,6 +296,8 @@ struct FnGen<'a> {
     lines: Vec<LineEntry>,
     line_index: &'a LineIndex,
     constants: Vec<Constant>,
+    /// The functions named so far; a `Func` operand indexes it.
+    callees: Vec<FnId>,
     next_temp: usize,
     max_regs: usize,
     loops: Vec<LoopLabels>,
@@ -382,6 +407,18 @@ impl FnGen<'_> {
         )
     }
 
+    /// The operand naming function `id` (resolved to its index by [`link`]).
+    fn func(&mut self, id: FnId) -> Func {
+        let k = match self.callees.iter().position(|c| *c == id) {
+            Some(k) => k,
+            None => {
+                self.callees.push(id);
+                self.callees.len() - 1
+            }
+        };
+        Func(k as u32)
+    }
+
     fn constant(&mut self, c: Constant) -> Const {
         Const(intern_constant(&mut self.constants, c))
     }
@@ -452,13 +489,8 @@ impl FnGen<'_> {
                 }
             }
             ExprKind::FnRef(id) => {
-                self.emit(
-                    Op::LoadFn {
-                        dst,
-                        func: Func(id.0),
-                    },
-                    span,
-                );
+                let func = self.func(*id);
+                self.emit(Op::LoadFn { dst, func }, span);
             }
             ExprKind::Interp(parts) => self.compile_interp(parts, dst, span),
             ExprKind::Unary(op, inner) => {
@@ -750,10 +782,11 @@ impl FnGen<'_> {
                     base.min(u16::MAX as usize)
                 } as u16);
                 let count = Count(captures.len().min(u16::MAX as usize) as u16);
+                let func = self.func(*func);
                 self.emit(
                     Op::MakeClosure {
                         dst,
-                        func: Func(func.0),
+                        func,
                         start,
                         count,
                     },
@@ -1453,7 +1486,7 @@ impl FnGen<'_> {
         let op = match (callee, callee_reg) {
             (Callee::Fn(id), _) => Op::Call {
                 dst,
-                func: Func(id.0),
+                func: self.func(*id),
                 args: args_reg,
                 argc,
             },
@@ -1489,6 +1522,14 @@ fn intrinsic(name: &str, dst: Reg, args: Reg, argc: Count) -> Option<Vec<Op>> {
         ("Int::abs", 1) => Op::AbsInt { dst, src },
         ("Float::sqrt", 1) => Op::SqrtFloat { dst, src },
         ("Float::abs", 1) => Op::AbsFloat { dst, src },
+        // The VM's random generator is reached through instructions.
+        ("random::int", 2) => Op::RandInt {
+            dst,
+            lo: src,
+            hi: arg(1),
+        },
+        ("random::float", 0) => Op::RandFloat { dst },
+        ("random::seed", 1) => return Some(vec![Op::RandSeed { src }, Op::LoadUnit { dst }]),
         // `push` returns unit.
         ("Array::push", 2) => {
             return Some(vec![

@@ -4,10 +4,10 @@
 //! A method is found by the head of its receiver's type (see
 //! [`super::env::MethodKey`]). When that type is still unknown, the access is
 //! *pending*: it is recorded with its already inferred parts, and resolved
-//! once the rest of the function has decided the type. If nothing does, and
-//! exactly one user type has a field or method of that name, the receiver is
-//! taken to be of that type; otherwise the program needs an annotation
-//! (E0208).
+//! once the rest of the function has decided the type. If nothing does, the
+//! program needs an annotation (E0208, one per undecided value, with the
+//! candidate types and the annotation to write as suggestions). No guess is
+//! made from which types happen to have a member of that name.
 
 use super::env::{AdtKind, Global, MethodKey};
 use super::infer::FnCx;
@@ -106,131 +106,166 @@ impl FnCx<'_> {
                 out[slot] = Some(e);
                 progress = true;
             }
-            if !progress && !self.guess_one_receiver() {
+            if !progress {
                 break;
             }
         }
-        for p in std::mem::take(&mut self.pending).into_iter().flatten() {
-            let owners: Vec<String> = match &p {
-                Pending::Method { name, .. } => {
-                    let mut v: Vec<String> = self
-                        .ck
-                        .env
-                        .methods
-                        .iter()
-                        .filter(|((_, n), m)| *n == name.name && m.has_self)
-                        .map(|((k, _), _)| match k {
-                            MethodKey::Array => "arrays".to_string(),
-                            k => format!("`{}`", k.native_prefix(&self.ck.env)),
-                        })
-                        .collect();
-                    v.sort();
-                    v
-                }
-                _ => Vec::new(),
-            };
-            let (receiver, span, what) = match &p {
-                Pending::Method { receiver, name, .. } => {
-                    (receiver, name.span, format!("method `{}`", name.name))
-                }
-                Pending::Field { receiver, name, .. } => {
-                    (receiver, name.span, format!("field `{}`", name.name))
-                }
+        self.report_unresolved();
+        out
+    }
+
+    /// Reports the accesses whose receiver's type nothing decided: one
+    /// E0208 per unknown value (its first use), none for a value that is
+    /// itself the result of an unresolved access (`(v.x * v.x).sqrt()`),
+    /// listing the types that have the member and, when the value is a
+    /// parameter or `let` written without a type, the annotation to add.
+    fn report_unresolved(&mut self) {
+        let unresolved: Vec<Pending> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .flatten()
+            .collect();
+        let root = |cx: &Self, ty: &Ty| match cx.ck.table.shallow(ty) {
+            Ty::Var(v) => Some(v),
+            _ => None,
+        };
+        let derived: std::collections::HashSet<_> = unresolved
+            .iter()
+            .filter_map(|p| match p {
+                Pending::Method { ty, .. }
+                | Pending::Field { ty, .. }
+                | Pending::TupleField { ty, .. } => root(self, ty),
+            })
+            .collect();
+        let mut reported = std::collections::HashSet::new();
+        for p in &unresolved {
+            let (receiver, span, what, member) = match p {
+                Pending::Method { receiver, name, .. } => (
+                    receiver,
+                    name.span,
+                    format!("method `{}`", name.name),
+                    Some((true, name.name.as_str())),
+                ),
+                Pending::Field { receiver, name, .. } => (
+                    receiver,
+                    name.span,
+                    format!("field `{}`", name.name),
+                    Some((false, name.name.as_str())),
+                ),
                 Pending::TupleField {
                     receiver,
                     index,
                     span,
                     ..
-                } => (receiver, *span, format!("element `.{index}`")),
+                } => (receiver, *span, format!("element `.{index}`"), None),
             };
             if self.quiet_about(&receiver.ty) || self.ck.broken_types {
                 // The receiver is an error already reported, or may be of
                 // a type whose declaration did not parse.
                 continue;
             }
-            self.error(
-                Diagnostic::error(
-                    "E0208",
-                    format!("type annotations needed: cannot tell which type's {what} this is"),
-                    self.file,
-                    receiver.span,
-                    "the type of this value is not known here",
-                )
-                .with_label(self.file, span, "used here")
-                .with_help(if owners.len() > 1 {
-                    format!(
-                        "several types have it ({}): add a type annotation, such as `x: [String]` on the parameter or `let`",
-                        owners.join(", ")
-                    )
-                } else {
-                    "add a type annotation, such as `x: Point` on the parameter or `let`".to_string()
-                }),
-            );
+            let Some(var) = root(self, &receiver.ty) else {
+                continue;
+            };
+            if derived.contains(&var) || !reported.insert(var) {
+                continue;
+            }
+            let candidates = match member {
+                Some((is_method, name)) => self.types_with_member(is_method, name),
+                None => Vec::new(),
+            };
+            let mut d = Diagnostic::error(
+                "E0208",
+                format!("type annotations needed: cannot tell which type's {what} this is"),
+                self.file,
+                receiver.span,
+                "the type of this value is not known here",
+            )
+            .with_label(self.file, span, "used here");
+            let shown: Vec<String> = candidates.iter().map(|(n, _)| format!("`{n}`")).collect();
+            d = d.with_help(match shown.len() {
+                0 => format!("no type visible here has a {what}"),
+                1 => format!("{} has a {what}", shown[0]),
+                _ => format!("these types have a {what}: {}", shown.join(", ")),
+            });
+            let local = match receiver.kind {
+                ExprKind::Local(id) => self.annotatable.get(&id).map(|what| (id, *what)),
+                _ => None,
+            };
+            if let Some((id, what)) = local {
+                let at = self.locals[id.0 as usize].span;
+                for (name, annotation) in &candidates {
+                    if let Some(annotation) = annotation {
+                        d = d.with_suggestion(
+                            format!("annotate the {what} as `{name}`"),
+                            self.file,
+                            Span {
+                                start: at.end,
+                                end: at.end,
+                            },
+                            format!(": {annotation}"),
+                        );
+                    }
+                }
+            }
+            self.error(d);
         }
+    }
+
+    /// The types visible here that have a method (with `self`) or a field
+    /// named `name`, sorted by name, each with the annotation that names it
+    /// (none for a generic type, whose arguments only the user can tell).
+    fn types_with_member(&self, is_method: bool, name: &str) -> Vec<(String, Option<String>)> {
+        let mut out: Vec<(String, Option<String>)> = Vec::new();
+        if is_method {
+            for ((key, n), m) in &self.ck.env.methods {
+                if n != name || !m.has_self {
+                    continue;
+                }
+                match key {
+                    MethodKey::Adt(a) if !self.visible_adt(*a) => {}
+                    MethodKey::Adt(a) => out.push(self.adt_annotation(*a)),
+                    MethodKey::Array => out.push(("arrays".to_string(), None)),
+                    k => {
+                        let n = k.native_prefix(&self.ck.env);
+                        let generic = matches!(
+                            n.as_str(),
+                            "Map" | "Set" | "Tree" | "Graph" | "Option" | "Result"
+                        );
+                        out.push((n.clone(), (!generic).then_some(n)));
+                    }
+                }
+            }
+        } else {
+            for i in 0..self.ck.env.adts.len() {
+                let a = AdtId(i as u32);
+                let has = match &self.ck.env.adt_def(a).kind {
+                    AdtKind::Struct(fs) => fs.iter().any(|f| f.name == name),
+                    AdtKind::Enum(_) => false,
+                };
+                if has && self.visible_adt(a) {
+                    out.push(self.adt_annotation(a));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
         out
     }
 
-    /// When nothing else decides a pending receiver's type, a field or
-    /// method name that exactly one user type has decides it (as OCaml
-    /// infers a record type from a field label). Returns whether a receiver
-    /// was decided this way.
-    pub(super) fn guess_one_receiver(&mut self) -> bool {
-        for slot in 0..self.pending.len() {
-            let (receiver_ty, candidates) = match &self.pending[slot] {
-                Some(Pending::Field { receiver, name, .. }) => {
-                    let adts: Vec<AdtId> = (0..self.ck.env.adts.len())
-                        .map(|i| AdtId(i as u32))
-                        .filter(|a| self.visible_adt(*a))
-                        .filter(|a| match &self.ck.env.adt_def(*a).kind {
-                            AdtKind::Struct(fs) => fs.iter().any(|f| f.name == name.name),
-                            AdtKind::Enum(_) => false,
-                        })
-                        .collect();
-                    (receiver.ty.clone(), adts)
-                }
-                Some(Pending::Method { receiver, name, .. }) => {
-                    let keys: Vec<MethodKey> = self
-                        .ck
-                        .env
-                        .methods
-                        .iter()
-                        .filter(|((_, n), m)| *n == name.name && m.has_self)
-                        .map(|((k, _), _)| *k)
-                        .collect();
-                    let adts: Vec<AdtId> = keys
-                        .iter()
-                        .filter_map(|k| match k {
-                            MethodKey::Adt(a) if self.visible_adt(*a) => Some(*a),
-                            _ => None,
-                        })
-                        .collect();
-                    // A built-in type with that method makes the name ambiguous.
-                    if adts.len() != keys.len() {
-                        continue;
-                    }
-                    (receiver.ty.clone(), adts)
-                }
-                _ => continue,
-            };
-            if !matches!(self.ck.table.shallow(&receiver_ty), Ty::Var(_))
-                || self.ck.table.is_error(&receiver_ty)
-            {
-                continue;
-            }
-            if let [adt] = candidates.as_slice() {
-                let n = self.ck.env.adt_def(*adt).type_params.len();
-                let args = (0..n).map(|_| self.fresh()).collect();
-                if self
-                    .ck
-                    .table
-                    .unify(&receiver_ty, &Ty::App(TyCon::Adt(*adt), args))
-                    .is_ok()
-                {
-                    return true;
-                }
-            }
-        }
-        false
+    /// A user type's name as written in this module, and the annotation
+    /// for it when it has no type parameters.
+    fn adt_annotation(&self, a: AdtId) -> (String, Option<String>) {
+        let def = self.ck.env.adt_def(a);
+        let name = if def.module == self.module || def.module == super::env::PRELUDE {
+            def.name.clone()
+        } else {
+            format!(
+                "{}::{}",
+                self.ck.env.modules[def.module.0 as usize].name, def.name
+            )
+        };
+        let annotation = def.type_params.is_empty().then(|| name.clone());
+        (name, annotation)
     }
 
     /// A user type this function's module can name: its own, the prelude's,

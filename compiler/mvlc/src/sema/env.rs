@@ -15,7 +15,7 @@
 
 use super::ir::{FnId, NativeId};
 use super::types::{AdtId, Ty, TyCon};
-use crate::db::SourceFile;
+use crate::source::Anchor;
 use mvl_syntax::ast::{self, Span};
 use std::collections::HashMap;
 
@@ -105,7 +105,7 @@ pub struct Method {
 pub struct AdtDef {
     pub name: String,
     pub module: ModuleId,
-    pub file: SourceFile,
+    pub file: Anchor,
     pub name_span: Span,
     pub type_params: Vec<String>,
     pub kind: AdtKind,
@@ -134,8 +134,11 @@ pub struct VariantDef {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModuleInfo {
     pub name: String,
-    pub file: SourceFile,
+    pub file: Anchor,
     pub imports: HashMap<String, ModuleId>,
+    /// Modules this one imports that were not found: reported once, at the
+    /// `import`, and silent in every path that names them.
+    pub missing: std::collections::HashSet<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -24,8 +24,8 @@ use super::ir::{self, Callee, ExprKind, FnBody, FnId, Local, LocalId, Place};
 use super::names::Resolved;
 use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable, UnifyError};
 use super::{DeclKind, FnDecl, FnInfo, NativeInfo};
-use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
+use crate::source::Anchor;
 use mvl_syntax::ast::{self, BinOp, Span, UnaryOp};
 use std::collections::{HashMap, HashSet};
 
@@ -34,11 +34,18 @@ use std::collections::{HashMap, HashSet};
 pub struct Checker {
     pub table: TypeTable,
     pub diags: Vec<Diagnostic>,
-    pub env: super::env::Env,
-    pub functions: Vec<FnInfo>,
-    pub natives: Vec<NativeInfo>,
+    pub env: std::sync::Arc<super::env::Env>,
+    pub functions: HashMap<FnId, FnInfo>,
+    pub natives: std::sync::Arc<Vec<NativeInfo>>,
     /// Monomorphic types of the members of the component being inferred.
-    in_progress: HashMap<FnId, Ty>,
+    pub(super) in_progress: HashMap<FnId, Ty>,
+    /// The schemes of the functions outside the component that its bodies
+    /// may call (inferred before it, or declared in full).
+    pub callees: HashMap<FnId, Scheme>,
+    /// Functions a body called whose scheme was not in `callees` (methods,
+    /// found once a receiver's type was known): the caller supplies them
+    /// and infers the component again.
+    pub wanted: Vec<FnId>,
     /// Whether a `struct`, `enum` or `impl` did not parse: a field or method
     /// nothing else has may be one of its own.
     pub broken_types: bool,
@@ -48,7 +55,8 @@ pub struct Checker {
 #[derive(Default)]
 pub struct References {
     pub paths: Vec<Vec<String>>,
-    pub methods: Vec<String>,
+    /// The methods called on `self`: `self.m(..)`.
+    pub self_methods: Vec<String>,
 }
 
 pub fn collect_references(block: &ast::Block, out: &mut References) {
@@ -56,7 +64,11 @@ pub fn collect_references(block: &ast::Block, out: &mut References) {
         ast::ExprKind::Path(path) => out
             .paths
             .push(path.iter().map(|i| i.name.clone()).collect()),
-        ast::ExprKind::MethodCall(_, name, _) => out.methods.push(name.name.clone()),
+        ast::ExprKind::MethodCall(recv, name, _) => {
+            if matches!(&recv.kind, ast::ExprKind::Path(p) if p.len() == 1 && p[0].name == "self") {
+                out.self_methods.push(name.name.clone());
+            }
+        }
         _ => {}
     });
 }
@@ -206,7 +218,7 @@ impl Checker {
     pub fn native_scheme(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: Anchor,
         f: &ast::FnDecl,
         owner: Option<&ast::ImplDecl>,
     ) -> Scheme {
@@ -234,7 +246,7 @@ impl Checker {
 
     /// The fields or variants of a struct or enum declaration, with its type
     /// parameters as `Ty::Gen(i)`.
-    pub fn adt_kind(&mut self, module: ModuleId, file: SourceFile, item: &ast::Item) -> AdtKind {
+    pub fn adt_kind(&mut self, module: ModuleId, file: Anchor, item: &ast::Item) -> AdtKind {
         let gen_params = |tps: &[ast::Ident]| -> HashMap<String, Ty> {
             tps.iter()
                 .enumerate()
@@ -311,7 +323,7 @@ impl Checker {
     pub fn lower_type(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: Anchor,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -337,7 +349,7 @@ impl Checker {
     fn lower_type_nested(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: Anchor,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -347,7 +359,7 @@ impl Checker {
     fn lower_type_here(
         &mut self,
         module: ModuleId,
-        file: SourceFile,
+        file: Anchor,
         t: &ast::TypeExpr,
         params: &HashMap<String, Ty>,
     ) -> Ty {
@@ -392,6 +404,15 @@ impl Checker {
                         return Ty::App(TyCon::Adt(id), fresh);
                     }
                     return Ty::App(TyCon::Adt(id), arg_tys);
+                }
+                if let [m, _] = path.as_slice() {
+                    if self.env.modules[module.0 as usize]
+                        .missing
+                        .contains(&m.name)
+                    {
+                        // Reported at the `import`.
+                        return self.table.fresh();
+                    }
                 }
                 let mut known: Vec<String> = [
                     "Int", "Float", "Bool", "String", "Map", "Set", "Tree", "Graph",
@@ -446,14 +467,7 @@ impl Checker {
         }
     }
 
-    fn arity_error(
-        &mut self,
-        file: SourceFile,
-        span: Span,
-        name: &str,
-        expected: usize,
-        found: usize,
-    ) {
+    fn arity_error(&mut self, file: Anchor, span: Span, name: &str, expected: usize, found: usize) {
         self.diags.push(Diagnostic::error(
             "E0207",
             format!("`{name}` takes {expected} type argument(s) but {found} were given"),
@@ -515,10 +529,18 @@ impl Checker {
         match global {
             Global::Fn(id) | Global::Const(id) => match self.in_progress.get(&id) {
                 Some(mono) => mono.clone(),
-                None => {
-                    let scheme = self.functions[id.0 as usize].scheme.clone();
-                    self.table.instantiate(&scheme)
-                }
+                None => match self.callees.get(&id) {
+                    Some(scheme) => {
+                        let scheme = scheme.clone();
+                        self.table.instantiate(&scheme)
+                    }
+                    None => {
+                        if !self.wanted.contains(&id) {
+                            self.wanted.push(id);
+                        }
+                        self.table.fresh_error()
+                    }
+                },
             },
             Global::Native(id) => {
                 let scheme = self.natives[id.0 as usize].scheme.clone();
@@ -544,9 +566,10 @@ impl Checker {
             .collect()
     }
 
-    /// Infers one strongly connected component of the call graph, then
-    /// generalises each member's type.
-    pub fn infer_component(&mut self, members: &[usize], decls: &[FnDecl<'_>]) {
+    /// Infers one strongly connected component of the call graph (`decls`,
+    /// its members), then generalises each member's type.
+    pub fn infer_component(&mut self, decls: &[FnDecl<'_>]) {
+        let members: Vec<usize> = (0..decls.len()).collect();
         struct Sig {
             params: Vec<Ty>,
             ret: Ty,
@@ -554,7 +577,7 @@ impl Checker {
             tparams: HashMap<String, Ty>,
         }
         let mut sigs = Vec::new();
-        for &m in members {
+        for &m in &members {
             let decl = &decls[m];
             let f = &decl.ast;
             let mut tparams = HashMap::new();
@@ -584,7 +607,7 @@ impl Checker {
                 None => self.table.fresh(),
             };
             self.in_progress
-                .insert(FnId(m as u32), Ty::func(params.clone(), ret.clone()));
+                .insert(decls[m].id, Ty::func(params.clone(), ret.clone()));
             sigs.push(Sig {
                 params,
                 ret,
@@ -596,18 +619,22 @@ impl Checker {
         let mut bodies = Vec::new();
         for (&m, sig) in members.iter().zip(&sigs) {
             let decl = &decls[m];
-            let fn_name = self.functions[m].name.clone();
+            let fn_name = self.functions[&decl.id].name.clone();
             let mut cx = FnCx::new(
                 self,
-                decl.file,
-                decl.module,
+                decls,
+                m,
                 fn_name,
                 sig.ret.clone(),
                 sig.tparams.clone(),
             );
             let mut params = Vec::new();
             for (p, ty) in decl.ast.params.iter().zip(&sig.params) {
-                params.push(cx.declare(&p.name, ty.clone(), false));
+                let id = cx.declare(&p.name, ty.clone(), false);
+                if p.ty.is_none() {
+                    cx.annotatable.insert(id, "parameter");
+                }
+                params.push(id);
             }
             let Some(block) = &decl.ast.body else {
                 bodies.push(None);
@@ -639,20 +666,23 @@ impl Checker {
             bodies.push(Some(cx.finish(params, body)));
         }
 
+        for &m in &members {
+            self.in_progress.remove(&decls[m].id);
+        }
         for ((&m, sig), body) in members.iter().zip(&sigs).zip(bodies) {
             let ty = Ty::func(sig.params.clone(), sig.ret.clone());
             self.check_type_params(decls[m].file, &sig.type_params);
             let scheme = self.table.generalise(&ty);
-            self.in_progress.remove(&FnId(m as u32));
-            let info = &mut self.functions[m];
-            info.scheme = scheme;
-            info.body = body;
+            if let Some(info) = self.functions.get_mut(&decls[m].id) {
+                info.scheme = scheme;
+                info.body = body;
+            }
         }
     }
 
     /// A declared type parameter must stay generic: distinct from the others
     /// and not decided by the body.
-    fn check_type_params(&mut self, file: SourceFile, params: &[(String, Ty, Span)]) {
+    fn check_type_params(&mut self, file: Anchor, params: &[(String, Ty, Span)]) {
         let mut seen: Vec<Ty> = Vec::new();
         for (name, ty, span) in params {
             let resolved = self.table.resolve(ty);
@@ -716,7 +746,11 @@ struct Lifted {
 /// Inference state of one function body (and the closures inside it).
 pub(super) struct FnCx<'c> {
     pub(super) ck: &'c mut Checker,
-    pub(super) file: SourceFile,
+    /// The declared function being inferred, and how many closures have
+    /// been lifted out of it so far (a closure's identity is the pair).
+    id: FnId,
+    closures: u32,
+    pub(super) file: Anchor,
     pub(super) module: ModuleId,
     fn_name: String,
     pub(super) locals: Vec<Local>,
@@ -729,21 +763,29 @@ pub(super) struct FnCx<'c> {
     tparams: HashMap<String, Ty>,
     pub(super) pending: Vec<Option<Pending>>,
     lifted: Vec<Lifted>,
+    /// Parameters and `let` bindings written without a type: where an
+    /// "annotation needed" error can suggest one.
+    pub(super) annotatable: HashMap<LocalId, &'static str>,
 }
 
 impl<'c> FnCx<'c> {
+    /// The context for the body of `decls[index]`, named `fn_name` in
+    /// traces, returning `ret`, with type parameters `tparams`.
     fn new(
         ck: &'c mut Checker,
-        file: SourceFile,
-        module: ModuleId,
+        decls: &'c [FnDecl<'c>],
+        index: usize,
         fn_name: String,
         ret: Ty,
         tparams: HashMap<String, Ty>,
     ) -> FnCx<'c> {
+        let decl = &decls[index];
         FnCx {
             ck,
-            file,
-            module,
+            id: decl.id,
+            closures: 0,
+            file: decl.file,
+            module: decl.module,
             fn_name,
             locals: Vec::new(),
             local_depth: Vec::new(),
@@ -757,6 +799,7 @@ impl<'c> FnCx<'c> {
             tparams,
             pending: Vec::new(),
             lifted: Vec::new(),
+            annotatable: HashMap::new(),
         }
     }
 
@@ -779,7 +822,9 @@ impl<'c> FnCx<'c> {
         }
         let locals = std::mem::take(&mut self.locals);
         for lifted in std::mem::take(&mut self.lifted) {
-            self.ck.functions[lifted.id.0 as usize].body = Some(FnBody {
+            let info = self.ck.functions.get_mut(&lifted.id);
+            let Some(info) = info else { continue };
+            info.body = Some(FnBody {
                 captures: lifted.captures,
                 params: lifted.params,
                 locals: locals.clone(),
@@ -1008,6 +1053,10 @@ impl<'c> FnCx<'c> {
                             if self.bare_variant_pattern(name).is_none() =>
                         {
                             let id = self.declare(name, value.ty.clone(), *mutable);
+                            if declared.is_none() {
+                                self.annotatable
+                                    .insert(id, if *mutable { "variable" } else { "binding" });
+                            }
                             if is_closure && !*mutable && !has_pending {
                                 // Let-polymorphism: a closure bound by `let` is
                                 // generalised over what its context leaves free.
@@ -1912,16 +1961,23 @@ impl<'c> FnCx<'c> {
         self.scopes.pop();
         let frame = self.frames.pop();
         let captures = frame.map(|f| f.captures).unwrap_or_default();
-        let id = FnId(self.ck.functions.len() as u32);
+        self.closures += 1;
+        let id = FnId {
+            decl: self.id.decl,
+            closure: self.closures,
+        };
         let ty = Ty::func(param_tys, ret);
-        self.ck.functions.push(FnInfo {
-            name: format!("{}::{{closure}}", self.fn_name),
-            file: self.file,
-            span,
-            name_span: span,
-            scheme: Scheme::mono(ty.clone()),
-            body: None,
-        });
+        self.ck.functions.insert(
+            id,
+            FnInfo {
+                name: format!("{}::{{closure}}", self.fn_name),
+                file: self.file,
+                span,
+                name_span: span,
+                scheme: Scheme::mono(ty.clone()),
+                body: None,
+            },
+        );
         self.lifted.push(Lifted {
             id,
             captures: captures.clone(),

@@ -12,14 +12,25 @@
 use super::types::{AdtId, Ty};
 use mvl_syntax::ast::{BinOp, Span, UnaryOp};
 
-/// A function's index in [`super::CheckedProgram::functions`], which is also
-/// its index in the module's function table. Top-level functions, methods
-/// and constants come first in declaration order, then the closures lifted
-/// out of their bodies.
+/// A function's identity, stable across edits of anything else: a declared
+/// function, method or constant (`decl`, given by the database from its
+/// module and item path, with `closure` 0), or the `closure`-th closure
+/// (from 1, in the order they are written) lifted out of it. Where a
+/// function lands in the module's function table is decided at link time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FnId(pub u32);
+pub struct FnId {
+    pub decl: u32,
+    pub closure: u32,
+}
 
-/// A native function's index in [`super::CheckedProgram::natives`].
+impl FnId {
+    /// The declared function `decl`.
+    pub fn declared(decl: u32) -> FnId {
+        FnId { decl, closure: 0 }
+    }
+}
+
+/// A native function's index in [`super::Declarations::natives`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NativeId(pub u32);
 

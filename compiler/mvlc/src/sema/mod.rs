@@ -1,19 +1,18 @@
-//! Semantic analysis: item collection, name resolution and type inference,
+//! Semantic analysis: declarations, name resolution and type inference,
 //! producing the typed IR ([`ir`]) that code generation consumes.
 //!
-//! Pipeline: [`check_program`] collects the items of every file into the
-//! global environment ([`env`]), builds the call graph of the user functions
-//! (petgraph), and infers its strongly connected components in dependency
-//! order (callees first). Each component is inferred with monomorphic types
-//! for its own members, then generalised once
-//! ([`types::TypeTable::generalise`]), so mutually recursive functions share
-//! one inference and every later caller instantiates their schemes.
+//! The entry points follow the queries that call them (`crate::db`):
+//! [`declare`] collects every item's declaration into the environment
+//! ([`env`]) from the items' headers; [`references`] lists what one body
+//! names, [`components`] splits the call graph into strongly connected
+//! components (callees first), and [`infer_component`] infers one of them
+//! with monomorphic types for its own members, then generalises once
+//! ([`types::TypeTable::generalise`]), given its callees' schemes.
 //! Expressions are inferred in [`infer`]; names in [`names`]; method calls
 //! and field accesses, and their deferred resolution, in [`access`];
 //! patterns, and the exhaustiveness of `match`, in [`pattern`].
 //!
-//! This module is pure: no salsa, no I/O. It returns diagnostics as values;
-//! `db` accumulates them.
+//! This module is pure: no salsa, no I/O. It returns diagnostics as values.
 
 pub mod access;
 pub mod env;
@@ -23,8 +22,8 @@ pub mod names;
 pub mod pattern;
 pub mod types;
 
-use crate::db::SourceFile;
 use crate::diagnostic::{closest_name, Diagnostic};
+use crate::source::{Anchor, FileId, ItemRef};
 use env::{
     AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef,
 };
@@ -33,6 +32,7 @@ use mvl_syntax::ast::{self, Span};
 use petgraph::graph::DiGraph;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 
 /// A user function after checking: a top-level `fn`, a method, a `const`
@@ -41,7 +41,7 @@ use types::{AdtId, AdtMeta, Scheme, Ty, TypeTable};
 pub struct FnInfo {
     /// As shown in stack traces: `area`, `Point::norm`, `main::{closure}`.
     pub name: String,
-    pub file: SourceFile,
+    pub file: Anchor,
     pub span: Span,
     pub name_span: Span,
     pub scheme: Scheme,
@@ -57,26 +57,107 @@ pub struct NativeInfo {
     pub scheme: Scheme,
 }
 
-/// A whole program after type inference.
+/// Everything a program declares, bodies aside: what the inference of every
+/// component reads. Computed from the items' headers only (see
+/// `mvl_syntax::rebase::header`), so editing a body leaves it unchanged.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct CheckedProgram {
-    pub functions: Vec<FnInfo>,
-    pub natives: Vec<NativeInfo>,
-    pub env: Env,
-    /// The final substitution: read every IR type through it.
-    pub table: TypeTable,
+pub struct Declarations {
+    pub env: Arc<Env>,
+    pub natives: Arc<Vec<NativeInfo>>,
+    /// Names of the user types and whether `==` applies to them.
+    pub adts: Arc<Vec<AdtMeta>>,
+    /// Every declared function, method and constant, in declaration order,
+    /// and where each is in it, by identity and by item.
+    pub decls: Vec<DeclRef>,
+    pub by_id: HashMap<FnId, usize>,
+    pub by_item: HashMap<ItemRef, Vec<usize>>,
     pub main: Option<FnId>,
+    /// Whether a `struct`, `enum` or `impl` did not parse.
+    pub broken_types: bool,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Where a declared function is: enough to find its declaration again in
+/// its item's full tree ([`fn_decl`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeclRef {
+    pub id: FnId,
+    /// As shown in stack traces: `area`, `Point::norm`.
+    pub name: String,
+    pub file: Anchor,
+    pub module: ModuleId,
+    pub kind: DeclKind,
+    /// For a method, its index in its `impl`.
+    pub method: usize,
+}
+
+/// What the inference of one component concluded: its members and the
+/// closures lifted out of them, with their schemes and typed bodies, and
+/// the component's own table of types (every type in those bodies is read
+/// through it, and through nothing program-wide).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Inferred {
+    pub functions: HashMap<FnId, FnInfo>,
+    pub table: TypeTable,
+    pub diags: Vec<Diagnostic>,
+    /// Functions outside the component whose schemes inference needed but
+    /// was not given (methods found once a receiver's type was known).
+    pub wanted: Vec<FnId>,
+}
+
+impl Inferred {
+    /// A member's inferred type as users write it, with the classes of
+    /// its type variables: `fn(a, a) -> a where a: Int or Float`.
+    pub fn signature(&self, id: FnId) -> String {
+        let Some(info) = self.functions.get(&id) else {
+            return String::new();
+        };
+        let mut out = self.table.display(&info.scheme.ty);
+        let constrained: Vec<String> = info
+            .scheme
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != types::Class::ANY)
+            .map(|(i, c)| {
+                let name = self.table.display(&Ty::Gen(i as u32));
+                let what = match (c.scalars, c.eq) {
+                    (None, _) => "Eq".to_string(),
+                    (Some(_), _) => c.describe(),
+                };
+                format!("{name}: {what}")
+            })
+            .collect();
+        if !constrained.is_empty() {
+            out.push_str(" where ");
+            out.push_str(&constrained.join(", "));
+        }
+        out
+    }
 }
 
 /// One parsed file handed to the checker.
 pub struct FileAst<'a> {
-    pub file: SourceFile,
+    pub file: FileId,
     /// The name other files import it by (the file stem); the prelude's is
     /// empty (it is not importable).
     pub module_name: String,
-    pub ast: &'a ast::File,
+    /// The file's items in order; every span in an item counts from the
+    /// item's start.
+    pub items: Vec<FileItem<'a>>,
+    /// See [`ast::File::broken_names`].
+    pub broken_names: &'a [String],
     /// The standard library's prelude may declare `native fn`s.
     pub is_stdlib: bool,
+}
+
+/// One item handed to the checker.
+pub struct FileItem<'a> {
+    pub item: ItemRef,
+    pub tree: &'a ast::Item,
+    /// The identities of the functions it declares: one for a `fn` or
+    /// `const`, one per method (in order) for an `impl`, none otherwise.
+    pub fns: Vec<u32>,
 }
 
 /// What a declaration to infer is.
@@ -89,7 +170,8 @@ pub enum DeclKind {
 
 /// A user function as declared, waiting for inference.
 pub struct FnDecl<'a> {
-    pub file: SourceFile,
+    pub id: FnId,
+    pub file: Anchor,
     pub module: ModuleId,
     /// A `const` is checked as a function of no parameters returning its
     /// value, so it is synthesised here rather than borrowed.
@@ -99,96 +181,256 @@ pub struct FnDecl<'a> {
     pub kind: DeclKind,
 }
 
-/// Type-checks a whole program: the stdlib prelude first, then the user's
-/// root file, then the modules it imports.
-pub fn check_program(files: &[FileAst<'_>]) -> (CheckedProgram, Vec<Diagnostic>) {
+/// Collects the declarations of every file: the prelude first, then the
+/// user's root file, then the modules it imports, then the standard
+/// library's modules. The items handed in may be headers (bodies emptied):
+/// nothing here reads a body.
+pub fn declare(files: &[FileAst<'_>]) -> Declarations {
     let mut checker = infer::Checker::default();
-    checker.broken_types = files
+    let broken_types = files
         .iter()
-        .flat_map(|f| &f.ast.items)
+        .flat_map(|f| f.items.iter().map(|i| i.tree))
         .any(|i| matches!(i, ast::Item::Error(e) if e.declares_type));
     let decls = collect(&mut checker, files);
-    let n_decls = decls.len();
-
-    // The call graph over user functions; an edge f -> g when f's body
-    // names g (or a method named like g). Over-approximating only merges
-    // more functions into one component: less polymorphism, never
-    // unsoundness.
-    let mut graph = DiGraph::<usize, ()>::new();
-    let nodes: Vec<_> = (0..n_decls).map(|i| graph.add_node(i)).collect();
-    let mut methods_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (key, method) in &checker.env.methods {
-        if let Global::Fn(id) = method.target {
-            if (id.0 as usize) < n_decls {
-                methods_by_name
-                    .entry(key.1.as_str())
-                    .or_default()
-                    .push(id.0 as usize);
-            }
+    let main = find_main(&mut checker, &decls, files);
+    let decls = decls
+        .iter()
+        .map(|d| DeclRef {
+            id: d.id,
+            name: checker.functions[&d.id].name.clone(),
+            file: d.file,
+            module: d.module,
+            kind: d.kind,
+            method: d
+                .owner
+                .and_then(|o| {
+                    o.methods
+                        .iter()
+                        .position(|m| m.name == d.ast.name && m.span == d.ast.span)
+                })
+                .unwrap_or(0),
+        })
+        .collect::<Vec<DeclRef>>();
+    let by_id = decls.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+    let mut by_item: HashMap<ItemRef, Vec<usize>> = HashMap::new();
+    for (i, d) in decls.iter().enumerate() {
+        if let Some(item) = d.file.item {
+            by_item.entry(item).or_default().push(i);
         }
     }
-    for (i, decl) in decls.iter().enumerate() {
-        let mut refs = infer::References::default();
-        if let Some(body) = &decl.ast.body {
-            infer::collect_references(body, &mut refs);
+    Declarations {
+        env: checker.env,
+        by_id,
+        by_item,
+        natives: checker.natives,
+        adts: checker.table.adts,
+        decls,
+        main,
+        broken_types,
+        diags: checker.diags,
+    }
+}
+
+/// The declaration `d` refers to, found in its item's full tree.
+pub fn fn_decl<'a>(d: &DeclRef, tree: &'a ast::Item) -> Option<FnDecl<'a>> {
+    let (ast, owner) = match (tree, d.kind) {
+        (ast::Item::Fn(f), DeclKind::Fn) => (Cow::Borrowed(f), None),
+        (ast::Item::Const(c), DeclKind::Const) => (Cow::Owned(const_as_fn(c)), None),
+        (ast::Item::Impl(imp), DeclKind::Method) => {
+            (Cow::Borrowed(imp.methods.get(d.method)?), Some(imp))
         }
-        let mut targets = Vec::new();
-        for path in &refs.paths {
-            if let Some(g) = checker.resolve_value_path(decl.module, path) {
-                match g {
-                    Global::Fn(id) | Global::Const(id) => targets.push(id.0 as usize),
-                    Global::Native(_) => {}
+        _ => return None,
+    };
+    Some(FnDecl {
+        id: d.id,
+        file: d.file,
+        module: d.module,
+        ast,
+        owner,
+        kind: d.kind,
+    })
+}
+
+/// A `const` is checked as a function of no parameters returning its value.
+fn const_as_fn(c: &ast::ConstDecl) -> ast::FnDecl {
+    ast::FnDecl {
+        name: c.name.clone(),
+        type_params: Vec::new(),
+        params: Vec::new(),
+        ret: c.ty.clone(),
+        body: Some(ast::Block {
+            stmts: Vec::new(),
+            tail: Some(Box::new(c.value.clone())),
+            span: c.value.span,
+        }),
+        span: c.span,
+    }
+}
+
+/// The functions `decl`'s body names, for the call graph: every path that
+/// resolves to a declared function, and every `self.m(..)` call in a method
+/// (the receiver's type is the `impl`'s, so the call names `Self::m` as
+/// surely as a path would). Other method calls add nothing: they are
+/// resolved once their receiver's type is known. So a function's type
+/// depends on what it names, never on which other methods share a name.
+pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Vec<FnId> {
+    let mut refs = infer::References::default();
+    if let Some(body) = &decl.ast.body {
+        infer::collect_references(body, &mut refs);
+    }
+    let checker = infer::Checker {
+        env: decls.env.clone(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for path in &refs.paths {
+        if let Some(Global::Fn(id) | Global::Const(id)) =
+            checker.resolve_value_path(decl.module, path)
+        {
+            out.push(id);
+        }
+    }
+    if let Some(owner) = decl.owner {
+        let target = match &owner.target {
+            ast::TypeExpr::Named { path, .. } => checker.resolve_adt(decl.module, path),
+            _ => None,
+        };
+        if let Some(adt) = target {
+            for name in &refs.self_methods {
+                if let Some(m) = decls.env.methods.get(&(MethodKey::Adt(adt), name.clone())) {
+                    if let Global::Fn(id) = m.target {
+                        out.push(id);
+                    }
                 }
             }
         }
-        for name in &refs.methods {
-            if let Some(ms) = methods_by_name.get(name.as_str()) {
-                targets.extend(ms.iter().copied());
-            }
-        }
-        for t in targets {
-            if t < n_decls {
-                graph.add_edge(nodes[i], nodes[t], ());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The strongly connected components of the call graph over `ids` (edges
+/// from `refs`), callees first: the order inference runs in.
+pub fn components(ids: &[FnId], refs: &HashMap<FnId, Vec<FnId>>) -> Vec<Vec<FnId>> {
+    let mut graph = DiGraph::<FnId, ()>::new();
+    let nodes: HashMap<FnId, _> = ids.iter().map(|id| (*id, graph.add_node(*id))).collect();
+    for (from, tos) in refs {
+        let Some(&a) = nodes.get(from) else { continue };
+        for to in tos {
+            if let Some(&b) = nodes.get(to) {
+                graph.add_edge(a, b, ());
             }
         }
     }
     // Tarjan yields components in reverse topological order: callees first.
-    for component in petgraph::algo::tarjan_scc(&graph) {
-        let members: Vec<usize> = component.iter().map(|n| graph[*n]).collect();
-        checker.infer_component(&members, &decls);
-    }
+    petgraph::algo::tarjan_scc(&graph)
+        .into_iter()
+        .map(|c| {
+            let mut members: Vec<FnId> = c.iter().map(|n| graph[*n]).collect();
+            members.sort();
+            members
+        })
+        .collect()
+}
 
-    let main = find_main(&mut checker, files);
-    drop_mentions_of_broken_items(&mut checker.diags, files);
-    let program = CheckedProgram {
-        functions: checker.functions,
-        natives: checker.natives,
-        env: checker.env,
-        table: checker.table,
-        main,
+/// Infers one component (`members`), given the schemes of the functions
+/// outside it that it calls. When a body calls a function whose scheme is
+/// not among `callees`, the result lists it in `wanted`: infer again with it.
+pub fn infer_component(
+    decls: &Declarations,
+    members: &[FnDecl<'_>],
+    callees: HashMap<FnId, Scheme>,
+) -> Inferred {
+    let mut checker = infer::Checker {
+        env: decls.env.clone(),
+        natives: decls.natives.clone(),
+        broken_types: decls.broken_types,
+        callees,
+        ..Default::default()
     };
-    (program, checker.diags)
+    checker.table.adts = decls.adts.clone();
+    for m in members {
+        let name = decls
+            .by_id
+            .get(&m.id)
+            .map(|i| decls.decls[*i].name.clone())
+            .unwrap_or_default();
+        checker
+            .functions
+            .insert(m.id, new_info(name, m.file, m.ast.span, m.ast.name.span));
+    }
+    checker.infer_component(members);
+    Inferred {
+        functions: checker.functions,
+        table: checker.table,
+        diags: checker.diags,
+        wanted: checker.wanted,
+    }
+}
+
+/// The scheme a fully annotated, non-generic function has from its
+/// declaration alone (its callers need not wait for its body), or `None`.
+pub fn declared_scheme(decls: &Declarations, decl: &FnDecl<'_>) -> Option<Scheme> {
+    let f = &decl.ast;
+    let generic =
+        !f.type_params.is_empty() || decl.owner.is_some_and(|o| !o.type_params.is_empty());
+    let annotated =
+        f.params.iter().enumerate().all(|(i, p)| {
+            p.ty.is_some() || (i == 0 && p.name.name == "self" && decl.owner.is_some())
+        });
+    if generic || !annotated || f.ret.is_none() {
+        return None;
+    }
+    let mut checker = infer::Checker {
+        env: decls.env.clone(),
+        ..Default::default()
+    };
+    checker.table.adts = decls.adts.clone();
+    let none = HashMap::new();
+    let self_ty = decl
+        .owner
+        .map(|o| checker.lower_type(decl.module, decl.file, &o.target, &none));
+    let params: Vec<Ty> = f
+        .params
+        .iter()
+        .map(|p| match (&p.ty, &self_ty) {
+            (Some(t), _) => checker.lower_type(decl.module, decl.file, t, &none),
+            (None, Some(s)) => s.clone(),
+            (None, None) => Ty::Unit,
+        })
+        .collect();
+    let ret = f
+        .ret
+        .as_ref()
+        .map(|t| checker.lower_type(decl.module, decl.file, t, &none))?;
+    if !checker.diags.is_empty() {
+        // A bad annotation: let inference report it, once.
+        return None;
+    }
+    Some(checker.table.generalise(&Ty::func(params, ret)))
 }
 
 /// Drops "cannot find `f`" and "unknown type `T`" for names that broken
 /// items (whose syntax errors are reported) seem to declare, or that were
 /// written in a statement that did not parse (`let total = (1 + ;`): they
 /// exist, they just did not parse.
-fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'_>]) {
-    let broken: HashSet<&str> = files
+/// The names broken items seem to declare and the names cut out of broken
+/// statements, over all `files`: see [`drop_mentions_of_broken_items`].
+pub fn broken_names(files: &[FileAst<'_>]) -> HashSet<String> {
+    files
         .iter()
-        .flat_map(|f| &f.ast.items)
+        .flat_map(|f| f.items.iter().map(|i| i.tree))
         .filter_map(|i| match i {
-            ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.as_str())),
+            ast::Item::Error(e) => Some(e.names.iter().map(|n| n.name.clone())),
             _ => None,
         })
         .flatten()
-        .chain(
-            files
-                .iter()
-                .flat_map(|f| f.ast.broken_names.iter().map(|n| n.as_str())),
-        )
-        .collect();
+        .chain(files.iter().flat_map(|f| f.broken_names.iter().cloned()))
+        .collect()
+}
+
+pub fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, broken: &HashSet<String>) {
     if broken.is_empty() {
         return;
     }
@@ -210,29 +452,34 @@ fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, files: &[FileAst<'
     });
 }
 
-fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId> {
+fn find_main(
+    checker: &mut infer::Checker,
+    decls: &[FnDecl<'_>],
+    files: &[FileAst<'_>],
+) -> Option<FnId> {
     let root = ModuleId(1);
     match checker.env.values.get(&(root, "main".to_string())).copied() {
         Some(Global::Fn(id)) => {
-            let info = &checker.functions[id.0 as usize];
-            if let Ty::Fn(params, _) = &info.scheme.ty {
-                if !params.is_empty() {
-                    checker.diags.push(Diagnostic::error(
-                        "E0202",
-                        "`main` must take no parameters",
-                        info.file,
-                        info.name_span,
-                        "defined with parameters here",
-                    ));
-                }
+            let info = &checker.functions[&id];
+            let has_params = decls.iter().any(|d| d.id == id && !d.ast.params.is_empty());
+            if has_params {
+                checker.diags.push(Diagnostic::error(
+                    "E0202",
+                    "`main` must take no parameters",
+                    info.file,
+                    info.name_span,
+                    "defined with parameters here",
+                ));
             }
             Some(id)
         }
         // A broken item, or text cut out by recovery, may have been
         // `main`: its syntax error says enough.
         _ if files.get(1).is_some_and(|f| {
-            f.ast.items.iter().any(|i| matches!(i, ast::Item::Error(_)))
-                || f.ast.broken_names.iter().any(|n| n == "main")
+            f.items
+                .iter()
+                .any(|i| matches!(i.tree, ast::Item::Error(_)))
+                || f.broken_names.iter().any(|n| n == "main")
         }) =>
         {
             None
@@ -250,7 +497,7 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
             let near_fn =
                 near.as_ref()
                     .and_then(|n| match checker.env.values.get(&(root, n.clone())) {
-                        Some(Global::Fn(id)) => Some(&checker.functions[id.0 as usize]),
+                        Some(Global::Fn(id)) => checker.functions.get(id),
                         _ => None,
                     });
             let diag = match (near, near_fn) {
@@ -284,20 +531,23 @@ fn find_main(checker: &mut infer::Checker, files: &[FileAst<'_>]) -> Option<FnId
 fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDecl<'a>> {
     // Modules and their imports.
     for f in files {
-        checker.env.modules.push(ModuleInfo {
+        Arc::make_mut(&mut checker.env).modules.push(ModuleInfo {
             name: f.module_name.clone(),
-            file: f.file,
+            file: f.file.into(),
             imports: HashMap::new(),
+            missing: HashSet::new(),
         });
     }
     collect_imports(checker, files);
 
     // Type names first, so that types may refer to each other in any order.
-    let mut type_decls: Vec<(ModuleId, SourceFile, &ast::Item)> = Vec::new();
-    let mut seen_types: HashMap<(ModuleId, String), Span> = HashMap::new();
+    let mut type_decls: Vec<(ModuleId, Anchor, &ast::Item)> = Vec::new();
+    let mut seen_types: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
-        for item in &f.ast.items {
+        for entry in &f.items {
+            let item = entry.tree;
+            let at = Anchor::item(f.file, entry.item);
             let (name, type_params) = match item {
                 ast::Item::Struct(s) => (&s.name, &s.type_params),
                 ast::Item::Enum(e) => (&e.name, &e.type_params),
@@ -308,53 +558,57 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     Diagnostic::error(
                         "E0102",
                         format!("the type `{}` is defined more than once", name.name),
-                        f.file,
+                        at,
                         name.span,
                         "defined again here",
                     )
-                    .with_label(f.file, *prev, "first defined here"),
+                    .with_label(prev.0, prev.1, "first defined here"),
                 );
                 continue;
             }
-            seen_types.insert((module, name.name.clone()), name.span);
+            seen_types.insert((module, name.name.clone()), (at, name.span));
             let id = AdtId(checker.env.adts.len() as u32);
-            checker.env.adts.push(AdtDef {
+            Arc::make_mut(&mut checker.env).adts.push(AdtDef {
                 name: name.name.clone(),
                 module,
-                file: f.file,
+                file: at,
                 name_span: name.span,
                 type_params: type_params.iter().map(|p| p.name.clone()).collect(),
                 kind: AdtKind::Struct(Vec::new()),
             });
-            checker.table.adts.push(AdtMeta {
+            Arc::make_mut(&mut checker.table.adts).push(AdtMeta {
                 name: name.name.clone(),
                 eq: true,
             });
-            checker.env.types.insert((module, name.name.clone()), id);
-            type_decls.push((module, f.file, item));
+            Arc::make_mut(&mut checker.env)
+                .types
+                .insert((module, name.name.clone()), id);
+            type_decls.push((module, at, item));
         }
     }
     for (i, (module, file, item)) in type_decls.iter().enumerate() {
         let id = AdtId(i as u32);
         let kind = checker.adt_kind(*module, *file, item);
-        checker.env.adts[id.0 as usize].kind = kind;
+        Arc::make_mut(&mut checker.env).adts[id.0 as usize].kind = kind;
     }
     mark_eq_types(checker);
 
     // Functions, methods and constants.
     let mut decls: Vec<FnDecl<'a>> = Vec::new();
-    let mut seen_values: HashMap<(ModuleId, String), (SourceFile, Span)> = HashMap::new();
+    let mut seen_values: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
-        for item in &f.ast.items {
+        for entry in &f.items {
+            let item = entry.tree;
+            let at = Anchor::item(f.file, entry.item);
             match item {
                 ast::Item::Fn(decl) => {
                     let key = (module, decl.name.name.clone());
                     if let Some((pf, ps)) = seen_values.get(&key) {
-                        checker.diags.push(duplicate(&decl.name, f.file, *pf, *ps));
+                        checker.diags.push(duplicate(&decl.name, at, *pf, *ps));
                         continue;
                     }
-                    seen_values.insert(key.clone(), (f.file, decl.name.span));
+                    seen_values.insert(key.clone(), (at, decl.name.span));
                     // The stdlib modules' functions are named `gc::collect`
                     // (in traces, and in the native registry).
                     let qualified = if f.is_stdlib && !f.module_name.is_empty() {
@@ -362,19 +616,29 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     } else {
                         decl.name.name.clone()
                     };
-                    if let Some(g) =
-                        add_function(checker, &mut decls, f, module, decl, None, qualified)
-                    {
-                        checker.env.values.insert(key, g);
+                    if let Some(g) = add_function(
+                        checker,
+                        &mut decls,
+                        Site {
+                            at,
+                            module,
+                            is_stdlib: f.is_stdlib,
+                        },
+                        FnId::declared(entry.fns.first().copied().unwrap_or(0)),
+                        decl,
+                        None,
+                        qualified,
+                    ) {
+                        Arc::make_mut(&mut checker.env).values.insert(key, g);
                     }
                 }
                 ast::Item::Const(c) => {
                     let key = (module, c.name.name.clone());
                     if let Some((pf, ps)) = seen_values.get(&key) {
-                        checker.diags.push(duplicate(&c.name, f.file, *pf, *ps));
+                        checker.diags.push(duplicate(&c.name, at, *pf, *ps));
                         continue;
                     }
-                    seen_values.insert(key.clone(), (f.file, c.name.span));
+                    seen_values.insert(key.clone(), (at, c.name.span));
                     let synthesized = ast::FnDecl {
                         name: c.name.clone(),
                         type_params: Vec::new(),
@@ -387,23 +651,25 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         }),
                         span: c.span,
                     };
-                    let id = FnId(checker.functions.len() as u32);
-                    checker.functions.push(new_info(
-                        c.name.name.clone(),
-                        f.file,
-                        c.span,
-                        c.name.span,
-                    ));
+                    let id = FnId::declared(entry.fns.first().copied().unwrap_or(0));
+                    checker
+                        .functions
+                        .insert(id, new_info(c.name.name.clone(), at, c.span, c.name.span));
                     decls.push(FnDecl {
-                        file: f.file,
+                        id,
+                        file: at,
                         module,
                         ast: Cow::Owned(synthesized),
                         owner: None,
                         kind: DeclKind::Const,
                     });
-                    checker.env.values.insert(key, Global::Const(id));
+                    Arc::make_mut(&mut checker.env)
+                        .values
+                        .insert(key, Global::Const(id));
                 }
-                ast::Item::Impl(imp) => collect_impl(checker, &mut decls, f, module, imp),
+                ast::Item::Impl(imp) => {
+                    collect_impl(checker, &mut decls, f, at, module, imp, &entry.fns)
+                }
                 ast::Item::Struct(_)
                 | ast::Item::Enum(_)
                 | ast::Item::Import(_)
@@ -414,7 +680,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     decls
 }
 
-fn duplicate(name: &ast::Ident, file: SourceFile, prev_file: SourceFile, prev: Span) -> Diagnostic {
+fn duplicate(name: &ast::Ident, file: Anchor, prev_file: Anchor, prev: Span) -> Diagnostic {
     Diagnostic::error(
         "E0102",
         format!("`{}` is defined more than once", name.name),
@@ -425,7 +691,7 @@ fn duplicate(name: &ast::Ident, file: SourceFile, prev_file: SourceFile, prev: S
     .with_label(prev_file, prev, "first defined here")
 }
 
-fn new_info(name: String, file: SourceFile, span: Span, name_span: Span) -> FnInfo {
+fn new_info(name: String, file: Anchor, span: Span, name_span: Span) -> FnInfo {
     FnInfo {
         name,
         file,
@@ -438,20 +704,34 @@ fn new_info(name: String, file: SourceFile, span: Span, name_span: Span) -> FnIn
 
 /// Registers a function or method: a `native fn` of the stdlib becomes a
 /// [`NativeInfo`] named `qualified`, anything else a declaration to infer.
+/// Where a declaration is: its item, its module, and whether the standard
+/// library declares it.
+#[derive(Clone, Copy)]
+struct Site {
+    at: Anchor,
+    module: ModuleId,
+    is_stdlib: bool,
+}
+
 fn add_function<'a>(
     checker: &mut infer::Checker,
     decls: &mut Vec<FnDecl<'a>>,
-    f: &FileAst<'a>,
-    module: ModuleId,
+    site: Site,
+    id: FnId,
     decl: &'a ast::FnDecl,
     owner: Option<&'a ast::ImplDecl>,
     qualified: String,
 ) -> Option<Global> {
+    let Site {
+        at,
+        module,
+        is_stdlib,
+    } = site;
     match &decl.body {
-        None if f.is_stdlib => {
-            let scheme = checker.native_scheme(module, f.file, decl, owner);
+        None if is_stdlib => {
+            let scheme = checker.native_scheme(module, at, decl, owner);
             let id = NativeId(checker.natives.len() as u32);
-            checker.natives.push(NativeInfo {
+            Arc::make_mut(&mut checker.natives).push(NativeInfo {
                 name: qualified,
                 scheme,
             });
@@ -461,19 +741,19 @@ fn add_function<'a>(
             checker.diags.push(Diagnostic::error(
                 "E0105",
                 "`native fn` is reserved for the standard library",
-                f.file,
+                at,
                 decl.span,
                 "a function here needs a body",
             ));
             None
         }
         Some(_) => {
-            let id = FnId(checker.functions.len() as u32);
             checker
                 .functions
-                .push(new_info(qualified, f.file, decl.span, decl.name.span));
+                .insert(id, new_info(qualified, at, decl.span, decl.name.span));
             decls.push(FnDecl {
-                file: f.file,
+                id,
+                file: at,
                 module,
                 ast: Cow::Borrowed(decl),
                 owner,
@@ -492,8 +772,10 @@ fn collect_impl<'a>(
     checker: &mut infer::Checker,
     decls: &mut Vec<FnDecl<'a>>,
     f: &FileAst<'a>,
+    at: Anchor,
     module: ModuleId,
     imp: &'a ast::ImplDecl,
+    fns: &[u32],
 ) {
     let params: HashMap<String, Ty> = imp
         .type_params
@@ -501,12 +783,12 @@ fn collect_impl<'a>(
         .enumerate()
         .map(|(i, p)| (p.name.clone(), Ty::Gen(i as u32)))
         .collect();
-    let target = checker.lower_type(module, f.file, &imp.target, &params);
+    let target = checker.lower_type(module, at, &imp.target, &params);
     let Some(key) = MethodKey::of(&target) else {
         checker.diags.push(Diagnostic::error(
             "E0104",
             "methods can only be defined on a named type",
-            f.file,
+            at,
             imp.target.span(),
             "not a type that can have methods",
         ));
@@ -517,7 +799,7 @@ fn collect_impl<'a>(
             checker.diags.push(Diagnostic::error(
                 "E0104",
                 "methods must be defined in the module that defines the type",
-                f.file,
+                at,
                 imp.target.span(),
                 "this type belongs to another module",
             ));
@@ -527,20 +809,20 @@ fn collect_impl<'a>(
         checker.diags.push(Diagnostic::error(
             "E0104",
             "methods of built-in types are defined by the standard library only",
-            f.file,
+            at,
             imp.target.span(),
             "a built-in type",
         ));
         return;
     }
     let prefix = key.native_prefix(&checker.env);
-    for m in &imp.methods {
+    for (i, m) in imp.methods.iter().enumerate() {
         let name = m.name.name.clone();
         if checker.env.methods.contains_key(&(key, name.clone())) {
             checker.diags.push(Diagnostic::error(
                 "E0102",
                 format!("the method `{name}` is defined more than once for `{prefix}`"),
-                f.file,
+                at,
                 m.name.span,
                 "defined again here",
             ));
@@ -550,13 +832,17 @@ fn collect_impl<'a>(
         if let Some(g) = add_function(
             checker,
             decls,
-            f,
-            module,
+            Site {
+                at,
+                module,
+                is_stdlib: f.is_stdlib,
+            },
+            FnId::declared(fns.get(i).copied().unwrap_or(0)),
             m,
             Some(imp),
             format!("{prefix}::{name}"),
         ) {
-            checker.env.methods.insert(
+            Arc::make_mut(&mut checker.env).methods.insert(
                 (key, name),
                 Method {
                     target: g,
@@ -574,7 +860,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
         .skip(1)
         .map(|(i, f)| (f.module_name.as_str(), ModuleId(i as u32)))
         .collect();
-    let mut edges: Vec<(ModuleId, ModuleId, Span)> = Vec::new();
+    let mut edges: Vec<(ModuleId, ModuleId, Anchor, Span)> = Vec::new();
     // Every module sees the standard library's modules without an import.
     let stdlib_modules: Vec<(String, ModuleId)> = files
         .iter()
@@ -586,39 +872,47 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
     for (m, _) in files.iter().enumerate() {
         for (name, id) in &stdlib_modules {
             if id.0 as usize != m {
-                checker.env.modules[m].imports.insert(name.clone(), *id);
+                Arc::make_mut(&mut checker.env).modules[m]
+                    .imports
+                    .insert(name.clone(), *id);
             }
         }
     }
     for (m, f) in files.iter().enumerate() {
-        for item in &f.ast.items {
-            let ast::Item::Import(imp) = item else {
+        for entry in &f.items {
+            let ast::Item::Import(imp) = entry.tree else {
                 continue;
             };
+            let at = Anchor::item(f.file, entry.item);
             match by_name.get(imp.module.name.as_str()) {
                 Some(target) => {
-                    checker.env.modules[m]
+                    Arc::make_mut(&mut checker.env).modules[m]
                         .imports
                         .insert(imp.module.name.clone(), *target);
-                    edges.push((ModuleId(m as u32), *target, imp.span));
+                    edges.push((ModuleId(m as u32), *target, at, imp.span));
                 }
-                None => checker.diags.push(
-                    Diagnostic::error(
-                        "E0108",
-                        format!("cannot find module `{}`", imp.module.name),
-                        f.file,
-                        imp.module.span,
-                        format!("no file `{}.mvl` beside this one", imp.module.name),
-                    )
-                    .with_help("an import names a file in the same folder, without `.mvl`"),
-                ),
+                None => {
+                    Arc::make_mut(&mut checker.env).modules[m]
+                        .missing
+                        .insert(imp.module.name.clone());
+                    checker.diags.push(
+                        Diagnostic::error(
+                            "E0108",
+                            format!("cannot find module `{}`", imp.module.name),
+                            at,
+                            imp.module.span,
+                            format!("no file `{}.mvl` beside this one", imp.module.name),
+                        )
+                        .with_help("an import names a file in the same folder, without `.mvl`"),
+                    );
+                }
             }
         }
     }
     // An import cycle is reported at every import that takes part in it.
     let mut graph = DiGraph::<u32, Span>::new();
     let nodes: Vec<_> = (0..files.len()).map(|i| graph.add_node(i as u32)).collect();
-    for (a, b, span) in &edges {
+    for (a, b, _, span) in &edges {
         graph.add_edge(nodes[a.0 as usize], nodes[b.0 as usize], *span);
     }
     for scc in petgraph::algo::tarjan_scc(&graph) {
@@ -626,7 +920,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
         let is_cycle = members.len() > 1
             || edges
                 .iter()
-                .any(|(a, b, _)| a == b && members.contains(&a.0));
+                .any(|(a, b, _, _)| a == b && members.contains(&a.0));
         if !is_cycle {
             continue;
         }
@@ -634,12 +928,12 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
             .iter()
             .map(|m| files[*m as usize].module_name.clone())
             .collect();
-        for (a, b, span) in &edges {
+        for (a, b, at, span) in &edges {
             if members.contains(&a.0) && members.contains(&b.0) {
                 checker.diags.push(Diagnostic::error(
                     "E0109",
                     format!("import cycle between modules {}", names.join(", ")),
-                    files[a.0 as usize].file,
+                    *at,
                     *span,
                     "this import is part of the cycle",
                 ));
@@ -688,6 +982,6 @@ fn mark_eq_types(checker: &mut infer::Checker) {
         }
     }
     for (i, ne) in non_eq.into_iter().enumerate() {
-        checker.table.adts[i].eq = !ne;
+        Arc::make_mut(&mut checker.table.adts)[i].eq = !ne;
     }
 }

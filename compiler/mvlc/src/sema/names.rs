@@ -151,6 +151,12 @@ impl FnCx<'_> {
                     self.error(d);
                     return None;
                 }
+                if self.ck.env.modules[self.module.0 as usize]
+                    .missing
+                    .contains(&first.name)
+                {
+                    return None;
+                }
                 let Some(key) = self.ck.type_key(self.module, first) else {
                     let mut d = Diagnostic::error(
                         "E0101",
@@ -180,8 +186,12 @@ impl FnCx<'_> {
                     .env
                     .imported(self.module, &m.name)
                     .and_then(|mid| self.ck.env.types.get(&(mid, ty.name.clone())).copied());
+                let missing = self.ck.env.modules[self.module.0 as usize]
+                    .missing
+                    .contains(&m.name);
                 match adt {
                     Some(adt) => self.resolve_in_type(MethodKey::Adt(adt), name),
+                    None if missing => None,
                     None => {
                         self.error(Diagnostic::error(
                             "E0101",

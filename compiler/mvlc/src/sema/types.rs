@@ -193,7 +193,7 @@ pub enum UnifyError {
 }
 
 /// A place in the source: where a type was decided.
-pub type Origin = (crate::db::SourceFile, mvl_syntax::ast::Span);
+pub type Origin = (crate::source::Anchor, mvl_syntax::ast::Span);
 
 /// The substitution: every type variable of one program.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -209,7 +209,8 @@ pub struct TypeTable {
     /// of every variable the unification binds.
     pub origin: Option<Origin>,
     /// Indexed by [`AdtId`]; filled in by item collection.
-    pub adts: Vec<AdtMeta>,
+    /// Shared: every component's table reads the same declarations.
+    pub adts: std::sync::Arc<Vec<AdtMeta>>,
     /// The variables that stand for the type of an error (an expression
     /// that did not parse or already has a diagnostic): they unify with
     /// anything, and nothing more is reported about them.

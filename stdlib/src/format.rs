@@ -1,0 +1,103 @@
+//! Formatting for output: `Float.to_fixed`, `Int.to_string_radix`,
+//! `String.pad_left` and `String.pad_right`.
+
+use crate::{fail, float_arg, int_arg, str_arg};
+use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Value};
+
+/// The most digits `to_fixed` writes after the point.
+const MAX_FIXED_DIGITS: i64 = 100;
+
+/// The widest `pad_left`/`pad_right` pads to (a bigger string is a
+/// runtime error, not a host allocation without bound).
+const MAX_PAD_WIDTH: i64 = 1 << 24;
+
+pub fn register(r: &mut NativeRegistry) {
+    r.register("Float::to_fixed", |ctx, args| {
+        let (x, digits) = (float_arg(args, 0)?, int_arg(args, 1)?);
+        if !(0..=MAX_FIXED_DIGITS).contains(&digits) {
+            return fail(format!(
+                "to_fixed({digits}): the number of digits must be between 0 and {MAX_FIXED_DIGITS}"
+            ));
+        }
+        let s = if x.is_finite() {
+            format!("{x:.*}", digits as usize)
+        } else {
+            mvm_runtime::display::float(x)
+        };
+        Ok(ctx.heap.alloc_str(&s))
+    });
+    r.register("Int::to_string_radix", |ctx, args| {
+        let (n, base) = (int_arg(args, 0)?, int_arg(args, 1)?);
+        if !(2..=36).contains(&base) {
+            return fail(format!(
+                "to_string_radix({base}): the base must be between 2 and 36"
+            ));
+        }
+        let s = radix(n, base as u32);
+        Ok(ctx.heap.alloc_str(&s))
+    });
+    r.register("String::pad_left", |ctx, args| pad(ctx, args, true));
+    r.register("String::pad_right", |ctx, args| pad(ctx, args, false));
+}
+
+/// `n` in base `base` (2 to 36), lowercase digits, `-` before a negative.
+fn radix(n: i64, base: u32) -> String {
+    let mut m = n.unsigned_abs();
+    let mut digits = Vec::new();
+    loop {
+        let d = (m % base as u64) as u32;
+        digits.push(std::char::from_digit(d, base).unwrap_or('?'));
+        m /= base as u64;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        digits.push('-');
+    }
+    digits.iter().rev().collect()
+}
+
+fn pad(ctx: &mut NativeCtx<'_>, args: &[Value], left: bool) -> Result<Value, NativeError> {
+    let s = str_arg(ctx, args, 0)?;
+    let width = int_arg(args, 1)?;
+    let fill = str_arg(ctx, args, 2)?;
+    let name = if left { "pad_left" } else { "pad_right" };
+    let mut chars = fill.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return fail(format!(
+            "{name}: the fill must be one character, not {:?}",
+            &*fill
+        ));
+    };
+    if width > MAX_PAD_WIDTH {
+        return fail(format!(
+            "{name}({width}, ..): the width is more than {MAX_PAD_WIDTH}"
+        ));
+    }
+    let len = s.chars().count() as i64;
+    if len >= width {
+        return Ok(args[0]);
+    }
+    let padding: String = std::iter::repeat_n(c, (width - len) as usize).collect();
+    let out = if left {
+        padding + &s
+    } else {
+        s.to_string() + &padding
+    };
+    Ok(ctx.heap.alloc_str(&out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::radix;
+
+    #[test]
+    fn radix_covers_the_extremes() {
+        assert_eq!(radix(255, 16), "ff");
+        assert_eq!(radix(-5, 2), "-101");
+        assert_eq!(radix(0, 36), "0");
+        assert_eq!(radix(i64::MIN, 2), format!("-1{}", "0".repeat(63)));
+        assert_eq!(radix(i64::MAX, 36), "1y2p0ij32e8e7");
+    }
+}
