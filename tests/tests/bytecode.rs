@@ -72,6 +72,83 @@ fn disassembly_reassembles_to_identical_bytes() {
     }
 }
 
+/// Every shipped assembly syntax (`examples/asm/syntaxes/`), loaded.
+fn shipped_syntaxes() -> Vec<(String, mvm::syntax::Syntax)> {
+    std::env::set_current_dir(mvl_tests::workspace_root()).expect("workspace root exists");
+    let mut paths: Vec<_> = std::fs::read_dir("examples/asm/syntaxes")
+        .expect("examples/asm/syntaxes exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let name = p.to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).expect("readable");
+            let syntax = mvm::syntax::Syntax::load(&text)
+                .unwrap_or_else(|e| panic!("{}", mvm::syntax::render_errors(&name, &text, &e)));
+            (name, syntax)
+        })
+        .collect()
+}
+
+/// Under every shipped syntax, every example (compiled, and the
+/// hand-written `.mvasm` ones) disassembles to text that assembles back to
+/// identical bytes; and each syntax really changes the text of every
+/// instruction its `[ops]` respells that the examples use.
+#[test]
+fn every_syntax_round_trips_every_example() {
+    let syntaxes = shipped_syntaxes();
+    assert!(syntaxes.len() >= 2, "ship at least two syntaxes");
+    let mut modules = compiled_examples();
+    for entry in std::fs::read_dir("examples/asm")
+        .expect("examples/asm")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "mvasm") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let module = mvm_bytecode::assemble(&text).expect("assembles");
+            modules.push((path.to_string_lossy().into_owned(), module));
+        }
+    }
+    for (name, syntax) in &syntaxes {
+        let respelt = mvm::syntax::custom_mnemonics(syntax);
+        assert!(!respelt.is_empty(), "{name} respells nothing");
+        let mut seen = std::collections::HashSet::new();
+        for (path, module) in &modules {
+            let text = mvm_bytecode::disassemble_with(module, syntax);
+            let back = mvm_bytecode::assemble_with(&text, &syntax.reader())
+                .unwrap_or_else(|e| panic!("{name} on {path}: {e}"));
+            assert!(
+                back.to_bytes() == module.to_bytes(),
+                "{name} on {path}: asm(dis(x)) != x"
+            );
+            let standard = mvm_bytecode::disassemble(module);
+            for f in &module.functions {
+                for op in &f.code {
+                    if respelt.contains(op.mnemonic()) {
+                        seen.insert(op.mnemonic());
+                    }
+                }
+            }
+            if module
+                .functions
+                .iter()
+                .any(|f| f.code.iter().any(|op| respelt.contains(op.mnemonic())))
+            {
+                assert_ne!(text, standard, "{name} on {path} changed nothing");
+            }
+        }
+        assert!(
+            seen.len() >= 10,
+            "{name}: the examples use only {seen:?} of its templates"
+        );
+    }
+}
+
 use mvl_tests::Rng;
 
 /// Flips bytes, truncates, duplicates and splices each example's bytecode;

@@ -381,3 +381,45 @@ fn message_formats_and_colour() {
     );
     assert_eq!(mvlc(&["check", &bad, "--message-format"]).0, 64);
 }
+
+/// `mvm dis --syntax` and `mvm asm --syntax` with a shipped syntax give
+/// back the same bytes; a refused syntax file is a diagnostic pointing into
+/// it (exit 1), an unreadable one or a missing argument a usage error.
+#[test]
+fn assembly_syntax_options() {
+    let root = mvl_tests::workspace_root();
+    let syntax = root.join("examples/asm/syntaxes/infix.toml");
+    let syntax = syntax.to_string_lossy().into_owned();
+    let src = write(
+        "syn.mvl",
+        "fn main() { var i = 0; while i < 3 { i += 1; } println(i); }",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let mut io = mvm::Io::captured();
+    let args: Vec<String> = ["dis", "--syntax", &syntax, &mvb]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(mvm::execute(&args, &mut io), 0);
+    let text = String::from_utf8_lossy(&io.stdout).into_owned();
+    assert!(text.contains("goto @"), "{text}");
+    let asm = write("syn.s", &text);
+    let again = src.replace(".mvl", ".again.mvb");
+    let (code, err) = mvm(&["asm", &asm, "--syntax", &syntax, "-o", &again]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&mvb).ok(), std::fs::read(&again).ok());
+    // The standard assembler does not read it.
+    assert_eq!(mvm(&["asm", &asm, "-o", &again]).0, 1);
+
+    let bad = write("bad.toml", "[ops]\naddi = \"{dst} = {a} + {c}\"\n");
+    let (code, err) = mvm(&["dis", "--syntax", &bad, &mvb]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("bad.toml:2:") && err.contains("no operand `c`"),
+        "{err}"
+    );
+    let (code, err) = mvm(&["asm", "--syntax", "/nonexistent.toml", &asm]);
+    assert_eq!(code, 64, "{err}");
+    assert_eq!(mvm(&["dis", &mvb, "--syntax"]).0, 64);
+}

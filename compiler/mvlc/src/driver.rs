@@ -36,8 +36,10 @@ Usage:
 
 Options for run: limits (--max-stack N, --fuel N, --max-heap SIZE,
 --gc-stress), --seed N, the sandbox (--sandbox, --allow-read=PATH,
---allow-write=PATH, --allow-env, --max-output SIZE, --max-time SECS) and
---record FILE / --replay FILE (see `mvlc run --help`).
+--allow-write=PATH, --allow-env, --max-output SIZE, --max-time SECS),
+--record FILE / --replay FILE, and the profiler and coverage (--profile FILE,
+--profile-svg FILE, --profile-alloc FILE, --profile-alloc-svg FILE,
+--coverage FILE) (see `mvlc run --help`).
 
 Options for run, build, check, fmt and test:
   --message-format human|short|json   how diagnostics are written (default human)
@@ -198,11 +200,12 @@ pub(crate) fn diagnostic_option(
     Ok(used)
 }
 
-/// Options of `mvlc run`: the VM's limits, the host's options and the
-/// program's arguments.
+/// Options of `mvlc run`: the VM's limits, the host's options, the
+/// profiler and coverage, and the program's arguments.
 struct RunOptions {
     config: mvm_runtime::VmConfig,
     host: mvm_runtime::HostOptions,
+    observe: mvm_runtime::ObserveOptions,
     args: Vec<String>,
 }
 
@@ -341,9 +344,10 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         print_out(
             session,
             format!(
-                "{RUN_USAGE}{}{}",
+                "{RUN_USAGE}{}{}\nProfiler and coverage (their files are written however the program ends):\n{}",
                 mvm_runtime::LIMIT_OPTIONS,
-                mvm_runtime::HOST_OPTIONS
+                mvm_runtime::HOST_OPTIONS,
+                mvm_runtime::OBSERVE_OPTIONS
             )
             .as_bytes(),
         );
@@ -352,6 +356,7 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     let mut options = RunOptions {
         config: mvm_runtime::VmConfig::from_env(),
         host: mvm_runtime::HostOptions::default(),
+        observe: Default::default(),
         args: Vec::new(),
     };
     let mut i = 0;
@@ -372,8 +377,11 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
             return EXIT_USAGE;
         }
         let value = args.get(i + 1).map(|s| s.as_str());
-        let applied = match options.config.apply_option(arg, value) {
-            Ok(None) => options.host.apply_option(arg, value),
+        let applied = match options.observe.apply_option(arg, value) {
+            Ok(None) => match options.config.apply_option(arg, value) {
+                Ok(None) => options.host.apply_option(arg, value),
+                other => other,
+            },
             other => other,
         };
         match applied {
@@ -829,11 +837,24 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
             return EXIT_USAGE;
         }
     };
-    let outcome = mvm_runtime::run_module(module.clone(), &natives, config, &mut host);
+    let mut observed = None;
+    let outcome = if options.observe.any() {
+        let observers = observed.insert(options.observe.observers(module));
+        mvm_runtime::run_module_observed(module.clone(), &natives, config, &mut host, observers)
+    } else {
+        mvm_runtime::run_module(module.clone(), &natives, config, &mut host)
+    };
     let finished = host.finish();
     drop(host);
     session.stdout.extend_from_slice(&finished.stdout);
     session.stderr.extend_from_slice(&finished.stderr);
+    // The profile and coverage are written whatever the program's end.
+    let observe_error = observed
+        .as_ref()
+        .and_then(|o| options.observe.write(o, module).err());
+    if let Some(message) = &observe_error {
+        session.err(&format!("mvlc run: {message}\n"));
+    }
     if let Some(message) = finished.record_error {
         session.err(&format!("mvlc run: {message}\n"));
         return EXIT_IO_ERROR;
@@ -856,6 +877,12 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         return EXIT_RUNTIME_ERROR;
     }
     match outcome {
+        // As for standard output, a runtime error's code wins.
+        Ok(mvm_runtime::Outcome::Finished | mvm_runtime::Outcome::Exit(_))
+            if observe_error.is_some() =>
+        {
+            EXIT_IO_ERROR
+        }
         Ok(mvm_runtime::Outcome::Finished) => EXIT_OK,
         Ok(mvm_runtime::Outcome::Exit(code)) => code.rem_euclid(256),
         Ok(mvm_runtime::Outcome::Error(e)) => {

@@ -11,9 +11,15 @@
 //! `k2` constant, `f1` function, `n0` native, `t0` type, a label name, or an
 //! integer). Nothing here lists instructions by hand: mnemonics and operand
 //! kinds come from [`crate::ops::OPS`].
+//!
+//! How instruction lines, label lines and comments are spelled is a
+//! [`LineReader`]: [`Standard`] is the spelling above; `mvm asm --syntax`
+//! plugs in a user-defined one (see `lang-spec/bytecode.md`). Directives
+//! are the same in every spelling, and so is everything this module does
+//! with the lines once read.
 
 use crate::module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
-use crate::ops::{Op, Operand, OperandKind, OPS};
+use crate::ops::{OpInfo, Operand, OperandKind, OPS};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -34,42 +40,121 @@ impl std::error::Error for AsmError {}
 
 type Result<T> = std::result::Result<T, String>;
 
+/// An operand as an instruction line gives it: a value, or a label name
+/// that is resolved once the whole function is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawOperand {
+    Value(Operand),
+    Label(String),
+}
+
+/// One instruction as read from its line: which instruction (an entry of
+/// [`OPS`]) and its operands in the table's order.
+pub type RawInstruction = (&'static OpInfo, Vec<RawOperand>);
+
+/// How one spelling of assembly reads the lines that are not directives.
+/// The assembler hands it lines with the comment removed and the
+/// surrounding whitespace trimmed; `'t` is the lifetime of the whole text.
+pub trait LineReader<'t> {
+    /// The comment marker: the rest of a line after it (outside a quoted
+    /// string) is ignored.
+    fn comment(&self) -> &str;
+    /// The label's name if the line defines a label.
+    fn label_definition(&self, line: &'t str) -> Option<String>;
+    /// Reads an instruction line.
+    fn instruction(&self, line: &'t str) -> Result<RawInstruction>;
+}
+
+/// The standard spelling: `;` comments, `name:` labels, and `mnemonic`
+/// followed by its operands, separated by commas or spaces.
+pub struct Standard;
+
+impl<'t> LineReader<'t> for Standard {
+    fn comment(&self) -> &str {
+        ";"
+    }
+
+    fn label_definition(&self, line: &'t str) -> Option<String> {
+        let label = line.strip_suffix(':')?;
+        (!label.is_empty() && !label.contains(|c: char| c.is_whitespace() || c == ','))
+            .then(|| label.to_string())
+    }
+
+    fn instruction(&self, line: &'t str) -> Result<RawInstruction> {
+        let tokens = tokenize(line)?;
+        let (mnemonic, raw) = tokens.split_first().ok_or("an empty instruction")?;
+        instruction(mnemonic, raw)
+    }
+}
+
 /// A function being assembled: instructions wait for their labels.
 struct PendingFn {
     function: Function,
-    /// Per instruction: mnemonic, raw operands, source line.
-    code: Vec<(String, Vec<String>, usize)>,
+    /// Per instruction: what was read, and the source line.
+    code: Vec<(RawInstruction, usize)>,
     labels: HashMap<String, u32>,
 }
 
-/// Assembles `text` into a module (not yet verified).
+/// `line` up to its comment marker, if any outside a quoted string.
+fn strip_comment<'t>(line: &'t str, marker: &str) -> &'t str {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if line[i..].starts_with(marker) {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+/// Assembles `text`, in the standard spelling, into a module (not yet
+/// verified).
 pub fn assemble(text: &str) -> std::result::Result<Module, AsmError> {
+    assemble_with(text, &Standard)
+}
+
+/// Assembles `text`, whose instruction lines `reader` reads, into a module
+/// (not yet verified).
+pub fn assemble_with<'t>(
+    text: &'t str,
+    reader: &dyn LineReader<'t>,
+) -> std::result::Result<Module, AsmError> {
     let mut module = Module::default();
     let mut entry: Option<u32> = None;
     let mut functions: Vec<PendingFn> = Vec::new();
+    let marker = reader.comment().to_string();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         let at = |message: String| AsmError {
             line: line_no,
             message,
         };
-        let tokens = tokenize(raw).map_err(at)?;
-        let Some(first) = tokens.first() else {
+        let line = strip_comment(raw, &marker).trim();
+        if line.is_empty() {
             continue;
-        };
-        let result = if let Some(directive) = first.strip_prefix('.') {
-            directive_line(
-                directive,
-                &tokens[1..],
-                &mut module,
-                &mut functions,
-                &mut entry,
-            )
-        } else if let Some(label) = first.strip_suffix(':').filter(|_| tokens.len() == 1) {
+        }
+        let result = if let Some(directive) = line.strip_prefix('.') {
+            let tokens = tokenize(directive).map_err(at)?;
+            match tokens.split_first() {
+                Some((name, rest)) => {
+                    directive_line(name, rest, &mut module, &mut functions, &mut entry)
+                }
+                None => Err("a `.` without a directive".to_string()),
+            }
+        } else if let Some(label) = reader.label_definition(line) {
             match functions.last_mut() {
                 Some(f) => {
                     let pc = f.code.len() as u32;
-                    if f.labels.insert(label.to_string(), pc).is_some() {
+                    if f.labels.insert(label.clone(), pc).is_some() {
                         Err(format!("the label `{label}` is defined twice"))
                     } else {
                         Ok(())
@@ -79,10 +164,9 @@ pub fn assemble(text: &str) -> std::result::Result<Module, AsmError> {
             }
         } else {
             match functions.last_mut() {
-                Some(f) => {
-                    f.code.push((first.clone(), tokens[1..].to_vec(), line_no));
-                    Ok(())
-                }
+                Some(f) => reader
+                    .instruction(line)
+                    .map(|ins| f.code.push((ins, line_no))),
                 None => Err("an instruction must be inside a `.fn`".to_string()),
             }
         };
@@ -90,8 +174,8 @@ pub fn assemble(text: &str) -> std::result::Result<Module, AsmError> {
     }
     for pending in functions {
         let mut function = pending.function;
-        for (mnemonic, operands, line) in pending.code {
-            let op = instruction(&mnemonic, &operands, &pending.labels)
+        for ((info, raw), line) in pending.code {
+            let op = resolve(info, raw, &pending.labels)
                 .map_err(|message| AsmError { line, message })?;
             function.code.push(op);
         }
@@ -108,15 +192,12 @@ pub fn assemble(text: &str) -> std::result::Result<Module, AsmError> {
     Ok(module)
 }
 
-/// Splits a line into tokens: words, quoted strings (kept with their
-/// quotes), and commas dropped; stops at a `;` outside a string.
+/// Splits a line (its comment already removed) into tokens: words, quoted
+/// strings (kept with their quotes), and commas dropped.
 fn tokenize(line: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
     while let Some(&c) = chars.peek() {
-        if c == ';' {
-            break;
-        }
         if c.is_whitespace() || c == ',' {
             chars.next();
             continue;
@@ -142,7 +223,7 @@ fn tokenize(line: &str) -> Result<Vec<String>> {
             }
             // A variant's arity may follow its quoted name: "Some"/1.
             while let Some(&c) = chars.peek() {
-                if c.is_whitespace() || c == ',' || c == ';' {
+                if c.is_whitespace() || c == ',' {
                     break;
                 }
                 tok.push(c);
@@ -150,7 +231,7 @@ fn tokenize(line: &str) -> Result<Vec<String>> {
             }
         } else {
             while let Some(&c) = chars.peek() {
-                if c.is_whitespace() || c == ',' || c == ';' {
+                if c.is_whitespace() || c == ',' {
                     break;
                 }
                 tok.push(c);
@@ -357,7 +438,9 @@ fn directive_line(
     Ok(())
 }
 
-fn instruction(mnemonic: &str, raw: &[String], labels: &HashMap<String, u32>) -> Result<Op> {
+/// An instruction of the standard spelling from its mnemonic and operand
+/// tokens.
+fn instruction(mnemonic: &str, raw: &[String]) -> Result<RawInstruction> {
     let info = OPS
         .iter()
         .find(|i| i.mnemonic == mnemonic)
@@ -370,7 +453,7 @@ fn instruction(mnemonic: &str, raw: &[String], labels: &HashMap<String, u32>) ->
         ));
     }
     let mut operands = Vec::new();
-    for ((field, kind), tok) in info.operands.iter().zip(raw) {
+    for ((_, kind), tok) in info.operands.iter().zip(raw) {
         let o = match kind {
             OperandKind::Reg => Operand::Reg(indexed(tok, 'r', "a register")?),
             OperandKind::Const => Operand::Const(indexed(tok, 'k', "a constant")?),
@@ -380,14 +463,33 @@ fn instruction(mnemonic: &str, raw: &[String], labels: &HashMap<String, u32>) ->
             OperandKind::Count => Operand::Count(number(tok, "a count")?),
             OperandKind::Imm => Operand::Imm(number(tok, "an integer")?),
             OperandKind::Label => {
-                Operand::Label(*labels.get(tok.as_str()).ok_or_else(|| {
-                    format!("operand `{field}`: no label `{tok}` in this function")
-                })?)
+                operands.push(RawOperand::Label(tok.clone()));
+                continue;
             }
         };
-        operands.push(o);
+        operands.push(RawOperand::Value(o));
     }
-    Op::from_parts(mnemonic, &operands)
+    Ok((info, operands))
+}
+
+/// The instruction, its labels looked up in the function's.
+fn resolve(
+    info: &OpInfo,
+    raw: Vec<RawOperand>,
+    labels: &HashMap<String, u32>,
+) -> Result<crate::ops::Op> {
+    let mut operands = Vec::with_capacity(raw.len());
+    for (o, (field, _)) in raw.into_iter().zip(info.operands) {
+        operands.push(match o {
+            RawOperand::Value(v) => v,
+            RawOperand::Label(name) => {
+                Operand::Label(*labels.get(&name).ok_or_else(|| {
+                    format!("operand `{field}`: no label `{name}` in this function")
+                })?)
+            }
+        });
+    }
+    crate::ops::Op::from_parts(info.mnemonic, &operands)
 }
 
 #[cfg(test)]

@@ -7,7 +7,12 @@
 //! targets and `.line N` where the line table has an entry. Operands are
 //! listed generically from the instruction table, never by a per-opcode
 //! match; a comment after `;` names what an index operand refers to.
+//!
+//! How an instruction, a label and a comment are spelled is a
+//! [`LineWriter`]: [`Standard`] by default, a user-defined syntax with
+//! `mvm dis --syntax` (the same spelling the assembler then reads).
 
+use crate::asm::Standard;
 use crate::module::{Constant, Module, TypeKind};
 use crate::ops::{Op, Operand};
 use std::collections::BTreeSet;
@@ -23,10 +28,51 @@ pub fn show_constant(c: &Constant) -> String {
     }
 }
 
-/// The whole module as `.mvasm` text.
+/// How one spelling of assembly writes instructions, labels and comments.
+pub trait LineWriter {
+    /// The comment marker.
+    fn comment(&self) -> &str;
+    /// An instruction, without indentation or comment.
+    fn instruction(&self, op: &Op) -> String;
+    /// The line that defines the label of instruction `pc`.
+    fn label_definition(&self, pc: u32) -> String;
+}
+
+impl LineWriter for Standard {
+    fn comment(&self) -> &str {
+        ";"
+    }
+
+    fn instruction(&self, op: &Op) -> String {
+        let operands: Vec<String> = op
+            .operands()
+            .iter()
+            .map(|(_, o)| show_operand(*o))
+            .collect();
+        format!("{:<10} {}", op.mnemonic(), operands.join(", "))
+            .trim_end()
+            .to_string()
+    }
+
+    fn label_definition(&self, pc: u32) -> String {
+        format!("L{pc}:")
+    }
+}
+
+/// The whole module as `.mvasm` text, in the standard spelling.
 pub fn disassemble(module: &Module) -> String {
+    disassemble_with(module, &Standard)
+}
+
+/// The whole module as `.mvasm` text, in the spelling `writer` gives.
+pub fn disassemble_with(module: &Module, writer: &dyn LineWriter) -> String {
+    let c = writer.comment();
     let mut out = String::new();
-    let _ = writeln!(out, "; MVM module: {} function(s)", module.functions.len());
+    let _ = writeln!(
+        out,
+        "{c} MVM module: {} function(s)",
+        module.functions.len()
+    );
     let _ = writeln!(out, ".entry {}", module.entry);
     for (i, f) in module.files.iter().enumerate() {
         let _ = writeln!(out, ".file {i} {f:?}");
@@ -62,7 +108,7 @@ pub fn disassemble(module: &Module) -> String {
             .map_or("?", |s| s.as_str());
         let _ = writeln!(
             out,
-            "\n.fn {fi} {:?} arity={} regs={} file={}   ; {file}",
+            "\n.fn {fi} {:?} arity={} regs={} file={}   {c} {file}",
             f.name, f.arity, f.n_regs, f.file
         );
         let targets: BTreeSet<u32> = f
@@ -89,20 +135,17 @@ pub fn disassemble(module: &Module) -> String {
                 );
             }
             if targets.contains(&(pc as u32)) {
-                let _ = writeln!(out, "L{pc}:");
+                let _ = writeln!(out, "{}", writer.label_definition(pc as u32));
             }
-            let operands: Vec<String> = op
-                .operands()
-                .iter()
-                .map(|(_, o)| show_operand(*o))
-                .collect();
-            let mut text = format!("    {:<10} {}", op.mnemonic(), operands.join(", "));
+            let mut text = format!("    {}", writer.instruction(op));
             let notes = annotate(module, op);
             if !notes.is_empty() {
-                while text.len() < 40 {
+                while text.chars().count() < 40 {
                     text.push(' ');
                 }
-                text.push_str(" ; ");
+                text.push(' ');
+                text.push_str(c);
+                text.push(' ');
                 text.push_str(&notes);
             }
             let _ = writeln!(out, "{}", text.trim_end());

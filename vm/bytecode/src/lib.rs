@@ -12,8 +12,8 @@ pub mod ops;
 pub mod reader;
 pub mod verify;
 
-pub use asm::{assemble, AsmError};
-pub use disasm::disassemble;
+pub use asm::{assemble, assemble_with, AsmError, LineReader, RawInstruction, RawOperand};
+pub use disasm::{disassemble, disassemble_with, LineWriter};
 pub use module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
 pub use ops::{Class, Flags, Op, OpInfo, Operand, OperandKind, OperandMut, Produces, ValType, OPS};
 pub use reader::{DecodeError, Reader};

@@ -774,7 +774,7 @@ for_each_op!(define_ops);
 /// The opcode table of `lang-spec/bytecode.md`, as markdown.
 pub fn opcode_table() -> String {
     let mut out = String::from(
-        "| opcode | mnemonic | operands | reads | writes | effect |\n| --- | --- | --- | --- | --- | --- |\n",
+        "| opcode | mnemonic | operands | standard spelling | reads | writes | effect |\n| --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for info in OPS {
         let operands: Vec<String> = info
@@ -812,11 +812,19 @@ pub fn opcode_table() -> String {
                 parts.join(" ")
             }
         };
+        // The standard spelling as a template of a syntax file's `[ops]`.
+        let names: Vec<String> = info
+            .operands
+            .iter()
+            .map(|(name, _)| format!("{{{name}}}"))
+            .collect();
+        let spelling = format!("{} {}", info.mnemonic, names.join(", "));
         out.push_str(&format!(
-            "| 0x{:02x} | `{}` | {} | {} | {} | {} |\n",
+            "| 0x{:02x} | `{}` | {} | `{}` | {} | {} | {} |\n",
             info.code,
             info.mnemonic,
             operands.join(", "),
+            spelling.trim_end(),
             cell(reads),
             cell(writes),
             info.doc.trim().replace('|', "\\|")

@@ -8,6 +8,8 @@
 //! file or stdout that cannot be written); a program's own `exit(n)` exits
 //! `n` modulo 256.
 
+pub mod syntax;
+
 use mvm_bytecode::Module;
 use mvm_runtime::{HostOptions, Outcome, VmConfig};
 use std::io::Write;
@@ -63,9 +65,10 @@ mvm: the MVM virtual machine
 
 Usage:
   mvm run [OPTIONS] FILE.mvb [ARGS]  run a bytecode program
-  mvm dis FILE.mvb                   print a readable listing of it
+  mvm dis [--syntax S.toml] FILE.mvb print a readable listing of it
   mvm verify FILE.mvb                check it without running it
-  mvm asm FILE.mvasm [-o OUT.mvb]    assemble text (default: FILE.mvb)
+  mvm asm [--syntax S.toml] FILE.mvasm [-o OUT.mvb]
+                                     assemble text (default: FILE.mvb)
   mvm help                           show this help
 
 Exit codes: 0 success, 1 invalid bytecode file, 2 runtime error,
@@ -85,10 +88,13 @@ Options (exceeding a limit is a runtime error, exit code 2):
 ";
 
 const DIS_USAGE: &str = "\
-Usage: mvm dis FILE.mvb
+Usage: mvm dis [--syntax SYNTAX.toml] FILE.mvb
 
 Prints the module's constants, natives, types and functions, one
 instruction per line with its operands explained and its source line.
+--syntax prints instructions, labels and comments in a user-defined
+assembly syntax (see lang-spec/bytecode.md; examples/asm/syntaxes/ has
+some), which `mvm asm --syntax` reads back to the same bytes.
 ";
 
 const VERIFY_USAGE: &str = "\
@@ -98,11 +104,12 @@ Checks that FILE.mvb is well-formed and passes the verifier; runs nothing.
 ";
 
 const ASM_USAGE: &str = "\
-Usage: mvm asm FILE.mvasm [-o OUT.mvb]
+Usage: mvm asm [--syntax SYNTAX.toml] FILE.mvasm [-o OUT.mvb]
 
 Assembles MVM assembly (the text `mvm dis` prints) into bytecode, written to
 OUT.mvb (default: FILE.mvb next to the source). The result is verified
-before it is written. See lang-spec/bytecode.md for the syntax.
+before it is written. See lang-spec/bytecode.md for the syntax; --syntax
+reads a user-defined one instead (what `mvm dis --syntax` prints).
 ";
 
 const EXIT_INVALID: u8 = 1;
@@ -140,25 +147,17 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
         "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => help(
             io,
             &format!(
-                "{RUN_USAGE}{}{}",
+                "{RUN_USAGE}{}{}\nProfiler and coverage (their files are written however the program ends):\n{}",
                 mvm_runtime::LIMIT_OPTIONS,
-                mvm_runtime::HOST_OPTIONS
+                mvm_runtime::HOST_OPTIONS,
+                mvm_runtime::OBSERVE_OPTIONS
             ),
         ),
         "dis" if wants_help(rest) => help(io, DIS_USAGE),
         "verify" if wants_help(rest) => help(io, VERIFY_USAGE),
         "asm" if wants_help(rest) => help(io, ASM_USAGE),
         "run" => cmd_run(rest, io),
-        "dis" => match rest {
-            [path] => match load(path, io) {
-                Ok(module) => {
-                    io.out(&mvm_bytecode::disassemble(&module));
-                    0
-                }
-                Err(code) => code,
-            },
-            _ => usage_error(io, "`dis` takes one FILE.mvb", DIS_USAGE),
-        },
+        "dis" => cmd_dis(rest, io),
         "verify" => match rest {
             [path] => match load(path, io).map(|m| mvm_bytecode::verify(&m)) {
                 Ok(Ok(())) => {
@@ -218,8 +217,65 @@ fn load_within(path: &str, max_heap: Option<usize>, io: &mut Io) -> Result<Modul
     })
 }
 
+/// Takes `--syntax FILE` out of `args` and loads it: `Ok(None)` without
+/// one; `Err(code)` after reporting an unreadable or refused file.
+fn syntax_option(
+    args: &mut Vec<String>,
+    io: &mut Io,
+    usage: &str,
+) -> Result<Option<syntax::Syntax>, u8> {
+    let Some(at) = args.iter().position(|a| a == "--syntax") else {
+        return Ok(None);
+    };
+    if at + 1 >= args.len() {
+        return Err(usage_error(io, "--syntax needs a SYNTAX.toml file", usage));
+    }
+    let path = args.remove(at + 1);
+    args.remove(at);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            io.err(&format!("mvm: cannot read `{path}`: {e}\n"));
+            return Err(EXIT_USAGE);
+        }
+    };
+    match syntax::Syntax::load(&text) {
+        Ok(s) => Ok(Some(s)),
+        Err(errors) => {
+            io.err(&syntax::render_errors(&path, &text, &errors));
+            Err(EXIT_INVALID)
+        }
+    }
+}
+
+fn cmd_dis(args: &[String], io: &mut Io) -> u8 {
+    let mut args = args.to_vec();
+    let syntax = match syntax_option(&mut args, io, DIS_USAGE) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match args.as_slice() {
+        [path] if !path.starts_with('-') => match load(path, io) {
+            Ok(module) => {
+                io.out(&match &syntax {
+                    Some(s) => mvm_bytecode::disassemble_with(&module, s),
+                    None => mvm_bytecode::disassemble(&module),
+                });
+                0
+            }
+            Err(code) => code,
+        },
+        _ => usage_error(io, "`dis` takes one FILE.mvb", DIS_USAGE),
+    }
+}
+
 fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
-    let (input, output) = match args {
+    let mut args = args.to_vec();
+    let syntax = match syntax_option(&mut args, io, ASM_USAGE) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (input, output) = match args.as_slice() {
         [input] => (input.clone(), None),
         [input, o, out] if o == "-o" => (input.clone(), Some(out.clone())),
         _ => {
@@ -237,7 +293,11 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let module = match mvm_bytecode::assemble(&text) {
+    let assembled = match &syntax {
+        Some(s) => mvm_bytecode::assemble_with(&text, &s.reader()),
+        None => mvm_bytecode::assemble(&text),
+    };
+    let module = match assembled {
         Ok(m) => m,
         Err(e) => {
             io.err(&format!("error: {input}:{e}\n"));
@@ -266,6 +326,7 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
 fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let mut config = VmConfig::from_env();
     let mut host_options = HostOptions::default();
+    let mut observe = mvm_runtime::ObserveOptions::default();
     let mut path = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
@@ -274,8 +335,11 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
             return usage_error(io, "--max-stack needs at least 1 frame", RUN_USAGE);
         }
         let value = args.get(i + 1).map(|s| s.as_str());
-        let applied = match config.apply_option(arg, value) {
-            Ok(None) => host_options.apply_option(arg, value),
+        let applied = match observe.apply_option(arg, value) {
+            Ok(None) => match config.apply_option(arg, value) {
+                Ok(None) => host_options.apply_option(arg, value),
+                other => other,
+            },
             other => other,
         };
         match applied {
@@ -306,11 +370,25 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         Ok(h) => h,
         Err(message) => return usage_error(io, &message, RUN_USAGE),
     };
-    let outcome = mvm_runtime::run_module(module, &natives, config, &mut host);
+    // With observers, a copy of the module names what they saw.
+    let mut observed = None;
+    let outcome = if observe.any() {
+        let (observers, _) = observed.insert((observe.observers(&module), module.clone()));
+        mvm_runtime::run_module_observed(module, &natives, config, &mut host, observers)
+    } else {
+        mvm_runtime::run_module(module, &natives, config, &mut host)
+    };
     let finished = host.finish();
     drop(host);
     io.stdout.extend_from_slice(&finished.stdout);
     io.stderr.extend_from_slice(&finished.stderr);
+    // The profile and coverage are written whatever the program's end.
+    let observe_error = observed
+        .as_ref()
+        .and_then(|(o, module)| observe.write(o, module).err());
+    if let Some(message) = &observe_error {
+        io.err(&format!("mvm run: {message}\n"));
+    }
     if let Some(message) = finished.record_error {
         io.err(&format!("mvm run: {message}\n"));
         return EXIT_IO_ERROR;
@@ -332,6 +410,8 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         return EXIT_RUNTIME;
     }
     match outcome {
+        // As for standard output, a runtime error's code wins.
+        Ok(Outcome::Finished | Outcome::Exit(_)) if observe_error.is_some() => EXIT_IO_ERROR,
         Ok(Outcome::Finished) => 0,
         Ok(Outcome::Exit(code)) => code.rem_euclid(256) as u8,
         Ok(Outcome::Error(e)) => {

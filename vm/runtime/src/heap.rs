@@ -171,6 +171,9 @@ pub struct GcStats {
     pub heap_bytes: usize,
     /// The largest `heap_bytes` seen.
     pub peak_bytes: usize,
+    /// Bytes allocated before the last collection, since the heap was
+    /// made ([`Heap::allocated_bytes`] adds those since).
+    pub allocated_before: u64,
 }
 
 /// How the collector behaves.
@@ -329,6 +332,13 @@ impl Heap {
         Value::Obj(ObjRef(slot))
     }
 
+    /// Bytes allocated since the heap was made, freed or not (what
+    /// `mvlc run --profile-alloc` counts; kept at collections, so that
+    /// allocating costs nothing more for it).
+    pub fn allocated_bytes(&self) -> u64 {
+        self.stats.allocated_before + self.allocated_since as u64
+    }
+
     /// Records `bytes` more in use (an allocation, or a container growing).
     pub fn account(&mut self, bytes: usize) {
         self.allocated_since += bytes;
@@ -442,6 +452,7 @@ impl Heap {
         self.stats.collections += 1;
         self.stats.live_bytes = live;
         self.stats.heap_bytes = live;
+        self.stats.allocated_before += self.allocated_since as u64;
         self.allocated_since = 0;
         self.requested = false;
         self.due = false;

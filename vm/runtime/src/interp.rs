@@ -34,6 +34,7 @@ use crate::fiber::{trace_of, Fiber, Frame};
 use crate::heap::{GcConfig, Heap, Object};
 use crate::host::Host;
 use crate::native::{Cost, Meter, NativeCtx, NativeError, NativeRegistry};
+use crate::observe::{Hooks, NoHooks};
 use crate::program::{LoadError, Program};
 use crate::value::Value;
 use mvm_bytecode::{Constant, Module, Op, TypeKind};
@@ -379,8 +380,14 @@ impl Vm {
 
     /// Runs the main fiber until the program ends.
     pub fn run_to_end(&mut self, host: &mut dyn Host) -> Outcome {
+        self.run_to_end_observed(host, &mut NoHooks)
+    }
+
+    /// Runs the main fiber until the program ends, with `hooks` observing
+    /// every instruction.
+    pub fn run_to_end_observed<H: Hooks>(&mut self, host: &mut dyn Host, hooks: &mut H) -> Outcome {
         loop {
-            match self.run(host, 1 << 20) {
+            match self.run_fiber_observed(FiberId(0), host, 1 << 20, hooks) {
                 Step::BudgetSpent => {
                     // Between slices, the host's limits (`--max-time`).
                     if let Err(message) = host.check_limits() {
@@ -407,6 +414,18 @@ impl Vm {
     /// Runs fiber `id` for about `budget` instructions: it stops at the
     /// first backward jump or call after the budget is spent.
     pub fn run_fiber(&mut self, id: FiberId, host: &mut dyn Host, budget: u64) -> Step {
+        self.run_fiber_observed(id, host, budget, &mut NoHooks)
+    }
+
+    /// [`Vm::run_fiber`] with `hooks` observing every instruction (the loop
+    /// is compiled once per kind of hooks; [`NoHooks`] costs nothing).
+    pub fn run_fiber_observed<H: Hooks>(
+        &mut self,
+        id: FiberId,
+        host: &mut dyn Host,
+        budget: u64,
+        hooks: &mut H,
+    ) -> Step {
         let Some(slot) = self.fibers.get_mut(id.0) else {
             return Step::Finished(Value::Unit);
         };
@@ -441,7 +460,10 @@ impl Vm {
             fuel: self.config.fuel.zip(fuel_left),
             rng: &mut self.rng,
         };
-        let result = execute(&mut cx, &mut fiber, host, slice);
+        let result = execute(&mut cx, &mut fiber, host, slice, hooks);
+        if H::ACTIVE {
+            hooks.pause(cx.heap);
+        }
         let spent = cx.executed;
         self.executed += spent;
         let step = match result {
@@ -525,18 +547,19 @@ impl Context<'_> {
 
 /// Runs `fiber` for about `budget` instructions (see the module docs).
 /// The top frame's `pc` is exact whenever this returns.
-fn execute(
+fn execute<H: Hooks>(
     cx: &mut Context<'_>,
     fiber: &mut Fiber,
     host: &mut dyn Host,
     budget: u64,
+    hooks: &mut H,
 ) -> Result<Step> {
     let Some(top) = fiber.frames.last().copied() else {
         return Ok(Step::Finished(Value::Unit));
     };
     let mut func = top.func as usize;
     let mut pc = top.pc as usize;
-    let result = dispatch(cx, fiber, host, budget, &mut func, &mut pc);
+    let result = dispatch(cx, fiber, host, budget, &mut func, &mut pc, hooks);
     if let Some(fr) = fiber.frames.last_mut() {
         fr.pc = pc as u32;
     }
@@ -544,14 +567,16 @@ fn execute(
 }
 
 /// The dispatch loop proper; `pc_out` is where the top frame stands when it
-/// returns.
-fn dispatch(
+/// returns. `hooks` sees every instruction before it runs (nothing at all
+/// with [`NoHooks`]: the loop is monomorphised per kind of hooks).
+fn dispatch<H: Hooks>(
     cx: &mut Context<'_>,
     fiber: &mut Fiber,
     host: &mut dyn Host,
     budget: u64,
     func_io: &mut usize,
     pc_io: &mut usize,
+    hooks: &mut H,
 ) -> Result<Step> {
     let program = cx.program;
     let state = cx.state;
@@ -607,6 +632,9 @@ fn dispatch(
             let done = executed + (pc - 1 - seg) as u64;
             if done >= budget && done > 0 {
                 pc -= 1;
+                if H::ACTIVE {
+                    hooks.retract(func, pc);
+                }
                 leave!(Ok(Step::BudgetSpent));
             }
         };
@@ -717,6 +745,9 @@ fn dispatch(
     }
     loop {
         let op = code[pc];
+        if H::ACTIVE {
+            hooks.step(func, pc, &op, frames, cx.heap);
+        }
         pc += 1;
         match op {
             Op::Nop {} => {}

@@ -14,6 +14,7 @@ pub mod heap;
 pub mod host;
 pub mod interp;
 pub mod native;
+pub mod observe;
 pub mod program;
 pub mod random;
 pub mod value;
@@ -33,6 +34,9 @@ pub use native::{
     Cost, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL, KEY_PART_STEPS,
     MAX_CALL_MEMORY, OBJECT_STEPS,
 };
+pub use observe::{
+    Coverage, Hooks, Measure, NoHooks, ObserveOptions, Observers, Profiler, OBSERVE_OPTIONS,
+};
 pub use program::{LoadError, Program};
 pub use value::{ObjRef, Value};
 
@@ -43,8 +47,20 @@ pub fn run_module(
     config: VmConfig,
     host: &mut dyn Host,
 ) -> Result<Outcome, LoadError> {
+    run_module_observed(module, natives, config, host, &mut NoHooks)
+}
+
+/// Loads and runs `module` to the end with `hooks` observing every
+/// instruction (see [`observe`]).
+pub fn run_module_observed<H: Hooks>(
+    module: mvm_bytecode::Module,
+    natives: &NativeRegistry,
+    config: VmConfig,
+    host: &mut dyn Host,
+    hooks: &mut H,
+) -> Result<Outcome, LoadError> {
     let mut vm = Vm::new(module, natives, config)?;
-    let outcome = vm.run_to_end(host);
+    let outcome = vm.run_to_end_observed(host, hooks);
     // A failure here is kept by the host for the tool to report.
     let _ = host.flush();
     Ok(outcome)

@@ -1,0 +1,572 @@
+//! Observing a running program: the dispatch loop's hooks ([`Hooks`]), and
+//! the two observers built on them, the profiler ([`Profiler`]: folded
+//! stacks of instructions executed or bytes allocated, and flame graphs of
+//! them with inferno) and coverage ([`Coverage`]: lcov tracefiles of line
+//! and function counts).
+//!
+//! The dispatch loop is generic over its hooks and monomorphised: a run
+//! without observers uses [`NoHooks`], whose `ACTIVE` is false, so the
+//! calls compile away and the loop is the one it was before hooks existed.
+//! With observers, [`Hooks::step`] runs before every instruction. Counts
+//! are of instructions, never of time, so profiles and coverage are
+//! deterministic; an instruction that a slice's budget defers (it runs
+//! again when the fiber resumes) is [`Hooks::retract`]ed, so they do not
+//! depend on slicing either.
+
+use crate::fiber::Frame;
+use crate::heap::Heap;
+use mvm_bytecode::{Module, Op};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// What the dispatch loop reports to an observer.
+pub trait Hooks {
+    /// Whether the hooks do anything. The loop tests it (a constant) before
+    /// every call, so a `false` costs nothing.
+    const ACTIVE: bool;
+
+    /// Before instruction `pc` (`op`) of function `func` runs; `frames` is
+    /// the call stack, the running function's frame last (its `pc` field
+    /// is not kept up to date).
+    fn step(&mut self, func: usize, pc: usize, op: &Op, frames: &[Frame], heap: &Heap);
+
+    /// The instruction last stepped did not run after all: the slice ended
+    /// before it, and it runs (and is stepped) again when the fiber resumes.
+    fn retract(&mut self, func: usize, pc: usize);
+
+    /// A slice ended (after its last instruction).
+    fn pause(&mut self, heap: &Heap);
+}
+
+/// No observer: every hook is empty and compiled away.
+pub struct NoHooks;
+
+impl Hooks for NoHooks {
+    const ACTIVE: bool = false;
+    #[inline(always)]
+    fn step(&mut self, _: usize, _: usize, _: &Op, _: &[Frame], _: &Heap) {}
+    #[inline(always)]
+    fn retract(&mut self, _: usize, _: usize) {}
+    #[inline(always)]
+    fn pause(&mut self, _: &Heap) {}
+}
+
+/// Any observers that are switched on, for `mvlc run --profile ...
+/// --coverage ...` together.
+#[derive(Default)]
+pub struct Observers {
+    pub profiler: Option<Profiler>,
+    pub coverage: Option<Coverage>,
+}
+
+impl Hooks for Observers {
+    const ACTIVE: bool = true;
+
+    fn step(&mut self, func: usize, pc: usize, op: &Op, frames: &[Frame], heap: &Heap) {
+        if let Some(p) = &mut self.profiler {
+            p.step(func, pc, op, frames, heap);
+        }
+        if let Some(c) = &mut self.coverage {
+            c.step(func, pc, op, frames, heap);
+        }
+    }
+
+    fn retract(&mut self, func: usize, pc: usize) {
+        if let Some(p) = &mut self.profiler {
+            p.retract(func, pc);
+        }
+        if let Some(c) = &mut self.coverage {
+            c.retract(func, pc);
+        }
+    }
+
+    fn pause(&mut self, heap: &Heap) {
+        if let Some(p) = &mut self.profiler {
+            p.pause(heap);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The profiler.
+
+/// A frame of a profiled stack: a function, or a native called from one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Callee {
+    Func(u32),
+    Native(u32),
+}
+
+/// One call path: its last frame and the path it extends.
+struct Node {
+    parent: usize,
+    callee: Callee,
+    instructions: u64,
+    bytes: u64,
+}
+
+/// What a profile counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// Instructions executed in each stack (natives count one, the call).
+    Instructions,
+    /// Bytes allocated in each stack (a native's own allocations in a frame
+    /// of its name above its caller's).
+    Bytes,
+}
+
+/// Counts instructions executed and bytes allocated per call stack.
+pub struct Profiler {
+    /// Every call path seen; node 0 is the root, above `main`'s caller.
+    nodes: Vec<Node>,
+    children: HashMap<(usize, Callee), usize>,
+    /// The running path, one node per frame.
+    stack: Vec<usize>,
+    /// The heap's allocation total at the last step, and where bytes
+    /// allocated since then belong.
+    allocated: u64,
+    pending: usize,
+}
+
+impl Default for Profiler {
+    fn default() -> Self {
+        Profiler::new()
+    }
+}
+
+impl Profiler {
+    pub fn new() -> Profiler {
+        Profiler {
+            nodes: vec![Node {
+                parent: 0,
+                callee: Callee::Func(u32::MAX),
+                instructions: 0,
+                bytes: 0,
+            }],
+            children: HashMap::new(),
+            stack: Vec::new(),
+            allocated: 0,
+            pending: 0,
+        }
+    }
+
+    fn child(&mut self, parent: usize, callee: Callee) -> usize {
+        if let Some(&n) = self.children.get(&(parent, callee)) {
+            return n;
+        }
+        self.nodes.push(Node {
+            parent,
+            callee,
+            instructions: 0,
+            bytes: 0,
+        });
+        let n = self.nodes.len() - 1;
+        self.children.insert((parent, callee), n);
+        n
+    }
+
+    /// The node of the running stack, brought in line with `frames`.
+    fn current(&mut self, func: usize, frames: &[Frame]) -> usize {
+        let depth = frames.len();
+        if depth == 0 {
+            return 0;
+        }
+        let top_is = |p: &Profiler, f: usize| {
+            p.stack
+                .last()
+                .is_some_and(|&n| p.nodes[n].callee == Callee::Func(f as u32))
+        };
+        if self.stack.len() == depth && top_is(self, func) {
+            return self.stack[depth - 1];
+        }
+        // A call: one frame more, the caller's path below it.
+        if depth >= 2
+            && self.stack.len() == depth - 1
+            && top_is(self, frames[depth - 2].func as usize)
+        {
+            let top = self.stack[depth - 2];
+            let n = self.child(top, Callee::Func(func as u32));
+            self.stack.push(n);
+            return n;
+        }
+        // A return, or anything else: rebuild the path from the frames.
+        self.stack.truncate(depth);
+        let agrees = self
+            .stack
+            .iter()
+            .zip(frames)
+            .enumerate()
+            .all(|(i, (&n, f))| {
+                let f = if i + 1 == depth { func as u32 } else { f.func };
+                self.nodes[n].callee == Callee::Func(f)
+            });
+        if !agrees || self.stack.len() < depth {
+            self.stack.clear();
+            let mut at = 0;
+            for (i, f) in frames.iter().enumerate() {
+                let f = if i + 1 == depth { func as u32 } else { f.func };
+                at = self.child(at, Callee::Func(f));
+                self.stack.push(at);
+            }
+        }
+        self.stack.last().copied().unwrap_or(0)
+    }
+
+    fn settle(&mut self, heap: &Heap) {
+        let total = heap.allocated_bytes();
+        if total > self.allocated {
+            self.nodes[self.pending].bytes += total - self.allocated;
+        }
+        self.allocated = total;
+    }
+
+    /// The profile in the folded format (`main;parse;expr 1234`), one line
+    /// per stack with a non-zero count, sorted.
+    pub fn folded(&self, module: &Module, measure: Measure) -> String {
+        let name = |c: Callee| -> String {
+            let raw = match c {
+                Callee::Func(f) => module
+                    .functions
+                    .get(f as usize)
+                    .map_or("?", |f| f.name.as_str()),
+                Callee::Native(n) => module.natives.get(n as usize).map_or("?", |n| n.as_str()),
+            };
+            // `;` separates frames and the last space the count.
+            raw.replace([';', ' '], "_")
+        };
+        let mut stacks: BTreeMap<String, u64> = BTreeMap::new();
+        for (i, node) in self.nodes.iter().enumerate().skip(1) {
+            let count = match measure {
+                Measure::Instructions => node.instructions,
+                Measure::Bytes => node.bytes,
+            };
+            if count == 0 {
+                continue;
+            }
+            let mut path = Vec::new();
+            let mut at = i;
+            while at != 0 {
+                path.push(name(self.nodes[at].callee));
+                at = self.nodes[at].parent;
+            }
+            path.reverse();
+            *stacks.entry(path.join(";")).or_default() += count;
+        }
+        let mut out = String::new();
+        for (stack, count) in stacks {
+            let _ = writeln!(out, "{stack} {count}");
+        }
+        out
+    }
+
+    /// The instructions counted in all (the VM's own count of them).
+    pub fn total_instructions(&self) -> u64 {
+        self.nodes.iter().map(|n| n.instructions).sum()
+    }
+}
+
+/// A flame graph (SVG) of a folded profile, drawn by inferno.
+pub fn flame_graph(folded: &str, title: &str, count_name: &str) -> std::io::Result<Vec<u8>> {
+    let mut options = inferno::flamegraph::Options::default();
+    options.title = title.to_string();
+    options.count_name = count_name.to_string();
+    // Colours from the names, not at random: the same profile draws the same.
+    options.hash = true;
+    options.deterministic = true;
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(&mut options, folded.lines(), &mut svg)?;
+    Ok(svg)
+}
+
+impl Hooks for Profiler {
+    const ACTIVE: bool = true;
+
+    fn step(&mut self, func: usize, _pc: usize, op: &Op, frames: &[Frame], heap: &Heap) {
+        self.settle(heap);
+        let node = self.current(func, frames);
+        self.nodes[node].instructions += 1;
+        self.pending = match *op {
+            Op::CallNative { native, .. } => self.child(node, Callee::Native(native.0)),
+            _ => node,
+        };
+    }
+
+    fn retract(&mut self, _func: usize, _pc: usize) {
+        if let Some(&n) = self.stack.last() {
+            self.nodes[n].instructions -= 1;
+        }
+    }
+
+    fn pause(&mut self, heap: &Heap) {
+        self.settle(heap);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Coverage.
+
+/// Counts how often each instruction runs and each function is entered.
+pub struct Coverage {
+    /// Per function, per instruction.
+    counts: Vec<Vec<u64>>,
+    /// Per function: calls (entries into a new frame).
+    entries: Vec<u64>,
+    /// The stack depth at the last step.
+    depth: usize,
+}
+
+impl Coverage {
+    pub fn new(module: &Module) -> Coverage {
+        Coverage {
+            counts: module
+                .functions
+                .iter()
+                .map(|f| vec![0; f.code.len()])
+                .collect(),
+            entries: vec![0; module.functions.len()],
+            depth: 0,
+        }
+    }
+
+    /// Line and function coverage as an lcov tracefile: a record per
+    /// source file (files named `<...>`, the prelude's, have no source and
+    /// are left out). A line's count is how many times its most executed
+    /// instruction ran, which is how often the line ran when it is straight
+    /// code; a function's, how many times it was called. `path` turns a
+    /// module's file name into the path to write (such as an absolute one).
+    pub fn lcov(&self, module: &Module, path: impl Fn(&str) -> String) -> String {
+        let mut out = String::from("TN:\n");
+        for (file_index, file) in module.files.iter().enumerate() {
+            if file.starts_with('<') {
+                continue;
+            }
+            let mut lines: BTreeMap<u32, u64> = BTreeMap::new();
+            let mut functions: Vec<(u32, String, u64)> = Vec::new();
+            for (fi, f) in module.functions.iter().enumerate() {
+                if f.file as usize != file_index {
+                    continue;
+                }
+                // A function's line: the first of its line table's lines.
+                let Some(first) = f.lines.iter().map(|l| l.line).min() else {
+                    continue;
+                };
+                functions.push((first, f.name.clone(), self.entries[fi]));
+                let mut table = f.lines.iter().peekable();
+                let mut line = None;
+                for (pc, &count) in self.counts[fi].iter().enumerate() {
+                    while let Some(l) = table.next_if(|l| l.pc as usize <= pc) {
+                        line = Some(l.line);
+                    }
+                    if let Some(l) = line {
+                        let c = lines.entry(l).or_default();
+                        *c = (*c).max(count);
+                    }
+                }
+            }
+            if lines.is_empty() && functions.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "SF:{}", path(file));
+            // lcov wants a function's name once per file: closures share
+            // theirs, so a repeated name gets its line.
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for (_, name, _) in &functions {
+                *seen.entry(name.clone()).or_default() += 1;
+            }
+            let named: Vec<(u32, String, u64)> = functions
+                .into_iter()
+                .map(|(line, name, count)| {
+                    let unique = if seen.get(&name).copied().unwrap_or(0) > 1 {
+                        format!("{name}@{line}")
+                    } else {
+                        name
+                    };
+                    (line, unique, count)
+                })
+                .collect();
+            let mut merged: BTreeMap<String, (u32, u64)> = BTreeMap::new();
+            for (line, name, count) in named {
+                let e = merged.entry(name).or_insert((line, 0));
+                e.1 += count;
+            }
+            for (name, (line, _)) in &merged {
+                let _ = writeln!(out, "FN:{line},{name}");
+            }
+            for (name, (_, count)) in &merged {
+                let _ = writeln!(out, "FNDA:{count},{name}");
+            }
+            let _ = writeln!(out, "FNF:{}", merged.len());
+            let _ = writeln!(
+                out,
+                "FNH:{}",
+                merged.values().filter(|(_, c)| *c > 0).count()
+            );
+            for (line, count) in &lines {
+                let _ = writeln!(out, "DA:{line},{count}");
+            }
+            let _ = writeln!(out, "LF:{}", lines.len());
+            let _ = writeln!(out, "LH:{}", lines.values().filter(|c| **c > 0).count());
+            out.push_str("end_of_record\n");
+        }
+        out
+    }
+}
+
+impl Hooks for Coverage {
+    const ACTIVE: bool = true;
+
+    fn step(&mut self, func: usize, pc: usize, _op: &Op, frames: &[Frame], _heap: &Heap) {
+        if let Some(c) = self.counts.get_mut(func).and_then(|f| f.get_mut(pc)) {
+            *c += 1;
+        }
+        if frames.len() > self.depth {
+            if let Some(e) = self.entries.get_mut(func) {
+                *e += 1;
+            }
+        }
+        self.depth = frames.len();
+    }
+
+    fn retract(&mut self, func: usize, pc: usize) {
+        if let Some(c) = self.counts.get_mut(func).and_then(|f| f.get_mut(pc)) {
+            *c -= 1;
+        }
+    }
+
+    fn pause(&mut self, _heap: &Heap) {}
+}
+
+// ---------------------------------------------------------------------------
+// The command-line side: which observers, and writing what they saw.
+
+/// The options of `mvlc run` that switch observers on, each naming the
+/// file to write.
+pub const OBSERVE_OPTIONS: &str =
+    "  --profile FILE    write the instructions executed per call stack (folded stacks)
+  --profile-svg FILE        the same as a flame graph (SVG)
+  --profile-alloc FILE      the bytes allocated per call stack (folded stacks)
+  --profile-alloc-svg FILE  the same as a flame graph (SVG)
+  --coverage FILE   write line and function coverage (an lcov tracefile)
+";
+
+/// Which observers a run has and where their results go.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObserveOptions {
+    pub profile: Option<String>,
+    pub profile_svg: Option<String>,
+    pub profile_alloc: Option<String>,
+    pub profile_alloc_svg: Option<String>,
+    pub coverage: Option<String>,
+}
+
+impl ObserveOptions {
+    /// Applies one option of [`OBSERVE_OPTIONS`] (its file after `=` or as
+    /// the next argument): `Ok(None)` if `flag` is not one, `Ok(Some(n))`
+    /// with the arguments it took, or a message.
+    pub fn apply_option(
+        &mut self,
+        flag: &str,
+        value: Option<&str>,
+    ) -> Result<Option<usize>, String> {
+        let (flag, value, taken) = match flag.split_once('=') {
+            Some((name, inline)) => (name, Some(inline), 1),
+            None => (flag, value, 2),
+        };
+        let slot = match flag {
+            "--profile" => &mut self.profile,
+            "--profile-svg" => &mut self.profile_svg,
+            "--profile-alloc" => &mut self.profile_alloc,
+            "--profile-alloc-svg" => &mut self.profile_alloc_svg,
+            "--coverage" => &mut self.coverage,
+            _ => return Ok(None),
+        };
+        match value {
+            Some(v) if !v.is_empty() => {
+                *slot = Some(v.to_string());
+                Ok(Some(taken))
+            }
+            _ => Err(format!("{flag} needs a FILE to write")),
+        }
+    }
+
+    fn profiling(&self) -> bool {
+        self.profile.is_some()
+            || self.profile_svg.is_some()
+            || self.profile_alloc.is_some()
+            || self.profile_alloc_svg.is_some()
+    }
+
+    /// Whether any observer is on (otherwise run without hooks).
+    pub fn any(&self) -> bool {
+        self.profiling() || self.coverage.is_some()
+    }
+
+    /// The observers these options ask for.
+    pub fn observers(&self, module: &Module) -> Observers {
+        Observers {
+            profiler: self.profiling().then(Profiler::new),
+            coverage: self.coverage.is_some().then(|| Coverage::new(module)),
+        }
+    }
+
+    /// Writes every requested file; the first failure is returned as a
+    /// message naming the file.
+    pub fn write(&self, observers: &Observers, module: &Module) -> Result<(), String> {
+        let write = |path: &str, bytes: &[u8]| {
+            std::fs::write(path, bytes).map_err(|e| format!("cannot write `{path}`: {e}"))
+        };
+        if let Some(p) = &observers.profiler {
+            let title = |what: &str| {
+                let main = module
+                    .functions
+                    .get(module.entry as usize)
+                    .and_then(|f| module.files.get(f.file as usize))
+                    .map_or("", |s| s.as_str());
+                format!("{what} of {main}")
+            };
+            for (file, measure, svg) in [
+                (&self.profile, Measure::Instructions, false),
+                (&self.profile_svg, Measure::Instructions, true),
+                (&self.profile_alloc, Measure::Bytes, false),
+                (&self.profile_alloc_svg, Measure::Bytes, true),
+            ] {
+                let Some(file) = file else { continue };
+                let folded = p.folded(module, measure);
+                if svg {
+                    let (what, unit) = match measure {
+                        Measure::Instructions => ("Instructions executed", "instructions"),
+                        Measure::Bytes => ("Bytes allocated", "bytes"),
+                    };
+                    let bytes = if folded.is_empty() {
+                        // inferno refuses an empty profile; say so in the picture.
+                        empty_svg(&title(what))
+                    } else {
+                        flame_graph(&folded, &title(what), unit)
+                            .map_err(|e| format!("cannot draw `{file}`: {e}"))?
+                    };
+                    write(file, &bytes)?;
+                } else {
+                    write(file, folded.as_bytes())?;
+                }
+            }
+        }
+        if let (Some(c), Some(file)) = (&observers.coverage, &self.coverage) {
+            let text = c.lcov(module, |f| {
+                std::fs::canonicalize(f)
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_else(|_| f.to_string())
+            });
+            write(file, text.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// A flame graph with nothing in it.
+fn empty_svg(title: &str) -> Vec<u8> {
+    let title = title.replace('&', "&amp;").replace('<', "&lt;");
+    format!(
+        "<?xml version=\"1.0\" standalone=\"no\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" height=\"60\"><text x=\"10\" y=\"30\">{title}: nothing was counted</text></svg>\n"
+    )
+    .into_bytes()
+}
