@@ -2,10 +2,11 @@
 
 use crate::{arg, fail, float_arg, int_arg};
 use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Object, Value};
+use std::borrow::Cow;
 
 pub fn register(r: &mut NativeRegistry) {
-    r.register("print", |ctx, args| write(ctx, args, false));
-    r.register("println", |ctx, args| write(ctx, args, true));
+    r.register("print", |ctx, args| write(ctx, args, false, false));
+    r.register("println", |ctx, args| write(ctx, args, true, false));
     r.register("exit", |_, args| {
         let code = int_arg(args, 0)?;
         Err(NativeError::Exit(
@@ -82,32 +83,52 @@ pub fn register(r: &mut NativeRegistry) {
     });
 }
 
-fn write(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> Result<Value, NativeError> {
+/// `print` and `println` (to standard error: `eprint` and `eprintln`).
+pub(crate) fn write(
+    ctx: &mut NativeCtx<'_>,
+    args: &[Value],
+    newline: bool,
+    to_stderr: bool,
+) -> Result<Value, NativeError> {
     let v = arg(args, 0)?;
-    // A String is written as it is, without a copy; anything else is its
-    // display form, charged as it is made.
+    // A String is written as it is, without a copy unless a newline
+    // follows it; anything else is its display form, charged as it is
+    // made. The text is written at once, the newline with it: one event of
+    // a recording per call (`lang-spec/record.md`).
     let shared = ctx.heap.shared_str(v);
-    let text = match &shared {
+    let text: Cow<'_, str> = match &shared {
         Some(s) => {
+            let copy = if newline { s.len() as u64 + 1 } else { 0 };
             ctx.charge(Cost {
                 steps: 1,
                 bytes: s.len() as u64,
-                memory: 0,
+                memory: copy,
             })?;
-            None
+            if newline {
+                let mut line = String::with_capacity(s.len() + 1);
+                line.push_str(s);
+                line.push('\n');
+                Cow::Owned(line)
+            } else {
+                Cow::Borrowed(&**s)
+            }
         }
-        None => Some(ctx.display(v)?),
+        None => {
+            // Display's charge counts its text twice: room for the newline.
+            let mut text = ctx.display(v)?;
+            if newline {
+                text.push('\n');
+            }
+            Cow::Owned(text)
+        }
     };
-    let bytes = shared.as_deref().or(text.as_deref()).unwrap_or_default();
     // Output that cannot be written (a closed pipe, a full disk) ends the
     // program; the tool reports why.
-    let written = ctx.host.write_stdout(bytes.as_bytes()).and_then(|()| {
-        if newline {
-            ctx.host.write_stdout(b"\n")
-        } else {
-            Ok(())
-        }
-    });
+    let written = if to_stderr {
+        ctx.host.write_stderr(text.as_bytes())
+    } else {
+        ctx.host.write_stdout(text.as_bytes())
+    };
     match written {
         Ok(()) => Ok(Value::Unit),
         // A limit (`--max-output`) or a replay that diverges.

@@ -1,8 +1,10 @@
 //! Formatting for output: `Float.to_fixed`, `Int.to_string_radix`,
-//! `String.pad_left` and `String.pad_right`.
+//! `String.pad_left` and `String.pad_right`. Each charges the string it
+//! makes before making it (see `mvm_runtime::native`).
 
+use crate::text::scan;
 use crate::{fail, float_arg, int_arg, str_arg};
-use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Value};
+use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Value};
 
 /// The most digits `to_fixed` writes after the point.
 const MAX_FIXED_DIGITS: i64 = 100;
@@ -19,6 +21,8 @@ pub fn register(r: &mut NativeRegistry) {
                 "to_fixed({digits}): the number of digits must be between 0 and {MAX_FIXED_DIGITS}"
             ));
         }
+        // At most 309 digits before the point, a sign and the point.
+        ctx.charge(Cost::output(312 + digits as u64))?;
         let s = if x.is_finite() {
             format!("{x:.*}", digits as usize)
         } else {
@@ -33,6 +37,8 @@ pub fn register(r: &mut NativeRegistry) {
                 "to_string_radix({base}): the base must be between 2 and 36"
             ));
         }
+        // At most 64 digits and a sign.
+        ctx.charge(Cost::output(65))?;
         let s = radix(n, base as u32);
         Ok(ctx.heap.alloc_str(&s))
     });
@@ -75,10 +81,13 @@ fn pad(ctx: &mut NativeCtx<'_>, args: &[Value], left: bool) -> Result<Value, Nat
             "{name}({width}, ..): the width is more than {MAX_PAD_WIDTH}"
         ));
     }
+    ctx.charge(scan(s.len()))?;
     let len = s.chars().count() as i64;
     if len >= width {
         return Ok(args[0]);
     }
+    let fill_bytes = (width - len) as u64 * c.len_utf8() as u64;
+    ctx.charge(Cost::output(s.len() as u64 + fill_bytes))?;
     let padding: String = std::iter::repeat_n(c, (width - len) as usize).collect();
     let out = if left {
         padding + &s

@@ -2,10 +2,18 @@
 //! `Host`: `env` (arguments, environment), `io` (standard input), `fs`
 //! (files), `time` (clocks, sleeping), `random` (the VM's generator), and
 //! the prelude's `eprint`/`eprintln` (standard error).
+//!
+//! What a host call returns (a line, a file, a list of names) is charged
+//! before it becomes values (see `mvm_runtime::native`); the host call is
+//! made through `NativeCtx::host_call`, so that a collection between the
+//! charge and the values does not read the input twice. What is written is
+//! charged before it is written.
 
-use crate::{arg, fail, int_arg, option, str_arg};
-use mvm_runtime::display::display;
-use mvm_runtime::{HostError, HostResult, NativeCtx, NativeError, NativeRegistry, Object, Value};
+use crate::text::{scan, strings};
+use crate::{fail, int_arg, option, str_arg};
+use mvm_runtime::{
+    Cost, HostError, HostResult, NativeCtx, NativeError, NativeRegistry, Object, Value,
+};
 
 type R = Result<Value, NativeError>;
 
@@ -17,8 +25,33 @@ fn fatal<T>(r: HostResult<T>) -> Result<T, NativeError> {
     })
 }
 
+/// The cost of making a String of `text`.
+fn text_cost(text: &str) -> Cost {
+    Cost::output(text.len() as u64)
+}
+
+/// The cost of making a String of `text`, if there is one.
+fn maybe_text_cost(text: &Option<String>) -> Cost {
+    text.as_deref().map_or(Cost::default(), text_cost)
+}
+
+/// The cost of making an array of the strings `xs`.
+fn strings_cost(xs: &[String]) -> Cost {
+    strings(xs.len(), xs.iter().map(String::len).sum())
+}
+
+/// The cost of a host call's result or its failure's message, `ok` for a
+/// success.
+fn result_cost<T>(r: &HostResult<T>, ok: impl FnOnce(&T) -> Cost) -> Cost {
+    match r {
+        Ok(v) => ok(v),
+        Err(HostError::Failed(m) | HostError::Fatal(m)) => text_cost(m),
+    }
+}
+
 /// `Ok(v)` or `Err(message)` of the prelude's `Result`, for a host call
-/// whose failure the program sees; a refused call is a runtime error.
+/// whose failure the program sees (already charged); a refused call is a
+/// runtime error.
 fn result<T>(
     ctx: &mut NativeCtx<'_>,
     r: HostResult<T>,
@@ -39,51 +72,50 @@ fn result<T>(
     }))
 }
 
-fn strings(ctx: &mut NativeCtx<'_>, xs: Vec<String>) -> Value {
+/// An array of the strings `xs` (already charged).
+fn string_array(ctx: &mut NativeCtx<'_>, xs: Vec<String>) -> Value {
     let items = xs.iter().map(|s| ctx.heap.alloc_str(s)).collect();
     ctx.heap.alloc(Object::Array(items))
 }
 
-fn write_err(ctx: &mut NativeCtx<'_>, args: &[Value], newline: bool) -> R {
-    let mut text = display(ctx.heap, ctx.module, arg(args, 0)?);
-    if newline {
-        text.push('\n');
-    }
-    match ctx.host.write_stderr(text.as_bytes()) {
-        Ok(()) => Ok(Value::Unit),
-        Err(HostError::Fatal(m)) => fail(m),
-        Err(HostError::Failed(_)) => Err(NativeError::Exit(mvm_runtime::EXIT_OUTPUT_ERROR)),
-    }
-}
-
 pub fn register(r: &mut NativeRegistry) {
-    r.register("eprint", |ctx, args| write_err(ctx, args, false));
-    r.register("eprintln", |ctx, args| write_err(ctx, args, true));
+    r.register("eprint", |ctx, args| {
+        crate::core::write(ctx, args, false, true)
+    });
+    r.register("eprintln", |ctx, args| {
+        crate::core::write(ctx, args, true, true)
+    });
 
     r.register("env::args", |ctx, _| {
-        let args = fatal(ctx.host.args())?;
-        Ok(strings(ctx, args))
+        let args = ctx.host_call(|h| h.args(), |r| result_cost(r, |xs| strings_cost(xs)))?;
+        let args = fatal(args)?;
+        Ok(string_array(ctx, args))
     });
     r.register("env::var", |ctx, args| {
         let name = str_arg(ctx, args, 0)?;
-        let v = fatal(ctx.host.env_var(&name))?;
+        ctx.charge(scan(name.len()))?;
+        let v = ctx.host_call(|h| h.env_var(&name), |r| result_cost(r, maybe_text_cost))?;
+        let v = fatal(v)?;
         let v = v.map(|s| ctx.heap.alloc_str(&s));
         option(ctx, v)
     });
 
     r.register("io::read_line", |ctx, _| {
-        let line = fatal(ctx.host.read_line())?;
+        let line = ctx.host_call(|h| h.read_line(), |r| result_cost(r, maybe_text_cost))?;
+        let line = fatal(line)?;
         let v = line.map(|s| ctx.heap.alloc_str(&s));
         option(ctx, v)
     });
     r.register("io::read_all", |ctx, _| {
-        let all = fatal(ctx.host.read_all())?;
+        let all = ctx.host_call(|h| h.read_all(), |r| result_cost(r, |s| text_cost(s)))?;
+        let all = fatal(all)?;
         Ok(ctx.heap.alloc_str(&all))
     });
 
     r.register("fs::read", |ctx, args| {
         let path = str_arg(ctx, args, 0)?;
-        let r = ctx.host.read_file(&path);
+        ctx.charge(scan(path.len()))?;
+        let r = ctx.host_call(|h| h.read_file(&path), |r| result_cost(r, |s| text_cost(s)))?;
         result(ctx, r, |ctx, text| ctx.heap.alloc_str(&text))
     });
     r.register("fs::write", |ctx, args| write_file(ctx, args, false));
@@ -94,17 +126,26 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("fs::list", |ctx, args| {
         let path = str_arg(ctx, args, 0)?;
-        let r = ctx.host.list_dir(&path);
-        result(ctx, r, strings)
+        ctx.charge(scan(path.len()))?;
+        let r = ctx.host_call(
+            |h| h.list_dir(&path),
+            |r| result_cost(r, |xs| strings_cost(xs)),
+        )?;
+        result(ctx, r, string_array)
     });
     r.register("fs::remove", |ctx, args| {
         let path = str_arg(ctx, args, 0)?;
-        let r = ctx.host.remove(&path);
+        ctx.charge(scan(path.len()))?;
+        let r = ctx.host_call(
+            |h| h.remove(&path),
+            |r| result_cost(r, |()| Cost::default()),
+        )?;
         result(ctx, r, |_, ()| Value::Unit)
     });
     r.register("fs::mkdir", |ctx, args| {
         let path = str_arg(ctx, args, 0)?;
-        let r = ctx.host.mkdir(&path);
+        ctx.charge(scan(path.len()))?;
+        let r = ctx.host_call(|h| h.mkdir(&path), |r| result_cost(r, |()| Cost::default()))?;
         result(ctx, r, |_, ()| Value::Unit)
     });
 
@@ -142,6 +183,10 @@ pub fn register(r: &mut NativeRegistry) {
 fn write_file(ctx: &mut NativeCtx<'_>, args: &[Value], append: bool) -> R {
     let path = str_arg(ctx, args, 0)?;
     let text = str_arg(ctx, args, 1)?;
-    let r = ctx.host.write_file(&path, &text, append);
+    ctx.charge(scan(path.len() + text.len()))?;
+    let r = ctx.host_call(
+        |h| h.write_file(&path, &text, append),
+        |r| result_cost(r, |()| Cost::default()),
+    )?;
     result(ctx, r, |_, ()| Value::Unit)
 }

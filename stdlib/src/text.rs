@@ -11,7 +11,7 @@ use mvm_runtime::{
 type R = Result<Value, NativeError>;
 
 /// Scanning `n` bytes: work, no memory.
-fn scan(n: usize) -> Cost {
+pub(crate) fn scan(n: usize) -> Cost {
     Cost {
         steps: 1,
         bytes: n as u64,
@@ -20,7 +20,7 @@ fn scan(n: usize) -> Cost {
 }
 
 /// Making `parts` strings of `bytes` bytes in all, in a new array.
-fn strings(parts: usize, bytes: usize) -> Cost {
+pub(crate) fn strings(parts: usize, bytes: usize) -> Cost {
     let per = OBJECT_BYTES as u64 + std::mem::size_of::<Value>() as u64;
     Cost {
         steps: (parts as u64).saturating_mul(OBJECT_STEPS),

@@ -261,3 +261,33 @@ fn garbage_is_collected_before_a_charge_is_refused() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(String::from_utf8_lossy(&session.stdout), "125829120\n");
 }
+
+#[test]
+fn input_is_read_once_when_its_charge_asks_for_a_collection() {
+    // Twenty lines of 2 MB under a 12 MB heap: the lines read before are
+    // garbage the heap still counts, so the charge for a line asks for a
+    // collection again and again, and the call is made again; each
+    // second attempt must get the line the first one read, not the next.
+    let source = "fn main() {\n    var n = 0;\n    var total = 0;\n    while let Some(line) = io::read_line() {\n        n += 1;\n        total += line.len();\n    }\n    println(\"{n} {total}\");\n}\n";
+    let dir = std::env::temp_dir().join(format!("mvl-hostile-rt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("read_lines.mvl");
+    std::fs::write(&path, source).expect("write");
+    let line = "y".repeat(2 << 20);
+    let input: String = (0..20).map(|_| format!("{line}\n")).collect();
+    let args: Vec<String> = vec![
+        "run".into(),
+        "--max-heap".into(),
+        "12M".into(),
+        path.to_string_lossy().into_owned(),
+    ];
+    let mut session = Session::captured();
+    session.stdin = Some(input.into_bytes());
+    let code = execute(&args, &mut session);
+    let stderr = String::from_utf8_lossy(&session.stderr);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&session.stdout),
+        format!("20 {}\n", 20 * (2 << 20))
+    );
+}

@@ -145,7 +145,7 @@ fn the_profile_is_exact_and_deterministic() {
         }
         assert_eq!(
             profiler.total_instructions(),
-            vm.executed(),
+            vm.instructions(),
             "budget {budget}"
         );
         profiles.push((

@@ -192,6 +192,8 @@ pub struct Vm {
     /// Fuel spent so far, by every fiber (for `--fuel`): instructions
     /// executed and the work charged inside them (see `native`).
     executed: u64,
+    /// The part of `executed` that is work charged inside instructions.
+    charged: u64,
     /// The random generator (`rand*` instructions).
     rng: crate::random::Rng,
 }
@@ -340,6 +342,7 @@ impl Vm {
             fibers: vec![main],
             config,
             executed: 0,
+            charged: 0,
             rng: crate::random::Rng::default(),
         }
     }
@@ -366,6 +369,12 @@ impl Vm {
     /// inside them.
     pub fn executed(&self) -> u64 {
         self.executed
+    }
+
+    /// Instructions executed so far (the fuel spent less the work charged
+    /// inside them): what the profiler counts.
+    pub fn instructions(&self) -> u64 {
+        self.executed - self.charged
     }
 
     /// Adds a fiber that will run function `func` (of no arguments).
@@ -457,6 +466,7 @@ impl Vm {
             others: &mut self.fibers,
             config: &self.config,
             executed: 0,
+            charged: 0,
             fuel: self.config.fuel.zip(fuel_left),
             rng: &mut self.rng,
         };
@@ -466,6 +476,7 @@ impl Vm {
         }
         let spent = cx.executed;
         self.executed += spent;
+        self.charged += cx.charged;
         let step = match result {
             Ok(Step::BudgetSpent) if fuel_left.is_some_and(|left| left <= budget) => {
                 fault(format!(
@@ -499,8 +510,10 @@ struct Context<'a> {
     /// Every fiber; the running one's slot is empty while it runs.
     others: &'a mut [Fiber],
     config: &'a VmConfig,
-    /// Instructions executed in this slice.
+    /// Fuel spent in this slice: instructions, and work charged.
     executed: u64,
+    /// The work charged in this slice (a part of `executed`).
+    charged: u64,
     /// The `--fuel` limit and what was left of it when the slice began.
     fuel: Option<(u64, u64)>,
     /// The VM's random generator (`rand*` instructions and natives).
@@ -675,6 +688,7 @@ fn dispatch<H: Hooks>(
                 let mut $m = Meter::new(cx.fuel_now(executed + (pc - seg) as u64), collected);
                 let result: std::result::Result<_, NativeError> = $body;
                 executed += $m.spent();
+                cx.charged += $m.spent();
                 if !matches!(result, Err(NativeError::Collect)) || collected {
                     break result;
                 }
@@ -1105,6 +1119,7 @@ fn dispatch<H: Hooks>(
                 }
                 let f = program.native(native.0 as usize);
                 let start = args.0 as usize;
+                let mut kept = None;
                 let result = metered!(|m| {
                     let mut ctx = NativeCtx {
                         heap: cx.heap,
@@ -1116,6 +1131,7 @@ fn dispatch<H: Hooks>(
                         regs: w,
                         meter: m,
                         rng: cx.rng,
+                        kept: &mut kept,
                     };
                     let result = f(&mut ctx, &w[start..start + argc.0 as usize]);
                     m = ctx.meter;

@@ -31,8 +31,8 @@ pub use host::{
 };
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
 pub use native::{
-    Cost, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL, KEY_PART_STEPS,
-    MAX_CALL_MEMORY, OBJECT_STEPS,
+    Cost, Kept, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL,
+    KEY_PART_STEPS, MAX_CALL_MEMORY, OBJECT_STEPS,
 };
 pub use observe::{
     Coverage, Hooks, Measure, NoHooks, ObserveOptions, Observers, Profiler, OBSERVE_OPTIONS,

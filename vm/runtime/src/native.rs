@@ -20,8 +20,12 @@
 //! charge that fits only after a collection returns [`NativeError::Collect`]:
 //! the VM collects (the arguments are in registers, so they survive) and
 //! calls the native once more. A native therefore charges before it changes
-//! anything. The interpreter charges its own growing instructions
-//! (concatenation, `tostr`, `==`) through the same [`Meter`]. The constants
+//! anything. A native whose effect on the host has happened before it can
+//! know its cost (a line read, a file read) makes the host call and
+//! charges its result through [`NativeCtx::host_call`]: a collection then
+//! keeps the result for the second attempt, so the effect happens once.
+//! The interpreter charges its own growing instructions (concatenation,
+//! `tostr`, `==`) through the same [`Meter`]. The constants
 //! relating fuel to time are stated in `lang-spec/evaluation.md`, Limits,
 //! and measured by `bench/limits.py`.
 
@@ -50,7 +54,15 @@ pub struct NativeCtx<'a> {
     pub meter: Meter,
     /// The VM's random generator.
     pub rng: &'a mut crate::random::Rng,
+    /// A host call's result kept from this call's first attempt (see
+    /// [`NativeCtx::host_call`]).
+    pub kept: &'a mut Kept,
 }
+
+/// What a native call keeps of its first attempt for its second, after a
+/// collection: the result of the host call it made (see
+/// [`NativeCtx::host_call`]); `None` for every other call.
+pub type Kept = Option<Box<dyn std::any::Any>>;
 
 /// Without `--max-heap`, one call may still charge at most this many bytes
 /// (1 GiB), so that no input makes the host ask for terabytes.
@@ -284,6 +296,31 @@ impl NativeCtx<'_> {
         self.meter.charge(self.heap, cost)
     }
 
+    /// The result of `call` on the host, with `cost(&result)` charged for
+    /// the values to be made of it, before they are made (as
+    /// [`NativeCtx::charge`]). The host is called once per native call: when
+    /// the charge asks for a collection, the result is kept, and the
+    /// call's second attempt gets it instead of calling the host again, so
+    /// that no input is read twice and no effect happens twice.
+    pub fn host_call<T: 'static>(
+        &mut self,
+        call: impl FnOnce(&mut dyn Host) -> T,
+        cost: impl FnOnce(&T) -> Cost,
+    ) -> Result<T, NativeError> {
+        let made = match self.kept.take().map(|k| k.downcast::<T>()) {
+            Some(Ok(made)) => *made,
+            _ => call(&mut *self.host),
+        };
+        match self.charge(cost(&made)) {
+            Ok(()) => Ok(made),
+            Err(NativeError::Collect) => {
+                *self.kept = Some(Box::new(made));
+                Err(NativeError::Collect)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The display form of `v` (as `print` shows it), charged (see
     /// [`Meter::display`]).
     pub fn display(&mut self, v: Value) -> Result<String, NativeError> {
@@ -351,8 +388,8 @@ pub enum NativeError {
     /// The program asked to exit with this code.
     Exit(i32),
     /// A memory charge fits only if garbage is collected first (only
-    /// [`NativeCtx::charge`] returns it): the VM collects and calls the
-    /// native again, once.
+    /// [`NativeCtx::charge`] and [`NativeCtx::host_call`] return it): the
+    /// VM collects and calls the native again, once.
     Collect,
 }
 
