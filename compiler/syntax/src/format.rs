@@ -992,7 +992,7 @@ impl<'a> Formatter<'a> {
         match &e.kind {
             ExprKind::Lit(Literal::Unit) => text("()"),
             ExprKind::Lit(_) => text(self.slice(e.span)),
-            ExprKind::Interp(_) => {
+            ExprKind::Interp(_) | ExprKind::Format(..) => {
                 self.skip_comments_in(e.span);
                 text(self.slice(e.span))
             }

@@ -35,6 +35,19 @@ pub fn display(heap: &Heap, module: &Module, v: Value) -> String {
     out
 }
 
+/// The debug form of `v` (`"{v:?}"`): as it shows inside a container, a
+/// String quoted with its escapes.
+pub fn debug(heap: &Heap, module: &Module, v: Value) -> String {
+    match heap.str(v) {
+        Some(s) => {
+            let mut out = String::new();
+            quote(s, &mut out);
+            out
+        }
+        None => display(heap, module, v),
+    }
+}
+
 /// Floats: shortest round-trip form, `.0` when whole; Rust's `{:?}` does
 /// exactly that (`1e300`, `inf`, `NaN`).
 pub fn float(x: f64) -> String {

@@ -125,9 +125,12 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 }
             }
         }
-        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) | E::Try(e) => {
-            visit_expr(e, f)
-        }
+        E::Unary(_, e)
+        | E::Field(e, _)
+        | E::TupleField(e, _, _)
+        | E::Closure(_, e)
+        | E::Try(e)
+        | E::Format(e, _, _) => visit_expr(e, f),
         E::Return(e) | E::Break(e) => {
             if let Some(e) = e {
                 visit_expr(e, f);
@@ -1182,6 +1185,7 @@ impl<'c> FnCx<'c> {
                     .collect();
                 self.expr(ExprKind::Interp(parts), Ty::Str, span)
             }
+            E::Format(inner, spec, _) => self.infer_format(inner, spec, span),
             E::Path(path) => self.infer_path(path, span),
             E::Unary(op, inner) => {
                 let inner = self.infer(inner);
@@ -1396,6 +1400,43 @@ impl<'c> FnCx<'c> {
             }
             E::StructLit(path, fields) => self.infer_struct_lit(path, fields, span),
         }
+    }
+
+    /// `{x:spec}`: the prelude's `__format` native applied to the value and
+    /// the spec's parts (fill, align, width, precision, flags), which the
+    /// lexer has already checked.
+    fn infer_format(&mut self, inner: &ast::Expr, spec: &ast::FormatSpec, span: Span) -> ir::Expr {
+        let value = self.infer(inner);
+        let native = self
+            .ck
+            .natives
+            .iter()
+            .position(|n| n.name == "__format")
+            .map(|i| ir::NativeId(i as u32));
+        let Some(native) = native else {
+            return self.error_expr(span);
+        };
+        let align = match spec.align {
+            Some('<') => 1,
+            Some('>') => 2,
+            Some('^') => 3,
+            _ => 0,
+        };
+        let flags = i64::from(spec.zero) | (i64::from(spec.debug) << 1);
+        let int = |cx: &Self, n: i64| cx.expr(ExprKind::Int(n), Ty::Int, span);
+        let args = vec![
+            value,
+            self.expr(ExprKind::Str(spec.fill.to_string()), Ty::Str, span),
+            int(self, align),
+            int(self, spec.width.map_or(-1, i64::from)),
+            int(self, spec.precision.map_or(-1, i64::from)),
+            int(self, flags),
+        ];
+        self.expr(
+            ExprKind::Call(ir::Callee::Native(native), args),
+            Ty::Str,
+            span,
+        )
     }
 
     fn literal(&self, lit: &ast::Literal, span: Span) -> ir::Expr {
