@@ -469,7 +469,8 @@ pub enum ExprKind {
     /// `[a, b, c]`
     Array(Vec<Expr>),
     /// `Point { x: 1.0, y }`; a shorthand field `y` has `value` = the path `y`.
-    StructLit(Vec<Ident>, Vec<FieldInit>),
+    /// `P { x: 1, ..base }`: the fields not written come from `base`.
+    StructLit(Vec<Ident>, Vec<FieldInit>, Option<Box<Expr>>),
     /// An expression that did not parse (its syntax error is reported):
     /// its type is unknown and agrees with anything.
     Error,

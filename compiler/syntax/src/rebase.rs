@@ -290,12 +290,15 @@ impl Mover {
                 self.expr(body);
             }
             E::Tuple(xs) | E::Array(xs) => xs.iter_mut().for_each(|x| self.expr(x)),
-            E::StructLit(path, fields) => {
+            E::StructLit(path, fields, base) => {
                 path.iter_mut().for_each(|i| self.ident(i));
                 for f in fields {
                     self.ident(&mut f.name);
                     self.expr(&mut f.value);
                     self.span(&mut f.span);
+                }
+                if let Some(b) = base {
+                    self.expr(b);
                 }
             }
         }
