@@ -1,9 +1,11 @@
 //! Formatting for output: `Float.to_fixed`, `Int.to_string_radix`,
-//! `String.pad_left` and `String.pad_right`. Each charges the string it
-//! makes before making it (see `mvm_runtime::native`).
+//! `String.pad_left` and `String.pad_right`, and the format specs of
+//! string interpolation (`"{x:>8.2}"`, the `__format` native). Each charges
+//! the string it makes before making it (see `mvm_runtime::native`).
 
 use crate::text::scan;
-use crate::{fail, float_arg, int_arg, str_arg};
+use crate::{arg, fail, float_arg, int_arg, str_arg};
+use mvm_runtime::display::MAX_LEN;
 use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Value};
 
 /// The most digits `to_fixed` writes after the point.
@@ -42,8 +44,77 @@ pub fn register(r: &mut NativeRegistry) {
         let s = radix(n, base as u32);
         Ok(ctx.heap.alloc_str(&s))
     });
+    r.register("__format", format_spec);
     r.register("String::pad_left", |ctx, args| pad(ctx, args, true));
     r.register("String::pad_right", |ctx, args| pad(ctx, args, false));
+}
+
+/// `__format(value, fill, align, width, precision, flags)`: an
+/// interpolation hole with a format spec, as the compiler passes it (align
+/// 0 default, 1 `<`, 2 `>`, 3 `^`; width and precision -1 when absent;
+/// flags 1 `0`, 2 `?`). A Float with a precision has that many digits
+/// after the point; anything else with one is cut to that many
+/// characters. The value is then padded to `width` with `fill` (numbers
+/// align right by default, everything else left); `0` pads a number with
+/// zeros after its sign.
+fn format_spec(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
+    let v = arg(args, 0)?;
+    let fill = str_arg(ctx, args, 1)?.chars().next().unwrap_or(' ');
+    // The most a Float's fixed form takes: 309 digits before the point, a
+    // sign, the point and the digits after it.
+    const FIXED_BYTES: u64 = 312 + MAX_FIXED_DIGITS as u64;
+    let (align, width, precision, flags) = (
+        int_arg(args, 2)?,
+        int_arg(args, 3)?,
+        int_arg(args, 4)?,
+        int_arg(args, 5)?,
+    );
+    let (zero, debug) = (flags & 1 != 0, flags & 2 != 0);
+    let numeric = matches!(v, Value::Int(_) | Value::Float(_));
+    let mut body = match v {
+        Value::Float(x) if precision >= 0 && x.is_finite() => {
+            ctx.charge(Cost::output(FIXED_BYTES))?;
+            format!("{x:.*}", precision.min(MAX_FIXED_DIGITS) as usize)
+        }
+        // A String quoted: at most two bytes per byte and the quotes, and
+        // never more than the display's cut.
+        _ if debug => match ctx.heap.shared_str(v) {
+            Some(s) => {
+                let most = (2 * s.len() as u64 + 2).min(MAX_LEN as u64 + 8);
+                ctx.charge(Cost::output(most))?;
+                mvm_runtime::display::debug(ctx.heap, ctx.module, v)
+            }
+            None => ctx.display(v)?,
+        },
+        _ => ctx.display(v)?,
+    };
+    if precision >= 0 && !matches!(v, Value::Float(_) | Value::Int(_)) {
+        if let Some((cut, _)) = body.char_indices().nth(precision as usize) {
+            body.truncate(cut);
+        }
+    }
+    let len = body.chars().count() as i64;
+    if width <= len {
+        return Ok(ctx.heap.alloc_str(&body));
+    }
+    let missing = (width - len).min(MAX_PAD_WIDTH) as usize;
+    let padding = missing as u64 * fill.len_utf8() as u64;
+    ctx.charge(Cost::output(body.len() as u64 + padding))?;
+    let out = if zero && numeric && align == 0 {
+        let (sign, digits) = match body.strip_prefix('-') {
+            Some(rest) => ("-", rest.to_string()),
+            None => ("", body.clone()),
+        };
+        format!("{sign}{}{digits}", "0".repeat(missing))
+    } else {
+        let pad = |n: usize| std::iter::repeat_n(fill, n).collect::<String>();
+        match (align, numeric) {
+            (1, _) | (0, false) => format!("{body}{}", pad(missing)),
+            (3, _) => format!("{}{body}{}", pad(missing / 2), pad(missing - missing / 2)),
+            _ => format!("{}{body}", pad(missing)),
+        }
+    };
+    Ok(ctx.heap.alloc_str(&out))
 }
 
 /// `n` in base `base` (2 to 36), lowercase digits, `-` before a negative.

@@ -27,8 +27,10 @@ fn snapshot_name(path: &str) -> String {
     path.trim_end_matches(".mvl").replace('/', "__")
 }
 
-#[test]
-fn examples() {
+/// One test per example, named by its path under `examples/` without
+/// `.mvl` (`cargo test -p mvl-tests --test examples -- errors/missing_module`).
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
     std::env::set_current_dir(mvl_tests::workspace_root()).expect("workspace root exists");
     let programs = mvl_tests::example_programs();
     assert!(
@@ -36,26 +38,29 @@ fn examples() {
         "expected the example programs, found {}",
         programs.len()
     );
-    let mut failures = Vec::new();
-    for path in &programs {
-        let setup = mvl_tests::ExampleSetup::of(path);
-        let output = run_mvlc(&setup.command(path), setup.stdin.clone());
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            insta::with_settings!({
-                snapshot_path => "../snapshots",
-                prepend_module_to_snapshot => false,
-                description => format!("mvlc run {path}"),
-                omit_expression => true,
-            }, {
-                insta::assert_snapshot!(snapshot_name(path), output);
-            });
-        }));
-        if result.is_err() {
-            failures.push(path.clone());
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "examples whose output changed: {failures:#?}"
-    );
+    let trials = programs
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .trim_start_matches("examples/")
+                .trim_end_matches(".mvl")
+                .to_string();
+            libtest_mimic::Trial::test(name, move || {
+                let setup = mvl_tests::ExampleSetup::of(&path);
+                let output = run_mvlc(&setup.command(&path), setup.stdin.clone());
+                catch_unwind(AssertUnwindSafe(|| {
+                    insta::with_settings!({
+                        snapshot_path => "../snapshots",
+                        prepend_module_to_snapshot => false,
+                        description => format!("mvlc run {path}"),
+                        omit_expression => true,
+                    }, {
+                        insta::assert_snapshot!(snapshot_name(&path), output);
+                    });
+                }))
+                .map_err(|_| format!("{path}: output changed (see its .snap.new)").into())
+            })
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
 }

@@ -1,6 +1,6 @@
 //! Hostile programs against the runtime's limits: library calls and
 //! instructions whose work or result grows with their input (`replace`,
-//! `join`, `repeat`, `split`, `sort`, map keys, concatenation and
+//! `join`, `repeat`, `pad_left`, `split`, `sort`, map keys, concatenation and
 //! interpolation, display forms, `==`, `reflect::call_stack`) are charged
 //! before they work (see
 //! `mvm_runtime::native`), so under `--fuel` and `--max-heap` each ends

@@ -120,3 +120,26 @@ fn compile_errors_and_usage_errors() {
         assert_eq!(mvlc(&bad).0, 64, "{bad:?}");
     }
 }
+
+/// `--coverage FILE` writes lcov for the tests that ran: a test's lines
+/// count their executions, and a function only the test calls is covered.
+#[test]
+fn coverage_of_a_test_run() {
+    let path = temp_file(
+        "covered.mvl",
+        "fn double(x: Int) -> Int { x * 2 }\nfn unused() -> Int { 0 }\ntest \"doubles\" {\n    assert_eq(double(2), 4);\n}\n",
+    );
+    let info = temp_file("covered.info", "");
+    let (code, _, err) = mvlc(&["test", "--coverage", &info, &path]);
+    assert_eq!(code, 0, "{err}");
+    let lcov = std::fs::read_to_string(&info).expect("coverage written");
+    assert!(
+        lcov.contains("SF:") && lcov.contains("end_of_record"),
+        "{lcov}"
+    );
+    assert!(lcov.contains("DA:1,1\n"), "{lcov}");
+    assert!(lcov.contains("DA:2,0\n"), "{lcov}");
+    assert!(lcov.contains("DA:4,1\n"), "{lcov}");
+    assert!(lcov.contains("FNDA:1,double\n"), "{lcov}");
+    assert_eq!(mvlc(&["test", "--coverage"]).0, 64);
+}

@@ -21,6 +21,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0008", "unexpected end of file"),
     ("E0009", "source file is not valid UTF-8"),
     ("E0010", "unclosed bracket before the next item"),
+    ("E0011", "invalid format spec"),
     ("E0101", "unknown name"),
     ("E0102", "duplicate definition"),
     ("E0103", "no `main` function"),
@@ -44,6 +45,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0206", "infinite type"),
     ("E0207", "wrong number of type arguments"),
     ("E0208", "type annotations needed"),
+    ("E0209", "a cycle of method calls needs an annotation"),
     ("W0001", "unreachable pattern"),
 ];
 

@@ -23,6 +23,8 @@ clock at 0, random seed 0); its output is shown only when it fails.
 Options:
   --filter TEXT   run only the tests whose name contains TEXT
   --fuel N        the instructions each test may execute (default 100000000)
+  --coverage FILE write the line and function coverage of every test run, in
+                  lcov's tracefile format
   --message-format human|short|json   how compile errors are written
   --color auto|always|never           colour compile errors
   -h, --help      show this help
@@ -43,6 +45,7 @@ pub fn cmd_test(args: &[String], session: &mut Session) -> i32 {
         return EXIT_OK;
     }
     let mut filter: Option<String> = None;
+    let mut coverage: Option<String> = None;
     let mut fuel = DEFAULT_TEST_FUEL;
     let mut paths: Vec<String> = Vec::new();
     let mut i = 0;
@@ -63,6 +66,13 @@ pub fn cmd_test(args: &[String], session: &mut Session) -> i32 {
                     i += 1;
                 }
                 None => return usage(session, "--filter needs a TEXT"),
+            },
+            "--coverage" => match args.get(i) {
+                Some(file) => {
+                    coverage = Some(file.clone());
+                    i += 1;
+                }
+                None => return usage(session, "--coverage needs a FILE to write"),
             },
             "--fuel" => match args.get(i).and_then(|n| n.parse::<u64>().ok()) {
                 Some(n) if n > 0 => {
@@ -92,11 +102,25 @@ pub fn cmd_test(args: &[String], session: &mut Session) -> i32 {
         }
     }
     let mut report = Report::default();
+    let mut lcov = coverage.as_ref().map(|_| String::new());
     for file in &files {
-        run_file(file, filter.as_deref(), fuel, session, &mut report);
+        run_file(
+            file,
+            filter.as_deref(),
+            fuel,
+            session,
+            &mut report,
+            lcov.as_mut(),
+        );
     }
     let out = report.finish();
     crate::driver::print_out(session, out.as_bytes());
+    if let (Some(path), Some(text)) = (&coverage, &lcov) {
+        if let Err(e) = std::fs::write(path, text) {
+            session.err(&format!("mvlc test: cannot write `{path}`: {e}\n"));
+            return crate::driver::EXIT_IO_ERROR;
+        }
+    }
     if report.failed == 0 && !report.broken {
         EXIT_OK
     } else {
@@ -140,13 +164,15 @@ impl Report {
     }
 }
 
-/// Compiles one file with its tests and runs those that pass the filter.
+/// Compiles one file with its tests and runs those that pass the filter;
+/// with `lcov`, adds the coverage of those runs to it.
 fn run_file(
     path: &str,
     filter: Option<&str>,
     fuel: u64,
     session: &mut Session,
     report: &mut Report,
+    lcov: Option<&mut String>,
 ) {
     let Ok(text) = crate::driver::read_source(path, session) else {
         report.broken = true;
@@ -171,6 +197,12 @@ fn run_file(
         return;
     };
     let natives = mvl_stdlib::registry();
+    let mut observers = mvm_runtime::Observers {
+        profiler: None,
+        coverage: lcov
+            .is_some()
+            .then(|| mvm_runtime::Coverage::new(&compiled.module)),
+    };
     for (name, index) in &compiled.tests {
         if filter.is_some_and(|f| !name.contains(f)) {
             continue;
@@ -182,7 +214,11 @@ fn run_file(
             fuel: Some(fuel),
             ..mvm_runtime::VmConfig::default()
         };
-        let outcome = mvm_runtime::run_module(module, &natives, config, &mut host);
+        let outcome = if observers.coverage.is_some() {
+            mvm_runtime::run_module_observed(module, &natives, config, &mut host, &mut observers)
+        } else {
+            mvm_runtime::run_module(module, &natives, config, &mut host)
+        };
         let output = String::from_utf8_lossy(&host.stdout).into_owned()
             + &String::from_utf8_lossy(&host.stderr);
         let failure = match outcome {
@@ -202,5 +238,12 @@ fn run_file(
                 report.failures.push((name.clone(), output + &message));
             }
         }
+    }
+    if let (Some(text), Some(c)) = (lcov, &observers.coverage) {
+        text.push_str(&c.lcov(&compiled.module, |f| {
+            std::fs::canonicalize(f)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| f.to_string())
+        }));
     }
 }

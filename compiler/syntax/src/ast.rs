@@ -324,6 +324,78 @@ pub enum Literal {
     Unit,
 }
 
+/// How an interpolation hole formats its value: `"{x:>8.2}"`, written
+/// `[[fill]align][0][width][.precision][?]` (see `lang-spec/lexical.md`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct FormatSpec {
+    /// The character that pads to `width` (default a space).
+    pub fill: char,
+    /// `<` left, `>` right, `^` centre; `None`: numbers right, else left.
+    pub align: Option<char>,
+    /// `0`: pad numbers with zeros after their sign.
+    pub zero: bool,
+    pub width: Option<u32>,
+    /// Digits after the point of a Float; the most characters of anything else.
+    pub precision: Option<u32>,
+    /// `?`: the debug form (a String quoted, as inside a collection).
+    pub debug: bool,
+}
+
+impl FormatSpec {
+    /// Reads a spec as written after the `:`.
+    pub fn parse(text: &str) -> Result<FormatSpec, String> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut spec = FormatSpec {
+            fill: ' ',
+            ..FormatSpec::default()
+        };
+        let mut i = 0;
+        let is_align = |c: char| matches!(c, '<' | '>' | '^');
+        if chars.len() >= 2 && is_align(chars[1]) {
+            spec.fill = chars[0];
+            spec.align = Some(chars[1]);
+            i = 2;
+        } else if chars.first().is_some_and(|c| is_align(*c)) {
+            spec.align = Some(chars[0]);
+            i = 1;
+        }
+        if chars.get(i) == Some(&'0') {
+            spec.zero = true;
+            i += 1;
+        }
+        let number = |i: &mut usize| -> Result<Option<u32>, String> {
+            let start = *i;
+            while chars.get(*i).is_some_and(|c| c.is_ascii_digit()) {
+                *i += 1;
+            }
+            if *i == start {
+                return Ok(None);
+            }
+            let digits: String = chars[start..*i].iter().collect();
+            match digits.parse::<u32>() {
+                Ok(n) if n <= 1_000_000 => Ok(Some(n)),
+                _ => Err("at most 1000000".to_string()),
+            }
+        };
+        spec.width = number(&mut i)?;
+        if chars.get(i) == Some(&'.') {
+            i += 1;
+            spec.precision = number(&mut i)?;
+            if spec.precision.is_none() {
+                return Err("a precision needs digits after `.`".to_string());
+            }
+        }
+        if chars.get(i) == Some(&'?') {
+            spec.debug = true;
+            i += 1;
+        }
+        if i < chars.len() {
+            return Err(format!("unexpected `{}`", chars[i]));
+        }
+        Ok(spec)
+    }
+}
+
 /// One piece of an interpolated string `"a {x} b"`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum InterpPart {
@@ -343,6 +415,9 @@ pub enum ExprKind {
     Lit(Literal),
     /// A string with at least one `{expr}` inside.
     Interp(Vec<InterpPart>),
+    /// A hole's value formatted by its spec (`x:.2` in `"{x:.2}"`); found
+    /// only as an interpolation part. `text` is the spec as written.
+    Format(Box<Expr>, FormatSpec, String),
     /// `x`, `geometry::area`, `Shape::Circle`, `Map::new`.
     Path(Vec<Ident>),
     Unary(UnaryOp, Box<Expr>),
@@ -394,7 +469,8 @@ pub enum ExprKind {
     /// `[a, b, c]`
     Array(Vec<Expr>),
     /// `Point { x: 1.0, y }`; a shorthand field `y` has `value` = the path `y`.
-    StructLit(Vec<Ident>, Vec<FieldInit>),
+    /// `P { x: 1, ..base }`: the fields not written come from `base`.
+    StructLit(Vec<Ident>, Vec<FieldInit>, Option<Box<Expr>>),
     /// An expression that did not parse (its syntax error is reported):
     /// its type is unknown and agrees with anything.
     Error,

@@ -992,7 +992,7 @@ impl<'a> Formatter<'a> {
         match &e.kind {
             ExprKind::Lit(Literal::Unit) => text("()"),
             ExprKind::Lit(_) => text(self.slice(e.span)),
-            ExprKind::Interp(_) => {
+            ExprKind::Interp(_) | ExprKind::Format(..) | ExprKind::StructLit(_, _, Some(_)) => {
                 self.skip_comments_in(e.span);
                 text(self.slice(e.span))
             }
@@ -1197,7 +1197,7 @@ impl<'a> Formatter<'a> {
                     false,
                 )
             }
-            ExprKind::StructLit(path, fields) => {
+            ExprKind::StructLit(path, fields, None) => {
                 let last = path
                     .last()
                     .map_or(e.span.start as usize, |p| p.span.end as usize);

@@ -41,6 +41,9 @@ pub enum Tok {
     StrMid(String),
     /// The text after the last `}` of an interpolated string.
     StrEnd(String),
+    /// The format spec of an interpolation hole, after its `:` (`.2` in
+    /// `"{x:.2}"`).
+    FormatSpec(String),
 
     // Keywords.
     Fn,
@@ -164,6 +167,7 @@ impl fmt::Display for Tok {
             Tok::Int(_) | Tok::Float(_) => f.write_str("number"),
             Tok::Str(_) | Tok::StrStart(_) => f.write_str("string"),
             Tok::StrMid(_) | Tok::StrEnd(_) => f.write_str("string text"),
+            Tok::FormatSpec(_) => f.write_str("format spec"),
             Tok::Error => f.write_str("text that did not parse"),
             other => write!(f, "`{}`", other.text()),
         }
@@ -250,7 +254,8 @@ impl Tok {
             | Tok::Str(_)
             | Tok::StrStart(_)
             | Tok::StrMid(_)
-            | Tok::StrEnd(_) => "",
+            | Tok::StrEnd(_)
+            | Tok::FormatSpec(_) => "",
         }
     }
 }
@@ -890,6 +895,27 @@ impl<'a> Lexer<'a> {
 
     fn punct(&mut self, c: u8, start: usize) {
         let next = self.peek_at(1);
+        // `:` directly inside an interpolation hole starts its format spec
+        // (`"{x:.2}"`): everything up to the hole's `}`.
+        if c == b':' && next != Some(b':') && matches!(self.open.last(), Some((Open::Hole, _))) {
+            let end = self.src[start..]
+                .find('}')
+                .map(|i| start + i)
+                .unwrap_or(self.src.len());
+            let spec = self.src[start + 1..end].to_string();
+            self.pos = end;
+            if let Err(why) = crate::ast::FormatSpec::parse(&spec) {
+                self.error(
+                    "E0011",
+                    format!("invalid format spec `{spec}`: {why}"),
+                    start,
+                    end,
+                    "a format spec is [[fill]align][0][width][.precision][?]",
+                );
+            }
+            self.push(start, Tok::FormatSpec(spec));
+            return;
+        }
         let next2 = self.peek_at(2);
         let (tok, len) = match (c, next) {
             (b':', Some(b':')) => (Tok::ColonColon, 2),

@@ -350,6 +350,7 @@ fn describe_terminal(t: &str) -> String {
         "int" | "float" => "a number".to_string(),
         "str" | "strstart" => "a string".to_string(),
         "strmid" | "strend" => "the rest of the string".to_string(),
+        "formatspec" => "a format spec (`:` and, say, `.2`)".to_string(),
         other => format!("`{}`", other.replace("\\\"", "\"")),
     }
 }

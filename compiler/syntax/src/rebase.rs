@@ -214,7 +214,11 @@ impl Mover {
                 }
             }
             E::Path(path) => path.iter_mut().for_each(|i| self.ident(i)),
-            E::Unary(_, x) | E::Try(x) | E::Break(Some(x)) | E::Return(Some(x)) => self.expr(x),
+            E::Unary(_, x)
+            | E::Try(x)
+            | E::Break(Some(x))
+            | E::Return(Some(x))
+            | E::Format(x, _, _) => self.expr(x),
             E::Binary(_, a, b) | E::Assign(a, b) | E::CompoundAssign(_, a, b) | E::Index(a, b) => {
                 self.expr(a);
                 self.expr(b);
@@ -286,12 +290,15 @@ impl Mover {
                 self.expr(body);
             }
             E::Tuple(xs) | E::Array(xs) => xs.iter_mut().for_each(|x| self.expr(x)),
-            E::StructLit(path, fields) => {
+            E::StructLit(path, fields, base) => {
                 path.iter_mut().for_each(|i| self.ident(i));
                 for f in fields {
                     self.ident(&mut f.name);
                     self.expr(&mut f.value);
                     self.span(&mut f.span);
+                }
+                if let Some(b) = base {
+                    self.expr(b);
                 }
             }
         }

@@ -59,6 +59,20 @@ pub fn display_within(heap: &Heap, module: &Module, v: Value, max_len: u64) -> (
     (out, steps, cut)
 }
 
+/// The debug form of `v` (`"{v:?}"`): as it shows inside a container, a
+/// String quoted with its escapes (cut after [`MAX_LEN`] bytes, as inside
+/// a container).
+pub fn debug(heap: &Heap, module: &Module, v: Value) -> String {
+    match heap.str(v) {
+        Some(s) => {
+            let mut out = String::new();
+            quote(s, &mut out, MAX_LEN);
+            out
+        }
+        None => display(heap, module, v),
+    }
+}
+
 /// Floats: shortest round-trip form, `.0` when whole; Rust's `{:?}` does
 /// exactly that (`1e300`, `inf`, `NaN`).
 pub fn float(x: f64) -> String {

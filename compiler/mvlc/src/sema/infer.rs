@@ -125,9 +125,12 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
                 }
             }
         }
-        E::Unary(_, e) | E::Field(e, _) | E::TupleField(e, _, _) | E::Closure(_, e) | E::Try(e) => {
-            visit_expr(e, f)
-        }
+        E::Unary(_, e)
+        | E::Field(e, _)
+        | E::TupleField(e, _, _)
+        | E::Closure(_, e)
+        | E::Try(e)
+        | E::Format(e, _, _) => visit_expr(e, f),
         E::Return(e) | E::Break(e) => {
             if let Some(e) = e {
                 visit_expr(e, f);
@@ -180,7 +183,12 @@ fn visit_expr_here<'a>(expr: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
             }
         }
         E::Tuple(items) | E::Array(items) => items.iter().for_each(|e| visit_expr(e, f)),
-        E::StructLit(_, fields) => fields.iter().for_each(|fi| visit_expr(&fi.value, f)),
+        E::StructLit(_, fields, base) => {
+            fields.iter().for_each(|fi| visit_expr(&fi.value, f));
+            if let Some(b) = base {
+                visit_expr(b, f);
+            }
+        }
     }
 }
 
@@ -842,6 +850,59 @@ impl<'c> FnCx<'c> {
     /// `e` itself if reading it twice is harmless (a literal or a local);
     /// otherwise a hidden local, bound to `e` by a statement pushed on
     /// `stmts`, so that `e` is evaluated once.
+    /// `P { x: 1, ..base }`: the written fields are evaluated first, in the
+    /// order written, then `base` (a value of the same struct type), whose
+    /// other fields fill in the rest.
+    #[allow(clippy::too_many_arguments)]
+    fn struct_update(
+        &mut self,
+        adt: AdtId,
+        args: Vec<Ty>,
+        tys: Vec<Ty>,
+        fields: &[ast::FieldInit],
+        mut values: Vec<Option<ir::Expr>>,
+        base: &ast::Expr,
+        span: Span,
+    ) -> ir::Expr {
+        let ty = Ty::App(TyCon::Adt(adt), args);
+        let base = self.infer_expected(base, &ty);
+        self.expect(
+            &ty,
+            &base.ty,
+            base.span,
+            "the struct the other fields come from",
+        );
+        let def = self.ck.env.adt_def(adt);
+        let AdtKind::Struct(decl_fields) = &def.kind else {
+            return self.error_expr(span);
+        };
+        let written: Vec<usize> = fields
+            .iter()
+            .filter_map(|f| decl_fields.iter().position(|d| d.name == f.name.name))
+            .collect();
+        let mut stmts = Vec::new();
+        for &i in &written {
+            if let Some(v) = values[i].take() {
+                values[i] = Some(self.hoist(v, "field", &mut stmts));
+            }
+        }
+        let base = self.hoist(base, "base", &mut stmts);
+        let values: Vec<ir::Expr> = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Some(v) => v,
+                None => self.expr(
+                    ExprKind::Field(Box::new(base.clone()), i as u32),
+                    tys[i].clone(),
+                    base.span,
+                ),
+            })
+            .collect();
+        let construct = self.expr(ExprKind::Struct(adt, values), ty.clone(), span);
+        self.expr(ExprKind::Block(stmts, Some(Box::new(construct))), ty, span)
+    }
+
     fn hoist(&mut self, e: ir::Expr, what: &str, stmts: &mut Vec<ir::Stmt>) -> ir::Expr {
         if matches!(
             e.kind,
@@ -1182,6 +1243,7 @@ impl<'c> FnCx<'c> {
                     .collect();
                 self.expr(ExprKind::Interp(parts), Ty::Str, span)
             }
+            E::Format(inner, spec, _) => self.infer_format(inner, spec, span),
             E::Path(path) => self.infer_path(path, span),
             E::Unary(op, inner) => {
                 let inner = self.infer(inner);
@@ -1394,8 +1456,47 @@ impl<'c> FnCx<'c> {
                 }
                 self.expr(ExprKind::Array(out), Ty::array(elem), span)
             }
-            E::StructLit(path, fields) => self.infer_struct_lit(path, fields, span),
+            E::StructLit(path, fields, base) => {
+                self.infer_struct_lit(path, fields, base.as_deref(), span)
+            }
         }
+    }
+
+    /// `{x:spec}`: the prelude's `__format` native applied to the value and
+    /// the spec's parts (fill, align, width, precision, flags), which the
+    /// lexer has already checked.
+    fn infer_format(&mut self, inner: &ast::Expr, spec: &ast::FormatSpec, span: Span) -> ir::Expr {
+        let value = self.infer(inner);
+        let native = self
+            .ck
+            .natives
+            .iter()
+            .position(|n| n.name == "__format")
+            .map(|i| ir::NativeId(i as u32));
+        let Some(native) = native else {
+            return self.error_expr(span);
+        };
+        let align = match spec.align {
+            Some('<') => 1,
+            Some('>') => 2,
+            Some('^') => 3,
+            _ => 0,
+        };
+        let flags = i64::from(spec.zero) | (i64::from(spec.debug) << 1);
+        let int = |cx: &Self, n: i64| cx.expr(ExprKind::Int(n), Ty::Int, span);
+        let args = vec![
+            value,
+            self.expr(ExprKind::Str(spec.fill.to_string()), Ty::Str, span),
+            int(self, align),
+            int(self, spec.width.map_or(-1, i64::from)),
+            int(self, spec.precision.map_or(-1, i64::from)),
+            int(self, flags),
+        ];
+        self.expr(
+            ExprKind::Call(ir::Callee::Native(native), args),
+            Ty::Str,
+            span,
+        )
     }
 
     fn literal(&self, lit: &ast::Literal, span: Span) -> ir::Expr {
@@ -1779,6 +1880,7 @@ impl<'c> FnCx<'c> {
         &mut self,
         path: &[ast::Ident],
         fields: &[ast::FieldInit],
+        base: Option<&ast::Expr>,
         span: Span,
     ) -> ir::Expr {
         let adt = self.ck.resolve_adt(self.module, path);
@@ -1786,6 +1888,9 @@ impl<'c> FnCx<'c> {
         else {
             for f in fields {
                 self.infer(&f.value);
+            }
+            if let Some(b) = base {
+                self.infer(b);
             }
             let name = path_name(path);
             let mut d = Diagnostic::error(
@@ -1843,6 +1948,9 @@ impl<'c> FnCx<'c> {
                     self.field_error(&ty, &f.name, f.span);
                 }
             }
+        }
+        if let Some(base) = base {
+            return self.struct_update(adt, args, tys, fields, values, base, span);
         }
         let missing: Vec<&str> = decl_fields
             .iter()
