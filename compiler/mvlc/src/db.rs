@@ -870,13 +870,40 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, Co
     )
 }
 
-/// Every component's inference, in call-graph order.
-fn all_inferred(db: &dyn Db, program: Program) -> Vec<&Arc<Inferred>> {
+/// The inference of every component of the user's files, in call-graph
+/// order. The standard library's functions are inferred only when a user
+/// function needs them: for their schemes, or to lower the ones the program
+/// reaches (see [`link_program`]). Nothing in the standard library calls a
+/// user function by name, so no component mixes the two.
+fn user_inferred(db: &dyn Db, program: Program) -> Vec<&Arc<Inferred>> {
+    components(db, program, false)
+}
+
+/// The inference of every component, the standard library's too.
+fn components(db: &dyn Db, program: Program, stdlib: bool) -> Vec<&Arc<Inferred>> {
+    let decls = declarations(db, program);
     call_graph(db, program)
         .components
         .iter()
+        .filter(|members| {
+            stdlib
+                || decls
+                    .by_id
+                    .get(&members[0])
+                    .is_some_and(|i| !db.source(decls.decls[*i].file.file).kind(db).is_stdlib())
+        })
         .map(|members| infer_component(db, program, members[0]))
         .collect()
+}
+
+/// What checking the standard library's own functions reports: nothing, as
+/// a test asserts (a program's diagnostics leave them out).
+pub fn stdlib_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    let all = components(db, program, true)
+        .into_iter()
+        .flat_map(|c| c.diags.iter().cloned())
+        .collect();
+    sorted(db, program, all)
 }
 
 /// The whole program as a bytecode module, or `None` when it has errors
@@ -938,7 +965,8 @@ pub fn compile_tests(db: &dyn Db, program: Program) -> Option<TestModule> {
     })
 }
 
-/// Lowers and links every function (tests too when `tests`), in source
+/// Lowers and links every function of the user's files (tests too when
+/// `tests`) and the standard library's functions they reach, in source
 /// order: by file, item, place in the item, then closure, whatever order
 /// their identities were made in. Returns the module and each function's
 /// index in it.
@@ -956,19 +984,38 @@ fn link_program(
             .get(&FnId::declared(id.decl))
             .is_some_and(|i| decls.decls[*i].kind == DeclKind::Test)
     };
-    let mut order: Vec<(usize, u32, u32, FnId, Anchor)> = Vec::new();
-    for inferred in all_inferred(db, program) {
-        for (id, info) in &inferred.functions {
-            if !tests && is_test(id) {
-                continue;
-            }
-            let rank = files
-                .iter()
-                .position(|f| f.id(db) == info.file.file)
-                .unwrap_or(usize::MAX);
-            let item = absolute(db, info.file, Span::default()).start;
-            order.push((rank, item, info.span.start, *id, info.file));
+    // Every user function, then what the lowered code names, transitively.
+    let mut reached: Vec<FnId> = Vec::new();
+    let mut seen: std::collections::HashSet<FnId> = std::collections::HashSet::new();
+    let users = user_inferred(db, program);
+    let user_fns = users.iter().flat_map(|c| c.functions.keys());
+    for id in std::iter::once(&entry).chain(user_fns) {
+        if (tests || !is_test(id)) && seen.insert(*id) {
+            reached.push(*id);
         }
+    }
+    let mut next = 0;
+    while let Some(&id) = reached.get(next) {
+        next += 1;
+        let Ok(lowered) = lower_fn(db, program, id) else {
+            return None;
+        };
+        for callee in &lowered.callees {
+            if seen.insert(*callee) {
+                reached.push(*callee);
+            }
+        }
+    }
+    let mut order: Vec<(usize, u32, u32, FnId, Anchor)> = Vec::with_capacity(reached.len());
+    for id in reached {
+        let inferred = infer_component(db, program, FnId::declared(id.decl));
+        let info = inferred.functions.get(&id)?;
+        let rank = files
+            .iter()
+            .position(|f| f.id(db) == info.file.file)
+            .unwrap_or(usize::MAX);
+        let item = absolute(db, info.file, Span::default()).start;
+        order.push((rank, item, info.span.start, id, info.file));
     }
     order.sort_by_key(|o| (o.0, o.1, o.2, o.3));
     let mut functions = Vec::with_capacity(order.len());
@@ -1006,7 +1053,7 @@ fn link_program(
 pub fn signatures(db: &dyn Db, program: Program) -> Vec<String> {
     let root = program.root(db).id(db);
     let mut out: Vec<(u32, String)> = Vec::new();
-    for inferred in all_inferred(db, program) {
+    for inferred in user_inferred(db, program) {
         for (id, f) in &inferred.functions {
             if f.file.file == root && id.closure == 0 {
                 let at = absolute(db, f.file, f.span).start;
@@ -1026,7 +1073,7 @@ pub fn diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     if all.iter().any(|d| d.is_error()) {
         return all;
     }
-    for inferred in all_inferred(db, program) {
+    for inferred in user_inferred(db, program) {
         for (id, info) in &inferred.functions {
             if let Err(err) = lower_fn(db, program, *id) {
                 let mut d =
@@ -1057,7 +1104,7 @@ pub fn check_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
         .collect();
     if !gave_up(db, program) {
         all.extend(declarations(db, program).diags.iter().cloned());
-        for inferred in all_inferred(db, program) {
+        for inferred in user_inferred(db, program) {
             all.extend(inferred.diags.iter().cloned());
         }
         let asts = file_asts(db, program, header_of);
@@ -1119,6 +1166,36 @@ mod tests {
         diagnostics(&db, program).iter().map(|d| d.code).collect()
     }
 
+    /// A program's diagnostics leave the standard library's own functions
+    /// out (they are inferred only as far as the program needs them), so
+    /// this is where the whole library is checked.
+    #[test]
+    fn the_standard_library_checks_clean() {
+        let mut db = Database::default();
+        let program = db.program("a.mvl", "fn main() { }".to_string());
+        let diags = stdlib_diagnostics(&db, program);
+        assert!(diags.is_empty(), "{diags:#?}");
+        // And it is really checked: every one of its components was inferred.
+        let graph = call_graph(&db, program);
+        assert!(components(&db, program, true).len() == graph.components.len());
+        assert!(components(&db, program, false).len() < 5);
+    }
+
+    /// A program's module holds its own functions and the library functions
+    /// it reaches, not the whole library.
+    #[test]
+    fn only_reached_library_functions_are_linked() {
+        let mut db = Database::default();
+        let src = "fn unused() -> Int { 1 }\nfn main() { println([3, 1, 2].len()) }";
+        let program = db.program("a.mvl", src.to_string());
+        let module = compile(&db, program).as_ref().expect("compiles");
+        let names: Vec<&str> = module.functions.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&"unused"), "{names:?}");
+        assert!(names.contains(&"main"), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains("unwrap_or")), "{names:?}");
+        assert!(names.len() < 20, "{names:?}");
+    }
+
     /// Syntax errors do not hide type errors elsewhere, and error nodes draw
     /// no diagnostics of their own.
     #[test]
@@ -1163,10 +1240,8 @@ mod tests {
         assert!(compile(&db, program).is_some());
         let compiled = db.take_executed();
         let count = |prefix: &str| compiled.iter().filter(|q| q.starts_with(prefix)).count();
-        assert!(
-            count("lower_fn(") > program_files(&db, program).len(),
-            "{compiled:?}"
-        );
+        // f, g, main and what they reach of the library.
+        assert!(count("lower_fn(") >= 3, "{compiled:?}");
         assert!(
             count("line_index(") <= program_files(&db, program).len(),
             "{compiled:?}"
