@@ -4,10 +4,13 @@
 //! knows nothing about names, types or salsa: resolution and inference happen
 //! in `mvlc::sema`, which reads this tree and never changes it.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A half-open byte range `start..end` in one source file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -35,7 +38,7 @@ impl Span {
 }
 
 /// A name as written, with where it was written.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Ident {
     pub name: String,
     pub span: Span,
@@ -48,7 +51,7 @@ impl fmt::Display for Ident {
 }
 
 /// One parsed `.mvl` file.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct File {
     pub items: Vec<Item>,
     /// The names written in text that error recovery cut out (statements
@@ -57,7 +60,7 @@ pub struct File {
     pub broken_names: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Item {
     Fn(FnDecl),
     Struct(StructDecl),
@@ -74,7 +77,7 @@ pub enum Item {
 /// A broken item: where it is, and the names it seems to declare (`fn f`,
 /// `struct S`, ... as far as the broken text tells), so that later passes
 /// can stay silent about uses of them.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorItem {
     pub names: Vec<Ident>,
     /// Whether it seems to be a `struct`, `enum` or `impl`: then some
@@ -100,7 +103,7 @@ impl Item {
 
 /// `fn name<T>(a: A, b) -> R { body }`, or `native fn name(a: A) -> R;` whose
 /// body lives in the VM's native half of the standard library.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FnDecl {
     pub name: Ident,
     pub type_params: Vec<Ident>,
@@ -112,7 +115,7 @@ pub struct FnDecl {
 }
 
 /// A parameter of a function or closure. `self` is a parameter named `self`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
@@ -122,7 +125,7 @@ pub struct Param {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StructDecl {
     pub name: Ident,
     pub type_params: Vec<Ident>,
@@ -130,14 +133,14 @@ pub struct StructDecl {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldDecl {
     pub name: Ident,
     pub ty: TypeExpr,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnumDecl {
     pub name: Ident,
     pub type_params: Vec<Ident>,
@@ -146,7 +149,7 @@ pub struct EnumDecl {
 }
 
 /// `Name` or `Name(T, U)`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantDecl {
     pub name: Ident,
     pub fields: Vec<TypeExpr>,
@@ -154,7 +157,7 @@ pub struct VariantDecl {
 }
 
 /// `impl Name { fn ... }` or `impl<T> Name<T> { fn ... }`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImplDecl {
     pub type_params: Vec<Ident>,
     pub target: TypeExpr,
@@ -163,14 +166,14 @@ pub struct ImplDecl {
 }
 
 /// `import geometry;`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportDecl {
     pub module: Ident,
     pub span: Span,
 }
 
 /// `const NAME: T = expr;`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConstDecl {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
@@ -179,7 +182,7 @@ pub struct ConstDecl {
 }
 
 /// `test "adds numbers" { assert_eq(1 + 1, 2); }`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestDecl {
     /// The test's name (the string's value).
     pub name: String,
@@ -189,7 +192,7 @@ pub struct TestDecl {
 }
 
 /// A type as written in an annotation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TypeExpr {
     /// `Int`, `T`, `Option<Int>`, `geometry::Shape`.
     Named {
@@ -222,14 +225,14 @@ impl TypeExpr {
 
 /// `{ stmts; tail }`. The tail is the block's value; a block without one has
 /// the value `()`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Block {
     pub stmts: Vec<Stmt>,
     pub tail: Option<Box<Expr>>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Stmt {
     /// `let p: T = e;` or `var p = e;` (`mutable` is true for `var`).
     Let {
@@ -258,7 +261,7 @@ pub enum Stmt {
     Error(Span),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BinOp {
     Add,
     Sub,
@@ -305,7 +308,7 @@ impl BinOp {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UnaryOp {
     /// `-x`
     Neg,
@@ -313,7 +316,7 @@ pub enum UnaryOp {
     Not,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Literal {
     Int(i64),
     Float(f64),
@@ -326,7 +329,7 @@ pub enum Literal {
 
 /// How an interpolation hole formats its value: `"{x:>8.2}"`, written
 /// `[[fill]align][0][width][.precision][?]` (see `lang-spec/lexical.md`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct FormatSpec {
     /// The character that pads to `width` (default a space).
     pub fill: char,
@@ -397,20 +400,20 @@ impl FormatSpec {
 }
 
 /// One piece of an interpolated string `"a {x} b"`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum InterpPart {
     /// Literal text, escapes decoded.
     Text(String),
     Expr(Expr),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ExprKind {
     Lit(Literal),
     /// A string with at least one `{expr}` inside.
@@ -476,14 +479,14 @@ pub enum ExprKind {
     Error,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldInit {
     pub name: Ident,
     pub value: Expr,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MatchArm {
     pub pattern: Pattern,
     pub guard: Option<Expr>,
@@ -491,13 +494,13 @@ pub struct MatchArm {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pattern {
     pub kind: PatternKind,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum PatternKind {
     /// `_`
     Wildcard,
@@ -519,7 +522,7 @@ pub enum PatternKind {
     Range(i64, i64),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldPattern {
     pub name: Ident,
     /// `None` for the shorthand `{ x }`, which binds `x`.
