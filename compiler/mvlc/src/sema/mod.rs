@@ -986,7 +986,7 @@ fn mark_eq_types(checker: &mut infer::Checker) {
             match ty {
                 Ty::Fn(..) => return true,
                 Ty::App(types::TyCon::Adt(id), _) if non_eq[id.0 as usize] => return true,
-                Ty::App(_, args) => todo.extend(args),
+                Ty::App(_, args) => todo.extend(args.iter()),
                 _ => {}
             }
         }
