@@ -433,6 +433,41 @@ impl TypeTable {
         ty
     }
 
+    /// If `ty` is a `Map`, `Set` or `Tree` whose key type has a function
+    /// inside (through any nesting, or a user type with a function field),
+    /// the collection's name and the key type: keys are compared and
+    /// hashed structurally, which a function is not (E0211).
+    pub fn function_in_key(&self, ty: &Ty) -> Option<(&'static str, Ty)> {
+        let Ty::App(con, args) = self.shallow_ref(ty) else {
+            return None;
+        };
+        let name = match con {
+            TyCon::Map => "Map",
+            TyCon::Set => "Set",
+            TyCon::Tree => "Tree",
+            _ => return None,
+        };
+        let key = args.first()?;
+        let mut seen = std::collections::HashSet::new();
+        let mut todo = vec![key];
+        while let Some(t) = todo.pop() {
+            let t = self.shallow_ref(t);
+            match t {
+                Ty::Fn(..) => return Some((name, key.clone())),
+                Ty::App(con, args) if seen.insert(t.key()) => {
+                    if let TyCon::Adt(id) = con {
+                        if self.adts.get(id.0 as usize).is_some_and(|a| !a.eq) {
+                            return Some((name, key.clone()));
+                        }
+                    }
+                    todo.extend(args.iter());
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// Follows bound variables at the top of `ty` only, without copying.
     pub fn shallow_ref<'a>(&'a self, mut ty: &'a Ty) -> &'a Ty {
         while let Ty::Var(v) = ty {
