@@ -43,8 +43,9 @@ pub const MAX_DISPLAY: usize = 400;
 /// so that no address it remembers is freed and reused during the walk.
 #[derive(Default)]
 struct Shared {
-    pairs: std::collections::HashSet<(usize, usize)>,
+    pairs: std::collections::HashSet<(usize, usize, usize, usize)>,
     held: Vec<Arc<[Ty]>>,
+    held_rets: Vec<Arc<Ty>>,
 }
 
 impl Shared {
@@ -52,9 +53,10 @@ impl Shared {
         Arc::as_ptr(xs) as *const Ty as usize
     }
 
-    /// Whether `(a, b)` is met for the first time (and remembers it).
+    /// Whether the arguments `(a, b)` of two applications of one
+    /// constructor are met for the first time (and remembers them).
     fn first_pair(&mut self, a: &Arc<[Ty]>, b: &Arc<[Ty]>) -> bool {
-        let fresh = self.pairs.insert((Self::addr(a), Self::addr(b)));
+        let fresh = self.pairs.insert((Self::addr(a), 0, Self::addr(b), 0));
         if fresh {
             self.held.push(a.clone());
             self.held.push(b.clone());
@@ -62,9 +64,30 @@ impl Shared {
         fresh
     }
 
+    /// Whether two function types, as parameters and result, are met for
+    /// the first time (and remembers them).
+    fn first_fn_pair(
+        &mut self,
+        (pa, ra): (&Arc<[Ty]>, &Arc<Ty>),
+        (pb, rb): (&Arc<[Ty]>, &Arc<Ty>),
+    ) -> bool {
+        let key = (
+            Self::addr(pa),
+            Arc::as_ptr(ra) as usize,
+            Self::addr(pb),
+            Arc::as_ptr(rb) as usize,
+        );
+        let fresh = self.pairs.insert(key);
+        if fresh {
+            self.held.extend([pa.clone(), pb.clone()]);
+            self.held_rets.extend([ra.clone(), rb.clone()]);
+        }
+        fresh
+    }
+
     /// Whether `a` is met for the first time (and remembers it).
     fn first(&mut self, a: &Arc<[Ty]>) -> bool {
-        let fresh = self.pairs.insert((Self::addr(a), 0));
+        let fresh = self.pairs.insert((Self::addr(a), 0, 0, 0));
         if fresh {
             self.held.push(a.clone());
         }
@@ -702,7 +725,7 @@ impl TypeTable {
                 if pa.len() != pb.len() {
                     return Err(UnifyError::Mismatch(self.resolve(&a), self.resolve(&b)));
                 }
-                if !seen.first_pair(pa, pb) {
+                if !seen.first_fn_pair((pa, ra), (pb, rb)) {
                     return Ok(());
                 }
                 let mismatch = |t: &mut Self, e| match e {
@@ -938,6 +961,39 @@ mod tests {
         assert!(t
             .unify(&inst2, &Ty::func(vec![Ty::Bool], Ty::Bool))
             .is_err());
+    }
+
+    #[test]
+    fn shared_parameters_do_not_hide_results() {
+        // Two function types with the same (shared) parameter list but
+        // different results: unifying one pair does not stand for the other.
+        let mut t = TypeTable::default();
+        let a = t.fresh();
+        let params: Arc<[Ty]> = vec![Ty::Int].into();
+        let f = |ret: Ty| Ty::Fn(params.clone(), Arc::new(ret));
+        let left = Ty::tuple(vec![f(Ty::Int), f(a.clone())]);
+        let right = Ty::tuple(vec![f(Ty::Int), f(Ty::Bool)]);
+        assert!(t.unify(&left, &right).is_ok());
+        assert_eq!(t.resolve(&a), Ty::Bool);
+    }
+
+    #[test]
+    fn shared_types_are_walked_once_and_capped() {
+        // A chain of 60 pairs, 2^60 leaves as a tree: unification with a
+        // copy built apart, and resolution, visit each component once.
+        let chain = |leaf: Ty| (0..60).fold(leaf, |x, _| Ty::tuple(vec![x.clone(), x]));
+        let mut t = TypeTable::default();
+        let a = t.fresh();
+        assert!(t.unify(&chain(a.clone()), &chain(Ty::Int)).is_ok());
+        assert_eq!(t.resolve(&a), Ty::Int);
+        assert!(t.display(&chain(Ty::Int)).len() < 2 * MAX_DISPLAY);
+        // Binding a variable to it is refused: too large to check.
+        let b = t.fresh();
+        assert_eq!(t.unify(&b, &chain(Ty::Int)), Err(UnifyError::TooLarge));
+        // Just under the limit is accepted (2^15 leaves, 65,535 parts).
+        let small = (0..15).fold(Ty::Int, |x, _| Ty::tuple(vec![x.clone(), x]));
+        let c = t.fresh();
+        assert!(t.unify(&c, &small).is_ok());
     }
 
     #[test]
