@@ -46,6 +46,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0207", "wrong number of type arguments"),
     ("E0208", "type annotations needed"),
     ("E0209", "a cycle of method calls needs an annotation"),
+    ("E0210", "type too large to check"),
+    ("E0211", "function type in a key"),
     ("W0001", "unreachable pattern"),
 ];
 

@@ -64,9 +64,20 @@ fn line_col(db: &dyn Db, file: FileId, offset: u32) -> (u32, usize) {
     (line, text[start..at].chars().count() + 1)
 }
 
+/// Past this many bytes of rendered diagnostics (human and short styles)
+/// the rest are counted, not shown; with each type in a message at most
+/// `sema::types::MAX_DISPLAY` bytes, one diagnostic stays small, so the
+/// output of a failed compilation stays near this size.
+const MAX_RENDERED: usize = 256 << 10;
+
 fn render_short(db: &dyn Db, diags: &[Diagnostic], color: bool) -> String {
     let mut out = String::new();
+    let mut shown = 0;
     for d in diags {
+        if out.len() >= MAX_RENDERED {
+            break;
+        }
+        shown += 1;
         let (line, col) = line_col(db, d.primary.file, d.primary.span.start);
         let path = db.source(d.primary.file).path(db);
         let (kind, paint) = match d.severity {
@@ -80,6 +91,10 @@ fn render_short(db: &dyn Db, diags: &[Diagnostic], color: bool) -> String {
             head
         };
         out.push_str(&format!("{path}:{line}:{col}: {head}: {}\n", d.message));
+    }
+    if diags.len() > shown {
+        let rest = diags.len() - shown;
+        out.push_str(&format!("... and {rest} more diagnostics not shown\n"));
     }
     out.push_str(&summary(diags).unwrap_or_default());
     out
@@ -207,6 +222,7 @@ pub fn render(db: &dyn Db, diags: &[Diagnostic], color: bool) -> String {
     /// More diagnostics than this are counted, not shown.
     const SHOWN: usize = 100;
     let mut out = Vec::new();
+    let mut shown = 0;
     // ariadne's view of each file (its text split into lines) is made once
     // for all the diagnostics, not once per diagnostic.
     let mut files: Vec<SourceFile> = Vec::new();
@@ -224,13 +240,17 @@ pub fn render(db: &dyn Db, diags: &[Diagnostic], color: bool) -> String {
             .map(|f| (f.path(db).clone(), f.text(db).as_str())),
     );
     for d in diags.iter().take(SHOWN) {
+        if out.len() >= MAX_RENDERED {
+            break;
+        }
         render_one(db, d, color, &mut sources, &mut out);
+        shown += 1;
     }
-    if diags.len() > SHOWN {
+    if diags.len() > shown {
         out.extend_from_slice(
             format!(
                 "... and {} more diagnostics not shown\n",
-                diags.len() - SHOWN
+                diags.len() - shown
             )
             .as_bytes(),
         );

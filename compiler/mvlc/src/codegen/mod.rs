@@ -424,7 +424,7 @@ impl FnGen<'_> {
     }
 
     fn operands(&self, ty: &Ty) -> Operands {
-        match self.table.resolve(ty) {
+        match self.table.shallow_ref(ty) {
             Ty::Int => Operands::Int,
             Ty::Float => Operands::Float,
             Ty::Str => Operands::Str,

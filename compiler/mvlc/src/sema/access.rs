@@ -401,7 +401,7 @@ impl FnCx<'_> {
             Global::Fn(id) | Global::Const(id) => Callee::Fn(id),
             Global::Native(id) => Callee::Native(id),
         };
-        self.expr(ExprKind::Call(callee, all), *ret, span)
+        self.expr(ExprKind::Call(callee, all), (*ret).clone(), span)
     }
 
     pub(super) fn struct_field_index(&self, ty: &Ty, name: &str) -> Option<usize> {

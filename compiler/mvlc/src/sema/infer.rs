@@ -213,10 +213,10 @@ fn builtin_type(name: &str) -> Option<(usize, MakeType)> {
         "Float" => (0, |_| Ty::Float),
         "Bool" => (0, |_| Ty::Bool),
         "String" => (0, |_| Ty::Str),
-        "Map" => (2, |a| Ty::App(TyCon::Map, a)),
-        "Set" => (1, |a| Ty::App(TyCon::Set, a)),
-        "Tree" => (2, |a| Ty::App(TyCon::Tree, a)),
-        "Graph" => (2, |a| Ty::App(TyCon::Graph, a)),
+        "Map" => (2, |a| Ty::app(TyCon::Map, a)),
+        "Set" => (1, |a| Ty::app(TyCon::Set, a)),
+        "Tree" => (2, |a| Ty::app(TyCon::Tree, a)),
+        "Graph" => (2, |a| Ty::app(TyCon::Graph, a)),
         _ => return None,
     })
 }
@@ -411,7 +411,7 @@ impl Checker {
                         let fresh = (0..arity).map(|_| self.table.fresh()).collect();
                         return Ty::App(TyCon::Adt(id), fresh);
                     }
-                    return Ty::App(TyCon::Adt(id), arg_tys);
+                    return Ty::app(TyCon::Adt(id), arg_tys);
                 }
                 if let [m, _] = path.as_slice() {
                     if self.env.modules[module.0 as usize]
@@ -864,7 +864,7 @@ impl<'c> FnCx<'c> {
         base: &ast::Expr,
         span: Span,
     ) -> ir::Expr {
-        let ty = Ty::App(TyCon::Adt(adt), args);
+        let ty = Ty::app(TyCon::Adt(adt), args);
         let base = self.infer_expected(base, &ty);
         self.expect(
             &ty,
@@ -1040,6 +1040,17 @@ impl<'c> FnCx<'c> {
             .filter(|(_, s)| *s != span);
         let (exp, fnd) = (self.show(expected), self.show(found));
         let diag = match err {
+            UnifyError::TooLarge => Diagnostic::error(
+                "E0210",
+                "this type is too large to check",
+                self.file,
+                span,
+                format!(
+                    "the type here would have more than {} parts",
+                    crate::sema::types::MAX_TYPE_SIZE
+                ),
+            )
+            .with_help("give the values of this expression a named struct or enum type, or build them in fewer nested steps"),
             UnifyError::Occurs(..) => Diagnostic::error(
                 "E0206",
                 format!("infinite type: `{exp}` would have to contain itself"),
@@ -1804,7 +1815,7 @@ impl<'c> FnCx<'c> {
         };
         let fn_ty = self.ck.table.shallow(&fn_ty);
         let (params, ret) = match fn_ty {
-            Ty::Fn(params, ret) => (params, *ret),
+            Ty::Fn(params, ret) => (params.to_vec(), (*ret).clone()),
             Ty::Var(_) => {
                 let params: Vec<Ty> = args.iter().map(|_| self.fresh()).collect();
                 let ret = self.fresh();
@@ -1944,7 +1955,7 @@ impl<'c> FnCx<'c> {
                 }
                 None => {
                     self.infer(&f.value);
-                    let ty = Ty::App(TyCon::Adt(adt), args.clone());
+                    let ty = Ty::app(TyCon::Adt(adt), args.clone());
                     self.field_error(&ty, &f.name, f.span);
                 }
             }
@@ -1974,7 +1985,7 @@ impl<'c> FnCx<'c> {
             return self.error_expr(span);
         }
         let values: Vec<ir::Expr> = values.into_iter().flatten().collect();
-        let ty = Ty::App(TyCon::Adt(adt), args);
+        let ty = Ty::app(TyCon::Adt(adt), args);
         // Fields are evaluated in the order written: when that is not the
         // declaration order and a value might have an effect, the values go
         // to hidden locals first.
@@ -2167,8 +2178,8 @@ impl<'c> FnCx<'c> {
                 // trees in key order, sets over elements, graphs over node
                 // ids, all through a snapshot array.
                 let (key, name, elem) = match con {
-                    TyCon::Map => (MethodKey::Map, "entries", Ty::tuple(args.clone())),
-                    TyCon::Tree => (MethodKey::Tree, "entries", Ty::tuple(args.clone())),
+                    TyCon::Map => (MethodKey::Map, "entries", Ty::tuple(args.to_vec())),
+                    TyCon::Tree => (MethodKey::Tree, "entries", Ty::tuple(args.to_vec())),
                     TyCon::Graph => (MethodKey::Graph, "nodes", Ty::Int),
                     _ => (MethodKey::Set, "to_array", args[0].clone()),
                 };
@@ -2625,14 +2636,14 @@ impl<'c> FnCx<'c> {
         let (value_ty, ret_ty) = if is_option {
             let other = self.fresh();
             (
-                Ty::App(TyCon::Adt(adt), vec![inside.clone()]),
-                Ty::App(TyCon::Adt(adt), vec![other]),
+                Ty::app(TyCon::Adt(adt), vec![inside.clone()]),
+                Ty::app(TyCon::Adt(adt), vec![other]),
             )
         } else {
             let other = self.fresh();
             (
-                Ty::App(TyCon::Adt(adt), vec![inside.clone(), error_ty.clone()]),
-                Ty::App(TyCon::Adt(adt), vec![other, error_ty.clone()]),
+                Ty::app(TyCon::Adt(adt), vec![inside.clone(), error_ty.clone()]),
+                Ty::app(TyCon::Adt(adt), vec![other, error_ty.clone()]),
             )
         };
         self.expect(&value_ty, &value.ty, value.span, "the operand of `?`");
@@ -2857,10 +2868,10 @@ fn free_vars(table: &TypeTable, ty: &Ty, out: &mut HashSet<TyVar>) {
                 out.insert(*v);
             }
             Ty::Fn(ps, r) => {
-                todo.extend(ps);
+                todo.extend(ps.iter());
                 todo.push(r);
             }
-            Ty::App(_, args) => todo.extend(args),
+            Ty::App(_, args) => todo.extend(args.iter()),
             _ => {}
         }
     }

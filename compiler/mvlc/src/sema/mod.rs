@@ -380,12 +380,61 @@ pub fn infer_component(
             .insert(m.id, new_info(name, m.file, m.ast.span, m.ast.name.span));
     }
     checker.infer_component(members);
+    check_key_types(&mut checker);
     Inferred {
         functions: checker.functions,
         table: checker.table,
         diags: checker.diags,
         wanted: checker.wanted,
     }
+}
+
+/// Reports, once per function, a `Map`, `Set` or `Tree` whose key type has
+/// a function inside (E0211): the spec forbids it (lang-spec/types.md,
+/// "Keys"), as keys are compared and hashed structurally.
+fn check_key_types(checker: &mut infer::Checker) {
+    fn first_bad<'a>(
+        table: &TypeTable,
+        e: &'a ir::Expr,
+        found: &mut Option<(&'a ir::Expr, &'static str, Ty)>,
+    ) {
+        crate::with_stack(|| {
+            if found.is_some() {
+                return;
+            }
+            if let Some((name, key)) = table.function_in_key(&e.ty) {
+                *found = Some((e, name, key));
+                return;
+            }
+            e.for_each_child(|c| first_bad(table, c, found));
+        })
+    }
+    let mut diags = Vec::new();
+    for info in checker.functions.values() {
+        let Some(body) = &info.body else { continue };
+        let mut found = None;
+        first_bad(&checker.table, &body.body, &mut found);
+        if let Some((e, name, key)) = found {
+            if checker.table.mentions_error(&key) {
+                continue;
+            }
+            let shown = checker.table.display(&key);
+            diags.push(
+                Diagnostic::error(
+                    "E0211",
+                    format!("a `{name}` key cannot contain a function: the key type is `{shown}`"),
+                    info.file,
+                    e.span,
+                    format!("this is a `{name}` whose keys are `{shown}`"),
+                )
+                .with_note(
+                    "keys are compared and hashed structurally, and functions have no equality (lang-spec/types.md, Keys)",
+                ),
+            );
+        }
+    }
+    diags.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
+    checker.diags.extend(diags);
 }
 
 /// The scheme a fully annotated, non-generic function has from its
@@ -986,7 +1035,7 @@ fn mark_eq_types(checker: &mut infer::Checker) {
             match ty {
                 Ty::Fn(..) => return true,
                 Ty::App(types::TyCon::Adt(id), _) if non_eq[id.0 as usize] => return true,
-                Ty::App(_, args) => todo.extend(args),
+                Ty::App(_, args) => todo.extend(args.iter()),
                 _ => {}
             }
         }

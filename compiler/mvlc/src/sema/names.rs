@@ -90,7 +90,7 @@ impl FnCx<'_> {
             Global::Const(id) => {
                 let ty = self.ck.global_type(g);
                 let ret = match self.ck.table.shallow(&ty) {
-                    Ty::Fn(_, r) => *r,
+                    Ty::Fn(_, r) => (*r).clone(),
                     _ => self.fresh(),
                 };
                 self.expr(ExprKind::Call(Callee::Fn(id), Vec::new()), ret, span)
@@ -266,7 +266,7 @@ impl FnCx<'_> {
         let n = self.ck.env.adt_def(adt).type_params.len();
         let args: Vec<Ty> = (0..n).map(|_| self.fresh()).collect();
         let fields = self.ck.instantiate_fields(adt, &args, Some(v));
-        (Ty::App(TyCon::Adt(adt), args), fields)
+        (Ty::app(TyCon::Adt(adt), args), fields)
     }
 
     /// Builds variant `v` of `adt` from `args` (already inferred).

@@ -288,7 +288,7 @@ impl FnCx<'_> {
         };
         let args: Vec<Ty> = def.type_params.iter().map(|_| self.fresh()).collect();
         let tys = self.ck.instantiate_fields(adt, &args, None);
-        self.pattern_type(expected, &Ty::App(TyCon::Adt(adt), args), span);
+        self.pattern_type(expected, &Ty::app(TyCon::Adt(adt), args), span);
         let mut out = Vec::new();
         for f in fields {
             let Some(i) = decl.iter().position(|d| d.name == f.name.name) else {
