@@ -443,7 +443,14 @@ impl Checker {
                     *span,
                     "not a type in scope",
                 );
-                if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
+                if matches!(name.as_str(), "void" | "unit" | "Unit" | "None") {
+                    // Another language's habit: the type of "no value" is `()`.
+                    diag = diag
+                        .with_help(
+                            "the type of no value is `()`; a function without `-> T` returns `()`",
+                        )
+                        .with_suggestion("write `()`", file, *span, "()");
+                } else if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
                     diag = diag.with_help(format!("did you mean `{near}`?"));
                 }
                 self.diags.push(diag);
