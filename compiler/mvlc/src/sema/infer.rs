@@ -1115,12 +1115,16 @@ impl<'c> FnCx<'c> {
                     if let Some(d) = &declared {
                         self.expect(d, &value.ty, value.span, "the declared type");
                     }
+                    // The binding has its declared type even when the value
+                    // does not fit it: later uses are checked against what
+                    // the user wrote, not against the mistake (no cascade).
+                    let bound_ty = declared.clone().unwrap_or_else(|| value.ty.clone());
                     let is_closure = matches!(value.kind, ExprKind::Closure(..));
                     let pat = match &pattern.kind {
                         ast::PatternKind::Binding(name)
                             if self.bare_variant_pattern(name).is_none() =>
                         {
-                            let id = self.declare(name, value.ty.clone(), *mutable);
+                            let id = self.declare(name, bound_ty.clone(), *mutable);
                             if declared.is_none() {
                                 self.annotatable
                                     .insert(id, if *mutable { "variable" } else { "binding" });
@@ -1135,12 +1139,12 @@ impl<'c> FnCx<'c> {
                             }
                             ir::Pattern {
                                 kind: ir::PatternKind::Bind(id),
-                                ty: value.ty.clone(),
+                                ty: bound_ty,
                                 span: pattern.span,
                             }
                         }
                         _ => {
-                            let p = self.infer_pattern(pattern, &value.ty, *mutable);
+                            let p = self.infer_pattern(pattern, &bound_ty, *mutable);
                             self.check_irrefutable(&p, "`let`");
                             p
                         }
@@ -2462,8 +2466,9 @@ impl<'c> FnCx<'c> {
         if let Some(d) = &declared {
             self.expect(d, &value.ty, value.span, "the declared type");
         }
+        let bound_ty = declared.unwrap_or_else(|| value.ty.clone());
         self.scopes.push(Vec::new());
-        let pat = self.infer_pattern(pattern, &value.ty, false);
+        let pat = self.infer_pattern(pattern, &bound_ty, false);
         let inner = self.scopes.pop().unwrap_or_default();
         let els_ir = self.infer_block(els);
         if !self.ends_abruptly(&els_ir) && !has_error_node(els) {

@@ -91,6 +91,31 @@ impl FnCx<'_> {
                 mk(PatternKind::Range(*lo, *hi), expected)
             }
             ast::PatternKind::Tuple(items) => {
+                let resolved = self.ck.table.resolve(expected);
+                if let Ty::App(TyCon::Tuple, known) = &resolved {
+                    if known.len() != items.len() {
+                        // One error for the size; its names are bound to
+                        // values of unknown type, and the pattern counts as
+                        // matching everything, so nothing else is reported.
+                        let shown = self.show(&resolved);
+                        self.error(Diagnostic::error(
+                            "E0115",
+                            format!(
+                                "this pattern has {} elements, but the value is a tuple of {}",
+                                items.len(),
+                                known.len()
+                            ),
+                            self.file,
+                            span,
+                            format!("the matched value is `{shown}`"),
+                        ));
+                        for p in items {
+                            let t = self.ck.table.fresh_error();
+                            self.pattern_in(p, &t, mutable, binds);
+                        }
+                        return mk(PatternKind::Wildcard, expected);
+                    }
+                }
                 let tys: Vec<Ty> = items.iter().map(|_| self.fresh()).collect();
                 self.pattern_type(expected, &Ty::tuple(tys.clone()), span);
                 let ps = items
