@@ -781,6 +781,9 @@ pub(super) struct FnCx<'c> {
     /// Parameters and `let` bindings written without a type: where an
     /// "annotation needed" error can suggest one.
     pub(super) annotatable: HashMap<LocalId, &'static str>,
+    /// The variables bound by `for` patterns (assigning one gets its own
+    /// message).
+    loop_vars: std::collections::HashSet<LocalId>,
 }
 
 impl<'c> FnCx<'c> {
@@ -815,6 +818,7 @@ impl<'c> FnCx<'c> {
             pending: Vec::new(),
             lifted: Vec::new(),
             annotatable: HashMap::new(),
+            loop_vars: std::collections::HashSet::new(),
         }
     }
 
@@ -1428,13 +1432,8 @@ impl<'c> FnCx<'c> {
             E::Break(value) => self.infer_break(value.as_deref(), span),
             E::Continue => {
                 if self.frame().loops.is_empty() {
-                    self.error(Diagnostic::error(
-                        "E0106",
-                        "`continue` outside of a loop",
-                        self.file,
-                        span,
-                        "not inside `loop`, `while` or `for`",
-                    ));
+                    let d = self.outside_loop("continue", span);
+                    self.error(d);
                 }
                 let ty = self.fresh();
                 self.expr(ExprKind::Continue, ty, span)
@@ -1563,6 +1562,32 @@ impl<'c> FnCx<'c> {
                     return None;
                 };
                 let local = &self.locals[id.0 as usize];
+                if !local.mutable && self.loop_vars.contains(&id) && !in_field {
+                    // A `for` variable: `var` cannot help, the loop owns it.
+                    let decl_span = local.span;
+                    self.error(
+                        Diagnostic::error(
+                            "E0203",
+                            format!(
+                                "cannot assign to `{}`, the variable of a `for` loop",
+                                name.name
+                            ),
+                            self.file,
+                            target.span,
+                            "assigned here",
+                        )
+                        .with_label(
+                            self.file,
+                            decl_span,
+                            "the loop sets it here, each time round",
+                        )
+                        .with_help(format!(
+                            "to change the value inside the body, copy it first: `var {0} = {0};`",
+                            name.name
+                        )),
+                    );
+                    return None;
+                }
                 if !local.mutable {
                     let decl_span = local.span;
                     let (message, label) = if in_field {
@@ -2156,6 +2181,7 @@ impl<'c> FnCx<'c> {
                     self.declare(&hidden, Ty::Int, false)
                 }
             };
+            self.loop_vars.insert(var);
             let body = self.infer_loop_body(body, None).0;
             self.scopes.pop();
             return self.expr(
@@ -2220,7 +2246,10 @@ impl<'c> FnCx<'c> {
             }
         };
         self.scopes.push(Vec::new());
+        let first = self.locals.len();
         let pat = self.infer_pattern(pattern, &elem, false);
+        self.loop_vars
+            .extend((first..self.locals.len()).map(|i| LocalId(i as u32)));
         self.check_irrefutable(&pat, "`for`");
         let body = self.infer_loop_body(body, None).0;
         self.scopes.pop();
@@ -2712,6 +2741,34 @@ impl<'c> FnCx<'c> {
         self.expr(ExprKind::Match(Box::new(value), arms), inside, span)
     }
 
+    /// E0106 for `break`/`continue` (`what`) with no loop in its function;
+    /// inside a closure that a loop encloses, it says the closure's body is
+    /// not part of that loop.
+    fn outside_loop(&self, what: &str, span: Span) -> Diagnostic {
+        let last = self.frames.len() - 1;
+        let in_closure_in_loop = self.frames[..last].iter().any(|f| !f.loops.is_empty());
+        if in_closure_in_loop {
+            Diagnostic::error(
+                "E0106",
+                format!("`{what}` inside a closure cannot leave the loop around the closure"),
+                self.file,
+                span,
+                "this is in a closure's body",
+            )
+            .with_help(
+                "a closure's body is not part of the enclosing loop: return a value from the closure and test it in the loop",
+            )
+        } else {
+            Diagnostic::error(
+                "E0106",
+                format!("`{what}` outside of a loop"),
+                self.file,
+                span,
+                "not inside `loop`, `while` or `for`",
+            )
+        }
+    }
+
     /// `break` or `break value`.
     fn infer_break(&mut self, value: Option<&ast::Expr>, span: Span) -> ir::Expr {
         let target = self.frame().loops.last_mut().map(|l| {
@@ -2724,13 +2781,8 @@ impl<'c> FnCx<'c> {
                 if let Some(v) = value {
                     self.infer(v);
                 }
-                self.error(Diagnostic::error(
-                    "E0106",
-                    "`break` outside of a loop",
-                    self.file,
-                    span,
-                    "not inside `loop`, `while` or `for`",
-                ));
+                let d = self.outside_loop("break", span);
+                self.error(d);
                 self.expr(ExprKind::Break, ty, span)
             }
             Some(None) => {
