@@ -296,8 +296,17 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
                 e.span,
                 e.label.clone(),
             );
-            match &e.help {
+            let d = match &e.help {
                 Some(help) => d.with_help(help.clone()),
+                None => d,
+            };
+            match &e.fix {
+                Some(fix) => d.with_suggestion(
+                    fix.message.clone(),
+                    file.id(db),
+                    fix.span,
+                    fix.replacement.clone(),
+                ),
                 None => d,
             }
         })

@@ -22,6 +22,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0009", "source file is not valid UTF-8"),
     ("E0010", "unclosed bracket before the next item"),
     ("E0011", "invalid format spec"),
+    ("E0012", "syntax from another language"),
     ("E0101", "unknown name"),
     ("E0102", "duplicate definition"),
     ("E0103", "no `main` function"),

@@ -396,6 +396,7 @@ impl<'a> Lexer<'a> {
             span: Span::new(start, end),
             label: label.to_string(),
             help: None,
+            fix: None,
         });
     }
 

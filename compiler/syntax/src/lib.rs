@@ -10,6 +10,7 @@
 pub mod ast;
 mod build;
 pub mod format;
+pub mod habits;
 pub mod lexer;
 pub mod rebase;
 pub mod recover;
@@ -40,6 +41,27 @@ pub struct SyntaxError {
     pub label: String,
     /// A hint at the likely cause, when there is one.
     pub help: Option<String>,
+    /// The edit that fixes it, when it is certain enough to offer.
+    pub fix: Option<Fix>,
+}
+
+/// An edit fixing a syntax error: replace `span` (empty: insert) with
+/// `replacement`; `message` says what it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub message: String,
+    pub span: Span,
+    pub replacement: String,
+}
+
+impl Fix {
+    pub fn new(message: &str, span: Span, replacement: &str) -> Fix {
+        Fix {
+            message: message.to_string(),
+            span,
+            replacement: replacement.to_string(),
+        }
+    }
 }
 
 /// The hint for errors inside a string's `{...}`: often the brace was meant
@@ -178,8 +200,23 @@ impl Recovery<'_> {
                 if self.errors.len() >= recover::MAX_ERRORS {
                     return vec![recover::error_item(chunk)];
                 }
-                let error = self.report(e, next.as_ref(), unclosed.as_ref());
+                let (error, reparse) = self.report(e, &toks, idx, next.as_ref(), unclosed.as_ref());
+                let fixed = error
+                    .fix
+                    .as_ref()
+                    .filter(|_| reparse)
+                    .and_then(|f| habits::apply(&toks, f));
                 self.errors.push(error);
+                if let Some(fixed) = fixed {
+                    // Parse again as the habit meant; an error at or before
+                    // this one now comes from the fix and is not reported.
+                    frontier = offset + 1;
+                    at = fixed.partition_point(|t| t.0 < offset);
+                    base = fixed.clone();
+                    toks = fixed;
+                    level = 0;
+                    continue;
+                }
                 frontier = offset + 1;
                 base = toks;
                 at = idx;
@@ -210,9 +247,11 @@ impl Recovery<'_> {
     fn report(
         &self,
         e: ParseError<usize, Tok, SyntaxError>,
+        toks: &[lexer::Spanned],
+        idx: usize,
         next: Option<&lexer::Spanned>,
         unclosed: Option<&lexer::Spanned>,
-    ) -> SyntaxError {
+    ) -> (SyntaxError, bool) {
         let e = match (e, next) {
             (ParseError::UnrecognizedEof { .. }, Some(n)) if unclosed.is_some() => {
                 let (l, open, r) = unclosed.cloned().unwrap_or_else(|| n.clone());
@@ -222,7 +261,7 @@ impl Recovery<'_> {
                     _ => ("{", "}"),
                 };
                 let line = 1 + self.line_of(n.0);
-                return SyntaxError {
+                let error = SyntaxError {
                     code: "E0010",
                     message: format!("unclosed `{open}`"),
                     span: Span::new(l, r),
@@ -230,7 +269,9 @@ impl Recovery<'_> {
                     help: Some(format!(
                         "the next item starts on line {line}, before a `{close}` closes this"
                     )),
+                    fix: None,
                 };
+                return (error, false);
             }
             (ParseError::UnrecognizedEof { expected, .. }, Some(n)) => {
                 ParseError::UnrecognizedToken {
@@ -240,12 +281,20 @@ impl Recovery<'_> {
             }
             (e, _) => e,
         };
+        let expected: &[String] = match &e {
+            ParseError::UnrecognizedToken { expected, .. }
+            | ParseError::UnrecognizedEof { expected, .. } => expected,
+            _ => &[],
+        };
+        if let Some(hint) = habits::recognise(self.src, toks, idx, next, expected) {
+            return (hint.error, hint.reparse);
+        }
         let mut error = convert_error(e, self.src.len());
         let at = error.span.start as usize;
         if self.holes.iter().any(|(a, b)| *a <= at && at <= *b) {
             error.help = Some(BRACE_HELP.to_string());
         }
-        error
+        (error, false)
     }
 
     /// The 0-based line of a byte offset.
@@ -290,6 +339,7 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
             span: Span::new(location, location + 1),
             label: "not understood here".to_string(),
             help: None,
+            fix: None,
         },
         ParseError::UnrecognizedEof { location, expected } => SyntaxError {
             code: "E0008",
@@ -297,6 +347,7 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
             span: Span::new(location.min(len), location.min(len)),
             label: expected_label(&expected).unwrap_or_else(|| "the file ends here".to_string()),
             help: None,
+            fix: None,
         },
         ParseError::UnrecognizedToken {
             token: (l, tok, r),
@@ -307,6 +358,7 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
             span: Span::new(l, r),
             label: expected_label(&expected).unwrap_or_else(|| "not expected here".to_string()),
             help: None,
+            fix: None,
         },
         ParseError::ExtraToken { token: (l, tok, r) } => SyntaxError {
             code: "E0001",
@@ -314,6 +366,7 @@ fn convert_error(e: ParseError<usize, Tok, SyntaxError>, len: usize) -> SyntaxEr
             span: Span::new(l, r),
             label: "not expected here".to_string(),
             help: None,
+            fix: None,
         },
         ParseError::User { error } => error,
     }

@@ -323,9 +323,16 @@ fn recovery_messages_match_the_first_error() {
         let (_, all) = parse_file(src);
         assert_eq!(all.len(), 1, "{src}: {all:?}");
     }
-    // A missing `;` keeps both names.
+    // A missing `;` keeps both names, and is reported where it belongs:
+    // right after the `1`.
     let (file, errors) = parse_file("fn main() { let x = 1\n let y = 2; x + y }");
-    assert_eq!(errors[0].message, "unexpected `let`");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].message, "expected `;`");
+    assert_eq!(errors[0].span, Span::new(21, 21));
+    assert_eq!(
+        errors[0].fix.as_ref().map(|f| f.replacement.as_str()),
+        Some(";")
+    );
     let Some(Item::Fn(f)) = file.items.first() else {
         panic!()
     };
@@ -422,6 +429,11 @@ fn the_first_error_is_the_plain_parsers() {
         match (plain, errors.first()) {
             (None, None) => {}
             (_, Some(e)) if e.code == "E0010" => {}
+            // A hint (a habit, a missing `;`) names the cause, at or before
+            // the place the plain parser stopped.
+            (Some(p), Some(e)) if e.fix.is_some() => {
+                assert!(e.span.start <= p.span.start, "{text}: {e:?} after {p:?}")
+            }
             (Some(p), Some(e)) => assert_eq!(
                 (&p.span, &p.message, &p.label),
                 (&e.span, &e.message, &e.label),
@@ -458,4 +470,88 @@ fn many_unclosed_bodies_are_quick() {
     assert_eq!(errors.len(), crate::recover::MAX_ERRORS);
     assert!(!file.items.is_empty());
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}
+
+#[test]
+fn habits_from_other_languages_are_one_hint_each_with_a_fix() {
+    // (source, message, replacement): after the fix the item parses again,
+    // so nothing else is reported.
+    for (src, message, replacement) in [
+        (
+            "fn main() { let mut x = 1; x += 1; }",
+            "`let mut` is written `var` in MVL",
+            "var",
+        ),
+        (
+            "fn main() { var i = 0; i++; }",
+            "MVL has no `++` operator",
+            " += 1",
+        ),
+        (
+            "fn main() { var i = 0; i--\n }",
+            "MVL has no `--` operator",
+            " -= 1",
+        ),
+        (
+            "fn main() { println!(1); }",
+            "MVL has no macros: `println!` is the function `println`",
+            "",
+        ),
+        (
+            "fn main() { if a { 1 } elif b { 2 } else { 3 } }",
+            "`elif` is written `else if` in MVL",
+            "else if",
+        ),
+        (
+            "fn f() => Int { 1 }",
+            "a return type follows `->`, not `=>`",
+            "->",
+        ),
+        (
+            "fn f(n: Int) -> Int { match n { 0 -> 1, _ => 2 } }",
+            "a `match` arm's pattern is followed by `=>`, not `->`",
+            "=>",
+        ),
+        (
+            "fn main() { var ok = true; ok &&= false; }",
+            "MVL has no `&&=` operator",
+            "= ok &&",
+        ),
+        (
+            "fn main() { var ok = false; ok ||= true; }",
+            "MVL has no `||=` operator",
+            "= ok ||",
+        ),
+        ("fn main() { let a = 1\n let b = 2; }", "expected `;`", ";"),
+    ] {
+        let (file, errors) = parse_file(src);
+        assert_eq!(errors.len(), 1, "{src}: {errors:?}");
+        assert_eq!(errors[0].message, message, "{src}");
+        let fix = errors[0].fix.as_ref().expect("a fix");
+        assert_eq!(fix.replacement, replacement, "{src}");
+        // The fix, applied to the text, parses without errors.
+        let mut fixed = src.to_string();
+        fixed.replace_range(fix.span.start as usize..fix.span.end as usize, replacement);
+        assert_eq!(parse_file(&fixed).1, vec![], "{fixed}");
+        // And the item was read as meant: no error node is left in it.
+        assert!(!format!("{file:?}").contains("Error"), "{src}: {file:?}");
+    }
+}
+
+#[test]
+fn loop_is_never_a_struct_literal() {
+    for src in [
+        "fn main() { let v = loop { break 1; }; }",
+        "fn main() { let v = if c { loop { break 1; } } else { 2 }; }",
+        "fn main() { match loop { break 1; } { _ => 0 } }",
+        "fn main() { while loop { break true; } { } }",
+    ] {
+        let (file, errors) = parse_file(src);
+        assert_eq!(errors, vec![], "{src}");
+        let text = format!("{file:?}");
+        assert!(
+            text.contains("Loop(") && !text.contains("StructLit"),
+            "{src}: {text}"
+        );
+    }
 }

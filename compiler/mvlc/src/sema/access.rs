@@ -360,7 +360,30 @@ impl FnCx<'_> {
             return self.error_expr(span);
         };
         let what = format!("`{}`", name.name);
-        if let Some(self_ty) = params.first() {
+        let recv_now = self.ck.table.resolve(&receiver.ty);
+        let unsortable = match &recv_now {
+            Ty::App(TyCon::Array, elem) if name.name == "sort" => !matches!(
+                elem.first(),
+                Some(Ty::Int | Ty::Float | Ty::Str | Ty::Var(_)) | None
+            ),
+            _ => false,
+        };
+        if unsortable {
+            // Say what `sort` accepts instead of a unification failure.
+            let shown = self.show(&recv_now);
+            self.error(
+                Diagnostic::error(
+                    "E0204",
+                    format!("`sort` needs an array of `Int`, `Float` or `String`, not `{shown}`"),
+                    self.file,
+                    name.span,
+                    "no order is defined for these elements",
+                )
+                .with_help(
+                    "sort by your own order with `sort_by(|a, b| ..)`, whose function says whether `a` comes before `b`",
+                ),
+            );
+        } else if let Some(self_ty) = params.first() {
             self.expect(
                 self_ty,
                 &receiver.ty,

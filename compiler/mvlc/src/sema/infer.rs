@@ -443,7 +443,14 @@ impl Checker {
                     *span,
                     "not a type in scope",
                 );
-                if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
+                if matches!(name.as_str(), "void" | "unit" | "Unit" | "None") {
+                    // Another language's habit: the type of "no value" is `()`.
+                    diag = diag
+                        .with_help(
+                            "the type of no value is `()`; a function without `-> T` returns `()`",
+                        )
+                        .with_suggestion("write `()`", file, *span, "()");
+                } else if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
                     diag = diag.with_help(format!("did you mean `{near}`?"));
                 }
                 self.diags.push(diag);
@@ -774,6 +781,9 @@ pub(super) struct FnCx<'c> {
     /// Parameters and `let` bindings written without a type: where an
     /// "annotation needed" error can suggest one.
     pub(super) annotatable: HashMap<LocalId, &'static str>,
+    /// The variables bound by `for` patterns (assigning one gets its own
+    /// message).
+    loop_vars: std::collections::HashSet<LocalId>,
 }
 
 impl<'c> FnCx<'c> {
@@ -808,6 +818,7 @@ impl<'c> FnCx<'c> {
             pending: Vec::new(),
             lifted: Vec::new(),
             annotatable: HashMap::new(),
+            loop_vars: std::collections::HashSet::new(),
         }
     }
 
@@ -1119,12 +1130,16 @@ impl<'c> FnCx<'c> {
                     if let Some(d) = &declared {
                         self.expect(d, &value.ty, value.span, "the declared type");
                     }
+                    // The binding has its declared type even when the value
+                    // does not fit it: later uses are checked against what
+                    // the user wrote, not against the mistake (no cascade).
+                    let bound_ty = declared.clone().unwrap_or_else(|| value.ty.clone());
                     let is_closure = matches!(value.kind, ExprKind::Closure(..));
                     let pat = match &pattern.kind {
                         ast::PatternKind::Binding(name)
                             if self.bare_variant_pattern(name).is_none() =>
                         {
-                            let id = self.declare(name, value.ty.clone(), *mutable);
+                            let id = self.declare(name, bound_ty.clone(), *mutable);
                             if declared.is_none() {
                                 self.annotatable
                                     .insert(id, if *mutable { "variable" } else { "binding" });
@@ -1139,12 +1154,12 @@ impl<'c> FnCx<'c> {
                             }
                             ir::Pattern {
                                 kind: ir::PatternKind::Bind(id),
-                                ty: value.ty.clone(),
+                                ty: bound_ty,
                                 span: pattern.span,
                             }
                         }
                         _ => {
-                            let p = self.infer_pattern(pattern, &value.ty, *mutable);
+                            let p = self.infer_pattern(pattern, &bound_ty, *mutable);
                             self.check_irrefutable(&p, "`let`");
                             p
                         }
@@ -1428,13 +1443,8 @@ impl<'c> FnCx<'c> {
             E::Break(value) => self.infer_break(value.as_deref(), span),
             E::Continue => {
                 if self.frame().loops.is_empty() {
-                    self.error(Diagnostic::error(
-                        "E0106",
-                        "`continue` outside of a loop",
-                        self.file,
-                        span,
-                        "not inside `loop`, `while` or `for`",
-                    ));
+                    let d = self.outside_loop("continue", span);
+                    self.error(d);
                 }
                 let ty = self.fresh();
                 self.expr(ExprKind::Continue, ty, span)
@@ -1563,6 +1573,32 @@ impl<'c> FnCx<'c> {
                     return None;
                 };
                 let local = &self.locals[id.0 as usize];
+                if !local.mutable && self.loop_vars.contains(&id) && !in_field {
+                    // A `for` variable: `var` cannot help, the loop owns it.
+                    let decl_span = local.span;
+                    self.error(
+                        Diagnostic::error(
+                            "E0203",
+                            format!(
+                                "cannot assign to `{}`, the variable of a `for` loop",
+                                name.name
+                            ),
+                            self.file,
+                            target.span,
+                            "assigned here",
+                        )
+                        .with_label(
+                            self.file,
+                            decl_span,
+                            "the loop sets it here, each time round",
+                        )
+                        .with_help(format!(
+                            "to change the value inside the body, copy it first: `var {0} = {0};`",
+                            name.name
+                        )),
+                    );
+                    return None;
+                }
                 if !local.mutable {
                     let decl_span = local.span;
                     let (message, label) = if in_field {
@@ -2156,6 +2192,7 @@ impl<'c> FnCx<'c> {
                     self.declare(&hidden, Ty::Int, false)
                 }
             };
+            self.loop_vars.insert(var);
             let body = self.infer_loop_body(body, None).0;
             self.scopes.pop();
             return self.expr(
@@ -2220,7 +2257,10 @@ impl<'c> FnCx<'c> {
             }
         };
         self.scopes.push(Vec::new());
+        let first = self.locals.len();
         let pat = self.infer_pattern(pattern, &elem, false);
+        self.loop_vars
+            .extend((first..self.locals.len()).map(|i| LocalId(i as u32)));
         self.check_irrefutable(&pat, "`for`");
         let body = self.infer_loop_body(body, None).0;
         self.scopes.pop();
@@ -2466,8 +2506,9 @@ impl<'c> FnCx<'c> {
         if let Some(d) = &declared {
             self.expect(d, &value.ty, value.span, "the declared type");
         }
+        let bound_ty = declared.unwrap_or_else(|| value.ty.clone());
         self.scopes.push(Vec::new());
-        let pat = self.infer_pattern(pattern, &value.ty, false);
+        let pat = self.infer_pattern(pattern, &bound_ty, false);
         let inner = self.scopes.pop().unwrap_or_default();
         let els_ir = self.infer_block(els);
         if !self.ends_abruptly(&els_ir) && !has_error_node(els) {
@@ -2711,6 +2752,34 @@ impl<'c> FnCx<'c> {
         self.expr(ExprKind::Match(Box::new(value), arms), inside, span)
     }
 
+    /// E0106 for `break`/`continue` (`what`) with no loop in its function;
+    /// inside a closure that a loop encloses, it says the closure's body is
+    /// not part of that loop.
+    fn outside_loop(&self, what: &str, span: Span) -> Diagnostic {
+        let last = self.frames.len() - 1;
+        let in_closure_in_loop = self.frames[..last].iter().any(|f| !f.loops.is_empty());
+        if in_closure_in_loop {
+            Diagnostic::error(
+                "E0106",
+                format!("`{what}` inside a closure cannot leave the loop around the closure"),
+                self.file,
+                span,
+                "this is in a closure's body",
+            )
+            .with_help(
+                "a closure's body is not part of the enclosing loop: return a value from the closure and test it in the loop",
+            )
+        } else {
+            Diagnostic::error(
+                "E0106",
+                format!("`{what}` outside of a loop"),
+                self.file,
+                span,
+                "not inside `loop`, `while` or `for`",
+            )
+        }
+    }
+
     /// `break` or `break value`.
     fn infer_break(&mut self, value: Option<&ast::Expr>, span: Span) -> ir::Expr {
         let target = self.frame().loops.last_mut().map(|l| {
@@ -2723,13 +2792,8 @@ impl<'c> FnCx<'c> {
                 if let Some(v) = value {
                     self.infer(v);
                 }
-                self.error(Diagnostic::error(
-                    "E0106",
-                    "`break` outside of a loop",
-                    self.file,
-                    span,
-                    "not inside `loop`, `while` or `for`",
-                ));
+                let d = self.outside_loop("break", span);
+                self.error(d);
                 self.expr(ExprKind::Break, ty, span)
             }
             Some(None) => {

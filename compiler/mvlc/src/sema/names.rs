@@ -41,7 +41,12 @@ impl FnCx<'_> {
             span,
             "not found",
         );
-        if let Some(near) = near {
+        if matches!(name, "null" | "nil" | "NULL" | "undefined" | "nullptr") {
+            // Another language's habit: an absent value is an `Option`.
+            diag = diag
+                .with_help("MVL has no null: a value that may be absent is an `Option`, `None` or `Some(x)`")
+                .with_suggestion("write `None`", self.file, span, "None");
+        } else if let Some(near) = near {
             diag = diag.with_help(format!("did you mean `{near}`?"));
         }
         self.error(diag);

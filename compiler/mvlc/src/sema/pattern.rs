@@ -91,6 +91,31 @@ impl FnCx<'_> {
                 mk(PatternKind::Range(*lo, *hi), expected)
             }
             ast::PatternKind::Tuple(items) => {
+                let resolved = self.ck.table.resolve(expected);
+                if let Ty::App(TyCon::Tuple, known) = &resolved {
+                    if known.len() != items.len() {
+                        // One error for the size; its names are bound to
+                        // values of unknown type, and the pattern counts as
+                        // matching everything, so nothing else is reported.
+                        let shown = self.show(&resolved);
+                        self.error(Diagnostic::error(
+                            "E0115",
+                            format!(
+                                "this pattern has {} elements, but the value is a tuple of {}",
+                                items.len(),
+                                known.len()
+                            ),
+                            self.file,
+                            span,
+                            format!("the matched value is `{shown}`"),
+                        ));
+                        for p in items {
+                            let t = self.ck.table.fresh_error();
+                            self.pattern_in(p, &t, mutable, binds);
+                        }
+                        return mk(PatternKind::Wildcard, expected);
+                    }
+                }
                 let tys: Vec<Ty> = items.iter().map(|_| self.fresh()).collect();
                 self.pattern_type(expected, &Ty::tuple(tys.clone()), span);
                 let ps = items
@@ -443,6 +468,19 @@ impl FnCx<'_> {
         }
     }
 
+    /// Whether constructor `c` of `ty` has a field of an enum with no
+    /// variants, so that no value is built with it.
+    fn uninhabited(&self, c: &Ctor, ty: &Ty) -> bool {
+        self.ctor_fields(c, ty)
+            .iter()
+            .any(|f| match self.ck.table.resolve(f) {
+                Ty::App(TyCon::Adt(adt), _) => {
+                    matches!(&self.ck.env.adt_def(adt).kind, AdtKind::Enum(vs) if vs.is_empty())
+                }
+                _ => false,
+            })
+    }
+
     /// The types of a constructor's fields, for a value of type `ty`.
     fn ctor_fields(&self, c: &Ctor, ty: &Ty) -> Vec<Ty> {
         let args: &[Ty] = match ty {
@@ -504,8 +542,15 @@ impl FnCx<'_> {
                     });
                 let all = self.all_ctors(ty);
                 if let Some(all) = &all {
-                    if !all.is_empty() && all.iter().all(|c| used.contains(c)) {
-                        for c in all {
+                    // Every constructor is used; an empty enum has none, so
+                    // it has no value and nothing is left to match.
+                    // A constructor with a field of an empty enum has no
+                    // value either, so it needs no arm.
+                    if all
+                        .iter()
+                        .all(|c| used.contains(c) || self.uninhabited(c, ty))
+                    {
+                        for c in all.iter().filter(|c| !self.uninhabited(c, ty)) {
                             let n = self.arity(c, ty);
                             let spec = specialize(rows, c, n);
                             let mut v2 = vec![P::Wild; n];
@@ -526,7 +571,10 @@ impl FnCx<'_> {
                     .map(|r| r[1..].to_vec())
                     .collect();
                 let w = self.useful(&default, rest, &tys[1..])?;
-                let head = match all.and_then(|all| all.into_iter().find(|c| !used.contains(c))) {
+                let head = match all.and_then(|all| {
+                    all.into_iter()
+                        .find(|c| !used.contains(c) && !self.uninhabited(c, ty))
+                }) {
                     Some(c) => {
                         let n = self.arity(&c, ty);
                         P::Ctor(c, vec![P::Wild; n])

@@ -809,9 +809,9 @@ impl TypeTable {
         substitute_gen(&scheme.ty, &fresh)
     }
 
-    /// The type as users write it, with unbound variables named `a`, `b`, ...
-    /// in order of appearance. Past [`MAX_DISPLAY`] bytes the rest of the
-    /// type is `...`: every node writes at least one byte, so the walk
+    /// The type as users write it, with unbound variables named `?T1`,
+    /// `?T2`, ... in order of appearance. Past [`MAX_DISPLAY`] bytes the rest
+    /// of the type is `...`: every node writes at least one byte, so the walk
     /// stops early however large (or shared) the type is.
     pub fn display(&self, ty: &Ty) -> String {
         let mut names = Vec::new();
@@ -884,12 +884,19 @@ impl TypeTable {
                 });
                 out.push_str(&var_name(idx));
             }
-            Ty::Gen(i) => out.push_str(&var_name(*i as usize)),
+            Ty::Gen(i) => out.push_str(&gen_name(*i as usize)),
         }
     }
 }
 
+/// `?T1`, `?T2`, ...: a type not known yet, never a name a user could have
+/// written.
 fn var_name(idx: usize) -> String {
+    format!("?T{}", idx + 1)
+}
+
+/// `a`, `b`, ...: the parameters of a generalised scheme (a signature).
+fn gen_name(idx: usize) -> String {
     let letter = (b'a' + (idx % 26) as u8) as char;
     if idx < 26 {
         letter.to_string()
