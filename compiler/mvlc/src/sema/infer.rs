@@ -743,6 +743,10 @@ fn never_ends(e: &ir::Expr) -> bool {
     }
 }
 
+fn ty_of_new_local(locals: &[Local], id: LocalId) -> Ty {
+    locals[id.0 as usize].ty.clone()
+}
+
 /// A closure lifted out of the body, completed when the body is done.
 struct Lifted {
     id: FnId,
@@ -774,6 +778,8 @@ pub(super) struct FnCx<'c> {
     /// Parameters and `let` bindings written without a type: where an
     /// "annotation needed" error can suggest one.
     pub(super) annotatable: HashMap<LocalId, &'static str>,
+    /// The names resolved so far (see [`ir::NameUse`]).
+    names: Vec<ir::NameUse>,
 }
 
 impl<'c> FnCx<'c> {
@@ -808,7 +814,18 @@ impl<'c> FnCx<'c> {
             pending: Vec::new(),
             lifted: Vec::new(),
             annotatable: HashMap::new(),
+            names: Vec::new(),
         }
+    }
+
+    /// Records what the name at `span` refers to (see [`ir::NameUse`]).
+    pub(super) fn note(&mut self, span: Span, target: ir::NameTarget, ty: Option<Ty>) {
+        self.names.push(ir::NameUse {
+            span,
+            target,
+            ty,
+            def: false,
+        });
     }
 
     /// Resolves what is pending, reports what never resolved, and completes
@@ -837,6 +854,7 @@ impl<'c> FnCx<'c> {
                 params: lifted.params,
                 locals: locals.clone(),
                 body: lifted.body,
+                names: Vec::new(),
             });
         }
         FnBody {
@@ -844,6 +862,7 @@ impl<'c> FnCx<'c> {
             params,
             locals,
             body,
+            names: std::mem::take(&mut self.names),
         }
     }
 
@@ -940,6 +959,12 @@ impl<'c> FnCx<'c> {
             mutable,
             boxed: false,
             span: name.span,
+        });
+        self.names.push(ir::NameUse {
+            span: name.span,
+            target: ir::NameTarget::Local(id),
+            ty: Some(ty_of_new_local(&self.locals, id)),
+            def: true,
         });
         self.local_depth.push(self.frames.len() - 1);
         if let Some(scope) = self.scopes.last_mut() {
@@ -1914,6 +1939,9 @@ impl<'c> FnCx<'c> {
             self.error(d);
             return self.error_expr(span);
         };
+        if let Some(last) = path.last() {
+            self.note(last.span, ir::NameTarget::Type(adt), None);
+        }
         let def = self.ck.env.adt_def(adt).clone();
         let AdtKind::Struct(decl_fields) = &def.kind else {
             return self.error_expr(span);
@@ -1924,6 +1952,11 @@ impl<'c> FnCx<'c> {
         for f in fields {
             match decl_fields.iter().position(|d| d.name == f.name.name) {
                 Some(i) => {
+                    self.note(
+                        f.name.span,
+                        ir::NameTarget::Field(adt, i as u32),
+                        Some(tys[i].clone()),
+                    );
                     let v = self.infer_expected(&f.value, &tys[i]);
                     self.expect(
                         &tys[i],
