@@ -636,6 +636,12 @@ impl Checker {
                 sig.ret.clone(),
                 sig.tparams.clone(),
             );
+            for t in decl.ast.params.iter().filter_map(|p| p.ty.as_ref()) {
+                cx.note_type_names(t);
+            }
+            if let Some(t) = &decl.ast.ret {
+                cx.note_type_names(t);
+            }
             let mut params = Vec::new();
             for (p, ty) in decl.ast.params.iter().zip(&sig.params) {
                 let id = cx.declare(&p.name, ty.clone(), false);
@@ -815,6 +821,39 @@ impl<'c> FnCx<'c> {
             lifted: Vec::new(),
             annotatable: HashMap::new(),
             names: Vec::new(),
+        }
+    }
+
+    /// Records the user types a written type names (see [`ir::NameUse`]).
+    pub(super) fn note_type_names(&mut self, t: &ast::TypeExpr) {
+        match t {
+            ast::TypeExpr::Named { path, args, .. } => {
+                let is_param = matches!(path.as_slice(), [p] if self.tparams.contains_key(&p.name));
+                if !is_param {
+                    if let (Some(adt), Some(last)) =
+                        (self.ck.resolve_adt(self.module, path), path.last())
+                    {
+                        self.note(last.span, ir::NameTarget::Type(adt), None);
+                    }
+                }
+                for a in args {
+                    self.note_type_names(a);
+                }
+            }
+            ast::TypeExpr::Tuple(items, _) => {
+                for a in items {
+                    self.note_type_names(a);
+                }
+            }
+            ast::TypeExpr::Array(inner, _) => self.note_type_names(inner),
+            ast::TypeExpr::Fn { params, ret, .. } => {
+                for a in params {
+                    self.note_type_names(a);
+                }
+                if let Some(r) = ret {
+                    self.note_type_names(r);
+                }
+            }
         }
     }
 
@@ -1119,6 +1158,7 @@ impl<'c> FnCx<'c> {
                     ..
                 } => {
                     let declared = ty.as_ref().map(|t| {
+                        self.note_type_names(t);
                         self.ck
                             .lower_type(self.module, self.file, t, &self.tparams.clone())
                     });
@@ -2085,6 +2125,7 @@ impl<'c> FnCx<'c> {
         for (i, p) in params.iter().enumerate() {
             let ty = match (&p.ty, &expected_params) {
                 (Some(t), _) => {
+                    self.note_type_names(t);
                     self.ck
                         .lower_type(self.module, self.file, t, &self.tparams.clone())
                 }
