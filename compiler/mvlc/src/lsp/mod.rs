@@ -409,7 +409,11 @@ impl Server {
         R: serde::Serialize,
     {
         let p: P = serde_json::from_value(params).map_err(|e| format!("bad parameters: {e}"))?;
-        let r = f(self, p)?;
+        // A bug in one feature answers its request with an error instead
+        // of ending the session; the database is not left half written, as
+        // requests only read it.
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self, p)))
+            .map_err(|_| "internal error while answering this request".to_string())??;
         serde_json::to_value(r).map_err(|e| e.to_string())
     }
 
