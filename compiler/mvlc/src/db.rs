@@ -245,6 +245,25 @@ impl Database {
         }
     }
 
+    /// Reads the file at `path` from disk again, if the database knows it
+    /// (a file the editor closed, or one it reports changed on disk); a
+    /// file that is gone is marked missing.
+    pub fn reload(&mut self, path: &str) {
+        let Some(file) = self.table().by_path.get(path).copied() else {
+            return;
+        };
+        let (text, present) = match std::fs::read_to_string(path) {
+            Ok(text) => (text, true),
+            Err(_) => (String::new(), false),
+        };
+        if *file.text(self) != text {
+            file.set_text(self).to(text);
+        }
+        if file.present(self) != present {
+            file.set_present(self).to(present);
+        }
+    }
+
     /// The program whose root file is `path` with `text` (which replaces
     /// what the disk holds); the modules it imports are read from the
     /// folder of `path` when a query first needs them.

@@ -32,6 +32,7 @@ Usage:
   mvlc fmt [--check] [FILES or DIRS...]   format source files in the canonical style
   mvlc test [--filter TEXT] [FILES or DIRS...]   run the `test` items
   mvlc repl                               an interactive session
+  mvlc lsp                                the language server, on stdin and stdout
   mvlc help                               show this help
 
 Options for run: limits (--max-stack N, --fuel N, --max-heap SIZE,
@@ -234,10 +235,9 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
         "fmt" => cmd_fmt(rest, session),
         "test" => crate::test_runner::cmd_test(rest, session),
         "repl" => cmd_repl(rest, session),
+        "lsp" if rest.is_empty() => crate::lsp::run(),
         "lsp" => {
-            session.err(&format!(
-                "mvlc: `{command}` is not available yet in this version\n"
-            ));
+            session.err("mvlc lsp: takes no arguments (it speaks LSP on stdin and stdout)\n");
             EXIT_USAGE
         }
         other => {

@@ -355,6 +355,11 @@ impl FnCx<'_> {
             self.error(d);
             return self.error_expr(span);
         };
+        let target = match method.target {
+            Global::Fn(id) | Global::Const(id) => ir::NameTarget::Fn(id),
+            Global::Native(id) => ir::NameTarget::Native(id),
+        };
+        self.note(name.span, target, None);
         let fn_ty = self.ck.global_type(method.target);
         let Ty::Fn(params, ret) = self.ck.table.shallow(&fn_ty) else {
             return self.error_expr(span);
@@ -474,6 +479,11 @@ impl FnCx<'_> {
             if let Some(index) = self.struct_field_index(&ty, &name.name) {
                 let tys = self.ck.instantiate_fields(*adt, args, None);
                 let fty = tys.get(index).cloned().unwrap_or(Ty::Unit);
+                self.note(
+                    name.span,
+                    ir::NameTarget::Field(*adt, index as u32),
+                    Some(fty.clone()),
+                );
                 return self.expr(ExprKind::Field(Box::new(receiver), index as u32), fty, span);
             }
         }

@@ -643,6 +643,12 @@ impl Checker {
                 sig.ret.clone(),
                 sig.tparams.clone(),
             );
+            for t in decl.ast.params.iter().filter_map(|p| p.ty.as_ref()) {
+                cx.note_type_names(t);
+            }
+            if let Some(t) = &decl.ast.ret {
+                cx.note_type_names(t);
+            }
             let mut params = Vec::new();
             for (p, ty) in decl.ast.params.iter().zip(&sig.params) {
                 let id = cx.declare(&p.name, ty.clone(), false);
@@ -750,6 +756,10 @@ fn never_ends(e: &ir::Expr) -> bool {
     }
 }
 
+fn ty_of_new_local(locals: &[Local], id: LocalId) -> Ty {
+    locals[id.0 as usize].ty.clone()
+}
+
 /// A closure lifted out of the body, completed when the body is done.
 struct Lifted {
     id: FnId,
@@ -784,6 +794,8 @@ pub(super) struct FnCx<'c> {
     /// The variables bound by `for` patterns (assigning one gets its own
     /// message).
     loop_vars: std::collections::HashSet<LocalId>,
+    /// The names resolved so far (see [`ir::NameUse`]).
+    names: Vec<ir::NameUse>,
 }
 
 impl<'c> FnCx<'c> {
@@ -819,7 +831,51 @@ impl<'c> FnCx<'c> {
             lifted: Vec::new(),
             annotatable: HashMap::new(),
             loop_vars: std::collections::HashSet::new(),
+            names: Vec::new(),
         }
+    }
+
+    /// Records the user types a written type names (see [`ir::NameUse`]).
+    pub(super) fn note_type_names(&mut self, t: &ast::TypeExpr) {
+        match t {
+            ast::TypeExpr::Named { path, args, .. } => {
+                let is_param = matches!(path.as_slice(), [p] if self.tparams.contains_key(&p.name));
+                if !is_param {
+                    if let (Some(adt), Some(last)) =
+                        (self.ck.resolve_adt(self.module, path), path.last())
+                    {
+                        self.note(last.span, ir::NameTarget::Type(adt), None);
+                    }
+                }
+                for a in args {
+                    self.note_type_names(a);
+                }
+            }
+            ast::TypeExpr::Tuple(items, _) => {
+                for a in items {
+                    self.note_type_names(a);
+                }
+            }
+            ast::TypeExpr::Array(inner, _) => self.note_type_names(inner),
+            ast::TypeExpr::Fn { params, ret, .. } => {
+                for a in params {
+                    self.note_type_names(a);
+                }
+                if let Some(r) = ret {
+                    self.note_type_names(r);
+                }
+            }
+        }
+    }
+
+    /// Records what the name at `span` refers to (see [`ir::NameUse`]).
+    pub(super) fn note(&mut self, span: Span, target: ir::NameTarget, ty: Option<Ty>) {
+        self.names.push(ir::NameUse {
+            span,
+            target,
+            ty,
+            def: false,
+        });
     }
 
     /// Resolves what is pending, reports what never resolved, and completes
@@ -848,6 +904,7 @@ impl<'c> FnCx<'c> {
                 params: lifted.params,
                 locals: locals.clone(),
                 body: lifted.body,
+                names: Vec::new(),
             });
         }
         FnBody {
@@ -855,6 +912,7 @@ impl<'c> FnCx<'c> {
             params,
             locals,
             body,
+            names: std::mem::take(&mut self.names),
         }
     }
 
@@ -951,6 +1009,12 @@ impl<'c> FnCx<'c> {
             mutable,
             boxed: false,
             span: name.span,
+        });
+        self.names.push(ir::NameUse {
+            span: name.span,
+            target: ir::NameTarget::Local(id),
+            ty: Some(ty_of_new_local(&self.locals, id)),
+            def: true,
         });
         self.local_depth.push(self.frames.len() - 1);
         if let Some(scope) = self.scopes.last_mut() {
@@ -1116,6 +1180,7 @@ impl<'c> FnCx<'c> {
                     ..
                 } => {
                     let declared = ty.as_ref().map(|t| {
+                        self.note_type_names(t);
                         self.ck
                             .lower_type(self.module, self.file, t, &self.tparams.clone())
                     });
@@ -1961,6 +2026,9 @@ impl<'c> FnCx<'c> {
             self.error(d);
             return self.error_expr(span);
         };
+        if let Some(last) = path.last() {
+            self.note(last.span, ir::NameTarget::Type(adt), None);
+        }
         let def = self.ck.env.adt_def(adt).clone();
         let AdtKind::Struct(decl_fields) = &def.kind else {
             return self.error_expr(span);
@@ -1971,6 +2039,11 @@ impl<'c> FnCx<'c> {
         for f in fields {
             match decl_fields.iter().position(|d| d.name == f.name.name) {
                 Some(i) => {
+                    self.note(
+                        f.name.span,
+                        ir::NameTarget::Field(adt, i as u32),
+                        Some(tys[i].clone()),
+                    );
                     let v = self.infer_expected(&f.value, &tys[i]);
                     self.expect(
                         &tys[i],
@@ -2099,6 +2172,7 @@ impl<'c> FnCx<'c> {
         for (i, p) in params.iter().enumerate() {
             let ty = match (&p.ty, &expected_params) {
                 (Some(t), _) => {
+                    self.note_type_names(t);
                     self.ck
                         .lower_type(self.module, self.file, t, &self.tparams.clone())
                 }

@@ -60,6 +60,36 @@ pub struct FnBody {
     pub params: Vec<LocalId>,
     pub locals: Vec<Local>,
     pub body: Expr,
+    /// What each name written in the body (and its closures) refers to:
+    /// the facts behind the language server's hover, definition and
+    /// references. Empty for a closure (its names are its function's).
+    pub names: Vec<NameUse>,
+}
+
+/// One name written in a body, as the checker resolved it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameUse {
+    /// The name's own span (counted from its item, as every span here).
+    pub span: Span,
+    pub target: NameTarget,
+    /// The name's type where it has one of its own (a local, a field),
+    /// read through the component's final table.
+    pub ty: Option<Ty>,
+    /// Whether this is where the target is declared (a local's binding).
+    pub def: bool,
+}
+
+/// What a name refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NameTarget {
+    Local(LocalId),
+    Fn(FnId),
+    Native(NativeId),
+    Type(AdtId),
+    /// A struct's field, by index.
+    Field(AdtId, u32),
+    /// An enum's variant, by index.
+    Variant(AdtId, u32),
 }
 
 #[derive(Clone, Debug, PartialEq)]

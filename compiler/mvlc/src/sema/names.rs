@@ -61,6 +61,7 @@ impl FnCx<'_> {
             }
             None => self.locals[id.0 as usize].ty.clone(),
         };
+        self.note(span, ir::NameTarget::Local(id), Some(ty.clone()));
         self.expr(ExprKind::Local(id), ty, span)
     }
 
@@ -119,6 +120,25 @@ impl FnCx<'_> {
     /// Resolves a non-local path to a global or a variant; reports an
     /// unknown one.
     pub(super) fn resolve_path(&mut self, path: &[ast::Ident], span: Span) -> Option<Resolved> {
+        let resolved = self.resolve_path_here(path, span)?;
+        if let Some(last) = path.last() {
+            let target = match &resolved {
+                Resolved::Global(Global::Fn(id) | Global::Const(id)) => ir::NameTarget::Fn(*id),
+                Resolved::Global(Global::Native(id)) => ir::NameTarget::Native(*id),
+                Resolved::Variant(adt, v) => ir::NameTarget::Variant(*adt, *v),
+            };
+            self.note(last.span, target, None);
+        }
+        // The type in `Type::name` and `module::Type::name`.
+        if let [.., ty, _] = path {
+            if let Some(MethodKey::Adt(adt)) = self.ck.type_key(self.module, ty) {
+                self.note(ty.span, ir::NameTarget::Type(adt), None);
+            }
+        }
+        Some(resolved)
+    }
+
+    fn resolve_path_here(&mut self, path: &[ast::Ident], span: Span) -> Option<Resolved> {
         match path {
             [name] => {
                 if let Some(g) = self.ck.env.value(self.module, &name.name) {

@@ -219,6 +219,9 @@ impl FnCx<'_> {
         mutable: bool,
         binds: &mut Vec<(String, LocalId)>,
     ) -> ir::Pattern {
+        if let Some(last) = path.last() {
+            self.note(last.span, ir::NameTarget::Variant(adt, v), None);
+        }
         let (ty, fields) = self.instantiate_variant(adt, v);
         self.pattern_type(expected, &ty, span);
         let arity_ok = if exact {
@@ -311,6 +314,9 @@ impl FnCx<'_> {
         let AdtKind::Struct(decl) = &def.kind else {
             return wild;
         };
+        if let Some(last) = path.last() {
+            self.note(last.span, ir::NameTarget::Type(adt), None);
+        }
         let args: Vec<Ty> = def.type_params.iter().map(|_| self.fresh()).collect();
         let tys = self.ck.instantiate_fields(adt, &args, None);
         self.pattern_type(expected, &Ty::app(TyCon::Adt(adt), args), span);
@@ -331,6 +337,11 @@ impl FnCx<'_> {
                 self.error(d);
                 continue;
             };
+            self.note(
+                f.name.span,
+                super::ir::NameTarget::Field(adt, i as u32),
+                Some(tys[i].clone()),
+            );
             let p = match &f.pattern {
                 Some(p) => self.pattern_in(p, &tys[i], mutable, binds),
                 None => {
