@@ -306,20 +306,16 @@ fn cmd_repl(args: &[String], session: &mut Session) -> i32 {
         err,
     );
     let mut repl = crate::repl::Repl::new(host);
+    if interactive {
+        return interactive_repl(session, repl);
+    }
     let mut pending = String::new();
     let mut failed = false;
-    let prompt = |session: &mut Session, more: bool| {
-        if interactive {
-            print_out(session, if more { b"... " } else { b"> " });
-        }
-    };
-    prompt(session, false);
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         pending.push_str(&line);
         pending.push('\n');
         if !pending.trim_start().starts_with(':') && !crate::repl::is_complete(&pending) {
-            prompt(session, true);
             continue;
         }
         let reply = repl.eval(&pending);
@@ -338,18 +334,56 @@ fn cmd_repl(args: &[String], session: &mut Session) -> i32 {
         if let Some(code) = reply.exit {
             return code;
         }
-        prompt(session, false);
+        if reply.quit {
+            break;
+        }
     }
+    // Input that ended inside an open bracket or after an operator.
     if !pending.trim().is_empty() {
-        let reply = repl.eval(&pending);
-        print_out(session, reply.output.as_bytes());
-        session.err(&reply.errors);
-        failed |= reply.failed;
+        session.err(&format!(
+            "error: the input ended inside an unfinished entry:\n{pending}"
+        ));
+        failed = true;
     }
     if failed && !interactive {
         EXIT_COMPILE_ERROR
     } else {
         EXIT_OK
+    }
+}
+
+/// The session at a terminal: the line editor reads entries (see
+/// `crate::editor`), Ctrl-C interrupts a running entry, Ctrl-D leaves.
+fn interactive_repl(
+    session: &mut Session,
+    mut repl: crate::repl::Repl<mvm_runtime::OsHost>,
+) -> i32 {
+    use std::sync::atomic::Ordering;
+    let names: crate::editor::Names = Default::default();
+    let mut editor = crate::editor::Editor::new(names.clone());
+    let flag = editor.interrupt.clone();
+    repl.interrupted = Box::new(move || flag.swap(false, Ordering::SeqCst));
+    loop {
+        if let Ok(mut n) = names.lock() {
+            *n = repl.names();
+        }
+        let text = match editor.read() {
+            crate::editor::Read::Entry(text) => text,
+            crate::editor::Read::Cancelled => continue,
+            crate::editor::Read::End => return EXIT_OK,
+        };
+        editor.interrupt.store(false, Ordering::SeqCst);
+        let reply = repl.eval(&text);
+        print_out(session, reply.output.as_bytes());
+        if !reply.errors.is_empty() {
+            session.err(&reply.errors);
+        }
+        if let Some(code) = reply.exit {
+            return code;
+        }
+        if reply.quit {
+            return EXIT_OK;
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod codegen;
 pub mod db;
 pub mod diagnostic;
 pub mod driver;
+pub mod editor;
 pub mod render;
 pub mod repl;
 pub mod sema;

@@ -75,9 +75,10 @@ pub struct Reply {
     pub errors: String,
     /// Whether the entry failed.
     pub failed: bool,
-    /// The program asked to exit with this code, or `:quit` was entered
-    /// (`Some(0)`).
+    /// The program asked to exit with this code.
     pub exit: Option<i32>,
+    /// `:quit` was entered.
+    pub quit: bool,
 }
 
 impl Reply {
@@ -327,7 +328,13 @@ impl<H: Host> Repl<H> {
     /// Records the text of a new entry and returns its number.
     fn add_entry(&mut self, text: &str) -> usize {
         let n = self.entries.len() + 1;
-        let file = self.db.set_file(&format!("<input {n}>"), text.to_string());
+        self.add_named_entry(&format!("<input {n}>"), text)
+    }
+
+    /// Records the text of a new entry shown as `name` (a `:load`ed file).
+    fn add_named_entry(&mut self, name: &str, text: &str) -> usize {
+        let n = self.entries.len() + 1;
+        let file = self.db.set_file(name, text.to_string());
         self.entries.push(file.id(&self.db));
         n
     }
@@ -619,7 +626,7 @@ impl<H: Host> Repl<H> {
         }
         let n = self.add_entry(input);
         if is_items {
-            return self.items_entry(n, input, &file);
+            return self.items_entry(n, input, &file, false);
         }
         let s = parse_statements(input);
         let compiled = match self.compile(Vec::new(), Some((n, &s))) {
@@ -727,10 +734,13 @@ impl<H: Host> Repl<H> {
         reply
     }
 
-    fn items_entry(&mut self, n: usize, input: &str, file: &ast::File) -> Reply {
+    fn items_entry(&mut self, n: usize, input: &str, file: &ast::File, skip_main: bool) -> Reply {
         let keys = db::item_keys(file);
         let mut new = Vec::new();
         for (item, key) in file.items.iter().zip(keys) {
+            if skip_main && key == "fn main#0" {
+                continue;
+            }
             let span = item_span(item);
             let text = &input[span.start as usize..span.end as usize];
             // Each item's text is its own piece: indent it as typed.
@@ -796,26 +806,123 @@ impl<H: Host> Repl<H> {
         let (name, rest) = command
             .split_once(char::is_whitespace)
             .map_or((command, ""), |(a, b)| (a, b.trim()));
+        let needs = |what: &str| Reply::error(format!("error: `:{name}` needs {what}\n"));
         match name {
             "quit" | "q" => Reply {
-                exit: Some(0),
+                quit: true,
                 ..Reply::default()
             },
             "help" | "h" => Reply {
                 output: HELP.to_string(),
                 ..Reply::default()
             },
+            "type" | "t" if rest.is_empty() => needs("an expression"),
+            "type" | "t" => self.type_of(rest),
+            "dis" if rest.is_empty() => needs("a function's name"),
+            "dis" => self.dis(rest),
+            "load" if rest.is_empty() => needs("a file"),
+            "load" => self.load(rest),
+            "time" if rest.is_empty() => needs("an expression"),
+            "time" => {
+                let started = std::time::Instant::now();
+                let before = self.instructions();
+                let mut reply = self.eval(rest);
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                let n = self.instructions().saturating_sub(before);
+                reply.output.push_str(&format!(
+                    "time: {ms:.3} ms (compiling and running), {n} instructions executed\n"
+                ));
+                reply
+            }
+            "reset" => {
+                self.db = Database::default();
+                self.vm = None;
+                self.items.clear();
+                self.bindings.clear();
+                self.entries.clear();
+                Reply {
+                    output: "the session is empty again\n".to_string(),
+                    ..Reply::default()
+                }
+            }
             _ => Reply::error(format!(
                 "error: unknown command `:{name}` (`:help` lists them)\n"
             )),
         }
-        .with_rest(rest)
     }
-}
 
-impl Reply {
-    fn with_rest(self, _rest: &str) -> Reply {
-        self
+    /// `:type EXPR`: the type of an expression (or of the value of
+    /// statements), checked against the session and not run.
+    fn type_of(&mut self, input: &str) -> Reply {
+        let n = self.add_entry(input);
+        let s = parse_statements(input);
+        let built = self.build(Vec::new(), Some((n, &s)));
+        let program = self.db.program("<session>", built.text.clone());
+        let (errors, failed) = self.diagnostics(program, &built);
+        if failed {
+            return Reply::error(errors);
+        }
+        let signature = db::signatures(&self.db, program)
+            .into_iter()
+            .find_map(|s| s.strip_prefix("__entry: ").map(str::to_string))
+            .unwrap_or_default();
+        let ty = result_type(&signature)
+            .map(tuple_elements)
+            .and_then(|t| t.into_iter().next())
+            .unwrap_or_default();
+        let ty = if s.tail.is_some() {
+            ty
+        } else {
+            "()".to_string()
+        };
+        Reply {
+            output: format!("{} : {ty}\n", input.trim()),
+            errors,
+            ..Reply::default()
+        }
+    }
+
+    /// `:dis NAME`: the bytecode of the latest version of a function.
+    fn dis(&mut self, name: &str) -> Reply {
+        let Some(vm) = self.vm.as_ref() else {
+            return Reply::error(format!("error: no function `{name}` in the session\n"));
+        };
+        let module = vm.module();
+        match module.functions.iter().rposition(|f| f.name == name) {
+            Some(i) => Reply {
+                output: mvm_bytecode::disassemble_function(module, i)
+                    .trim_start()
+                    .to_string(),
+                ..Reply::default()
+            },
+            None => Reply::error(format!("error: no function `{name}` in the session\n")),
+        }
+    }
+
+    /// `:load FILE`: the file's items join the session (its `main` is
+    /// left out, not run).
+    fn load(&mut self, path: &str) -> Reply {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return Reply::error(format!("error: cannot read `{path}`: {e}\n")),
+        };
+        let (file, _) = mvl_syntax::parse_file(&text);
+        if file.items.is_empty() {
+            return Reply::default();
+        }
+        let n = self.add_named_entry(path, &text);
+        let mut reply = self.items_entry(n, &text, &file, true);
+        if !reply.failed {
+            let count = file
+                .items
+                .iter()
+                .filter(|i| !matches!(i, ast::Item::Fn(f) if f.name.name == "main"))
+                .count();
+            reply
+                .output
+                .push_str(&format!("loaded {count} items from {path}\n"));
+        }
+        reply
     }
 }
 
@@ -824,8 +931,13 @@ pub const HELP: &str = "\
 Enter items (fn, struct, enum, impl, const, import) and statements; an
 expression's value is shown with its type. Input continues while a bracket
 is open or a line ends in an operator.
+  :type EXPR     the type of EXPR, which is not run
+  :dis NAME      the bytecode of function NAME
+  :load FILE     the items of FILE join the session (its main is not run)
+  :time EXPR     evaluate EXPR and show the wall time and instructions executed
+  :reset         forget every definition and binding
   :help          this text
-  :quit          leave (also Ctrl-D)
+  :quit          leave (also Ctrl-D or the end of input)
 ";
 
 struct Compiled {
@@ -850,6 +962,27 @@ fn item_span(item: &ast::Item) -> ast::Span {
 }
 
 impl<H: Host> Repl<H> {
+    /// The names the session knows, for completion: its bindings, its
+    /// items, the commands and the keywords.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.bindings.iter().map(|b| b.name.clone()).collect();
+        for item in &self.items {
+            let key = item.key.split('#').next().unwrap_or_default();
+            if let Some(name) = key.rsplit(' ').next() {
+                names.push(name.to_string());
+            }
+        }
+        for word in [
+            "let", "var", "fn", "struct", "enum", "impl", "const", "import", "match", "while",
+            "for", "loop", "return", "println", "print",
+        ] {
+            names.push(word.to_string());
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Instructions the session's VM has executed so far (0 before the
     /// first entry that runs).
     pub fn instructions(&self) -> u64 {
@@ -965,6 +1098,28 @@ mod tests {
         assert_eq!(ok(&mut r, "p == P { x: 1, y: 2 }"), "true : Bool\n");
         assert_eq!(ok(&mut r, "norm(p)"), "5 : Int\n");
         assert_eq!(ok(&mut r, "p"), "P { x: 1, y: 2 } : P\n");
+    }
+
+    #[test]
+    fn commands_answer_about_the_session() {
+        let mut r = repl();
+        ok(&mut r, "fn sq(x: Int) -> Int { x * x }");
+        assert_eq!(ok(&mut r, ":type [sq(2)]"), "[sq(2)] : [Int]\n");
+        let before = r.instructions();
+        assert_eq!(
+            ok(&mut r, ":type sq(1000000000000)"),
+            "sq(1000000000000) : Int\n"
+        );
+        assert_eq!(r.instructions(), before, "`:type` runs nothing");
+        assert!(ok(&mut r, ":dis sq").contains("muli"));
+        let timed = ok(&mut r, ":time sq(3)");
+        assert!(timed.starts_with("9 : Int\ntime: "), "{timed}");
+        assert!(timed.ends_with(" instructions executed\n"), "{timed}");
+        assert!(r.eval(":dis nothing").failed);
+        assert!(r.eval(":nope").failed);
+        assert!(r.eval(":quit").quit);
+        ok(&mut r, ":reset");
+        assert!(r.eval("sq(2)").errors.contains("E0101"));
     }
 
     #[test]
