@@ -115,12 +115,18 @@ pub fn assembler(data: &[u8]) {
 }
 
 /// A REPL session fed the input line by line (continuing while brackets
-/// are open), as `mvlc repl` reads it; at most 20 inputs per session.
+/// are open), as `mvlc repl` reads it; at most 20 inputs per session, each
+/// interrupted after about 16 million instructions (as Ctrl-C would).
 pub fn repl(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let mut session = mvlc::repl::Repl::new();
+    let mut session = mvlc::repl::Repl::new(mvm_runtime::CaptureHost::default());
+    let mut slices = 0u32;
+    session.interrupted = Box::new(move || {
+        slices += 1;
+        slices.is_multiple_of(256)
+    });
     let mut pending = String::new();
     let mut inputs = 0;
     for line in text.lines() {

@@ -250,16 +250,22 @@ pub fn execute(args: &[String], session: &mut Session) -> i32 {
 const REPL_USAGE: &str = "\
 Usage: mvlc repl
 
-An interactive session: enter items (fn, struct, enum, impl, const) and
-statements; an expression's value is printed. Input continues on the next
-line while brackets are open. Each input is compiled with everything before
-it and the session's program runs again; only new output is shown. Inputs
-that do not compile or fail at run time are reported and forgotten.
-`:quit` (or end of input) leaves.
+An interactive session on one live VM: enter items (fn, struct, enum, impl,
+const, import) and statements; `let` and `var` bindings and items persist
+and can be redefined, and an expression's value is shown with its type
+(`[1, 4, 9] : [Int]`). Each entry is compiled against the session's earlier
+definitions and runs once. Input continues on the next line while a bracket
+is open or a line ends in an operator. `:help` lists the commands; `:quit`
+or the end of input leaves.
+
+When standard input is not a terminal the session reads it as a script: no
+prompts, output only; the exit code is 1 if any entry failed (0 otherwise),
+or the code the program passed to `exit`.
 ";
 
-/// `mvlc repl`: reads inputs from stdin until `:quit` or its end.
+/// `mvlc repl`: reads entries from stdin until `:quit`, `exit(n)` or its end.
 fn cmd_repl(args: &[String], session: &mut Session) -> i32 {
+    use mvm_runtime::host::{Input, OsHost, Output, Sandbox};
     use std::io::BufRead;
     if wants_help(args) {
         print_out(session, REPL_USAGE.as_bytes());
@@ -275,34 +281,110 @@ fn cmd_repl(args: &[String], session: &mut Session) -> i32 {
         return EXIT_USAGE;
     }
     let interactive = std::io::stdin().is_terminal() && !session.capture;
-    let mut repl = crate::repl::Repl::new();
-    let mut pending = String::new();
-    let prompt = |session: &mut Session, more: bool| {
-        if interactive {
-            print_out(session, if more { b"... " } else { b"> " });
-        }
+    // The session reads standard input itself: the program sees an empty one.
+    let out = if session.capture {
+        Output::Memory(Vec::new())
+    } else {
+        // Interactively every write is shown at once; a script's output is
+        // buffered (boundedly) and flushed after each entry.
+        let capacity = if interactive { 0 } else { 1 << 16 };
+        Output::Stdout(std::io::BufWriter::with_capacity(
+            capacity,
+            std::io::stdout(),
+        ))
     };
-    prompt(session, false);
+    let err = if session.capture {
+        Output::Memory(Vec::new())
+    } else {
+        Output::Stderr(std::io::stderr())
+    };
+    let host = OsHost::with_streams(
+        Vec::new(),
+        Sandbox::default(),
+        Input::Memory(std::io::Cursor::new(Vec::new())),
+        out,
+        err,
+    );
+    let mut repl = crate::repl::Repl::new(host);
+    if interactive {
+        return interactive_repl(session, repl);
+    }
+    let mut pending = String::new();
+    let mut failed = false;
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
-        if pending.is_empty() && line.trim() == ":quit" {
-            break;
-        }
         pending.push_str(&line);
         pending.push('\n');
-        if !crate::repl::is_complete(&pending) {
-            prompt(session, true);
+        if !pending.trim_start().starts_with(':') && !crate::repl::is_complete(&pending) {
             continue;
         }
         let reply = repl.eval(&pending);
         pending.clear();
+        for output in [&mut repl.host.stdout, &mut repl.host.stderr] {
+            if let Output::Memory(bytes) = output {
+                let bytes = std::mem::take(bytes);
+                session.stdout.extend_from_slice(&bytes);
+            }
+        }
         print_out(session, reply.output.as_bytes());
         if !reply.errors.is_empty() {
             session.err(&reply.errors);
         }
-        prompt(session, false);
+        failed |= reply.failed;
+        if let Some(code) = reply.exit {
+            return code;
+        }
+        if reply.quit {
+            break;
+        }
     }
-    EXIT_OK
+    // Input that ended inside an open bracket or after an operator.
+    if !pending.trim().is_empty() {
+        session.err(&format!(
+            "error: the input ended inside an unfinished entry:\n{pending}"
+        ));
+        failed = true;
+    }
+    if failed && !interactive {
+        EXIT_COMPILE_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+/// The session at a terminal: the line editor reads entries (see
+/// `crate::editor`), Ctrl-C interrupts a running entry, Ctrl-D leaves.
+fn interactive_repl(
+    session: &mut Session,
+    mut repl: crate::repl::Repl<mvm_runtime::OsHost>,
+) -> i32 {
+    use std::sync::atomic::Ordering;
+    let names: crate::editor::Names = Default::default();
+    let mut editor = crate::editor::Editor::new(names.clone());
+    let flag = editor.interrupt.clone();
+    repl.interrupted = Box::new(move || flag.swap(false, Ordering::SeqCst));
+    loop {
+        if let Ok(mut n) = names.lock() {
+            *n = repl.names();
+        }
+        let text = match editor.read() {
+            crate::editor::Read::Entry(text) => text,
+            crate::editor::Read::Cancelled => continue,
+            crate::editor::Read::End => return EXIT_OK,
+        };
+        editor.interrupt.store(false, Ordering::SeqCst);
+        let reply = repl.eval(&text);
+        print_out(session, reply.output.as_bytes());
+        if !reply.errors.is_empty() {
+            session.err(&reply.errors);
+        }
+        if let Some(code) = reply.exit {
+            return code;
+        }
+        if reply.quit {
+            return EXIT_OK;
+        }
+    }
 }
 
 pub(crate) fn print_out(session: &mut Session, bytes: &[u8]) {

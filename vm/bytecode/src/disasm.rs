@@ -101,60 +101,75 @@ pub fn disassemble_with(module: &Module, writer: &dyn LineWriter) -> String {
     for i in &module.imports {
         let _ = writeln!(out, ".import {:?} {:?}", i.module, i.name);
     }
-    for (fi, f) in module.functions.iter().enumerate() {
-        let file = module
-            .files
-            .get(f.file as usize)
-            .map_or("?", |s| s.as_str());
-        let _ = writeln!(
-            out,
-            "\n.fn {fi} {:?} arity={} regs={} file={}   {c} {file}",
-            f.name, f.arity, f.n_regs, f.file
-        );
-        let targets: BTreeSet<u32> = f
-            .code
-            .iter()
-            .flat_map(|op| op.operands())
-            .filter_map(|(_, o)| match o {
-                Operand::Label(t) => Some(t),
-                _ => None,
-            })
-            .collect();
-        let mut lines = f.lines.iter().peekable();
-        for (pc, op) in f.code.iter().enumerate() {
-            while let Some(l) = lines.next_if(|l| l.pc as usize <= pc) {
-                let _ = writeln!(
-                    out,
-                    ".line {}{}",
-                    l.line,
-                    if l.pc as usize == pc {
-                        String::new()
-                    } else {
-                        format!(" @{}", l.pc)
-                    }
-                );
-            }
-            if targets.contains(&(pc as u32)) {
-                let _ = writeln!(out, "{}", writer.label_definition(pc as u32));
-            }
-            let mut text = format!("    {}", writer.instruction(op));
-            let notes = annotate(module, op);
-            if !notes.is_empty() {
-                while text.chars().count() < 40 {
-                    text.push(' ');
-                }
-                text.push(' ');
-                text.push_str(c);
-                text.push(' ');
-                text.push_str(&notes);
-            }
-            let _ = writeln!(out, "{}", text.trim_end());
-        }
-        for l in lines {
-            let _ = writeln!(out, ".line {} @{}", l.line, l.pc);
-        }
+    for fi in 0..module.functions.len() {
+        function_text(module, fi, writer, &mut out);
     }
     out
+}
+
+/// Function `fi` of `module` as `.mvasm` text (`mvlc repl`'s `:dis`).
+pub fn disassemble_function(module: &Module, fi: usize) -> String {
+    let mut out = String::new();
+    function_text(module, fi, &Standard, &mut out);
+    out
+}
+
+fn function_text(module: &Module, fi: usize, writer: &dyn LineWriter, out: &mut String) {
+    let c = writer.comment();
+    let Some(f) = module.functions.get(fi) else {
+        return;
+    };
+    let file = module
+        .files
+        .get(f.file as usize)
+        .map_or("?", |s| s.as_str());
+    let _ = writeln!(
+        out,
+        "\n.fn {fi} {:?} arity={} regs={} file={}   {c} {file}",
+        f.name, f.arity, f.n_regs, f.file
+    );
+    let targets: BTreeSet<u32> = f
+        .code
+        .iter()
+        .flat_map(|op| op.operands())
+        .filter_map(|(_, o)| match o {
+            Operand::Label(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let mut lines = f.lines.iter().peekable();
+    for (pc, op) in f.code.iter().enumerate() {
+        while let Some(l) = lines.next_if(|l| l.pc as usize <= pc) {
+            let _ = writeln!(
+                out,
+                ".line {}{}",
+                l.line,
+                if l.pc as usize == pc {
+                    String::new()
+                } else {
+                    format!(" @{}", l.pc)
+                }
+            );
+        }
+        if targets.contains(&(pc as u32)) {
+            let _ = writeln!(out, "{}", writer.label_definition(pc as u32));
+        }
+        let mut text = format!("    {}", writer.instruction(op));
+        let notes = annotate(module, op);
+        if !notes.is_empty() {
+            while text.chars().count() < 40 {
+                text.push(' ');
+            }
+            text.push(' ');
+            text.push_str(c);
+            text.push(' ');
+            text.push_str(&notes);
+        }
+        let _ = writeln!(out, "{}", text.trim_end());
+    }
+    for l in lines {
+        let _ = writeln!(out, ".line {} @{}", l.line, l.pc);
+    }
 }
 
 pub fn show_operand(o: Operand) -> String {

@@ -130,14 +130,16 @@ pub enum Outcome {
 
 /// The values a load of a program makes once: its constants (strings
 /// allocated in the heap) and one shared object per payload-less variant.
-/// They are roots of every collection. (This is where globals and the
-/// state of dynamically linked modules will live.)
+/// They are roots of every collection, with the embedder's globals. Linking
+/// a module ([`crate::link`]) extends them.
 #[derive(Clone, Debug, Default)]
 pub struct ModuleState {
     pub constants: Vec<Value>,
     /// Indexed by [`Program::variant_slot`]; `Unit` for variants with a
     /// payload.
     pub variants: Vec<Value>,
+    /// Values an embedder keeps alive between calls (a session's bindings).
+    pub globals: Vec<Value>,
 }
 
 impl ModuleState {
@@ -170,11 +172,16 @@ impl ModuleState {
         ModuleState {
             constants,
             variants,
+            globals: Vec::new(),
         }
     }
 
     fn roots(&self) -> impl Iterator<Item = Value> + '_ {
-        self.constants.iter().chain(&self.variants).copied()
+        self.constants
+            .iter()
+            .chain(&self.variants)
+            .chain(&self.globals)
+            .copied()
     }
 }
 
@@ -184,10 +191,10 @@ pub struct FiberId(pub usize);
 
 /// A loaded program with its heap, state and fibers: plain data.
 pub struct Vm {
-    program: Arc<Program>,
-    heap: Heap,
-    state: ModuleState,
-    fibers: Vec<Fiber>,
+    pub(crate) program: Arc<Program>,
+    pub(crate) heap: Heap,
+    pub(crate) state: ModuleState,
+    pub(crate) fibers: Vec<Fiber>,
     config: VmConfig,
     /// Fuel spent so far, by every fiber (for `--fuel`): instructions
     /// executed and the work charged inside them (see `native`).

@@ -13,6 +13,7 @@ pub mod fiber;
 pub mod heap;
 pub mod host;
 pub mod interp;
+pub mod link;
 pub mod native;
 pub mod observe;
 pub mod program;
@@ -30,6 +31,7 @@ pub use host::{
     EXIT_OUTPUT_ERROR, HOST_OPTIONS,
 };
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
+pub use link::Linked;
 pub use native::{
     Cost, Kept, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL,
     KEY_PART_STEPS, MAX_CALL_MEMORY, OBJECT_STEPS,
