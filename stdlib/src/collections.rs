@@ -73,27 +73,39 @@ const KEY_PART: Cost = Cost {
 /// one image node per part: it is built only as far as the call can pay
 /// for), or the runtime error for a value too large (or cyclic) to be one.
 fn key_of(ctx: &mut NativeCtx<'_>, v: Value) -> Result<Key, NativeError> {
+    // A key of one part is charged its one part: the same charge and the
+    // same refusal as the general path below (which, when not even one
+    // part is affordable, charges one to name the limit), without asking
+    // what is affordable first.
+    if let Some(key) = ctx.heap.one_part_key(v) {
+        ctx.charge(KEY_PART)?;
+        return Ok(key);
+    }
     let afford = ctx
         .meter
         .affordable(ctx.heap, KEY_PART, MAX_KEY_PARTS as u64) as usize;
-    let parts = |n: usize| Cost {
-        steps: (n as u64).saturating_mul(KEY_PART_STEPS),
-        bytes: 0,
-        memory: (n as u64).saturating_mul(KEY_PART_BYTES as u64),
-    };
     match ctx.heap.key_within(v, afford) {
         Ok((key, n)) => {
-            ctx.charge(parts(n))?;
+            ctx.charge(key_parts(n))?;
             Ok(key)
         }
         Err(message) => {
             if afford < MAX_KEY_PARTS {
                 // Cut short by the budget: the charge of one more part than
                 // it allows says which limit.
-                ctx.charge(parts(afford + 1))?;
+                ctx.charge(key_parts(afford + 1))?;
             }
             Err(NativeError::Error(message))
         }
+    }
+}
+
+/// What building a key image of `n` parts costs.
+fn key_parts(n: usize) -> Cost {
+    Cost {
+        steps: (n as u64).saturating_mul(KEY_PART_STEPS),
+        bytes: 0,
+        memory: (n as u64).saturating_mul(KEY_PART_BYTES as u64),
     }
 }
 

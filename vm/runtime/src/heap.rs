@@ -745,6 +745,22 @@ impl Heap {
         }
     }
 
+    /// The key image of `v` if it has one part (a scalar or a String): the
+    /// image [`Heap::key_within`] makes of it, found without its work list.
+    pub fn one_part_key(&self, v: Value) -> Option<Key> {
+        Some(match v {
+            Value::Unit => Key::Unit,
+            Value::Bool(b) => Key::Bool(b),
+            Value::Int(i) => Key::Int(i),
+            Value::Float(x) => Key::Float(if x == 0.0 { 0 } else { x.to_bits() }),
+            Value::Fn(f) => Key::Fn(f),
+            Value::Obj(r) => match self.get(r) {
+                Some(Object::Str(s)) => Key::Str(s.clone()),
+                _ => return None,
+            },
+        })
+    }
+
     /// The key image of a value (for maps and sets), built with an explicit
     /// work list (any nesting depth). A value whose image would have more
     /// than [`MAX_KEY_PARTS`] parts (counting shared parts once per use, so
@@ -762,18 +778,7 @@ impl Heap {
         // work list: the image the loop below would build, without its two
         // host allocations.
         if max_parts >= 1 {
-            let one = match v {
-                Value::Unit => Some(Key::Unit),
-                Value::Bool(b) => Some(Key::Bool(b)),
-                Value::Int(i) => Some(Key::Int(i)),
-                Value::Float(x) => Some(Key::Float(if x == 0.0 { 0 } else { x.to_bits() })),
-                Value::Fn(f) => Some(Key::Fn(f)),
-                Value::Obj(r) => match self.get(r) {
-                    Some(Object::Str(s)) => Some(Key::Str(s.clone())),
-                    _ => None,
-                },
-            };
-            if let Some(key) = one {
+            if let Some(key) = self.one_part_key(v) {
                 return Ok((key, 1));
             }
         }
