@@ -6,8 +6,8 @@
 
 use crate::{arg, fail, int_arg, option, str_arg};
 use mvm_runtime::{
-    Cost, Key, NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value, KEY_PART_BYTES,
-    KEY_PART_STEPS, MAX_KEY_PARTS, OBJECT_BYTES,
+    Cost, Key, MapEntry, NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value,
+    KEY_PART_BYTES, KEY_PART_STEPS, MAX_KEY_PARTS, OBJECT_BYTES,
 };
 
 /// The bytes of one value in an array.
@@ -73,27 +73,39 @@ const KEY_PART: Cost = Cost {
 /// one image node per part: it is built only as far as the call can pay
 /// for), or the runtime error for a value too large (or cyclic) to be one.
 fn key_of(ctx: &mut NativeCtx<'_>, v: Value) -> Result<Key, NativeError> {
+    // A key of one part is charged its one part: the same charge and the
+    // same refusal as the general path below (which, when not even one
+    // part is affordable, charges one to name the limit), without asking
+    // what is affordable first.
+    if let Some(key) = ctx.heap.one_part_key(v) {
+        ctx.charge(KEY_PART)?;
+        return Ok(key);
+    }
     let afford = ctx
         .meter
         .affordable(ctx.heap, KEY_PART, MAX_KEY_PARTS as u64) as usize;
-    let parts = |n: usize| Cost {
-        steps: (n as u64).saturating_mul(KEY_PART_STEPS),
-        bytes: 0,
-        memory: (n as u64).saturating_mul(KEY_PART_BYTES as u64),
-    };
     match ctx.heap.key_within(v, afford) {
         Ok((key, n)) => {
-            ctx.charge(parts(n))?;
+            ctx.charge(key_parts(n))?;
             Ok(key)
         }
         Err(message) => {
             if afford < MAX_KEY_PARTS {
                 // Cut short by the budget: the charge of one more part than
                 // it allows says which limit.
-                ctx.charge(parts(afford + 1))?;
+                ctx.charge(key_parts(afford + 1))?;
             }
             Err(NativeError::Error(message))
         }
+    }
+}
+
+/// What building a key image of `n` parts costs.
+fn key_parts(n: usize) -> Cost {
+    Cost {
+        steps: (n as u64).saturating_mul(KEY_PART_STEPS),
+        bytes: 0,
+        memory: (n as u64).saturating_mul(KEY_PART_BYTES as u64),
     }
 }
 
@@ -224,7 +236,9 @@ pub fn register(r: &mut NativeRegistry) {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
         let key = key_of(ctx, k)?;
         let bytes = entry_bytes(&key, 64);
-        let old = map(ctx, args)?.insert(key, (k, v)).map(|(_, old)| old);
+        let old = map(ctx, args)?
+            .insert(key, MapEntry::new(k, v))
+            .map(|old| old.value);
         if old.is_none() {
             ctx.heap.account(bytes);
         }
@@ -232,12 +246,23 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Map::get", |ctx, args| {
         let key = key_of(ctx, arg(args, 1)?)?;
-        let v = map(ctx, args)?.get(&key).map(|(_, v)| *v);
-        option(ctx, v)
+        let Some((i, _, entry)) = map(ctx, args)?.get_full(&key) else {
+            return option(ctx, None);
+        };
+        // The entry's `Some(value)`, made once (see `MapEntry`).
+        if let Some(some) = entry.some {
+            return Ok(Value::Obj(some));
+        }
+        let value = entry.value;
+        let some = option(ctx, Some(value))?;
+        if let (Value::Obj(r), Some((_, entry))) = (some, map(ctx, args)?.get_index_mut(i)) {
+            entry.some = Some(r);
+        }
+        Ok(some)
     });
     r.register("Map::remove", |ctx, args| {
         let key = key_of(ctx, arg(args, 1)?)?;
-        let v = map(ctx, args)?.shift_remove(&key).map(|(_, v)| v);
+        let v = map(ctx, args)?.shift_remove(&key).map(|e| e.value);
         option(ctx, v)
     });
     r.register("Map::contains_key", |ctx, args| {
@@ -250,13 +275,13 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("Map::keys", |ctx, args| {
         let n = map(ctx, args)?.len();
         ctx.charge(new_array(n))?;
-        let ks = map(ctx, args)?.values().map(|(k, _)| *k).collect();
+        let ks = map(ctx, args)?.values().map(|e| e.key).collect();
         Ok(ctx.heap.alloc(Object::Array(ks)))
     });
     r.register("Map::values", |ctx, args| {
         let n = map(ctx, args)?.len();
         ctx.charge(new_array(n))?;
-        let vs = map(ctx, args)?.values().map(|(_, v)| *v).collect();
+        let vs = map(ctx, args)?.values().map(|e| e.value).collect();
         Ok(ctx.heap.alloc(Object::Array(vs)))
     });
     r.register("Map::entries", entries);
@@ -321,7 +346,7 @@ pub fn register(r: &mut NativeRegistry) {
 fn map<'a>(
     ctx: &'a mut NativeCtx<'_>,
     args: &[Value],
-) -> Result<&'a mut mvm_runtime::KeyMap<(Value, Value)>, NativeError> {
+) -> Result<&'a mut mvm_runtime::KeyMap<MapEntry>, NativeError> {
     let r = obj(args, "a map")?;
     match ctx.heap.get_mut(r) {
         Some(Object::Map(m)) => Ok(&mut **m),
@@ -385,7 +410,7 @@ fn entries(ctx: &mut NativeCtx<'_>, args: &[Value]) -> R {
         bytes: 0,
         memory: (n as u64).saturating_mul(tuple),
     }))?;
-    let pairs: Vec<(Value, Value)> = map(ctx, args)?.values().copied().collect();
+    let pairs: Vec<(Value, Value)> = map(ctx, args)?.values().map(|e| (e.key, e.value)).collect();
     let items = pairs
         .into_iter()
         .map(|(k, v)| ctx.heap.alloc(Object::Tuple(Box::new([k, v]))))

@@ -266,7 +266,8 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
                     make(ctx, "Variant", vec![name, vname, payload])
                 }
                 Object::Map(m) => {
-                    let entries: Vec<(Value, Value)> = m.values().copied().collect();
+                    let entries: Vec<(Value, Value)> =
+                        m.values().map(|e| (e.key, e.value)).collect();
                     let mut pairs = Vec::with_capacity(entries.len());
                     for (k, val) in entries {
                         let dk = to_dyn(ctx, k, depth + 1, walk)?;

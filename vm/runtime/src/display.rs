@@ -189,12 +189,12 @@ fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String, max: us
                         entry.push(Task::Value(*f, true, d));
                     }
                     (Entries::Map, Object::Map(m)) => {
-                        let Some((_, (k, x))) = m.get_index(i) else {
+                        let Some((_, e)) = m.get_index(i) else {
                             continue;
                         };
-                        entry.push(Task::Value(*k, true, d));
+                        entry.push(Task::Value(e.key, true, d));
                         entry.push(Task::Text(": "));
-                        entry.push(Task::Value(*x, true, d));
+                        entry.push(Task::Value(e.value, true, d));
                     }
                     (Entries::Set, Object::Set(s)) => match s.get_index(i) {
                         Some((_, x)) => entry.push(Task::Value(*x, true, d)),

@@ -50,9 +50,10 @@ pub enum Object {
     },
     /// A variable shared between a function and its closures.
     Cell(Value),
-    /// Insertion-ordered; each entry keeps the original key value. (The
-    /// big collections are boxed so that every slot stays small.)
-    Map(Box<KeyMap<(Value, Value)>>),
+    /// Insertion-ordered; each entry keeps the original key value (see
+    /// [`MapEntry`]). (The big collections are boxed so that every slot
+    /// stays small.)
+    Map(Box<KeyMap<MapEntry>>),
     Set(Box<KeyMap<Value>>),
     /// Ordered by key; each entry keeps the original key value.
     Tree(Box<BTreeMap<OrdKey, (Value, Value)>>),
@@ -74,6 +75,8 @@ impl Object {
                 Object::Closure { captures, .. } => captures.len() * V,
                 Object::Cell(_) => V,
                 // The key images are owned by the table: they count too.
+                // (An entry is a `MapEntry`, 40 bytes, its bucket's hash and
+                // index 16 and the key image 32: 88 = 3 * V + 40.)
                 Object::Map(m) => {
                     m.capacity() * (3 * V + 40) + m.keys().map(Key::heap_size).sum::<usize>()
                 }
@@ -95,9 +98,12 @@ impl Object {
             | Object::Variant { fields: xs, .. } => xs.iter().copied().for_each(f),
             Object::Closure { captures, .. } => captures.iter().copied().for_each(f),
             Object::Cell(v) => f(*v),
-            Object::Map(m) => m.values().for_each(|(k, v)| {
-                f(*k);
-                f(*v);
+            Object::Map(m) => m.values().for_each(|e| {
+                f(e.key);
+                f(e.value);
+                if let Some(some) = e.some {
+                    f(Value::Obj(some));
+                }
             }),
             Object::Set(s) => s.values().copied().for_each(f),
             Object::Tree(t) => t.values().for_each(|(k, v)| {
@@ -125,6 +131,34 @@ pub const OBJECT_BYTES: usize = std::mem::size_of::<Option<Object>>() + 48;
 /// random seed keeps an untrusted program from choosing colliding keys
 /// (iteration order is insertion order, so the seed never shows).
 pub type KeyMap<V> = IndexMap<Key, V, foldhash::fast::RandomState>;
+
+/// One entry of a Map: the key as the program gave it, its value, and the
+/// `Some(value)` that `Map::get` returned for it, if it was asked for.
+///
+/// `Option` values are immutable and MVL compares values structurally, never
+/// by identity, so one `Some(value)` object can serve every `get` of the
+/// entry: the first `get` allocates it and stores it here, later ones return
+/// it (a lookup loop allocates nothing after its first round). Whatever
+/// replaces the entry's value makes a new entry (`Map::insert`), so the
+/// cached object always holds the current value. The collector traces it as
+/// one of the map's children.
+#[derive(Clone, Copy, Debug)]
+pub struct MapEntry {
+    pub key: Value,
+    pub value: Value,
+    pub some: Option<ObjRef>,
+}
+
+impl MapEntry {
+    /// An entry whose `Some(value)` has not been made yet.
+    pub fn new(key: Value, value: Value) -> MapEntry {
+        MapEntry {
+            key,
+            value,
+            some: None,
+        }
+    }
+}
 
 /// A tree key: Ints and Floats in numeric order (Floats by IEEE total
 /// order), Strings by their bytes, tuples of those lexicographically.
@@ -641,9 +675,9 @@ impl Heap {
                         ) => t1 == t2 && v1 == v2 && pairs(f1, f2),
                         (Some(Object::Map(p)), Some(Object::Map(q))) => {
                             p.len() == q.len()
-                                && p.iter().all(|(k, (_, v))| match q.get(k) {
-                                    Some((_, w)) => {
-                                        work.push(Work::Pair(*v, *w));
+                                && p.iter().all(|(k, e)| match q.get(k) {
+                                    Some(f) => {
+                                        work.push(Work::Pair(e.value, f.value));
                                         true
                                     }
                                     None => false,
@@ -711,6 +745,22 @@ impl Heap {
         }
     }
 
+    /// The key image of `v` if it has one part (a scalar or a String): the
+    /// image [`Heap::key_within`] makes of it, found without its work list.
+    pub fn one_part_key(&self, v: Value) -> Option<Key> {
+        Some(match v {
+            Value::Unit => Key::Unit,
+            Value::Bool(b) => Key::Bool(b),
+            Value::Int(i) => Key::Int(i),
+            Value::Float(x) => Key::Float(if x == 0.0 { 0 } else { x.to_bits() }),
+            Value::Fn(f) => Key::Fn(f),
+            Value::Obj(r) => match self.get(r) {
+                Some(Object::Str(s)) => Key::Str(s.clone()),
+                _ => return None,
+            },
+        })
+    }
+
     /// The key image of a value (for maps and sets), built with an explicit
     /// work list (any nesting depth). A value whose image would have more
     /// than [`MAX_KEY_PARTS`] parts (counting shared parts once per use, so
@@ -724,6 +774,14 @@ impl Heap {
     /// budget stops building as soon as the image would not fit it.
     pub fn key_within(&self, v: Value, max_parts: usize) -> Result<(Key, usize), String> {
         let max_parts = max_parts.min(MAX_KEY_PARTS);
+        // A key of one part (a scalar or a String, the common case) needs no
+        // work list: the image the loop below would build, without its two
+        // host allocations.
+        if max_parts >= 1 {
+            if let Some(key) = self.one_part_key(v) {
+                return Ok((key, 1));
+            }
+        }
         enum Task {
             /// A value and how deeply it is nested in the key.
             Visit(Value, usize),
@@ -829,7 +887,7 @@ impl Heap {
                             u32::MAX,
                             0,
                             Some(2),
-                            &mut m.values().flat_map(|(k, v)| [*k, *v]),
+                            &mut m.values().flat_map(|e| [e.key, e.value]),
                         );
                         continue;
                     }
@@ -917,9 +975,9 @@ mod law_tests {
                 if rng.below(2) == 0 {
                     entries.reverse();
                 }
-                let mut m: KeyMap<(Value, Value)> = KeyMap::default();
+                let mut m: KeyMap<MapEntry> = KeyMap::default();
                 for (k, v) in entries {
-                    m.insert(Key::Int(k), (Value::Int(k), v));
+                    m.insert(Key::Int(k), MapEntry::new(Value::Int(k), v));
                 }
                 heap.alloc(Object::Map(Box::new(m)))
             }

@@ -23,8 +23,8 @@ pub mod value;
 pub use error::{RuntimeError, TraceFrame};
 pub use fiber::{Fiber, Frame};
 pub use heap::{
-    parse_size, GcConfig, GcStats, Heap, Key, KeyMap, Object, OrdKey, TotalF64, KEY_PART_BYTES,
-    MAX_KEY_PARTS, OBJECT_BYTES,
+    parse_size, GcConfig, GcStats, Heap, Key, KeyMap, MapEntry, Object, OrdKey, TotalF64,
+    KEY_PART_BYTES, MAX_KEY_PARTS, OBJECT_BYTES,
 };
 pub use host::{
     CaptureHost, Finished, Host, HostError, HostOptions, HostResult, OsHost, RunHost,
