@@ -7,7 +7,9 @@
 //! errors is tested by the same files. Each file is a test of its own:
 //! `cargo test -p mvlc --test check -- fib`.
 
-use libtest_mimic::{Arguments, Failed, Trial};
+mod cases;
+
+use libtest_mimic::Failed;
 use mvlc::db::{self, Database, Db};
 
 /// What the checker says about `source`: signatures, then diagnostics.
@@ -35,40 +37,15 @@ fn check(path: &str, source: &str) -> String {
 }
 
 fn main() {
-    let args = Arguments::from_args();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|entries| entries.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "mvl"));
-    files.sort();
-    assert!(!files.is_empty(), "no cases in {}", dir.display());
-    let trials = files
-        .into_iter()
-        .map(|path| {
-            let name = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Trial::test(name.clone(), move || {
-                let source = std::fs::read_to_string(&path).map_err(Failed::from)?;
-                let shown = format!("tests/check/{name}.mvl");
-                let output = check(&shown, &source);
-                let result = std::panic::catch_unwind(|| {
-                    insta::with_settings!({
-                        snapshot_path => "snapshots",
-                        prepend_module_to_snapshot => false,
-                        description => format!("mvlc check {shown}"),
-                        omit_expression => true,
-                    }, {
-                        insta::assert_snapshot!(format!("check__{name}"), output);
-                    });
-                });
-                result.map_err(|_| {
-                    Failed::from(format!("{name}: output changed (see the .snap.new)"))
-                })
-            })
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    cases::run_cases("check", "mvl", |name, path| {
+        let source = std::fs::read_to_string(path).map_err(Failed::from)?;
+        let shown = format!("tests/check/{name}.mvl");
+        let output = check(&shown, &source);
+        cases::snapshot(
+            "snapshots",
+            &format!("check__{name}"),
+            format!("mvlc check {shown}"),
+            &output,
+        )
+    })
 }

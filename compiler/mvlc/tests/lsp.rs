@@ -14,30 +14,15 @@
 //! `complete F L:C [PREFIX]`, `signature F L:C`, `format F`,
 //! `actions F L:C`, `inlay F`, `tokens F`.
 
-use libtest_mimic::{Arguments, Failed, Trial};
+mod cases;
+
+use libtest_mimic::Failed;
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let args = Arguments::from_args();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    cases.retain(|p| p.extension().is_some_and(|e| e == "txt"));
-    cases.sort();
-    let trials = cases
-        .into_iter()
-        .map(|path| {
-            let name = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Trial::test(name.clone(), move || run_case(&name, &path))
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    cases::run_cases("lsp", "txt", run_case)
 }
 
 struct Client {
@@ -224,9 +209,10 @@ fn run_case(name: &str, path: &Path) -> Result<(), Failed> {
         .map_err(|_| Failed::from("the server panicked"))?;
     served.map_err(Failed::from)?;
     let _ = std::fs::remove_dir_all(&dir);
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name.to_string(), out));
-    Ok(())
+    cases::snapshot(
+        "lsp/snapshots",
+        name,
+        format!("mvlc lsp, the session tests/lsp/{name}.txt"),
+        &out,
+    )
 }
