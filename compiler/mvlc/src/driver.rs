@@ -1,5 +1,5 @@
 //! The `mvlc` command line: `run`, `build` and `check`, their options, and
-//! the exit codes of the sketch (0 ok, 1 compile error, 2 runtime error, 64
+//! the exit codes of `lang-spec/evaluation.md` (0 ok, 1 compile error, 2 runtime error, 64
 //! usage error, the program's own `exit(n)`).
 //!
 //! [`execute`] does the work with its output either on the real streams or

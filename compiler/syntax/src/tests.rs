@@ -223,7 +223,7 @@ fn patterns_and_match() {
 }
 
 #[test]
-fn items_of_the_sketch() {
+fn items_of_the_grammar() {
     parse_ok(
         "import geometry; struct Point { x: Float, y: Float } enum Shape { Circle(Float), Rect(Float, Float), Empty } \
          impl Point { fn norm(self) -> Float { (self.x * self.x).sqrt() } } \
