@@ -62,7 +62,9 @@ pub fn register(r: &mut NativeRegistry) {
                 .collect();
             return Ok(ctx.heap.alloc(Object::Array(items)));
         }
-        ctx.charge(scan(s.len()))?;
+        // Searching preprocesses the separator: a long one costs its length
+        // on every call, even against a short string.
+        ctx.charge(scan(s.len() + sep.len()))?;
         let parts = s.matches(sep.as_ref()).count() + 1;
         ctx.charge(Cost::steps(parts as u64))?;
         ctx.charge(strings(parts, s.len()))?;
@@ -126,7 +128,7 @@ pub fn register(r: &mut NativeRegistry) {
         }
         // Count first: the result's length is then known, and charged,
         // before it is built.
-        ctx.charge(scan(s.len()))?;
+        ctx.charge(scan(s.len() + from.len()))?;
         let n = s.matches(from.as_ref()).count() as u64;
         let len = (s.len() as u64 - n * from.len() as u64)
             .saturating_add(n.saturating_mul(to.len() as u64));
