@@ -106,6 +106,15 @@ pub struct Session {
 }
 
 impl Session {
+    /// Renders `diags` (if any) to stderr in the session's message format
+    /// and colours.
+    pub fn diagnostics(&mut self, db: &dyn db::Db, diags: &[crate::diagnostic::Diagnostic]) {
+        if !diags.is_empty() {
+            let text = render::render_as(db, diags, self.message_format, self.color);
+            self.err(&text);
+        }
+    }
+
     /// Output to the process's real streams.
     pub fn real() -> Session {
         Session {
@@ -732,12 +741,7 @@ fn format_text(path: &str, text: &str, session: &mut Session) -> Option<String> 
             let mut db = Database::default();
             let file = db.set_file(path, text.to_string());
             let diags = db::parse(&db, file).errors.clone();
-            session.err(&render::render_as(
-                &db,
-                &diags,
-                session.message_format,
-                session.color,
-            ));
+            session.diagnostics(&db, &diags);
             None
         }
     }
@@ -827,14 +831,7 @@ pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
     let program = db.program(path, text);
     let has_main = db::declarations(&db, program).main.is_some();
     let diags = db::check_diagnostics(&db, program);
-    if !diags.is_empty() {
-        session.err(&render::render_as(
-            &db,
-            &diags,
-            session.message_format,
-            session.color,
-        ));
-    }
+    session.diagnostics(&db, &diags);
     release(db, session);
     if has_main && !diags.iter().any(|d| d.is_error()) {
         Ok(())
@@ -889,14 +886,7 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let program = db.program(path, text);
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);
-    if !diags.is_empty() {
-        session.err(&render::render_as(
-            &db,
-            &diags,
-            session.message_format,
-            session.color,
-        ));
-    }
+    session.diagnostics(&db, &diags);
     release(db, session);
     match module {
         Some(m) if !diags.iter().any(|d| d.is_error()) => Ok((*m).clone()),

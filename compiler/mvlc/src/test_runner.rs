@@ -10,7 +10,6 @@
 
 use crate::db::{self, Database};
 use crate::driver::{Session, EXIT_COMPILE_ERROR, EXIT_OK, EXIT_USAGE};
-use crate::render;
 
 pub const TEST_USAGE: &str = "\
 Usage: mvlc test [OPTIONS] [FILES or DIRS...]
@@ -182,14 +181,7 @@ fn run_file(
     let program = db.program(path, text);
     let compiled = db::compile_tests(&db, program).clone();
     let diags = db::test_diagnostics(&db, program);
-    if !diags.is_empty() {
-        session.err(&render::render_as(
-            &db,
-            &diags,
-            session.message_format,
-            session.color,
-        ));
-    }
+    session.diagnostics(&db, &diags);
     let Some(compiled) = compiled else {
         if diags.iter().any(|d| d.is_error()) {
             report.broken = true;
