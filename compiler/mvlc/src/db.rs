@@ -1155,6 +1155,31 @@ pub fn check_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     sorted(db, program, all)
 }
 
+/// When `d` would be fixed by importing a module whose file is beside the
+/// program's root (`Diagnostic::import_fix`), says so and suggests the
+/// `import` at the top of the file. The file is looked up as an input, so
+/// creating it later re-runs this.
+fn offer_import(db: &dyn Db, program: Program, d: &mut Diagnostic) {
+    let Some(module) = d.import_fix.take() else {
+        return;
+    };
+    let root = program.root(db).path(db).clone();
+    let dir = std::path::Path::new(&root)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let path = dir.join(format!("{module}.mvl"));
+    if db.file(&path.to_string_lossy()).present(db) {
+        d.suggestions.push(crate::diagnostic::Suggestion {
+            message: format!("`{module}.mvl` is beside this file: import it"),
+            file: d.primary.file,
+            item: None,
+            span: Span::new(0, 0),
+            replacement: format!("import {module};\n"),
+        });
+    }
+}
+
 /// Makes every span of `d` count from its file's start.
 fn resolve_anchors(db: &dyn Db, d: &mut Diagnostic) {
     for l in std::iter::once(&mut d.primary).chain(&mut d.secondary) {
@@ -1184,6 +1209,7 @@ fn resolve_anchors(db: &dyn Db, d: &mut Diagnostic) {
 fn sorted(db: &dyn Db, program: Program, mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
     for d in &mut all {
         resolve_anchors(db, d);
+        offer_import(db, program, d);
     }
     let files = program_files(db, program);
     all.sort_by_key(|d| {

@@ -50,6 +50,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0210", "type too large to check"),
     ("E0211", "function type in a key"),
     ("W0001", "unreachable pattern"),
+    ("W0002", "minus sign applied after a method call"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +84,11 @@ pub struct Diagnostic {
     /// Fixes a tool can apply (the language server's code actions, a
     /// `--fix`), each also shown to people as a help line.
     pub suggestions: Vec<Suggestion>,
+    /// A module whose `import` would fix this diagnostic if its file exists
+    /// beside the program's root. Checking does no I/O, so it only names
+    /// the module; `db` looks for the file and, when it is there, adds the
+    /// help and the suggestion (and clears this).
+    pub import_fix: Option<String>,
 }
 
 /// An edit that fixes a diagnostic: replace `span` of `file` (empty to
@@ -121,6 +127,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: None,
             suggestions: Vec::new(),
+            import_fix: None,
         }
     }
 

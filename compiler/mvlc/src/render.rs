@@ -366,5 +366,5 @@ fn suggested_text(db: &dyn Db, s: &crate::diagnostic::Suggestion) -> String {
         .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
         .map(|i| i + 1)
         .unwrap_or(0);
-    format!("{}{}", &before[word_start..], s.replacement)
+    format!("{}{}", &before[word_start..], s.replacement.trim_end())
 }

@@ -224,7 +224,7 @@ impl FnCx<'_> {
                 match key {
                     MethodKey::Adt(a) if !self.visible_adt(*a) => {}
                     MethodKey::Adt(a) => out.push(self.adt_annotation(*a)),
-                    MethodKey::Array => out.push(("arrays".to_string(), None)),
+                    MethodKey::Array => out.push(("[T]".to_string(), None)),
                     k => {
                         let n = k.native_prefix(&self.ck.env);
                         let generic = matches!(

@@ -709,7 +709,7 @@ impl Checker {
             let resolved = self.table.resolve(ty);
             if !matches!(resolved, Ty::Var(_)) || seen.contains(&resolved) {
                 let shown = self.table.display(&resolved);
-                self.diags.push(Diagnostic::error(
+                let mut d = Diagnostic::error(
                     "E0201",
                     format!(
                         "type parameter `{name}` is not generic: the function only works when `{name}` is `{shown}`"
@@ -717,7 +717,12 @@ impl Checker {
                     file,
                     *span,
                     format!("declared generic here, but the body requires `{shown}`"),
-                ));
+                );
+                // The expression that forced it.
+                if let Some((at, forced)) = self.table.decided_at(ty) {
+                    d = d.with_label(at, forced, format!("this makes `{name}` be `{shown}`"));
+                }
+                self.diags.push(d);
             }
             seen.push(resolved);
         }
@@ -1113,6 +1118,12 @@ impl<'c> FnCx<'c> {
             .table
             .decided_at(expected)
             .filter(|(_, s)| *s != span);
+        // Where the found type was decided, when that was elsewhere (a
+        // `push` that made an empty array's elements `Int`).
+        let found_decided = self.ck.table.decided_at(found).filter(|(_, s)| {
+            let inside = s.start >= span.start && s.end <= span.end;
+            !inside && Some(*s) != decided.map(|(_, d)| d)
+        });
         let (exp, fnd) = (self.show(expected), self.show(found));
         let diag = match err {
             UnifyError::TooLarge => Diagnostic::error(
@@ -1160,6 +1171,10 @@ impl<'c> FnCx<'c> {
         };
         let diag = match decided {
             Some((file, at)) => diag.with_label(file, at, format!("`{exp}` was decided here")),
+            None => diag,
+        };
+        let diag = match found_decided {
+            Some((file, at)) => diag.with_label(file, at, format!("`{fnd}` was decided here")),
             None => diag,
         };
         self.error(diag);
@@ -1337,6 +1352,9 @@ impl<'c> FnCx<'c> {
             E::Format(inner, spec, _) => self.infer_format(inner, spec, span),
             E::Path(path) => self.infer_path(path, span),
             E::Unary(op, inner) => {
+                if *op == UnaryOp::Neg {
+                    self.warn_negated_method_call(inner, span);
+                }
                 let inner = self.infer(inner);
                 let ty = inner.ty.clone();
                 match op {
@@ -1821,7 +1839,12 @@ impl<'c> FnCx<'c> {
             BinOp::Eq | BinOp::Ne => (Some(Class::EQ), Ty::Bool),
         };
         if let Some(class) = operand {
-            if self.ck.table.unify(&lhs.ty, &rhs.ty).is_err() {
+            // The operator decides its operands' type: the origin that
+            // "decided here" and a forced type parameter point at.
+            self.ck.table.origin = Some((self.file, span));
+            let unified = self.ck.table.unify(&lhs.ty, &rhs.ty);
+            self.ck.table.origin = None;
+            if unified.is_err() {
                 let (l, r) = (self.show(&lhs.ty), self.show(&rhs.ty));
                 let mut diag = Diagnostic::error(
                     "E0201",
@@ -2415,6 +2438,50 @@ impl<'c> FnCx<'c> {
                 .with_label(self.file, then_span, format!("this is `{t}`")),
             );
         }
+    }
+
+    /// `-5.abs()` is `-(5.abs())` (a method call binds tighter than a
+    /// minus): a number literal's method called under a minus without
+    /// parentheses reads as the negative number's call, so it gets a warning
+    /// and the parenthesised form as a fix. `-(5.abs())` (the parentheses
+    /// end the expression after the call) says what it means and is quiet.
+    fn warn_negated_method_call(&mut self, inner: &ast::Expr, span: Span) {
+        let ast::ExprKind::MethodCall(recv, name, _) = &inner.kind else {
+            return;
+        };
+        let ast::ExprKind::Lit(lit @ (ast::Literal::Int(_) | ast::Literal::Float(_))) = &recv.kind
+        else {
+            return;
+        };
+        if inner.span.end != span.end {
+            return;
+        }
+        let number = match lit {
+            ast::Literal::Int(n) => n.to_string(),
+            ast::Literal::Float(x) => format!("{x:?}"),
+            _ => return,
+        };
+        self.error(
+            Diagnostic::warning(
+                "W0002",
+                format!(
+                    "`-{number}.{}()` calls `{}` on `{number}`, then negates the result",
+                    name.name, name.name
+                ),
+                self.file,
+                span,
+                "a method call binds tighter than `-`",
+            )
+            .with_suggestion(
+                "to call it on the negative number, add parentheses",
+                self.file,
+                Span {
+                    start: span.start,
+                    end: recv.span.end,
+                },
+                format!("(-{number})"),
+            ),
+        );
     }
 
     /// Warns about the pattern of an `if let` or `while let` that matches

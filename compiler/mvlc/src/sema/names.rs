@@ -41,11 +41,35 @@ impl FnCx<'_> {
             span,
             "not found",
         );
+        // The name is an item of another module: say how to reach it.
+        let mut elsewhere: Vec<(String, bool)> = self
+            .ck
+            .env
+            .values
+            .keys()
+            .filter(|(m, n)| n == name && *m != self.module && *m != super::env::PRELUDE)
+            .map(|(m, _)| {
+                let module = self.ck.env.modules[m.0 as usize].name.clone();
+                let visible = self.ck.env.imported(self.module, &module) == Some(*m);
+                (module, visible)
+            })
+            .collect();
+        elsewhere.sort();
         if matches!(name, "null" | "nil" | "NULL" | "undefined" | "nullptr") {
             // Another language's habit: an absent value is an `Option`.
             diag = diag
                 .with_help("MVL has no null: a value that may be absent is an `Option`, `None` or `Some(x)`")
                 .with_suggestion("write `None`", self.file, span, "None");
+        } else if let Some((module, visible)) =
+            elsewhere.iter().find(|(_, v)| *v).or(elsewhere.first())
+        {
+            // An item of another module is named through its module.
+            let path = format!("{module}::{name}");
+            diag = if *visible {
+                diag.with_suggestion("write it through its module", self.file, span, path.clone())
+            } else {
+                diag.with_help(format!("`{name}` is an item of the module `{module}`: add `import {module};` and write `{path}`"))
+            };
         } else if let Some(near) = near {
             diag = diag.with_help(format!("did you mean `{near}`?"));
         }
@@ -194,12 +218,9 @@ impl FnCx<'_> {
                         first.span,
                         "not found",
                     );
-                    if self.ck.env.modules.iter().any(|m| m.name == first.name) {
-                        d = d.with_help(format!(
-                            "add `import {};` at the top of this file",
-                            first.name
-                        ));
-                    }
+                    // Whether a file of that name is there is for `db` to
+                    // find out (checking does no I/O).
+                    d.import_fix = Some(first.name.clone());
                     self.error(d);
                     return None;
                 };
