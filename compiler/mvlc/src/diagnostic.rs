@@ -49,6 +49,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0209", "a cycle of method calls needs an annotation"),
     ("E0210", "type too large to check"),
     ("E0211", "function type in a key"),
+    ("E0212", "patterns too complex to check"),
     ("W0001", "unreachable pattern"),
     ("W0002", "minus sign applied after a method call"),
 ];

@@ -13,6 +13,13 @@
 //! Bool, `()`, tuples, structs and enums have finitely many constructors;
 //! Int, Float and String literals are treated as constructors of an infinite
 //! type, so only a wildcard or binding completes them.
+//!
+//! Or-patterns stay in the matrix as they are written and are split only
+//! when the algorithm reaches their column (a row whose first pattern is
+//! `A | B` becomes two rows there), so nothing is multiplied out ahead of
+//! time and nothing is cut off. The check is exponential on contrived
+//! inputs (exhaustiveness is NP-hard), so it counts its steps: past
+//! [`MAX_STEPS`] it stops and says so (E0212) rather than guess.
 
 use super::env::{path_name, AdtKind, PRELUDE};
 use super::infer::FnCx;
@@ -392,8 +399,26 @@ impl FnCx<'_> {
             return false;
         }
         let ty = self.ck.table.resolve(&pattern.ty);
-        let rows: Vec<Vec<P>> = expand(pattern).into_iter().map(|p| vec![p]).collect();
-        self.useful(&rows, &[P::Wild], &[ty]).is_none()
+        let rows = vec![vec![lower(pattern)]];
+        // Too complex to tell: say nothing rather than warn wrongly.
+        matches!(
+            self.useful(&rows, &[P::Wild], &[ty], &mut Steps::default()),
+            Ok(None)
+        )
+    }
+
+    /// Reports a pattern check that ran out of steps.
+    fn too_complex(&mut self, span: Span, what: &str) {
+        self.error(
+            Diagnostic::error(
+                "E0212",
+                format!("{what} is too complex to check for missing cases"),
+                self.file,
+                span,
+                format!("checking these patterns took more than {MAX_STEPS} steps"),
+            )
+            .with_help("split the match into nested ones, or replace some or-patterns by `_`"),
+        );
     }
 
     pub(super) fn check_irrefutable(&mut self, pattern: &ir::Pattern, what: &str) {
@@ -402,8 +427,12 @@ impl FnCx<'_> {
             return;
         }
         let ty = self.ck.table.resolve(&pattern.ty);
-        let rows: Vec<Vec<P>> = expand(pattern).into_iter().map(|p| vec![p]).collect();
-        if let Some(w) = self.useful(&rows, &[P::Wild], &[ty]) {
+        let rows = vec![vec![lower(pattern)]];
+        let Ok(witness) = self.useful(&rows, &[P::Wild], &[ty], &mut Steps::default()) else {
+            self.too_complex(pattern.span, "this pattern");
+            return;
+        };
+        if let Some(w) = witness {
             let shown = self.show_witness(&w[0]);
             self.error(
                 Diagnostic::error(
@@ -427,12 +456,21 @@ impl FnCx<'_> {
         }
         let ty = self.ck.table.resolve(&scrutinee.ty);
         let mut rows: Vec<Vec<P>> = Vec::new();
+        let mut steps = Steps::default();
         for arm in arms {
-            let alts = expand(&arm.pattern);
-            let reachable = alts.iter().any(|alt| {
-                self.useful(&rows, std::slice::from_ref(alt), std::slice::from_ref(&ty))
-                    .is_some()
-            });
+            let p = lower(&arm.pattern);
+            let reachable = match self.useful(
+                &rows,
+                std::slice::from_ref(&p),
+                std::slice::from_ref(&ty),
+                &mut steps,
+            ) {
+                Ok(w) => w.is_some(),
+                Err(TooComplex) => {
+                    self.too_complex(scrutinee.span, "this `match`");
+                    return;
+                }
+            };
             if !reachable {
                 self.error(Diagnostic::warning(
                     "W0001",
@@ -443,10 +481,15 @@ impl FnCx<'_> {
                 ));
             }
             if arm.guard.is_none() {
-                rows.extend(alts.into_iter().map(|p| vec![p]));
+                rows.push(vec![p]);
             }
         }
-        if let Some(w) = self.useful(&rows, &[P::Wild], std::slice::from_ref(&ty)) {
+        let witness = self.useful(&rows, &[P::Wild], std::slice::from_ref(&ty), &mut steps);
+        let Ok(witness) = witness else {
+            self.too_complex(scrutinee.span, "this `match`");
+            return;
+        };
+        if let Some(w) = witness {
             let shown = self.show_witness(&w[0]);
             self.error(
                 Diagnostic::error(
@@ -516,16 +559,41 @@ impl FnCx<'_> {
     }
 
     /// Whether `v` is useful after `rows`; if so, a witness vector.
-    fn useful(&self, rows: &[Vec<P>], v: &[P], tys: &[Ty]) -> Option<Vec<P>> {
+    fn useful(
+        &self,
+        rows: &[Vec<P>],
+        v: &[P],
+        tys: &[Ty],
+        steps: &mut Steps,
+    ) -> Result<Option<Vec<P>>, TooComplex> {
+        steps.0 += 1 + rows.len() as u64;
+        if steps.0 > MAX_STEPS {
+            return Err(TooComplex);
+        }
         let Some((head, rest)) = v.split_first() else {
-            return if rows.is_empty() {
-                Some(Vec::new())
-            } else {
-                None
-            };
+            return Ok(rows.is_empty().then(Vec::new));
+        };
+        // The rows' or-patterns in this column, split into rows of their own.
+        let split;
+        let rows = if rows.iter().any(|r| matches!(r.first(), Some(P::Or(_)))) {
+            split = split_or_heads(rows);
+            &split[..]
+        } else {
+            rows
         };
         let ty = &tys[0];
         match head {
+            P::Or(alts) => {
+                // Useful when one of its alternatives is.
+                for alt in alts {
+                    let mut v2 = vec![alt.clone()];
+                    v2.extend(rest.iter().cloned());
+                    if let Some(w) = self.useful(rows, &v2, tys, steps)? {
+                        return Ok(Some(w));
+                    }
+                }
+                Ok(None)
+            }
             P::Ctor(c, args) => {
                 let n = self.arity(c, ty).max(args.len());
                 let spec = specialize(rows, c, n);
@@ -535,8 +603,9 @@ impl FnCx<'_> {
                 let mut t2 = self.ctor_fields(c, ty);
                 t2.resize(n, Ty::Unit);
                 t2.extend(tys[1..].iter().cloned());
-                let w = self.useful(&spec, &v2, &t2)?;
-                Some(rebuild(c.clone(), n, w))
+                Ok(self
+                    .useful(&spec, &v2, &t2, steps)?
+                    .map(|w| rebuild(c.clone(), n, w)))
             }
             P::Wild => {
                 let used: Vec<Ctor> = rows
@@ -569,11 +638,11 @@ impl FnCx<'_> {
                             let mut t2 = self.ctor_fields(c, ty);
                             t2.resize(n, Ty::Unit);
                             t2.extend(tys[1..].iter().cloned());
-                            if let Some(w) = self.useful(&spec, &v2, &t2) {
-                                return Some(rebuild(c.clone(), n, w));
+                            if let Some(w) = self.useful(&spec, &v2, &t2, steps)? {
+                                return Ok(Some(rebuild(c.clone(), n, w)));
                             }
                         }
-                        return None;
+                        return Ok(None);
                     }
                 }
                 let default: Vec<Vec<P>> = rows
@@ -581,7 +650,9 @@ impl FnCx<'_> {
                     .filter(|r| matches!(r.first(), Some(P::Wild)))
                     .map(|r| r[1..].to_vec())
                     .collect();
-                let w = self.useful(&default, rest, &tys[1..])?;
+                let Some(w) = self.useful(&default, rest, &tys[1..], steps)? else {
+                    return Ok(None);
+                };
                 let head = match all.and_then(|all| {
                     all.into_iter()
                         .find(|c| !used.contains(c) && !self.uninhabited(c, ty))
@@ -594,7 +665,7 @@ impl FnCx<'_> {
                 };
                 let mut out = vec![head];
                 out.extend(w);
-                Some(out)
+                Ok(Some(out))
             }
         }
     }
@@ -602,6 +673,11 @@ impl FnCx<'_> {
     fn show_witness(&self, p: &P) -> String {
         match p {
             P::Wild => "_".to_string(),
+            P::Or(alts) => alts
+                .iter()
+                .map(|a| self.show_witness(a))
+                .collect::<Vec<_>>()
+                .join(" | "),
             P::Ctor(c, args) => {
                 let inner = |s: &Self| {
                     args.iter()
@@ -673,81 +749,78 @@ enum Ctor {
     Str(String),
 }
 
-/// A pattern reduced to what usefulness needs: bindings are wildcards, or-
-/// patterns are expanded into rows.
+/// A pattern reduced to what usefulness needs: bindings are wildcards;
+/// or-patterns stay as written until their column is reached.
 #[derive(Clone, Debug, PartialEq)]
 enum P {
     Wild,
     Ctor(Ctor, Vec<P>),
+    Or(Vec<P>),
 }
 
-/// The alternatives of a pattern as [`P`]s (more than one for or-patterns).
-fn expand(p: &ir::Pattern) -> Vec<P> {
+/// How many steps one check may take before it reports E0212: far more
+/// than any hand-written `match` needs (each step is a row looked at).
+const MAX_STEPS: u64 = 2_000_000;
+
+/// The steps a check has taken so far.
+#[derive(Default)]
+struct Steps(u64);
+
+/// A check that ran past [`MAX_STEPS`].
+struct TooComplex;
+
+/// `p` as a [`P`].
+fn lower(p: &ir::Pattern) -> P {
+    let all = |items: &[ir::Pattern]| items.iter().map(lower).collect();
     match &p.kind {
-        PatternKind::Wildcard | PatternKind::Bind(_) => vec![P::Wild],
-        PatternKind::Int(n) => vec![P::Ctor(Ctor::Int(*n), vec![])],
-        PatternKind::Range(a, b) => vec![P::Ctor(Ctor::Range(*a, *b), vec![])],
-        PatternKind::Float(x) => vec![P::Ctor(Ctor::Float(x.to_bits()), vec![])],
-        PatternKind::Str(s) => vec![P::Ctor(Ctor::Str(s.clone()), vec![])],
-        PatternKind::Bool(b) => vec![P::Ctor(Ctor::Bool(*b), vec![])],
-        PatternKind::Unit => vec![P::Ctor(Ctor::Unit, vec![])],
-        PatternKind::Tuple(items) => product(items.iter().collect())
-            .into_iter()
-            .map(|args| P::Ctor(Ctor::Tuple(items.len()), args))
-            .collect(),
-        PatternKind::Variant(adt, v, items) => product(items.iter().collect())
-            .into_iter()
-            .map(|args| P::Ctor(Ctor::Variant(*adt, *v), args))
-            .collect(),
+        PatternKind::Wildcard | PatternKind::Bind(_) => P::Wild,
+        PatternKind::Int(n) => P::Ctor(Ctor::Int(*n), vec![]),
+        PatternKind::Range(a, b) => P::Ctor(Ctor::Range(*a, *b), vec![]),
+        PatternKind::Float(x) => P::Ctor(Ctor::Float(x.to_bits()), vec![]),
+        PatternKind::Str(s) => P::Ctor(Ctor::Str(s.clone()), vec![]),
+        PatternKind::Bool(b) => P::Ctor(Ctor::Bool(*b), vec![]),
+        PatternKind::Unit => P::Ctor(Ctor::Unit, vec![]),
+        PatternKind::Tuple(items) => P::Ctor(Ctor::Tuple(items.len()), all(items)),
+        PatternKind::Variant(adt, v, items) => P::Ctor(Ctor::Variant(*adt, *v), all(items)),
         PatternKind::Struct(adt, fields) => {
+            // Field patterns by index; unmentioned fields are wildcards.
+            // The arity is completed to the struct's field count by
+            // `specialize`, which pads with wildcards.
             let n = fields
                 .iter()
                 .map(|(i, _)| *i as usize + 1)
                 .max()
                 .unwrap_or(0);
-            // Field patterns by index; unmentioned fields are wildcards.
-            // The arity is completed to the struct's field count by
-            // `specialize`, which pads with wildcards.
-            let mut slots: Vec<Option<&ir::Pattern>> = vec![None; n];
+            let mut args = vec![P::Wild; n];
             for (i, p) in fields {
-                slots[*i as usize] = Some(p);
+                args[*i as usize] = lower(p);
             }
-            let alts: Vec<Vec<P>> = slots
-                .iter()
-                .map(|s| match s {
-                    Some(p) => expand(p),
-                    None => vec![P::Wild],
-                })
-                .collect();
-            cartesian(alts)
-                .into_iter()
-                .map(|args| P::Ctor(Ctor::Struct(*adt), args))
-                .collect()
+            P::Ctor(Ctor::Struct(*adt), args)
         }
-        PatternKind::Or(alts) => alts.iter().flat_map(expand).collect(),
+        PatternKind::Or(alts) => P::Or(alts.iter().map(lower).collect()),
     }
 }
 
-fn product(items: Vec<&ir::Pattern>) -> Vec<Vec<P>> {
-    cartesian(items.into_iter().map(expand).collect())
-}
-
-/// Every combination of one alternative per position.
-fn cartesian(positions: Vec<Vec<P>>) -> Vec<Vec<P>> {
-    let mut out: Vec<Vec<P>> = vec![Vec::new()];
-    for alts in positions {
-        let mut next = Vec::new();
-        for prefix in &out {
-            for a in &alts {
-                let mut v = prefix.clone();
-                v.push(a.clone());
-                next.push(v);
-            }
-            if next.len() > 4096 {
-                break;
+/// `rows` with each row whose first pattern is an or-pattern replaced by
+/// one row per alternative (nested ones too), in order.
+fn split_or_heads(rows: &[Vec<P>]) -> Vec<Vec<P>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut stack: Vec<Vec<P>> = Vec::new();
+    for row in rows {
+        stack.push(row.clone());
+        while let Some(r) = stack.pop() {
+            match r.first() {
+                Some(P::Or(alts)) => {
+                    // Pushed in reverse so they come out in order.
+                    for alt in alts.iter().rev() {
+                        let mut r2 = vec![alt.clone()];
+                        r2.extend(r[1..].iter().cloned());
+                        stack.push(r2);
+                    }
+                }
+                _ => out.push(r),
             }
         }
-        out = next;
     }
     out
 }
@@ -755,22 +828,36 @@ fn cartesian(positions: Vec<Vec<P>>) -> Vec<Vec<P>> {
 /// The rows that can match constructor `c` (of arity `n`), with the head
 /// replaced by its fields.
 fn specialize(rows: &[Vec<P>], c: &Ctor, n: usize) -> Vec<Vec<P>> {
-    rows.iter()
-        .filter_map(|r| {
-            let (head, rest) = r.split_first()?;
-            let mut out = match head {
-                P::Ctor(c2, args) if c2 == c => {
-                    let mut a = args.clone();
-                    a.resize(n, P::Wild);
-                    a
-                }
-                P::Ctor(..) => return None,
-                P::Wild => vec![P::Wild; n],
-            };
-            out.extend(rest.iter().cloned());
-            Some(out)
-        })
-        .collect()
+    let mut out = Vec::new();
+    for r in rows {
+        specialize_row(r, c, n, &mut out);
+    }
+    out
+}
+
+fn specialize_row(row: &[P], c: &Ctor, n: usize, out: &mut Vec<Vec<P>>) {
+    let Some((head, rest)) = row.split_first() else {
+        return;
+    };
+    let mut fields = match head {
+        P::Ctor(c2, args) if c2 == c => {
+            let mut a = args.clone();
+            a.resize(n, P::Wild);
+            a
+        }
+        P::Ctor(..) => return,
+        P::Wild => vec![P::Wild; n],
+        P::Or(alts) => {
+            for alt in alts {
+                let mut r = vec![alt.clone()];
+                r.extend(rest.iter().cloned());
+                specialize_row(&r, c, n, out);
+            }
+            return;
+        }
+    };
+    fields.extend(rest.iter().cloned());
+    out.push(fields);
 }
 
 /// Puts the first `n` entries of a witness back under constructor `c`.
