@@ -227,10 +227,8 @@ impl FnCx<'_> {
                     MethodKey::Array => out.push(("[T]".to_string(), None)),
                     k => {
                         let n = k.native_prefix(&self.ck.env);
-                        let generic = matches!(
-                            n.as_str(),
-                            "Map" | "Set" | "Tree" | "Graph" | "Option" | "Result"
-                        );
+                        let generic = super::builtin::of_key(*k)
+                            .is_some_and(|b| b.params.is_some_and(|p| p > 0));
                         out.push((n.clone(), (!generic).then_some(n)));
                     }
                 }

@@ -75,19 +75,10 @@ impl MethodKey {
     /// The prefix of native method names in the runtime's registry.
     pub fn native_prefix(self, env: &Env) -> String {
         match self {
-            MethodKey::Int => "Int".to_string(),
-            MethodKey::Float => "Float".to_string(),
-            MethodKey::Bool => "Bool".to_string(),
-            MethodKey::Str => "String".to_string(),
-            MethodKey::Unit => "Unit".to_string(),
-            MethodKey::Array => "Array".to_string(),
-            MethodKey::Map => "Map".to_string(),
-            MethodKey::Set => "Set".to_string(),
-            MethodKey::Tree => "Tree".to_string(),
-            MethodKey::Graph => "Graph".to_string(),
-            MethodKey::Tuple => "Tuple".to_string(),
-            MethodKey::Fn => "Fn".to_string(),
             MethodKey::Adt(id) => env.adts[id.0 as usize].name.clone(),
+            key => super::builtin::of_key(key)
+                .map_or("?", |b| b.name)
+                .to_string(),
         }
     }
 }

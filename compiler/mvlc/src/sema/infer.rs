@@ -203,24 +203,6 @@ fn walk_ir_mut_here(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
     e.for_each_child_mut(|c| walk_ir_mut(c, f));
 }
 
-/// Builds a built-in type from its type arguments.
-type MakeType = fn(Vec<Ty>) -> Ty;
-
-/// Built-in type names and how many type arguments they take.
-fn builtin_type(name: &str) -> Option<(usize, MakeType)> {
-    Some(match name {
-        "Int" => (0, |_| Ty::Int),
-        "Float" => (0, |_| Ty::Float),
-        "Bool" => (0, |_| Ty::Bool),
-        "String" => (0, |_| Ty::Str),
-        "Map" => (2, |a| Ty::app(TyCon::Map, a)),
-        "Set" => (1, |a| Ty::app(TyCon::Set, a)),
-        "Tree" => (2, |a| Ty::app(TyCon::Tree, a)),
-        "Graph" => (2, |a| Ty::app(TyCon::Graph, a)),
-        _ => return None,
-    })
-}
-
 impl Checker {
     /// The scheme of a `native fn` from its annotations.
     pub fn native_scheme(
@@ -386,15 +368,15 @@ impl Checker {
                 }
                 // A user type shadows a built-in collection of the same name
                 // (`enum Tree<T>`), but not the primitive types.
-                let primitive = matches!(name.as_str(), "Int" | "Float" | "Bool" | "String");
+                let builtin = super::builtin::in_annotations(&name);
+                let primitive = builtin.is_some_and(|b| b.params == Some(0));
                 let user = if primitive {
                     None
                 } else {
                     self.resolve_adt(module, path)
                 };
-                if let (Some((arity, make)), [_], None) =
-                    (builtin_type(&name), path.as_slice(), user)
-                {
+                if let (Some(b), [_], None) = (builtin, path.as_slice(), user) {
+                    let (arity, make) = (b.params.unwrap_or(0), b.make);
                     if arg_tys.len() != arity {
                         self.arity_error(file, *span, &name, arity, args.len());
                         return self.table.fresh();
@@ -422,12 +404,11 @@ impl Checker {
                         return self.table.fresh();
                     }
                 }
-                let mut known: Vec<String> = [
-                    "Int", "Float", "Bool", "String", "Map", "Set", "Tree", "Graph",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+                let mut known: Vec<String> = super::builtin::BUILTINS
+                    .iter()
+                    .filter(|b| b.params.is_some())
+                    .map(|b| b.name.to_string())
+                    .collect();
                 known.extend(params.keys().cloned());
                 known.extend(
                     self.env
@@ -497,18 +478,7 @@ impl Checker {
         if let Some(adt) = self.env.adt(module, &name.name) {
             return Some(MethodKey::Adt(adt));
         }
-        Some(match name.name.as_str() {
-            "Int" => MethodKey::Int,
-            "Float" => MethodKey::Float,
-            "Bool" => MethodKey::Bool,
-            "String" => MethodKey::Str,
-            "Map" => MethodKey::Map,
-            "Set" => MethodKey::Set,
-            "Tree" => MethodKey::Tree,
-            "Graph" => MethodKey::Graph,
-            "Array" => MethodKey::Array,
-            _ => MethodKey::Adt(self.env.adt(module, &name.name)?),
-        })
+        super::builtin::in_paths(&name.name).map(|b| b.key)
     }
 
     /// What a value path names, for the call graph: a function, constant or

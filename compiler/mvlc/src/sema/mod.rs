@@ -15,6 +15,7 @@
 //! This module is pure: no salsa, no I/O. It returns diagnostics as values.
 
 pub mod access;
+pub mod builtin;
 pub mod env;
 pub mod infer;
 pub mod ir;

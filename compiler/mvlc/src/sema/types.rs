@@ -464,12 +464,10 @@ impl TypeTable {
         let Ty::App(con, args) = self.shallow_ref(ty) else {
             return None;
         };
-        let name = match con {
-            TyCon::Map => "Map",
-            TyCon::Set => "Set",
-            TyCon::Tree => "Tree",
-            _ => return None,
-        };
+        if !matches!(con, TyCon::Map | TyCon::Set | TyCon::Tree) {
+            return None;
+        }
+        let name = super::builtin::con_name(con)?;
         let key = args.first()?;
         let mut seen = std::collections::HashSet::new();
         let mut todo = vec![key];
@@ -852,10 +850,10 @@ impl TypeTable {
                 let (open, close) = match con {
                     TyCon::Array => ("[", "]"),
                     TyCon::Tuple => ("(", ")"),
-                    TyCon::Map => ("Map<", ">"),
-                    TyCon::Set => ("Set<", ">"),
-                    TyCon::Tree => ("Tree<", ">"),
-                    TyCon::Graph => ("Graph<", ">"),
+                    TyCon::Map | TyCon::Set | TyCon::Tree | TyCon::Graph => {
+                        out.push_str(super::builtin::con_name(con).unwrap_or("?"));
+                        ("<", ">")
+                    }
                     TyCon::Adt(id) => {
                         let name = self
                             .adts
