@@ -6,7 +6,9 @@
 //!   per function → link); diagnostics are part of the queries' values.
 //! - [`sema`]: item collection, name resolution, Hindley–Milner inference,
 //!   producing the typed IR. Pure, no salsa.
-//! - [`codegen`]: typed IR to bytecode, one function at a time, then linked.
+//! - [`lower`]: one function's typed IR to MIR (`mvl-mir`), and
+//!   [`codegen`]: that MIR verified and turned into bytecode by `mvl-mir`,
+//!   one function at a time, then linked.
 //! - [`source`]: the identity of files ([`source::FileId`]) that
 //!   everything after parsing holds instead of salsa inputs.
 //! - [`diagnostic`] (the values and the code registry) and [`render`] (the
@@ -22,6 +24,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod driver;
 pub mod editor;
+pub mod lower;
 pub mod lsp;
 pub mod render;
 pub mod repl;

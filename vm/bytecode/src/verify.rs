@@ -18,7 +18,8 @@
 //!
 //! **Register types.** Then a dataflow over each function's basic blocks
 //! computes, at every instruction, what each register holds on every path
-//! reaching it: a [`ValType`] (`Any` where paths disagree or the value came
+//! reaching it (reads are checked once it has settled, so the order blocks
+//! are visited in changes nothing): a [`ValType`] (`Any` where paths disagree or the value came
 //! out of a call or a container), or nothing yet. The rules are the table's
 //! `reads` (the [`Class`] each operand requires) and `writes` (the
 //! [`Produces`] rule of each result). An instruction that reads a register
@@ -458,11 +459,10 @@ fn check_types(module: &Module, f: &Function, work: &mut u64, report: &mut Repor
         }
         *work -= cost;
         for pc in start..end {
-            let op = &f.code[pc];
-            if let Err(message) = step(module, op, &mut state) {
-                report.push(Some(f), Some(pc), message);
-                return;
-            }
+            // Reads are checked once the states are final (below): a block
+            // reached first from one predecessor may be reached later from
+            // another with less known.
+            let _ = step(module, &f.code[pc], &mut state, false);
         }
         let last = &f.code[end - 1];
         let mut succs: Vec<usize> = Vec::new();
@@ -498,10 +498,23 @@ fn check_types(module: &Module, f: &Function, work: &mut u64, report: &mut Repor
             }
         }
     }
+    for (b, state) in states.iter().enumerate() {
+        let Some(mut state) = state.clone() else {
+            continue;
+        };
+        let end = starts.get(b + 1).copied().unwrap_or(n);
+        for pc in starts[b]..end {
+            if let Err(message) = step(module, &f.code[pc], &mut state, true) {
+                report.push(Some(f), Some(pc), message);
+                return;
+            }
+        }
+    }
 }
 
-/// Applies one instruction's rules to `state`, or says why it is refused.
-fn step(module: &Module, op: &Op, state: &mut [Slot]) -> Result<(), String> {
+/// Applies one instruction's rules to `state`, or, when `check`, says why
+/// its reads are refused.
+fn step(module: &Module, op: &Op, state: &mut [Slot], check: bool) -> Result<(), String> {
     let mut problem = None;
     let mut read = |field: &str, r: usize, class: Class| {
         if problem.is_some() {
@@ -531,7 +544,7 @@ fn step(module: &Module, op: &Op, state: &mut [Slot]) -> Result<(), String> {
             read("window", r, Class::Any);
         }
     }
-    if let Some(message) = problem {
+    if let Some(message) = problem.filter(|_| check) {
         return Err(message);
     }
     if op.flags().frame {
@@ -603,6 +616,37 @@ mod tests {
             1
         ))
         .is_ok());
+    }
+
+    #[test]
+    fn judges_reads_by_every_path_whatever_the_visiting_order() {
+        // The join block (pc 5) is first reached from the fall-through path,
+        // where r1 holds a Bool; the jump's path brings an Int, so it holds
+        // either and `addi` is left to its run-time check.
+        let (r0, r1, r2) = (Reg(0), Reg(1), Reg(2));
+        let m = one(
+            vec![
+                Op::LoadTrue { dst: r0 },
+                Op::JmpIf {
+                    cond: r0,
+                    target: Label(4),
+                },
+                Op::LoadFalse { dst: r1 },
+                Op::Jmp { target: Label(5) },
+                Op::LoadInt {
+                    dst: r1,
+                    imm: Imm(1),
+                },
+                Op::AddInt {
+                    dst: r2,
+                    a: r1,
+                    b: r1,
+                },
+                Op::Ret { src: r2 },
+            ],
+            3,
+        );
+        assert_eq!(verify(&m), Ok(()));
     }
 
     #[test]
