@@ -22,6 +22,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod driver;
 pub mod editor;
+pub mod library;
 pub mod lsp;
 pub mod render;
 pub mod repl;
