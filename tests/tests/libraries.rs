@@ -268,3 +268,37 @@ fn the_fuzz_targets_program_links_with_its_library() {
     ));
     assert_eq!(String::from_utf8_lossy(&host.stdout), OUTPUT);
 }
+
+/// A library built against another is linked with it: `mvm run` finds
+/// `geometry.mvb` for `shapes.mvb`, and the library a rebuilt `geometry`
+/// changes is seen through `shapes`.
+#[test]
+fn a_library_may_import_a_library() {
+    let dir = folder("chain");
+    let geometry = build_library(&dir, "geometry.mvl");
+    let src = copy(&dir, "shapes.mvl", "shapes.mvl");
+    let shapes = path(&dir, "shapes.mvb");
+    let (code, _, err) = mvlc(&["build", "--lib", &src, "--extern", &geometry, "-o", &shapes]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::remove_file(&src).expect("remove");
+    let src = copy(&dir, "uses_shapes.mvl", "uses_shapes.mvl");
+    let main = path(&dir, "uses_shapes.mvb");
+    let (code, _, err) = mvlc(&["build", &src, "--extern", &shapes, "-o", &main]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        mvm(&["run", &main]),
+        (0, "3.0\n".to_string(), String::new())
+    );
+    build_library(&dir, "geometry_body.mvl");
+    assert_eq!(
+        mvm(&["run", &main]),
+        (0, "3.14\n".to_string(), String::new())
+    );
+    build_library(&dir, "geometry_signature.mvl");
+    let (code, _, err) = mvm(&["run", &main]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("the library `shapes` was compiled against `fn(Shape) -> Float`"),
+        "{err}"
+    );
+}
