@@ -79,9 +79,47 @@ pub fn bytecode(data: &[u8]) {
     let natives = mvl_stdlib::registry();
     // One input in two also runs with a collection after every allocation.
     let config = limited(data.len() % 2 == 1);
+    if module.is_library() {
+        // A hostile library: linked with a program built against the real
+        // one, as `mvm run` would (the corpus holds that library).
+        let (program, _) = library_program();
+        if let Ok(joined) = mvm_runtime::link_libraries(program.clone(), vec![module.clone()]) {
+            if let Ok(mut vm) = mvm_runtime::Vm::new(joined, &natives, config) {
+                let _ = vm.run_to_end(&mut mvm_runtime::CaptureHost::default());
+            }
+        }
+    }
     if let Ok(mut vm) = mvm_runtime::Vm::new(module, &natives, config) {
         let _ = vm.run_to_end(&mut mvm_runtime::CaptureHost::default());
     }
+}
+
+/// `tests/libraries/main.mvl` built against `tests/libraries/geometry.mvl`
+/// as a library (`mvlc build --lib` and `--extern`, in memory), and that
+/// library; compiled once.
+pub fn library_program() -> &'static (Module, Module) {
+    static BUILT: std::sync::OnceLock<(Module, Module)> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = crate::workspace_root().join("tests/libraries");
+        let read = |name: &str| {
+            let path = dir.join(name).to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).expect("tests/libraries is readable");
+            (path, text)
+        };
+        let (path, text) = read("geometry.mvl");
+        let mut db = mvlc::db::Database::default();
+        let lib = db.program(&path, text);
+        let (mut library, index) = mvlc::db::compile_library(&db, lib).expect("geometry compiles");
+        mvlc::library::make_library(&db, lib, "geometry", &mut library, &index)
+            .expect("geometry is a library");
+        let (path, text) = read("main.mvl");
+        let mut db = mvlc::db::Database::default();
+        let interface = [(library.library.clone(), library.interface.clone())];
+        let main = db.program_with_externs(&path, text, &interface);
+        let mut program = (*mvlc::db::compile(&db, main).clone().expect("main compiles")).clone();
+        mvlc::library::resolve_externs(&mut program, std::slice::from_ref(&library));
+        (program, library)
+    })
 }
 
 /// Decodes `data` as a stream of instructions for as long as it can; each

@@ -58,6 +58,11 @@ pub struct SourceFile {
 pub struct Program {
     #[returns(copy)]
     pub root: SourceFile,
+    /// The interfaces of the libraries the program is built against
+    /// (`mvlc build --extern`): an import of one of their names is that
+    /// interface, not a file beside the root.
+    #[returns(ref)]
+    pub externs: Vec<SourceFile>,
 }
 
 /// What the queries need from the database besides salsa: its files, found
@@ -269,7 +274,36 @@ impl Database {
     /// folder of `path` when a query first needs them.
     pub fn program(&mut self, path: &str, text: String) -> Program {
         let root = self.set_file(path, text);
-        Program::new(self, root)
+        Program::new(self, root, Vec::new())
+    }
+
+    /// [`Database::program`], built against libraries: each of `externs`
+    /// is a library's name and its interface text (from its `.mvb`).
+    pub fn program_with_externs(
+        &mut self,
+        path: &str,
+        text: String,
+        externs: &[(String, String)],
+    ) -> Program {
+        let root = self.set_file(path, text);
+        let externs = externs
+            .iter()
+            .map(|(name, interface)| {
+                let mut table = self.table();
+                let key = format!("<library {name}>/{name}.mvb");
+                match table.by_path.get(&key).copied() {
+                    Some(f) => f,
+                    None => self.add_file(
+                        &mut table,
+                        &key,
+                        interface.clone(),
+                        FileKind::Interface,
+                        true,
+                    ),
+                }
+            })
+            .collect();
+        Program::new(self, root, externs)
     }
 }
 
@@ -554,6 +588,14 @@ pub fn program_files(db: &dyn Db, program: Program) -> Vec<SourceFile> {
                 continue;
             }
             loaded.push(name.clone());
+            let external = program
+                .externs(db)
+                .iter()
+                .find(|f| module_of(db, **f) == name);
+            if let Some(interface) = external {
+                files.push(*interface);
+                continue;
+            }
             let module_path = dir.join(format!("{name}.mvl"));
             let module = db.file(&module_path.to_string_lossy());
             if module.present(db) {
@@ -592,7 +634,7 @@ fn module_of(db: &dyn Db, f: SourceFile) -> String {
     match f.kind(db) {
         FileKind::Prelude => String::new(),
         FileKind::StdlibModule => module_name(f.path(db).trim_matches(|c| c == '<' || c == '>')),
-        FileKind::User => module_name(f.path(db)),
+        FileKind::User | FileKind::Interface => module_name(f.path(db)),
     }
 }
 
@@ -621,6 +663,7 @@ fn file_asts<'db>(
                     .collect(),
                 broken_names: &items.broken_names,
                 is_stdlib: f.kind(db).is_stdlib(),
+                is_interface: f.kind(db) == FileKind::Interface,
             }
         })
         .collect()
@@ -1089,6 +1132,25 @@ fn link_program(
     ))
 }
 
+/// The root file compiled as a library (`mvlc build --lib`): every user
+/// function, and where each is in the module; `None` when it has errors
+/// (see [`library_diagnostics`]) or declares no function.
+pub fn compile_library(db: &dyn Db, program: Program) -> Option<(Module, HashMap<FnId, u32>)> {
+    if library_diagnostics(db, program)
+        .iter()
+        .any(|d| d.is_error())
+    {
+        return None;
+    }
+    let decls = declarations(db, program);
+    let root = program.root(db).id(db);
+    let first = decls
+        .decls
+        .iter()
+        .find(|d| d.file.file == root && d.kind != DeclKind::Test)?;
+    link_program(db, program, false, first.id)
+}
+
 /// The inferred signature of every function, method and constant of the
 /// root file, in source order: `fib: fn(Int) -> Int`. What tests of
 /// inference assert, and what hover shows.
@@ -1111,7 +1173,24 @@ pub fn signatures(db: &dyn Db, program: Program) -> Vec<String> {
 /// stable order (by file, then position): those of checking, then the
 /// limits of the bytecode format (`E0105`), which only lowering finds.
 pub fn diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    lowering_diagnostics(db, program, check_diagnostics(db, program))
+}
+
+/// What [`diagnostics`] reports for a library (`mvlc build --lib`): a
+/// library needs no `main`.
+pub fn library_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
     let mut all = check_diagnostics(db, program);
+    all.retain(|d| d.code != "E0103");
+    lowering_diagnostics(db, program, all)
+}
+
+/// The checker's diagnostics `all`, then, when they hold no error, those of
+/// lowering every user function.
+fn lowering_diagnostics(
+    db: &dyn Db,
+    program: Program,
+    mut all: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
     if all.iter().any(|d| d.is_error()) {
         return all;
     }

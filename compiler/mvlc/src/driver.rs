@@ -68,12 +68,19 @@ Limits (exceeding one is a runtime error, exit code 2):
 ";
 
 const BUILD_USAGE: &str = "\
-Usage: mvlc build FILE.mvl [-o OUT.mvb]
+Usage: mvlc build [--lib] [--extern LIB.mvb]... FILE.mvl [-o OUT.mvb]
 
 Compiles FILE.mvl to MVM bytecode, written to OUT.mvb (default: FILE.mvb
 next to the source). Run it with `mvm run OUT.mvb`.
 
 Options:
+  --lib             build a library: FILE.mvl needs no `main`; its
+                    functions and types are exported, and their
+                    signatures written into OUT.mvb for --extern
+  --extern LIB.mvb  compile against the library LIB.mvb (imported as the
+                    stem of its name) instead of embedding its source:
+                    `mvm run` links LIB.mvb, found beside OUT.mvb or in a
+                    --module-path folder, when the program runs
   --message-format human|short|json   how diagnostics are written
   --color auto|always|never           colour diagnostics
 ";
@@ -512,6 +519,8 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
     }
     let mut input = None;
     let mut output = None;
+    let mut lib = false;
+    let mut externs: Vec<String> = Vec::new();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         match diagnostic_option(arg, args.get(i + 1), session) {
@@ -526,6 +535,20 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
             }
         }
         match arg.as_str() {
+            "--lib" => {
+                lib = true;
+                i += 1;
+            }
+            "--extern" => {
+                let Some(file) = args.get(i + 1) else {
+                    session.err(&format!(
+                        "mvlc build: --extern needs a library file\n\n{BUILD_USAGE}"
+                    ));
+                    return EXIT_USAGE;
+                };
+                externs.push(file.clone());
+                i += 2;
+            }
             "-o" | "--output" => {
                 let Some(out) = args.get(i + 1) else {
                     session.err(&format!(
@@ -564,7 +587,7 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
             .to_string_lossy()
             .into_owned()
     });
-    let module = match compile_file(&input, session) {
+    let module = match build_file(&input, lib, &externs, session) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -892,6 +915,107 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
         Some(m) if !diags.iter().any(|d| d.is_error()) => Ok((*m).clone()),
         _ => Err(EXIT_COMPILE_ERROR),
     }
+}
+
+/// Reads and compiles `path` for `mvlc build`: as a library when `lib`,
+/// against the libraries in the `.mvb` files `externs`. On failure returns
+/// the exit code to use, after reporting why.
+fn build_file(
+    path: &str,
+    lib: bool,
+    externs: &[String],
+    session: &mut Session,
+) -> Result<Module, i32> {
+    let mut libraries = Vec::new();
+    for file in externs {
+        libraries.push(read_library(file, session)?);
+    }
+    let text = read_source(path, session)?;
+    let mut db = Database::default();
+    let interfaces: Vec<(String, String)> = libraries
+        .iter()
+        .map(|l| (l.library.clone(), l.interface.clone()))
+        .collect();
+    let program = db.program_with_externs(path, text, &interfaces);
+    let result = if lib {
+        let diags = db::library_diagnostics(&db, program);
+        session.diagnostics(&db, &diags);
+        match db::compile_library(&db, program) {
+            Some((mut module, index)) => {
+                let name = std::path::Path::new(path)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match crate::library::make_library(&db, program, &name, &mut module, &index) {
+                    Ok(()) => Ok(module),
+                    Err(errors) => {
+                        for e in errors {
+                            session.err(&format!("error: {e}\n"));
+                        }
+                        Err(EXIT_COMPILE_ERROR)
+                    }
+                }
+            }
+            None if diags.iter().any(|d| d.is_error()) => Err(EXIT_COMPILE_ERROR),
+            None => {
+                session.err(&format!(
+                    "error: `{path}` declares no function: a library needs at least one\n"
+                ));
+                Err(EXIT_COMPILE_ERROR)
+            }
+        }
+    } else {
+        let module = db::compile(&db, program).clone();
+        let diags = db::diagnostics(&db, program);
+        session.diagnostics(&db, &diags);
+        match module {
+            Some(m) if !diags.iter().any(|d| d.is_error()) => Ok((*m).clone()),
+            _ => Err(EXIT_COMPILE_ERROR),
+        }
+    };
+    release(db, session);
+    let mut module = result?;
+    crate::library::resolve_externs(&mut module, &libraries);
+    Ok(module)
+}
+
+/// The library in the `.mvb` file `path` (`--extern`), whose name must be
+/// its file's stem (the name `mvm run` looks for it by).
+fn read_library(path: &str, session: &mut Session) -> Result<Module, i32> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            session.err(&format!(
+                "mvlc build: cannot read the library `{path}`: {e}\n"
+            ));
+            return Err(EXIT_USAGE);
+        }
+    };
+    let module = match Module::from_bytes(&bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            session.err(&format!("error: invalid library file `{path}`: {e}\n"));
+            return Err(EXIT_COMPILE_ERROR);
+        }
+    };
+    let stem = std::path::Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !module.is_library() {
+        session.err(&format!(
+            "error: `{path}` is a program, not a library (build it with `mvlc build --lib`)\n"
+        ));
+        return Err(EXIT_COMPILE_ERROR);
+    }
+    if module.library != stem {
+        session.err(&format!(
+            "error: `{path}` holds the library `{}`: name the file `{}.mvb`, as `mvm run` looks for it by that name\n",
+            module.library, module.library
+        ));
+        return Err(EXIT_COMPILE_ERROR);
+    }
+    Ok(module)
 }
 
 /// Runs a compiled module, with the program's output on stdout and a runtime

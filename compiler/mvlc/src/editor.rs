@@ -84,7 +84,7 @@ impl Completer for Known {
     fn complete(&mut self, line: &str, pos: usize) -> Vec<Suggestion> {
         let pos = pos.min(line.len());
         let start = line[..pos]
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
             .map_or(0, |i| i + 1);
         let word = &line[start..pos];
         if word.is_empty() {

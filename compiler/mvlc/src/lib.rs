@@ -24,6 +24,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod driver;
 pub mod editor;
+pub mod library;
 pub mod lower;
 pub mod lsp;
 pub mod render;

@@ -18,10 +18,18 @@
 //! `<input N>`, and its own line numbers), never against the program the
 //! session builds. An entry that does not compile, or fails at run time,
 //! changes nothing: its items and bindings are forgotten.
+//!
+//! Bindings are the entry function's parameters, so each has one type. The
+//! exception is a `let` of a generic *value* (a function's or variant's
+//! name, a closure naming no binding: ML's value restriction), which
+//! becomes a `const` item, instantiated at each use ([`generic_let`]). A
+//! struct or enum is not redefined while a binding's type names it: the
+//! binding's value would be read with the new type's fields.
 
 use crate::db::{self, Database};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::render;
+use crate::sema::env::{ModuleId, PRELUDE};
 use crate::source::FileId;
 use mvl_syntax::ast;
 use mvm_runtime::{Host, NativeRegistry, Step, Value, Vm, VmConfig};
@@ -107,6 +115,9 @@ pub struct Repl<H: Host> {
     /// The text of every entry, `<input N>` being `entries[N - 1]`.
     entries: Vec<FileId>,
     config: VmConfig,
+    /// The program of the last entry that compiled: what completion reads
+    /// the declarations in scope from.
+    last: Option<db::Program>,
     /// Asked between slices of a running entry: `true` interrupts it.
     pub interrupted: Box<dyn FnMut() -> bool>,
 }
@@ -249,6 +260,60 @@ fn has_type_variable(ty: &str) -> bool {
         .any(|w| w.starts_with(|c: char| c.is_lowercase()) && w != "fn")
 }
 
+/// Whether the type `ty` (as printed) names the type `name`: as a whole
+/// word, not `geometry::P` for `P`.
+fn type_mentions(ty: &str, name: &str) -> bool {
+    ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .any(|w| w == name)
+}
+
+/// For an entry that is one `let NAME = VALUE` (not `var`) whose value is
+/// a function's or variant's name or a closure, naming none of `bindings`:
+/// the name and the value's text. Such a value is the same whenever it is
+/// evaluated, so the binding can be a `const` item, generic like one.
+fn generic_let<'a>(input: &'a str, bindings: &[Binding]) -> Option<(String, &'a str)> {
+    let wrapped = format!("{WRAP}{input}\n}}\n");
+    let (file, errors) = mvl_syntax::parse_file(&wrapped);
+    if !errors.is_empty() {
+        return None;
+    }
+    let Some(ast::Item::Fn(f)) = file.items.first() else {
+        return None;
+    };
+    let body = f.body.as_ref()?;
+    let ([stmt], None) = (body.stmts.as_slice(), &body.tail) else {
+        return None;
+    };
+    let ast::Stmt::Let {
+        mutable: false,
+        pattern,
+        ty: None,
+        value,
+        ..
+    } = stmt
+    else {
+        return None;
+    };
+    let ast::PatternKind::Binding(id) = &pattern.kind else {
+        return None;
+    };
+    if !matches!(
+        value.kind,
+        ast::ExprKind::Path(_) | ast::ExprKind::Closure(..)
+    ) {
+        return None;
+    }
+    let start = (value.span.start as usize).checked_sub(WRAP.len())?;
+    let end = (value.span.end as usize).checked_sub(WRAP.len())?;
+    let text = input.get(start..end)?;
+    // Conservatively, no word of the value may be a binding's name.
+    let (tokens, _) = mvl_syntax::lexer::lex(text);
+    let names_binding = tokens.iter().any(|(_, t, _)| {
+        matches!(t, mvl_syntax::lexer::Tok::Ident(word) if bindings.iter().any(|b| b.name == *word))
+    });
+    (!names_binding).then(|| (id.name.clone(), text))
+}
+
 /// What an entry of statements is, from its parse as a block.
 struct Statements {
     /// The text compiled (the entry, with a `;` added when it lacked one).
@@ -321,6 +386,7 @@ impl<H: Host> Repl<H> {
             bindings: Vec::new(),
             entries: Vec::new(),
             config: VmConfig::from_env(),
+            last: None,
             interrupted: Box::new(|| false),
         }
     }
@@ -552,6 +618,7 @@ impl<H: Host> Repl<H> {
                 "{errors}mvlc: internal error: the entry did not compile\n"
             )));
         };
+        self.last = Some(program);
         let signature = db::signatures(&self.db, program)
             .into_iter()
             .find_map(|s| s.strip_prefix("__entry: ").map(str::to_string))
@@ -636,15 +703,16 @@ impl<H: Host> Repl<H> {
         let result = result_type(&compiled.signature)
             .map(tuple_elements)
             .unwrap_or_default();
-        let names_now = self.bindings.len() + s.binds.len();
         for (name, ty) in s
             .binds
             .iter()
             .map(|b| &b.0)
             .zip(result.iter().skip(2 + self.bindings.len()))
         {
-            let _ = names_now;
             if has_type_variable(ty) {
+                if let Some((name, value)) = generic_let(&s.text, &self.bindings) {
+                    return self.generic_binding(n, &s.text, &name, value);
+                }
                 return Reply::error(format!(
                     "error: the type of `{name}` is not known yet (`{ty}`): annotate it, as in `let {name}: [Int] = ...`\n"
                 ));
@@ -734,6 +802,35 @@ impl<H: Host> Repl<H> {
         reply
     }
 
+    /// `let NAME = VALUE` of a generic type, VALUE a function's or
+    /// variant's name or a closure (see [`generic_let`]): the session's
+    /// item `const NAME = VALUE;`, which each use instantiates afresh, as
+    /// ML's value restriction allows. It replaces a binding of that name.
+    fn generic_binding(&mut self, n: usize, input: &str, name: &str, value: &str) -> Reply {
+        let offset = value.as_ptr() as usize - input.as_ptr() as usize;
+        let item = SessionItem {
+            key: format!("fn {name}#0"),
+            text: format!("const {name} = {value};"),
+            entry: n,
+            offset,
+        };
+        let shadowed: Vec<Binding> = self.bindings.clone();
+        self.bindings.retain(|b| b.name != name);
+        match self.compile(vec![item], None) {
+            Ok(compiled) => {
+                self.items = compiled.items;
+                Reply {
+                    errors: compiled.warnings,
+                    ..Reply::default()
+                }
+            }
+            Err(reply) => {
+                self.bindings = shadowed;
+                reply
+            }
+        }
+    }
+
     fn items_entry(&mut self, n: usize, input: &str, file: &ast::File, skip_main: bool) -> Reply {
         let keys = db::item_keys(file);
         let mut new = Vec::new();
@@ -761,6 +858,30 @@ impl<H: Host> Repl<H> {
             .filter(|i| self.items.iter().any(|o| o.key == i.key))
             .map(|i| i.key.split('#').next().unwrap_or_default().to_string())
             .collect();
+        // A binding holding a value of a type redefined otherwise would be
+        // read with the new type's fields: refused.
+        for item in &new {
+            let Some(ty) = item
+                .key
+                .strip_prefix("type ")
+                .and_then(|k| k.split('#').next())
+            else {
+                continue;
+            };
+            let same = self
+                .items
+                .iter()
+                .any(|o| o.key == item.key && o.text.trim() == item.text.trim());
+            if same {
+                continue;
+            }
+            if let Some(b) = self.bindings.iter().find(|b| type_mentions(&b.ty, ty)) {
+                return Reply::error(format!(
+                    "error: cannot redefine `{ty}` while `{}` holds a value of the old `{ty}` (`{} : {}`): bind `{}` to something else first, or `:reset`\n",
+                    b.name, b.name, b.ty, b.name
+                ));
+            }
+        }
         let compiled = match self.compile(new, None) {
             Ok(c) => c,
             Err(reply) => return reply,
@@ -837,6 +958,7 @@ impl<H: Host> Repl<H> {
             "reset" => {
                 self.db = Database::default();
                 self.vm = None;
+                self.last = None;
                 self.items.clear();
                 self.bindings.clear();
                 self.entries.clear();
@@ -978,6 +1100,28 @@ impl<H: Host> Repl<H> {
         ] {
             names.push(word.to_string());
         }
+        // The prelude's names, and the other modules' items as
+        // `module::item`, from the declarations already computed.
+        if let Some(program) = self.last {
+            let env = &db::declarations(&self.db, program).env;
+            let mut add = |module: ModuleId, name: &str| {
+                if name.starts_with("__") {
+                    return;
+                }
+                match module {
+                    PRELUDE => names.push(name.to_string()),
+                    ModuleId(1) => {}
+                    m => {
+                        if let Some(info) = env.modules.get(m.0 as usize) {
+                            names.push(format!("{}::{name}", info.name));
+                        }
+                    }
+                }
+            };
+            for (module, name) in env.values.keys().chain(env.types.keys()) {
+                add(*module, name);
+            }
+        }
         names.sort();
         names.dedup();
         names
@@ -1098,6 +1242,78 @@ mod tests {
         assert_eq!(ok(&mut r, "p == P { x: 1, y: 2 }"), "true : Bool\n");
         assert_eq!(ok(&mut r, "norm(p)"), "5 : Int\n");
         assert_eq!(ok(&mut r, "p"), "P { x: 1, y: 2 } : P\n");
+    }
+
+    /// Regression: a struct redefined with another field while `p` held an
+    /// old `P` let `p.y` read a field the value does not have (a runtime
+    /// error from `getfield`, where the checker had said it was fine).
+    #[test]
+    fn a_type_is_not_redefined_while_a_binding_holds_an_old_value() {
+        let mut r = repl();
+        ok(&mut r, "struct P { x: Int }");
+        ok(&mut r, "let ps = [P { x: 1 }]");
+        let reply = r.eval("struct P { x: Int, y: Int }");
+        assert!(reply.failed);
+        assert_eq!(
+            reply.errors,
+            "error: cannot redefine `P` while `ps` holds a value of the old `P` (`ps : [P]`): \
+             bind `ps` to something else first, or `:reset`\n"
+        );
+        assert_eq!(ok(&mut r, "ps"), "[P { x: 1 }] : [P]\n");
+        // The same text again changes nothing, so it is allowed.
+        assert_eq!(ok(&mut r, "struct P { x: Int }"), "redefined type P\n");
+        ok(&mut r, "let ps = 0");
+        assert_eq!(
+            ok(&mut r, "struct P { x: Int, y: Int }"),
+            "redefined type P\n"
+        );
+        assert_eq!(ok(&mut r, "P { x: 1, y: 2 }.y"), "2 : Int\n");
+    }
+
+    #[test]
+    fn a_let_of_a_generic_value_is_generic() {
+        let mut r = repl();
+        ok(&mut r, "fn id(x) { x }");
+        assert_eq!(ok(&mut r, "let f = id"), "");
+        assert_eq!(ok(&mut r, "f(3)"), "3 : Int\n");
+        assert_eq!(ok(&mut r, "f(\"a\")"), "a : String\n");
+        assert_eq!(ok(&mut r, "let pair = |x| (x, x)"), "");
+        assert_eq!(
+            ok(&mut r, "(pair(1), pair(true))"),
+            "((1, 1), (true, true)) : ((Int, Int), (Bool, Bool))\n"
+        );
+        assert_eq!(ok(&mut r, "let none = None"), "");
+        assert_eq!(ok(&mut r, "none == Some(1)"), "false : Bool\n");
+        // A later binding of the name shadows it, as any `let`.
+        ok(&mut r, "let f = 7");
+        assert_eq!(ok(&mut r, "f + 1"), "8 : Int\n");
+        // What the value restriction does not allow is still refused: a
+        // `var`, a call, a closure naming a binding.
+        for entry in [
+            "var v = id",
+            "let a = id(id)",
+            "let g = |x| { f; x }",
+            "let e = []",
+        ] {
+            let reply = r.eval(entry);
+            assert!(reply.failed, "{entry}");
+            assert!(
+                reply.errors.contains("is not known yet"),
+                "{entry}: {}",
+                reply.errors
+            );
+        }
+    }
+
+    #[test]
+    fn completion_knows_the_prelude_and_the_modules() {
+        let mut r = repl();
+        ok(&mut r, "fn sq(x: Int) -> Int { x * x }");
+        let names = r.names();
+        for name in ["sq", "println", "Option", "fs::read", "gc::collect"] {
+            assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("__")), "{names:?}");
     }
 
     #[test]

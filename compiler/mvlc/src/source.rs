@@ -22,12 +22,16 @@ pub enum FileKind {
     /// A standard library module (`gc`, `reflect`): seen by every module
     /// without an import, and may declare `native fn`s.
     StdlibModule,
+    /// A library's interface, read from its `.mvb` (`mvlc build --extern`):
+    /// importable like a user module; its `fn`s are declared bodyless
+    /// (`native fn`), their code is the library's.
+    Interface,
 }
 
 impl FileKind {
     /// Whether the file belongs to the standard library.
     pub fn is_stdlib(self) -> bool {
-        !matches!(self, FileKind::User)
+        matches!(self, FileKind::Prelude | FileKind::StdlibModule)
     }
 }
 

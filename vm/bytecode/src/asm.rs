@@ -244,6 +244,14 @@ fn tokenize(line: &str) -> Result<Vec<String>> {
 }
 
 /// A quoted string token's value, or a bare word as is.
+/// An export's or import's item: `fN`, or `type`.
+fn item(tok: &str) -> Result<Option<u32>> {
+    match tok {
+        "type" => Ok(None),
+        _ => indexed(tok, 'f', "a function").map(Some),
+    }
+}
+
 fn name(tok: &str) -> Result<String> {
     match tok.strip_prefix('"') {
         Some(rest) => unescape(
@@ -377,13 +385,18 @@ fn directive_line(
                 kind: TypeKind::Enum(variants),
             });
         }
+        "library" => module.library = name(arg(t, 0, "a library name")?)?,
+        "interface" => module.interface = name(arg(t, 0, "the interface text")?)?,
         "export" => module.exports.push(Export {
             name: name(arg(t, 0, "an export name")?)?,
-            function: indexed(arg(t, 1, "a function")?, 'f', "a function")?,
+            function: item(arg(t, 1, "a function or `type`")?)?,
+            ty: t.get(2).map(|s| name(s)).transpose()?.unwrap_or_default(),
         }),
         "import" => module.imports.push(Import {
             module: name(arg(t, 0, "a module name")?)?,
             name: name(arg(t, 1, "an item name")?)?,
+            function: item(arg(t, 2, "a function or `type`")?)?,
+            ty: name(arg(t, 3, "the item's type")?)?,
         }),
         "fn" => {
             // `.fn [index] name arity=A regs=R [file=F]`

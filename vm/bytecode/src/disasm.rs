@@ -95,11 +95,23 @@ pub fn disassemble_with(module: &Module, writer: &dyn LineWriter) -> String {
             }
         }
     }
+    if module.is_library() {
+        let _ = writeln!(out, ".library {:?}", module.library);
+        let _ = writeln!(out, ".interface {:?}", module.interface);
+    }
+    let item = |f: Option<u32>| f.map_or_else(|| "type".to_string(), |f| format!("f{f}"));
     for e in &module.exports {
-        let _ = writeln!(out, ".export {:?} f{}", e.name, e.function);
+        let _ = writeln!(out, ".export {:?} {} {:?}", e.name, item(e.function), e.ty);
     }
     for i in &module.imports {
-        let _ = writeln!(out, ".import {:?} {:?}", i.module, i.name);
+        let _ = writeln!(
+            out,
+            ".import {:?} {:?} {} {:?}",
+            i.module,
+            i.name,
+            item(i.function),
+            i.ty
+        );
     }
     for fi in 0..module.functions.len() {
         function_text(module, fi, writer, &mut out);

@@ -9,8 +9,10 @@
 //!             u32 count of field names (string) or variants (string, u16 arity)
 //! natives:    u32 count of strings
 //! files:      u32 count of strings
-//! exports:    u32 count of (name string, function u32)
-//! imports:    u32 count of (module string, name string)
+//! library:    name string (empty for a program), interface string
+//! exports:    u32 count of (name string, type string, kind u8: 0 function + u32, 1 type)
+//! imports:    u32 count of (module string, name string, type string,
+//!             kind u8: 0 function + u32 stand-in, 1 type)
 //! functions:  u32 count, then name string, arity u16, n_regs u16, file u32,
 //!             u32 instruction count + instructions, u32 line count + (pc u32, line u32)
 //! entry u32
@@ -27,7 +29,17 @@ use crate::reader::{DecodeError, Reader};
 /// The first four bytes of every `.mvb` file.
 pub const MAGIC: &[u8; 4] = b"MVB\0";
 /// The format version this build reads and writes.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
+
+fn put_item(out: &mut Vec<u8>, function: Option<u32>) {
+    match function {
+        Some(f) => {
+            out.push(0);
+            put_u32(out, f);
+        }
+        None => out.push(1),
+    }
+}
 
 fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_le_bytes());
@@ -98,15 +110,20 @@ impl Module {
         for f in &self.files {
             put_str(&mut out, f);
         }
+        put_str(&mut out, &self.library);
+        put_str(&mut out, &self.interface);
         put_len(&mut out, self.exports.len());
         for e in &self.exports {
             put_str(&mut out, &e.name);
-            put_u32(&mut out, e.function);
+            put_str(&mut out, &e.ty);
+            put_item(&mut out, e.function);
         }
         put_len(&mut out, self.imports.len());
         for i in &self.imports {
             put_str(&mut out, &i.module);
             put_str(&mut out, &i.name);
+            put_str(&mut out, &i.ty);
+            put_item(&mut out, i.function);
         }
         put_len(&mut out, self.functions.len());
         for f in &self.functions {
@@ -151,10 +168,15 @@ impl Module {
         }
         let version = r.u16()?;
         if version != VERSION {
+            let advice = if version < VERSION {
+                "an older format: build it again with this mvlc"
+            } else {
+                "a newer format: run it with the mvm of the mvlc that built it"
+            };
             return Err(DecodeError::new(
                 4,
                 format!(
-                    "format version {version} is not supported (this mvm reads version {VERSION})"
+                    "format version {version} is not supported (this mvm reads version {VERSION}; {advice})"
                 ),
             ));
         }
@@ -207,19 +229,26 @@ impl Module {
         for _ in 0..n {
             module.files.push(r.string("file name")?);
         }
-        let n = r.count(8, "export")?;
+        module.library = r.string("library name")?;
+        module.interface = r.string("library interface")?;
+        let n = r.count(9, "export")?;
         for _ in 0..n {
             let name = r.string("export name")?;
-            let function = r.u32()?;
-            module.exports.push(Export { name, function });
+            let ty = r.string("export type")?;
+            let function = item(&mut r)?;
+            module.exports.push(Export { name, function, ty });
         }
-        let n = r.count(8, "import")?;
+        let n = r.count(13, "import")?;
         for _ in 0..n {
             let module_name = r.string("import module")?;
             let name = r.string("import name")?;
+            let ty = r.string("import type")?;
+            let function = item(&mut r)?;
             module.imports.push(Import {
                 module: module_name,
                 name,
+                function,
+                ty,
             });
         }
         let n = r.count(20, "function")?;
@@ -266,6 +295,16 @@ impl Module {
     }
 }
 
+/// An export's or import's kind: a function and its index, or a type.
+fn item(r: &mut Reader<'_>) -> Result<Option<u32>, DecodeError> {
+    let at = r.position();
+    match r.u8()? {
+        0 => Ok(Some(r.u32()?)),
+        1 => Ok(None),
+        k => Err(DecodeError::new(at, format!("unknown item kind {k}"))),
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -290,11 +329,26 @@ pub(crate) mod tests {
             ],
             natives: vec!["println".into()],
             files: vec!["a.mvl".into()],
-            exports: vec![Export {
-                name: "main".into(),
-                function: 0,
+            exports: vec![
+                Export {
+                    name: "main".into(),
+                    function: Some(0),
+                    ty: "fn() -> ()".into(),
+                },
+                Export {
+                    name: "lib::Point".into(),
+                    function: None,
+                    ty: "struct Point { x: Float, y: Float }".into(),
+                },
+            ],
+            imports: vec![Import {
+                module: "geometry".into(),
+                name: "area".into(),
+                function: Some(0),
+                ty: "fn(Shape) -> Float".into(),
             }],
-            imports: vec![],
+            library: "lib".into(),
+            interface: "struct Point { x: Float, y: Float }\n".into(),
             functions: vec![Function {
                 name: "main".into(),
                 arity: 0,
@@ -377,5 +431,18 @@ pub(crate) mod tests {
         bytes[4] = 9;
         let err = Module::from_bytes(&bytes).expect_err("must fail");
         assert!(err.message.contains("version 9"), "{err}");
+        assert!(err.message.contains("newer format"), "{err}");
+    }
+
+    /// A file of the first format (no library section, exports without a
+    /// fingerprint) is refused by its version, before anything is read.
+    #[test]
+    fn version_1_files_are_refused_with_advice() {
+        let mut bytes = sample().to_bytes();
+        bytes[4] = 1;
+        let err = Module::from_bytes(&bytes).expect_err("must fail");
+        assert_eq!(err.offset, 4);
+        assert!(err.message.contains("version 1"), "{err}");
+        assert!(err.message.contains("build it again"), "{err}");
     }
 }

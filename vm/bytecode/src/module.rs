@@ -45,18 +45,33 @@ impl Function {
     }
 }
 
-/// A function made visible to other modules under a name.
+/// An item made visible to other modules under a name: a function (with
+/// its index) or a type (`function` `None`). A library's exports are named
+/// `library::item` (`geometry::area`, `geometry::Point::norm`,
+/// `geometry::Point`); a program's one export is its `main`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Export {
     pub name: String,
-    pub function: u32,
+    pub function: Option<u32>,
+    /// The item's type fingerprint: a function's signature as users write
+    /// it (`fn(Shape) -> Float`), a type's declaration (`struct Point { x:
+    /// Float, y: Float }`). An import links only to an export whose
+    /// fingerprint is the one it was compiled against.
+    pub ty: String,
 }
 
-/// An item expected from another module.
+/// An item expected from another module, as the module was compiled
+/// against it: `geometry` `area` of type `fn(Shape) -> Float`. A function
+/// import names a stand-in function of this module (same arity; the linker
+/// replaces every call to it by a call to the export), a type import
+/// (`function` `None`) only checks that the library still declares the type
+/// the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Import {
     pub module: String,
     pub name: String,
+    pub function: Option<u32>,
+    pub ty: String,
 }
 
 /// What the VM knows of a user type: enough to print its values and, later,
@@ -88,19 +103,29 @@ pub struct Module {
     pub natives: Vec<String>,
     /// Source file paths, for stack traces.
     pub files: Vec<String>,
-    /// Functions other modules may link against, by name. (Dynamic linking
-    /// of modules is future work; the section exists so that it needs no
-    /// format change.)
+    /// Items other modules may link against, by name.
     pub exports: Vec<Export>,
-    /// Items this module expects another module to provide, by module and
-    /// item name. Always empty today; the loader refuses a module with
-    /// unresolved imports.
+    /// Items this module expects a library to provide, by module and item
+    /// name. A module with imports runs only once the linker has resolved
+    /// them (`mvm_runtime::link_libraries`); the loader refuses it alone.
     pub imports: Vec<Import>,
+    /// For a library (`mvlc build --lib`), the name programs import it by
+    /// (`geometry`); empty for a program. A library has no entry function.
+    pub library: String,
+    /// For a library, its interface: the declarations of its exported
+    /// types and functions as MVL text (`native fn area(s: Shape) ->
+    /// Float;`), which `mvlc build --extern` checks a program against.
+    pub interface: String,
     /// The function run by `mvm run` (the program's `main`).
     pub entry: u32,
 }
 
 impl Module {
+    /// Whether the module is a library (built with `mvlc build --lib`).
+    pub fn is_library(&self) -> bool {
+        !self.library.is_empty()
+    }
+
     /// The bytes the module takes in memory (an estimate: every vector's
     /// items and every string's text with its header), as
     /// [`Module::from_bytes_within`] counts them while decoding. A loaded
@@ -144,9 +169,15 @@ impl Module {
             + self
                 .exports
                 .iter()
-                .map(|e| s(&e.name))
-                .chain(self.imports.iter().map(|i| s(&i.module) + s(&i.name)))
-                .sum::<usize>();
+                .map(|e| s(&e.name) + s(&e.ty))
+                .chain(
+                    self.imports
+                        .iter()
+                        .map(|i| s(&i.module) + s(&i.name) + s(&i.ty)),
+                )
+                .sum::<usize>()
+            + s(&self.library)
+            + s(&self.interface);
         constants + types + functions + names
     }
 }

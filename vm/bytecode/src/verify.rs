@@ -11,8 +11,11 @@
 //! arity, `closure` capturing no more than the callee takes, constructors
 //! matching their type descriptor, each function ending in an instruction
 //! that does not fall through, line tables sorted, file indices in range,
-//! an entry function of arity 0, exports naming functions that exist, and
-//! no imports (nothing links modules yet, so none could be satisfied). The operand checks are generic over
+//! an entry function of arity 0 (a library has none), and exports and
+//! imports naming functions that exist (each import its own stand-in).
+//! Whether the imports are satisfied is the linker's business
+//! (`mvm_runtime::link_libraries`): the runtime loads no module with
+//! imports left. The operand checks are generic over
 //! the instruction table ([`crate::ops`]): a new instruction is checked
 //! without touching this file.
 //!
@@ -160,6 +163,7 @@ fn verify_counting(module: &Module) -> (Result<(), VerifyErrors>, u64) {
         truncated: false,
     };
     match module.functions.get(module.entry as usize) {
+        _ if module.is_library() => {}
         None => report.push(
             None,
             None,
@@ -172,25 +176,38 @@ fn verify_counting(module: &Module) -> (Result<(), VerifyErrors>, u64) {
         ),
         Some(_) => {}
     }
-    // Dynamic linking is not there yet: nothing can provide an import.
+    let mut stand_ins = std::collections::HashSet::new();
     for import in &module.imports {
-        report.push(
-            None,
-            None,
-            format!(
-                "unresolved import `{}` from module `{}` (this VM does not link modules)",
-                import.name, import.module
-            ),
-        );
-    }
-    for export in &module.exports {
-        if export.function as usize >= module.functions.len() {
+        let Some(f) = import.function else { continue };
+        if f as usize >= module.functions.len() {
             report.push(
                 None,
                 None,
                 format!(
-                    "the export `{}` names function #{}, which does not exist",
-                    export.name, export.function
+                    "the import `{}::{}` names function #{f}, which does not exist",
+                    import.module, import.name
+                ),
+            );
+        } else if !stand_ins.insert(f) {
+            report.push(
+                None,
+                None,
+                format!(
+                    "the import `{}::{}` names function #{f}, the stand-in of another import",
+                    import.module, import.name
+                ),
+            );
+        }
+    }
+    for export in &module.exports {
+        let Some(f) = export.function else { continue };
+        if f as usize >= module.functions.len() {
+            report.push(
+                None,
+                None,
+                format!(
+                    "the export `{}` names function #{f}, which does not exist",
+                    export.name
                 ),
             );
         }
@@ -723,32 +740,53 @@ mod tests {
         assert!(verify(&Module::default()).is_err());
     }
 
-    /// Until modules can be linked, an import cannot be satisfied, and an
-    /// export must name a function of the module.
+    /// Imports and exports must name functions of the module, each import
+    /// a stand-in of its own.
     #[test]
-    fn refuses_imports_and_dangling_exports() {
+    fn refuses_dangling_imports_and_exports() {
         let mut m = one(
             vec![Op::LoadUnit { dst: Reg(0) }, Op::Ret { src: Reg(0) }],
             1,
         );
-        m.imports.push(crate::module::Import {
+        let import = |name: &str, function| crate::module::Import {
             module: "geometry".into(),
-            name: "area".into(),
-        });
+            name: name.into(),
+            function: Some(function),
+            ty: "fn() -> ()".into(),
+        };
+        m.imports.push(import("area", 0));
+        verify(&m).expect("an import with its stand-in verifies");
+        m.imports.push(import("perimeter", 0));
+        m.imports.push(import("volume", 5));
         m.exports.push(crate::module::Export {
             name: "gone".into(),
-            function: 9,
+            function: Some(9),
+            ty: String::new(),
         });
         let errors = verify(&m).expect_err("refused");
-        assert_eq!(errors.errors.len(), 2, "{errors}");
+        assert_eq!(errors.errors.len(), 3, "{errors}");
         assert!(
-            errors.errors[0].message.contains("unresolved import"),
+            errors.errors[0].message.contains("stand-in of another"),
             "{errors}"
         );
+        assert!(errors.errors[1].message.contains("#5"), "{errors}");
         assert!(
-            errors.errors[1].message.contains("does not exist"),
+            errors.errors[2].message.contains("does not exist"),
             "{errors}"
         );
+    }
+
+    /// A library has no entry function.
+    #[test]
+    fn a_library_needs_no_entry() {
+        let mut m = one(
+            vec![Op::LoadUnit { dst: Reg(0) }, Op::Ret { src: Reg(0) }],
+            1,
+        );
+        m.functions[0].arity = 1;
+        assert!(verify(&m).is_err(), "a program's entry takes no arguments");
+        m.library = "geometry".into();
+        verify(&m).expect("a library verifies");
     }
 
     /// Every problem is reported, not only the first.

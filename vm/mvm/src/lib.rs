@@ -84,7 +84,16 @@ arguments (`env::args()`). Only the program's output goes to stdout; a
 runtime error's message and stack trace go to stderr (exit code 2).
 Options come before FILE.mvb.
 
-Options (exceeding a limit is a runtime error, exit code 2):
+A program built against libraries (`mvlc build --extern LIB.mvb`) runs
+with them: each library it imports, say `geometry`, is read from
+`geometry.mvb` beside FILE.mvb, or else from the folders given with
+`--module-path DIR` (in order), verified and linked; an import whose type
+no longer matches the library's is refused with both types (exit code 1).
+
+Options:
+  --module-path DIR   another folder to find libraries in (repeatable)
+
+Limits (exceeding one is a runtime error, exit code 2):
 ";
 
 const DIS_USAGE: &str = "\
@@ -217,6 +226,74 @@ fn load_within(path: &str, max_heap: Option<usize>, io: &mut Io) -> Result<Modul
     })
 }
 
+/// `module` joined with the libraries it imports (and those they import),
+/// found beside `path` or in the `module_path` folders; a module without
+/// imports is returned as it is.
+fn with_libraries(
+    module: Module,
+    path: &str,
+    module_path: &[String],
+    max_heap: Option<usize>,
+    io: &mut Io,
+) -> Result<Module, u8> {
+    if module.imports.is_empty() {
+        return Ok(module);
+    }
+    let beside = std::path::Path::new(path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let mut folders = vec![beside];
+    folders.extend(module_path.iter().map(std::path::PathBuf::from));
+    let mut wanted: Vec<(String, String)> = module
+        .imports
+        .iter()
+        .map(|i| (i.module.clone(), path.to_string()))
+        .collect();
+    let mut libraries: Vec<Module> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    while let Some((name, importer)) = wanted.pop() {
+        if names.contains(&name) {
+            continue;
+        }
+        let file = format!("{name}.mvb");
+        let Some(found) = folders.iter().map(|d| d.join(&file)).find(|p| p.is_file()) else {
+            let looked: Vec<String> = folders
+                .iter()
+                .map(|d| d.join(&file).to_string_lossy().into_owned())
+                .collect();
+            io.err(&format!(
+                "error: `{importer}` imports the library `{name}`, but there is no `{file}` beside it or in a --module-path folder (looked for {})\n",
+                looked.join(", ")
+            ));
+            return Err(EXIT_INVALID);
+        };
+        let found = found.to_string_lossy().into_owned();
+        let lib = load_within(&found, max_heap, io)?;
+        if lib.library != name {
+            let holds = match lib.is_library() {
+                true => format!("the library `{}`", lib.library),
+                false => "a program, not a library".to_string(),
+            };
+            io.err(&format!(
+                "error: `{found}` holds {holds}; `{importer}` imports `{name}`\n"
+            ));
+            return Err(EXIT_INVALID);
+        }
+        wanted.extend(
+            lib.imports
+                .iter()
+                .map(|i| (i.module.clone(), found.clone())),
+        );
+        names.push(name);
+        libraries.push(lib);
+    }
+    mvm_runtime::link_libraries(module, libraries).map_err(|e| {
+        io.err(&format!("error: cannot link `{path}`: {e}\n"));
+        EXIT_INVALID
+    })
+}
+
 /// Takes `--syntax FILE` out of `args` and loads it: `Ok(None)` without
 /// one; `Err(code)` after reporting an unreadable or refused file.
 fn syntax_option(
@@ -328,8 +405,22 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let mut host_options = HostOptions::default();
     let mut observe = mvm_runtime::ObserveOptions::default();
     let mut path = None;
+    let mut module_path: Vec<String> = Vec::new();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
+        if arg == "--module-path" {
+            match args.get(i + 1) {
+                Some(dir) => module_path.push(dir.clone()),
+                None => return usage_error(io, "--module-path needs a folder", RUN_USAGE),
+            }
+            i += 2;
+            continue;
+        }
+        if let Some(dir) = arg.strip_prefix("--module-path=") {
+            module_path.push(dir.to_string());
+            i += 1;
+            continue;
+        }
         if arg == "--max-stack" && args.get(i + 1).is_some_and(|v| v.parse::<u64>() == Ok(0)) {
             // No room even for `main`: refused, not silently raised to 1.
             return usage_error(io, "--max-stack needs at least 1 frame", RUN_USAGE);
@@ -360,6 +451,10 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         return usage_error(io, "missing FILE.mvb", RUN_USAGE);
     };
     let module = match load_within(&path, config.gc.max_heap, io) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let module = match with_libraries(module, &path, &module_path, config.gc.max_heap, io) {
         Ok(m) => m,
         Err(code) => return code,
     };

@@ -31,7 +31,7 @@ pub use host::{
     EXIT_OUTPUT_ERROR, HOST_OPTIONS,
 };
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
-pub use link::Linked;
+pub use link::{link_libraries, Linked};
 pub use native::{
     Cost, Kept, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL,
     KEY_PART_STEPS, MAX_CALL_MEMORY, OBJECT_STEPS,

@@ -27,6 +27,13 @@
 //! fibers, the heap and the module state stay valid; the joined module is
 //! verified again as a whole before the VM switches to it, so what runs is
 //! always a verified module.
+//!
+//! [`link_libraries`] is the other way modules join: a program built
+//! against libraries (`mvlc build --extern`) and the libraries it names,
+//! joined into one module before it runs. Imports are resolved by name
+//! against the libraries' exports and checked by each item's type
+//! fingerprint; a call to an import's stand-in becomes a call to the
+//! library's function.
 
 use crate::interp::{FiberId, Step, Vm};
 use crate::native::NativeRegistry;
@@ -296,6 +303,184 @@ impl Vm {
     /// roots of every collection.
     pub fn globals_mut(&mut self) -> &mut Vec<Value> {
         &mut self.state.globals
+    }
+}
+
+/// Joins `program` and the `libraries` it imports (and those they import)
+/// into one module, ready for [`Program::load`] (which verifies the whole).
+/// Each module is verified alone first; libraries join before the modules
+/// that import them, whatever order they are given in. Every import must
+/// find an export of its name in its library, of the same kind and with
+/// the same type fingerprint: otherwise the error names the item and both
+/// types. Nothing here panics on any input.
+pub fn link_libraries(program: Module, libraries: Vec<Module>) -> Result<Module, LoadError> {
+    let mut pending = Vec::with_capacity(libraries.len());
+    for lib in libraries {
+        if !lib.is_library() {
+            return Err(LoadError::Link(
+                "a module given as a library is a program (build it with `mvlc build --lib`)"
+                    .to_string(),
+            ));
+        }
+        if pending.iter().any(|m: &Module| m.library == lib.library) {
+            return Err(LoadError::Link(format!(
+                "the library `{}` is given twice",
+                lib.library
+            )));
+        }
+        let name = lib.library.clone();
+        let lib = Verified::new(lib)
+            .map_err(|e| LoadError::Link(format!("the library `{name}` does not verify: {e}")))?
+            .into_module();
+        pending.push(lib);
+    }
+    if program.is_library() {
+        return Err(LoadError::Link(format!(
+            "`{}` is a library: it has no entry function; run a program that imports it",
+            program.library
+        )));
+    }
+    let program = Verified::new(program)
+        .map_err(LoadError::Verify)?
+        .into_module();
+    let mut joined = Module::default();
+    let mut done: Vec<String> = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|m| m.imports.iter().all(|i| done.contains(&i.module)));
+        let Some(ready) = ready else {
+            let names: Vec<&str> = pending.iter().map(|m| m.library.as_str()).collect();
+            return Err(LoadError::Link(format!(
+                "the libraries {} import each other, or a library none was given",
+                names.join(", ")
+            )));
+        };
+        let lib = pending.remove(ready);
+        append(&mut joined, &lib, &done)?;
+        done.push(lib.library);
+    }
+    append(&mut joined, &program, &done)?;
+    Ok(joined)
+}
+
+/// Appends the verified module `m` to `joined`, its imports resolved
+/// against the exports already there (`libraries` names the libraries
+/// joined so far).
+fn append(joined: &mut Module, m: &Module, libraries: &[String]) -> Result<(), LoadError> {
+    let who = if m.is_library() {
+        format!("the library `{}`", m.library)
+    } else {
+        "the program".to_string()
+    };
+    // Each stand-in function's target in `joined`.
+    let mut resolved: HashMap<u32, u32> = HashMap::new();
+    for import in &m.imports {
+        let key = format!("{}::{}", import.module, import.name);
+        if !libraries.contains(&import.module) {
+            return Err(LoadError::Link(format!(
+                "{who} imports `{key}`, but no library `{}` is linked",
+                import.module
+            )));
+        }
+        let Some(export) = joined.exports.iter().find(|e| e.name == key) else {
+            return Err(LoadError::Link(format!(
+                "{who} imports `{key}`, which the library `{}` does not export (any more)",
+                import.module
+            )));
+        };
+        if export.ty != import.ty || export.function.is_some() != import.function.is_some() {
+            return Err(LoadError::Link(format!(
+                "`{key}` does not match: {who} was compiled against `{}`, but the library `{}` has `{}`",
+                import.ty, import.module, export.ty
+            )));
+        }
+        if let (Some(stand_in), Some(target)) = (import.function, export.function) {
+            let want = m.functions.get(stand_in as usize).map(|f| f.arity);
+            let have = joined.functions.get(target as usize).map(|f| f.arity);
+            if want.is_none() || want != have {
+                return Err(LoadError::Link(format!(
+                    "`{key}` does not match: {who} calls it with {} argument(s), the library's takes {}",
+                    want.unwrap_or(0),
+                    have.unwrap_or(0)
+                )));
+            }
+            resolved.insert(stand_in, target);
+        }
+    }
+    let natives: Vec<u32> = m
+        .natives
+        .iter()
+        .map(|n| position_or_push(&mut joined.natives, n))
+        .collect();
+    let types: Vec<u32> = m
+        .types
+        .iter()
+        .map(|t| match joined.types.iter().rposition(|u| u == t) {
+            Some(i) => i as u32,
+            None => {
+                joined.types.push(t.clone());
+                joined.types.len() as u32 - 1
+            }
+        })
+        .collect();
+    let constants: Vec<u32> = m
+        .constants
+        .iter()
+        .map(|c| intern(&mut joined.constants, c))
+        .collect();
+    let files: Vec<u32> = m
+        .files
+        .iter()
+        .map(|f| position_or_push(&mut joined.files, f))
+        .collect();
+    let mut index = Vec::with_capacity(m.functions.len());
+    let mut next = joined.functions.len() as u32;
+    for i in 0..m.functions.len() as u32 {
+        index.push(match resolved.get(&i) {
+            Some(target) => *target,
+            None => {
+                next += 1;
+                next - 1
+            }
+        });
+    }
+    for (i, f) in m.functions.iter().enumerate() {
+        if resolved.contains_key(&(i as u32)) {
+            continue;
+        }
+        let mut f = f.clone();
+        // Verified: every operand is in range of its table.
+        for op in &mut f.code {
+            op.for_each_operand_mut(|o| match o {
+                OperandMut::Func(g) => g.0 = index[g.0 as usize],
+                OperandMut::Const(k) => k.0 = constants[k.0 as usize],
+                OperandMut::Native(n) => n.0 = natives[n.0 as usize],
+                OperandMut::TypeIdx(t) => t.0 = types[t.0 as usize],
+                _ => {}
+            });
+        }
+        f.file = files.get(f.file as usize).copied().unwrap_or(0);
+        joined.functions.push(f);
+    }
+    for e in &m.exports {
+        let mut e = e.clone();
+        e.function = e.function.map(|f| index[f as usize]);
+        joined.exports.push(e);
+    }
+    if !m.is_library() {
+        joined.entry = index.get(m.entry as usize).copied().unwrap_or(0);
+    }
+    Ok(())
+}
+
+fn position_or_push(pool: &mut Vec<String>, s: &str) -> u32 {
+    match pool.iter().position(|t| t == s) {
+        Some(i) => i as u32,
+        None => {
+            pool.push(s.to_string());
+            pool.len() as u32 - 1
+        }
     }
 }
 

@@ -15,6 +15,9 @@ use std::fmt;
 pub enum LoadError {
     Verify(VerifyErrors),
     UnknownNative(String),
+    /// A library or a program's imports could not be linked (see
+    /// [`crate::link_libraries`]); the message names the item.
+    Link(String),
 }
 
 impl fmt::Display for LoadError {
@@ -24,6 +27,7 @@ impl fmt::Display for LoadError {
             LoadError::UnknownNative(n) => {
                 write!(f, "the native function `{n}` is not provided by this VM")
             }
+            LoadError::Link(message) => write!(f, "{message}"),
         }
     }
 }
@@ -56,6 +60,18 @@ impl Program {
     /// Resolves the natives of a verified module against `registry`.
     pub fn new(verified: Verified, registry: &NativeRegistry) -> Result<Program, LoadError> {
         let module = verified.into_module();
+        if module.is_library() {
+            return Err(LoadError::Link(format!(
+                "`{}` is a library: it has no entry function; run a program that imports it",
+                module.library
+            )));
+        }
+        if let Some(i) = module.imports.first() {
+            return Err(LoadError::Link(format!(
+                "the module imports `{}::{}`, which is not linked (libraries are linked by `mvm run`)",
+                i.module, i.name
+            )));
+        }
         let mut natives = Vec::with_capacity(module.natives.len());
         for name in &module.natives {
             match registry.get(name) {

@@ -126,7 +126,8 @@ pub fn link(
         types,
         exports: vec![mvm_bytecode::Export {
             name: "main".to_string(),
-            function: entry,
+            function: Some(entry),
+            ty: String::new(),
         }],
         entry,
         ..Module::default()

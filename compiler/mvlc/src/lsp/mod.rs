@@ -276,7 +276,7 @@ impl Server {
                     let program = self
                         .others
                         .remove(&path)
-                        .unwrap_or_else(|| Program::new(&self.db, file));
+                        .unwrap_or_else(|| Program::new(&self.db, file, Vec::new()));
                     self.programs.push((path.clone(), program));
                 }
                 self.docs.open.insert(
@@ -428,7 +428,7 @@ impl Server {
             return Ok((path, *p));
         }
         let file = crate::db::Db::file(&self.db, &path);
-        let program = Program::new(&self.db, file);
+        let program = Program::new(&self.db, file, Vec::new());
         self.others.insert(path.clone(), program);
         Ok((path, program))
     }

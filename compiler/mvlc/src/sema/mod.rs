@@ -150,6 +150,9 @@ pub struct FileAst<'a> {
     pub broken_names: &'a [String],
     /// The standard library's prelude may declare `native fn`s.
     pub is_stdlib: bool,
+    /// A library's interface (`mvlc build --extern`): its bodyless `fn`s
+    /// are the library's functions, named `library::item`.
+    pub is_interface: bool,
 }
 
 /// One item handed to the checker.
@@ -680,7 +683,8 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     seen_values.insert(key.clone(), (at, decl.name.span));
                     // The stdlib modules' functions are named `gc::collect`
                     // (in traces, and in the native registry).
-                    let qualified = if f.is_stdlib && !f.module_name.is_empty() {
+                    let qualified = if (f.is_stdlib || f.is_interface) && !f.module_name.is_empty()
+                    {
                         format!("{}::{}", f.module_name, decl.name.name)
                     } else {
                         decl.name.name.clone()
@@ -691,7 +695,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                         Site {
                             at,
                             module,
-                            is_stdlib: f.is_stdlib,
+                            is_stdlib: f.is_stdlib || f.is_interface,
                         },
                         FnId::declared(entry.fns.first().copied().unwrap_or(0)),
                         decl,
@@ -920,12 +924,15 @@ fn collect_impl<'a>(
             Site {
                 at,
                 module,
-                is_stdlib: f.is_stdlib,
+                is_stdlib: f.is_stdlib || f.is_interface,
             },
             FnId::declared(fns.get(i).copied().unwrap_or(0)),
             m,
             Some(imp),
-            format!("{prefix}::{name}"),
+            match f.is_interface {
+                true => format!("{}::{prefix}::{name}", f.module_name),
+                false => format!("{prefix}::{name}"),
+            },
         ) {
             Arc::make_mut(&mut checker.env).methods.insert(
                 (key, name),
