@@ -74,6 +74,8 @@ Compiles FILE.mvl to MVM bytecode, written to OUT.mvb (default: FILE.mvb
 next to the source). Run it with `mvm run OUT.mvb`.
 
 Options:
+  --emit=mir                          print the MIR of each function of the
+                                      program's files instead (nothing written)
   --message-format human|short|json   how diagnostics are written
   --color auto|always|never           colour diagnostics
 ";
@@ -512,6 +514,7 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
     }
     let mut input = None;
     let mut output = None;
+    let mut emit_mir = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         match diagnostic_option(arg, args.get(i + 1), session) {
@@ -526,6 +529,10 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
             }
         }
         match arg.as_str() {
+            "--emit=mir" => {
+                emit_mir = true;
+                i += 1;
+            }
             "-o" | "--output" => {
                 let Some(out) = args.get(i + 1) else {
                     session.err(&format!(
@@ -558,6 +565,9 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
         session.err(&format!("mvlc build: missing FILE\n\n{BUILD_USAGE}"));
         return EXIT_USAGE;
     };
+    if emit_mir {
+        return emit_mir_of(&input, session);
+    }
     let output = output.unwrap_or_else(|| {
         std::path::Path::new(&input)
             .with_extension("mvb")
@@ -880,6 +890,28 @@ pub(crate) fn read_source(path: &str, session: &mut Session) -> Result<String, i
 
 /// Reads and compiles `path`, rendering every diagnostic to stderr. On
 /// failure returns the exit code to use.
+/// `mvlc build --emit=mir`: the program's diagnostics, then, if it has no
+/// errors, the MIR of its functions on stdout.
+fn emit_mir_of(path: &str, session: &mut Session) -> i32 {
+    let text = match read_source(path, session) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let mut db = Database::default();
+    let program = db.program(path, text);
+    let diags = db::diagnostics(&db, program);
+    session.diagnostics(&db, &diags);
+    let code = if diags.iter().any(|d| d.is_error()) {
+        EXIT_COMPILE_ERROR
+    } else {
+        let mir = db::program_mir(&db, program);
+        print_out(session, mir.as_bytes());
+        EXIT_OK
+    };
+    release(db, session);
+    code
+}
+
 pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let text = read_source(path, session)?;
     let mut db = Database::default();
