@@ -423,3 +423,24 @@ fn assembly_syntax_options() {
     assert_eq!(code, 64, "{err}");
     assert_eq!(mvm(&["dis", &mvb, "--syntax"]).0, 64);
 }
+
+/// `--emit=mir` prints each function's MIR, with the file's lines, and
+/// writes no bytecode; a program with errors gets its diagnostics instead.
+#[test]
+fn build_emits_mir() {
+    let src = write(
+        "emit_mir.mvl",
+        "fn twice(n: Int) -> Int {\n    n * 2\n}\n\nfn main() {\n    println(\"{twice(21)}\");\n}\n",
+    );
+    let (code, out, err) = mvlc_out(&["build", &src, "--emit=mir"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("fn twice(%0.n: Int) {"), "{out}");
+    assert!(out.contains("mul.int %0.n, 2  @2"), "{out}");
+    assert!(out.contains("// fn0 = twice\nfn main() {"), "{out}");
+    assert!(out.contains("call fn0(21)  @6"), "{out}");
+    assert!(!std::path::Path::new(&src).with_extension("mvb").exists());
+    let bad = write("emit_mir_bad.mvl", "fn main() { let x: Int = true; }\n");
+    let (code, out, err) = mvlc_out(&["build", &bad, "--emit=mir"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.is_empty() && err.contains("E0"), "{err}");
+}

@@ -955,6 +955,57 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, Co
     )
 }
 
+/// The MIR of every function of the user's files, in source order, as text
+/// (`mvlc build --emit=mir`): before each body, the functions its `fnK`
+/// operands name; the `@N` of each statement is its line in the file.
+pub fn program_mir(db: &dyn Db, program: Program) -> String {
+    let files = program_files(db, program);
+    let mut fns = Vec::new();
+    for inferred in user_inferred(db, program) {
+        for (id, info) in &inferred.functions {
+            let rank = files
+                .iter()
+                .position(|f| f.id(db) == info.file.file)
+                .unwrap_or(usize::MAX);
+            let item = absolute(db, info.file, Span::default()).start;
+            fns.push((rank, item, info.span.start, *id, inferred));
+        }
+    }
+    fns.sort_by_key(|f| (f.0, f.1, f.2, f.3));
+    let name_of = |id: &FnId| {
+        infer_component(db, program, FnId::declared(id.decl))
+            .functions
+            .get(id)
+            .map_or_else(|| format!("{id:?}"), |i| i.name.clone())
+    };
+    let mut out = String::new();
+    for (_, item, _, id, inferred) in fns {
+        let Some(info) = inferred.functions.get(&id) else {
+            continue;
+        };
+        let lines = item_lines(db, db.source(info.file.file), info.file.item);
+        match crate::lower::lower(info, &inferred.table, natives(db, program), lines) {
+            Ok(mut lowered) => {
+                // Lines count from the item's first line; here they become the file's.
+                let first = line_index(db, db.source(info.file.file)).line(item as usize);
+                for block in &mut lowered.body.blocks {
+                    block.line += first - 1;
+                    for s in &mut block.stmts {
+                        s.line += first - 1;
+                    }
+                }
+                for (k, callee) in lowered.callees.iter().enumerate() {
+                    out.push_str(&format!("// fn{k} = {}\n", name_of(callee)));
+                }
+                out.push_str(&mvl_mir::print::body(&lowered.body));
+            }
+            Err(e) => out.push_str(&format!("// `{}`: {}\n", info.name, e.message)),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The inference of every component of the user's files, in call-graph
 /// order. The standard library's functions are inferred only when a user
 /// function needs them: for their schemes, or to lower the ones the program

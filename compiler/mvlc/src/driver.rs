@@ -81,6 +81,8 @@ Options:
                     stem of its name) instead of embedding its source:
                     `mvm run` links LIB.mvb, found beside OUT.mvb or in a
                     --module-path folder, when the program runs
+  --emit=mir                          print the MIR of each function of the
+                                      program's files instead (nothing written)
   --message-format human|short|json   how diagnostics are written
   --color auto|always|never           colour diagnostics
 ";
@@ -521,6 +523,7 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
     let mut output = None;
     let mut lib = false;
     let mut externs: Vec<String> = Vec::new();
+    let mut emit_mir = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         match diagnostic_option(arg, args.get(i + 1), session) {
@@ -548,6 +551,10 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
                 };
                 externs.push(file.clone());
                 i += 2;
+            }
+            "--emit=mir" => {
+                emit_mir = true;
+                i += 1;
             }
             "-o" | "--output" => {
                 let Some(out) = args.get(i + 1) else {
@@ -581,6 +588,9 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
         session.err(&format!("mvlc build: missing FILE\n\n{BUILD_USAGE}"));
         return EXIT_USAGE;
     };
+    if emit_mir {
+        return emit_mir_of(&input, session);
+    }
     let output = output.unwrap_or_else(|| {
         std::path::Path::new(&input)
             .with_extension("mvb")
@@ -903,6 +913,28 @@ pub(crate) fn read_source(path: &str, session: &mut Session) -> Result<String, i
 
 /// Reads and compiles `path`, rendering every diagnostic to stderr. On
 /// failure returns the exit code to use.
+/// `mvlc build --emit=mir`: the program's diagnostics, then, if it has no
+/// errors, the MIR of its functions on stdout.
+fn emit_mir_of(path: &str, session: &mut Session) -> i32 {
+    let text = match read_source(path, session) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let mut db = Database::default();
+    let program = db.program(path, text);
+    let diags = db::diagnostics(&db, program);
+    session.diagnostics(&db, &diags);
+    let code = if diags.iter().any(|d| d.is_error()) {
+        EXIT_COMPILE_ERROR
+    } else {
+        let mir = db::program_mir(&db, program);
+        print_out(session, mir.as_bytes());
+        EXIT_OK
+    };
+    release(db, session);
+    code
+}
+
 pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let text = read_source(path, session)?;
     let mut db = Database::default();

@@ -130,17 +130,33 @@ struct Cx<'a> {
     error: Option<CodegenError>,
 }
 
-fn is_simple(e: &ir::Expr) -> bool {
-    matches!(
-        e.kind,
-        ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Str(_)
-            | ExprKind::Unit
-            | ExprKind::Local(_)
-            | ExprKind::FnRef(_)
-    )
+/// Whether evaluating `e` may assign the (unboxed) local `id`: only an
+/// assignment written in this function can (a closure that assigns a
+/// variable gets it boxed). A large expression is assumed to, so the look is
+/// bounded.
+fn may_assign(e: &ir::Expr, id: LocalId) -> bool {
+    fn root(p: &Place) -> Option<LocalId> {
+        match p {
+            Place::Local(x) => Some(*x),
+            Place::Field(base, _, _) => root(base),
+            Place::Index(..) => None,
+        }
+    }
+    fn walk(e: &ir::Expr, id: LocalId, budget: &mut u32) -> bool {
+        if *budget == 0 {
+            return true;
+        }
+        *budget -= 1;
+        if let ExprKind::Assign(place, _) = &e.kind {
+            if root(place) == Some(id) {
+                return true;
+            }
+        }
+        let mut found = false;
+        e.for_each_child(|c| found = found || walk(c, id, budget));
+        found
+    }
+    walk(e, id, &mut 64)
 }
 
 impl Cx<'_> {
@@ -279,7 +295,11 @@ impl Cx<'_> {
     /// Evaluates `first`, which comes before `then`: a local is copied when
     /// `then` could assign it.
     fn before(&mut self, first: &ir::Expr, then: &[&ir::Expr]) -> Operand {
-        if matches!(first.kind, ExprKind::Local(_)) && then.iter().any(|t| !is_simple(t)) {
+        let copy = match first.kind {
+            ExprKind::Local(id) => !self.is_boxed(id) && then.iter().any(|t| may_assign(t, id)),
+            _ => false,
+        };
+        if copy {
             let t = self.temp(self.mir_ty(&first.ty));
             self.expr(first, Dest::Into(t))
         } else {
@@ -328,14 +348,30 @@ impl Cx<'_> {
                 self.assign(dest, ty, Rvalue::FnRef(f), span)
             }
             ExprKind::Interp(parts) => {
+                // The first piece starts the text; each next one is appended.
                 let acc = self.temp(MirTy::Str);
-                self.push(
-                    StmtKind::Assign(acc, Rvalue::Use(Operand::Const(Const::Str(String::new())))),
-                    span,
-                );
-                for part in parts {
+                if parts.is_empty() {
+                    self.push(
+                        StmtKind::Assign(
+                            acc,
+                            Rvalue::Use(Operand::Const(Const::Str(String::new()))),
+                        ),
+                        span,
+                    );
+                }
+                for (i, part) in parts.iter().enumerate() {
                     let piece = self.expr(part, Dest::Any);
-                    let text = if self.class(&part.ty) == OpClass::Str {
+                    let is_str = self.class(&part.ty) == OpClass::Str;
+                    if i == 0 {
+                        let rv = if is_str {
+                            Rvalue::Use(piece)
+                        } else {
+                            Rvalue::ToStr(piece)
+                        };
+                        self.push(StmtKind::Assign(acc, rv), part.span);
+                        continue;
+                    }
+                    let text = if is_str {
                         piece
                     } else {
                         let s = self.temp(MirTy::Str);
@@ -690,9 +726,18 @@ impl Cx<'_> {
         body: &ir::Expr,
         span: Span,
     ) {
-        // The loop counts in a temporary; the variable gets a copy each
-        // round (a closure may capture it).
-        let counter = self.temp(MirTy::Int);
+        // The loop counts in a temporary and the variable gets a copy each
+        // round (a closure may capture it); a variable no closure captures
+        // and nothing assigns is the counter itself.
+        let plain = self
+            .locals_info
+            .get(var.0 as usize)
+            .is_some_and(|l| !l.boxed && !l.mutable);
+        let counter = if plain {
+            self.local(var)
+        } else {
+            self.temp(MirTy::Int)
+        };
         self.expr(start, Dest::Into(counter));
         let limit = self.temp(MirTy::Int);
         self.expr(end, Dest::Into(limit));
