@@ -208,6 +208,9 @@ pub struct GcStats {
     /// Bytes allocated before the last collection, since the heap was
     /// made ([`Heap::allocated_bytes`] adds those since).
     pub allocated_before: u64,
+    /// Objects freed by every collection so far ([`Heap::allocated_objects`]
+    /// adds those alive now).
+    pub freed_objects: u64,
 }
 
 /// How the collector behaves.
@@ -373,6 +376,13 @@ impl Heap {
         self.stats.allocated_before + self.allocated_since as u64
     }
 
+    /// Objects allocated since the heap was made, freed or not (what
+    /// `--stats` counts; kept at collections, so that allocating costs
+    /// nothing more for it).
+    pub fn allocated_objects(&self) -> u64 {
+        self.stats.freed_objects + self.live_objects as u64
+    }
+
     /// Records `bytes` more in use (an allocation, or a container growing).
     pub fn account(&mut self, bytes: usize) {
         self.allocated_since += bytes;
@@ -469,6 +479,7 @@ impl Heap {
             }
         }
         let mut live = 0;
+        let objects_before = self.live_objects;
         self.live_objects = 0;
         for (i, slot) in self.slots.iter_mut().enumerate() {
             match slot {
@@ -484,6 +495,7 @@ impl Heap {
             }
         }
         self.stats.collections += 1;
+        self.stats.freed_objects += (objects_before - self.live_objects) as u64;
         self.stats.live_bytes = live;
         self.stats.heap_bytes = live;
         self.stats.allocated_before += self.allocated_since as u64;
