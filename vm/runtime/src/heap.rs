@@ -239,19 +239,6 @@ impl GcConfig {
     }
 }
 
-/// Parses a size with an optional K, M or G suffix (powers of 1024):
-/// `64M`, `512K`, `1G`, `4096`.
-pub fn parse_size(text: &str) -> Option<usize> {
-    let t = text.trim();
-    let (digits, unit) = match t.char_indices().last()? {
-        (i, 'k' | 'K') => (&t[..i], 1usize << 10),
-        (i, 'm' | 'M') => (&t[..i], 1 << 20),
-        (i, 'g' | 'G') => (&t[..i], 1 << 30),
-        _ => (t, 1),
-    };
-    digits.parse::<usize>().ok()?.checked_mul(unit)
-}
-
 /// The most parts (scalars, strings and containers) one map or set key may
 /// have; see [`Heap::key`].
 pub const MAX_KEY_PARTS: usize = 1 << 20;

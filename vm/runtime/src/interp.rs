@@ -61,50 +61,12 @@ impl Default for VmConfig {
     }
 }
 
-/// The limit options `mvlc run` and `mvm run` share, for their help text.
-pub const LIMIT_OPTIONS: &str = "  --max-stack N     at most N nested calls (default 1000000)
-  --fuel N          at most N instructions executed
-  --max-heap SIZE   at most SIZE bytes of live data (K, M or G suffix: 64M)
-  --gc-stress       collect garbage after every allocation (also: MVM_GC_STRESS=1)
-";
-
 impl VmConfig {
     /// The defaults, with stress mode if `MVM_GC_STRESS` asks for it.
     pub fn from_env() -> VmConfig {
         let mut c = VmConfig::default();
         c.gc.stress = GcConfig::stress_from_env();
         c
-    }
-
-    /// Applies one command-line option of [`LIMIT_OPTIONS`]. Returns
-    /// `Ok(None)` if `flag` is not one of them, `Ok(Some(n))` with the number
-    /// of arguments it took (1 or 2), or a message for a bad value.
-    pub fn apply_option(
-        &mut self,
-        flag: &str,
-        value: Option<&str>,
-    ) -> std::result::Result<Option<usize>, String> {
-        let number = |what: &str| -> std::result::Result<u64, String> {
-            value
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| format!("{flag} needs {what}"))
-        };
-        match flag {
-            "--max-stack" => self.max_frames = number("a number of frames")?.max(1) as usize,
-            "--fuel" => self.fuel = Some(number("a number of instructions")?),
-            "--max-heap" => {
-                let size = value
-                    .and_then(crate::heap::parse_size)
-                    .ok_or_else(|| format!("{flag} needs a size such as 64M, 512K or 1G"))?;
-                self.gc.max_heap = Some(size);
-            }
-            "--gc-stress" => {
-                self.gc.stress = true;
-                return Ok(Some(1));
-            }
-            _ => return Ok(None),
-        }
-        Ok(Some(2))
     }
 }
 
