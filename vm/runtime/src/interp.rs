@@ -1120,7 +1120,6 @@ fn dispatch<H: Hooks>(
                     let mut ctx = NativeCtx {
                         heap: cx.heap,
                         host,
-                        module: program.module(),
                         program,
                         variants: &state.variants,
                         frames,
