@@ -82,7 +82,7 @@ fn format_spec(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeE
             Some(s) => {
                 let most = (2 * s.len() as u64 + 2).min(MAX_LEN as u64 + 8);
                 ctx.charge(Cost::output(most))?;
-                mvm_runtime::display::debug(ctx.heap, ctx.module, v)
+                mvm_runtime::display::debug(ctx.heap, ctx.module(), v)
             }
             None => ctx.display(v)?,
         },

@@ -120,7 +120,7 @@ pub(crate) fn str_arg(
 /// search starts from the end; the field list must match too, so a struct
 /// built by a native always has the fields its type declares.
 pub(crate) fn stdlib_struct(ctx: &NativeCtx<'_>, name: &str, fields: &[&str]) -> Option<u32> {
-    ctx.module
+    ctx.module()
         .types
         .iter()
         .rposition(|t| {

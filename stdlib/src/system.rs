@@ -54,7 +54,7 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("reflect::fields", |ctx, args| {
         let names: Vec<String> = match ctx.heap.object(arg(args, 0)?) {
             Some(Object::Struct { ty, .. }) => {
-                match ctx.module.types.get(*ty as usize).map(|t| &t.kind) {
+                match ctx.module().types.get(*ty as usize).map(|t| &t.kind) {
                     Some(TypeKind::Struct(fs)) => fs.clone(),
                     _ => Vec::new(),
                 }
@@ -99,11 +99,11 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(ctx.heap.alloc(Object::Array(items)))
     });
     r.register("reflect::functions", |ctx, _| {
-        let text: usize = ctx.module.functions.iter().map(|f| f.name.len()).sum();
-        let n = ctx.module.functions.len();
+        let text: usize = ctx.module().functions.iter().map(|f| f.name.len()).sum();
+        let n = ctx.module().functions.len();
         making(ctx, n + 1, n, text)?;
         let names: Vec<String> = ctx
-            .module
+            .module()
             .functions
             .iter()
             .map(|f| f.name.clone())
@@ -126,7 +126,7 @@ fn runtime_type(ctx: &NativeCtx<'_>, v: Value) -> String {
             Some(Object::Array(_)) => "array".into(),
             Some(Object::Tuple(_)) => "tuple".into(),
             Some(Object::Struct { ty, .. } | Object::Variant { ty, .. }) => ctx
-                .module
+                .module()
                 .types
                 .get(*ty as usize)
                 .map_or("?".into(), |t| t.name.clone()),
@@ -206,7 +206,7 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
         Value::Float(_) => make(ctx, "Float", vec![v]),
         Value::Fn(f) => {
             let name = ctx
-                .module
+                .module()
                 .functions
                 .get(f as usize)
                 .map_or("?".to_string(), |f| f.name.clone());
@@ -229,7 +229,7 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
                     make(ctx, "Tuple", vec![l])
                 }
                 Object::Struct { ty, fields } => {
-                    let (name, names) = match ctx.module.types.get(ty as usize) {
+                    let (name, names) = match ctx.module().types.get(ty as usize) {
                         Some(t) => match &t.kind {
                             TypeKind::Struct(fs) => (t.name.clone(), fs.clone()),
                             TypeKind::Enum(_) => (t.name.clone(), Vec::new()),
@@ -251,7 +251,7 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
                     variant,
                     fields,
                 } => {
-                    let (name, vname) = match ctx.module.types.get(ty as usize) {
+                    let (name, vname) = match ctx.module().types.get(ty as usize) {
                         Some(t) => match &t.kind {
                             TypeKind::Enum(vs) => (
                                 t.name.clone(),
@@ -279,7 +279,7 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
                 }
                 Object::Closure { func, .. } => {
                     let name = ctx
-                        .module
+                        .module()
                         .functions
                         .get(func as usize)
                         .map_or("?".to_string(), |f| f.name.clone());

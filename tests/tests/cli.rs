@@ -444,3 +444,104 @@ fn build_emits_mir() {
     assert_eq!(code, 1, "{out}");
     assert!(out.is_empty() && err.contains("E0"), "{err}");
 }
+
+/// The `--stats` lines of a run, without the bytes line (an estimate that
+/// follows the heap's object sizes).
+fn stats_of(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| {
+            [
+                "instructions: ",
+                "calls: ",
+                "native calls: ",
+                "allocations: ",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// `mvm run --stats` counts what ran, checked by hand on the two
+/// hand-written programs: countdown runs 3 set-up instructions, 5 loop
+/// iterations of 5, the exit test's 2 and 3 to print "liftoff" (33; 6
+/// `calln`); factorial runs `fact(20)` (19 frames of 7 instructions and
+/// the base case's 4) and `fact(25)`, which overflows in `fact(21)`'s
+/// `muli` (19 x 7 + 4 below it, 5 x 5 above, and the failing `muli`),
+/// and 7 of `main`: 307 instructions, 20 + 25 calls, 2 natives. An error
+/// still prints the totals, after the program's output.
+#[test]
+fn mvm_stats_count_what_ran() {
+    let root = mvl_tests::workspace_root();
+    for (name, code, expected) in [
+        (
+            "countdown",
+            0,
+            "instructions: 33\ncalls: 0\nnative calls: 6\nallocations: 0\n",
+        ),
+        (
+            "factorial",
+            2,
+            "instructions: 307\ncalls: 45\nnative calls: 2\nallocations: 0\n",
+        ),
+    ] {
+        let text = std::fs::read_to_string(root.join(format!("examples/asm/{name}.mvasm")))
+            .expect("the example");
+        let asm = write(&format!("stats_{name}.mvasm"), &text);
+        let mvb = asm.replace(".mvasm", ".mvb");
+        assert_eq!(mvm(&["asm", &asm, "-o", &mvb]).0, 0);
+        let (got, err) = mvm(&["run", "--stats", &mvb]);
+        assert_eq!(got, code, "{err}");
+        assert_eq!(stats_of(&err), expected, "{name}: {err}");
+        assert!(err.contains("allocated bytes: 0\n"), "{err}");
+        // Without the option, nothing of it.
+        let (_, err) = mvm(&["run", &mvb]);
+        assert_eq!(stats_of(&err), "", "{err}");
+    }
+    let (code, err) = mvm(&["run", "--stats=yes", "x.mvb"]);
+    assert_eq!(code, 64);
+    assert!(err.contains("--stats takes no value"), "{err}");
+}
+
+/// `mvlc run --stats` prints what `mvm run --stats` prints for the same
+/// bytecode; calls and allocations follow the program (3 calls of the
+/// recursive `fact`; 1 + 200 arrays and 200 strings of `to_string`, then
+/// what printing makes), and none of it depends on when the collector
+/// runs.
+#[test]
+fn mvlc_stats_match_mvm_and_ignore_the_collector() {
+    let src = write(
+        "stats.mvl",
+        "fn fact(n: Int) -> Int { if n <= 1 { 1 } else { n * fact(n - 1) } }
+fn main() {
+    let a = [fact(3), 7];
+    var i = 0;
+    var last = \"\";
+    while i < 200 {
+        let b = [i, i + 1];
+        last = b[1].to_string();
+        i += 1;
+    }
+    println(\"{a} {last}\");
+}",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let (code, out, err) = mvlc_out(&["run", "--stats", &src]);
+    assert_eq!((code, out.as_str()), (0, "[6, 7] 200\n"), "{err}");
+    let counts = stats_of(&err);
+    assert_eq!(counts.lines().count(), 4, "{err}");
+    assert!(counts.contains("\ncalls: 3\n"), "{err}");
+    let allocations: u64 = counts
+        .lines()
+        .find_map(|l| l.strip_prefix("allocations: "))
+        .and_then(|n| n.parse().ok())
+        .expect("an allocations line");
+    assert!((401..420).contains(&allocations), "{err}");
+    assert_eq!(mvm(&["run", "--stats", &mvb]).1, err);
+    assert_eq!(mvm(&["run", "--stats", "--gc-stress", &mvb]).1, err);
+    assert_eq!(mvlc_out(&["run", "--gc-stress", "--stats", &src]).2, err);
+    assert_eq!(mvlc_out(&["run", &src]).2, "");
+}

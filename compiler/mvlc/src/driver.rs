@@ -444,7 +444,7 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         print_out(
             session,
             format!(
-                "{RUN_USAGE}{}{}\nProfiler and coverage (their files are written however the program ends):\n{}",
+                "{RUN_USAGE}{}{}\nProfiler, coverage and statistics (written however the program ends):\n{}",
                 mvm_runtime::LIMIT_OPTIONS,
                 mvm_runtime::HOST_OPTIONS,
                 mvm_runtime::OBSERVE_OPTIONS
@@ -1068,7 +1068,7 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
     let mut observed = None;
     let outcome = if options.observe.any() {
         let observers = observed.insert(options.observe.observers(module));
-        mvm_runtime::run_module_observed(module.clone(), &natives, config, &mut host, observers)
+        observers.run_module(module.clone(), &natives, config, &mut host)
     } else {
         mvm_runtime::run_module(module.clone(), &natives, config, &mut host)
     };
@@ -1082,6 +1082,9 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         .and_then(|o| options.observe.write(o, module).err());
     if let Some(message) = &observe_error {
         session.err(&format!("mvlc run: {message}\n"));
+    }
+    if let Some(report) = observed.as_ref().and_then(|o| options.observe.report(o)) {
+        session.err(&report);
     }
     if let Some(message) = finished.record_error {
         session.err(&format!("mvlc run: {message}\n"));

@@ -194,6 +194,7 @@ fn run_file(
         coverage: lcov
             .is_some()
             .then(|| mvm_runtime::Coverage::new(&compiled.module)),
+        stats: None,
     };
     for (name, index) in &compiled.tests {
         if filter.is_some_and(|f| !name.contains(f)) {

@@ -156,7 +156,7 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
         "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => help(
             io,
             &format!(
-                "{RUN_USAGE}{}{}\nProfiler and coverage (their files are written however the program ends):\n{}",
+                "{RUN_USAGE}{}{}\nProfiler, coverage and statistics (written however the program ends):\n{}",
                 mvm_runtime::LIMIT_OPTIONS,
                 mvm_runtime::HOST_OPTIONS,
                 mvm_runtime::OBSERVE_OPTIONS
@@ -469,7 +469,7 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let mut observed = None;
     let outcome = if observe.any() {
         let (observers, _) = observed.insert((observe.observers(&module), module.clone()));
-        mvm_runtime::run_module_observed(module, &natives, config, &mut host, observers)
+        observers.run_module(module, &natives, config, &mut host)
     } else {
         mvm_runtime::run_module(module, &natives, config, &mut host)
     };
@@ -483,6 +483,9 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
         .and_then(|(o, module)| observe.write(o, module).err());
     if let Some(message) = &observe_error {
         io.err(&format!("mvm run: {message}\n"));
+    }
+    if let Some(report) = observed.as_ref().and_then(|(o, _)| observe.report(o)) {
+        io.err(&report);
     }
     if let Some(message) = finished.record_error {
         io.err(&format!("mvm run: {message}\n"));

@@ -208,6 +208,9 @@ pub struct GcStats {
     /// Bytes allocated before the last collection, since the heap was
     /// made ([`Heap::allocated_bytes`] adds those since).
     pub allocated_before: u64,
+    /// Objects freed by every collection so far ([`Heap::allocated_objects`]
+    /// adds those alive now).
+    pub freed_objects: u64,
 }
 
 /// How the collector behaves.
@@ -234,19 +237,6 @@ impl GcConfig {
     pub fn stress_from_env() -> bool {
         std::env::var_os("MVM_GC_STRESS").is_some_and(|v| v != "0")
     }
-}
-
-/// Parses a size with an optional K, M or G suffix (powers of 1024):
-/// `64M`, `512K`, `1G`, `4096`.
-pub fn parse_size(text: &str) -> Option<usize> {
-    let t = text.trim();
-    let (digits, unit) = match t.char_indices().last()? {
-        (i, 'k' | 'K') => (&t[..i], 1usize << 10),
-        (i, 'm' | 'M') => (&t[..i], 1 << 20),
-        (i, 'g' | 'G') => (&t[..i], 1 << 30),
-        _ => (t, 1),
-    };
-    digits.parse::<usize>().ok()?.checked_mul(unit)
 }
 
 /// The most parts (scalars, strings and containers) one map or set key may
@@ -373,6 +363,13 @@ impl Heap {
         self.stats.allocated_before + self.allocated_since as u64
     }
 
+    /// Objects allocated since the heap was made, freed or not (what
+    /// `--stats` counts; kept at collections, so that allocating costs
+    /// nothing more for it).
+    pub fn allocated_objects(&self) -> u64 {
+        self.stats.freed_objects + self.live_objects as u64
+    }
+
     /// Records `bytes` more in use (an allocation, or a container growing).
     pub fn account(&mut self, bytes: usize) {
         self.allocated_since += bytes;
@@ -469,6 +466,7 @@ impl Heap {
             }
         }
         let mut live = 0;
+        let objects_before = self.live_objects;
         self.live_objects = 0;
         for (i, slot) in self.slots.iter_mut().enumerate() {
             match slot {
@@ -484,6 +482,7 @@ impl Heap {
             }
         }
         self.stats.collections += 1;
+        self.stats.freed_objects += (objects_before - self.live_objects) as u64;
         self.stats.live_bytes = live;
         self.stats.heap_bytes = live;
         self.stats.allocated_before += self.allocated_since as u64;

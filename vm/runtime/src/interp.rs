@@ -61,50 +61,12 @@ impl Default for VmConfig {
     }
 }
 
-/// The limit options `mvlc run` and `mvm run` share, for their help text.
-pub const LIMIT_OPTIONS: &str = "  --max-stack N     at most N nested calls (default 1000000)
-  --fuel N          at most N instructions executed
-  --max-heap SIZE   at most SIZE bytes of live data (K, M or G suffix: 64M)
-  --gc-stress       collect garbage after every allocation (also: MVM_GC_STRESS=1)
-";
-
 impl VmConfig {
     /// The defaults, with stress mode if `MVM_GC_STRESS` asks for it.
     pub fn from_env() -> VmConfig {
         let mut c = VmConfig::default();
         c.gc.stress = GcConfig::stress_from_env();
         c
-    }
-
-    /// Applies one command-line option of [`LIMIT_OPTIONS`]. Returns
-    /// `Ok(None)` if `flag` is not one of them, `Ok(Some(n))` with the number
-    /// of arguments it took (1 or 2), or a message for a bad value.
-    pub fn apply_option(
-        &mut self,
-        flag: &str,
-        value: Option<&str>,
-    ) -> std::result::Result<Option<usize>, String> {
-        let number = |what: &str| -> std::result::Result<u64, String> {
-            value
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| format!("{flag} needs {what}"))
-        };
-        match flag {
-            "--max-stack" => self.max_frames = number("a number of frames")?.max(1) as usize,
-            "--fuel" => self.fuel = Some(number("a number of instructions")?),
-            "--max-heap" => {
-                let size = value
-                    .and_then(crate::heap::parse_size)
-                    .ok_or_else(|| format!("{flag} needs a size such as 64M, 512K or 1G"))?;
-                self.gc.max_heap = Some(size);
-            }
-            "--gc-stress" => {
-                self.gc.stress = true;
-                return Ok(Some(1));
-            }
-            _ => return Ok(None),
-        }
-        Ok(Some(2))
     }
 }
 
@@ -203,6 +165,9 @@ pub struct Vm {
     charged: u64,
     /// The random generator (`rand*` instructions).
     rng: crate::random::Rng,
+    /// Objects and bytes the heap held once the module state was made:
+    /// what the program allocates is counted from there (`--stats`).
+    loaded: (u64, u64),
 }
 
 /// A runtime error raised inside the dispatch loop, before its trace is
@@ -342,7 +307,9 @@ impl Vm {
         heap.hold_module(program.module().memory_bytes());
         let state = ModuleState::new(&program, &mut heap);
         let main = Fiber::new(&program, program.module().entry);
+        let loaded = (heap.allocated_objects(), heap.allocated_bytes());
         Vm {
+            loaded,
             program,
             heap,
             state,
@@ -384,6 +351,18 @@ impl Vm {
         self.executed - self.charged
     }
 
+    /// Objects the program has allocated so far, freed or not (those the
+    /// module state made at load not counted).
+    pub fn allocations(&self) -> u64 {
+        self.heap.allocated_objects() - self.loaded.0
+    }
+
+    /// Bytes the program has allocated so far (objects and containers
+    /// growing; the module state made at load not counted).
+    pub fn allocated_bytes(&self) -> u64 {
+        self.heap.allocated_bytes() - self.loaded.1
+    }
+
     /// Adds a fiber that will run function `func` (of no arguments).
     pub fn spawn(&mut self, func: u32) -> Option<FiberId> {
         let f = self.program.module().functions.get(func as usize)?;
@@ -402,24 +381,28 @@ impl Vm {
     /// Runs the main fiber until the program ends, with `hooks` observing
     /// every instruction.
     pub fn run_to_end_observed<H: Hooks>(&mut self, host: &mut dyn Host, hooks: &mut H) -> Outcome {
-        loop {
+        let outcome = loop {
             match self.run_fiber_observed(FiberId(0), host, 1 << 20, hooks) {
                 Step::BudgetSpent => {
                     // Between slices, the host's limits (`--max-time`).
                     if let Err(message) = host.check_limits() {
                         let (trace, omitted) = trace_of(self.program.module(), self.frames());
-                        return Outcome::Error(RuntimeError {
+                        break Outcome::Error(RuntimeError {
                             message,
                             trace,
                             omitted,
                         });
                     }
                 }
-                Step::Finished(_) => return Outcome::Finished,
-                Step::Exit(code) => return Outcome::Exit(code),
-                Step::Error(e) => return Outcome::Error(e),
+                Step::Finished(_) => break Outcome::Finished,
+                Step::Exit(code) => break Outcome::Exit(code),
+                Step::Error(e) => break Outcome::Error(e),
             }
+        };
+        if H::ACTIVE {
+            hooks.finish(self);
         }
+        outcome
     }
 
     /// Runs the main fiber for about `budget` instructions.
@@ -762,6 +745,9 @@ fn dispatch<H: Hooks>(
             w = &mut regs[base..];
             pc = 0;
             seg = 0;
+            if H::ACTIVE {
+                hooks.call(func);
+            }
         }};
     }
     loop {
@@ -1124,6 +1110,9 @@ fn dispatch<H: Hooks>(
                 if let Some(fr) = frames.last_mut() {
                     fr.pc = pc as u32;
                 }
+                if H::ACTIVE {
+                    hooks.native(native.0 as usize);
+                }
                 let f = program.native(native.0 as usize);
                 let start = args.0 as usize;
                 let mut kept = None;
@@ -1131,7 +1120,6 @@ fn dispatch<H: Hooks>(
                     let mut ctx = NativeCtx {
                         heap: cx.heap,
                         host,
-                        module: program.module(),
                         program,
                         variants: &state.variants,
                         frames,

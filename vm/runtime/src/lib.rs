@@ -16,6 +16,7 @@ pub mod interp;
 pub mod link;
 pub mod native;
 pub mod observe;
+pub mod options;
 pub mod program;
 pub mod random;
 pub mod value;
@@ -23,14 +24,14 @@ pub mod value;
 pub use error::{RuntimeError, TraceFrame};
 pub use fiber::{Fiber, Frame};
 pub use heap::{
-    parse_size, GcConfig, GcStats, Heap, Key, KeyMap, MapEntry, Object, OrdKey, TotalF64,
-    KEY_PART_BYTES, MAX_KEY_PARTS, OBJECT_BYTES,
+    GcConfig, GcStats, Heap, Key, KeyMap, MapEntry, Object, OrdKey, TotalF64, KEY_PART_BYTES,
+    MAX_KEY_PARTS, OBJECT_BYTES,
 };
 pub use host::{
     CaptureHost, Finished, Host, HostError, HostOptions, HostResult, OsHost, RunHost,
     EXIT_OUTPUT_ERROR, HOST_OPTIONS,
 };
-pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig, LIMIT_OPTIONS};
+pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig};
 pub use link::{link_libraries, Linked};
 pub use native::{
     Cost, Kept, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL,
@@ -39,6 +40,7 @@ pub use native::{
 pub use observe::{
     Coverage, Hooks, Measure, NoHooks, ObserveOptions, Observers, Profiler, OBSERVE_OPTIONS,
 };
+pub use options::{parse_size, LIMIT_OPTIONS};
 pub use program::{LoadError, Program};
 pub use value::{ObjRef, Value};
 

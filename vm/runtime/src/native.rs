@@ -42,7 +42,6 @@ use std::collections::HashMap;
 pub struct NativeCtx<'a> {
     pub heap: &'a mut Heap,
     pub host: &'a mut dyn Host,
-    pub module: &'a Module,
     pub program: &'a Program,
     /// The shared payload-less variants (see `ModuleState`).
     pub variants: &'a [Value],
@@ -288,7 +287,15 @@ pub fn out_of_fuel(limit: u64) -> String {
     format!("out of fuel: the program ran more than {limit} instructions (the `--fuel` limit)")
 }
 
-impl NativeCtx<'_> {
+impl<'a> NativeCtx<'a> {
+    /// The running module's declarations (type descriptors, functions,
+    /// files), for the natives that describe values and the program
+    /// (printing, reflection). Borrowed from the program, not from the
+    /// context, so the heap stays free to change while it is read.
+    pub fn module(&self) -> &'a Module {
+        self.program.module()
+    }
+
     /// Charges `cost` before the work it describes (see the module docs):
     /// `out of fuel` or `out of memory` when it does not fit, or
     /// [`NativeError::Collect`] when a collection might make it fit.
@@ -324,7 +331,7 @@ impl NativeCtx<'_> {
     /// The display form of `v` (as `print` shows it), charged (see
     /// [`Meter::display`]).
     pub fn display(&mut self, v: Value) -> Result<String, NativeError> {
-        self.meter.display(self.heap, self.module, v)
+        self.meter.display(self.heap, self.program.module(), v)
     }
 
     /// The MVL stack trace at the call, innermost first, every frame.
@@ -332,7 +339,7 @@ impl NativeCtx<'_> {
         self.frames
             .iter()
             .rev()
-            .map(|f| trace_frame(self.module, f))
+            .map(|f| trace_frame(self.program.module(), f))
             .collect()
     }
 
@@ -366,7 +373,7 @@ impl NativeCtx<'_> {
     /// The index of the enum type named `name` (such as the prelude's
     /// `Option`), and the index of its variant `variant`.
     pub fn variant(&self, name: &str, variant: &str) -> Option<(u32, u32)> {
-        self.module
+        self.module()
             .types
             .iter()
             .enumerate()

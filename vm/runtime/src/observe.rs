@@ -1,8 +1,8 @@
 //! Observing a running program: the dispatch loop's hooks ([`Hooks`]), and
-//! the two observers built on them, the profiler ([`Profiler`]: folded
+//! the observers built on them, the profiler ([`Profiler`]: folded
 //! stacks of instructions executed or bytes allocated, and flame graphs of
-//! them with inferno) and coverage ([`Coverage`]: lcov tracefiles of line
-//! and function counts).
+//! them with inferno), coverage ([`Coverage`]: lcov tracefiles of line
+//! and function counts) and the run's totals ([`Stats`], `--stats`).
 //!
 //! The dispatch loop is generic over its hooks and monomorphised: a run
 //! without observers uses [`NoHooks`], whose `ACTIVE` is false, so the
@@ -15,6 +15,10 @@
 
 use crate::fiber::Frame;
 use crate::heap::Heap;
+use crate::host::Host;
+use crate::interp::{Outcome, Vm, VmConfig};
+use crate::native::NativeRegistry;
+use crate::program::LoadError;
 use mvm_bytecode::{Module, Op};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -36,6 +40,17 @@ pub trait Hooks {
 
     /// A slice ended (after its last instruction).
     fn pause(&mut self, heap: &Heap);
+
+    /// A call entered function `func` (its frame is pushed; `step` sees
+    /// its first instruction next).
+    fn call(&mut self, _func: usize) {}
+
+    /// A native is about to be called (once, however often its work is
+    /// retried after a collection).
+    fn native(&mut self, _native: usize) {}
+
+    /// The run ended, however it ended ([`Vm::run_to_end_observed`]).
+    fn finish(&mut self, _vm: &Vm) {}
 }
 
 /// No observer: every hook is empty and compiled away.
@@ -57,6 +72,31 @@ impl Hooks for NoHooks {
 pub struct Observers {
     pub profiler: Option<Profiler>,
     pub coverage: Option<Coverage>,
+    pub stats: Option<Stats>,
+}
+
+impl Observers {
+    /// Loads and runs `module` to the end under these observers (see
+    /// [`crate::run_module_observed`]). With `--stats` alone the loop is
+    /// the one monomorphised for [`Stats`], whose per-instruction hooks
+    /// are empty, so that counting calls costs little more than a run
+    /// without it.
+    pub fn run_module(
+        &mut self,
+        module: Module,
+        natives: &NativeRegistry,
+        config: VmConfig,
+        host: &mut dyn Host,
+    ) -> Result<Outcome, LoadError> {
+        match self {
+            Observers {
+                profiler: None,
+                coverage: None,
+                stats: Some(stats),
+            } => crate::run_module_observed(module, natives, config, host, stats),
+            _ => crate::run_module_observed(module, natives, config, host, self),
+        }
+    }
 }
 
 impl Hooks for Observers {
@@ -84,6 +124,92 @@ impl Hooks for Observers {
         if let Some(p) = &mut self.profiler {
             p.pause(heap);
         }
+    }
+
+    fn call(&mut self, func: usize) {
+        if let Some(s) = &mut self.stats {
+            s.call(func);
+        }
+    }
+
+    fn native(&mut self, native: usize) {
+        if let Some(s) = &mut self.stats {
+            s.native(native);
+        }
+    }
+
+    fn finish(&mut self, vm: &Vm) {
+        if let Some(s) = &mut self.stats {
+            s.finish(vm);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The run's totals.
+
+/// What `--stats` prints: totals of one run, all deterministic (the same
+/// program, input and seed give the same numbers, whatever the slicing,
+/// the machine's load or when the collector runs).
+///
+/// Only the calls are counted by hooks; instructions come from the fuel
+/// accounting the loop keeps anyway ([`Vm::instructions`]) and
+/// allocations from the heap's counters ([`Vm::allocations`]), so a run
+/// without `--stats` pays nothing for them, and one with it only an
+/// increment per call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Instructions executed (a native call counts one; the work charged
+    /// inside it, as fuel, does not).
+    pub instructions: u64,
+    /// Calls of bytecode functions and closures (`call`, `callv`); the
+    /// entry function is not called by an instruction and is not counted.
+    pub calls: u64,
+    /// Calls of natives (`calln`).
+    pub native_calls: u64,
+    /// Heap objects allocated, freed since or not (those made at load for
+    /// the module's constants are not counted).
+    pub allocations: u64,
+    /// Bytes allocated: objects, and containers growing (the heap's
+    /// estimate, as `--profile-alloc` counts them).
+    pub allocated_bytes: u64,
+}
+
+impl Stats {
+    /// The lines `--stats` prints on stderr.
+    pub fn report(&self) -> String {
+        format!(
+            "instructions: {}\ncalls: {}\nnative calls: {}\nallocations: {}\nallocated bytes: {}\n",
+            self.instructions,
+            self.calls,
+            self.native_calls,
+            self.allocations,
+            self.allocated_bytes
+        )
+    }
+}
+
+impl Hooks for Stats {
+    const ACTIVE: bool = true;
+    #[inline(always)]
+    fn step(&mut self, _: usize, _: usize, _: &Op, _: &[Frame], _: &Heap) {}
+    #[inline(always)]
+    fn retract(&mut self, _: usize, _: usize) {}
+    #[inline(always)]
+    fn pause(&mut self, _: &Heap) {}
+
+    fn call(&mut self, _func: usize) {
+        self.calls += 1;
+    }
+
+    fn native(&mut self, _native: usize) {
+        self.native_calls += 1;
+    }
+
+    fn finish(&mut self, vm: &Vm) {
+        self.instructions = vm.instructions();
+        self.allocations = vm.allocations();
+        self.allocated_bytes = vm.allocated_bytes();
     }
 }
 
@@ -447,6 +573,7 @@ pub const OBSERVE_OPTIONS: &str =
   --profile-alloc FILE      the bytes allocated per call stack (folded stacks)
   --profile-alloc-svg FILE  the same as a flame graph (SVG)
   --coverage FILE   write line and function coverage (an lcov tracefile)
+  --stats           print instructions executed, calls and allocations on stderr
 ";
 
 /// Which observers a run has and where their results go.
@@ -457,6 +584,8 @@ pub struct ObserveOptions {
     pub profile_alloc: Option<String>,
     pub profile_alloc_svg: Option<String>,
     pub coverage: Option<String>,
+    /// `--stats`: print the run's totals on stderr after it.
+    pub stats: bool,
 }
 
 impl ObserveOptions {
@@ -468,6 +597,15 @@ impl ObserveOptions {
         flag: &str,
         value: Option<&str>,
     ) -> Result<Option<usize>, String> {
+        if let Some(rest) = flag.strip_prefix("--stats") {
+            if rest.is_empty() {
+                self.stats = true;
+                return Ok(Some(1));
+            }
+            if rest.starts_with('=') {
+                return Err("--stats takes no value".to_string());
+            }
+        }
         let (flag, value, taken) = match flag.split_once('=') {
             Some((name, inline)) => (name, Some(inline), 1),
             None => (flag, value, 2),
@@ -498,7 +636,7 @@ impl ObserveOptions {
 
     /// Whether any observer is on (otherwise run without hooks).
     pub fn any(&self) -> bool {
-        self.profiling() || self.coverage.is_some()
+        self.profiling() || self.coverage.is_some() || self.stats
     }
 
     /// The observers these options ask for.
@@ -506,7 +644,13 @@ impl ObserveOptions {
         Observers {
             profiler: self.profiling().then(Profiler::new),
             coverage: self.coverage.is_some().then(|| Coverage::new(module)),
+            stats: self.stats.then(Stats::default),
         }
+    }
+
+    /// What the run prints on stderr after it (`--stats`), if anything.
+    pub fn report(&self, observers: &Observers) -> Option<String> {
+        observers.stats.as_ref().map(Stats::report)
     }
 
     /// Writes every requested file; the first failure is returned as a

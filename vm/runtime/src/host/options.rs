@@ -92,7 +92,7 @@ impl HostOptions {
             "--max-output" => {
                 let v = need("a size such as 16M")?;
                 self.max_output =
-                    Some(crate::heap::parse_size(v).ok_or_else(|| {
+                    Some(crate::options::parse_size(v).ok_or_else(|| {
                         format!("--max-output needs a size such as 16M, not `{v}`")
                     })? as u64);
             }
