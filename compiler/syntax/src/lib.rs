@@ -173,6 +173,57 @@ pub fn parse_alone(text: &str) -> Option<Vec<ast::Item>> {
         .map(|f| f.items)
 }
 
+/// Where `src` most likely splits into items, found without lexing: at
+/// every line that starts, at column 0, with an item keyword. Each range
+/// runs from its keyword to the end of its last line that holds more than
+/// whitespace and `//` comments; what lies before, between and after the
+/// ranges is only such lines. `None` when some text outside the ranges is
+/// something else (a block comment at column 0, stray tokens).
+///
+/// A cut can be wrong (a keyword at the start of a line inside a
+/// multi-line string or comment): the caller finds out by parsing each
+/// range on its own with [`parse_alone`]. When every range parses cleanly
+/// the file has no syntax error, its tokens are those of the ranges in
+/// order (each range ends where the lexer is back at the top level), and
+/// as a file is a sequence of items its items are theirs: the same tree as
+/// [`parse_file`]'s, at a cost proportional to the ranges not parsed yet.
+pub fn item_ranges(src: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    fn starts_item(line: &str) -> bool {
+        const KEYWORDS: [&str; 8] = [
+            "fn", "struct", "enum", "impl", "import", "const", "native", "test",
+        ];
+        KEYWORDS.iter().any(|k| {
+            line.strip_prefix(k).is_some_and(|rest| {
+                rest.starts_with(|c: char| c.is_ascii_whitespace() || c == '<' || c == '"')
+            })
+        })
+    }
+    fn trivia(line: &str) -> bool {
+        let t = line.trim_start();
+        t.is_empty() || t.starts_with("//")
+    }
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    // The end of the last line of the current range that is not trivia.
+    let mut open: Option<std::ops::Range<usize>> = None;
+    let mut at = 0;
+    for line in src.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let body = line.trim_end();
+        if starts_item(line) {
+            ranges.extend(open.take());
+            open = Some(start..start + body.len());
+        } else if !trivia(line) {
+            match open.as_mut() {
+                Some(r) => r.end = start + body.len(),
+                None => return None,
+            }
+        }
+    }
+    ranges.extend(open);
+    Some(ranges)
+}
+
 fn parse_tokens(
     src: &str,
     tokens: &[lexer::Spanned],
