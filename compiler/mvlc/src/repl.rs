@@ -832,7 +832,7 @@ impl<H: Host> Repl<H> {
     }
 
     fn items_entry(&mut self, n: usize, input: &str, file: &ast::File, skip_main: bool) -> Reply {
-        let keys = db::item_keys(file);
+        let keys = db::item_keys(file.items.iter());
         let mut new = Vec::new();
         for (item, key) in file.items.iter().zip(keys) {
             if skip_main && key == "fn main#0" {

@@ -100,26 +100,142 @@ pub fn parse_file_with_trivia(src: &str) -> Parsed {
         errors: lex_errors,
         comments,
     } = lexer::lex_with_trivia(src);
-    let (file, errors) = parse_tokens(src, &tokens, lex_errors);
+    let (pieces, errors, broken_names) = parse_tokens(src, &tokens, lex_errors, &mut |_| false);
+    let items = pieces
+        .into_iter()
+        .flat_map(|p| match p {
+            Piece::Parsed(items) => items,
+            Piece::Reused(_) => Vec::new(),
+        })
+        .collect();
     Parsed {
-        file,
+        file: ast::File {
+            items,
+            broken_names,
+        },
         errors,
         tokens,
         comments,
     }
 }
 
+/// One piece of a file parsed by [`parse_file_reusing`], in file order.
+#[derive(Debug)]
+pub enum Piece {
+    /// The text of one chunk (see [`recover`]) that the caller said it has
+    /// already parsed cleanly on its own ([`parse_alone`]): the parse here
+    /// would have given the same items, shifted by the span's start.
+    Reused(Span),
+    /// Items parsed here, spans counted from the file's start.
+    Parsed(Vec<ast::Item>),
+}
+
+/// A file's parse that leaves out the chunks the caller already has.
+pub struct Pieces {
+    pub pieces: Vec<Piece>,
+    pub errors: Vec<SyntaxError>,
+    /// See [`ast::File::broken_names`].
+    pub broken_names: Vec<String>,
+}
+
+/// [`parse_file`], asking `reuse` first about the text of each chunk that
+/// the error recovery would parse from scratch: when it answers `true` (it
+/// holds that text's [`parse_alone`] items), the chunk is not parsed again
+/// and becomes a [`Piece::Reused`]. The errors, error nodes and limits are
+/// exactly those of [`parse_file`]; what changes is only who parsed a clean
+/// chunk. This is what lets an editor re-parse only the item being edited.
+pub fn parse_file_reusing(src: &str, reuse: &mut dyn FnMut(&str) -> bool) -> Pieces {
+    let lexer::Lexed {
+        tokens,
+        errors: lex_errors,
+        ..
+    } = lexer::lex_with_trivia(src);
+    let (pieces, errors, broken_names) = parse_tokens(src, &tokens, lex_errors, reuse);
+    Pieces {
+        pieces,
+        errors,
+        broken_names,
+    }
+}
+
+/// The items of one chunk's text (see [`Piece::Reused`]) when it lexes and
+/// parses on its own without any error, spans counted from its start;
+/// `None` when it does not (the file's parse then recovers from its errors
+/// in place).
+pub fn parse_alone(text: &str) -> Option<Vec<ast::Item>> {
+    let (tokens, errors) = lexer::lex(text);
+    if !errors.is_empty() {
+        return None;
+    }
+    grammar::FileParser::new()
+        .parse(tokens.into_iter().map(Ok))
+        .ok()
+        .map(|f| f.items)
+}
+
+/// Where `src` most likely splits into items, found without lexing: at
+/// every line that starts, at column 0, with an item keyword. Each range
+/// runs from its keyword to the end of its last line that holds more than
+/// whitespace and `//` comments; what lies before, between and after the
+/// ranges is only such lines. `None` when some text outside the ranges is
+/// something else (a block comment at column 0, stray tokens).
+///
+/// A cut can be wrong (a keyword at the start of a line inside a
+/// multi-line string or comment): the caller finds out by parsing each
+/// range on its own with [`parse_alone`]. When every range parses cleanly
+/// the file has no syntax error, its tokens are those of the ranges in
+/// order (each range ends where the lexer is back at the top level), and
+/// as a file is a sequence of items its items are theirs: the same tree as
+/// [`parse_file`]'s, at a cost proportional to the ranges not parsed yet.
+pub fn item_ranges(src: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    fn starts_item(line: &str) -> bool {
+        const KEYWORDS: [&str; 8] = [
+            "fn", "struct", "enum", "impl", "import", "const", "native", "test",
+        ];
+        KEYWORDS.iter().any(|k| {
+            line.strip_prefix(k).is_some_and(|rest| {
+                rest.starts_with(|c: char| c.is_ascii_whitespace() || c == '<' || c == '"')
+            })
+        })
+    }
+    fn trivia(line: &str) -> bool {
+        let t = line.trim_start();
+        t.is_empty() || t.starts_with("//")
+    }
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    // The end of the last line of the current range that is not trivia.
+    let mut open: Option<std::ops::Range<usize>> = None;
+    let mut at = 0;
+    for line in src.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let body = line.trim_end();
+        if starts_item(line) {
+            ranges.extend(open.take());
+            open = Some(start..start + body.len());
+        } else if !trivia(line) {
+            match open.as_mut() {
+                Some(r) => r.end = start + body.len(),
+                None => return None,
+            }
+        }
+    }
+    ranges.extend(open);
+    Some(ranges)
+}
+
 fn parse_tokens(
     src: &str,
     tokens: &[lexer::Spanned],
     lex_errors: Vec<SyntaxError>,
-) -> (ast::File, Vec<SyntaxError>) {
+    reuse: &mut dyn FnMut(&str) -> bool,
+) -> (Vec<Piece>, Vec<SyntaxError>, Vec<String>) {
     let truncated = lex_errors.len() >= lexer::MAX_ERRORS
         || lex_errors
             .iter()
             .any(|e| matches!(e.code, "E0002" | "E0006" | "E0007"));
     if truncated {
-        return (ast::File::default(), lex_errors);
+        return (Vec::new(), lex_errors, Vec::new());
     }
     let holes = hole_ranges(tokens);
     let mut cx = Recovery {
@@ -130,7 +246,7 @@ fn parse_tokens(
         // Tokens the parser may read in all, counting re-parses.
         budget: 20 * tokens.len() + 2_000_000,
     };
-    let mut items = Vec::new();
+    let mut pieces = Vec::new();
     for chunk in recover::chunks(src, tokens) {
         let toks = &tokens[chunk.tokens.clone()];
         let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
@@ -143,22 +259,23 @@ fn parse_tokens(
             first.0 <= at && at < last.2.max(first.0 + 1)
         });
         if lexically_broken || cx.errors.len() >= recover::MAX_ERRORS {
-            items.push(recover::error_item(toks));
+            pieces.push(Piece::Parsed(vec![recover::error_item(toks)]));
+            continue;
+        }
+        // A chunk that parses cleanly costs its tokens once, parsed here or
+        // not: the budget runs out at the same chunk either way.
+        if cx.budget >= toks.len() && src.get(first.0..last.2).is_some_and(&mut *reuse) {
+            cx.budget -= toks.len();
+            pieces.push(Piece::Reused(Span::new(first.0, last.2)));
             continue;
         }
         let next = tokens.get(chunk.tokens.end).cloned();
         let unclosed = chunk.unclosed.map(|o| tokens[o].clone());
-        items.extend(cx.parse_chunk(toks, next, unclosed));
+        pieces.push(Piece::Parsed(cx.parse_chunk(toks, next, unclosed)));
     }
     let mut broken_names: Vec<String> = cx.broken_names.into_iter().collect();
     broken_names.sort();
-    (
-        ast::File {
-            items,
-            broken_names,
-        },
-        cx.errors,
-    )
+    (pieces, cx.errors, broken_names)
 }
 
 /// The state of one file's recovering parse.

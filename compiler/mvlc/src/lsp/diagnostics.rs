@@ -7,7 +7,9 @@
 use super::docs::{path_to_uri, LineMap};
 use crate::db::{self, Database, Program};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::FileId;
 use lsp_types as lsp;
+use mvl_syntax::ast::Span;
 use std::collections::HashMap;
 
 /// The diagnostics of each open file (by path), for one state of the texts.
@@ -32,6 +34,7 @@ pub fn compute(db: &Database, programs: &[(String, Program)]) -> Published {
             (root.clone(), files)
         })
         .collect();
+    let mut maps = HashMap::new();
     for (root, program) in programs {
         let imported_elsewhere = imported
             .iter()
@@ -44,7 +47,7 @@ pub fn compute(db: &Database, programs: &[(String, Program)]) -> Published {
             if d.code == "E0103" && (path != *root || imported_elsewhere) {
                 continue;
             }
-            let converted = to_lsp(db, &d);
+            let converted = convert(db, &d, &mut maps);
             if !list.contains(&converted) {
                 list.push(converted);
             }
@@ -57,8 +60,21 @@ pub fn compute(db: &Database, programs: &[(String, Program)]) -> Published {
 /// label's range, the message with its label, notes and help, and the
 /// secondary labels as related locations.
 pub fn to_lsp(db: &Database, d: &Diagnostic) -> lsp::Diagnostic {
-    let file = crate::db::Db::source(db, d.primary.file);
-    let map = LineMap::new(file.text(db));
+    convert(db, d, &mut HashMap::new())
+}
+
+/// [`to_lsp`], with the line maps of the files already seen (a file's map
+/// is built once per publication, not once per diagnostic).
+fn convert<'db>(
+    db: &'db Database,
+    d: &Diagnostic,
+    maps: &mut HashMap<FileId, LineMap<'db>>,
+) -> lsp::Diagnostic {
+    let mut range = |file: FileId, span: Span| {
+        maps.entry(file)
+            .or_insert_with(|| LineMap::new(crate::db::Db::source(db, file).text(db)))
+            .range(span)
+    };
     let mut message = d.message.clone();
     if !d.primary.message.is_empty() {
         message.push_str(&format!(": {}", d.primary.message));
@@ -75,15 +91,14 @@ pub fn to_lsp(db: &Database, d: &Diagnostic) -> lsp::Diagnostic {
         .filter_map(|l| {
             let f = crate::db::Db::source(db, l.file);
             let uri = path_to_uri(f.path(db))?;
-            let range = LineMap::new(f.text(db)).range(l.span);
             Some(lsp::DiagnosticRelatedInformation {
-                location: lsp::Location::new(uri, range),
+                location: lsp::Location::new(uri, range(l.file, l.span)),
                 message: l.message.clone(),
             })
         })
         .collect();
     lsp::Diagnostic {
-        range: map.range(d.primary.span),
+        range: range(d.primary.file, d.primary.span),
         severity: Some(match d.severity {
             Severity::Error => lsp::DiagnosticSeverity::ERROR,
             Severity::Warning => lsp::DiagnosticSeverity::WARNING,

@@ -483,10 +483,6 @@ pub fn declared_scheme(decls: &Declarations, decl: &FnDecl<'_>) -> Option<Scheme
     Some(checker.table.generalise(&Ty::func(params, ret)))
 }
 
-/// Drops "cannot find `f`" and "unknown type `T`" for names that broken
-/// items (whose syntax errors are reported) seem to declare, or that were
-/// written in a statement that did not parse (`let total = (1 + ;`): they
-/// exist, they just did not parse.
 /// The names broken items seem to declare and the names cut out of broken
 /// statements, over all `files`: see [`drop_mentions_of_broken_items`].
 pub fn broken_names(files: &[FileAst<'_>]) -> HashSet<String> {
@@ -502,7 +498,24 @@ pub fn broken_names(files: &[FileAst<'_>]) -> HashSet<String> {
         .collect()
 }
 
-pub fn drop_mentions_of_broken_items(diags: &mut Vec<Diagnostic>, broken: &HashSet<String>) {
+/// The codes of the diagnostics that can name an item that did not parse.
+const MENTIONS: [&str; 3] = ["E0101", "E0104", "E0111"];
+
+/// Drops "cannot find `f`" and "unknown type `T`" for names that broken
+/// items (whose syntax errors are reported) seem to declare, or that were
+/// written in a statement that did not parse (`let total = (1 + ;`): they
+/// exist, they just did not parse.
+/// `broken` gives those names ([`broken_names`]).
+pub fn drop_mentions_of_broken_items(
+    diags: &mut Vec<Diagnostic>,
+    broken: impl FnOnce() -> HashSet<String>,
+) {
+    // The broken names are gathered from every item: only when some
+    // diagnostic could mention one.
+    if !diags.iter().any(|d| MENTIONS.contains(&d.code)) {
+        return;
+    }
+    let broken = broken();
     if broken.is_empty() {
         return;
     }
