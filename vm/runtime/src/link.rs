@@ -66,48 +66,14 @@ impl Vm {
         let old = self.program.module();
         let mut joined = old.clone();
 
-        let natives: Vec<u32> = module
-            .natives
-            .iter()
-            .map(|n| match joined.natives.iter().position(|m| m == n) {
-                Some(i) => Ok(i as u32),
-                None => {
-                    registry
-                        .get(n)
-                        .ok_or_else(|| LoadError::UnknownNative(n.clone()))?;
-                    joined.natives.push(n.clone());
-                    Ok(joined.natives.len() as u32 - 1)
-                }
-            })
-            .collect::<Result<_, _>>()?;
-        let types: Vec<u32> = module
-            .types
-            .iter()
-            .map(|t| match joined.types.iter().rposition(|u| u == t) {
-                Some(i) => i as u32,
-                None => {
-                    joined.types.push(t.clone());
-                    joined.types.len() as u32 - 1
-                }
-            })
-            .collect();
+        for n in &module.natives {
+            if !joined.natives.contains(n) && registry.get(n).is_none() {
+                return Err(LoadError::UnknownNative(n.clone()));
+            }
+        }
         let first_new_constant = joined.constants.len();
-        let constants: Vec<u32> = module
-            .constants
-            .iter()
-            .map(|c| intern(&mut joined.constants, c))
-            .collect();
-        let files: Vec<u32> = module
-            .files
-            .iter()
-            .map(|f| match joined.files.iter().position(|g| g == f) {
-                Some(i) => i as u32,
-                None => {
-                    joined.files.push(f.clone());
-                    joined.files.len() as u32 - 1
-                }
-            })
-            .collect();
+        let remap = Remap::join(&mut joined, &module);
+        let files = &remap.files;
 
         // The latest loaded version of each name.
         let mut latest: HashMap<&str, u32> = HashMap::new();
@@ -132,21 +98,7 @@ impl Vm {
                 .then_some(o)
             })
             .collect();
-        let map_op = |op: &Op, funcs: &dyn Fn(u32) -> Option<u32>| -> Option<Op> {
-            let mut op = *op;
-            let mut ok = true;
-            op.for_each_operand_mut(|o| match o {
-                OperandMut::Func(f) => match funcs(f.0) {
-                    Some(g) => f.0 = g,
-                    None => ok = false,
-                },
-                OperandMut::Const(k) => k.0 = constants[k.0 as usize],
-                OperandMut::Native(n) => n.0 = natives[n.0 as usize],
-                OperandMut::TypeIdx(t) => t.0 = types[t.0 as usize],
-                _ => {}
-            });
-            ok.then_some(op)
-        };
+        let map_op = |op: &Op, funcs: &dyn Fn(u32) -> Option<u32>| remap.op(op, funcs);
         loop {
             let mut changed = false;
             for i in 0..module.functions.len() {
@@ -408,32 +360,7 @@ fn append(joined: &mut Module, m: &Module, libraries: &[String]) -> Result<(), L
             resolved.insert(stand_in, target);
         }
     }
-    let natives: Vec<u32> = m
-        .natives
-        .iter()
-        .map(|n| position_or_push(&mut joined.natives, n))
-        .collect();
-    let types: Vec<u32> = m
-        .types
-        .iter()
-        .map(|t| match joined.types.iter().rposition(|u| u == t) {
-            Some(i) => i as u32,
-            None => {
-                joined.types.push(t.clone());
-                joined.types.len() as u32 - 1
-            }
-        })
-        .collect();
-    let constants: Vec<u32> = m
-        .constants
-        .iter()
-        .map(|c| intern(&mut joined.constants, c))
-        .collect();
-    let files: Vec<u32> = m
-        .files
-        .iter()
-        .map(|f| position_or_push(&mut joined.files, f))
-        .collect();
+    let remap = Remap::join(joined, m);
     let mut index = Vec::with_capacity(m.functions.len());
     let mut next = joined.functions.len() as u32;
     for i in 0..m.functions.len() as u32 {
@@ -452,15 +379,11 @@ fn append(joined: &mut Module, m: &Module, libraries: &[String]) -> Result<(), L
         let mut f = f.clone();
         // Verified: every operand is in range of its table.
         for op in &mut f.code {
-            op.for_each_operand_mut(|o| match o {
-                OperandMut::Func(g) => g.0 = index[g.0 as usize],
-                OperandMut::Const(k) => k.0 = constants[k.0 as usize],
-                OperandMut::Native(n) => n.0 = natives[n.0 as usize],
-                OperandMut::TypeIdx(t) => t.0 = types[t.0 as usize],
-                _ => {}
-            });
+            if let Some(mapped) = remap.op(op, &|g| index.get(g as usize).copied()) {
+                *op = mapped;
+            }
         }
-        f.file = files.get(f.file as usize).copied().unwrap_or(0);
+        f.file = remap.files.get(f.file as usize).copied().unwrap_or(0);
         joined.functions.push(f);
     }
     for e in &m.exports {
@@ -472,6 +395,73 @@ fn append(joined: &mut Module, m: &Module, libraries: &[String]) -> Result<(), L
         joined.entry = index.get(m.entry as usize).copied().unwrap_or(0);
     }
     Ok(())
+}
+
+/// Where each entry of a module's tables went in the module it joins:
+/// natives and files by name, types by their latest equal descriptor,
+/// constants by value (a Float by its bits).
+struct Remap {
+    natives: Vec<u32>,
+    types: Vec<u32>,
+    constants: Vec<u32>,
+    files: Vec<u32>,
+}
+
+impl Remap {
+    /// Adds to `joined`'s tables what `m` needs and they lack.
+    fn join(joined: &mut Module, m: &Module) -> Remap {
+        let natives = m
+            .natives
+            .iter()
+            .map(|n| position_or_push(&mut joined.natives, n))
+            .collect();
+        let types = m
+            .types
+            .iter()
+            .map(|t| match joined.types.iter().rposition(|u| u == t) {
+                Some(i) => i as u32,
+                None => {
+                    joined.types.push(t.clone());
+                    joined.types.len() as u32 - 1
+                }
+            })
+            .collect();
+        let constants = m
+            .constants
+            .iter()
+            .map(|c| intern(&mut joined.constants, c))
+            .collect();
+        let files = m
+            .files
+            .iter()
+            .map(|f| position_or_push(&mut joined.files, f))
+            .collect();
+        Remap {
+            natives,
+            types,
+            constants,
+            files,
+        }
+    }
+
+    /// `op` with its table operands moved to the joined tables and its
+    /// function operands through `funcs`; `None` when one has no target.
+    /// `op` is verified, so every operand is in range of its table.
+    fn op(&self, op: &Op, funcs: &dyn Fn(u32) -> Option<u32>) -> Option<Op> {
+        let mut op = *op;
+        let mut ok = true;
+        op.for_each_operand_mut(|o| match o {
+            OperandMut::Func(f) => match funcs(f.0) {
+                Some(g) => f.0 = g,
+                None => ok = false,
+            },
+            OperandMut::Const(k) => k.0 = self.constants[k.0 as usize],
+            OperandMut::Native(n) => n.0 = self.natives[n.0 as usize],
+            OperandMut::TypeIdx(t) => t.0 = self.types[t.0 as usize],
+            _ => {}
+        });
+        ok.then_some(op)
+    }
 }
 
 fn position_or_push(pool: &mut Vec<String>, s: &str) -> u32 {
