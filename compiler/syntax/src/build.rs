@@ -56,6 +56,12 @@ pub fn binary(op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
 /// Builds a block. As in Rust, a block-like expression that ends the block
 /// without a `;` is the block's value: `{ if c { 1 } else { 2 } }` is `1` or
 /// `2`, not `()`.
+/// The values of a list of boxed nonterminals (see the grammar's note on
+/// boxing).
+pub fn unbox<T>(items: Vec<Box<T>>) -> Vec<T> {
+    items.into_iter().map(|b| *b).collect()
+}
+
 pub fn block(stmts: Vec<ParsedStmt>, tail: Option<Expr>, span: Span) -> Block {
     let mut out: Vec<Stmt> = Vec::with_capacity(stmts.len());
     let mut last_block_like = None;
