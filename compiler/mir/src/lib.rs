@@ -18,6 +18,7 @@
 
 pub mod analysis;
 pub mod codegen;
+pub mod passes;
 pub mod print;
 pub mod verify;
 

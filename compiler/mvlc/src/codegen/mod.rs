@@ -1,5 +1,7 @@
 //! Code generation: each function's typed IR lowered to MIR (`crate::lower`),
-//! checked by the MIR verifier, and turned into MVM bytecode by the MIR's
+//! checked by the MIR verifier, optimised by the MIR passes
+//! (`mvl_mir::passes::optimise`, verified after each in debug builds), and
+//! turned into MVM bytecode by the MIR's
 //! code generator (`mvl_mir::codegen`: instruction selection and register
 //! allocation by liveness); then the functions are linked into a [`Module`].
 //!
@@ -81,7 +83,7 @@ pub fn lower_function(
     file_index: u32,
     lines: &LineIndex,
 ) -> Result<LoweredFn, CodegenError> {
-    let lowered = crate::lower::lower(info, table, natives, lines)?;
+    let mut lowered = crate::lower::lower(info, table, natives, lines)?;
     if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
         return Err(CodegenError {
             message: format!(
@@ -89,6 +91,12 @@ pub fn lower_function(
                 info.name,
                 errors.join("; ")
             ),
+            span: info.span,
+        });
+    }
+    if let Err(message) = mvl_mir::passes::optimise(&mut lowered.body) {
+        return Err(CodegenError {
+            message: format!("internal error: {message}"),
             span: info.span,
         });
     }
