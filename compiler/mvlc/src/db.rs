@@ -33,6 +33,11 @@ use salsa::Setter;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// The map of the hot tables keyed by item (identities, positions, keys):
+/// foldhash's fast hasher rather than std's, which is built to resist
+/// hash flooding that these keys, made by the compiler, cannot mount.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// One source file: its identity, its path (as shown in diagnostics and
 /// stack traces), its text and its kind. A file that could not be read is
 /// still an input (`present` false): when it appears, setting it re-runs
@@ -94,7 +99,7 @@ struct FileTable {
     by_id: Vec<SourceFile>,
     stdlib: Vec<SourceFile>,
     /// Item identities, interned from (file, kind and name, occurrence).
-    items: HashMap<(FileId, String), ItemRef>,
+    items: FastMap<(FileId, String), ItemRef>,
 }
 
 #[salsa::db]
@@ -463,43 +468,45 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
             parsed.extend(tree.items.into_iter().map(|i| item_parse(text, i, 0)));
             (Vec::new(), tree.broken_names)
         }
-        None if parse_clean(db, text).is_some() => {
-            parsed = parse_clean(db, text).unwrap_or_default();
-            (Vec::new(), Vec::new())
-        }
-        None => {
-            let mut reused: Vec<&Vec<ItemParse>> = Vec::new();
-            let pieces = mvl_syntax::parse_file_reusing(text, &mut |chunk| match parse_item(
-                db,
-                ItemText::new(db, chunk),
-            ) {
-                Some(items) => {
-                    reused.push(items);
-                    true
-                }
-                None => false,
-            });
-            let mut reused = reused.into_iter();
-            for piece in pieces.pieces {
-                match piece {
-                    mvl_syntax::Piece::Reused(at) => {
-                        for item in reused.next().into_iter().flatten() {
-                            parsed.push(ItemParse {
-                                span: Span::new(
-                                    (at.start + item.span.start) as usize,
-                                    (at.start + item.span.end) as usize,
-                                ),
-                                ..item.clone()
-                            });
+        None => match parse_clean(db, text) {
+            Some(clean) => {
+                parsed = clean;
+                (Vec::new(), Vec::new())
+            }
+            None => {
+                let mut reused: Vec<&Vec<ItemParse>> = Vec::new();
+                let pieces = mvl_syntax::parse_file_reusing(text, &mut |chunk| match parse_item(
+                    db,
+                    ItemText::new(db, chunk),
+                ) {
+                    Some(items) => {
+                        reused.push(items);
+                        true
+                    }
+                    None => false,
+                });
+                let mut reused = reused.into_iter();
+                for piece in pieces.pieces {
+                    match piece {
+                        mvl_syntax::Piece::Reused(at) => {
+                            for item in reused.next().into_iter().flatten() {
+                                parsed.push(ItemParse {
+                                    span: Span::new(
+                                        (at.start + item.span.start) as usize,
+                                        (at.start + item.span.end) as usize,
+                                    ),
+                                    ..item.clone()
+                                });
+                            }
+                        }
+                        mvl_syntax::Piece::Parsed(items) => {
+                            parsed.extend(items.into_iter().map(|i| item_parse(text, i, 0)));
                         }
                     }
-                    mvl_syntax::Piece::Parsed(items) => {
-                        parsed.extend(items.into_iter().map(|i| item_parse(text, i, 0)));
-                    }
                 }
+                (pieces.errors, pieces.broken_names)
             }
-            (pieces.errors, pieces.broken_names)
-        }
+        },
     };
     let errors = syntax_errors
         .iter()
@@ -589,7 +596,7 @@ pub struct ItemSyntax<'db> {
 pub struct FileItems<'db> {
     pub items: Vec<ItemSyntax<'db>>,
     /// Where each item is in `items`.
-    pub index: HashMap<ItemRef, usize>,
+    pub index: FastMap<ItemRef, usize>,
     /// See `ast::File::broken_names`.
     pub broken_names: Arc<Vec<String>>,
     pub has_errors: bool,
@@ -598,7 +605,7 @@ pub struct FileItems<'db> {
 /// The key each item of `file` is known by: its kind and name, and which
 /// occurrence of that key it is (`fn f`, `impl Point#1`, `error#0`).
 pub fn item_keys<'a>(items: impl Iterator<Item = &'a ast::Item>) -> Vec<String> {
-    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut seen: FastMap<String, u32> = FastMap::default();
     items
         .map(|item| {
             let base = match item {
@@ -670,13 +677,14 @@ pub fn file_items<'db>(db: &'db dyn Db, file: SourceFile) -> FileItems<'db> {
 /// (diagnostics, line tables at link time), so that moving an item re-runs
 /// nothing else.
 #[salsa::tracked(returns(ref))]
-pub fn item_offsets(db: &dyn Db, file: SourceFile) -> HashMap<ItemRef, u32> {
+pub fn item_offsets(db: &dyn Db, file: SourceFile) -> FastMap<ItemRef, u32> {
     db.executing("item_offsets", &|| file.path(db).clone());
-    let id = file.id(db);
-    parse(db, file)
+    // `file_items` holds the identities of `parse`'s items, in its order.
+    file_items(db, file)
         .items
         .iter()
-        .map(|item| (db.item_ref(id, item.key.clone()), item.span.start))
+        .zip(&parse(db, file).items)
+        .map(|(item, parsed)| (item.id(db), parsed.span.start))
         .collect()
 }
 
