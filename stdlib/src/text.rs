@@ -1,7 +1,9 @@
 //! The methods of String. Lengths and positions count characters (Unicode
 //! scalar values), not bytes. Each charges its work before doing it (see
 //! `mvm_runtime::native`): the bytes it scans, and the bytes and strings it
-//! makes.
+//! makes. `len` and `substring` find character positions through the heap's
+//! character index (`mvm_runtime::CharIndex`), so a loop over a string's
+//! characters scans it once.
 
 use crate::{arg, fail, int_arg, option, str_arg};
 use mvm_runtime::{
@@ -47,7 +49,7 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("String::len", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
         ctx.charge(scan(s.len()))?;
-        Ok(Value::Int(s.chars().count() as i64))
+        Ok(Value::Int(ctx.heap.char_index(&s).chars() as i64))
     });
     r.register("String::split", |ctx, args| {
         let (s, sep) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
@@ -140,16 +142,23 @@ pub fn register(r: &mut NativeRegistry) {
     r.register("String::substring", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
         let (start, end) = (int_arg(args, 1)?, int_arg(args, 2)?);
+        // Charged as a scan whether or not the heap's character index
+        // already knows the string: the charge depends on the call alone,
+        // not on what earlier calls or a collection left behind.
         ctx.charge(scan(s.len()))?;
-        let n = s.chars().count() as i64;
-        if start < 0 || end < start || end > n {
-            return fail(format!(
+        let index = ctx.heap.char_index(&s);
+        let n = index.chars() as i64;
+        let range = if start < 0 || end < start || end > n {
+            None
+        } else {
+            index.byte(start as usize).zip(index.byte(end as usize))
+        };
+        match range {
+            Some((a, b)) => new_str(ctx, &s[a..b]),
+            None => fail(format!(
                 "substring {start}..{end} out of range for a string of length {n}"
-            ));
+            )),
         }
-        let byte = |i: i64| s.char_indices().nth(i as usize).map_or(s.len(), |(b, _)| b);
-        let (a, b) = (byte(start), byte(end));
-        new_str(ctx, &s[a..b])
     });
     r.register("String::index_of", |ctx, args| {
         let (s, part) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);

@@ -23,6 +23,7 @@
 //! [`Key`], an owned, hashable image of the value. Trees order their keys
 //! (Ints, Floats or Strings) by [`OrdKey`].
 
+use crate::chars::CharIndex;
 use crate::value::{ObjRef, Value};
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, HashSet};
@@ -320,6 +321,10 @@ pub struct Heap {
     /// Whether a collection is due: kept current by every change to the
     /// counters, so that the interpreter's per-instruction check is one load.
     due: bool,
+    /// The character positions of the string last sliced or measured
+    /// (see [`Heap::char_index`]); dropped by every collection, so it keeps
+    /// no dead string alive across one.
+    char_index: Option<CharIndex>,
     pub config: GcConfig,
     pub stats: GcStats,
 }
@@ -445,6 +450,7 @@ impl Heap {
     /// Frees every object not reachable from `roots`; returns whether the
     /// live data fits the heap limit.
     pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>) -> bool {
+        self.char_index = None;
         let mut marks = vec![false; self.slots.len()];
         let mut work: Vec<u32> = Vec::new();
         let push = |v: Value, marks: &mut Vec<bool>, work: &mut Vec<u32>| {
@@ -560,6 +566,18 @@ impl Heap {
 
     pub fn alloc_str(&mut self, s: &str) -> Value {
         self.alloc(Object::Str(s.into()))
+    }
+
+    /// The character positions of `text`, kept for the string last asked
+    /// about: asking again about the same string scans nothing. The index
+    /// holds its own reference to the text, so the pointer comparison
+    /// cannot match a freed allocation reused by another string.
+    pub fn char_index(&mut self, text: &Arc<str>) -> &CharIndex {
+        if !matches!(&self.char_index, Some(c) if Arc::ptr_eq(c.text(), text)) {
+            self.char_index = None;
+        }
+        self.char_index
+            .get_or_insert_with(|| CharIndex::new(text.clone()))
     }
 
     /// The shared text of a string value (a reference count, no copy).

@@ -7,6 +7,7 @@
 //! gives it a heap, its module state and a main fiber; [`Vm::run`] runs a
 //! slice of it; [`run_module`] runs a whole program.
 
+pub mod chars;
 pub mod display;
 pub mod error;
 pub mod fiber;
@@ -21,6 +22,7 @@ pub mod program;
 pub mod random;
 pub mod value;
 
+pub use chars::CharIndex;
 pub use error::{RuntimeError, TraceFrame};
 pub use fiber::{Fiber, Frame};
 pub use heap::{
