@@ -6,6 +6,20 @@
 pub mod fuzz;
 pub mod hostile_gen;
 
+/// Runs one `mvlc` command in-process (standard input `stdin`, none when
+/// `None`) and returns its exit code, stdout and stderr.
+pub fn run_mvlc(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut session = mvlc::driver::Session::captured();
+    session.stdin = stdin.map(<[u8]>::to_vec);
+    let code = mvlc::driver::execute(&args, &mut session);
+    (
+        code,
+        String::from_utf8_lossy(&session.stdout).into_owned(),
+        String::from_utf8_lossy(&session.stderr).into_owned(),
+    )
+}
+
 /// A small deterministic generator (xorshift), so that generated tests
 /// reproduce.
 pub struct Rng(pub u64);

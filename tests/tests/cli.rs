@@ -17,10 +17,8 @@ fn write(name: &str, text: &str) -> String {
 }
 
 fn mvlc(args: &[&str]) -> (i32, String) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let mut session = Session::captured();
-    let code = execute(&args, &mut session);
-    (code, String::from_utf8_lossy(&session.stderr).into_owned())
+    let (code, _, err) = mvl_tests::run_mvlc(args, None);
+    (code, err)
 }
 
 fn mvm(args: &[&str]) -> (i32, String) {
@@ -114,14 +112,7 @@ fn unwritable_output_is_an_io_error() {
 }
 
 fn mvlc_out(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let mut session = Session::captured();
-    let code = execute(&args, &mut session);
-    (
-        code,
-        String::from_utf8_lossy(&session.stdout).into_owned(),
-        String::from_utf8_lossy(&session.stderr).into_owned(),
-    )
+    mvl_tests::run_mvlc(args, None)
 }
 
 /// Everything after the file is the program's, options included; both

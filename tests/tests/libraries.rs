@@ -5,7 +5,6 @@
 //! only what it copies there (the library's source is never beside the
 //! program when it is built against the `.mvb`).
 
-use mvlc::driver::{execute, Session};
 use std::path::{Path, PathBuf};
 
 fn folder(test: &str) -> PathBuf {
@@ -31,14 +30,7 @@ fn path(dir: &Path, name: &str) -> String {
 
 /// `(exit code, stdout, stderr)` of an `mvlc` command.
 fn mvlc(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let mut session = Session::captured();
-    let code = execute(&args, &mut session);
-    (
-        code,
-        String::from_utf8_lossy(&session.stdout).into_owned(),
-        String::from_utf8_lossy(&session.stderr).into_owned(),
-    )
+    mvl_tests::run_mvlc(args, None)
 }
 
 /// `(exit code, stdout, stderr)` of an `mvm` command.

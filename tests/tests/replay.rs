@@ -4,7 +4,6 @@
 //! same; a program that asks the host for something else than the
 //! recording has is stopped with a clear divergence error.
 
-use mvlc::driver::{execute, Session};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
@@ -14,14 +13,8 @@ fn dir() -> PathBuf {
 }
 
 fn mvlc(args: &[String], stdin: Option<&[u8]>) -> (i32, String, String) {
-    let mut session = Session::captured();
-    session.stdin = stdin.map(<[u8]>::to_vec);
-    let code = execute(args, &mut session);
-    (
-        code,
-        String::from_utf8_lossy(&session.stdout).into_owned(),
-        String::from_utf8_lossy(&session.stderr).into_owned(),
-    )
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    mvl_tests::run_mvlc(&args, stdin)
 }
 
 const PROGRAM: &str = r#"

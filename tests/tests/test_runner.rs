@@ -2,8 +2,6 @@
 //! output, messages and traces, a summary), its exit codes, `--filter`, and
 //! that `run` leaves tests out. Run in-process with output captured.
 
-use mvlc::driver::{execute, Session};
-
 fn temp_file(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("mvl-test-runner-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -15,15 +13,12 @@ fn temp_file(name: &str, text: &str) -> String {
 /// Runs `mvlc ARGS` and returns the exit code, stdout and stderr, with the
 /// temporary folder's path shown as `DIR`.
 fn mvlc(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let mut session = Session::captured();
-    let code = execute(&args, &mut session);
+    let (code, out, err) = mvl_tests::run_mvlc(args, None);
     let dir = std::env::temp_dir()
         .join(format!("mvl-test-runner-{}", std::process::id()))
         .to_string_lossy()
         .into_owned();
-    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&dir, "DIR");
-    (code, clean(&session.stdout), clean(&session.stderr))
+    (code, out.replace(&dir, "DIR"), err.replace(&dir, "DIR"))
 }
 
 const TESTS: &str = r#"fn add(a: Int, b: Int) -> Int { a + b }

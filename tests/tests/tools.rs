@@ -2,7 +2,6 @@
 //! `--profile-svg`, `--profile-alloc`, `--profile-alloc-svg`) and coverage
 //! (`--coverage`, checked by Debian's `genhtml` where it is installed).
 
-use mvlc::driver::{execute, Session};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -19,14 +18,7 @@ fn write(name: &str, text: &str) -> String {
 }
 
 fn mvlc(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let mut session = Session::captured();
-    let code = execute(&args, &mut session);
-    (
-        code,
-        String::from_utf8_lossy(&session.stdout).into_owned(),
-        String::from_utf8_lossy(&session.stderr).into_owned(),
-    )
+    mvl_tests::run_mvlc(args, None)
 }
 
 /// `hot` runs a loop of 3000 rounds under `helper`; `cold` is called five
