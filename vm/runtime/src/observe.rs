@@ -32,14 +32,17 @@ pub trait Hooks {
     /// Before instruction `pc` (`op`) of function `func` runs; `frames` is
     /// the call stack, the running function's frame last (its `pc` field
     /// is not kept up to date).
-    fn step(&mut self, func: usize, pc: usize, op: &Op, frames: &[Frame], heap: &Heap);
+    #[inline(always)]
+    fn step(&mut self, _func: usize, _pc: usize, _op: &Op, _frames: &[Frame], _heap: &Heap) {}
 
     /// The instruction last stepped did not run after all: the slice ended
     /// before it, and it runs (and is stepped) again when the fiber resumes.
-    fn retract(&mut self, func: usize, pc: usize);
+    #[inline(always)]
+    fn retract(&mut self, _func: usize, _pc: usize) {}
 
     /// A slice ended (after its last instruction).
-    fn pause(&mut self, heap: &Heap);
+    #[inline(always)]
+    fn pause(&mut self, _heap: &Heap) {}
 
     /// A call entered function `func` (its frame is pushed; `step` sees
     /// its first instruction next).
@@ -58,12 +61,6 @@ pub struct NoHooks;
 
 impl Hooks for NoHooks {
     const ACTIVE: bool = false;
-    #[inline(always)]
-    fn step(&mut self, _: usize, _: usize, _: &Op, _: &[Frame], _: &Heap) {}
-    #[inline(always)]
-    fn retract(&mut self, _: usize, _: usize) {}
-    #[inline(always)]
-    fn pause(&mut self, _: &Heap) {}
 }
 
 /// Any observers that are switched on, for `mvlc run --profile ...
@@ -191,12 +188,6 @@ impl Stats {
 
 impl Hooks for Stats {
     const ACTIVE: bool = true;
-    #[inline(always)]
-    fn step(&mut self, _: usize, _: usize, _: &Op, _: &[Frame], _: &Heap) {}
-    #[inline(always)]
-    fn retract(&mut self, _: usize, _: usize) {}
-    #[inline(always)]
-    fn pause(&mut self, _: &Heap) {}
 
     fn call(&mut self, _func: usize) {
         self.calls += 1;

@@ -235,6 +235,32 @@ impl Cx<'_> {
         self.body.block_mut(b).stmts.push(Stmt { kind, line });
     }
 
+    /// Ends the current block in a branch on the Int comparison `a op b`:
+    /// to `then` when it holds, to `els` otherwise.
+    fn branch_on_int(
+        &mut self,
+        op: BinOp,
+        a: Operand,
+        b: Operand,
+        then: BlockId,
+        els: BlockId,
+        span: Span,
+    ) {
+        let c = self.temp(MirTy::Bool);
+        self.push(
+            StmtKind::Assign(c, Rvalue::Binary(op, OpClass::Int, a, b)),
+            span,
+        );
+        self.finish(
+            Terminator::Branch {
+                cond: Operand::Value(c),
+                then,
+                els,
+            },
+            span,
+        );
+    }
+
     /// Ends the current block with `term`.
     fn finish(&mut self, term: Terminator, span: Span) {
         let line = self.line(span);
@@ -537,25 +563,12 @@ impl Cx<'_> {
                     ),
                     span,
                 );
-                let c = self.temp(MirTy::Bool);
-                self.push(
-                    StmtKind::Assign(
-                        c,
-                        Rvalue::Binary(
-                            BinOp::Lt,
-                            OpClass::Int,
-                            Operand::Value(i),
-                            Operand::Value(len),
-                        ),
-                    ),
-                    span,
-                );
-                self.finish(
-                    Terminator::Branch {
-                        cond: Operand::Value(c),
-                        then: body_b,
-                        els: exit,
-                    },
+                self.branch_on_int(
+                    BinOp::Lt,
+                    Operand::Value(i),
+                    Operand::Value(len),
+                    body_b,
+                    exit,
                     span,
                 );
                 self.cur = body_b;
@@ -746,26 +759,13 @@ impl Cx<'_> {
         let step = self.body.new_block();
         let exit = self.body.new_block();
         self.goto_and_enter(head, span);
-        let c = self.temp(MirTy::Bool);
         let op = if inclusive { BinOp::Le } else { BinOp::Lt };
-        self.push(
-            StmtKind::Assign(
-                c,
-                Rvalue::Binary(
-                    op,
-                    OpClass::Int,
-                    Operand::Value(counter),
-                    Operand::Value(limit),
-                ),
-            ),
-            span,
-        );
-        self.finish(
-            Terminator::Branch {
-                cond: Operand::Value(c),
-                then: body_b,
-                els: exit,
-            },
+        self.branch_on_int(
+            op,
+            Operand::Value(counter),
+            Operand::Value(limit),
+            body_b,
+            exit,
             span,
         );
         self.cur = body_b;
@@ -776,26 +776,13 @@ impl Cx<'_> {
         self.goto_and_enter(step, span);
         if inclusive {
             // Stop before incrementing past `end`, which may be Int's maximum.
-            let done = self.temp(MirTy::Bool);
-            self.push(
-                StmtKind::Assign(
-                    done,
-                    Rvalue::Binary(
-                        BinOp::Eq,
-                        OpClass::Int,
-                        Operand::Value(counter),
-                        Operand::Value(limit),
-                    ),
-                ),
-                span,
-            );
             let incr = self.body.new_block();
-            self.finish(
-                Terminator::Branch {
-                    cond: Operand::Value(done),
-                    then: exit,
-                    els: incr,
-                },
+            self.branch_on_int(
+                BinOp::Eq,
+                Operand::Value(counter),
+                Operand::Value(limit),
+                exit,
+                incr,
                 span,
             );
             self.cur = incr;
