@@ -19,11 +19,11 @@ pub fn front_end(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let mut db = mvlc::db::Database::default();
+    let mut db = mvl_compiler::db::Database::default();
     let program = db.program("fuzz-input.mvl", text.to_string());
-    let module = mvlc::db::compile(&db, program).clone();
-    let diagnostics = mvlc::db::diagnostics(&db, program);
-    let _ = mvlc::render::render(&db, &diagnostics, false);
+    let module = mvl_compiler::db::compile(&db, program).clone();
+    let diagnostics = mvl_compiler::db::diagnostics(&db, program);
+    let _ = mvl_compiler::render::render(&db, &diagnostics, false);
     // What the compiler emits, the verifier must accept, and it must run
     // (briefly, with a collection after every allocation) without a panic.
     if let Some(module) = module {
@@ -107,17 +107,21 @@ pub fn library_program() -> &'static (Module, Module) {
             (path, text)
         };
         let (path, text) = read("geometry.mvl");
-        let mut db = mvlc::db::Database::default();
+        let mut db = mvl_compiler::db::Database::default();
         let lib = db.program(&path, text);
-        let (mut library, index) = mvlc::db::compile_library(&db, lib).expect("geometry compiles");
-        mvlc::library::make_library(&db, lib, "geometry", &mut library, &index)
+        let (mut library, index) =
+            mvl_compiler::db::compile_library(&db, lib).expect("geometry compiles");
+        mvl_compiler::library::make_library(&db, lib, "geometry", &mut library, &index)
             .expect("geometry is a library");
         let (path, text) = read("main.mvl");
-        let mut db = mvlc::db::Database::default();
+        let mut db = mvl_compiler::db::Database::default();
         let interface = [(library.library.clone(), library.interface.clone())];
         let main = db.program_with_externs(&path, text, &interface);
-        let mut program = (*mvlc::db::compile(&db, main).clone().expect("main compiles")).clone();
-        mvlc::library::resolve_externs(&mut program, std::slice::from_ref(&library));
+        let mut program = (*mvl_compiler::db::compile(&db, main)
+            .clone()
+            .expect("main compiles"))
+        .clone();
+        mvl_compiler::library::resolve_externs(&mut program, std::slice::from_ref(&library));
         (program, library)
     })
 }

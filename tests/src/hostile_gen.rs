@@ -152,9 +152,9 @@ pub struct Run {
 /// process: run it where nothing else runs at the same time (a fuzz
 /// target, a test binary with one test).
 pub fn run(source: &str, fuel: u64) -> Run {
-    let mut db = mvlc::db::Database::default();
+    let mut db = mvl_compiler::db::Database::default();
     let program = db.program("hostile.mvl", source.to_string());
-    let Some(module) = mvlc::db::compile(&db, program).clone() else {
+    let Some(module) = mvl_compiler::db::compile(&db, program).clone() else {
         return Run {
             outcome: "did not compile".into(),
             took: Duration::ZERO,

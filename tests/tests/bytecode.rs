@@ -286,9 +286,11 @@ fn codegen_selects_fused_and_immediate_instructions() {
         if n < i { xs.push(n); }
         println(xs.len());
     }";
-    let mut db = mvlc::db::Database::default();
+    let mut db = mvl_compiler::db::Database::default();
     let program = db.program("select.mvl", source.to_string());
-    let module = mvlc::db::compile(&db, program).clone().expect("compiles");
+    let module = mvl_compiler::db::compile(&db, program)
+        .clone()
+        .expect("compiles");
     let text = mvm_bytecode::disassemble(&module);
     let main = &text[text.find("\"main\" arity").expect("main is there")..];
     for mnemonic in ["jgeik", "addik", "jlei", "len ", "push "] {

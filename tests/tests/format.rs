@@ -6,8 +6,8 @@
 //! and file names, or, for a program that does not compile, the
 //! diagnostics (code, severity and message) must be the same.
 
+use mvl_compiler::db::{self, Database};
 use mvl_syntax::format::{format_source, FormatError};
-use mvlc::db::{self, Database};
 use std::path::{Path, PathBuf};
 
 /// What compiling a program yields, without what formatting may change

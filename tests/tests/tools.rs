@@ -118,9 +118,11 @@ fn the_profile_names_the_hot_function() {
 /// the slices the run is cut into.
 #[test]
 fn the_profile_is_exact_and_deterministic() {
-    let mut db = mvlc::db::Database::default();
+    let mut db = mvl_compiler::db::Database::default();
     let program = db.program("hot.mvl", PROGRAM.to_string());
-    let module = mvlc::db::compile(&db, program).clone().expect("compiles");
+    let module = mvl_compiler::db::compile(&db, program)
+        .clone()
+        .expect("compiles");
     let natives = mvl_stdlib::registry();
     let mut profiles = Vec::new();
     for budget in [1u64 << 20, 7, 1] {

@@ -6,8 +6,8 @@
 //! captured in memory ([`Session`]), so the example suite runs the very same
 //! code path as users do without spawning processes.
 
-use crate::db::{self, Database};
-use crate::render::{self, MessageFormat};
+use mvl_compiler::db::{self, Database};
+use mvl_compiler::render::{self, MessageFormat};
 use mvm_bytecode::Module;
 use std::io::{IsTerminal, Write};
 
@@ -117,7 +117,7 @@ pub struct Session {
 impl Session {
     /// Renders `diags` (if any) to stderr in the session's message format
     /// and colours.
-    pub fn diagnostics(&mut self, db: &dyn db::Db, diags: &[crate::diagnostic::Diagnostic]) {
+    pub fn diagnostics(&mut self, db: &dyn db::Db, diags: &[mvl_compiler::diagnostic::Diagnostic]) {
         if !diags.is_empty() {
             let text = render::render_as(db, diags, self.message_format, self.color);
             self.err(&text);
@@ -978,7 +978,8 @@ fn build_file(
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                match crate::library::make_library(&db, program, &name, &mut module, &index) {
+                match mvl_compiler::library::make_library(&db, program, &name, &mut module, &index)
+                {
                     Ok(()) => Ok(module),
                     Err(errors) => {
                         for e in errors {
@@ -1007,7 +1008,7 @@ fn build_file(
     };
     release(db, session);
     let mut module = result?;
-    crate::library::resolve_externs(&mut module, &libraries);
+    mvl_compiler::library::resolve_externs(&mut module, &libraries);
     Ok(module)
 }
 

@@ -1,42 +1,14 @@
-//! The MVL compiler: source text to MVM bytecode.
+//! The `mvlc` command and the tools users meet: the command line
+//! ([`driver`]), `mvlc test` ([`test_runner`]), the REPL ([`repl`], its line
+//! editor [`editor`]) and the language server ([`lsp`]).
 //!
-//! Layers, each in its own module:
-//! - [`db`]: the salsa database, inputs and the query pipeline
-//!   (parse → declarations → call graph → inference per component → lower
-//!   per function → link); diagnostics are part of the queries' values.
-//! - [`sema`]: item collection, name resolution, Hindley–Milner inference,
-//!   producing the typed IR. Pure, no salsa.
-//! - [`lower`]: one function's typed IR to MIR (`mvl-mir`), and
-//!   [`codegen`]: that MIR verified and turned into bytecode by `mvl-mir`,
-//!   one function at a time, then linked.
-//! - [`source`]: the identity of files ([`source::FileId`]) that
-//!   everything after parsing holds instead of salsa inputs.
-//! - [`diagnostic`] (the values and the code registry) and [`render`] (the
-//!   one place that turns them into text).
-//! - [`driver`]: the `mvlc` command line, on top of all of the above,
-//!   [`test_runner`]: `mvlc test`, and [`repl`]: the interactive session.
-//!
-//! Parsing lives in the `mvl-syntax` crate; the instruction set in
-//! `mvm-bytecode`; execution in `mvm-runtime`.
+//! Compiling is the compiler core's (`mvl-compiler`: the database, checking,
+//! lowering, diagnostics), which never depends on the runtime; this crate
+//! joins it to the runtime (`mvm-runtime`) and the standard library's
+//! natives (`mvl-stdlib`) to run what it compiled.
 
-pub mod codegen;
-pub mod db;
-pub mod diagnostic;
 pub mod driver;
 pub mod editor;
-pub mod library;
-pub mod lower;
 pub mod lsp;
-pub mod render;
 pub mod repl;
-pub mod sema;
-pub mod source;
 pub mod test_runner;
-
-/// Runs `f`, first growing the stack onto the heap if less than 256 KiB is
-/// left: every pass that recurses over a syntax tree or IR goes through it
-/// at each level, so no program text, however deeply nested, can overflow
-/// the compiler's stack.
-pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
-    stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, f)
-}

@@ -26,11 +26,11 @@
 //! struct or enum is not redefined while a binding's type names it: the
 //! binding's value would be read with the new type's fields.
 
-use crate::db::{self, Database};
-use crate::diagnostic::{Diagnostic, Label};
-use crate::render;
-use crate::sema::env::{ModuleId, PRELUDE};
-use crate::source::FileId;
+use mvl_compiler::db::{self, Database};
+use mvl_compiler::diagnostic::{Diagnostic, Label};
+use mvl_compiler::render;
+use mvl_compiler::sema::env::{ModuleId, PRELUDE};
+use mvl_compiler::source::FileId;
 use mvl_syntax::ast;
 use mvm_runtime::{Host, NativeRegistry, Step, Value, Vm, VmConfig};
 
@@ -496,7 +496,7 @@ impl<H: Host> Repl<H> {
         else {
             return false;
         };
-        use crate::db::Db;
+        use mvl_compiler::db::Db;
         let end = (label.span.end as usize).clamp(start, p.at + p.len);
         label.file = self.entries[p.entry - 1];
         label.item = None;
@@ -540,7 +540,7 @@ impl<H: Host> Repl<H> {
     /// file becomes the entry's (`<input N>`) and their lines count from
     /// its first line; the entry's own function is named after it.
     fn relocate(&self, module: &mut mvm_bytecode::Module, built: &Built) {
-        use crate::db::Db;
+        use mvl_compiler::db::Db;
         let Some(session) = module.files.iter().position(|f| f == "<session>") else {
             return;
         };

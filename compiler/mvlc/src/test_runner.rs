@@ -8,8 +8,8 @@
 //! there are no files or environment, the clock stands at 0 and the random
 //! seed is 0, so that a test gives the same result every run.
 
-use crate::db::{self, Database};
 use crate::driver::{Session, EXIT_COMPILE_ERROR, EXIT_OK, EXIT_USAGE};
+use mvl_compiler::db::{self, Database};
 
 pub const TEST_USAGE: &str = "\
 Usage: mvlc test [OPTIONS] [FILES or DIRS...]

@@ -10,7 +10,7 @@
 mod cases;
 
 use libtest_mimic::Failed;
-use mvlc::db::{self, Database, Db};
+use mvl_compiler::db::{self, Database, Db};
 
 /// What the checker says about `source`: signatures, then diagnostics.
 fn check(path: &str, source: &str) -> String {

@@ -2,7 +2,7 @@
 //!
 //! Every node carries a [`Span`] (byte offsets into its source file). The tree
 //! knows nothing about names, types or salsa: resolution and inference happen
-//! in `mvlc::sema`, which reads this tree and never changes it.
+//! in `mvl_compiler::sema`, which reads this tree and never changes it.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -3,11 +3,11 @@
 //! name written in a body refers to (the checker's `ir::NameUse` table)
 //! and where that is declared.
 
-use crate::db::{self, Database, Program, SourceFile};
-use crate::sema::env::{AdtKind, ModuleId};
-use crate::sema::ir::{self, FnId, NameTarget};
-use crate::sema::{Declarations, Inferred};
-use crate::source::{Anchor, FileId, ItemRef};
+use mvl_compiler::db::{self, Database, Program, SourceFile};
+use mvl_compiler::sema::env::{AdtKind, ModuleId};
+use mvl_compiler::sema::ir::{self, FnId, NameTarget};
+use mvl_compiler::sema::{Declarations, Inferred};
+use mvl_compiler::source::{Anchor, FileId, ItemRef};
 use mvl_syntax::ast::{self, Span};
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ pub fn item_at(db: &Database, file: SourceFile, offset: u32) -> Option<(ItemRef,
         .iter()
         .find(|i| i.span.start <= offset && offset <= i.span.end)?;
     Some((
-        crate::db::Db::item_ref(db, file.id(db), item.key.clone()),
+        mvl_compiler::db::Db::item_ref(db, file.id(db), item.key.clone()),
         item.span,
     ))
 }
@@ -106,7 +106,7 @@ pub fn all_uses(db: &Database, program: Program) -> Vec<Use> {
 }
 
 fn db_source(db: &Database, file: FileId) -> SourceFile {
-    crate::db::Db::source(db, file)
+    mvl_compiler::db::Db::source(db, file)
 }
 
 /// The full tree of the item `at` names.
@@ -238,7 +238,7 @@ fn smallest<'a>(e: &'a ir::Expr, at: u32, found: &mut Option<&'a ir::Expr>) {
             *found = Some(e);
         }
     }
-    crate::with_stack(|| e.for_each_child(|c| smallest(c, at, found)));
+    mvl_compiler::with_stack(|| e.for_each_child(|c| smallest(c, at, found)));
 }
 
 /// The name of what a target is, as users write it, for hover and detail.

@@ -10,12 +10,12 @@
 use super::analysis;
 use super::docs::offset;
 use super::Server;
-use crate::db::{self, Db, Program};
-use crate::sema::env::{AdtKind, Global, MethodKey, ModuleId, PRELUDE};
-use crate::sema::ir::FnId;
-use crate::sema::types::{Ty, TyCon, TypeTable};
-use crate::sema::Declarations;
 use lsp_types as lsp;
+use mvl_compiler::db::{self, Db, Program};
+use mvl_compiler::sema::env::{AdtKind, Global, MethodKey, ModuleId, PRELUDE};
+use mvl_compiler::sema::ir::FnId;
+use mvl_compiler::sema::types::{Ty, TyCon, TypeTable};
+use mvl_compiler::sema::Declarations;
 
 pub const KEYWORDS: &[&str] = &[
     "fn", "let", "var", "if", "else", "while", "for", "in", "loop", "break", "continue", "return",
@@ -144,13 +144,13 @@ fn members(
         let Some(f) = fields.iter().find(|f| f.name == *name) else {
             return Vec::new();
         };
-        ty = table.resolve(&crate::sema::types::substitute_gen(&f.ty, args));
+        ty = table.resolve(&mvl_compiler::sema::types::substitute_gen(&f.ty, args));
     }
     let mut out = Vec::new();
     if let Ty::App(TyCon::Adt(adt), args) = &ty {
         if let AdtKind::Struct(fields) = &env.adt_def(*adt).kind {
             for f in fields {
-                let fty = crate::sema::types::substitute_gen(&f.ty, args);
+                let fty = mvl_compiler::sema::types::substitute_gen(&f.ty, args);
                 out.push(item(
                     &f.name,
                     lsp::CompletionItemKind::FIELD,
@@ -180,7 +180,7 @@ fn members(
 fn path_members(
     server: &Server,
     program: Program,
-    file: crate::source::FileId,
+    file: mvl_compiler::source::FileId,
     head: &str,
 ) -> Vec<lsp::CompletionItem> {
     let db = &server.db;
@@ -358,8 +358,8 @@ pub fn signature_help(
         .filter(|u| u.span.start as usize == start)
         .map(|u| u.target);
     let global = match target {
-        Some(crate::sema::ir::NameTarget::Fn(id)) => Some(Global::Fn(id)),
-        Some(crate::sema::ir::NameTarget::Native(id)) => Some(Global::Native(id)),
+        Some(mvl_compiler::sema::ir::NameTarget::Fn(id)) => Some(Global::Fn(id)),
+        Some(mvl_compiler::sema::ir::NameTarget::Native(id)) => Some(Global::Native(id)),
         _ => analysis::module_of(db, program, file.id(db)).and_then(|m| env.value(m, name)),
     };
     let Some(global) = global else {

@@ -5,10 +5,10 @@
 //! an input) instead of waiting for it.
 
 use super::docs::{path_to_uri, LineMap};
-use crate::db::{self, Database, Program};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::FileId;
 use lsp_types as lsp;
+use mvl_compiler::db::{self, Database, Program};
+use mvl_compiler::diagnostic::{Diagnostic, Severity};
+use mvl_compiler::source::FileId;
 use mvl_syntax::ast::Span;
 use std::collections::HashMap;
 
@@ -40,7 +40,9 @@ pub fn compute(db: &Database, programs: &[(String, Program)]) -> Published {
             .iter()
             .any(|(other, files)| other != root && files.contains(root));
         for d in db::check_diagnostics(db, *program) {
-            let path = crate::db::Db::source(db, d.primary.file).path(db).clone();
+            let path = mvl_compiler::db::Db::source(db, d.primary.file)
+                .path(db)
+                .clone();
             let Some(list) = out.get_mut(&path) else {
                 continue;
             };
@@ -72,7 +74,7 @@ fn convert<'db>(
 ) -> lsp::Diagnostic {
     let mut range = |file: FileId, span: Span| {
         maps.entry(file)
-            .or_insert_with(|| LineMap::new(crate::db::Db::source(db, file).text(db)))
+            .or_insert_with(|| LineMap::new(mvl_compiler::db::Db::source(db, file).text(db)))
             .range(span)
     };
     let mut message = d.message.clone();
@@ -89,7 +91,7 @@ fn convert<'db>(
         .secondary
         .iter()
         .filter_map(|l| {
-            let f = crate::db::Db::source(db, l.file);
+            let f = mvl_compiler::db::Db::source(db, l.file);
             let uri = path_to_uri(f.path(db))?;
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location::new(uri, range(l.file, l.span)),

@@ -5,9 +5,9 @@
 use super::analysis;
 use super::docs::{path_to_uri, LineMap};
 use super::Server;
-use crate::db::{self, Db};
-use crate::sema::ir::NameTarget;
 use lsp_types as lsp;
+use mvl_compiler::db::{self, Db};
+use mvl_compiler::sema::ir::NameTarget;
 use mvl_syntax::lexer::Tok;
 use std::collections::HashMap;
 

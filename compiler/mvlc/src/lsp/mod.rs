@@ -34,11 +34,11 @@ pub mod edits;
 pub mod navigate;
 pub mod symbols;
 
-use crate::db::{Database, Program};
 use crossbeam_channel::{select, Receiver, Sender};
 use docs::{uri_to_path, Doc, Docs};
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
+use mvl_compiler::db::{Database, Program};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -427,7 +427,7 @@ impl Server {
         if let Some(p) = self.others.get(&path) {
             return Ok((path, *p));
         }
-        let file = crate::db::Db::file(&self.db, &path);
+        let file = mvl_compiler::db::Db::file(&self.db, &path);
         let program = Program::new(&self.db, file, Vec::new());
         self.others.insert(path.clone(), program);
         Ok((path, program))
@@ -435,6 +435,8 @@ impl Server {
 
     /// The text of a file as the database has it.
     pub fn text_of(&self, path: &str) -> String {
-        crate::db::Db::file(&self.db, path).text(&self.db).clone()
+        mvl_compiler::db::Db::file(&self.db, path)
+            .text(&self.db)
+            .clone()
     }
 }

@@ -7,10 +7,10 @@
 use super::analysis::{self, Def, Use};
 use super::docs::{offset, path_to_uri, LineMap};
 use super::Server;
-use crate::db::{self, Db, Program};
-use crate::sema::env::AdtKind;
-use crate::sema::ir::NameTarget;
 use lsp_types as lsp;
+use mvl_compiler::db::{self, Db, Program};
+use mvl_compiler::sema::env::AdtKind;
+use mvl_compiler::sema::ir::NameTarget;
 use std::collections::HashMap;
 
 /// The name under the cursor, its program and file.
@@ -136,7 +136,7 @@ pub fn declared_defs(server: &Server, program: Program) -> Vec<Def> {
         }
     }
     for (i, adt) in decls.env.adts.iter().enumerate() {
-        let adt_id = crate::sema::types::AdtId(i as u32);
+        let adt_id = mvl_compiler::sema::types::AdtId(i as u32);
         out.push(Def {
             file: adt.file.file,
             span: db::absolute(db, adt.file, adt.name_span),
@@ -150,13 +150,13 @@ pub fn declared_defs(server: &Server, program: Program) -> Vec<Def> {
                 AdtKind::Struct(_) => NameTarget::Field(adt_id, k),
                 AdtKind::Enum(_) => NameTarget::Variant(adt_id, k),
             };
-            let empty = crate::sema::ir::FnBody {
+            let empty = mvl_compiler::sema::ir::FnBody {
                 captures: Vec::new(),
                 params: Vec::new(),
                 locals: Vec::new(),
-                body: crate::sema::ir::Expr {
-                    kind: crate::sema::ir::ExprKind::Unit,
-                    ty: crate::sema::types::Ty::Unit,
+                body: mvl_compiler::sema::ir::Expr {
+                    kind: mvl_compiler::sema::ir::ExprKind::Unit,
+                    ty: mvl_compiler::sema::types::Ty::Unit,
                     span: Default::default(),
                 },
                 names: Vec::new(),

@@ -4,8 +4,8 @@
 
 use super::docs::{path_to_uri, LineMap};
 use super::Server;
-use crate::db::{self, Db};
 use lsp_types as lsp;
+use mvl_compiler::db::{self, Db};
 use mvl_syntax::ast::{self, Span};
 
 #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be given.

@@ -162,12 +162,12 @@ impl Db for Database {
             let prelude = self.add_file(
                 &mut table,
                 "<prelude>",
-                mvl_stdlib::PRELUDE.to_string(),
+                mvl_stdlib_source::PRELUDE.to_string(),
                 FileKind::Prelude,
                 true,
             );
             let mut files = vec![prelude];
-            for (name, source) in mvl_stdlib::MODULES {
+            for (name, source) in mvl_stdlib_source::MODULES {
                 files.push(self.add_file(
                     &mut table,
                     &format!("<{name}>"),
@@ -557,7 +557,7 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
 /// if it is one of its files unchanged: decoding it costs a fraction of
 /// parsing it, on every run.
 fn prebuilt_tree(text: &str) -> Option<ast::File> {
-    postcard::from_bytes(mvl_stdlib::parsed(text)?).ok()
+    postcard::from_bytes(mvl_stdlib_source::parsed(text)?).ok()
 }
 
 /// The start of every line of a file, computed once per file text: lowering
@@ -1533,8 +1533,8 @@ mod tests {
     /// the parser makes of its files.
     #[test]
     fn prebuilt_library_trees_are_the_parsed_ones() {
-        let files = std::iter::once(mvl_stdlib::PRELUDE)
-            .chain(mvl_stdlib::MODULES.iter().map(|(_, text)| *text));
+        let files = std::iter::once(mvl_stdlib_source::PRELUDE)
+            .chain(mvl_stdlib_source::MODULES.iter().map(|(_, text)| *text));
         for text in files {
             let (tree, errors) = mvl_syntax::parse_file(text);
             assert!(errors.is_empty(), "{errors:?}");

@@ -1,6 +1,6 @@
-//! The MVL standard library: the prelude written in MVL
-//! ([`PRELUDE`], `prelude.mvl`) and its native half, the Rust functions
-//! behind its `native fn` declarations, all registered in [`registry`].
+//! The native half of the MVL standard library: the Rust functions behind
+//! the `native fn` declarations of the library's MVL source (the
+//! `mvl-stdlib-source` crate), all registered in [`registry`].
 //!
 //! A native's registry name is its declared name (`print`), or for a
 //! method `Type::method` (`Array::push`, `String::split`, `Map::new`). The
@@ -25,43 +25,6 @@ pub mod text;
 pub mod trees;
 
 use mvm_runtime::{NativeCtx, NativeError, NativeRegistry, Value};
-
-/// The prelude's MVL source, compiled with every program.
-pub const PRELUDE: &str = include_str!("prelude.mvl");
-
-/// Declares the standard library's modules from one list of names: their
-/// sources ([`MODULES`]) and, with the prelude's, their syntax trees as
-/// parsed when this crate was built ([`parsed`]).
-macro_rules! stdlib_modules {
-    ($($name:literal),* $(,)?) => {
-        /// The standard library's modules, by name: compiled with every
-        /// program and visible from every module without an import
-        /// (`gc::collect()`).
-        pub const MODULES: &[(&str, &str)] = &[$(($name, include_str!(concat!($name, ".mvl")))),*];
-
-        /// Each file's source and its build-time syntax tree.
-        const PARSED: &[(&str, &[u8])] = &[
-            (PRELUDE, include_bytes!(concat!(env!("OUT_DIR"), "/prelude.ast"))),
-            $((
-                include_str!(concat!($name, ".mvl")),
-                include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".ast")),
-            )),*
-        ];
-    };
-}
-
-stdlib_modules!("gc", "reflect", "env", "io", "fs", "time", "random");
-
-/// The syntax tree of `source` as parsed when this crate was built
-/// (`mvl_syntax::ast::File`, postcard-encoded), when `source` is the text
-/// of one of the standard library's files and it parsed without errors.
-/// `mvlc` decodes it instead of parsing the library on every run.
-pub fn parsed(source: &str) -> Option<&'static [u8]> {
-    PARSED
-        .iter()
-        .find(|(text, bytes)| *text == source && !bytes.is_empty())
-        .map(|(_, bytes)| *bytes)
-}
 
 /// Every native of the standard library.
 pub fn registry() -> NativeRegistry {

@@ -1,7 +1,7 @@
 //! Parses the standard library's `.mvl` files when the crate is built and
 //! writes each syntax tree, postcard-encoded, to `OUT_DIR/NAME.ast`, so that
-//! `mvlc` decodes them at start-up instead of parsing them on every run
-//! (see `mvl_stdlib::parsed`). A file with syntax errors gets an empty
+//! the compiler decodes them at start-up instead of parsing them on every run
+//! (see `mvl_stdlib_source::parsed`). A file with syntax errors gets an empty
 //! encoding: `mvlc` then parses it itself and reports them.
 
 use std::{env, fs, path::PathBuf};
@@ -9,7 +9,7 @@ use std::{env, fs, path::PathBuf};
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=src");
-    for entry in fs::read_dir("src").expect("stdlib/src is readable") {
+    for entry in fs::read_dir("src").expect("stdlib/source/src is readable") {
         let path = entry.expect("a directory entry").path();
         if path.extension().is_none_or(|e| e != "mvl") {
             continue;
