@@ -10,10 +10,11 @@
 //! made from which types happen to have a member of that name.
 
 use super::env::{AdtKind, Global, MethodKey};
+use super::error::{MethodHint, TypeError};
 use super::infer::FnCx;
 use super::ir::{self, Callee, ExprKind};
 use super::types::{AdtId, Ty, TyCon};
-use crate::diagnostic::{closest_name, Diagnostic};
+use crate::diagnostic::closest_name;
 use mvl_syntax::ast::{self, Span};
 
 /// A method call or field access whose receiver type is not known yet.
@@ -173,41 +174,20 @@ impl FnCx<'_> {
                 Some((is_method, name)) => self.types_with_member(is_method, name),
                 None => Vec::new(),
             };
-            let mut d = Diagnostic::error(
-                "E0208",
-                format!("type annotations needed: cannot tell which type's {what} this is"),
-                self.file,
-                receiver.span,
-                "the type of this value is not known here",
-            )
-            .with_label(self.file, span, "used here");
-            let shown: Vec<String> = candidates.iter().map(|(n, _)| format!("`{n}`")).collect();
-            d = d.with_help(match shown.len() {
-                0 => format!("no type visible here has a {what}"),
-                1 => format!("{} has a {what}", shown[0]),
-                _ => format!("these types have a {what}: {}", shown.join(", ")),
-            });
-            let local = match receiver.kind {
-                ExprKind::Local(id) => self.annotatable.get(&id).map(|what| (id, *what)),
+            let annotate = match receiver.kind {
+                ExprKind::Local(id) => self
+                    .annotatable
+                    .get(&id)
+                    .map(|what| (*what, self.locals[id.0 as usize].span)),
                 _ => None,
             };
-            if let Some((id, what)) = local {
-                let at = self.locals[id.0 as usize].span;
-                for (name, annotation) in &candidates {
-                    if let Some(annotation) = annotation {
-                        d = d.with_suggestion(
-                            format!("annotate the {what} as `{name}`"),
-                            self.file,
-                            Span {
-                                start: at.end,
-                                end: at.end,
-                            },
-                            format!(": {annotation}"),
-                        );
-                    }
-                }
-            }
-            self.error(d);
+            self.report(TypeError::AmbiguousReceiver {
+                what,
+                at: receiver.span,
+                used: span,
+                candidates,
+                annotate,
+            });
         }
     }
 
@@ -323,34 +303,23 @@ impl FnCx<'_> {
             if self.quiet_about(&recv_ty) {
                 return self.error_expr(span);
             }
-            let shown = self.show(&recv_ty);
-            let mut d = Diagnostic::error(
-                "E0111",
-                format!("no method `{}` on `{shown}`", name.name),
-                self.file,
-                name.span,
-                "unknown method",
-            );
-            if let Some(k) = key {
-                if method.is_some() {
-                    let prefix = k.native_prefix(&self.ck.env);
-                    d = d.with_help(format!(
-                        "`{prefix}::{}` is an associated function: call it as `{prefix}::{}(..)`",
-                        name.name, name.name
-                    ));
-                } else if self.struct_field_index(&recv_ty, &name.name).is_some() {
-                    d = d.with_help(format!(
-                        "`{}` is a field: to call the function it holds, write `(x.{})(..)`",
-                        name.name, name.name
-                    ));
-                } else {
-                    let names = self.ck.env.method_names(k);
-                    if let Some(near) = closest_name(&name.name, names) {
-                        d = d.with_help(format!("did you mean `{near}`?"));
-                    }
+            let hint = match key {
+                Some(k) if method.is_some() => MethodHint::Associated {
+                    prefix: k.native_prefix(&self.ck.env),
+                },
+                Some(_) if self.struct_field_index(&recv_ty, &name.name).is_some() => {
+                    MethodHint::Field
                 }
-            }
-            self.error(d);
+                Some(k) => closest_name(&name.name, self.ck.env.method_names(k))
+                    .map_or(MethodHint::None, |near| MethodHint::Near(near.to_string())),
+                None => MethodHint::None,
+            };
+            self.report(TypeError::UnknownMethod {
+                name: name.name.clone(),
+                ty: recv_ty.clone(),
+                at: name.span,
+                hint,
+            });
             return self.error_expr(span);
         };
         let target = match method.target {
@@ -373,19 +342,10 @@ impl FnCx<'_> {
         };
         if unsortable {
             // Say what `sort` accepts instead of a unification failure.
-            let shown = self.show(&recv_now);
-            self.error(
-                Diagnostic::error(
-                    "E0204",
-                    format!("`sort` needs an array of `Int`, `Float` or `String`, not `{shown}`"),
-                    self.file,
-                    name.span,
-                    "no order is defined for these elements",
-                )
-                .with_help(
-                    "sort by your own order with `sort_by(|a, b| ..)`, whose function says whether `a` comes before `b`",
-                ),
-            );
+            self.report(TypeError::Unsortable {
+                ty: recv_now.clone(),
+                at: name.span,
+            });
         } else if let Some(self_ty) = params.first() {
             self.expect(
                 self_ty,
@@ -398,17 +358,12 @@ impl FnCx<'_> {
             ArgsOrAst::Ast(args) => self.check_args(&params, args, span, &what, 1),
             ArgsOrAst::Ir(args) => {
                 if params.len() != args.len() + 1 {
-                    self.error(Diagnostic::error(
-                        "E0202",
-                        format!(
-                            "{what} takes {} argument(s) but {} were given",
-                            params.len() - 1,
-                            args.len()
-                        ),
-                        self.file,
-                        span,
-                        "wrong number of arguments",
-                    ));
+                    self.report(TypeError::MethodArgCount {
+                        what: what.clone(),
+                        expected: params.len() - 1,
+                        given: args.len(),
+                        at: span,
+                    });
                     None
                 } else {
                     for (p, a) in params[1..].iter().zip(&args) {
@@ -444,26 +399,20 @@ impl FnCx<'_> {
         if self.quiet_about(ty) {
             return;
         }
-        let shown = self.show(ty);
-        let mut d = Diagnostic::error(
-            "E0110",
-            format!("no field `{}` on `{shown}`", name.name),
-            self.file,
-            name.span,
-            "unknown field",
-        );
-        if let Ty::App(TyCon::Adt(adt), _) = ty {
-            if let AdtKind::Struct(fields) = &self.ck.env.adt_def(*adt).kind {
-                let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
-                if let Some(near) = closest_name(&name.name, names.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{near}`?"));
-                } else if !names.is_empty() {
-                    d = d.with_note(format!("`{shown}` has the fields {}", names.join(", ")));
-                }
-            }
-        }
+        let fields = match ty {
+            Ty::App(TyCon::Adt(adt), _) => match &self.ck.env.adt_def(*adt).kind {
+                AdtKind::Struct(fields) => Some(fields.iter().map(|f| f.name.clone()).collect()),
+                AdtKind::Enum(_) => None,
+            },
+            _ => None,
+        };
         let _ = span;
-        self.error(d);
+        self.report(TypeError::UnknownField {
+            name: name.name.clone(),
+            ty: ty.clone(),
+            at: name.span,
+            fields,
+        });
     }
 
     pub(super) fn field_known(
@@ -502,14 +451,11 @@ impl FnCx<'_> {
             }
             other if self.quiet_about(&other) => self.error_expr(span),
             other => {
-                let shown = self.show(&other);
-                self.error(Diagnostic::error(
-                    "E0110",
-                    format!("`{shown}` has no element `.{index}`"),
-                    self.file,
-                    span,
-                    "no such element",
-                ));
+                self.report(TypeError::NoSuchElement {
+                    ty: other,
+                    index,
+                    at: span,
+                });
                 self.error_expr(span)
             }
         }

@@ -20,9 +20,10 @@
 
 use super::access::Pending;
 use super::env::{path_name, AdtKind, Global, MethodKey, ModuleId};
+use super::error::{Member, NotPlace, TypeError};
 use super::ir::{self, Callee, ExprKind, FnBody, FnId, Local, LocalId, Place};
 use super::names::Resolved;
-use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable, UnifyError};
+use super::types::{AdtId, Class, Scheme, Ty, TyCon, TyVar, TypeTable};
 use super::{DeclKind, FnDecl, FnInfo, NativeInfo};
 use crate::diagnostic::{closest_name, Diagnostic};
 use crate::source::Anchor;
@@ -204,6 +205,12 @@ fn walk_ir_mut_here(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
 }
 
 impl Checker {
+    /// Reports `error`, found in the declarations of `file`.
+    pub(super) fn report(&mut self, file: Anchor, error: TypeError) {
+        let diag = error.render(file, &self.table);
+        self.diags.push(diag);
+    }
+
     /// The scheme of a `native fn` from its annotations.
     pub fn native_scheme(
         &mut self,
@@ -249,13 +256,14 @@ impl Checker {
                 let mut fields: Vec<super::env::FieldDef> = Vec::new();
                 for f in &s.fields {
                     if fields.iter().any(|x| x.name == f.name.name) {
-                        self.diags.push(Diagnostic::error(
-                            "E0102",
-                            format!("the field `{}` is declared more than once", f.name.name),
+                        self.report(
                             file,
-                            f.name.span,
-                            "declared again here",
-                        ));
+                            TypeError::Duplicate {
+                                member: Member::Field,
+                                name: f.name.name.clone(),
+                                at: f.name.span,
+                            },
+                        );
                         continue;
                     }
                     let ty = self.lower_type(module, file, &f.ty, &params);
@@ -271,13 +279,14 @@ impl Checker {
                 let mut variants: Vec<super::env::VariantDef> = Vec::new();
                 for v in &e.variants {
                     if variants.iter().any(|x| x.name == v.name.name) {
-                        self.diags.push(Diagnostic::error(
-                            "E0102",
-                            format!("the variant `{}` is declared more than once", v.name.name),
+                        self.report(
                             file,
-                            v.name.span,
-                            "declared again here",
-                        ));
+                            TypeError::Duplicate {
+                                member: Member::Variant,
+                                name: v.name.name.clone(),
+                                at: v.name.span,
+                            },
+                        );
                         continue;
                     }
                     let fields = v
@@ -321,16 +330,7 @@ impl Checker {
         // the types built from a deeper annotation would be copied,
         // compared and dropped by recursion.
         if let Some(span) = too_deep(t) {
-            self.diags.push(Diagnostic::error(
-                "E0006",
-                format!(
-                    "type nested more than {} deep",
-                    mvl_syntax::lexer::MAX_NESTING
-                ),
-                file,
-                span,
-                "nesting limit reached here",
-            ));
+            self.report(file, TypeError::TypeTooDeep { at: span });
             return self.table.fresh();
         }
         self.lower_type_nested(module, file, t, params)
@@ -417,24 +417,16 @@ impl Checker {
                         .filter(|(m, _)| *m == module || *m == super::env::PRELUDE)
                         .map(|(_, n)| n.clone()),
                 );
-                let mut diag = Diagnostic::error(
-                    "E0104",
-                    format!("unknown type `{name}`"),
+                let near =
+                    closest_name(&name, known.iter().map(|s| s.as_str())).map(str::to_string);
+                self.report(
                     file,
-                    *span,
-                    "not a type in scope",
+                    TypeError::UnknownType {
+                        name: name.clone(),
+                        at: *span,
+                        near,
+                    },
                 );
-                if matches!(name.as_str(), "void" | "unit" | "Unit" | "None") {
-                    // Another language's habit: the type of "no value" is `()`.
-                    diag = diag
-                        .with_help(
-                            "the type of no value is `()`; a function without `-> T` returns `()`",
-                        )
-                        .with_suggestion("write `()`", file, *span, "()");
-                } else if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
-                    diag = diag.with_help(format!("did you mean `{near}`?"));
-                }
-                self.diags.push(diag);
                 self.table.fresh()
             }
             ast::TypeExpr::Tuple(items, _) => {
@@ -464,13 +456,15 @@ impl Checker {
     }
 
     fn arity_error(&mut self, file: Anchor, span: Span, name: &str, expected: usize, found: usize) {
-        self.diags.push(Diagnostic::error(
-            "E0207",
-            format!("`{name}` takes {expected} type argument(s) but {found} were given"),
+        self.report(
             file,
-            span,
-            format!("expected {expected} type argument(s)"),
-        ));
+            TypeError::TypeArgCount {
+                name: name.to_string(),
+                expected,
+                found,
+                at: span,
+            },
+        );
     }
 
     /// The methods table key of a type named in a path like `Map::new`.
@@ -638,19 +632,10 @@ impl Checker {
             if ends_without_value && has_error_node(block) {
                 // A body with a syntax error in it may have lost its value.
             } else if ends_without_value {
-                let expected = cx.show(&sig.ret);
-                cx.error(
-                    Diagnostic::error(
-                        "E0201",
-                        format!("mismatched types: expected `{expected}`, found `()`"),
-                        decl.file,
-                        ret_span,
-                        format!("the body ends here without a value, but the function returns `{expected}`"),
-                    )
-                    .with_help(
-                        "end the body with an expression (without `;`), and give every `if` an `else`",
-                    ),
-                );
+                cx.report(TypeError::MissingReturnValue {
+                    expected: sig.ret.clone(),
+                    at: ret_span,
+                });
             } else {
                 cx.expect(&sig.ret, &body.ty, ret_span, "the function's return type");
             }
@@ -678,21 +663,17 @@ impl Checker {
         for (name, ty, span) in params {
             let resolved = self.table.resolve(ty);
             if !matches!(resolved, Ty::Var(_)) || seen.contains(&resolved) {
-                let shown = self.table.display(&resolved);
-                let mut d = Diagnostic::error(
-                    "E0201",
-                    format!(
-                        "type parameter `{name}` is not generic: the function only works when `{name}` is `{shown}`"
-                    ),
-                    file,
-                    *span,
-                    format!("declared generic here, but the body requires `{shown}`"),
-                );
                 // The expression that forced it.
-                if let Some((at, forced)) = self.table.decided_at(ty) {
-                    d = d.with_label(at, forced, format!("this makes `{name}` be `{shown}`"));
-                }
-                self.diags.push(d);
+                let forced = self.table.decided_at(ty);
+                self.report(
+                    file,
+                    TypeError::NotGeneric {
+                        name: name.clone(),
+                        ty: resolved.clone(),
+                        at: *span,
+                        forced,
+                    },
+                );
             }
             seen.push(resolved);
         }
@@ -1027,12 +1008,11 @@ impl<'c> FnCx<'c> {
         self.scopes.iter().any(|s| s.iter().any(|(n, _)| n == name))
     }
 
-    pub(super) fn error(&mut self, diag: Diagnostic) {
+    /// Reports `error`, found in this body: the one way a body's checking
+    /// adds a diagnostic.
+    pub(super) fn report(&mut self, error: TypeError) {
+        let diag = error.render(self.file, &self.ck.table);
         self.ck.diags.push(diag);
-    }
-
-    pub(super) fn show(&self, ty: &Ty) -> String {
-        self.ck.table.display(ty)
     }
 
     pub(super) fn fresh(&mut self) -> Ty {
@@ -1094,60 +1074,15 @@ impl<'c> FnCx<'c> {
             let inside = s.start >= span.start && s.end <= span.end;
             !inside && Some(*s) != decided.map(|(_, d)| d)
         });
-        let (exp, fnd) = (self.show(expected), self.show(found));
-        let diag = match err {
-            UnifyError::TooLarge => Diagnostic::error(
-                "E0210",
-                "this type is too large to check",
-                self.file,
-                span,
-                format!(
-                    "the type here would have more than {} parts",
-                    crate::sema::types::MAX_TYPE_SIZE
-                ),
-            )
-            .with_help("give the values of this expression a named struct or enum type, or build them in fewer nested steps"),
-            UnifyError::Occurs(..) => Diagnostic::error(
-                "E0206",
-                format!("infinite type: `{exp}` would have to contain itself"),
-                self.file,
-                span,
-                format!("this is `{fnd}`"),
-            ),
-            UnifyError::NotInClass(ty, class) => {
-                let shown = self.show(&ty);
-                Diagnostic::error(
-                    "E0204",
-                    format!("mismatched types: expected `{exp}`, found `{fnd}`"),
-                    self.file,
-                    span,
-                    format!("this is `{fnd}`, but {what} is `{exp}`"),
-                )
-                .with_note(format!("`{shown}` is not {}", class.describe()))
-            }
-            UnifyError::Mismatch(..) => {
-                let mut d = Diagnostic::error(
-                    "E0201",
-                    format!("mismatched types: expected `{exp}`, found `{fnd}`"),
-                    self.file,
-                    span,
-                    format!("this is `{fnd}`, but {what} is `{exp}`"),
-                );
-                if (exp == "Int" && fnd == "Float") || (exp == "Float" && fnd == "Int") {
-                    d = d.with_help("Int and Float never mix implicitly: convert with `.to_float()` or `.to_int()`");
-                }
-                d
-            }
-        };
-        let diag = match decided {
-            Some((file, at)) => diag.with_label(file, at, format!("`{exp}` was decided here")),
-            None => diag,
-        };
-        let diag = match found_decided {
-            Some((file, at)) => diag.with_label(file, at, format!("`{fnd}` was decided here")),
-            None => diag,
-        };
-        self.error(diag);
+        self.report(TypeError::Mismatch {
+            expected: expected.clone(),
+            found: found.clone(),
+            at: span,
+            what: what.to_string(),
+            cause: err,
+            decided,
+            found_decided,
+        });
         false
     }
 
@@ -1241,13 +1176,7 @@ impl<'c> FnCx<'c> {
                     diverges = true;
                 }
                 ast::Stmt::Item(item) => {
-                    self.error(Diagnostic::error(
-                        "E0105",
-                        "items inside a block are not supported",
-                        self.file,
-                        item.span(),
-                        "move this item to the top level, or use a closure",
-                    ));
+                    self.report(TypeError::ItemInBlock { at: item.span() });
                 }
             }
         }
@@ -1484,20 +1413,13 @@ impl<'c> FnCx<'c> {
             E::WhileLet(pattern, value, body) => self.infer_while_let(pattern, value, body, span),
             E::For(pattern, iter, body) => self.infer_for(pattern, iter, body, span),
             E::Range { .. } => {
-                self.error(Diagnostic::error(
-                    "E0105",
-                    "a range is only allowed as what a `for` loop iterates over",
-                    self.file,
-                    span,
-                    "not a value",
-                ));
+                self.report(TypeError::RangeNotValue { at: span });
                 self.error_expr(span)
             }
             E::Break(value) => self.infer_break(value.as_deref(), span),
             E::Continue => {
                 if self.frame().loops.is_empty() {
-                    let d = self.outside_loop("continue", span);
-                    self.error(d);
+                    self.outside_loop("continue", span);
                 }
                 let ty = self.fresh();
                 self.expr(ExprKind::Continue, ty, span)
@@ -1599,27 +1521,18 @@ impl<'c> FnCx<'c> {
         match &target.kind {
             ast::ExprKind::Path(path) => {
                 let [name] = path.as_slice() else {
-                    self.error(Diagnostic::error(
-                        "E0107",
-                        "this cannot be assigned to",
-                        self.file,
-                        target.span,
-                        "not a variable",
-                    ));
+                    self.report(TypeError::NotAssignable {
+                        why: NotPlace::Path,
+                        at: target.span,
+                    });
                     return None;
                 };
                 let Some(id) = self.lookup_local(&name.name) else {
                     if self.ck.env.value(self.module, &name.name).is_some() {
-                        self.error(Diagnostic::error(
-                            "E0107",
-                            format!(
-                                "cannot assign to `{}`: it is a function or constant",
-                                name.name
-                            ),
-                            self.file,
-                            target.span,
-                            "not a variable",
-                        ));
+                        self.report(TypeError::NotAssignable {
+                            why: NotPlace::Item(name.name.clone()),
+                            at: target.span,
+                        });
                     } else {
                         self.unknown_name(&name.name, target.span);
                     }
@@ -1628,54 +1541,22 @@ impl<'c> FnCx<'c> {
                 let local = &self.locals[id.0 as usize];
                 if !local.mutable && self.loop_vars.contains(&id) && !in_field {
                     // A `for` variable: `var` cannot help, the loop owns it.
-                    let decl_span = local.span;
-                    self.error(
-                        Diagnostic::error(
-                            "E0203",
-                            format!(
-                                "cannot assign to `{}`, the variable of a `for` loop",
-                                name.name
-                            ),
-                            self.file,
-                            target.span,
-                            "assigned here",
-                        )
-                        .with_label(
-                            self.file,
-                            decl_span,
-                            "the loop sets it here, each time round",
-                        )
-                        .with_help(format!(
-                            "to change the value inside the body, copy it first: `var {0} = {0};`",
-                            name.name
-                        )),
-                    );
+                    let decl = local.span;
+                    self.report(TypeError::AssignToLoopVariable {
+                        name: name.name.clone(),
+                        at: target.span,
+                        decl,
+                    });
                     return None;
                 }
                 if !local.mutable {
-                    let decl_span = local.span;
-                    let (message, label) = if in_field {
-                        (
-                            format!(
-                                "cannot assign to a field of `{}`, a `let` binding",
-                                name.name
-                            ),
-                            "structs and tuples are values: changing a field changes the variable",
-                        )
-                    } else {
-                        (
-                            format!("cannot assign twice to immutable variable `{}`", name.name),
-                            "cannot assign to a `let` binding",
-                        )
-                    };
-                    self.error(
-                        Diagnostic::error("E0203", message, self.file, target.span, label)
-                            .with_label(self.file, decl_span, "declared with `let` here")
-                            .with_help(format!(
-                                "declare it with `var {}` to make it mutable",
-                                name.name
-                            )),
-                    );
+                    let decl = local.span;
+                    self.report(TypeError::AssignToLet {
+                        name: name.name.clone(),
+                        at: target.span,
+                        decl,
+                        in_field,
+                    });
                     return None;
                 }
                 Some((Place::Local(id), local.ty.clone()))
@@ -1724,26 +1605,20 @@ impl<'c> FnCx<'c> {
                     }
                     other if self.quiet_about(&other) => None,
                     other => {
-                        let shown = self.show(&other);
-                        self.error(Diagnostic::error(
-                            "E0110",
-                            format!("`{shown}` has no element `.{index}`"),
-                            self.file,
-                            *span,
-                            "no such element",
-                        ));
+                        self.report(TypeError::NoSuchElement {
+                            ty: other,
+                            index: *index,
+                            at: *span,
+                        });
                         None
                     }
                 }
             }
             _ => {
-                self.error(Diagnostic::error(
-                    "E0107",
-                    "this cannot be assigned to",
-                    self.file,
-                    target.span,
-                    "only variables, `array[index]` and fields can be assigned to",
-                ));
+                self.report(TypeError::NotAssignable {
+                    why: NotPlace::Expr,
+                    at: target.span,
+                });
                 None
             }
         }
@@ -1751,17 +1626,12 @@ impl<'c> FnCx<'c> {
 
     fn constrain(&mut self, ty: &Ty, class: Class, span: Span, op: &str) {
         if self.ck.table.constrain(ty, class).is_err() {
-            let shown = self.show(ty);
-            self.error(
-                Diagnostic::error(
-                    "E0204",
-                    format!("`{op}` cannot be applied to `{shown}`"),
-                    self.file,
-                    span,
-                    format!("this is `{shown}`"),
-                )
-                .with_note(format!("`{op}` works on {}", class.describe())),
-            );
+            self.report(TypeError::OperatorNotDefined {
+                op: op.to_string(),
+                ty: ty.clone(),
+                class,
+                at: span,
+            });
         }
     }
 
@@ -1815,22 +1685,13 @@ impl<'c> FnCx<'c> {
             let unified = self.ck.table.unify(&lhs.ty, &rhs.ty);
             self.ck.table.origin = None;
             if unified.is_err() {
-                let (l, r) = (self.show(&lhs.ty), self.show(&rhs.ty));
-                let mut diag = Diagnostic::error(
-                    "E0201",
-                    format!("mismatched types: `{sym}` needs two operands of the same type, found `{l}` and `{r}`"),
-                    self.file,
-                    rhs.span,
-                    format!("this is `{r}`"),
-                )
-                .with_label(self.file, lhs.span, format!("this is `{l}`"));
-                let numeric = |t: &str| t == "Int" || t == "Float";
-                if numeric(&l) && numeric(&r) {
-                    diag = diag.with_help(
-                        "Int and Float never mix implicitly: convert one side with `.to_float()` or `.to_int()`",
-                    );
-                }
-                self.error(diag);
+                self.report(TypeError::OperandsDiffer {
+                    op: sym,
+                    lhs: lhs.ty.clone(),
+                    rhs: rhs.ty.clone(),
+                    lhs_at: lhs.span,
+                    rhs_at: rhs.span,
+                });
                 // Do not let the failed operation's type cause more errors.
                 let result = if matches!(result, Ty::Bool) {
                     result
@@ -1922,14 +1783,11 @@ impl<'c> FnCx<'c> {
                     self.infer(a);
                 }
                 if !matches!(target, Callee::Value(ref v) if matches!(v.kind, ExprKind::Error)) {
-                    let shown = self.show(&other);
-                    self.error(Diagnostic::error(
-                        "E0205",
-                        format!("{what} is not a function: its type is `{shown}`"),
-                        self.file,
-                        callee.span,
-                        format!("this is `{shown}`, which cannot be called"),
-                    ));
+                    self.report(TypeError::NotAFunction {
+                        what,
+                        ty: other,
+                        at: callee.span,
+                    });
                 }
                 return self.error_expr(span);
             }
@@ -1956,20 +1814,12 @@ impl<'c> FnCx<'c> {
             for a in args {
                 self.infer(a);
             }
-            let plural = if expected.len() == 1 { "" } else { "s" };
-            let shown: Vec<String> = expected.iter().map(|p| self.show(p)).collect();
-            self.error(Diagnostic::error(
-                "E0202",
-                format!(
-                    "{what} takes {} argument{plural} but {} {} given",
-                    expected.len(),
-                    args.len(),
-                    if args.len() == 1 { "was" } else { "were" }
-                ),
-                self.file,
-                span,
-                format!("expected ({})", shown.join(", ")),
-            ));
+            self.report(TypeError::ArgCount {
+                what: what.to_string(),
+                params: expected.to_vec(),
+                given: args.len(),
+                at: span,
+            });
             return None;
         }
         let mut out = Vec::new();
@@ -1998,13 +1848,6 @@ impl<'c> FnCx<'c> {
                 self.infer(b);
             }
             let name = path_name(path);
-            let mut d = Diagnostic::error(
-                "E0104",
-                format!("unknown struct `{name}`"),
-                self.file,
-                path.last().map_or(span, |p| p.span),
-                "not a struct in scope",
-            );
             let known: Vec<String> = self
                 .ck
                 .env
@@ -2013,10 +1856,12 @@ impl<'c> FnCx<'c> {
                 .filter(|(m, _)| *m == self.module)
                 .map(|(_, n)| n.clone())
                 .collect();
-            if let Some(near) = closest_name(&name, known.iter().map(|s| s.as_str())) {
-                d = d.with_help(format!("did you mean `{near}`?"));
-            }
-            self.error(d);
+            let near = closest_name(&name, known.iter().map(|s| s.as_str())).map(str::to_string);
+            self.report(TypeError::UnknownStruct {
+                name,
+                at: path.last().map_or(span, |p| p.span),
+                near,
+            });
             return self.error_expr(span);
         };
         if let Some(last) = path.last() {
@@ -2045,13 +1890,10 @@ impl<'c> FnCx<'c> {
                         &format!("the field `{}`", f.name.name),
                     );
                     if values[i].is_some() {
-                        self.error(Diagnostic::error(
-                            "E0114",
-                            format!("the field `{}` is given twice", f.name.name),
-                            self.file,
-                            f.name.span,
-                            "given again here",
-                        ));
+                        self.report(TypeError::FieldGivenTwice {
+                            name: f.name.name.clone(),
+                            at: f.name.span,
+                        });
                     }
                     values[i] = Some(v);
                 }
@@ -2065,25 +1907,18 @@ impl<'c> FnCx<'c> {
         if let Some(base) = base {
             return self.struct_update(adt, args, tys, fields, values, base, span);
         }
-        let missing: Vec<&str> = decl_fields
+        let missing: Vec<String> = decl_fields
             .iter()
             .zip(&values)
             .filter(|(_, v)| v.is_none())
-            .map(|(d, _)| d.name.as_str())
+            .map(|(d, _)| d.name.clone())
             .collect();
         if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.error(Diagnostic::error(
-                "E0114",
-                format!("missing field(s) {list} in `{}`", def.name),
-                self.file,
-                span,
-                format!("every field of `{}` must be given", def.name),
-            ));
+            self.report(TypeError::MissingFields {
+                name: def.name.clone(),
+                missing,
+                at: span,
+            });
             return self.error_expr(span);
         }
         let values: Vec<ir::Expr> = values.into_iter().flatten().collect();
@@ -2248,13 +2083,7 @@ impl<'c> FnCx<'c> {
                         span: pattern.span,
                     };
                     if !matches!(pattern.kind, ast::PatternKind::Wildcard) {
-                        self.error(Diagnostic::error(
-                            "E0115",
-                            "a range gives Ints: bind each to a name or `_`",
-                            self.file,
-                            pattern.span,
-                            "expected a name or `_`",
-                        ));
+                        self.report(TypeError::RangeItemPattern { at: pattern.span });
                     }
                     self.declare(&hidden, Ty::Int, false)
                 }
@@ -2312,14 +2141,10 @@ impl<'c> FnCx<'c> {
                 (iterable, elem)
             }
             other => {
-                let shown = self.show(&other);
-                self.error(Diagnostic::error(
-                    "E0201",
-                    format!("`for` cannot iterate over `{shown}`"),
-                    self.file,
-                    iterable.span,
-                    "expected a range, an array, a map or a set",
-                ));
+                self.report(TypeError::NotIterable {
+                    ty: other,
+                    at: iterable.span,
+                });
                 return self.error_expr(span);
             }
         };
@@ -2395,18 +2220,13 @@ impl<'c> FnCx<'c> {
     /// Unifies the types of an `if`'s two branches, or reports both.
     fn unify_branches(&mut self, then: &ir::Expr, els: &ir::Expr, what: &str) {
         if self.ck.table.unify(&then.ty, &els.ty).is_err() {
-            let (t, f) = (self.show(&then.ty), self.show(&els.ty));
-            let then_span = then.block_value_span();
-            self.error(
-                Diagnostic::error(
-                    "E0201",
-                    format!("{what} and `else` have different types: `{t}` and `{f}`"),
-                    self.file,
-                    els.block_value_span(),
-                    format!("this is `{f}`"),
-                )
-                .with_label(self.file, then_span, format!("this is `{t}`")),
-            );
+            self.report(TypeError::BranchesDiffer {
+                what: what.to_string(),
+                then: then.ty.clone(),
+                els: els.ty.clone(),
+                then_at: then.block_value_span(),
+                else_at: els.block_value_span(),
+            });
         }
     }
 
@@ -2431,43 +2251,23 @@ impl<'c> FnCx<'c> {
             ast::Literal::Float(x) => format!("{x:?}"),
             _ => return,
         };
-        self.error(
-            Diagnostic::warning(
-                "W0002",
-                format!(
-                    "`-{number}.{}()` calls `{}` on `{number}`, then negates the result",
-                    name.name, name.name
-                ),
-                self.file,
-                span,
-                "a method call binds tighter than `-`",
-            )
-            .with_suggestion(
-                "to call it on the negative number, add parentheses",
-                self.file,
-                Span {
-                    start: span.start,
-                    end: recv.span.end,
-                },
-                format!("(-{number})"),
-            ),
-        );
+        self.report(TypeError::NegatedMethodCall {
+            number,
+            method: name.name.clone(),
+            at: span,
+            receiver_end: recv.span.end,
+        });
     }
 
     /// Warns about the pattern of an `if let` or `while let` that matches
     /// every value.
     fn warn_irrefutable(&mut self, pattern: &ir::Pattern, what: &str, consequence: &str) {
         if self.is_irrefutable(pattern) {
-            self.error(
-                Diagnostic::warning(
-                    "W0001",
-                    format!("irrefutable pattern in {what}"),
-                    self.file,
-                    pattern.span,
-                    format!("this pattern matches every value: {consequence}"),
-                )
-                .with_help("bind it with `let` instead"),
-            );
+            self.report(TypeError::IrrefutablePattern {
+                what: what.to_string(),
+                consequence: consequence.to_string(),
+                at: pattern.span,
+            });
         }
     }
 
@@ -2623,7 +2423,6 @@ impl<'c> FnCx<'c> {
         let inner = self.scopes.pop().unwrap_or_default();
         let els_ir = self.infer_block(els);
         if !self.ends_abruptly(&els_ir) && !has_error_node(els) {
-            let shown = self.show(&els_ir.ty);
             let at = match &els.tail {
                 Some(tail) => tail.span,
                 None => Span::new(
@@ -2631,17 +2430,11 @@ impl<'c> FnCx<'c> {
                     els.span.end as usize,
                 ),
             };
-            self.error(
-                Diagnostic::error(
-                    "E0201",
-                    "the `else` block of `let ... else` must not end normally",
-                    self.file,
-                    at,
-                    format!("the block ends here with a value of type `{shown}`, and the pattern's names would have no value after it"),
-                )
-                .with_label(self.file, pattern.span, "when the value does not match this pattern")
-                .with_help("end the block with `return`, `break`, `continue` or a call of `panic`"),
-            );
+            self.report(TypeError::LetElseFallsThrough {
+                ty: els_ir.ty.clone(),
+                at,
+                pattern: pattern.span,
+            });
         }
         self.warn_irrefutable(&pat, "`let ... else`", "the `else` block never runs");
         // The values the pattern bound, carried out of the match.
@@ -2743,39 +2536,26 @@ impl<'c> FnCx<'c> {
                 Some(k) => k,
                 None => {
                     if !self.quiet_about(&value.ty) {
-                        self.error(
-                            Diagnostic::error(
-                                "E0208",
-                                "type annotations needed: `?` on a value whose type is not known yet",
-                                self.file,
-                                value.span,
-                                "an `Option` or a `Result`?",
-                            )
-                            .with_help("annotate the value's type, or the function's return type"),
-                        );
+                        self.report(TypeError::TryOnUnknown { at: value.span });
                     }
                     return self.error_expr(span);
                 }
             },
             (None, _) => {
                 if !self.quiet_about(&value.ty) {
-                    let shown = self.show(&value.ty);
-                    self.error(Diagnostic::error(
-                        "E0201",
-                        format!("`?` needs an `Option` or a `Result`, found `{shown}`"),
-                        self.file,
-                        value.span,
-                        format!("this is `{shown}`"),
-                    ));
+                    self.report(TypeError::TryNeedsOptionOrResult {
+                        ty: value.ty.clone(),
+                        at: value.span,
+                    });
                 }
                 return self.error_expr(span);
             }
         };
         let inside = self.fresh();
-        let (adt, name, ok_ix, fail_ix) = if is_option {
-            (option, "an `Option`", "Some", "None")
+        let (adt, ok_ix, fail_ix) = if is_option {
+            (option, "Some", "None")
         } else {
-            (result, "a `Result`", "Ok", "Err")
+            (result, "Ok", "Err")
         };
         let index = |n: &str| -> u32 {
             match &self.ck.env.adt_def(adt).kind {
@@ -2800,20 +2580,12 @@ impl<'c> FnCx<'c> {
         };
         self.expect(&value_ty, &value.ty, value.span, "the operand of `?`");
         if self.ck.table.unify(&ret, &ret_ty).is_err() {
-            let (r, v) = (self.show(&ret), self.show(&value.ty));
-            let what = if is_option { "`None`" } else { "the `Err`" };
-            self.error(
-                Diagnostic::error(
-                    "E0201",
-                    format!("`?` on `{v}` in a function that returns `{r}`"),
-                    self.file,
-                    span,
-                    format!("this returns {what} from a function whose return type is `{r}`"),
-                )
-                .with_help(format!(
-                    "make the function return {name}, or handle the case with `match`"
-                )),
-            );
+            self.report(TypeError::TryReturnMismatch {
+                value: value.ty.clone(),
+                ret: ret.clone(),
+                option: is_option,
+                at: span,
+            });
             return self.error_expr(span);
         }
         let hidden = |what: &str| ast::Ident {
@@ -2866,29 +2638,14 @@ impl<'c> FnCx<'c> {
     /// E0106 for `break`/`continue` (`what`) with no loop in its function;
     /// inside a closure that a loop encloses, it says the closure's body is
     /// not part of that loop.
-    fn outside_loop(&self, what: &str, span: Span) -> Diagnostic {
+    fn outside_loop(&mut self, what: &'static str, span: Span) {
         let last = self.frames.len() - 1;
-        let in_closure_in_loop = self.frames[..last].iter().any(|f| !f.loops.is_empty());
-        if in_closure_in_loop {
-            Diagnostic::error(
-                "E0106",
-                format!("`{what}` inside a closure cannot leave the loop around the closure"),
-                self.file,
-                span,
-                "this is in a closure's body",
-            )
-            .with_help(
-                "a closure's body is not part of the enclosing loop: return a value from the closure and test it in the loop",
-            )
-        } else {
-            Diagnostic::error(
-                "E0106",
-                format!("`{what}` outside of a loop"),
-                self.file,
-                span,
-                "not inside `loop`, `while` or `for`",
-            )
-        }
+        let in_closure = self.frames[..last].iter().any(|f| !f.loops.is_empty());
+        self.report(TypeError::OutsideLoop {
+            what,
+            in_closure,
+            at: span,
+        });
     }
 
     /// `break` or `break value`.
@@ -2903,26 +2660,16 @@ impl<'c> FnCx<'c> {
                 if let Some(v) = value {
                     self.infer(v);
                 }
-                let d = self.outside_loop("break", span);
-                self.error(d);
+                self.outside_loop("break", span);
                 self.expr(ExprKind::Break, ty, span)
             }
             Some(None) => {
                 if let Some(v) = value {
                     let v = self.infer(v);
-                    self.error(
-                        Diagnostic::error(
-                            "E0106",
-                            "`break` with a value outside of a `loop`",
-                            self.file,
-                            v.span,
-                            "only `loop` has a value: `while` and `for` are `()`",
-                        )
-                        .with_label(self.file, span, "this `break` leaves a `while` or `for`")
-                        .with_help(
-                            "write `break;`, or use `loop` and `break` out of it with the value",
-                        ),
-                    );
+                    self.report(TypeError::BreakValueOutsideLoop {
+                        value_at: v.span,
+                        at: span,
+                    });
                 }
                 self.expr(ExprKind::Break, ty, span)
             }
@@ -2984,18 +2731,12 @@ impl<'c> FnCx<'c> {
             });
             let body = self.infer_expected(&arm.body, &result);
             if self.ck.table.unify(&result, &body.ty).is_err() {
-                let (exp, fnd) = (self.show(&result), self.show(&body.ty));
-                let mut d = Diagnostic::error(
-                    "E0201",
-                    format!("`match` arms have different types: `{exp}` and `{fnd}`"),
-                    self.file,
-                    body.block_value_span(),
-                    format!("this is `{fnd}`"),
-                );
-                if let Some((s, _)) = &first_span {
-                    d = d.with_label(self.file, *s, format!("the first arm is `{exp}`"));
-                }
-                self.error(d);
+                self.report(TypeError::ArmsDiffer {
+                    expected: result.clone(),
+                    this: body.ty.clone(),
+                    at: body.block_value_span(),
+                    first: first_span.as_ref().map(|(s, _)| *s),
+                });
             }
             if first_span.is_none() && !never_ends(&body) {
                 first_span = Some((body.block_value_span(), body.ty.clone()));

@@ -17,6 +17,7 @@
 pub mod access;
 pub mod builtin;
 pub mod env;
+pub mod error;
 pub mod infer;
 pub mod ir;
 pub mod names;
@@ -28,6 +29,7 @@ use crate::source::{Anchor, FileId, ItemRef};
 use env::{
     AdtDef, AdtKind, Env, FieldDef, Global, Method, MethodKey, ModuleId, ModuleInfo, VariantDef,
 };
+use error::{ImplTarget, TypeError};
 use ir::{FnBody, FnId, NativeId};
 use mvl_syntax::ast::{self, Span};
 use petgraph::graph::DiGraph;
@@ -422,19 +424,12 @@ fn check_key_types(checker: &mut infer::Checker) {
             if checker.table.mentions_error(&key) {
                 continue;
             }
-            let shown = checker.table.display(&key);
-            diags.push(
-                Diagnostic::error(
-                    "E0211",
-                    format!("a `{name}` key cannot contain a function: the key type is `{shown}`"),
-                    info.file,
-                    e.span,
-                    format!("this is a `{name}` whose keys are `{shown}`"),
-                )
-                .with_note(
-                    "keys are compared and hashed structurally, and functions have no equality (lang-spec/types.md, Keys)",
-                ),
-            );
+            let error = TypeError::FunctionInKey {
+                container: name.to_string(),
+                key,
+                at: e.span,
+            };
+            diags.push(error.render(info.file, &checker.table));
         }
     }
     diags.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
@@ -548,13 +543,9 @@ fn find_main(
             let info = &checker.functions[&id];
             let has_params = decls.iter().any(|d| d.id == id && !d.ast.params.is_empty());
             if has_params {
-                checker.diags.push(Diagnostic::error(
-                    "E0202",
-                    "`main` must take no parameters",
-                    info.file,
-                    info.name_span,
-                    "defined with parameters here",
-                ));
+                let file = info.file;
+                let at = info.name_span;
+                checker.report(file, TypeError::MainWithParameters { at });
             }
             Some(id)
         }
@@ -585,27 +576,23 @@ fn find_main(
                         Some(Global::Fn(id)) => checker.functions.get(id),
                         _ => None,
                     });
-            let diag = match (near, near_fn) {
-                (Some(near), Some(info)) => Diagnostic::error(
-                    "E0103",
-                    "this program has no `main` function",
+            let (file, error) = match (near, near_fn) {
+                (Some(near), Some(info)) => (
                     info.file,
-                    info.name_span,
-                    "is this meant to be `main`?",
-                )
-                .with_help(format!(
-                    "execution starts at `fn main()`: rename `{near}` to `main`"
-                )),
-                _ => Diagnostic::error(
-                    "E0103",
-                    "this program has no `main` function",
-                    user.file,
-                    Span::new(0, 0),
-                    "execution starts at `fn main()`, which is missing",
-                )
-                .with_help("add `fn main() { ... }`"),
+                    TypeError::NoMain {
+                        near: Some(near),
+                        at: info.name_span,
+                    },
+                ),
+                _ => (
+                    user.file.into(),
+                    TypeError::NoMain {
+                        near: None,
+                        at: Span::new(0, 0),
+                    },
+                ),
             };
-            checker.diags.push(diag);
+            checker.report(file, error);
             None
         }
     }
@@ -639,16 +626,13 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 _ => continue,
             };
             if let Some(prev) = seen_types.get(&(module, name.name.clone())) {
-                checker.diags.push(
-                    Diagnostic::error(
-                        "E0102",
-                        format!("the type `{}` is defined more than once", name.name),
-                        at,
-                        name.span,
-                        "defined again here",
-                    )
-                    .with_label(prev.0, prev.1, "first defined here"),
-                );
+                let error = TypeError::DuplicateItem {
+                    name: name.name.clone(),
+                    is_type: true,
+                    at: name.span,
+                    prev: *prev,
+                };
+                checker.report(at, error);
                 continue;
             }
             seen_types.insert((module, name.name.clone()), (at, name.span));
@@ -690,7 +674,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 ast::Item::Fn(decl) => {
                     let key = (module, decl.name.name.clone());
                     if let Some((pf, ps)) = seen_values.get(&key) {
-                        checker.diags.push(duplicate(&decl.name, at, *pf, *ps));
+                        checker.report(at, duplicate(&decl.name, (*pf, *ps)));
                         continue;
                     }
                     seen_values.insert(key.clone(), (at, decl.name.span));
@@ -721,7 +705,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 ast::Item::Const(c) => {
                     let key = (module, c.name.name.clone());
                     if let Some((pf, ps)) = seen_values.get(&key) {
-                        checker.diags.push(duplicate(&c.name, at, *pf, *ps));
+                        checker.report(at, duplicate(&c.name, (*pf, *ps)));
                         continue;
                     }
                     seen_values.insert(key.clone(), (at, c.name.span));
@@ -782,15 +766,13 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     decls
 }
 
-fn duplicate(name: &ast::Ident, file: Anchor, prev_file: Anchor, prev: Span) -> Diagnostic {
-    Diagnostic::error(
-        "E0102",
-        format!("`{}` is defined more than once", name.name),
-        file,
-        name.span,
-        "defined again here",
-    )
-    .with_label(prev_file, prev, "first defined here")
+fn duplicate(name: &ast::Ident, prev: types::Origin) -> TypeError {
+    TypeError::DuplicateItem {
+        name: name.name.clone(),
+        is_type: false,
+        at: name.span,
+        prev,
+    }
 }
 
 fn new_info(name: String, file: Anchor, span: Span, name_span: Span) -> FnInfo {
@@ -840,13 +822,7 @@ fn add_function<'a>(
             Some(Global::Native(id))
         }
         None => {
-            checker.diags.push(Diagnostic::error(
-                "E0105",
-                "`native fn` is reserved for the standard library",
-                at,
-                decl.span,
-                "a function here needs a body",
-            ));
+            checker.report(at, TypeError::NativeOutsideStdlib { at: decl.span });
             None
         }
         Some(_) => {
@@ -887,47 +863,40 @@ fn collect_impl<'a>(
         .collect();
     let target = checker.lower_type(module, at, &imp.target, &params);
     let Some(key) = MethodKey::of(&target) else {
-        checker.diags.push(Diagnostic::error(
-            "E0104",
-            "methods can only be defined on a named type",
-            at,
-            imp.target.span(),
-            "not a type that can have methods",
-        ));
+        let error = TypeError::BadImplTarget {
+            why: ImplTarget::Unnamed,
+            at: imp.target.span(),
+        };
+        checker.report(at, error);
         return;
     };
     if let MethodKey::Adt(id) = key {
         if checker.env.adt_def(id).module != module && !f.is_stdlib {
-            checker.diags.push(Diagnostic::error(
-                "E0104",
-                "methods must be defined in the module that defines the type",
-                at,
-                imp.target.span(),
-                "this type belongs to another module",
-            ));
+            let error = TypeError::BadImplTarget {
+                why: ImplTarget::OtherModule,
+                at: imp.target.span(),
+            };
+            checker.report(at, error);
             return;
         }
     } else if !f.is_stdlib {
-        checker.diags.push(Diagnostic::error(
-            "E0104",
-            "methods of built-in types are defined by the standard library only",
-            at,
-            imp.target.span(),
-            "a built-in type",
-        ));
+        let error = TypeError::BadImplTarget {
+            why: ImplTarget::BuiltIn,
+            at: imp.target.span(),
+        };
+        checker.report(at, error);
         return;
     }
     let prefix = key.native_prefix(&checker.env);
     for (i, m) in imp.methods.iter().enumerate() {
         let name = m.name.name.clone();
         if checker.env.methods.contains_key(&(key, name.clone())) {
-            checker.diags.push(Diagnostic::error(
-                "E0102",
-                format!("the method `{name}` is defined more than once for `{prefix}`"),
-                at,
-                m.name.span,
-                "defined again here",
-            ));
+            let error = TypeError::DuplicateMethod {
+                name,
+                ty: prefix.clone(),
+                at: m.name.span,
+            };
+            checker.report(at, error);
             continue;
         }
         let has_self = m.params.first().is_some_and(|p| p.name.name == "self");
@@ -1000,16 +969,11 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
                     Arc::make_mut(&mut checker.env).modules[m]
                         .missing
                         .insert(imp.module.name.clone());
-                    checker.diags.push(
-                        Diagnostic::error(
-                            "E0108",
-                            format!("cannot find module `{}`", imp.module.name),
-                            at,
-                            imp.module.span,
-                            format!("no file `{}.mvl` beside this one", imp.module.name),
-                        )
-                        .with_help("an import names a file in the same folder, without `.mvl`"),
-                    );
+                    let error = TypeError::ModuleNotFound {
+                        name: imp.module.name.clone(),
+                        at: imp.module.span,
+                    };
+                    checker.report(at, error);
                 }
             }
         }
@@ -1035,13 +999,11 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
             .collect();
         for (a, b, at, span) in &edges {
             if members.contains(&a.0) && members.contains(&b.0) {
-                checker.diags.push(Diagnostic::error(
-                    "E0109",
-                    format!("import cycle between modules {}", names.join(", ")),
-                    *at,
-                    *span,
-                    "this import is part of the cycle",
-                ));
+                let error = TypeError::ImportCycle {
+                    modules: names.clone(),
+                    at: *span,
+                };
+                checker.report(*at, error);
             }
         }
     }

@@ -5,10 +5,11 @@
 //! suggestions for names that resolve to nothing.
 
 use super::env::{path_name, AdtKind, Global, MethodKey};
+use super::error::{NameHint, TypeError};
 use super::infer::FnCx;
 use super::ir::{self, Callee, ExprKind, LocalId};
 use super::types::{AdtId, Ty, TyCon};
-use crate::diagnostic::{closest_name, Diagnostic};
+use crate::diagnostic::closest_name;
 use mvl_syntax::ast::{self, Span};
 
 /// What a non-local path names.
@@ -34,13 +35,6 @@ impl FnCx<'_> {
                 .map(|(_, k)| k.clone()),
         );
         let near = closest_name(name, candidates.iter().map(|s| s.as_str())).map(str::to_string);
-        let mut diag = Diagnostic::error(
-            "E0101",
-            format!("cannot find `{name}` in this scope"),
-            self.file,
-            span,
-            "not found",
-        );
         // The name is an item of another module: say how to reach it.
         let mut elsewhere: Vec<(String, bool)> = self
             .ck
@@ -55,25 +49,28 @@ impl FnCx<'_> {
             })
             .collect();
         elsewhere.sort();
-        if matches!(name, "null" | "nil" | "NULL" | "undefined" | "nullptr") {
-            // Another language's habit: an absent value is an `Option`.
-            diag = diag
-                .with_help("MVL has no null: a value that may be absent is an `Option`, `None` or `Some(x)`")
-                .with_suggestion("write `None`", self.file, span, "None");
+        let hint = if matches!(name, "null" | "nil" | "NULL" | "undefined" | "nullptr") {
+            NameHint::Null
         } else if let Some((module, visible)) =
             elsewhere.iter().find(|(_, v)| *v).or(elsewhere.first())
         {
             // An item of another module is named through its module.
-            let path = format!("{module}::{name}");
-            diag = if *visible {
-                diag.with_suggestion("write it through its module", self.file, span, path.clone())
+            let module = module.clone();
+            if *visible {
+                NameHint::Through { module }
             } else {
-                diag.with_help(format!("`{name}` is an item of the module `{module}`: add `import {module};` and write `{path}`"))
-            };
+                NameHint::Import { module }
+            }
         } else if let Some(near) = near {
-            diag = diag.with_help(format!("did you mean `{near}`?"));
-        }
-        self.error(diag);
+            NameHint::Near(near)
+        } else {
+            NameHint::None
+        };
+        self.report(TypeError::UnknownName {
+            name: name.to_string(),
+            at: span,
+            hint,
+        });
     }
 
     /// A local's type at a use: instantiated if it is a generalised closure.
@@ -126,16 +123,10 @@ impl FnCx<'_> {
                 self.expr(ExprKind::Call(Callee::Fn(id), Vec::new()), ret, span)
             }
             Global::Native(_) => {
-                self.error(Diagnostic::error(
-                    "E0105",
-                    format!(
-                        "the built-in function `{}` can only be called, not used as a value",
-                        path_name(path)
-                    ),
-                    self.file,
-                    span,
-                    "call it here",
-                ));
+                self.report(TypeError::BuiltinAsValue {
+                    path: path_name(path),
+                    at: span,
+                });
                 self.error_expr(span)
             }
         }
@@ -187,17 +178,14 @@ impl FnCx<'_> {
                         .filter(|(mm, _)| *mm == m)
                         .map(|(_, n)| n.clone())
                         .collect();
-                    let mut d = Diagnostic::error(
-                        "E0101",
-                        format!("module `{}` has no item `{}`", first.name, name.name),
-                        self.file,
-                        name.span,
-                        "not found in that module",
-                    );
-                    if let Some(near) = closest_name(&name.name, names.iter().map(|s| s.as_str())) {
-                        d = d.with_help(format!("did you mean `{}::{near}`?", first.name));
-                    }
-                    self.error(d);
+                    let near = closest_name(&name.name, names.iter().map(|s| s.as_str()))
+                        .map(str::to_string);
+                    self.report(TypeError::NoModuleItem {
+                        module: first.name.clone(),
+                        name: name.name.clone(),
+                        at: name.span,
+                        near,
+                    });
                     return None;
                 }
                 if self.ck.env.modules[self.module.0 as usize]
@@ -207,21 +195,11 @@ impl FnCx<'_> {
                     return None;
                 }
                 let Some(key) = self.ck.type_key(self.module, first) else {
-                    let mut d = Diagnostic::error(
-                        "E0101",
-                        format!(
-                            "cannot find `{}`: `{}` is neither an imported module nor a type",
-                            path_name(path),
-                            first.name
-                        ),
-                        self.file,
-                        first.span,
-                        "not found",
-                    );
-                    // Whether a file of that name is there is for `db` to
-                    // find out (checking does no I/O).
-                    d.import_fix = Some(first.name.clone());
-                    self.error(d);
+                    self.report(TypeError::NeitherModuleNorType {
+                        path: path_name(path),
+                        first: first.name.clone(),
+                        at: first.span,
+                    });
                     return None;
                 };
                 self.resolve_in_type(key, name)
@@ -239,25 +217,20 @@ impl FnCx<'_> {
                     Some(adt) => self.resolve_in_type(MethodKey::Adt(adt), name),
                     None if missing => None,
                     None => {
-                        self.error(Diagnostic::error(
-                            "E0101",
-                            format!("cannot find the type `{}::{}`", m.name, ty.name),
-                            self.file,
-                            span,
-                            "not an imported module's type",
-                        ));
+                        self.report(TypeError::UnknownModuleType {
+                            module: m.name.clone(),
+                            ty: ty.name.clone(),
+                            at: span,
+                        });
                         None
                     }
                 }
             }
             _ => {
-                self.error(Diagnostic::error(
-                    "E0101",
-                    format!("cannot find `{}`", path_name(path)),
-                    self.file,
-                    span,
-                    "paths have at most three parts: `module::Type::name`",
-                ));
+                self.report(TypeError::PathTooLong {
+                    path: path_name(path),
+                    at: span,
+                });
                 None
             }
         }
@@ -290,20 +263,14 @@ impl FnCx<'_> {
                 candidates.extend(vs.iter().map(|v| v.name.clone()));
             }
         }
-        let mut d = Diagnostic::error(
-            "E0101",
-            format!(
-                "`{type_name}` has no variant or associated function `{}`",
-                name.name
-            ),
-            self.file,
-            name.span,
-            "not found",
-        );
-        if let Some(near) = closest_name(&name.name, candidates.iter().map(|s| s.as_str())) {
-            d = d.with_help(format!("did you mean `{type_name}::{near}`?"));
-        }
-        self.error(d);
+        let near =
+            closest_name(&name.name, candidates.iter().map(|s| s.as_str())).map(str::to_string);
+        self.report(TypeError::NoAssociated {
+            ty: type_name,
+            name: name.name.clone(),
+            at: name.span,
+            near,
+        });
         None
     }
 
@@ -326,31 +293,12 @@ impl FnCx<'_> {
     ) -> ir::Expr {
         let (ty, fields) = self.instantiate_variant(adt, v);
         if fields.len() != args.len() {
-            let name = path_name(path);
-            let msg = if fields.is_empty() {
-                format!(
-                    "`{name}` has no payload but was given {} value(s)",
-                    args.len()
-                )
-            } else if args.is_empty() {
-                format!(
-                    "`{name}` needs {} value(s): write `{name}(..)`",
-                    fields.len()
-                )
-            } else {
-                format!(
-                    "`{name}` takes {} value(s) but {} were given",
-                    fields.len(),
-                    args.len()
-                )
-            };
-            self.error(Diagnostic::error(
-                "E0202",
-                msg,
-                self.file,
-                span,
-                "wrong number of values",
-            ));
+            self.report(TypeError::VariantArity {
+                name: path_name(path),
+                fields: fields.len(),
+                given: args.len(),
+                at: span,
+            });
             return self.error_expr(span);
         }
         for (f, a) in fields.iter().zip(&args) {

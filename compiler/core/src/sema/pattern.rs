@@ -22,10 +22,11 @@
 //! [`MAX_STEPS`] it stops and says so (E0212) rather than guess.
 
 use super::env::{path_name, AdtKind, PRELUDE};
+use super::error::{TypeError, VariantHint};
 use super::infer::FnCx;
 use super::ir::{self, LocalId, PatternKind};
 use super::types::{AdtId, Ty, TyCon};
-use crate::diagnostic::{closest_name, Diagnostic};
+use crate::diagnostic::closest_name;
 use mvl_syntax::ast::{self, Span};
 
 impl FnCx<'_> {
@@ -104,18 +105,12 @@ impl FnCx<'_> {
                         // One error for the size; its names are bound to
                         // values of unknown type, and the pattern counts as
                         // matching everything, so nothing else is reported.
-                        let shown = self.show(&resolved);
-                        self.error(Diagnostic::error(
-                            "E0115",
-                            format!(
-                                "this pattern has {} elements, but the value is a tuple of {}",
-                                items.len(),
-                                known.len()
-                            ),
-                            self.file,
-                            span,
-                            format!("the matched value is `{shown}`"),
-                        ));
+                        self.report(TypeError::TuplePatternSize {
+                            items: items.len(),
+                            size: known.len(),
+                            ty: resolved.clone(),
+                            at: span,
+                        });
                         for p in items {
                             let t = self.ck.table.fresh_error();
                             self.pattern_in(p, &t, mutable, binds);
@@ -162,13 +157,7 @@ impl FnCx<'_> {
                     let mut alt_binds: Vec<(String, LocalId)> = binds.clone();
                     let p = self.pattern_in(alt, expected, mutable, &mut alt_binds);
                     if alt_binds.len() != binds.len() {
-                        self.error(Diagnostic::error(
-                            "E0115",
-                            "every alternative of an or-pattern must bind the same names",
-                            self.file,
-                            alt.span,
-                            "this alternative binds a name the first does not",
-                        ));
+                        self.report(TypeError::OrPatternBindings { at: alt.span });
                     }
                     out.push(p);
                 }
@@ -191,26 +180,27 @@ impl FnCx<'_> {
 
     fn unknown_variant(&mut self, path: &[ast::Ident], span: Span) {
         let name = path_name(path);
-        let mut d = Diagnostic::error(
-            "E0101",
-            format!("cannot find the variant `{name}`"),
-            self.file,
-            span,
-            "not a variant in scope",
-        );
+        let mut hint = VariantHint::None;
         if let [ty, v] = path {
             if let Some(adt) = self.ck.env.adt(self.module, &ty.name) {
                 if let AdtKind::Enum(vs) = &self.ck.env.adt_def(adt).kind {
                     let names: Vec<&str> = vs.iter().map(|x| x.name.as_str()).collect();
                     if let Some(near) = closest_name(&v.name, names) {
-                        d = d.with_help(format!("did you mean `{}::{near}`?", ty.name));
+                        hint = VariantHint::Near {
+                            ty: ty.name.clone(),
+                            near: near.to_string(),
+                        };
                     }
                 }
             }
         } else if path.len() == 1 {
-            d = d.with_help("variants of your own enums are written `Enum::Variant`");
+            hint = VariantHint::Qualify;
         }
-        self.error(d);
+        self.report(TypeError::UnknownVariant {
+            name,
+            at: span,
+            hint,
+        });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -238,21 +228,12 @@ impl FnCx<'_> {
         };
         if !arity_ok {
             let name = path_name(path);
-            self.error(Diagnostic::error(
-                "E0115",
-                format!(
-                    "`{name}` has {} field(s) but the pattern has {}",
-                    fields.len(),
-                    items.len()
-                ),
-                self.file,
-                span,
-                if fields.is_empty() {
-                    format!("write just `{name}`")
-                } else {
-                    format!("expected {} pattern(s)", fields.len())
-                },
-            ));
+            self.report(TypeError::VariantPatternSize {
+                name,
+                fields: fields.len(),
+                items: items.len(),
+                at: span,
+            });
         }
         let mut ps = Vec::new();
         for (i, fty) in fields.iter().enumerate() {
@@ -295,13 +276,11 @@ impl FnCx<'_> {
         let adt = self.ck.resolve_adt(self.module, path);
         let Some(adt) = adt.filter(|a| matches!(self.ck.env.adt_def(*a).kind, AdtKind::Struct(_)))
         else {
-            self.error(Diagnostic::error(
-                "E0104",
-                format!("unknown struct `{}`", path_name(path)),
-                self.file,
-                span,
-                "not a struct in scope",
-            ));
+            self.report(TypeError::UnknownStruct {
+                name: path_name(path),
+                at: span,
+                near: None,
+            });
             // Its names are still bound, to values of unknown type.
             for f in fields {
                 let ty = self.ck.table.fresh_error();
@@ -331,17 +310,13 @@ impl FnCx<'_> {
         for f in fields {
             let Some(i) = decl.iter().position(|d| d.name == f.name.name) else {
                 let names: Vec<&str> = decl.iter().map(|d| d.name.as_str()).collect();
-                let mut d = Diagnostic::error(
-                    "E0110",
-                    format!("no field `{}` on `{}`", f.name.name, def.name),
-                    self.file,
-                    f.name.span,
-                    "unknown field",
-                );
-                if let Some(near) = closest_name(&f.name.name, names) {
-                    d = d.with_help(format!("did you mean `{near}`?"));
-                }
-                self.error(d);
+                let near = closest_name(&f.name.name, names).map(str::to_string);
+                self.report(TypeError::UnknownPatternField {
+                    name: f.name.name.clone(),
+                    of: def.name.clone(),
+                    at: f.name.span,
+                    near,
+                });
                 continue;
             };
             self.note(
@@ -362,26 +337,14 @@ impl FnCx<'_> {
             out.push((i as u32, p));
         }
         if !rest {
-            let missing: Vec<&str> = decl
+            let missing: Vec<String> = decl
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !out.iter().any(|(j, _)| *j as usize == *i))
-                .map(|(_, d)| d.name.as_str())
+                .map(|(_, d)| d.name.clone())
                 .collect();
             if !missing.is_empty() {
-                self.error(
-                    Diagnostic::error(
-                        "E0115",
-                        format!(
-                            "the pattern does not mention the field(s) {}",
-                            missing.join(", ")
-                        ),
-                        self.file,
-                        span,
-                        "fields missing",
-                    )
-                    .with_help("add them, or end the pattern with `..` to ignore the rest"),
-                );
+                self.report(TypeError::PatternMissingFields { missing, at: span });
             }
         }
         ir::Pattern {
@@ -408,17 +371,8 @@ impl FnCx<'_> {
     }
 
     /// Reports a pattern check that ran out of steps.
-    fn too_complex(&mut self, span: Span, what: &str) {
-        self.error(
-            Diagnostic::error(
-                "E0212",
-                format!("{what} is too complex to check for missing cases"),
-                self.file,
-                span,
-                format!("checking these patterns took more than {MAX_STEPS} steps"),
-            )
-            .with_help("split the match into nested ones, or replace some or-patterns by `_`"),
-        );
+    fn too_complex(&mut self, span: Span, what: &'static str) {
+        self.report(TypeError::PatternsTooComplex { what, at: span });
     }
 
     pub(super) fn check_irrefutable(&mut self, pattern: &ir::Pattern, what: &str) {
@@ -433,17 +387,12 @@ impl FnCx<'_> {
             return;
         };
         if let Some(w) = witness {
-            let shown = self.show_witness(&w[0]);
-            self.error(
-                Diagnostic::error(
-                    "E0113",
-                    format!("refutable pattern in {what}: `{shown}` not covered"),
-                    self.file,
-                    pattern.span,
-                    "this pattern does not match every value",
-                )
-                .with_help("use `match` to handle the other cases"),
-            );
+            let witness = self.show_witness(&w[0]);
+            self.report(TypeError::Refutable {
+                what: what.to_string(),
+                witness,
+                at: pattern.span,
+            });
         }
     }
 
@@ -472,13 +421,9 @@ impl FnCx<'_> {
                 }
             };
             if !reachable {
-                self.error(Diagnostic::warning(
-                    "W0001",
-                    "unreachable pattern",
-                    self.file,
-                    arm.pattern.span,
-                    "the arms above already match every value this one would",
-                ));
+                self.report(TypeError::UnreachableArm {
+                    at: arm.pattern.span,
+                });
             }
             if arm.guard.is_none() {
                 rows.push(vec![p]);
@@ -490,17 +435,11 @@ impl FnCx<'_> {
             return;
         };
         if let Some(w) = witness {
-            let shown = self.show_witness(&w[0]);
-            self.error(
-                Diagnostic::error(
-                    "E0112",
-                    format!("`match` does not cover every case: `{shown}` not covered"),
-                    self.file,
-                    scrutinee.span,
-                    format!("`{shown}` is not matched by any arm"),
-                )
-                .with_help(format!("add an arm for `{shown}`, or a `_ => ..` arm")),
-            );
+            let witness = self.show_witness(&w[0]);
+            self.report(TypeError::NonExhaustive {
+                witness,
+                at: scrutinee.span,
+            });
         }
     }
 
@@ -760,7 +699,7 @@ enum P {
 
 /// How many steps one check may take before it reports E0212: far more
 /// than any hand-written `match` needs (each step is a row looked at).
-const MAX_STEPS: u64 = 2_000_000;
+pub(super) const MAX_STEPS: u64 = 2_000_000;
 
 /// The steps a check has taken so far.
 #[derive(Default)]
