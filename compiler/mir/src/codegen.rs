@@ -719,6 +719,17 @@ impl Gen<'_> {
                     src,
                 });
             }
+            Rvalue::UpdateField(o, index, x) => {
+                let dst = dst_or(self);
+                let obj = self.operand(o, 0);
+                let src = self.operand(x, 1);
+                self.emit(Op::UpdateField {
+                    dst,
+                    obj,
+                    index: count(*index as usize),
+                    src,
+                });
+            }
             Rvalue::Index(a, i) => {
                 let dst = dst_or(self);
                 let arr = self.operand(a, 0);

@@ -213,6 +213,10 @@ pub enum Rvalue {
     Field(Operand, u32),
     /// A copy of the tuple or struct with field `index` replaced.
     WithField(Operand, u32, Operand),
+    /// The same, but it may write the field of the tuple or struct the
+    /// first operand holds and yield that object: only where no one can
+    /// see the old value (the `in_place` pass proves it).
+    UpdateField(Operand, u32, Operand),
     Index(Operand, Operand),
     /// Whether the enum value is the variant with this index.
     VariantIs(Operand, u32),
@@ -232,7 +236,10 @@ impl Rvalue {
             | Rvalue::VariantIs(a, _)
             | Rvalue::NewCell(a)
             | Rvalue::GetCell(a) => f(a),
-            Rvalue::Binary(_, _, a, b) | Rvalue::Index(a, b) | Rvalue::WithField(a, _, b) => {
+            Rvalue::Binary(_, _, a, b)
+            | Rvalue::Index(a, b)
+            | Rvalue::WithField(a, _, b)
+            | Rvalue::UpdateField(a, _, b) => {
                 f(a);
                 f(b);
             }
@@ -256,7 +263,10 @@ impl Rvalue {
             | Rvalue::VariantIs(a, _)
             | Rvalue::NewCell(a)
             | Rvalue::GetCell(a) => f(a),
-            Rvalue::Binary(_, _, a, b) | Rvalue::Index(a, b) | Rvalue::WithField(a, _, b) => {
+            Rvalue::Binary(_, _, a, b)
+            | Rvalue::Index(a, b)
+            | Rvalue::WithField(a, _, b)
+            | Rvalue::UpdateField(a, _, b) => {
                 f(a);
                 f(b);
             }

@@ -122,6 +122,9 @@ pub fn rvalue(b: &Body, rv: &Rvalue) -> String {
         Rvalue::WithField(x, i, y) => {
             format!("{} with .{i} = {}", operand(b, x), operand(b, y))
         }
+        Rvalue::UpdateField(x, i, y) => {
+            format!("{} in place .{i} = {}", operand(b, x), operand(b, y))
+        }
         Rvalue::Index(x, i) => format!("{}[{}]", operand(b, x), operand(b, i)),
         Rvalue::VariantIs(x, v) => format!("{} is variant {v}", operand(b, x)),
         Rvalue::FnRef(f) => format!("fn{}", f.0),

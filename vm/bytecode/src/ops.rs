@@ -559,6 +559,10 @@ macro_rules! __op_table {
             /// R[dst] := a copy of the tuple or struct R[obj] with field `index` set to R[src]
             SetField = 0x75, "setfield" { dst: Reg, obj: Reg, index: Count, src: Reg }
                 reads(obj: Obj, src: Any) writes(dst: Obj) window() flags(alloc);
+            /// Sets field `index` of the tuple or struct R[obj] to R[src] in place, then R[dst] := R[obj]
+            /// (the compiler emits it only where no other reference to the object is ever read)
+            UpdateField = 0x7e, "updfield" { dst: Reg, obj: Reg, index: Count, src: Reg }
+                reads(obj: Obj, src: Any) writes(dst: Obj) window() flags();
             /// R[dst] := whether the enum value R[obj] is variant `variant`
             VariantIs = 0x76, "isvar" { dst: Reg, obj: Reg, variant: Count }
                 reads(obj: Obj) writes(dst: Bool) window() flags();

@@ -1266,6 +1266,32 @@ fn dispatch<H: Hooks>(
                 r!(dst) = cx.heap.alloc(copy);
                 safe_point!();
             }
+            Op::UpdateField {
+                dst,
+                obj,
+                index,
+                src,
+            } => {
+                let value = r!(src);
+                let target = r!(obj);
+                let slot = match target {
+                    Value::Obj(o) => match cx.heap.get_mut(o) {
+                        Some(Object::Tuple(xs) | Object::Struct { fields: xs, .. }) => {
+                            xs.get_mut(index.0 as usize)
+                        }
+                        _ => leave!(fault("`updfield` expects a tuple or a struct")),
+                    },
+                    _ => leave!(fault("`updfield` expects a tuple or a struct")),
+                };
+                match slot {
+                    Some(s) => *s = value,
+                    None => leave!(fault(format!(
+                        "`updfield` cannot write field {} here",
+                        index.0
+                    ))),
+                }
+                r!(dst) = target;
+            }
             Op::VariantIs { dst, obj, variant } => {
                 let is = match cx.heap.object(r!(obj)) {
                     Some(Object::Variant { variant: v, .. }) => *v == variant.0 as u32,

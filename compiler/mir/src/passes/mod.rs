@@ -7,7 +7,9 @@
 //!   move that consumes it;
 //! - [`dce`]: removal of pure statements whose value is never used;
 //! - [`simplify_cfg`]: branch folding, jump threading through empty blocks,
-//!   merging of straight-line blocks, removal of unreachable blocks.
+//!   merging of straight-line blocks, removal of unreachable blocks;
+//! - [`in_place`]: field writes to a tuple or struct no one else can see
+//!   update it in place (run once, after the others: [`FINAL`]).
 //!
 //! Every pass keeps the verifier's invariants; in debug builds (and so in
 //! every test) [`optimise`] runs the verifier after each pass and reports the
@@ -19,6 +21,7 @@
 pub mod const_prop;
 pub mod copy_prop;
 pub mod dce;
+pub mod in_place;
 pub mod simplify_cfg;
 
 use crate::*;
@@ -51,6 +54,13 @@ pub const PIPELINE: &[Pass] = &[
     },
 ];
 
+/// Passes run once after the pipeline reaches its fixed point: their
+/// rewrites rely on facts a later pass could break.
+pub const FINAL: &[Pass] = &[Pass {
+    name: "in_place",
+    run: in_place::run,
+}];
+
 /// How many times the pipeline runs at most: each pass enables the others
 /// (folding makes branches constant, simplification makes blocks longer),
 /// but a few rounds reach what more would.
@@ -67,6 +77,9 @@ pub fn optimise(body: &mut Body) -> Result<(), String> {
         if !changed {
             break;
         }
+    }
+    for pass in FINAL {
+        run_pass(pass, body)?;
     }
     Ok(())
 }
