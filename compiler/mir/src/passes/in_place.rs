@@ -78,3 +78,158 @@ pub fn run(body: &mut Body) -> bool {
     }
     changed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assign(v: Value, rv: Rvalue) -> Stmt {
+        Stmt {
+            kind: StmtKind::Assign(v, rv),
+            line: 1,
+        }
+    }
+
+    /// `p = struct0[1, 2]; <between>; q = p with .0 = 3; return q`: which
+    /// statements of the result are in-place updates.
+    fn body(between: impl Fn(Value, Value) -> Vec<Stmt>, ret_p: bool) -> Body {
+        let mut b = Body::new("f");
+        let arg = b.new_value(MirTy::Any, Some("arg".into()));
+        b.params = 1;
+        let p = b.new_value(MirTy::Any, Some("p".into()));
+        let q = b.new_value(MirTy::Any, Some("q".into()));
+        let entry = b.new_block();
+        let int = |k| Operand::Const(Const::Int(k));
+        let mut stmts = vec![assign(
+            p,
+            Rvalue::Aggregate(Aggregate::Struct(0), vec![int(1), int(2)]),
+        )];
+        stmts.extend(between(p, arg));
+        stmts.push(assign(q, Rvalue::WithField(Operand::Value(p), 0, int(3))));
+        b.block_mut(entry).stmts = stmts;
+        b.block_mut(entry).term = Terminator::Return(Operand::Value(if ret_p { p } else { q }));
+        b
+    }
+
+    fn updates(b: &Body) -> usize {
+        b.blocks
+            .iter()
+            .flat_map(|bl| &bl.stmts)
+            .filter(|s| matches!(s.kind, StmtKind::Assign(_, Rvalue::UpdateField(..))))
+            .count()
+    }
+
+    #[test]
+    fn a_fresh_dead_struct_is_updated_in_place() {
+        let mut b = body(|_, _| Vec::new(), false);
+        assert!(run(&mut b));
+        assert_eq!(updates(&b), 1);
+        crate::verify::verify(&b).expect("verifies");
+    }
+
+    #[test]
+    fn a_struct_still_live_is_copied() {
+        let mut b = body(|_, _| Vec::new(), true);
+        assert!(!run(&mut b));
+    }
+
+    #[test]
+    fn a_field_read_does_not_share() {
+        let mut b = body(
+            |p, arg| vec![assign(arg, Rvalue::Field(Operand::Value(p), 1))],
+            false,
+        );
+        assert!(run(&mut b));
+    }
+
+    #[test]
+    fn every_escape_keeps_the_copy() {
+        let escapes: Vec<fn(Value, Value) -> Vec<Stmt>> = vec![
+            // Stored in an array, passed to a call, captured, stored by
+            // index, put in a cell.
+            |p, arg| {
+                vec![assign(
+                    arg,
+                    Rvalue::Aggregate(Aggregate::Array, vec![Operand::Value(p)]),
+                )]
+            },
+            |p, arg| {
+                vec![assign(
+                    arg,
+                    Rvalue::Call(Callee::Fn(FuncRef(0)), vec![Operand::Value(p)]),
+                )]
+            },
+            |p, arg| {
+                vec![assign(
+                    arg,
+                    Rvalue::Aggregate(Aggregate::Closure(FuncRef(0)), vec![Operand::Value(p)]),
+                )]
+            },
+            |p, arg| {
+                vec![Stmt {
+                    kind: StmtKind::Effect(Effect::SetIndex(
+                        Operand::Value(arg),
+                        Operand::Const(Const::Int(0)),
+                        Operand::Value(p),
+                    )),
+                    line: 1,
+                }]
+            },
+            |p, arg| vec![assign(arg, Rvalue::NewCell(Operand::Value(p)))],
+            // The object held in another struct's field.
+            |p, arg| {
+                vec![assign(
+                    arg,
+                    Rvalue::WithField(Operand::Value(arg), 0, Operand::Value(p)),
+                )]
+            },
+        ];
+        for between in escapes {
+            let mut b = body(between, false);
+            assert!(!run(&mut b), "{}", crate::print::body(&b));
+        }
+    }
+
+    #[test]
+    fn a_copy_moves_uniqueness_only_when_its_source_dies() {
+        // r = p; q = r with .0 = 3 (p dead): in place.
+        let mut b = Body::new("f");
+        let p = b.new_value(MirTy::Any, None);
+        let r = b.new_value(MirTy::Any, None);
+        let q = b.new_value(MirTy::Any, None);
+        let entry = b.new_block();
+        let one = Operand::Const(Const::Int(1));
+        b.block_mut(entry).stmts = vec![
+            assign(p, Rvalue::Aggregate(Aggregate::Tuple, vec![one.clone()])),
+            assign(r, Rvalue::Use(Operand::Value(p))),
+            assign(q, Rvalue::WithField(Operand::Value(r), 0, one.clone())),
+        ];
+        b.block_mut(entry).term = Terminator::Return(Operand::Value(q));
+        let mut moved = b.clone();
+        assert!(run(&mut moved));
+        // The same, but p is returned as well: both copies are kept.
+        let both = b.new_value(MirTy::Any, None);
+        b.block_mut(entry).stmts.push(assign(
+            both,
+            Rvalue::Aggregate(Aggregate::Tuple, vec![Operand::Value(p), Operand::Value(q)]),
+        ));
+        b.block_mut(entry).term = Terminator::Return(Operand::Value(both));
+        assert!(!run(&mut b));
+    }
+
+    #[test]
+    fn nothing_is_unique_at_a_block_entry() {
+        // A parameter (the caller may still hold it) is never updated.
+        let mut b = Body::new("f");
+        let p = b.new_value(MirTy::Any, None);
+        b.params = 1;
+        let q = b.new_value(MirTy::Any, None);
+        let entry = b.new_block();
+        b.block_mut(entry).stmts = vec![assign(
+            q,
+            Rvalue::WithField(Operand::Value(p), 0, Operand::Const(Const::Int(1))),
+        )];
+        b.block_mut(entry).term = Terminator::Return(Operand::Value(q));
+        assert!(!run(&mut b));
+    }
+}
