@@ -6,6 +6,8 @@
 //! - [`copy_prop`]: copy propagation and coalescing of a temporary into the
 //!   move that consumes it;
 //! - [`dce`]: removal of pure statements whose value is never used;
+//! - [`licm`]: loop-invariant code motion of statements that cannot fail
+//!   or have effects to a preheader;
 //! - [`simplify_cfg`]: branch folding, jump threading through empty blocks,
 //!   merging of straight-line blocks, removal of unreachable blocks;
 //! - [`in_place`]: field writes to a tuple or struct no one else can see
@@ -22,6 +24,7 @@ pub mod const_prop;
 pub mod copy_prop;
 pub mod dce;
 pub mod in_place;
+pub mod licm;
 pub mod simplify_cfg;
 
 use crate::*;
@@ -47,6 +50,10 @@ pub const PIPELINE: &[Pass] = &[
     Pass {
         name: "dce",
         run: dce::run,
+    },
+    Pass {
+        name: "licm",
+        run: licm::run,
     },
     Pass {
         name: "simplify_cfg",
