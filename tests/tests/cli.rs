@@ -436,6 +436,41 @@ fn build_emits_mir() {
     assert!(out.is_empty() && err.contains("E0"), "{err}");
 }
 
+/// `-O0` builds without the MIR passes: the constants `-O` folds are still
+/// computed at run time (more bytecode), and both print the same.
+#[test]
+fn o0_builds_without_the_passes() {
+    let src = write(
+        "opt_levels.mvl",
+        "fn main() {\n    let a = 2;\n    let b = a * 3 + 4;\n    if b > 5 { println(\"{b}\"); } else { println(\"no\"); }\n}\n",
+    );
+    let o0 = temp_dir()
+        .join("opt_levels_o0.mvb")
+        .to_string_lossy()
+        .into_owned();
+    let o = temp_dir()
+        .join("opt_levels_o.mvb")
+        .to_string_lossy()
+        .into_owned();
+    let (code, _, err) = mvlc_out(&["build", "-O0", &src, "-o", &o0]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = mvlc_out(&["build", &src, "-O", "-o", &o]);
+    assert_eq!(code, 0, "{err}");
+    let unoptimised = std::fs::read(&o0).expect("-O0 output");
+    let optimised = std::fs::read(&o).expect("-O output");
+    assert!(
+        unoptimised.len() > optimised.len(),
+        "-O0 {} bytes, -O {} bytes",
+        unoptimised.len(),
+        optimised.len()
+    );
+    for level in ["-O0", "-O"] {
+        let (code, out, err) = mvlc_out(&["run", level, &src]);
+        assert_eq!((code, out.as_str()), (0, "10\n"), "{level}: {err}");
+    }
+    assert_eq!(mvlc_out(&["build", "-O2", &src]).0, 64);
+}
+
 /// The `--stats` lines of a run, without the bytes line (an estimate that
 /// follows the heap's object sizes).
 fn stats_of(stderr: &str) -> String {

@@ -68,6 +68,11 @@ pub struct Program {
     /// interface, not a file beside the root.
     #[returns(ref)]
     pub externs: Vec<SourceFile>,
+    /// `-O0` or `-O` (the default): read by [`lower_fn`], so changing it
+    /// re-lowers every function.
+    #[default]
+    #[returns(copy)]
+    pub opt_level: codegen::OptLevel,
 }
 
 /// What the queries need from the database besides salsa: its files, found
@@ -280,6 +285,13 @@ impl Database {
     pub fn program(&mut self, path: &str, text: String) -> Program {
         let root = self.set_file(path, text);
         Program::new(self, root, Vec::new())
+    }
+
+    /// Compiles `program` at `level` from now on (`-O0` / `-O`).
+    pub fn set_opt_level(&mut self, program: Program, level: codegen::OptLevel) {
+        if program.opt_level(self) != level {
+            program.set_opt_level(self).to(level);
+        }
     }
 
     /// [`Database::program`], built against libraries: each of `externs`
@@ -1116,6 +1128,7 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, Co
         natives(db, program),
         file_index,
         lines,
+        program.opt_level(db),
     )
 }
 
@@ -1624,6 +1637,48 @@ mod tests {
             "{compiled:?}"
         );
         assert!(diagnostics(&db, program).is_empty());
+    }
+
+    /// The optimisation level is an input of lowering: changing it re-lowers
+    /// every function (and nothing before lowering), and the bytecode
+    /// differs; setting the same level again re-runs nothing.
+    #[test]
+    fn changing_the_opt_level_relowers() {
+        let mut db = Database::logging();
+        let program = db.program(
+            "opt.mvl",
+            "fn f() -> Int { let a = 2; a * 3 + 4 }\nfn main() { println(f()); }".to_string(),
+        );
+        assert_eq!(program.opt_level(&db), codegen::OptLevel::O);
+        let optimised = compile(&db, program).clone().expect("compiles");
+        db.take_executed();
+        db.set_opt_level(program, codegen::OptLevel::O0);
+        let unoptimised = compile(&db, program).clone().expect("compiles");
+        let executed = db.take_executed();
+        assert!(
+            executed.contains(&"lower_fn(f)".to_string()),
+            "{executed:?}"
+        );
+        assert!(
+            executed.contains(&"lower_fn(main)".to_string()),
+            "{executed:?}"
+        );
+        assert!(
+            !executed
+                .iter()
+                .any(|q| q.starts_with("parse(") || q.starts_with("infer_component(")),
+            "{executed:?}"
+        );
+        let code_len = |m: &Module| m.functions.iter().map(|f| f.code.len()).sum::<usize>();
+        assert!(
+            code_len(&unoptimised) > code_len(&optimised),
+            "-O0 {} instructions, -O {}",
+            code_len(&unoptimised),
+            code_len(&optimised)
+        );
+        db.set_opt_level(program, codegen::OptLevel::O0);
+        let _ = compile(&db, program);
+        assert!(db.take_executed().is_empty());
     }
 
     /// A two-file program for the incrementality tests, compiled once; the

@@ -6,6 +6,7 @@
 //! captured in memory ([`Session`]), so the example suite runs the very same
 //! code path as users do without spawning processes.
 
+use mvl_compiler::codegen::OptLevel;
 use mvl_compiler::db::{self, Database};
 use mvl_compiler::render::{self, MessageFormat};
 use mvm_bytecode::Module;
@@ -42,6 +43,9 @@ Options for run: limits (--max-stack N, --fuel N, --max-heap SIZE,
 --profile-svg FILE, --profile-alloc FILE, --profile-alloc-svg FILE,
 --coverage FILE) (see `mvlc run --help`).
 
+Options for run, build and test: -O0 compiles without the MIR optimisation
+passes, -O with them (the default).
+
 Options for run, build, check, fmt and test:
   --message-format human|short|json   how diagnostics are written (default human)
   --color auto|always|never           colour diagnostics (default auto: when
@@ -62,13 +66,15 @@ errors go to stderr. Options come before FILE.
 Options:
   --message-format human|short|json   how diagnostics are written
   --color auto|always|never           colour diagnostics
+  -O0               compile without the MIR optimisation passes
+  -O                optimise (the default)
   -h, --help        show this help
 
 Limits (exceeding one is a runtime error, exit code 2):
 ";
 
 const BUILD_USAGE: &str = "\
-Usage: mvlc build [--lib] [--extern LIB.mvb]... FILE.mvl [-o OUT.mvb]
+Usage: mvlc build [-O0|-O] [--lib] [--extern LIB.mvb]... FILE.mvl [-o OUT.mvb]
 
 Compiles FILE.mvl to MVM bytecode, written to OUT.mvb (default: FILE.mvb
 next to the source). Run it with `mvm run OUT.mvb`.
@@ -81,6 +87,9 @@ Options:
                     stem of its name) instead of embedding its source:
                     `mvm run` links LIB.mvb, found beside OUT.mvb or in a
                     --module-path folder, when the program runs
+  -O0                                 compile without the MIR optimisation
+                                      passes
+  -O                                  optimise (the default)
   --emit=mir                          print the MIR of each function of the
                                       program's files instead (nothing written)
   --message-format human|short|json   how diagnostics are written
@@ -112,6 +121,8 @@ pub struct Session {
     pub stdin: Option<Vec<u8>>,
     /// How diagnostics are written (`--message-format`).
     pub message_format: MessageFormat,
+    /// `-O0` or `-O` (the default) for run, build and test.
+    pub opt_level: OptLevel,
 }
 
 impl Session {
@@ -133,6 +144,7 @@ impl Session {
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             stdin: None,
             message_format: MessageFormat::Human,
+            opt_level: OptLevel::O,
         }
     }
 
@@ -145,6 +157,7 @@ impl Session {
             color: false,
             stdin: None,
             message_format: MessageFormat::Human,
+            opt_level: OptLevel::O,
         }
     }
 
@@ -472,6 +485,10 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
                 return EXIT_USAGE;
             }
         }
+        if opt_option(arg, session) {
+            i += 1;
+            continue;
+        }
         if let Err(message) = check_limit(arg, args.get(i + 1)) {
             session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
             return EXIT_USAGE;
@@ -536,6 +553,10 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
                 session.err(&format!("mvlc build: {message}\n\n{BUILD_USAGE}"));
                 return EXIT_USAGE;
             }
+        }
+        if opt_option(arg, session) {
+            i += 1;
+            continue;
         }
         match arg.as_str() {
             "--lib" => {
@@ -935,10 +956,22 @@ fn emit_mir_of(path: &str, session: &mut Session) -> i32 {
     code
 }
 
+/// `-O0` or `-O` (of run, build and test): sets the session's level and
+/// says whether `arg` was one of them.
+pub fn opt_option(arg: &str, session: &mut Session) -> bool {
+    match arg {
+        "-O0" => session.opt_level = OptLevel::O0,
+        "-O" => session.opt_level = OptLevel::O,
+        _ => return false,
+    }
+    true
+}
+
 pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let text = read_source(path, session)?;
     let mut db = Database::default();
     let program = db.program(path, text);
+    db.set_opt_level(program, session.opt_level);
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);
     session.diagnostics(&db, &diags);
@@ -969,6 +1002,7 @@ fn build_file(
         .map(|l| (l.library.clone(), l.interface.clone()))
         .collect();
     let program = db.program_with_externs(path, text, &interfaces);
+    db.set_opt_level(program, session.opt_level);
     let result = if lib {
         let diags = db::library_diagnostics(&db, program);
         session.diagnostics(&db, &diags);

@@ -24,6 +24,8 @@ Options:
   --fuel N        the instructions each test may execute (default 100000000)
   --coverage FILE write the line and function coverage of every test run, in
                   lcov's tracefile format
+  -O0             compile without the MIR optimisation passes (-O: with
+                  them, the default)
   --message-format human|short|json   how compile errors are written
   --color auto|always|never           colour compile errors
   -h, --help      show this help
@@ -57,6 +59,9 @@ pub fn cmd_test(args: &[String], session: &mut Session) -> i32 {
                 continue;
             }
             Err(message) => return usage(session, &message),
+        }
+        if crate::driver::opt_option(arg, session) {
+            continue;
         }
         match arg.as_str() {
             "--filter" => match args.get(i) {
@@ -179,6 +184,7 @@ fn run_file(
     };
     let mut db = Database::default();
     let program = db.program(path, text);
+    db.set_opt_level(program, session.opt_level);
     let compiled = db::compile_tests(&db, program).clone();
     let diags = db::test_diagnostics(&db, program);
     session.diagnostics(&db, &diags);

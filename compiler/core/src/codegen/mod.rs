@@ -73,15 +73,30 @@ impl LineIndex {
     }
 }
 
+/// How much the compiler optimises (`mvlc run|build|test -O0` or `-O`):
+/// whether the MIR passes ([`mvl_mir::passes::optimise`]) run between
+/// lowering and bytecode generation. Both levels agree on every observable
+/// behaviour (lang-spec/evaluation.md, "Optimisation").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OptLevel {
+    /// `-O0`: the MIR as lowered, verified, straight to bytecode.
+    O0,
+    /// `-O` (the default): the MIR pass pipeline runs.
+    #[default]
+    O,
+}
+
 /// Lowers one function of a program that checked without errors: `info`,
 /// whose types are read through `table` (its component's), in the file
-/// with index `file_index`, its lines counted by `lines`.
+/// with index `file_index`, its lines counted by `lines`, optimised when
+/// `opt` says so.
 pub fn lower_function(
     info: &FnInfo,
     table: &TypeTable,
     natives: &[NativeInfo],
     file_index: u32,
     lines: &LineIndex,
+    opt: OptLevel,
 ) -> Result<LoweredFn, CodegenError> {
     let mut lowered = crate::lower::lower(info, table, natives, lines)?;
     if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
@@ -94,11 +109,13 @@ pub fn lower_function(
             span: info.span,
         });
     }
-    if let Err(message) = mvl_mir::passes::optimise(&mut lowered.body) {
-        return Err(CodegenError {
-            message: format!("internal error: {message}"),
-            span: info.span,
-        });
+    if opt == OptLevel::O {
+        if let Err(message) = mvl_mir::passes::optimise(&mut lowered.body) {
+            return Err(CodegenError {
+                message: format!("internal error: {message}"),
+                span: info.span,
+            });
+        }
     }
     let generated =
         mvl_mir::codegen::generate(&lowered.body, file_index).map_err(|e| CodegenError {
