@@ -53,6 +53,14 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// An example's test name: its path under `examples/` without `.mvl`
+/// (`errors/missing_module`).
+pub fn example_name(path: &str) -> String {
+    path.trim_start_matches("examples/")
+        .trim_end_matches(".mvl")
+        .to_string()
+}
+
 /// Every example program under `examples/`, as paths relative to the
 /// workspace root with `/` separators, sorted. A file whose first line is
 /// `// library` is a module imported by another example, not a program, and

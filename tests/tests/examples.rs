@@ -41,10 +41,7 @@ fn main() {
     let trials = programs
         .into_iter()
         .map(|path| {
-            let name = path
-                .trim_start_matches("examples/")
-                .trim_end_matches(".mvl")
-                .to_string();
+            let name = mvl_tests::example_name(&path);
             libtest_mimic::Trial::test(name, move || {
                 let setup = mvl_tests::ExampleSetup::of(&path);
                 let output = run_mvlc(&setup.command(&path), setup.stdin.clone());

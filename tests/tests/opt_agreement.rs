@@ -42,10 +42,7 @@ fn main() {
                 .any(|f| f == "--fuel" || f == "--max-heap")
         })
         .map(|path| {
-            let name = path
-                .trim_start_matches("examples/")
-                .trim_end_matches(".mvl")
-                .to_string();
+            let name = mvl_tests::example_name(&path);
             libtest_mimic::Trial::test(name, move || {
                 let setup = mvl_tests::ExampleSetup::of(&path);
                 let optimised = setup.command(&path);
