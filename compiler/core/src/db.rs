@@ -341,6 +341,8 @@ pub struct ParsedItem {
     pub tree: Shared<ast::Item>,
     /// The tree without its bodies (`mvl_syntax::rebase::header`).
     pub header: Shared<ast::Item>,
+    /// The header without functions' types (`mvl_syntax::rebase::summary`).
+    pub summary: Shared<ast::Item>,
     /// Where the lines of the item's own text start.
     pub lines: Shared<LineIndex>,
     /// Where the item lies in the file.
@@ -401,6 +403,7 @@ pub struct ItemParse {
     pub span: Span,
     pub tree: Shared<ast::Item>,
     pub header: Shared<ast::Item>,
+    pub summary: Shared<ast::Item>,
     pub lines: Shared<LineIndex>,
 }
 
@@ -434,9 +437,11 @@ fn item_parse(text: &str, mut item: ast::Item, origin: u32) -> ItemParse {
     let own = text
         .get((span.start - origin) as usize..(span.end - origin) as usize)
         .unwrap_or_default();
+    let header = mvl_syntax::rebase::header(&item);
     ItemParse {
         span,
-        header: Shared::new(mvl_syntax::rebase::header(&item)),
+        summary: Shared::new(mvl_syntax::rebase::summary(&header)),
+        header: Shared::new(header),
         tree: Shared::new(item),
         lines: Shared::new(LineIndex::new(own)),
     }
@@ -553,6 +558,7 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
             key,
             tree: p.tree,
             header: p.header,
+            summary: p.summary,
             lines: p.lines,
             span: p.span,
         })
@@ -598,6 +604,12 @@ pub struct ItemSyntax<'db> {
     #[tracked]
     #[returns(ref)]
     pub header: Shared<ast::Item>,
+    /// The header without the types of functions that have a body
+    /// (`mvl_syntax::rebase::summary`): what declarations read, so that a
+    /// signature edit leaves them alone too.
+    #[tracked]
+    #[returns(ref)]
+    pub summary: Shared<ast::Item>,
     #[tracked]
     #[returns(ref)]
     pub lines: Shared<LineIndex>,
@@ -667,6 +679,7 @@ pub fn file_items<'db>(db: &'db dyn Db, file: SourceFile) -> FileItems<'db> {
                 db.item_ref(id, item.key.clone()),
                 item.tree.clone(),
                 item.header.clone(),
+                item.summary.clone(),
                 item.lines.clone(),
             )
         })
@@ -834,7 +847,7 @@ fn file_asts<'db>(
                     .map(|i| FileItem {
                         item: i.id(db),
                         tree: view(db, *i),
-                        fns: declared_fns(db, f.id(db), i.id(db), i.header(db)),
+                        fns: declared_fns(db, f.id(db), i.id(db), i.summary(db)),
                     })
                     .collect(),
                 broken_names: &items.broken_names,
@@ -849,6 +862,10 @@ fn header_of<'db>(db: &'db dyn Db, item: ItemSyntax<'db>) -> &'db ast::Item {
     item.header(db)
 }
 
+fn summary_of<'db>(db: &'db dyn Db, item: ItemSyntax<'db>) -> &'db ast::Item {
+    item.summary(db)
+}
+
 /// Whether a file's parse gave up and returned no items (its lexer
 /// stopped; see `mvl_syntax::parse_file`): checking the rest would report
 /// names from it as missing, so nothing is checked.
@@ -859,15 +876,16 @@ fn gave_up(db: &dyn Db, program: Program) -> bool {
     })
 }
 
-/// Everything the program declares, read from the items' headers: a body
-/// edit does not re-run it.
+/// Everything the program declares, read from the items' summaries (their
+/// headers without functions' types): neither a body edit nor a signature
+/// edit re-runs it.
 #[salsa::tracked(returns(ref))]
 pub fn declarations(db: &dyn Db, program: Program) -> Arc<Declarations> {
     db.executing("declarations", &|| program.root(db).path(db).clone());
     if gave_up(db, program) {
         return Arc::default();
     }
-    Arc::new(sema::declare(&file_asts(db, program, header_of)))
+    Arc::new(sema::declare(&file_asts(db, program, summary_of)))
 }
 
 /// The functions each declared function of one item names (see
@@ -1845,6 +1863,34 @@ mod tests {
                 "lower_fn(helper)",
                 "lower_fn(twice)",
                 "lower_fn(main)",
+                "item_offsets(a.mvl)",
+                "line_index(a.mvl)",
+                "compile(a.mvl)",
+            ])
+        );
+    }
+
+    /// An edit of a declared type in a signature (here a parameter's
+    /// annotation added) re-runs that function's declared scheme and
+    /// inference, not the program's declarations (which read no function's
+    /// types) nor the call graph; the scheme is the one inferred before, so
+    /// no caller runs again.
+    #[test]
+    fn a_signature_annotation_leaves_the_declarations() {
+        let mut s = Session::new("annotation");
+        let log = s.edit(ROOT.replace("fn helper(x)", "fn helper(x: Int) -> Int"));
+        assert_eq!(
+            log,
+            sorted_strs(&[
+                "parse(a.mvl)",
+                "parse_item(fn helper)",
+                "file_items(a.mvl)",
+                "program_files(a.mvl)",
+                "item_refs(helper)",
+                "fn_scheme(helper)",
+                "infer_component(helper)",
+                "item_lines(helper)",
+                "lower_fn(helper)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
                 "compile(a.mvl)",

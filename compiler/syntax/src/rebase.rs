@@ -306,6 +306,44 @@ impl Mover {
     }
 }
 
+/// What the program's declarations read of an item's [`header`]: the
+/// header without the types of a function that has a body (its parameters'
+/// and return types; a method's too). Declaring names, types and methods
+/// needs a function's name, its parameters' names (`self`, and whether
+/// `main` has any) and whether it has a body, never its types, which only
+/// its own scheme reads; so editing a signature leaves the declarations
+/// unchanged. (A parameter's span shrinks to its name's.) A `native fn` keeps its types: its scheme is declared here.
+pub fn summary(header: &Item) -> Item {
+    fn func(f: &FnDecl) -> FnDecl {
+        if f.body.is_none() {
+            return f.clone();
+        }
+        FnDecl {
+            params: f
+                .params
+                .iter()
+                .map(|p| Param {
+                    name: p.name.clone(),
+                    ty: None,
+                    pattern: p.pattern.clone(),
+                    // The parameter's span covers its type.
+                    span: p.name.span,
+                })
+                .collect(),
+            ret: None,
+            ..f.clone()
+        }
+    }
+    match header {
+        Item::Fn(f) => Item::Fn(func(f)),
+        Item::Impl(i) => Item::Impl(ImplDecl {
+            methods: i.methods.iter().map(func).collect(),
+            ..i.clone()
+        }),
+        other => other.clone(),
+    }
+}
+
 /// A copy of `item` without its bodies: every function body emptied (a
 /// `native fn` keeps having none) and a constant's value replaced by an
 /// error expression, with nothing that tells a body's length (a function's
