@@ -4,7 +4,7 @@
 //! ```text
 //! Program ─program_files─► [SourceFile] ─parse─► ParsedFile ─file_items─► [ItemSyntax {tree, header, lines}]
 //!                                                           └item_offsets─► where each item starts
-//! headers of every item ─declarations─► Declarations (scope, types, natives, declared functions)
+//! summaries of every item ─declarations─► Declarations (scope, types, natives, declared functions)
 //! ItemSyntax.tree ─item_refs─► named functions ─call_graph─► components
 //! component ─infer_component─► Inferred (schemes, typed bodies, own type table)
 //!     (callees' types through fn_scheme: declared when fully annotated, else inferred)
