@@ -2,7 +2,7 @@
 //! make up the compiler pipeline, at the grain of items and functions.
 //!
 //! ```text
-//! Program ─program_files─► [SourceFile] ─parse─► ParsedFile ─file_items─► [ItemSyntax {tree, header, lines}]
+//! Program ─program_files─► [SourceFile] ─parse─► ParsedFile ─file_items─► [ItemSyntax {tree, header, summary, lines}]
 //!                                                           └item_offsets─► where each item starts
 //! summaries of every item ─declarations─► Declarations (scope, types, natives, declared functions)
 //! ItemSyntax.tree ─item_refs─► named functions ─call_graph─► components
@@ -1207,22 +1207,37 @@ pub fn program_mir(db: &dyn Db, program: Program) -> String {
 /// reaches (see [`link_program`]). Nothing in the standard library calls a
 /// user function by name, so no component mixes the two.
 fn user_inferred(db: &dyn Db, program: Program) -> Vec<&Arc<Inferred>> {
-    components(db, program, false)
+    user_components(db, program)
+        .iter()
+        .map(|first| infer_component(db, program, *first))
+        .collect()
 }
 
-/// The inference of every component, the standard library's too.
-fn components(db: &dyn Db, program: Program, stdlib: bool) -> Vec<&Arc<Inferred>> {
+/// The first member of every component of the user's files, in call-graph
+/// order: computed once per call graph, so that gathering diagnostics after
+/// an edit is one cached lookup per component.
+#[salsa::tracked(returns(ref))]
+pub fn user_components(db: &dyn Db, program: Program) -> Vec<FnId> {
+    db.executing("user_components", &|| program.root(db).path(db).clone());
     let decls = declarations(db, program);
     call_graph(db, program)
         .components
         .iter()
         .filter(|members| {
-            stdlib
-                || decls
-                    .by_id
-                    .get(&members[0])
-                    .is_some_and(|i| !db.source(decls.decls[*i].file.file).kind(db).is_stdlib())
+            decls
+                .by_id
+                .get(&members[0])
+                .is_some_and(|i| !db.source(decls.decls[*i].file.file).kind(db).is_stdlib())
         })
+        .map(|members| members[0])
+        .collect()
+}
+
+/// The inference of every component, the standard library's too.
+fn components(db: &dyn Db, program: Program) -> Vec<&Arc<Inferred>> {
+    call_graph(db, program)
+        .components
+        .iter()
         .map(|members| infer_component(db, program, members[0]))
         .collect()
 }
@@ -1230,7 +1245,7 @@ fn components(db: &dyn Db, program: Program, stdlib: bool) -> Vec<&Arc<Inferred>
 /// What checking the standard library's own functions reports: nothing, as
 /// a test asserts (a program's diagnostics leave them out).
 pub fn stdlib_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
-    let all = components(db, program, true)
+    let all = components(db, program)
         .into_iter()
         .flat_map(|c| c.diags.iter().cloned())
         .collect();
@@ -1242,7 +1257,7 @@ pub fn stdlib_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
 #[salsa::tracked(returns(ref))]
 pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
     db.executing("compile", &|| program.root(db).path(db).clone());
-    if check_diagnostics(db, program).iter().any(|d| d.is_error()) {
+    if checked(db, program).iter().any(|d| d.is_error()) {
         return None;
     }
     let main = declarations(db, program).main?;
@@ -1462,8 +1477,17 @@ pub fn test_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
 }
 
 /// Every diagnostic of parsing and checking `program` (what `mvlc check`
-/// reports), without lowering it.
+/// reports), without lowering it (see [`checked`]).
 pub fn check_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    checked(db, program).clone()
+}
+
+/// [`check_diagnostics`], as a query: the compile, the command line and
+/// each of the language server's requests after an edit share one
+/// gathering.
+#[salsa::tracked(returns(ref))]
+pub fn checked(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    db.executing("checked", &|| program.root(db).path(db).clone());
     let files = program_files(db, program);
     let mut all: Vec<Diagnostic> = files
         .iter()
@@ -1585,8 +1609,8 @@ mod tests {
         assert!(diags.is_empty(), "{diags:#?}");
         // And it is really checked: every one of its components was inferred.
         let graph = call_graph(&db, program);
-        assert!(components(&db, program, true).len() == graph.components.len());
-        assert!(components(&db, program, false).len() < 5);
+        assert!(components(&db, program).len() == graph.components.len());
+        assert!(user_components(&db, program).len() < 5);
     }
 
     /// A program's module holds its own functions and the library functions
@@ -1833,6 +1857,7 @@ mod tests {
                 "lower_fn(other)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
+                "checked(a.mvl)",
                 "compile(a.mvl)",
             ])
         );
@@ -1865,6 +1890,7 @@ mod tests {
                 "lower_fn(main)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
+                "checked(a.mvl)",
                 "compile(a.mvl)",
             ])
         );
@@ -1893,6 +1919,7 @@ mod tests {
                 "lower_fn(helper)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
+                "checked(a.mvl)",
                 "compile(a.mvl)",
             ])
         );
@@ -1926,9 +1953,11 @@ mod tests {
                 "declarations(a.mvl)",
                 "call_graph(a.mvl)",
                 "natives(a.mvl)",
+                "user_components(a.mvl)",
                 "lower_fn(added)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
+                "checked(a.mvl)",
                 "compile(a.mvl)",
             ])
         );
