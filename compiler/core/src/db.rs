@@ -91,6 +91,8 @@ pub trait Db: salsa::Database {
     /// The identity of the item of `file` that `key` names (see
     /// [`item_keys`]): the same for the life of the database.
     fn item_ref(&self, file: FileId, key: String) -> ItemRef;
+    /// [`Db::item_ref`] of each of `keys`, in order.
+    fn item_refs(&self, file: FileId, keys: &[String]) -> Vec<ItemRef>;
     /// Called first thing by a query that names its argument for the
     /// execution log (see [`Database::logging`]): `query` is executing on
     /// `arg()`. Does nothing unless the database logs.
@@ -103,8 +105,10 @@ struct FileTable {
     by_path: HashMap<String, SourceFile>,
     by_id: Vec<SourceFile>,
     stdlib: Vec<SourceFile>,
-    /// Item identities, interned from (file, kind and name, occurrence).
-    items: FastMap<(FileId, String), ItemRef>,
+    /// Item identities, interned from (file, kind and name, occurrence),
+    /// by file; and how many there are.
+    items: FastMap<FileId, FastMap<String, ItemRef>>,
+    item_count: u32,
 }
 
 #[salsa::db]
@@ -156,9 +160,24 @@ impl Db for Database {
     }
 
     fn item_ref(&self, file: FileId, key: String) -> ItemRef {
-        let mut table = self.table();
-        let next = ItemRef(table.items.len() as u32);
-        *table.items.entry((file, key)).or_insert(next)
+        self.item_refs(file, &[key])[0]
+    }
+
+    fn item_refs(&self, file: FileId, keys: &[String]) -> Vec<ItemRef> {
+        let mut guard = self.table();
+        let table = &mut *guard;
+        let items = table.items.entry(file).or_default();
+        keys.iter()
+            .map(|key| match items.get(key.as_str()) {
+                Some(id) => *id,
+                None => {
+                    let id = ItemRef(table.item_count);
+                    table.item_count += 1;
+                    items.insert(key.clone(), id);
+                    id
+                }
+            })
+            .collect()
     }
 
     fn stdlib(&self) -> Vec<SourceFile> {
@@ -338,6 +357,8 @@ pub struct ParsedFile {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedItem {
     pub key: String,
+    /// The item's identity, from `key`.
+    pub id: ItemRef,
     pub tree: Shared<ast::Item>,
     /// The tree without its bodies (`mvl_syntax::rebase::header`).
     pub header: Shared<ast::Item>,
@@ -401,6 +422,8 @@ pub struct ItemText<'db> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ItemParse {
     pub span: Span,
+    /// The item's key before its occurrence is counted ([`item_keys`]).
+    pub base: Arc<str>,
     pub tree: Shared<ast::Item>,
     pub header: Shared<ast::Item>,
     pub summary: Shared<ast::Item>,
@@ -440,12 +463,51 @@ fn item_parse(text: &str, mut item: ast::Item, origin: u32) -> ItemParse {
     let header = mvl_syntax::rebase::header(&item);
     ItemParse {
         span,
+        base: base_key(&item).into(),
         summary: Shared::new(mvl_syntax::rebase::summary(&header)),
         header: Shared::new(header),
         tree: Shared::new(item),
         lines: Shared::new(LineIndex::new(own)),
     }
 }
+
+/// Starts parsing `program`'s root file from its last item backwards on a
+/// second thread, while the caller's queries parse it from the front, when
+/// the file is large enough for a second core to pay ([`PRIME_BYTES`]);
+/// then, likewise from the back, the names each item's bodies refer to
+/// (`item_refs`). The two meet where they cross: salsa lets one thread
+/// compute a query and the other wait for its value, so nothing is done
+/// twice and the results are those of one thread. The thread holds a
+/// handle on the database only while it works; a write to an input
+/// cancels it.
+pub fn prime(db: &Database, program: Program) {
+    let root = program.root(db);
+    if root.text(db).len() < PRIME_BYTES {
+        return;
+    }
+    let db = db.clone();
+    std::thread::spawn(move || {
+        let _ = salsa::Cancelled::catch(|| {
+            let text = root.text(&db);
+            let Some(ranges) = mvl_syntax::item_ranges(text) else {
+                return;
+            };
+            for range in ranges.into_iter().rev() {
+                if parse_item(&db, ItemText::new(&db, &text[range])).is_none() {
+                    // A syntax error: the file gets the recovering parse.
+                    return;
+                }
+            }
+            let items = &file_items(&db, root).items;
+            for item in items.iter().rev() {
+                item_refs(&db, program, *item);
+            }
+        });
+    });
+}
+
+/// The size of a root file above which [`prime`] starts a second thread.
+pub const PRIME_BYTES: usize = 256 * 1024;
 
 /// The items of a file without syntax errors, each range of
 /// `mvl_syntax::item_ranges` from [`parse_item`]; `None` when a range does
@@ -550,12 +612,15 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
             }
         })
         .collect();
-    let keys = item_keys(parsed.iter().map(|p| &*p.tree));
+    let keys = numbered(parsed.iter().map(|p| &*p.base));
+    let ids = db.item_refs(file.id(db), &keys);
     let items = parsed
         .into_iter()
         .zip(keys)
-        .map(|(p, key)| ParsedItem {
+        .zip(ids)
+        .map(|((p, key), id)| ParsedItem {
             key,
+            id,
             tree: p.tree,
             header: p.header,
             summary: p.summary,
@@ -629,24 +694,34 @@ pub struct FileItems<'db> {
 /// The key each item of `file` is known by: its kind and name, and which
 /// occurrence of that key it is (`fn f`, `impl Point#1`, `error#0`).
 pub fn item_keys<'a>(items: impl Iterator<Item = &'a ast::Item>) -> Vec<String> {
-    let mut seen: FastMap<String, u32> = FastMap::default();
-    items
-        .map(|item| {
-            let base = match item {
-                ast::Item::Fn(f) => format!("fn {}", f.name.name),
-                ast::Item::Struct(s) => format!("type {}", s.name.name),
-                ast::Item::Enum(e) => format!("type {}", e.name.name),
-                ast::Item::Impl(i) => format!("impl {}", type_key(&i.target)),
-                ast::Item::Import(i) => format!("import {}", i.module.name),
-                ast::Item::Const(c) => format!("fn {}", c.name.name),
-                ast::Item::Test(t) => format!("test {:?}", t.name),
-                ast::Item::Error(_) => "error".to_string(),
-            };
-            let n = seen.entry(base.clone()).or_insert(0);
+    let bases: Vec<String> = items.map(base_key).collect();
+    numbered(bases.iter().map(String::as_str))
+}
+
+/// Each of `bases` with the number of its occurrence: `fn f#0`.
+fn numbered<'a>(bases: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: FastMap<&str, u32> = FastMap::default();
+    bases
+        .map(|base| {
+            let n = seen.entry(base).or_insert(0);
             *n += 1;
             format!("{base}#{}", *n - 1)
         })
         .collect()
+}
+
+/// An item's kind and name: `fn f`, `impl Point`.
+fn base_key(item: &ast::Item) -> String {
+    match item {
+        ast::Item::Fn(f) => format!("fn {}", f.name.name),
+        ast::Item::Struct(s) => format!("type {}", s.name.name),
+        ast::Item::Enum(e) => format!("type {}", e.name.name),
+        ast::Item::Impl(i) => format!("impl {}", type_key(&i.target)),
+        ast::Item::Import(i) => format!("import {}", i.module.name),
+        ast::Item::Const(c) => format!("fn {}", c.name.name),
+        ast::Item::Test(t) => format!("test {:?}", t.name),
+        ast::Item::Error(_) => "error".to_string(),
+    }
 }
 
 fn type_key(t: &ast::TypeExpr) -> String {
@@ -669,14 +744,13 @@ fn type_key(t: &ast::TypeExpr) -> String {
 pub fn file_items<'db>(db: &'db dyn Db, file: SourceFile) -> FileItems<'db> {
     db.executing("file_items", &|| file.path(db).clone());
     let parsed = parse(db, file);
-    let id = file.id(db);
     let items = parsed
         .items
         .iter()
         .map(|item| {
             ItemSyntax::new(
                 db,
-                db.item_ref(id, item.key.clone()),
+                item.id,
                 item.tree.clone(),
                 item.header.clone(),
                 item.summary.clone(),
@@ -1721,6 +1795,34 @@ mod tests {
         db.set_opt_level(program, codegen::OptLevel::O0);
         let _ = compile(&db, program);
         assert!(db.take_executed().is_empty());
+    }
+
+    /// A file large enough for [`prime`]'s second thread is checked to the
+    /// same diagnostics with it as without.
+    #[test]
+    fn priming_a_large_file_checks_the_same() {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() <= PRIME_BYTES {
+            let body = if i == 4321 { "x + true" } else { "x + 1" };
+            text += &format!("fn f{i}(x: Int) -> Int {{ {body} }}\n");
+            i += 1;
+        }
+        text += "fn main() { println(f7(1)); missing(); }\n";
+        let run = |prime_it: bool| {
+            let mut db = Database::default();
+            let program = db.program("big.mvl", text.clone());
+            if prime_it {
+                prime(&db, program);
+            }
+            check_diagnostics(&db, program)
+        };
+        let plain = run(false);
+        assert_eq!(
+            plain.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["E0201", "E0101"]
+        );
+        assert_eq!(run(true), plain);
     }
 
     /// A two-file program for the incrementality tests, compiled once; the

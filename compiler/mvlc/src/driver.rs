@@ -883,6 +883,7 @@ pub fn check_file(path: &str, session: &mut Session) -> Result<(), i32> {
     let text = read_source(path, session)?;
     let mut db = Database::default();
     let program = db.program(path, text);
+    db::prime(&db, program);
     let has_main = db::declarations(&db, program).main.is_some();
     let diags = db::check_diagnostics(&db, program);
     session.diagnostics(&db, &diags);
@@ -972,6 +973,7 @@ pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let mut db = Database::default();
     let program = db.program(path, text);
     db.set_opt_level(program, session.opt_level);
+    db::prime(&db, program);
     let module = db::compile(&db, program).clone();
     let diags = db::diagnostics(&db, program);
     session.diagnostics(&db, &diags);
@@ -1003,6 +1005,7 @@ fn build_file(
         .collect();
     let program = db.program_with_externs(path, text, &interfaces);
     db.set_opt_level(program, session.opt_level);
+    db::prime(&db, program);
     let result = if lib {
         let diags = db::library_diagnostics(&db, program);
         session.diagnostics(&db, &diags);

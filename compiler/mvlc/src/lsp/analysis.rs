@@ -41,10 +41,7 @@ pub fn item_at(db: &Database, file: SourceFile, offset: u32) -> Option<(ItemRef,
         .items
         .iter()
         .find(|i| i.span.start <= offset && offset <= i.span.end)?;
-    Some((
-        mvl_compiler::db::Db::item_ref(db, file.id(db), item.key.clone()),
-        item.span,
-    ))
+    Some((item.id, item.span))
 }
 
 /// The declared functions of an item (a `fn`, a `const`, an `impl`'s methods).

@@ -92,7 +92,7 @@ pub fn inlay_hints(
     let map = LineMap::new(text);
     let mut out = Vec::new();
     for item in &db::parse(db, file).items {
-        let item_ref = db.item_ref(file.id(db), item.key.clone());
+        let item_ref = item.id;
         for u in analysis::uses_in_item(db, program, item_ref) {
             if !u.is_def || !matches!(u.target, NameTarget::Local(_)) {
                 continue;
@@ -161,7 +161,7 @@ pub fn semantic_tokens(
     // What the checker says each name is.
     let mut names: HashMap<u32, u32> = HashMap::new();
     for item in &db::parse(db, file).items {
-        let item_ref = db.item_ref(file.id(db), item.key.clone());
+        let item_ref = item.id;
         for u in analysis::uses_in_item(db, program, item_ref) {
             let kind = match u.target {
                 NameTarget::Local(_) => 5,

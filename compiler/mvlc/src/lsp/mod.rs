@@ -277,6 +277,8 @@ impl Server {
                         .others
                         .remove(&path)
                         .unwrap_or_else(|| Program::new(&self.db, file, Vec::new()));
+                    // A large file's items start parsing on a second core.
+                    mvl_compiler::db::prime(&self.db, program);
                     self.programs.push((path.clone(), program));
                 }
                 self.docs.open.insert(
