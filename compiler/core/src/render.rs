@@ -345,6 +345,11 @@ fn render_one(
         report = report.with_help(h);
     }
     for s in &d.suggestions {
+        // A suggestion that says what the help says (`did you mean `x`?`)
+        // is the help's fix for tools, shown once.
+        if d.help.as_deref() == Some(s.message.as_str()) {
+            continue;
+        }
         report = report.with_help(format!("{}: `{}`", s.message, suggested_text(db, s)));
     }
     if report.finish().write(&mut *sources, &mut *out).is_err() {

@@ -269,8 +269,14 @@ pub enum TypeError {
     },
     /// A `match` arm no value reaches.
     UnreachableArm { at: Span },
-    /// A `match` missing the case `witness`.
-    NonExhaustive { witness: String, at: Span },
+    /// A `match` missing the case `witness`; `last_arm_end` is where its
+    /// last arm ends (none when it has no arm), after which the missing
+    /// arm is suggested.
+    NonExhaustive {
+        witness: String,
+        at: Span,
+        last_arm_end: Option<u32>,
+    },
     /// A name nothing in scope declares.
     UnknownName {
         name: String,
@@ -965,7 +971,9 @@ impl TypeError {
                     MethodHint::Field => d.with_help(format!(
                         "`{name}` is a field: to call the function it holds, write `(x.{name})(..)`"
                     )),
-                    MethodHint::Near(near) => d.with_help(format!("did you mean `{near}`?")),
+                    MethodHint::Near(near) => d
+                        .with_help(format!("did you mean `{near}`?"))
+                        .with_suggestion(format!("did you mean `{near}`?"), file, at, near),
                 }
             }
             TypeError::Unsortable { ty, at } => Diagnostic::error(
@@ -997,7 +1005,12 @@ impl TypeError {
                 );
                 let fields = fields.unwrap_or_default();
                 if let Some(near) = closest_name(&name, fields.iter().map(|f| f.as_str())) {
-                    d.with_help(format!("did you mean `{near}`?"))
+                    d.with_help(format!("did you mean `{near}`?")).with_suggestion(
+                        format!("did you mean `{near}`?"),
+                        file,
+                        at,
+                        near,
+                    )
                 } else if !fields.is_empty() {
                     d.with_note(format!("`{shown}` has the fields {}", fields.join(", ")))
                 } else {
@@ -1107,14 +1120,31 @@ impl TypeError {
                 at,
                 "the arms above already match every value this one would",
             ),
-            TypeError::NonExhaustive { witness, at } => Diagnostic::error(
-                "E0112",
-                format!("`match` does not cover every case: `{witness}` not covered"),
-                file,
+            TypeError::NonExhaustive {
+                witness,
                 at,
-                format!("`{witness}` is not matched by any arm"),
-            )
-            .with_help(format!("add an arm for `{witness}`, or a `_ => ..` arm")),
+                last_arm_end,
+            } => {
+                let d = Diagnostic::error(
+                    "E0112",
+                    format!("`match` does not cover every case: `{witness}` not covered"),
+                    file,
+                    at,
+                    format!("`{witness}` is not matched by any arm"),
+                )
+                .with_help(format!("add an arm for `{witness}`, or a `_ => ..` arm"));
+                match last_arm_end {
+                    // After the last arm's body (before its comma, if it has
+                    // one): `, W => panic(..)` keeps the arms separated.
+                    Some(end) => d.with_suggestion(
+                        format!("add an arm for `{witness}`"),
+                        file,
+                        Span { start: end, end },
+                        format!(", {witness} => panic(\"`{witness}` is not handled yet\")"),
+                    ),
+                    None => d,
+                }
+            }
             TypeError::UnknownName { name, at, hint } => {
                 let d = Diagnostic::error(
                     "E0101",
@@ -1138,7 +1168,9 @@ impl TypeError {
                     NameHint::Import { module } => d.with_help(format!(
                         "`{name}` is an item of the module `{module}`: add `import {module};` and write `{module}::{name}`"
                     )),
-                    NameHint::Near(near) => d.with_help(format!("did you mean `{near}`?")),
+                    NameHint::Near(near) => d
+                        .with_help(format!("did you mean `{near}`?"))
+                        .with_suggestion(format!("did you mean `{near}`?"), file, at, near),
                 }
             }
             TypeError::BuiltinAsValue { path, at } => Diagnostic::error(

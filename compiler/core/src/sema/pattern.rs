@@ -439,6 +439,7 @@ impl FnCx<'_> {
             self.report(TypeError::NonExhaustive {
                 witness,
                 at: scrutinee.span,
+                last_arm_end: arms.last().map(|a| a.body.span.end),
             });
         }
     }

@@ -17,7 +17,10 @@
 //! when the input is written) and a new one starts. A request that arrives
 //! during a computation is answered at once from the main thread's handle,
 //! unless it needs the very query the worker is computing, which it then
-//! waits for.
+//! waits for. Requests are answered as they arrive, so `$/cancelRequest`
+//! can only find a `mvl/waitDiagnostics` still pending: it is answered with
+//! `RequestCancelled`. Opening a large file starts parsing it on a second
+//! core as well (`db::prime`).
 //!
 //! Features, one file per group: `docs` (buffers, positions, URIs),
 //! `analysis` (the checker's facts: names, definitions, types),
@@ -321,6 +324,25 @@ impl Server {
                 // The disk is the truth again for this file.
                 self.db.reload(&path);
                 self.changed();
+            }
+            "$/cancelRequest" => {
+                // Requests are answered as they arrive, so only one that
+                // waits for diagnostics can still be pending: it ends now.
+                let Ok(p) = serde_json::from_value::<lsp::CancelParams>(params) else {
+                    return;
+                };
+                let id: RequestId = match p.id {
+                    lsp::NumberOrString::Number(n) => n.into(),
+                    lsp::NumberOrString::String(s) => s.into(),
+                };
+                if let Some(i) = self.waiting.iter().position(|w| *w == id) {
+                    self.waiting.remove(i);
+                    self.respond(Response::new_err(
+                        id,
+                        lsp_server::ErrorCode::RequestCanceled as i32,
+                        "cancelled".to_string(),
+                    ));
+                }
             }
             "textDocument/didSave" => {
                 // The buffer already holds what was saved; a save changes
