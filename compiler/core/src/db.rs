@@ -1214,14 +1214,53 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, Co
         .position(|f| f.id(db) == info.file.file)
         .unwrap_or(0) as u32;
     let lines = item_lines(db, db.source(info.file.file), info.file.item);
+    let opt = program.opt_level(db);
+    let consts = |c: FnId| match opt {
+        codegen::OptLevel::O => const_value(db, program, c).clone(),
+        codegen::OptLevel::O0 => None,
+    };
     codegen::lower_function(
         info,
         &inferred.table,
         natives(db, program),
         file_index,
         lines,
-        program.opt_level(db),
+        opt,
+        &consts,
     )
+}
+
+/// The value of `const` `id` when its optimised body is that value alone
+/// (`const LIMIT: Int = 10 * 1000;`), so that a use is the constant, not a
+/// call (at `-O`); `None` for any other function, and for a constant
+/// whose value is computed at run time (a call, an operation that may
+/// fail, another constant). A caller's lowering depends on the value, not
+/// on the constant's body.
+#[salsa::tracked(returns(ref))]
+pub fn const_value(db: &dyn Db, program: Program, id: FnId) -> Option<mvl_mir::Const> {
+    db.executing("const_value", &|| fn_name(db, program, id));
+    let decls = declarations(db, program);
+    let d = &decls.decls[*decls.by_id.get(&id)?];
+    if d.kind != DeclKind::Const || id.closure != 0 {
+        return None;
+    }
+    let inferred = infer_component(db, program, id);
+    let info = inferred.functions.get(&id)?;
+    let lines = item_lines(db, db.source(info.file.file), info.file.item);
+    let mut lowered =
+        crate::lower::lower(info, &inferred.table, natives(db, program), lines, &|_| {
+            None
+        })
+        .ok()?;
+    mvl_mir::verify::verify(&lowered.body).ok()?;
+    mvl_mir::passes::optimise(&mut lowered.body).ok()?;
+    match lowered.body.blocks.as_slice() {
+        [block] if block.stmts.is_empty() => match &block.term {
+            mvl_mir::Terminator::Return(mvl_mir::Operand::Const(value)) => Some(value.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The MIR of every function of the user's files, in source order, as text
@@ -1253,7 +1292,9 @@ pub fn program_mir(db: &dyn Db, program: Program) -> String {
             continue;
         };
         let lines = item_lines(db, db.source(info.file.file), info.file.item);
-        match crate::lower::lower(info, &inferred.table, natives(db, program), lines) {
+        match crate::lower::lower(info, &inferred.table, natives(db, program), lines, &|_| {
+            None
+        }) {
             Ok(mut lowered) => {
                 // Lines count from the item's first line; here they become the file's.
                 let first = line_index(db, db.source(info.file.file)).line(item as usize);
@@ -1825,6 +1866,50 @@ mod tests {
         assert_eq!(run(true), plain);
     }
 
+    /// A `const` whose body folds to a value is that value at its uses (at
+    /// `-O`): the caller calls nothing. One computed at run time (here an
+    /// overflow, which must fail where it is used) stays a call, as does
+    /// every `const` at `-O0`.
+    #[test]
+    fn constants_are_folded_into_their_uses() {
+        let mut db = Database::default();
+        let src = "const N: Int = 10 * 1000;\n\
+                   const S: String = \"a\";\n\
+                   const BIG: Int = 9223372036854775807 + 1;\n\
+                   fn main() { println(N + 1); println(S); println(BIG); }\n";
+        let program = db.program("consts.mvl", src.to_string());
+        assert!(check_diagnostics(&db, program).is_empty());
+        let decls = declarations(&db, program).clone();
+        let id = |name: &str| {
+            decls
+                .decls
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| d.id)
+                .expect("declared")
+        };
+        assert_eq!(
+            const_value(&db, program, id("N")),
+            &Some(mvl_mir::Const::Int(10000))
+        );
+        assert_eq!(
+            const_value(&db, program, id("S")),
+            &Some(mvl_mir::Const::Str("a".into()))
+        );
+        assert_eq!(const_value(&db, program, id("BIG")), &None);
+        assert_eq!(const_value(&db, program, id("main")), &None);
+        let callees = |db: &Database| match lower_fn(db, program, id("main")) {
+            Ok(f) => f.callees.clone(),
+            Err(e) => panic!("{}", e.message),
+        };
+        let at_o = callees(&db);
+        assert!(!at_o.contains(&id("N")) && !at_o.contains(&id("S")));
+        assert!(at_o.contains(&id("BIG")));
+        db.set_opt_level(program, codegen::OptLevel::O0);
+        let at_o0 = callees(&db);
+        assert!(at_o0.contains(&id("N")) && at_o0.contains(&id("S")));
+    }
+
     /// A two-file program for the incrementality tests, compiled once; the
     /// log of executed queries is empty afterwards.
     struct Session {
@@ -2056,6 +2141,10 @@ mod tests {
                 "call_graph(a.mvl)",
                 "natives(a.mvl)",
                 "user_components(a.mvl)",
+                // The functions called without arguments are asked whether
+                // they are constants again (they are not: nothing else runs).
+                "const_value(other)",
+                "const_value(three)",
                 "lower_fn(added)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",

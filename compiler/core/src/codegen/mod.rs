@@ -97,8 +97,9 @@ pub fn lower_function(
     file_index: u32,
     lines: &LineIndex,
     opt: OptLevel,
+    consts: &dyn Fn(FnId) -> Option<mvl_mir::Const>,
 ) -> Result<LoweredFn, CodegenError> {
-    let mut lowered = crate::lower::lower(info, table, natives, lines)?;
+    let mut lowered = crate::lower::lower(info, table, natives, lines, consts)?;
     if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
         return Err(CodegenError {
             message: format!(

@@ -44,6 +44,7 @@ pub fn lower(
     table: &TypeTable,
     natives: &[NativeInfo],
     lines: &LineIndex,
+    consts: &dyn Fn(FnId) -> Option<Const>,
 ) -> Result<Lowered, CodegenError> {
     let Some(fn_body) = &info.body else {
         return Err(CodegenError {
@@ -54,6 +55,7 @@ pub fn lower(
     let mut cx = Cx {
         table,
         natives,
+        consts,
         locals_info: &fn_body.locals,
         lines,
         body: Body::new(info.name.clone()),
@@ -119,6 +121,8 @@ enum Dest {
 struct Cx<'a> {
     table: &'a TypeTable,
     natives: &'a [NativeInfo],
+    /// The value of a `const`, when it is known (`db::const_value`).
+    consts: &'a dyn Fn(FnId) -> Option<Const>,
     locals_info: &'a [ir::Local],
     lines: &'a LineIndex,
     body: Body,
@@ -920,6 +924,12 @@ impl Cx<'_> {
         dest: Dest,
         span: Span,
     ) -> Operand {
+        if let (Callee::Fn(id), []) = (callee, args) {
+            // A `const` whose value is known: the value, not a call.
+            if let Some(value) = (self.consts)(*id) {
+                return self.deliver(dest, ty, Operand::Const(value), span);
+            }
+        }
         let native = match callee {
             Callee::Native(id) => self.natives.get(id.0 as usize).map(|n| n.name.as_str()),
             _ => None,
