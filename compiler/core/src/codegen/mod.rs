@@ -98,6 +98,29 @@ pub fn lower_function(
     lines: &LineIndex,
     opt: OptLevel,
 ) -> Result<LoweredFn, CodegenError> {
+    let lowered = lower_mir(info, table, natives, lines, opt)?;
+    let generated =
+        mvl_mir::codegen::generate(&lowered.body, file_index).map_err(|e| CodegenError {
+            message: e.0,
+            span: info.span,
+        })?;
+    Ok(LoweredFn {
+        function: generated.function,
+        constants: generated.constants,
+        callees: lowered.callees,
+    })
+}
+
+/// The MIR code generation receives for one function: lowered, verified
+/// and, when `opt` says so, optimised (what `--emit=mir` and
+/// `--emit=mir-opt` print).
+pub fn lower_mir(
+    info: &FnInfo,
+    table: &TypeTable,
+    natives: &[NativeInfo],
+    lines: &LineIndex,
+    opt: OptLevel,
+) -> Result<crate::lower::Lowered, CodegenError> {
     let mut lowered = crate::lower::lower(info, table, natives, lines)?;
     if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
         return Err(CodegenError {
@@ -117,16 +140,7 @@ pub fn lower_function(
             });
         }
     }
-    let generated =
-        mvl_mir::codegen::generate(&lowered.body, file_index).map_err(|e| CodegenError {
-            message: e.0,
-            span: info.span,
-        })?;
-    Ok(LoweredFn {
-        function: generated.function,
-        constants: generated.constants,
-        callees: lowered.callees,
-    })
+    Ok(lowered)
 }
 
 /// Merges lowered functions into one module, in the order given (which
