@@ -436,6 +436,35 @@ fn build_emits_mir() {
     assert!(out.is_empty() && err.contains("E0"), "{err}");
 }
 
+/// `--emit=mir-opt` prints the MIR after the optimiser, `--emit=mir` the MIR
+/// as lowered: the constant arithmetic of `a * 3 + 4` and the branch on it
+/// are folded away in the one and still there in the other; with `-O0`,
+/// `--emit=mir-opt` is `--emit=mir`.
+#[test]
+fn build_emits_optimised_mir() {
+    let src = write(
+        "emit_mir_opt.mvl",
+        "fn main() {\n    let a = 2;\n    let b = a * 3 + 4;\n    if b > 5 { println(\"{b}\"); } else { println(\"no\"); }\n}\n",
+    );
+    let (code, raw, err) = mvlc_out(&["build", &src, "--emit=mir"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(raw.contains("mul.int"), "{raw}");
+    assert!(raw.contains("branch"), "{raw}");
+    let (code, opt, err) = mvlc_out(&["build", &src, "--emit=mir-opt"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(opt.contains("fn main() {"), "{opt}");
+    assert!(!opt.contains("mul.int") && !opt.contains("branch"), "{opt}");
+    assert!(!opt.contains("\"no\""), "{opt}");
+    assert!(opt.len() < raw.len(), "{raw}\n---\n{opt}");
+    assert!(!std::path::Path::new(&src).with_extension("mvb").exists());
+    let (code, o0, err) = mvlc_out(&["build", "-O0", &src, "--emit=mir-opt"]);
+    assert_eq!((code, o0.as_str()), (0, raw.as_str()), "{err}");
+    let bad = write("emit_mir_opt_bad.mvl", "fn main() { let x: Int = true; }\n");
+    let (code, out, err) = mvlc_out(&["build", &bad, "--emit=mir-opt"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.is_empty() && err.contains("E0"), "{err}");
+}
+
 /// `-O0` builds without the MIR passes: the constants `-O` folds are still
 /// computed at run time (more bytecode), and both print the same.
 #[test]

@@ -1263,10 +1263,23 @@ pub fn const_value(db: &dyn Db, program: Program, id: FnId) -> Option<mvl_mir::C
     }
 }
 
-/// The MIR of every function of the user's files, in source order, as text
-/// (`mvlc build --emit=mir`): before each body, the functions its `fnK`
-/// operands name; the `@N` of each statement is its line in the file.
-pub fn program_mir(db: &dyn Db, program: Program) -> String {
+/// The MIR of one function of the user's files, as [`user_mir`] gives it.
+#[derive(Clone, Debug)]
+pub struct FnMir {
+    /// Its name, as diagnostics and stack traces print it.
+    pub name: String,
+    /// The names of the functions its `fnK` operands name, by `K`.
+    pub callees: Vec<String>,
+    /// The body (each statement's line counted in the file), or why it
+    /// could not be lowered (or optimised).
+    pub body: Result<mvl_mir::Body, String>,
+}
+
+/// The MIR of every function of the user's files, in source order, as code
+/// generation receives it at level `opt`: lowered, verified, and at
+/// [`codegen::OptLevel::O`] optimised. The `@N` of each statement is its
+/// line in the file.
+pub fn user_mir(db: &dyn Db, program: Program, opt: codegen::OptLevel) -> Vec<FnMir> {
     let files = program_files(db, program);
     let mut fns = Vec::new();
     for inferred in user_inferred(db, program) {
@@ -1286,15 +1299,25 @@ pub fn program_mir(db: &dyn Db, program: Program) -> String {
             .get(id)
             .map_or_else(|| format!("{id:?}"), |i| i.name.clone())
     };
-    let mut out = String::new();
+    let mut out = Vec::new();
     for (_, item, _, id, inferred) in fns {
         let Some(info) = inferred.functions.get(&id) else {
             continue;
         };
         let lines = item_lines(db, db.source(info.file.file), info.file.item);
-        match crate::lower::lower(info, &inferred.table, natives(db, program), lines, &|_| {
-            None
-        }) {
+        let consts = |c: FnId| match opt {
+            codegen::OptLevel::O => const_value(db, program, c).clone(),
+            codegen::OptLevel::O0 => None,
+        };
+        let lowered = codegen::lower_mir(
+            info,
+            &inferred.table,
+            natives(db, program),
+            lines,
+            opt,
+            &consts,
+        );
+        out.push(match lowered {
             Ok(mut lowered) => {
                 // Lines count from the item's first line; here they become the file's.
                 let first = line_index(db, db.source(info.file.file)).line(item as usize);
@@ -1304,12 +1327,36 @@ pub fn program_mir(db: &dyn Db, program: Program) -> String {
                         s.line += first - 1;
                     }
                 }
-                for (k, callee) in lowered.callees.iter().enumerate() {
-                    out.push_str(&format!("// fn{k} = {}\n", name_of(callee)));
+                FnMir {
+                    name: info.name.clone(),
+                    callees: lowered.callees.iter().map(name_of).collect(),
+                    body: Ok(lowered.body),
                 }
-                out.push_str(&mvl_mir::print::body(&lowered.body));
             }
-            Err(e) => out.push_str(&format!("// `{}`: {}\n", info.name, e.message)),
+            Err(e) => FnMir {
+                name: info.name.clone(),
+                callees: Vec::new(),
+                body: Err(e.message),
+            },
+        });
+    }
+    out
+}
+
+/// [`user_mir`] as text (`mvlc build --emit=mir` at [`codegen::OptLevel::O0`],
+/// `--emit=mir-opt` at the session's level): before each body, the
+/// functions its `fnK` operands name.
+pub fn program_mir(db: &dyn Db, program: Program, opt: codegen::OptLevel) -> String {
+    let mut out = String::new();
+    for f in user_mir(db, program, opt) {
+        match &f.body {
+            Ok(body) => {
+                for (k, callee) in f.callees.iter().enumerate() {
+                    out.push_str(&format!("// fn{k} = {callee}\n"));
+                }
+                out.push_str(&mvl_mir::print::body(body));
+            }
+            Err(message) => out.push_str(&format!("// `{}`: {message}\n", f.name)),
         }
         out.push('\n');
     }

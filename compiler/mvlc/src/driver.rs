@@ -92,6 +92,9 @@ Options:
   -O                                  optimise (the default)
   --emit=mir                          print the MIR of each function of the
                                       program's files instead (nothing written)
+  --emit=mir-opt                      the same after the optimiser: the MIR
+                                      code generation receives (with -O0, the
+                                      same as --emit=mir)
   --message-format human|short|json   how diagnostics are written
   --color auto|always|never           colour diagnostics
 ";
@@ -540,7 +543,9 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
     let mut output = None;
     let mut lib = false;
     let mut externs: Vec<String> = Vec::new();
-    let mut emit_mir = false;
+    // `Some(optimised)`: print the MIR (after the optimiser when
+    // `optimised`) instead of building.
+    let mut emit_mir: Option<bool> = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         match diagnostic_option(arg, args.get(i + 1), session) {
@@ -574,7 +579,11 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
                 i += 2;
             }
             "--emit=mir" => {
-                emit_mir = true;
+                emit_mir = Some(false);
+                i += 1;
+            }
+            "--emit=mir-opt" => {
+                emit_mir = Some(true);
                 i += 1;
             }
             "-o" | "--output" => {
@@ -609,8 +618,13 @@ fn cmd_build(args: &[String], session: &mut Session) -> i32 {
         session.err(&format!("mvlc build: missing FILE\n\n{BUILD_USAGE}"));
         return EXIT_USAGE;
     };
-    if emit_mir {
-        return emit_mir_of(&input, session);
+    if let Some(optimised) = emit_mir {
+        let level = if optimised {
+            session.opt_level
+        } else {
+            OptLevel::O0
+        };
+        return emit_mir_of(&input, level, session);
     }
     let output = output.unwrap_or_else(|| {
         std::path::Path::new(&input)
@@ -933,11 +947,10 @@ pub(crate) fn read_source(path: &str, session: &mut Session) -> Result<String, i
     }
 }
 
-/// Reads and compiles `path`, rendering every diagnostic to stderr. On
-/// failure returns the exit code to use.
-/// `mvlc build --emit=mir`: the program's diagnostics, then, if it has no
-/// errors, the MIR of its functions on stdout.
-fn emit_mir_of(path: &str, session: &mut Session) -> i32 {
+/// `mvlc build --emit=mir` (`level` is `-O0`) or `--emit=mir-opt`: the
+/// program's diagnostics, then, if it has no errors, the MIR of its
+/// functions at `level` on stdout.
+fn emit_mir_of(path: &str, level: OptLevel, session: &mut Session) -> i32 {
     let text = match read_source(path, session) {
         Ok(t) => t,
         Err(code) => return code,
@@ -949,7 +962,7 @@ fn emit_mir_of(path: &str, session: &mut Session) -> i32 {
     let code = if diags.iter().any(|d| d.is_error()) {
         EXIT_COMPILE_ERROR
     } else {
-        let mir = db::program_mir(&db, program);
+        let mir = db::program_mir(&db, program, level);
         print_out(session, mir.as_bytes());
         EXIT_OK
     };
@@ -968,6 +981,8 @@ pub fn opt_option(arg: &str, session: &mut Session) -> bool {
     true
 }
 
+/// Reads and compiles `path`, rendering every diagnostic to stderr. On
+/// failure returns the exit code to use.
 pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
     let text = read_source(path, session)?;
     let mut db = Database::default();

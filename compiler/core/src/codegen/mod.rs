@@ -99,6 +99,30 @@ pub fn lower_function(
     opt: OptLevel,
     consts: &dyn Fn(FnId) -> Option<mvl_mir::Const>,
 ) -> Result<LoweredFn, CodegenError> {
+    let lowered = lower_mir(info, table, natives, lines, opt, consts)?;
+    let generated =
+        mvl_mir::codegen::generate(&lowered.body, file_index).map_err(|e| CodegenError {
+            message: e.0,
+            span: info.span,
+        })?;
+    Ok(LoweredFn {
+        function: generated.function,
+        constants: generated.constants,
+        callees: lowered.callees,
+    })
+}
+
+/// The MIR code generation receives for one function: lowered, verified
+/// and, when `opt` says so, optimised (what `--emit=mir` and
+/// `--emit=mir-opt` print).
+pub fn lower_mir(
+    info: &FnInfo,
+    table: &TypeTable,
+    natives: &[NativeInfo],
+    lines: &LineIndex,
+    opt: OptLevel,
+    consts: &dyn Fn(FnId) -> Option<mvl_mir::Const>,
+) -> Result<crate::lower::Lowered, CodegenError> {
     let mut lowered = crate::lower::lower(info, table, natives, lines, consts)?;
     if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
         return Err(CodegenError {
@@ -118,16 +142,7 @@ pub fn lower_function(
             });
         }
     }
-    let generated =
-        mvl_mir::codegen::generate(&lowered.body, file_index).map_err(|e| CodegenError {
-            message: e.0,
-            span: info.span,
-        })?;
-    Ok(LoweredFn {
-        function: generated.function,
-        constants: generated.constants,
-        callees: lowered.callees,
-    })
+    Ok(lowered)
 }
 
 /// Merges lowered functions into one module, in the order given (which

@@ -73,22 +73,75 @@ pub const FINAL: &[Pass] = &[Pass {
 /// but a few rounds reach what more would.
 pub const MAX_ROUNDS: usize = 4;
 
-/// Runs [`PIPELINE`] over `body`. In debug builds the verifier checks the
-/// body after every pass; the error names the pass and what is wrong.
+/// Runs [`PIPELINE`] over `body`, then [`FINAL`]. In debug builds the
+/// verifier checks the body after every pass; the error names the pass and
+/// what is wrong.
 pub fn optimise(body: &mut Body) -> Result<(), String> {
-    for _ in 0..MAX_ROUNDS {
+    optimise_traced(body, &mut |_, _| {})
+}
+
+/// Where a pass ran in [`optimise`]: in which round of [`PIPELINE`]
+/// (counting from 1), or in [`FINAL`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Round(usize),
+    Final,
+}
+
+/// [`optimise`], calling `trace` after every pass that changed the body
+/// with the pass, where it ran and the body it left (the per-pass MIR
+/// snapshots of the tests read it). The one pipeline loop: `optimise` is
+/// this with a trace that does nothing.
+pub fn optimise_traced(
+    body: &mut Body,
+    trace: &mut dyn FnMut(Step<'_>, &Body),
+) -> Result<(), String> {
+    for round in 1..=MAX_ROUNDS {
         let mut changed = false;
         for pass in PIPELINE {
-            changed |= run_pass(pass, body)?;
+            if run_pass(pass, body)? {
+                changed = true;
+                trace(
+                    Step {
+                        pass,
+                        stage: Stage::Round(round),
+                    },
+                    body,
+                );
+            }
         }
         if !changed {
             break;
         }
     }
     for pass in FINAL {
-        run_pass(pass, body)?;
+        if run_pass(pass, body)? {
+            trace(
+                Step {
+                    pass,
+                    stage: Stage::Final,
+                },
+                body,
+            );
+        }
     }
     Ok(())
+}
+
+/// One pass that changed the body, as [`optimise_traced`] reports it.
+#[derive(Clone, Copy)]
+pub struct Step<'a> {
+    pub pass: &'a Pass,
+    pub stage: Stage,
+}
+
+impl std::fmt::Display for Step<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.stage {
+            Stage::Round(r) => write!(f, "{} (round {r})", self.pass.name),
+            Stage::Final => write!(f, "{} (final)", self.pass.name),
+        }
+    }
 }
 
 /// Runs one pass, verifying its result in debug builds.
@@ -374,6 +427,28 @@ mod tests {
         // twice, so they stay; the loop keeps its header and body.
         assert_eq!(crate::analysis::natural_loops(&b).len(), 1);
         crate::verify::verify(&b).expect("verified");
+    }
+
+    #[test]
+    fn traces_each_pass_that_changed_the_body() {
+        let mut traced = straight(Vec::new());
+        let mut steps = Vec::new();
+        optimise_traced(&mut traced, &mut |step, b| {
+            crate::verify::verify(b).expect("verified after each pass");
+            steps.push((step.to_string(), crate::print::body(b)));
+        })
+        .expect("the passes keep the body verified");
+        assert_eq!(steps[0].0, "const_prop (round 1)");
+        // Folding left `a` and `b` unused; dead-code elimination removes them.
+        assert!(steps.iter().any(|(s, _)| s == "dce (round 1)"), "{steps:?}");
+        // The last step left the body the untraced pipeline leaves.
+        let mut plain = straight(Vec::new());
+        optimise(&mut plain).expect("verified");
+        assert_eq!(
+            steps.last().map(|s| s.1.clone()),
+            Some(crate::print::body(&plain))
+        );
+        assert_eq!(traced, plain);
     }
 
     #[test]
