@@ -683,6 +683,7 @@ impl Gen<'_> {
                 let dst = dst_or(self);
                 let a = args.first().map(|o| self.operand(o, 0));
                 let b = args.get(1).map(|o| self.operand(o, 1));
+                let c = args.get(2).map(|o| self.operand(o, 2));
                 let src = a.unwrap_or(Reg(0));
                 let op = match i {
                     Intrinsic::Len => Op::Len { dst, src },
@@ -696,6 +697,22 @@ impl Gen<'_> {
                         hi: b.unwrap_or(Reg(0)),
                     },
                     Intrinsic::RandFloat => Op::RandFloat { dst },
+                    Intrinsic::MapGet => Op::MapGet {
+                        dst,
+                        map: src,
+                        key: b.unwrap_or(Reg(0)),
+                    },
+                    Intrinsic::MapInsert => Op::MapInsert {
+                        dst,
+                        map: src,
+                        key: b.unwrap_or(Reg(0)),
+                        src: c.unwrap_or(Reg(0)),
+                    },
+                    Intrinsic::MapHas => Op::MapHas {
+                        dst,
+                        map: src,
+                        key: b.unwrap_or(Reg(0)),
+                    },
                 };
                 self.emit(op);
             }

@@ -152,13 +152,20 @@ pub enum Intrinsic {
     RandInt,
     /// A random Float in `[0, 1)`.
     RandFloat,
+    /// `map.get(key)`: an `Option` of the value the map holds for the key.
+    MapGet,
+    /// `map.insert(key, value)`: an `Option` of the value it replaced.
+    MapInsert,
+    /// `map.contains_key(key)`: a Bool.
+    MapHas,
 }
 
 impl Intrinsic {
     pub fn arity(self) -> usize {
         match self {
             Intrinsic::RandFloat => 0,
-            Intrinsic::RandInt => 2,
+            Intrinsic::RandInt | Intrinsic::MapGet | Intrinsic::MapHas => 2,
+            Intrinsic::MapInsert => 3,
             _ => 1,
         }
     }
@@ -172,6 +179,9 @@ impl Intrinsic {
             Intrinsic::AbsFloat => "abs_float",
             Intrinsic::RandInt => "rand_int",
             Intrinsic::RandFloat => "rand_float",
+            Intrinsic::MapGet => "map_get",
+            Intrinsic::MapInsert => "map_insert",
+            Intrinsic::MapHas => "map_has",
         }
     }
 }

@@ -6,8 +6,8 @@
 
 use crate::{arg, fail, int_arg, option, str_arg};
 use mvm_runtime::{
-    Cost, Key, MapEntry, NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value,
-    KEY_PART_BYTES, KEY_PART_STEPS, MAX_KEY_PARTS, OBJECT_BYTES,
+    maps, Cost, Key, MapEntry, NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value,
+    KEY_PART_STEPS, OBJECT_BYTES,
 };
 
 /// The bytes of one value in an array.
@@ -62,51 +62,10 @@ fn index(args: &[Value], i: usize, len: usize, inclusive: bool) -> Result<usize,
     }
 }
 
-/// What one part of a key image costs to build and hold.
-const KEY_PART: Cost = Cost {
-    steps: KEY_PART_STEPS,
-    bytes: 0,
-    memory: KEY_PART_BYTES as u64,
-};
-
-/// The key image of a map or set key, charged as it is built (one step and
-/// one image node per part: it is built only as far as the call can pay
-/// for), or the runtime error for a value too large (or cyclic) to be one.
+/// The key image of a map or set key, charged as it is built (see
+/// `mvm_runtime::maps::key_of`).
 fn key_of(ctx: &mut NativeCtx<'_>, v: Value) -> Result<Key, NativeError> {
-    // A key of one part is charged its one part: the same charge and the
-    // same refusal as the general path below (which, when not even one
-    // part is affordable, charges one to name the limit), without asking
-    // what is affordable first.
-    if let Some(key) = ctx.heap.one_part_key(v) {
-        ctx.charge(KEY_PART)?;
-        return Ok(key);
-    }
-    let afford = ctx
-        .meter
-        .affordable(ctx.heap, KEY_PART, MAX_KEY_PARTS as u64) as usize;
-    match ctx.heap.key_within(v, afford) {
-        Ok((key, n)) => {
-            ctx.charge(key_parts(n))?;
-            Ok(key)
-        }
-        Err(message) => {
-            if afford < MAX_KEY_PARTS {
-                // Cut short by the budget: the charge of one more part than
-                // it allows says which limit.
-                ctx.charge(key_parts(afford + 1))?;
-            }
-            Err(NativeError::Error(message))
-        }
-    }
-}
-
-/// What building a key image of `n` parts costs.
-fn key_parts(n: usize) -> Cost {
-    Cost {
-        steps: (n as u64).saturating_mul(KEY_PART_STEPS),
-        bytes: 0,
-        memory: (n as u64).saturating_mul(KEY_PART_BYTES as u64),
-    }
+    maps::key_of(ctx.heap, &mut ctx.meter, v)
 }
 
 /// What a new entry holding `key` adds to the heap's count.
@@ -233,32 +192,12 @@ pub fn register(r: &mut NativeRegistry) {
         Ok(ctx.heap.alloc(Object::Map(Box::default())))
     });
     r.register("Map::insert", |ctx, args| {
-        let (k, v) = (arg(args, 1)?, arg(args, 2)?);
-        let key = key_of(ctx, k)?;
-        let bytes = entry_bytes(&key, 64);
-        let old = map(ctx, args)?
-            .insert(key, MapEntry::new(k, v))
-            .map(|old| old.value);
-        if old.is_none() {
-            ctx.heap.account(bytes);
-        }
-        option(ctx, old)
+        let (m, k, v) = (arg(args, 0)?, arg(args, 1)?, arg(args, 2)?);
+        maps::insert(ctx.heap, &mut ctx.meter, ctx.program, ctx.variants, m, k, v)
     });
     r.register("Map::get", |ctx, args| {
-        let key = key_of(ctx, arg(args, 1)?)?;
-        let Some((i, _, entry)) = map(ctx, args)?.get_full(&key) else {
-            return option(ctx, None);
-        };
-        // The entry's `Some(value)`, made once (see `MapEntry`).
-        if let Some(some) = entry.some {
-            return Ok(Value::Obj(some));
-        }
-        let value = entry.value;
-        let some = option(ctx, Some(value))?;
-        if let (Value::Obj(r), Some((_, entry))) = (some, map(ctx, args)?.get_index_mut(i)) {
-            entry.some = Some(r);
-        }
-        Ok(some)
+        let (m, k) = (arg(args, 0)?, arg(args, 1)?);
+        maps::get(ctx.heap, &mut ctx.meter, ctx.program, ctx.variants, m, k)
     });
     r.register("Map::remove", |ctx, args| {
         let key = key_of(ctx, arg(args, 1)?)?;
@@ -266,8 +205,8 @@ pub fn register(r: &mut NativeRegistry) {
         option(ctx, v)
     });
     r.register("Map::contains_key", |ctx, args| {
-        let key = key_of(ctx, arg(args, 1)?)?;
-        Ok(Value::Bool(map(ctx, args)?.contains_key(&key)))
+        let (m, k) = (arg(args, 0)?, arg(args, 1)?);
+        Ok(Value::Bool(maps::contains(ctx.heap, &mut ctx.meter, m, k)?))
     });
     r.register("Map::len", |ctx, args| {
         Ok(Value::Int(map(ctx, args)?.len() as i64))

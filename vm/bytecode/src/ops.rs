@@ -578,6 +578,15 @@ macro_rules! __op_table {
             /// Appends R[src] to the array R[arr] (what `xs.push(v)` does)
             Push = 0x7d, "push" { arr: Reg, src: Reg }
                 reads(arr: Obj, src: Any) writes() window() flags(alloc);
+            /// R[dst] := `Some` of the value the map R[map] holds for the key R[key], or `None` (what `m.get(k)` does)
+            MapGet = 0x83, "mapget" { dst: Reg, map: Reg, key: Reg }
+                reads(map: Obj, key: Any) writes(dst: Obj) window() flags(alloc);
+            /// The map R[map] holds R[src] for the key R[key]; R[dst] := `Some` of the value replaced, or `None` (what `m.insert(k, v)` does)
+            MapInsert = 0x84, "mapins" { dst: Reg, map: Reg, key: Reg, src: Reg }
+                reads(map: Obj, key: Any, src: Any) writes(dst: Obj) window() flags(alloc);
+            /// R[dst] := whether the map R[map] has an entry for the key R[key] (what `m.contains_key(k)` does)
+            MapHas = 0x85, "maphas" { dst: Reg, map: Reg, key: Reg }
+                reads(map: Obj, key: Any) writes(dst: Bool) window() flags();
 
             /// R[dst] := a new cell holding R[src] (a variable shared with closures)
             NewCell = 0x7a, "newcell" { dst: Reg, src: Reg }

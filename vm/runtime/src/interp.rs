@@ -1361,6 +1361,38 @@ fn dispatch<H: Hooks>(
                 cx.heap.account(grown * std::mem::size_of::<Value>());
                 safe_point!();
             }
+            Op::MapGet { dst, map, key } => {
+                let (m, k) = (r!(map), r!(key));
+                let v = charged!(metered!(|m2| crate::maps::get(
+                    cx.heap,
+                    &mut m2,
+                    program,
+                    &state.variants,
+                    m,
+                    k
+                )));
+                r!(dst) = v;
+                safe_point!();
+            }
+            Op::MapInsert { dst, map, key, src } => {
+                let (m, k, v) = (r!(map), r!(key), r!(src));
+                let old = charged!(metered!(|m2| crate::maps::insert(
+                    cx.heap,
+                    &mut m2,
+                    program,
+                    &state.variants,
+                    m,
+                    k,
+                    v
+                )));
+                r!(dst) = old;
+                safe_point!();
+            }
+            Op::MapHas { dst, map, key } => {
+                let (m, k) = (r!(map), r!(key));
+                let has = charged!(metered!(|m2| crate::maps::contains(cx.heap, &mut m2, m, k)));
+                r!(dst) = Value::Bool(has);
+            }
             Op::SqrtFloat { dst, src } => {
                 r!(dst) = Value::Float(fail!(float(r!(src), "sqrtf")).sqrt())
             }

@@ -1161,6 +1161,9 @@ fn native_op(name: &str) -> Option<NativeOp> {
         "random::float" => NativeOp::Intrinsic(Intrinsic::RandFloat),
         "random::seed" => NativeOp::Seed,
         "Array::push" => NativeOp::Push,
+        "Map::get" => NativeOp::Intrinsic(Intrinsic::MapGet),
+        "Map::insert" => NativeOp::Intrinsic(Intrinsic::MapInsert),
+        "Map::contains_key" => NativeOp::Intrinsic(Intrinsic::MapHas),
         "reflect::type_of" => NativeOp::TypeOf,
         _ => return None,
     })

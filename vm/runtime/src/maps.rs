@@ -1,0 +1,162 @@
+//! The Map operations the interpreter runs as instructions (`mapget`,
+//! `mapins`, `maphas`) and the natives `Map::get`, `Map::insert` and
+//! `Map::contains_key` run as calls: one implementation for both, so a
+//! program behaves and is charged the same whichever way it reaches them.
+//! Also the charged building of a key's image ([`key_of`]), which every
+//! Map and Set native uses.
+//!
+//! Each operation charges its work before doing it (see [`crate::native`]):
+//! the key's image, part by part; an insertion's new entry is counted by
+//! the heap once it is there.
+
+use crate::heap::{Heap, Key, KeyMap, MapEntry, Object, KEY_PART_BYTES, MAX_KEY_PARTS};
+use crate::native::{Cost, Meter, NativeError, KEY_PART_STEPS};
+use crate::program::Program;
+use crate::value::Value;
+
+/// What one part of a key image costs to build and hold.
+pub const KEY_PART: Cost = Cost {
+    steps: KEY_PART_STEPS,
+    bytes: 0,
+    memory: KEY_PART_BYTES as u64,
+};
+
+/// What building a key image of `n` parts costs.
+pub fn key_parts(n: usize) -> Cost {
+    Cost {
+        steps: (n as u64).saturating_mul(KEY_PART_STEPS),
+        bytes: 0,
+        memory: (n as u64).saturating_mul(KEY_PART_BYTES as u64),
+    }
+}
+
+/// The bytes a new Map entry holds besides its key's image: the entry
+/// (key, value and cached `Some`), its bucket's hash and the table's index.
+pub const MAP_ENTRY_BYTES: usize = 64;
+
+/// The key image of a map or set key, charged as it is built (one step and
+/// one image node per part: it is built only as far as the call can pay
+/// for), or the runtime error for a value too large (or cyclic) to be one.
+pub fn key_of(heap: &Heap, meter: &mut Meter, v: Value) -> Result<Key, NativeError> {
+    // A key of one part is charged its one part: the same charge and the
+    // same refusal as the general path below (which, when not even one
+    // part is affordable, charges one to name the limit), without asking
+    // what is affordable first.
+    if let Some(key) = heap.one_part_key(v) {
+        meter.charge(heap, KEY_PART)?;
+        return Ok(key);
+    }
+    let afford = meter.affordable(heap, KEY_PART, MAX_KEY_PARTS as u64) as usize;
+    match heap.key_within(v, afford) {
+        Ok((key, n)) => {
+            meter.charge(heap, key_parts(n))?;
+            Ok(key)
+        }
+        Err(message) => {
+            if afford < MAX_KEY_PARTS {
+                // Cut short by the budget: the charge of one more part than
+                // it allows says which limit.
+                meter.charge(heap, key_parts(afford + 1))?;
+            }
+            Err(NativeError::Error(message))
+        }
+    }
+}
+
+fn error<T>(message: &str) -> Result<T, NativeError> {
+    Err(NativeError::Error(message.to_string()))
+}
+
+fn map_mut(heap: &mut Heap, map: Value) -> Result<&mut KeyMap<MapEntry>, NativeError> {
+    match map {
+        Value::Obj(r) => match heap.get_mut(r) {
+            Some(Object::Map(m)) => Ok(&mut **m),
+            _ => error("expected a map"),
+        },
+        _ => error("expected a map"),
+    }
+}
+
+/// `Some(v)` or `None` of the prelude's `Option` (`variants` are the
+/// shared payload-less variants, see `ModuleState`).
+pub fn option(
+    heap: &mut Heap,
+    program: &Program,
+    variants: &[Value],
+    v: Option<Value>,
+) -> Result<Value, NativeError> {
+    let Some(opt) = program.option() else {
+        return error("the prelude's `Option` type is missing from this module");
+    };
+    Ok(match v {
+        Some(v) => heap.alloc(Object::Variant {
+            ty: opt.ty,
+            variant: opt.some,
+            fields: Box::new([v]),
+        }),
+        None => variants[program.variant_slot(opt.ty, opt.none)],
+    })
+}
+
+/// `map.get(key)`: `Some(value)` of the entry whose key equals `key`, or
+/// `None`. An entry's `Some(value)` is made once (see [`MapEntry`]).
+pub fn get(
+    heap: &mut Heap,
+    meter: &mut Meter,
+    program: &Program,
+    variants: &[Value],
+    map: Value,
+    key: Value,
+) -> Result<Value, NativeError> {
+    let key = key_of(heap, meter, key)?;
+    let m = map_mut(heap, map)?;
+    let Some(entry) = m.get_mut(&key) else {
+        return option(heap, program, variants, None);
+    };
+    if let Some(some) = entry.some {
+        return Ok(Value::Obj(some));
+    }
+    let value = entry.value;
+    let some = option(heap, program, variants, Some(value))?;
+    if let (Value::Obj(r), Ok(m)) = (some, map_mut(heap, map)) {
+        if let Some(entry) = m.get_mut(&key) {
+            entry.some = Some(r);
+        }
+    }
+    Ok(some)
+}
+
+/// `map.insert(key, value)`: the entry for `key` now holds `value`; the
+/// result is `Some` of the value it replaced, or `None` for a new entry
+/// (which keeps its place at the end of the insertion order; a replaced
+/// entry keeps its place).
+pub fn insert(
+    heap: &mut Heap,
+    meter: &mut Meter,
+    program: &Program,
+    variants: &[Value],
+    map: Value,
+    key: Value,
+    value: Value,
+) -> Result<Value, NativeError> {
+    let image = key_of(heap, meter, key)?;
+    let bytes = MAP_ENTRY_BYTES + image.heap_size();
+    let old = map_mut(heap, map)?
+        .insert(image, MapEntry::new(key, value))
+        .map(|old| old.value);
+    if old.is_none() {
+        heap.account(bytes);
+    }
+    option(heap, program, variants, old)
+}
+
+/// `map.contains_key(key)`.
+pub fn contains(
+    heap: &mut Heap,
+    meter: &mut Meter,
+    map: Value,
+    key: Value,
+) -> Result<bool, NativeError> {
+    let key = key_of(heap, meter, key)?;
+    Ok(map_mut(heap, map)?.contains_key(&key))
+}
