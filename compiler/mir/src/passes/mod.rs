@@ -6,8 +6,8 @@
 //! - [`copy_prop`]: copy propagation and coalescing of a temporary into the
 //!   move that consumes it;
 //! - [`cse`]: common-subexpression elimination within a block (an
-//!   operation computed again on the same operands, nothing in between
-//!   able to change its result, reuses the first value);
+//!   operation computed again on the same operands, with no call or write
+//!   in between that could change its result, reuses the first value);
 //! - [`dce`]: removal of pure statements whose value is never used;
 //! - [`licm`]: loop-invariant code motion of statements that cannot fail
 //!   or have effects to a preheader;
