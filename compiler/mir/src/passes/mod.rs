@@ -5,6 +5,9 @@
 //! - [`const_prop`]: constant folding and propagation;
 //! - [`copy_prop`]: copy propagation and coalescing of a temporary into the
 //!   move that consumes it;
+//! - [`cse`]: common-subexpression elimination within a block (an
+//!   operation computed again on the same operands, with no call or write
+//!   in between that could change its result, reuses the first value);
 //! - [`dce`]: removal of pure statements whose value is never used;
 //! - [`licm`]: loop-invariant code motion of statements that cannot fail
 //!   or have effects to a preheader;
@@ -22,6 +25,7 @@
 
 pub mod const_prop;
 pub mod copy_prop;
+pub mod cse;
 pub mod dce;
 pub mod in_place;
 pub mod licm;
@@ -46,6 +50,10 @@ pub const PIPELINE: &[Pass] = &[
     Pass {
         name: "copy_prop",
         run: copy_prop::run,
+    },
+    Pass {
+        name: "cse",
+        run: cse::run,
     },
     Pass {
         name: "dce",
