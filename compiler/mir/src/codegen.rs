@@ -15,6 +15,16 @@
 //! discarded value gets no instruction of its own (`eval` of a call writes
 //! a register nobody reads; nothing loads a unit for it).
 //!
+//! **Constants in loops.** A constant that an instruction inside a loop
+//! would load into a scratch register on every iteration (a Float, a
+//! string, an Int with no immediate form there, a Bool stored into an
+//! array) becomes a value assigned once at the end of the preheader of the
+//! outermost loop around it ([`hoist_constants`]), so the load runs once
+//! per entry to the loop; allocation by liveness then keeps it in a
+//! register over the loop. Immediates, call arguments and aggregate
+//! elements (loaded straight into their window slots) and copies of a
+//! constant stay as they are.
+//!
 //! **Allocation.** Every value has one live interval over the linear order
 //! (from its first definition or the start of the first block it is live
 //! into, to its last use or the end of the last block it is live out of);
@@ -35,7 +45,8 @@
 //! instruction that does not fall through, every register is below
 //! `n_regs`, every register read was written on every path before.
 
-use crate::analysis::Liveness;
+use crate::analysis::{natural_loops, predecessors, Liveness};
+use crate::passes::licm::preheader;
 use crate::*;
 use mvm_bytecode::ops::{Const as K, Count, Func, Imm, Label, Native, Reg, TypeIdx};
 use mvm_bytecode::{Constant, Function, LineEntry, Op, OperandMut};
@@ -55,6 +66,8 @@ pub struct LimitError(pub String);
 
 /// Generates the function `name` of file `file` from `body`.
 pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
+    let hoisted = hoist_constants(body);
+    let body = hoisted.as_ref().unwrap_or(body);
     let thread = threaded(body);
     let order = layout(body, &thread);
     let live = Liveness::new(body);
@@ -214,6 +227,151 @@ fn fused_branches(body: &Body, live: &Liveness) -> Vec<bool> {
             }
         })
         .collect()
+}
+
+/// At most this many constants of one loop are kept in registers.
+const MAX_HOISTED: usize = 32;
+
+/// A constant as a key: Floats by their bits.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ConstKey {
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+    Str(String),
+    Unit,
+}
+
+fn const_key(c: &Const) -> ConstKey {
+    match c {
+        Const::Int(n) => ConstKey::Int(*n),
+        Const::Float(x) => ConstKey::Float(x.to_bits()),
+        Const::Bool(b) => ConstKey::Bool(*b),
+        Const::Str(s) => ConstKey::Str(s.clone()),
+        Const::Unit => ConstKey::Unit,
+    }
+}
+
+fn operands(kind: &StmtKind) -> Vec<&Operand> {
+    let mut out = Vec::new();
+    match kind {
+        StmtKind::Assign(_, rv) => rv.for_each_operand(|o| out.push(o)),
+        StmtKind::Effect(e) => e.for_each_operand(|o| out.push(o)),
+    }
+    out
+}
+
+/// Per operand of `kind`, in `for_each_operand` order: whether code
+/// generation loads it into a scratch register when it is a constant. It
+/// does for every operand but an immediate ([`int_imm_form`],
+/// [`compare_imm`]), a call's argument or an aggregate's element (loaded
+/// straight into its window slot) and a copied constant (loaded straight
+/// into the destination). `fused`: `kind` is the comparison of a
+/// compare-and-branch.
+fn loaded_operands(kind: &StmtKind, fused: bool) -> Vec<bool> {
+    let n = operands(kind).len();
+    let rv = match kind {
+        StmtKind::Assign(_, rv) | StmtKind::Effect(Effect::Eval(rv)) => rv,
+        StmtKind::Effect(_) => return vec![true; n],
+    };
+    match rv {
+        Rvalue::Use(_) | Rvalue::Call(..) | Rvalue::Aggregate(..) | Rvalue::FnRef(_) => {
+            vec![false; n]
+        }
+        Rvalue::Binary(op, class, a, b) => {
+            let imm = if fused {
+                compare_imm(a, b).is_some()
+            } else {
+                *class == OpClass::Int && int_imm_form(*op, a, b, Reg(0), |_| Reg(0)).is_some()
+            };
+            vec![!imm; n]
+        }
+        _ => vec![true; n],
+    }
+}
+
+/// `body` with each constant that a loop would load into a scratch register
+/// on every iteration (see [`loaded_operands`]) replaced by a value
+/// assigned once, at the end of the preheader of the outermost loop around
+/// it (made when missing): the load leaves the loop, and allocation by
+/// liveness keeps the value in a register over the whole loop. At most
+/// [`MAX_HOISTED`] constants per loop, the first met; `None` when there is
+/// nothing to hoist.
+fn hoist_constants(body: &Body) -> Option<Body> {
+    let loops = natural_loops(body);
+    if loops.is_empty() {
+        return None;
+    }
+    let live = Liveness::new(body);
+    let fused = fused_branches(body, &live);
+    // Outer loops come first: the first loop holding a block is its
+    // outermost one.
+    let mut outermost: Vec<Option<usize>> = vec![None; body.blocks.len()];
+    for (i, lp) in loops.iter().enumerate() {
+        for b in &lp.blocks {
+            outermost[b.0 as usize].get_or_insert(i);
+        }
+    }
+    let mut out: Option<Body> = None;
+    for (i, lp) in loops.iter().enumerate() {
+        if lp.blocks.iter().any(|b| outermost[b.0 as usize] != Some(i)) {
+            continue;
+        }
+        let mut consts: Vec<Const> = Vec::new();
+        let mut keys: HashMap<ConstKey, usize> = HashMap::new();
+        for b in &lp.blocks {
+            let block = body.block(*b);
+            let last = block.stmts.len().wrapping_sub(1);
+            for (k, s) in block.stmts.iter().enumerate() {
+                let mask = loaded_operands(&s.kind, fused[b.0 as usize] && k == last);
+                for (o, loaded) in operands(&s.kind).into_iter().zip(mask) {
+                    if let (Operand::Const(c), true) = (o, loaded) {
+                        if keys.len() < MAX_HOISTED && !keys.contains_key(&const_key(c)) {
+                            keys.insert(const_key(c), consts.len());
+                            consts.push(c.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if consts.is_empty() {
+            continue;
+        }
+        let new = out.get_or_insert_with(|| body.clone());
+        let preds = predecessors(new);
+        let Some(pre) = preheader(new, lp, &preds) else {
+            continue;
+        };
+        let line = new.block(lp.header).line;
+        let values: Vec<Value> = consts
+            .into_iter()
+            .map(|c| {
+                let v = new.new_value(c.ty(), None);
+                new.block_mut(pre).stmts.push(Stmt {
+                    kind: StmtKind::Assign(v, Rvalue::Use(Operand::Const(c))),
+                    line,
+                });
+                v
+            })
+            .collect();
+        for b in &lp.blocks {
+            let fuse = fused[b.0 as usize];
+            let block = new.block_mut(*b);
+            let last = block.stmts.len().wrapping_sub(1);
+            for (k, s) in block.stmts.iter_mut().enumerate() {
+                let mut mask = loaded_operands(&s.kind, fuse && k == last).into_iter();
+                s.for_each_operand_mut(|o| {
+                    let loaded = mask.next().unwrap_or(false);
+                    if let (Operand::Const(c), true) = (&*o, loaded) {
+                        if let Some(j) = keys.get(&const_key(c)) {
+                            *o = Operand::Value(values[*j]);
+                        }
+                    }
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Registers of values; the frame size they need.
@@ -385,6 +543,58 @@ fn count(n: usize) -> Count {
 fn imm_of(o: &Operand) -> Option<Imm> {
     match o {
         Operand::Const(Const::Int(n)) => i32::try_from(*n).ok().map(Imm),
+        _ => None,
+    }
+}
+
+/// The immediate instruction for the Int operation `a op b` into `dst`,
+/// when one operand is a value and the other a constant that fits 32 bits
+/// and the operator has such a form: `x op n`, and `n op x` where it
+/// commutes or flips (`x - n` is `x + -n`; `n < x` is `x > n`).
+fn int_imm_form(
+    op: BinOp,
+    a: &Operand,
+    b: &Operand,
+    dst: Reg,
+    reg_of: impl Fn(Value) -> Reg,
+) -> Option<Op> {
+    match (a.value(), imm_of(b), imm_of(a), b.value()) {
+        (Some(x), Some(imm), _, _) => {
+            let x = reg_of(x);
+            match op {
+                BinOp::Add => Some(Op::AddIntImm { dst, a: x, imm }),
+                BinOp::Sub => imm.0.checked_neg().map(|n| Op::AddIntImm {
+                    dst,
+                    a: x,
+                    imm: Imm(n),
+                }),
+                BinOp::Eq => Some(Op::EqIntImm { dst, a: x, imm }),
+                BinOp::Lt => Some(Op::LtIntImm { dst, a: x, imm }),
+                BinOp::Le => Some(Op::LeIntImm { dst, a: x, imm }),
+                _ => None,
+            }
+        }
+        (_, _, Some(imm), Some(x)) => {
+            let x = reg_of(x);
+            match op {
+                BinOp::Add => Some(Op::AddIntImm { dst, a: x, imm }),
+                BinOp::Eq => Some(Op::EqIntImm { dst, a: x, imm }),
+                BinOp::Lt => Some(Op::GtIntImm { dst, a: x, imm }),
+                BinOp::Le => Some(Op::GeIntImm { dst, a: x, imm }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// For a compare-and-branch of `a` and `b`: the value and the immediate
+/// when one operand is a constant that fits 32 bits (every relation has an
+/// immediate form), and whether they were swapped (`n < x` is `x > n`).
+fn compare_imm(a: &Operand, b: &Operand) -> Option<(Value, Imm, bool)> {
+    match (a.value(), imm_of(b), imm_of(a), b.value()) {
+        (Some(x), Some(imm), _, _) => Some((x, imm, false)),
+        (_, _, Some(imm), Some(x)) => Some((x, imm, true)),
         _ => None,
     }
 }
@@ -806,36 +1016,7 @@ impl Gen<'_> {
 
     fn binary(&mut self, op: BinOp, class: OpClass, a: &Operand, b: &Operand, dst: Reg) {
         if class == OpClass::Int {
-            // Immediate forms: `x op n`, and `n op x` where it commutes or flips.
-            let form = match (a.value(), imm_of(b), imm_of(a), b.value()) {
-                (Some(x), Some(imm), _, _) => {
-                    let x = self.value_reg(x);
-                    match op {
-                        BinOp::Add => Some(Op::AddIntImm { dst, a: x, imm }),
-                        BinOp::Sub => imm.0.checked_neg().map(|n| Op::AddIntImm {
-                            dst,
-                            a: x,
-                            imm: Imm(n),
-                        }),
-                        BinOp::Eq => Some(Op::EqIntImm { dst, a: x, imm }),
-                        BinOp::Lt => Some(Op::LtIntImm { dst, a: x, imm }),
-                        BinOp::Le => Some(Op::LeIntImm { dst, a: x, imm }),
-                        _ => None,
-                    }
-                }
-                (_, _, Some(imm), Some(x)) => {
-                    let x = self.value_reg(x);
-                    match op {
-                        BinOp::Add => Some(Op::AddIntImm { dst, a: x, imm }),
-                        BinOp::Eq => Some(Op::EqIntImm { dst, a: x, imm }),
-                        BinOp::Lt => Some(Op::GtIntImm { dst, a: x, imm }),
-                        BinOp::Le => Some(Op::GeIntImm { dst, a: x, imm }),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            if let Some(form) = form {
+            if let Some(form) = int_imm_form(op, a, b, dst, |v| self.value_reg(v)) {
                 self.emit(form);
                 return;
             }
@@ -996,12 +1177,8 @@ impl Gen<'_> {
             r => r,
         };
         let rel = if when { rel } else { negate(rel) };
-        let (x, imm, rel) = match (a.value(), imm_of(b), imm_of(a), b.value()) {
-            (Some(x), Some(imm), _, _) => (Some(x), Some(imm), rel),
-            (_, _, Some(imm), Some(x)) => (Some(x), Some(imm), flip(rel)),
-            _ => (None, None, rel),
-        };
-        if let (Some(x), Some(imm)) = (x, imm) {
+        if let Some((x, imm, flipped)) = compare_imm(a, b) {
+            let rel = if flipped { flip(rel) } else { rel };
             let a = self.value_reg(x);
             return match rel {
                 Rel::Lt => Op::JmpLtIntImm { a, imm, target },
@@ -1082,21 +1259,109 @@ mod tests {
     }
 
     #[test]
-    fn the_counting_loop_is_six_instructions_a_round_and_verifies() {
+    fn the_counting_loop_is_five_instructions_a_round_and_verifies() {
         let m = module();
         assert_eq!(mvm_bytecode::verify(&m), Ok(()));
         let text = mvm_bytecode::disassemble(&m);
         let ops: Vec<&str> = m.functions[0].code.iter().map(|o| o.mnemonic()).collect();
-        // Two initialisations, then per round: the fused test, the body's
-        // three operations (`i % 7` loads its 7) and the jump back; `main`
-        // computes its argument in the call's window.
+        // Two initialisations and the 7 of `i % 7`, loaded once before the
+        // loop, then per round: the fused test, the body's three operations
+        // and the jump back; `main` computes its argument in the call's
+        // window.
         assert_eq!(
             ops,
-            ["loadi", "loadi", "jlei", "loadi", "remi", "addi", "addik", "jmp", "ret"],
+            ["loadi", "loadi", "loadi", "jlei", "remi", "addi", "addik", "jmp", "ret"],
             "{text}"
         );
         let main: Vec<&str> = m.functions[1].code.iter().map(|o| o.mnemonic()).collect();
         assert_eq!(main, ["loadi", "call", "ret"], "{text}");
         assert!(m.functions[0].n_regs <= 6, "{text}");
+    }
+
+    /// `fn g(n) { var x = 0.0; var i = 0; while i < n { var j = 0;
+    /// while j < n { x = x * 0.5 + 2.0; j = j + 1 }; x = x + 2.0;
+    /// i = i + 1 }; x }`: a nested loop of Float constants.
+    fn nested_float_loop() -> Body {
+        let mut b = Body::new("g");
+        let n = b.new_value(MirTy::Int, Some("n".into()));
+        b.params = 1;
+        let x = b.new_value(MirTy::Float, Some("x".into()));
+        let i = b.new_value(MirTy::Int, Some("i".into()));
+        let j = b.new_value(MirTy::Int, Some("j".into()));
+        let c = b.new_value(MirTy::Bool, None);
+        let d = b.new_value(MirTy::Bool, None);
+        let t = b.new_value(MirTy::Float, None);
+        let [entry, outer, outer_body, inner, inner_body, latch, exit] =
+            [(); 7].map(|_| b.new_block());
+        let int = |k| Operand::Const(Const::Int(k));
+        let float = |k| Operand::Const(Const::Float(k));
+        let val = Operand::Value;
+        let assign = |v, rv| Stmt {
+            kind: StmtKind::Assign(v, rv),
+            line: 3,
+        };
+        let lt = |a, b| Rvalue::Binary(BinOp::Lt, OpClass::Int, val(a), val(b));
+        let fop = |op, a, b| Rvalue::Binary(op, OpClass::Float, a, b);
+        let inc = |v| assign(v, Rvalue::Binary(BinOp::Add, OpClass::Int, val(v), int(1)));
+        b.block_mut(entry).stmts = vec![
+            assign(x, Rvalue::Use(float(0.0))),
+            assign(i, Rvalue::Use(int(0))),
+        ];
+        b.block_mut(entry).term = Terminator::Goto(outer);
+        b.block_mut(outer).stmts = vec![assign(c, lt(i, n))];
+        b.block_mut(outer).term = Terminator::Branch {
+            cond: val(c),
+            then: outer_body,
+            els: exit,
+        };
+        b.block_mut(outer_body).stmts = vec![assign(j, Rvalue::Use(int(0)))];
+        b.block_mut(outer_body).term = Terminator::Goto(inner);
+        b.block_mut(inner).stmts = vec![assign(d, lt(j, n))];
+        b.block_mut(inner).term = Terminator::Branch {
+            cond: val(d),
+            then: inner_body,
+            els: latch,
+        };
+        b.block_mut(inner_body).stmts = vec![
+            assign(t, fop(BinOp::Mul, val(x), float(0.5))),
+            assign(x, fop(BinOp::Add, val(t), float(2.0))),
+            inc(j),
+        ];
+        b.block_mut(inner_body).term = Terminator::Goto(inner);
+        b.block_mut(latch).stmts = vec![assign(x, fop(BinOp::Add, val(x), float(2.0))), inc(i)];
+        b.block_mut(latch).term = Terminator::Goto(outer);
+        b.block_mut(exit).term = Terminator::Return(val(x));
+        b
+    }
+
+    #[test]
+    fn constants_a_loop_loads_are_loaded_once_before_the_outermost_loop() {
+        let g = generate(&nested_float_loop(), 0).expect("g");
+        let mut m = module();
+        m.functions[0] = g.function;
+        m.constants = g.constants;
+        assert_eq!(mvm_bytecode::verify(&m), Ok(()));
+        let text = mvm_bytecode::disassemble(&m);
+        let ops: Vec<&str> = m.functions[0].code.iter().map(|o| o.mnemonic()).collect();
+        // The initialisations (`x`'s 0.0 a `loadk`) and the two Float
+        // constants (2.0 once for both loops) before the outer test; no
+        // load inside either loop but the reset of `j`, a copy of a
+        // constant into its register.
+        let first_test = ops.iter().position(|o| o.starts_with('j')).expect("a test");
+        assert_eq!(
+            ops[..first_test].iter().filter(|o| **o == "loadk").count(),
+            3,
+            "{text}"
+        );
+        assert_eq!(
+            ops[first_test..]
+                .iter()
+                .filter(|o| o.starts_with("load"))
+                .count(),
+            1,
+            "{text}"
+        );
+        // Inner round: test, mulf, addf, addik, jmp.
+        assert_eq!(ops.iter().filter(|o| **o == "mulf").count(), 1, "{text}");
     }
 }

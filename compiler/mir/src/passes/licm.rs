@@ -151,7 +151,7 @@ fn invariant_stmts(
 /// The block every entry to `lp` passes just before its header: the one
 /// predecessor outside the loop when it jumps only to the header, else a
 /// new block that the outside predecessors now jump to.
-fn preheader(body: &mut Body, lp: &Loop, preds: &[Vec<BlockId>]) -> Option<BlockId> {
+pub(crate) fn preheader(body: &mut Body, lp: &Loop, preds: &[Vec<BlockId>]) -> Option<BlockId> {
     let h = lp.header;
     let outside: Vec<BlockId> = preds[h.0 as usize]
         .iter()
