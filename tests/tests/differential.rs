@@ -2,8 +2,9 @@
 //! twice, by `mvlc run` and by `mvm run` on the written `.mvb`; both must
 //! print the same output and end with the same exit code (a program may
 //! legitimately end in a runtime error such as `integer overflow`), and the
-//! verifier must accept everything the compiler emits. When the optimizer
-//! exists, a third run without it joins the comparison.
+//! verifier must accept everything the compiler emits. A third run, by
+//! `mvlc run -O0` (no MIR passes), must print the same output and the same
+//! errors with the same stack traces, and end with the same code.
 
 use mvlc::driver::{compile_file, execute, Session};
 
@@ -171,8 +172,36 @@ fn random_programs_agree_between_mvlc_and_mvm() {
         std::fs::write(&mvb, module.to_bytes()).expect("write .mvb");
         let mut session = Session::captured();
         let code = execute(
-            &["run".into(), "--fuel".into(), "1000000".into(), path],
+            &[
+                "run".into(),
+                "--fuel".into(),
+                "1000000".into(),
+                path.clone(),
+            ],
             &mut session,
+        );
+        // No generated program comes near the fuel (loops of a few
+        // rounds, calls only to earlier functions), so the instruction
+        // counts of the two levels, which differ, decide nothing here.
+        let mut unoptimised = Session::captured();
+        let o0_code = execute(
+            &[
+                "run".into(),
+                "-O0".into(),
+                "--fuel".into(),
+                "1000000".into(),
+                path,
+            ],
+            &mut unoptimised,
+        );
+        assert_eq!(code, o0_code, "-O0 and -O exit codes differ for:\n{source}");
+        assert_eq!(
+            session.stdout, unoptimised.stdout,
+            "-O0 and -O outputs differ for:\n{source}"
+        );
+        assert_eq!(
+            session.stderr, unoptimised.stderr,
+            "-O0 and -O errors differ for:\n{source}"
         );
         let mut io = mvm::Io::captured();
         let vm_code = mvm::execute(
