@@ -524,8 +524,33 @@ impl Body {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! Hand-built bodies shared by the modules' tests.
+    //! Hand-built bodies, and the operand and statement builders, shared
+    //! by the modules' tests.
     use super::*;
+
+    pub fn val(v: Value) -> Operand {
+        Operand::Value(v)
+    }
+
+    pub fn int(k: i64) -> Operand {
+        Operand::Const(Const::Int(k))
+    }
+
+    /// `v = rv`, at line 1.
+    pub fn assign(v: Value, rv: Rvalue) -> Stmt {
+        Stmt {
+            kind: StmtKind::Assign(v, rv),
+            line: 1,
+        }
+    }
+
+    /// An effect statement, at line 1.
+    pub fn effect(e: Effect) -> Stmt {
+        Stmt {
+            kind: StmtKind::Effect(e),
+            line: 1,
+        }
+    }
 
     /// `fn f(n) { var total = 0; var i = 0; while i < n { total = total + i % 7; i = i + 1 }; total }`
     pub fn counting_loop() -> Body {
@@ -540,12 +565,6 @@ pub(crate) mod testing {
         let head = b.new_block();
         let body = b.new_block();
         let exit = b.new_block();
-        let int = |k| Operand::Const(Const::Int(k));
-        let val = Operand::Value;
-        let assign = |v, rv| Stmt {
-            kind: StmtKind::Assign(v, rv),
-            line: 2,
-        };
         b.block_mut(entry).stmts = vec![
             assign(total, Rvalue::Use(int(0))),
             assign(i, Rvalue::Use(int(0))),

@@ -172,16 +172,16 @@ mod tests {
     let %3: Bool
     let %4: Int
   b0:
-    %1.total = 0  @2
-    %2.i = 0  @2
+    %1.total = 0  @1
+    %2.i = 0  @1
     goto b1  @0
   b1:
-    %3 = lt.int %2.i, %0.n  @2
+    %3 = lt.int %2.i, %0.n  @1
     branch %3, b2, b3  @0
   b2:
-    %4 = rem.int %2.i, 7  @2
-    %1.total = add.int %1.total, %4  @2
-    %2.i = add.int %2.i, 1  @2
+    %4 = rem.int %2.i, 7  @1
+    %1.total = add.int %1.total, %4  @1
+    %2.i = add.int %2.i, 1  @1
     goto b1  @0
   b3:
     return %1.total  @0

@@ -279,28 +279,7 @@ pub fn run(body: &mut Body) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn val(v: Value) -> Operand {
-        Operand::Value(v)
-    }
-
-    fn int(k: i64) -> Operand {
-        Operand::Const(Const::Int(k))
-    }
-
-    fn assign(v: Value, rv: Rvalue) -> Stmt {
-        Stmt {
-            kind: StmtKind::Assign(v, rv),
-            line: 1,
-        }
-    }
-
-    fn effect(e: Effect) -> Stmt {
-        Stmt {
-            kind: StmtKind::Effect(e),
-            line: 1,
-        }
-    }
+    use crate::testing::{assign, effect, int, val};
 
     /// A body with parameters of the given types, one block running
     /// `stmts(params, temps)` (`temps` values of type `ty`, made first),

@@ -82,13 +82,7 @@ pub fn run(body: &mut Body) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assign(v: Value, rv: Rvalue) -> Stmt {
-        Stmt {
-            kind: StmtKind::Assign(v, rv),
-            line: 1,
-        }
-    }
+    use crate::testing::assign;
 
     /// `p = struct0[1, 2]; <between>; q = p with .0 = 3; return q`: which
     /// statements of the result are in-place updates.

@@ -188,21 +188,7 @@ pub(crate) fn preheader(body: &mut Body, lp: &Loop, preds: &[Vec<BlockId>]) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn val(v: Value) -> Operand {
-        Operand::Value(v)
-    }
-
-    fn int(k: i64) -> Operand {
-        Operand::Const(Const::Int(k))
-    }
-
-    fn assign(v: Value, rv: Rvalue) -> Stmt {
-        Stmt {
-            kind: StmtKind::Assign(v, rv),
-            line: 3,
-        }
-    }
+    use crate::testing::{assign, effect, int, val};
 
     fn fmul(a: Operand, b: Operand) -> Rvalue {
         Rvalue::Binary(BinOp::Mul, OpClass::Float, a, b)
@@ -352,10 +338,7 @@ mod tests {
                 assign(v, fmul(val(fi), val(x))),
                 assign(l, Rvalue::Intrinsic(Intrinsic::Len, vec![val(a)])),
                 assign(o, Rvalue::Binary(BinOp::Add, OpClass::Int, val(n), int(1))),
-                Stmt {
-                    kind: StmtKind::Effect(Effect::Push(val(a), val(q))),
-                    line: 3,
-                },
+                effect(Effect::Push(val(a), val(q))),
                 assign(g, Rvalue::Binary(BinOp::Ne, OpClass::Int, val(i), int(0))),
             ];
             b.block_mut(lbody).term = Terminator::Branch {
@@ -388,15 +371,9 @@ mod tests {
             let e = b.new_value(MirTy::Any, None);
             b.block_mut(lbody).stmts = vec![
                 assign(l, Rvalue::Intrinsic(Intrinsic::Len, vec![val(a)])),
-                Stmt {
-                    kind: StmtKind::Effect(Effect::SetIndex(val(a), int(0), val(l))),
-                    line: 3,
-                },
+                effect(Effect::SetIndex(val(a), int(0), val(l))),
                 assign(e, Rvalue::Field(val(a), 0)),
-                Stmt {
-                    kind: StmtKind::Effect(Effect::Eval(Rvalue::Use(val(e)))),
-                    line: 3,
-                },
+                effect(Effect::Eval(Rvalue::Use(val(e)))),
             ];
         }));
         let text = crate::print::body(&b);
