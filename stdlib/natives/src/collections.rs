@@ -6,8 +6,8 @@
 
 use crate::{arg, fail, int_arg, option, str_arg};
 use mvm_runtime::{
-    maps, Cost, Key, MapEntry, NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value,
-    KEY_PART_STEPS, OBJECT_BYTES,
+    maps, Cost, Key, NativeCtx, NativeError, NativeRegistry, ObjRef, Object, Value, KEY_PART_STEPS,
+    OBJECT_BYTES,
 };
 
 /// The bytes of one value in an array.
@@ -285,7 +285,7 @@ pub fn register(r: &mut NativeRegistry) {
 fn map<'a>(
     ctx: &'a mut NativeCtx<'_>,
     args: &[Value],
-) -> Result<&'a mut mvm_runtime::KeyMap<MapEntry>, NativeError> {
+) -> Result<&'a mut mvm_runtime::map_table::MapTable, NativeError> {
     let r = obj(args, "a map")?;
     match ctx.heap.get_mut(r) {
         Some(Object::Map(m)) => Ok(&mut **m),

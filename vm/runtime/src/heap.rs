@@ -24,6 +24,7 @@
 //! (Ints, Floats or Strings) by [`OrdKey`].
 
 use crate::chars::CharIndex;
+use crate::map_table::MapTable;
 use crate::value::{ObjRef, Value};
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, HashSet};
@@ -51,10 +52,11 @@ pub enum Object {
     },
     /// A variable shared between a function and its closures.
     Cell(Value),
-    /// Insertion-ordered; each entry keeps the original key value (see
+    /// Insertion-ordered, with an index of its own for Int keys (see
+    /// [`MapTable`]); each entry keeps the original key value (see
     /// [`MapEntry`]). (The big collections are boxed so that every slot
     /// stays small.)
-    Map(Box<KeyMap<MapEntry>>),
+    Map(Box<MapTable>),
     Set(Box<KeyMap<Value>>),
     /// Ordered by key; each entry keeps the original key value.
     Tree(Box<BTreeMap<OrdKey, (Value, Value)>>),
@@ -79,7 +81,9 @@ impl Object {
                 // (An entry is a `MapEntry`, 40 bytes, its bucket's hash and
                 // index 16 and the key image 32: 88 = 3 * V + 40.)
                 Object::Map(m) => {
-                    m.capacity() * (3 * V + 40) + m.keys().map(Key::heap_size).sum::<usize>()
+                    m.capacity() * (3 * V + 40)
+                        + m.index_bytes()
+                        + m.keys().map(Key::heap_size).sum::<usize>()
                 }
                 Object::Set(s) => {
                     s.capacity() * (2 * V + 40) + s.keys().map(Key::heap_size).sum::<usize>()
@@ -125,7 +129,7 @@ impl Object {
 /// rounding of it.
 pub const OBJECT_BYTES: usize = std::mem::size_of::<Option<Object>>() + 48;
 
-/// The table behind Maps and Sets: insertion-ordered (`indexmap`), hashed
+/// The table behind Sets, and behind Maps with [`MapTable`]: insertion-ordered (`indexmap`), hashed
 /// with foldhash. Keys are small owned images ([`Key`]) whose hashing is a
 /// few multiplications for Ints and one pass over a String's bytes;
 /// foldhash is among the fastest hashers for such keys while its per-process
@@ -992,7 +996,7 @@ mod law_tests {
                 if rng.below(2) == 0 {
                     entries.reverse();
                 }
-                let mut m: KeyMap<MapEntry> = KeyMap::default();
+                let mut m = MapTable::default();
                 for (k, v) in entries {
                     m.insert(Key::Int(k), MapEntry::new(Value::Int(k), v));
                 }

@@ -15,6 +15,7 @@ pub mod heap;
 pub mod host;
 pub mod interp;
 pub mod link;
+pub mod map_table;
 pub mod maps;
 pub mod native;
 pub mod observe;

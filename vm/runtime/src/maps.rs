@@ -9,7 +9,8 @@
 //! the key's image, part by part; an insertion's new entry is counted by
 //! the heap once it is there.
 
-use crate::heap::{Heap, Key, KeyMap, MapEntry, Object, KEY_PART_BYTES, MAX_KEY_PARTS};
+use crate::heap::{Heap, Key, MapEntry, Object, KEY_PART_BYTES, MAX_KEY_PARTS};
+use crate::map_table::MapTable;
 use crate::native::{Cost, Meter, NativeError, KEY_PART_STEPS};
 use crate::program::Program;
 use crate::value::Value;
@@ -67,7 +68,7 @@ fn error<T>(message: &str) -> Result<T, NativeError> {
     Err(NativeError::Error(message.to_string()))
 }
 
-fn map_mut(heap: &mut Heap, map: Value) -> Result<&mut KeyMap<MapEntry>, NativeError> {
+fn map_mut(heap: &mut Heap, map: Value) -> Result<&mut MapTable, NativeError> {
     match map {
         Value::Obj(r) => match heap.get_mut(r) {
             Some(Object::Map(m)) => Ok(&mut **m),
@@ -110,18 +111,19 @@ pub fn get(
 ) -> Result<Value, NativeError> {
     let key = key_of(heap, meter, key)?;
     let m = map_mut(heap, map)?;
-    let Some(entry) = m.get_mut(&key) else {
+    if let Some(some) = m.cached_some(&key) {
+        return Ok(Value::Obj(some));
+    }
+    let Some(pos) = m.find(&key) else {
         return option(heap, program, variants, None);
     };
+    let entry = m[pos];
     if let Some(some) = entry.some {
         return Ok(Value::Obj(some));
     }
-    let value = entry.value;
-    let some = option(heap, program, variants, Some(value))?;
+    let some = option(heap, program, variants, Some(entry.value))?;
     if let (Value::Obj(r), Ok(m)) = (some, map_mut(heap, map)) {
-        if let Some(entry) = m.get_mut(&key) {
-            entry.some = Some(r);
-        }
+        m.set_some(pos, &key, r);
     }
     Ok(some)
 }
@@ -158,5 +160,5 @@ pub fn contains(
     key: Value,
 ) -> Result<bool, NativeError> {
     let key = key_of(heap, meter, key)?;
-    Ok(map_mut(heap, map)?.contains_key(&key))
+    Ok(map_mut(heap, map)?.find(&key).is_some())
 }
