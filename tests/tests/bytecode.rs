@@ -300,3 +300,39 @@ fn codegen_selects_fused_and_immediate_instructions() {
         assert!(!main.contains(absent), "`{absent}` in:\n{main}");
     }
 }
+
+/// A variant test that only feeds its branch (each arm of a `match` on an
+/// enum, an `if let`) compiles to one `jvar`/`jnvar`, not an `isvar` into
+/// a register and a `jmpif`/`jmpifnot` (the examples run such code).
+#[test]
+fn codegen_fuses_variant_tests_into_their_branches() {
+    let source = "enum Shape { Dot, Circle(Int), Square(Int) }
+    fn area(s) {
+        match s { Shape::Dot => 0, Shape::Circle(r) => 3 * r * r, Shape::Square(w) => w * w }
+    }
+    fn main() {
+        let m = Map::new();
+        m.insert(1, 10);
+        var total = 0;
+        for k in 0..3 { if let Some(v) = m.get(k) { total += v; } }
+        println(area(Shape::Dot) + area(Shape::Circle(2)) + area(Shape::Square(3)) + total);
+    }";
+    let mut db = mvl_compiler::db::Database::default();
+    let program = db.program("variants.mvl", source.to_string());
+    let module = mvl_compiler::db::compile(&db, program)
+        .clone()
+        .expect("compiles");
+    assert_eq!(mvm_bytecode::verify(&module), Ok(()));
+    let text = mvm_bytecode::disassemble(&module);
+    for name in ["\"area\" arity", "\"main\" arity"] {
+        let f = &text[text.find(name).expect("function is there")..];
+        let f = &f[..f.find("\n.fn ").unwrap_or(f.len())];
+        assert!(
+            f.contains("jnvar") || f.contains("jvar "),
+            "no fused test in:\n{f}"
+        );
+        for absent in ["isvar", "jmpif"] {
+            assert!(!f.contains(absent), "`{absent}` in:\n{f}");
+        }
+    }
+}

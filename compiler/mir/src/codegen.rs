@@ -8,7 +8,8 @@
 //! its targets comes next.
 //!
 //! **Selection.** A comparison of Ints that only feeds the branch ending its
-//! block becomes one compare-and-branch instruction (`jlti`, `jgeik`, ...);
+//! block becomes one compare-and-branch instruction (`jlti`, `jgeik`, ...),
+//! and so does a variant test (`jvar`, `jnvar`);
 //! an Int operand that is a constant fitting 32 bits selects the immediate
 //! form (`addik`, `ltik`; `x - n` as `x + -n`); the operand class picks the
 //! typed instruction (`addi`, `addf`, `concat`) or the generic one. A
@@ -200,8 +201,9 @@ fn layout(body: &Body, thread: &[BlockId]) -> Vec<BlockId> {
     post
 }
 
-/// Per block: whether its last statement is an Int comparison that only
-/// feeds its branch, and so becomes part of a compare-and-branch.
+/// Per block: whether its last statement is an Int comparison or a variant
+/// test that only feeds its branch, and so becomes part of a
+/// compare-and-branch (`jlti`, ..., `jvar`, `jnvar`).
 fn fused_branches(body: &Body, live: &Liveness) -> Vec<bool> {
     body.blocks
         .iter()
@@ -222,6 +224,9 @@ fn fused_branches(body: &Body, live: &Liveness) -> Vec<bool> {
                         && a.value() != Some(*c)
                         && b.value() != Some(*c)
                         && (a.value().is_some() || b.value().is_some())
+                }
+                Some(StmtKind::Assign(d, Rvalue::VariantIs(Operand::Value(x), _))) => {
+                    d == c && !live.live_out[i].contains(*c) && x != c
                 }
                 _ => false,
             }
@@ -1106,6 +1111,24 @@ impl Gen<'_> {
                         let op = match block.stmts.last().map(|s| &s.kind) {
                             Some(StmtKind::Assign(_, Rvalue::Binary(op, _, a, b))) if fused => {
                                 self.compare_jump(*op, a, b, when)
+                            }
+                            Some(StmtKind::Assign(_, Rvalue::VariantIs(o, v))) if fused => {
+                                let obj = self.operand(o, 0);
+                                let variant = count(*v as usize);
+                                let target = Label(0);
+                                if when {
+                                    Op::JmpVariant {
+                                        obj,
+                                        variant,
+                                        target,
+                                    }
+                                } else {
+                                    Op::JmpNotVariant {
+                                        obj,
+                                        variant,
+                                        target,
+                                    }
+                                }
                             }
                             _ => {
                                 let cond = self.value_reg(*c);

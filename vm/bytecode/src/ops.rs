@@ -523,6 +523,12 @@ macro_rules! __op_table {
             /// If R[a] != imm (Int), continue at `target`.
             JmpNeIntImm = 0x5c, "jneik" { a: Reg, imm: Imm, target: Label }
                 reads(a: Int) writes() window() flags();
+            /// If the enum value R[obj] is variant `variant`, continue at `target`.
+            JmpVariant = 0x5d, "jvar" { obj: Reg, variant: Count, target: Label }
+                reads(obj: Obj) writes() window() flags();
+            /// If the enum value R[obj] is not variant `variant`, continue at `target`.
+            JmpNotVariant = 0x5e, "jnvar" { obj: Reg, variant: Count, target: Label }
+                reads(obj: Obj) writes() window() flags();
 
             /// R[dst] := F[func](R[args], .., R[args + argc - 1])
             Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count }

@@ -1292,6 +1292,32 @@ fn dispatch<H: Hooks>(
                 }
                 r!(dst) = target;
             }
+            Op::JmpVariant {
+                obj,
+                variant,
+                target,
+            } => {
+                let is = match cx.heap.object(r!(obj)) {
+                    Some(Object::Variant { variant: v, .. }) => *v == variant.0 as u32,
+                    _ => leave!(fault("`jvar` expects an enum value")),
+                };
+                if is {
+                    jump!(target);
+                }
+            }
+            Op::JmpNotVariant {
+                obj,
+                variant,
+                target,
+            } => {
+                let is = match cx.heap.object(r!(obj)) {
+                    Some(Object::Variant { variant: v, .. }) => *v == variant.0 as u32,
+                    _ => leave!(fault("`jnvar` expects an enum value")),
+                };
+                if !is {
+                    jump!(target);
+                }
+            }
             Op::VariantIs { dst, obj, variant } => {
                 let is = match cx.heap.object(r!(obj)) {
                     Some(Object::Variant { variant: v, .. }) => *v == variant.0 as u32,
