@@ -39,7 +39,7 @@ ROOT = BENCH.parent
 ORDER = [
     "bounce", "list", "mandelbrot", "nbody", "permute", "queens", "sieve",
     "storage", "towers", "richards", "deltablue", "json", "cd", "havlak",
-    "fib", "loop", "binary_trees", "maps",
+    "fib", "loop", "binary_trees", "maps", "maps_dense",
 ]
 
 PEERS = ["lua5.4", "luajit -joff", "luajit", "python3"]
