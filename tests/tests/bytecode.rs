@@ -12,7 +12,7 @@ fn compiled_examples() -> Vec<(String, Module)> {
     mvl_tests::example_programs()
         .into_iter()
         .filter_map(|path| {
-            let module = compile_file(&path, &mut Session::captured()).ok()?;
+            let module = compile_file(&path, false, &mut Session::captured()).ok()?;
             Some((path, module))
         })
         .collect()

@@ -154,7 +154,7 @@ fn random_programs_agree_between_mvlc_and_mvm() {
         let source = gen.program();
         let path = dir.join(format!("p{i}.mvl")).to_string_lossy().into_owned();
         std::fs::write(&path, &source).expect("write program");
-        let module = match compile_file(&path, &mut Session::captured()) {
+        let module = match compile_file(&path, false, &mut Session::captured()) {
             Ok(m) => m,
             Err(_) => {
                 let mut s = Session::captured();

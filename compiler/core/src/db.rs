@@ -1423,7 +1423,33 @@ pub fn compile(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
         return None;
     }
     let main = declarations(db, program).main?;
-    link_program(db, program, false, main).map(|(m, _)| Arc::new(m))
+    link_program(db, program, Roots::Everything { tests: false }, main).map(|(m, _)| Arc::new(m))
+}
+
+/// The program as `mvlc build` and `mvlc run` write and run it: what
+/// [`compile`] makes, but holding only the functions `main` reaches
+/// (through calls, function values, closures and method calls, in the code
+/// as optimised) and only the natives they call. `None` when it has errors
+/// (see [`diagnostics`], which still lowers every user function).
+#[salsa::tracked(returns(ref))]
+pub fn compile_reachable(db: &dyn Db, program: Program) -> Option<Arc<Module>> {
+    db.executing("compile_reachable", &|| program.root(db).path(db).clone());
+    if checked(db, program).iter().any(|d| d.is_error()) {
+        return None;
+    }
+    let main = declarations(db, program).main?;
+    link_program(db, program, Roots::Entry, main).map(|(m, _)| Arc::new(m))
+}
+
+/// Which functions [`link_program`] starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Roots {
+    /// The entry and every function of the user's files (tests too when
+    /// `tests`): what the REPL, `mvlc test` and libraries need.
+    Everything { tests: bool },
+    /// The entry alone: a program's `.mvb`, whose other functions nothing
+    /// could call.
+    Entry,
 }
 
 /// A program's `test` items, compiled for `mvlc test`.
@@ -1450,7 +1476,7 @@ pub fn compile_tests(db: &dyn Db, program: Program) -> Option<TestModule> {
         .find(|d| d.kind == DeclKind::Test)
         .map(|d| d.id);
     let entry = decls.main.or(first_test)?;
-    let (module, index) = link_program(db, program, true, entry)?;
+    let (module, index) = link_program(db, program, Roots::Everything { tests: true }, entry)?;
     let root = program.root(db).id(db);
     let mut tests: Vec<(u32, String, u32)> = decls
         .decls
@@ -1473,15 +1499,16 @@ pub fn compile_tests(db: &dyn Db, program: Program) -> Option<TestModule> {
     })
 }
 
-/// Lowers and links every function of the user's files (tests too when
-/// `tests`) and the standard library's functions they reach, in source
-/// order: by file, item, place in the item, then closure, whatever order
-/// their identities were made in. Returns the module and each function's
-/// index in it.
+/// Lowers and links the functions of `roots` and those they reach
+/// (transitively, through the `fnK` operands their generated code keeps),
+/// in source order: by file, item, place in the item, then closure,
+/// whatever order their identities were made in. With [`Roots::Entry`]
+/// the natives no linked function calls are left out too. Returns the
+/// module and each function's index in it.
 fn link_program(
     db: &dyn Db,
     program: Program,
-    tests: bool,
+    roots: Roots,
     entry: FnId,
 ) -> Option<(Module, HashMap<FnId, u32>)> {
     let decls = declarations(db, program);
@@ -1492,14 +1519,19 @@ fn link_program(
             .get(&FnId::declared(id.decl))
             .is_some_and(|i| decls.decls[*i].kind == DeclKind::Test)
     };
-    // Every user function, then what the lowered code names, transitively.
+    // The roots, then what the generated code names, transitively: a
+    // callee whose every use the optimiser removed is not followed.
     let mut reached: Vec<FnId> = Vec::new();
     let mut seen: std::collections::HashSet<FnId> = std::collections::HashSet::new();
-    let users = user_inferred(db, program);
-    let user_fns = users.iter().flat_map(|c| c.functions.keys());
-    for id in std::iter::once(&entry).chain(user_fns) {
-        if (tests || !is_test(id)) && seen.insert(*id) {
-            reached.push(*id);
+    seen.insert(entry);
+    reached.push(entry);
+    if let Roots::Everything { tests } = roots {
+        for c in user_inferred(db, program) {
+            for id in c.functions.keys() {
+                if (tests || !is_test(id)) && seen.insert(*id) {
+                    reached.push(*id);
+                }
+            }
         }
     }
     let mut next = 0;
@@ -1508,9 +1540,11 @@ fn link_program(
         let Ok(lowered) = lower_fn(db, program, id) else {
             return None;
         };
-        for callee in &lowered.callees {
-            if seen.insert(*callee) {
-                reached.push(*callee);
+        for k in codegen::used_callees(&lowered.function) {
+            if let Some(callee) = lowered.callees.get(k as usize) {
+                if seen.insert(*callee) {
+                    reached.push(*callee);
+                }
             }
         }
     }
@@ -1549,10 +1583,11 @@ fn link_program(
     let natives = decls.natives.iter().map(|n| n.name.clone()).collect();
     let paths = files.iter().map(|f| f.path(db).clone()).collect();
     let types = codegen::type_descriptors(&decls.env);
-    Some((
-        codegen::link(functions, natives, paths, types, entry),
-        index,
-    ))
+    let mut module = codegen::link(functions, natives, paths, types, entry);
+    if roots == Roots::Entry {
+        codegen::drop_unused_natives(&mut module);
+    }
+    Some((module, index))
 }
 
 /// The root file compiled as a library (`mvlc build --lib`): every user
@@ -1571,7 +1606,7 @@ pub fn compile_library(db: &dyn Db, program: Program) -> Option<(Module, HashMap
         .decls
         .iter()
         .find(|d| d.file.file == root && d.kind != DeclKind::Test)?;
-    link_program(db, program, false, first.id)
+    link_program(db, program, Roots::Everything { tests: false }, first.id)
 }
 
 /// The inferred signature of every function, method and constant of the
@@ -1788,6 +1823,57 @@ mod tests {
         assert!(names.contains(&"main"), "{names:?}");
         assert!(!names.iter().any(|n| n.contains("unwrap_or")), "{names:?}");
         assert!(names.len() < 20, "{names:?}");
+    }
+
+    /// `mvlc build` and `mvlc run` link only what `main` reaches: through a
+    /// call, a function value, a closure, a method call and a `self`
+    /// method call, in the optimised code (a call in a branch that folding
+    /// removes reaches nothing), and only the natives those functions
+    /// call. The REPL's module ([`compile`]) and a library keep every user
+    /// function.
+    #[test]
+    fn a_program_links_only_what_main_reaches() {
+        let mut db = Database::default();
+        let src = "struct P { x: Int }
+impl P {
+    fn get(self) -> Int { self.x + self.twice() }
+    fn twice(self) -> Int { self.x * 2 }
+    fn unused_method(self) -> Int { 0 }
+}
+fn called(a: Int) -> Int { a + 1 }
+fn as_value(a: Int) -> Int { a * 3 }
+fn in_closure() -> Int { 7 }
+fn folded_away() -> Int { 8 }
+fn unused() -> Int { called(1) }
+fn main() {
+    let f = as_value;
+    let g = || in_closure();
+    if 1 > 2 { println(folded_away()); }
+    let p = P { x: called(2) };
+    println(f(p.get()) + g());
+}";
+        let program = db.program("a.mvl", src.to_string());
+        let module = compile_reachable(&db, program).as_ref().expect("compiles");
+        let names: Vec<&str> = module.functions.iter().map(|f| f.name.as_str()).collect();
+        insta::assert_snapshot!(names.join("\n"), @r"
+        P::get
+        P::twice
+        called
+        as_value
+        in_closure
+        main
+        main::{closure}
+        ");
+        assert_eq!(module.natives, ["println"]);
+        assert_eq!(module.functions[module.entry as usize].name, "main");
+        let every = compile(&db, program).as_ref().expect("compiles");
+        let all: Vec<&str> = every.functions.iter().map(|f| f.name.as_str()).collect();
+        for f in ["unused", "folded_away", "P::unused_method"] {
+            assert!(all.contains(&f), "{f} missing from {all:?}");
+        }
+        let (library, _) = compile_library(&db, program).expect("compiles");
+        let exported: Vec<&str> = library.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(exported, all);
     }
 
     /// Syntax errors do not hide type errors elsewhere, and error nodes draw

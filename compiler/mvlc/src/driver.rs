@@ -528,7 +528,9 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         ));
         return EXIT_USAGE;
     }
-    match compile_file(path, session) {
+    // Coverage reports the functions no call reached too.
+    let every_function = options.observe.coverage.is_some();
+    match compile_file(path, every_function, session) {
         Ok(module) => run_module(&module, &options, session),
         Err(code) => code,
     }
@@ -981,15 +983,24 @@ pub fn opt_option(arg: &str, session: &mut Session) -> bool {
     true
 }
 
-/// Reads and compiles `path`, rendering every diagnostic to stderr. On
-/// failure returns the exit code to use.
-pub fn compile_file(path: &str, session: &mut Session) -> Result<Module, i32> {
+/// Reads and compiles `path`, rendering every diagnostic to stderr: with
+/// every user function when `every_function`, otherwise only what `main`
+/// reaches. On failure returns the exit code to use.
+pub fn compile_file(
+    path: &str,
+    every_function: bool,
+    session: &mut Session,
+) -> Result<Module, i32> {
     let text = read_source(path, session)?;
     let mut db = Database::default();
     let program = db.program(path, text);
     db.set_opt_level(program, session.opt_level);
     db::prime(&db, program);
-    let module = db::compile(&db, program).clone();
+    let module = if every_function {
+        db::compile(&db, program).clone()
+    } else {
+        db::compile_reachable(&db, program).clone()
+    };
     let diags = db::diagnostics(&db, program);
     session.diagnostics(&db, &diags);
     release(db, session);
@@ -1050,7 +1061,7 @@ fn build_file(
             }
         }
     } else {
-        let module = db::compile(&db, program).clone();
+        let module = db::compile_reachable(&db, program).clone();
         let diags = db::diagnostics(&db, program);
         session.diagnostics(&db, &diags);
         match module {

@@ -15,7 +15,7 @@ use crate::sema::types::TypeTable;
 use crate::sema::{env::Env, FnInfo, NativeInfo};
 use mvl_syntax::ast::Span;
 use mvm_bytecode::ops::{Const, Func};
-use mvm_bytecode::{Constant, Function, Module, OperandMut, TypeDesc, TypeKind};
+use mvm_bytecode::{Constant, Function, Module, Operand, OperandMut, TypeDesc, TypeKind};
 use std::collections::HashMap;
 
 /// Why a function could not be lowered (limits of the bytecode format).
@@ -203,6 +203,59 @@ pub fn link(
         module.functions.push(function);
     }
     module
+}
+
+/// The `fnK` operands `function`'s code keeps, each `K` once, in order.
+pub fn used_callees(function: &Function) -> Vec<u32> {
+    let mut used: Vec<u32> = function
+        .code
+        .iter()
+        .flat_map(|op| op.operands())
+        .filter_map(|(_, o)| match o {
+            Operand::Func(k) => Some(k),
+            _ => None,
+        })
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    used
+}
+
+/// Leaves out of `module`'s natives those no instruction names, keeping
+/// the others' order and renumbering the operands that name them.
+pub fn drop_unused_natives(module: &mut Module) {
+    let mut used = vec![false; module.natives.len()];
+    for f in &module.functions {
+        for op in &f.code {
+            for (_, o) in op.operands() {
+                if let Operand::Native(n) = o {
+                    if let Some(u) = used.get_mut(n as usize) {
+                        *u = true;
+                    }
+                }
+            }
+        }
+    }
+    let mut remap = vec![0u32; used.len()];
+    let mut kept = Vec::new();
+    for (i, name) in std::mem::take(&mut module.natives).into_iter().enumerate() {
+        if used[i] {
+            remap[i] = kept.len() as u32;
+            kept.push(name);
+        }
+    }
+    module.natives = kept;
+    for f in &mut module.functions {
+        for op in &mut f.code {
+            op.for_each_operand_mut(|o| {
+                if let OperandMut::Native(n) = o {
+                    if let Some(new) = remap.get(n.0 as usize) {
+                        n.0 = *new;
+                    }
+                }
+            });
+        }
+    }
 }
 
 /// The VM's descriptors of the program's structs and enums, indexed like
