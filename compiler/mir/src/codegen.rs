@@ -392,6 +392,8 @@ struct Window {
 fn window_operands(rv: &Rvalue) -> Option<&[Operand]> {
     match rv {
         Rvalue::Call(_, args) | Rvalue::Aggregate(_, args) => Some(args),
+        // Runs as a call of its native, with the window of one.
+        Rvalue::Intrinsic(Intrinsic::CallStack(_), args) => Some(args),
         _ => None,
     }
 }
@@ -890,6 +892,11 @@ impl Gen<'_> {
                 self.emit(op);
             }
             Rvalue::Intrinsic(i, args) => {
+                if let Intrinsic::CallStack(n) = i {
+                    // A call of its native, its window placed as any call's.
+                    let call = Rvalue::Call(Callee::Native(*n), Vec::new());
+                    return self.rvalue(&call, dst);
+                }
                 let dst = dst_or(self);
                 let a = args.first().map(|o| self.operand(o, 0));
                 let b = args.get(1).map(|o| self.operand(o, 1));
@@ -923,6 +930,8 @@ impl Gen<'_> {
                         map: src,
                         key: b.unwrap_or(Reg(0)),
                     },
+                    // Returned above.
+                    Intrinsic::CallStack(_) => return,
                 };
                 self.emit(op);
             }

@@ -158,12 +158,19 @@ pub enum Intrinsic {
     MapInsert,
     /// `map.contains_key(key)`: a Bool.
     MapHas,
+    /// `reflect::call_stack()`: the MVL frames active where it runs,
+    /// innermost first, as an array of `reflect::Frame`. It observes the
+    /// call stack, so no pass may move it across a call or duplicate it,
+    /// and an inlined body keeps its virtual frame. It runs as a call of
+    /// the native with this index in the program's import table (the one
+    /// that builds the frames).
+    CallStack(u32),
 }
 
 impl Intrinsic {
     pub fn arity(self) -> usize {
         match self {
-            Intrinsic::RandFloat => 0,
+            Intrinsic::RandFloat | Intrinsic::CallStack(_) => 0,
             Intrinsic::RandInt | Intrinsic::MapGet | Intrinsic::MapHas => 2,
             Intrinsic::MapInsert => 3,
             _ => 1,
@@ -182,6 +189,7 @@ impl Intrinsic {
             Intrinsic::MapGet => "map_get",
             Intrinsic::MapInsert => "map_insert",
             Intrinsic::MapHas => "map_has",
+            Intrinsic::CallStack(_) => "call_stack",
         }
     }
 }

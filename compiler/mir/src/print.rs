@@ -107,6 +107,7 @@ pub fn rvalue(b: &Body, rv: &Rvalue) -> String {
             };
             format!("call {f}({})", list(b, args))
         }
+        Rvalue::Intrinsic(Intrinsic::CallStack(n), _) => format!("call_stack(native{n})"),
         Rvalue::Intrinsic(i, args) => format!("{}({})", i.name(), list(b, args)),
         Rvalue::Aggregate(a, xs) => {
             let head = match a {
