@@ -135,6 +135,7 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
             file,
             code: g.code,
             lines: g.lines,
+            inlined: Vec::new(),
         },
         constants: g.constants,
     })
