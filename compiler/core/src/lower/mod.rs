@@ -236,7 +236,11 @@ impl Cx<'_> {
     fn push(&mut self, kind: StmtKind, span: Span) {
         let line = self.line(span);
         let b = self.cur;
-        self.body.block_mut(b).stmts.push(Stmt { kind, line });
+        self.body.block_mut(b).stmts.push(Stmt {
+            kind,
+            line,
+            scope: None,
+        });
     }
 
     /// Ends the current block in a branch on the Int comparison `a op b`:

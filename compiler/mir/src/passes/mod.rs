@@ -243,6 +243,7 @@ mod tests {
         Stmt {
             kind: StmtKind::Assign(v, rv),
             line,
+            scope: None,
         }
     }
 
