@@ -187,6 +187,7 @@ fn run_nops(n: usize, flags: &[&str]) -> (u8, String) {
             file: 0,
             code,
             lines: vec![],
+            inlined: vec![],
         }],
         files: vec!["nops.mvasm".into()],
         ..Module::default()

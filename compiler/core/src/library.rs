@@ -324,6 +324,7 @@ pub fn resolve_externs(module: &mut Module, libraries: &[Module]) {
                     file: 0,
                     code: vec![Op::LoadUnit { dst: Reg(0) }, Op::Ret { src: Reg(0) }],
                     lines: Vec::new(),
+                    inlined: Vec::new(),
                 });
                 imports.push(Import {
                     module: lib.library.clone(),

@@ -374,6 +374,7 @@ mod tests {
         f.block_mut(entry).stmts.push(Stmt {
             kind: StmtKind::Assign(r, Rvalue::Call(Callee::Fn(FuncRef(0)), Vec::new())),
             line: 1,
+            scope: None,
         });
         f.block_mut(entry).term = Terminator::Return(Operand::Value(r));
         let g = counting_loop();

@@ -50,7 +50,7 @@ use crate::analysis::{natural_loops, predecessors, Liveness};
 use crate::passes::licm::preheader;
 use crate::*;
 use mvm_bytecode::ops::{Const as K, Count, Func, Imm, Label, Native, Reg, TypeIdx};
-use mvm_bytecode::{Constant, Function, LineEntry, Op, OperandMut};
+use mvm_bytecode::{Constant, Function, InlineEntry, InlineFrame, LineEntry, Op, OperandMut};
 use std::collections::HashMap;
 
 /// A generated function with its own constants (`Const` operands index
@@ -59,6 +59,46 @@ use std::collections::HashMap;
 pub struct Generated {
     pub function: Function,
     pub constants: Vec<Constant>,
+}
+
+/// The inline-frame table of code whose instruction `pc` came from inline
+/// scope `scopes[pc]`: one entry per run of instructions of the same scope,
+/// its frames the scope and its parents, innermost first. A scope chain
+/// that does not end (a malformed body) stops at the scopes it has seen.
+fn inline_table(body: &Body, scopes: &[Option<ScopeId>]) -> Vec<InlineEntry> {
+    let mut table: Vec<InlineEntry> = Vec::new();
+    let mut pc = 0;
+    while pc < scopes.len() {
+        let Some(scope) = scopes[pc] else {
+            pc += 1;
+            continue;
+        };
+        let start = pc;
+        while pc < scopes.len() && scopes[pc] == Some(scope) {
+            pc += 1;
+        }
+        let mut frames = Vec::new();
+        let mut at = Some(scope);
+        while let Some(s) = at.and_then(|s| body.scopes.get(s.0 as usize)) {
+            if frames.len() > body.scopes.len() {
+                break;
+            }
+            frames.push(InlineFrame {
+                function: s.function.clone(),
+                file: s.file,
+                call_line: s.call_line,
+            });
+            at = s.parent;
+        }
+        if !frames.is_empty() {
+            table.push(InlineEntry {
+                start: start as u32,
+                end: pc as u32,
+                frames,
+            });
+        }
+    }
+    table
 }
 
 /// Why a body could not become bytecode (limits of the format).
@@ -82,6 +122,8 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
         patches: Vec::new(),
         n_regs: alloc.n_regs,
         line: 0,
+        scope: None,
+        scopes: Vec::new(),
         current_across: Vec::new(),
         thread,
     };
@@ -95,13 +137,13 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
         let (_, after) = live.after_each(body, *b);
         for (k, s) in block.stmts.iter().take(n).enumerate() {
             g.line = s.line;
+            g.scope = s.scope;
             g.current_across = after[k].iter().filter(|v| Some(*v) != s.def()).collect();
             g.stmt(s);
         }
-        g.line = if fuse {
-            block.stmts.last().map_or(block.line, |s| s.line)
-        } else {
-            block.line
+        (g.line, g.scope) = match block.stmts.last() {
+            Some(s) if fuse => (s.line, s.scope),
+            _ => (block.line, block.scope),
         };
         g.terminator(block, fuse, next);
     }
@@ -136,6 +178,7 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
             file,
             code: g.code,
             lines: g.lines,
+            inlined: inline_table(body, &g.scopes),
         },
         constants: g.constants,
     })
@@ -347,7 +390,7 @@ fn hoist_constants(body: &Body) -> Option<Body> {
         let Some(pre) = preheader(new, lp, &preds) else {
             continue;
         };
-        let line = new.block(lp.header).line;
+        let (line, scope) = (new.block(lp.header).line, new.block(lp.header).scope);
         let values: Vec<Value> = consts
             .into_iter()
             .map(|c| {
@@ -355,6 +398,7 @@ fn hoist_constants(body: &Body) -> Option<Body> {
                 new.block_mut(pre).stmts.push(Stmt {
                     kind: StmtKind::Assign(v, Rvalue::Use(Operand::Const(c))),
                     line,
+                    scope,
                 });
                 v
             })
@@ -397,6 +441,8 @@ struct Window {
 fn window_operands(rv: &Rvalue) -> Option<&[Operand]> {
     match rv {
         Rvalue::Call(_, args) | Rvalue::Aggregate(_, args) => Some(args),
+        // Runs as a call of its native, with the window of one.
+        Rvalue::Intrinsic(Intrinsic::CallStack(_), args) => Some(args),
         _ => None,
     }
 }
@@ -533,6 +579,10 @@ struct Gen<'a> {
     line: u32,
     /// The values live across the statement being generated.
     current_across: Vec<Value>,
+    /// The inline scope of the statement being generated.
+    scope: Option<ScopeId>,
+    /// The inline scope of each instruction emitted, by pc.
+    scopes: Vec<Option<ScopeId>>,
     /// Where a jump to each block really goes (see [`threaded`]).
     thread: Vec<BlockId>,
 }
@@ -606,6 +656,7 @@ fn compare_imm(a: &Operand, b: &Operand) -> Option<(Value, Imm, bool)> {
 
 impl Gen<'_> {
     fn emit(&mut self, op: Op) -> usize {
+        self.scopes.push(self.scope);
         if self.line != 0 && self.lines.last().is_none_or(|l| l.line != self.line) {
             self.lines.push(LineEntry {
                 pc: self.code.len() as u32,
@@ -895,6 +946,11 @@ impl Gen<'_> {
                 self.emit(op);
             }
             Rvalue::Intrinsic(i, args) => {
+                if let Intrinsic::CallStack(n) = i {
+                    // A call of its native, its window placed as any call's.
+                    let call = Rvalue::Call(Callee::Native(*n), Vec::new());
+                    return self.rvalue(&call, dst);
+                }
                 let dst = dst_or(self);
                 let a = args.first().map(|o| self.operand(o, 0));
                 let b = args.get(1).map(|o| self.operand(o, 1));
@@ -928,6 +984,8 @@ impl Gen<'_> {
                         map: src,
                         key: b.unwrap_or(Reg(0)),
                     },
+                    // Returned above.
+                    Intrinsic::CallStack(_) => return,
                 };
                 self.emit(op);
             }
@@ -1266,6 +1324,7 @@ mod tests {
                 Rvalue::Call(Callee::Fn(FuncRef(0)), vec![Operand::Const(Const::Int(10))]),
             ),
             line: 1,
+            scope: None,
         });
         main.block_mut(entry).term = Terminator::Return(Operand::Value(r));
         let f = generate(&counting_loop(), 0).expect("f");
@@ -1279,6 +1338,72 @@ mod tests {
             entry: 1,
             ..Module::default()
         }
+    }
+
+    /// Code from inline scopes gets an inline-frame entry per run of one
+    /// scope, its frames the scope chain innermost first; the body's own
+    /// code gets none.
+    #[test]
+    fn inline_scopes_become_the_inline_frame_table() {
+        use crate::testing::{assign, int, val};
+        let mut b = Body::new("main");
+        let x = b.new_value(MirTy::Int, None);
+        let y = b.new_value(MirTy::Int, None);
+        let entry = b.new_block();
+        b.scopes = vec![
+            InlineScope {
+                function: "g".into(),
+                file: 0,
+                call_line: 9,
+                parent: None,
+            },
+            InlineScope {
+                function: "h".into(),
+                file: 1,
+                call_line: 4,
+                parent: Some(ScopeId(0)),
+            },
+        ];
+        let in_scope = |mut s: Stmt, scope, line| {
+            s.scope = scope;
+            s.line = line;
+            s
+        };
+        b.block_mut(entry).stmts = vec![
+            in_scope(assign(x, Rvalue::Use(int(7))), Some(ScopeId(0)), 3),
+            in_scope(
+                assign(y, Rvalue::Binary(BinOp::Div, OpClass::Int, int(1), val(x))),
+                Some(ScopeId(1)),
+                2,
+            ),
+        ];
+        b.block_mut(entry).term = Terminator::Return(val(y));
+        b.block_mut(entry).line = 9;
+        let f = generate(&b, 0).expect("main").function;
+        let frames = |pc: usize| -> Vec<(String, u32, u32)> {
+            f.inlined_at(pc)
+                .iter()
+                .map(|fr| (fr.function.clone(), fr.file, fr.call_line))
+                .collect()
+        };
+        let div = f
+            .code
+            .iter()
+            .position(|op| op.mnemonic().starts_with("div"))
+            .expect("a division");
+        assert_eq!(
+            frames(div),
+            vec![("h".to_string(), 1, 4), ("g".to_string(), 0, 9)]
+        );
+        assert_eq!(f.line_at(div), 2);
+        let ret = f.code.len() - 1;
+        assert!(frames(ret).is_empty(), "{:?}", f.inlined);
+        assert_eq!(f.line_at(ret), 9);
+        let mut m = module();
+        m.functions = vec![f];
+        m.files = vec!["a.mvl".into(), "b.mvl".into()];
+        m.entry = 0;
+        assert_eq!(mvm_bytecode::verify(&m), Ok(()));
     }
 
     #[test]
@@ -1322,6 +1447,7 @@ mod tests {
         let assign = |v, rv| Stmt {
             kind: StmtKind::Assign(v, rv),
             line: 3,
+            scope: None,
         };
         let lt = |a, b| Rvalue::Binary(BinOp::Lt, OpClass::Int, val(a), val(b));
         let fop = |op, a, b| Rvalue::Binary(op, OpClass::Float, a, b);

@@ -158,12 +158,19 @@ pub enum Intrinsic {
     MapInsert,
     /// `map.contains_key(key)`: a Bool.
     MapHas,
+    /// `reflect::call_stack()`: the MVL frames active where it runs,
+    /// innermost first, as an array of `reflect::Frame`. It observes the
+    /// call stack, so no pass may move it across a call or duplicate it,
+    /// and an inlined body keeps its virtual frame. It runs as a call of
+    /// the native with this index in the program's import table (the one
+    /// that builds the frames).
+    CallStack(u32),
 }
 
 impl Intrinsic {
     pub fn arity(self) -> usize {
         match self {
-            Intrinsic::RandFloat => 0,
+            Intrinsic::RandFloat | Intrinsic::CallStack(_) => 0,
             Intrinsic::RandInt | Intrinsic::MapGet | Intrinsic::MapHas => 2,
             Intrinsic::MapInsert => 3,
             _ => 1,
@@ -182,6 +189,7 @@ impl Intrinsic {
             Intrinsic::MapGet => "map_get",
             Intrinsic::MapInsert => "map_insert",
             Intrinsic::MapHas => "map_has",
+            Intrinsic::CallStack(_) => "call_stack",
         }
     }
 }
@@ -377,11 +385,33 @@ pub enum StmtKind {
 }
 
 /// A statement and the 1-based source line it came from (0 when unknown):
-/// the line a runtime error in it is reported at.
+/// the line a runtime error in it is reported at, in the file of its inline
+/// scope's function when it has one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub line: u32,
+    /// The inlined call it came from, `None` for the body's own code.
+    pub scope: Option<ScopeId>,
+}
+
+/// An inline scope of one body: an index into [`Body::scopes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(pub u32);
+
+/// A call whose callee's body was inlined here: the virtual frame a stack
+/// trace shows for the statements (and terminators) of that body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InlineScope {
+    /// The inlined function's name, as a trace prints it.
+    pub function: String,
+    /// Its source file (the producer's index, the bytecode's file table).
+    pub file: u32,
+    /// The line of the inlined call, in the function around it.
+    pub call_line: u32,
+    /// The scope the call itself was in: `None` when it was in the body's
+    /// own code.
+    pub parent: Option<ScopeId>,
 }
 
 impl Stmt {
@@ -459,6 +489,8 @@ pub struct Block {
     pub term: Terminator,
     /// The line of the terminator.
     pub line: u32,
+    /// The inline scope of the terminator.
+    pub scope: Option<ScopeId>,
 }
 
 /// One function body. Block 0 is the entry; the parameters are values
@@ -473,6 +505,8 @@ pub struct Body {
     /// The number of functions [`FuncRef`]s index; their identity is the
     /// producer's.
     pub n_funcs: u32,
+    /// The inline scopes [`Stmt::scope`] and [`Block::scope`] name.
+    pub scopes: Vec<InlineScope>,
 }
 
 impl Body {
@@ -483,6 +517,7 @@ impl Body {
             values: Vec::new(),
             blocks: Vec::new(),
             n_funcs: 0,
+            scopes: Vec::new(),
         }
     }
 
@@ -509,6 +544,7 @@ impl Body {
             stmts: Vec::new(),
             term: Terminator::Unreachable,
             line: 0,
+            scope: None,
         });
         BlockId(self.blocks.len() as u32 - 1)
     }
@@ -541,6 +577,7 @@ pub(crate) mod testing {
         Stmt {
             kind: StmtKind::Assign(v, rv),
             line: 1,
+            scope: None,
         }
     }
 
@@ -549,6 +586,7 @@ pub(crate) mod testing {
         Stmt {
             kind: StmtKind::Effect(e),
             line: 1,
+            scope: None,
         }
     }
 

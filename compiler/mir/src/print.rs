@@ -18,12 +18,25 @@ pub fn body(b: &Body) -> String {
             ty_name(info.ty)
         );
     }
+    for (i, s) in b.scopes.iter().enumerate() {
+        let parent = s.parent.map_or(String::new(), |p| format!(" in s{}", p.0));
+        let _ = writeln!(
+            out,
+            "    scope s{i}: inlined {} (file {}) called @{}{parent}",
+            s.function, s.file, s.call_line
+        );
+    }
+    let at = |line: u32, scope: Option<ScopeId>| match scope {
+        Some(s) => format!("@{line} in s{}", s.0),
+        None => format!("@{line}"),
+    };
     for (i, block) in b.blocks.iter().enumerate() {
         let _ = writeln!(out, "  b{i}:");
         for s in &block.stmts {
-            let _ = writeln!(out, "    {}  @{}", stmt(b, s), s.line);
+            let _ = writeln!(out, "    {}  {}", stmt(b, s), at(s.line, s.scope));
         }
-        let _ = writeln!(out, "    {}  @{}", terminator(b, &block.term), block.line);
+        let term = terminator(b, &block.term);
+        let _ = writeln!(out, "    {term}  {}", at(block.line, block.scope));
     }
     out.push_str("}\n");
     out
@@ -107,6 +120,7 @@ pub fn rvalue(b: &Body, rv: &Rvalue) -> String {
             };
             format!("call {f}({})", list(b, args))
         }
+        Rvalue::Intrinsic(Intrinsic::CallStack(n), _) => format!("call_stack(native{n})"),
         Rvalue::Intrinsic(i, args) => format!("{}({})", i.name(), list(b, args)),
         Rvalue::Aggregate(a, xs) => {
             let head = match a {

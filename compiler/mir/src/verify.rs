@@ -27,6 +27,18 @@ pub fn verify(body: &Body) -> Result<(), Vec<String>> {
         ));
     }
     let in_range = |v: Value| (v.0 as usize) < n_values;
+    // A scope's parent comes before it, so every chain ends.
+    for (i, s) in body.scopes.iter().enumerate() {
+        if s.parent.is_some_and(|p| p.0 as usize >= i) {
+            errors.push(format!("scope s{i}: its parent does not come before it"));
+        }
+    }
+    let scope_ok = |s: Option<ScopeId>| s.is_none_or(|s| (s.0 as usize) < body.scopes.len());
+    for (i, block) in body.blocks.iter().enumerate() {
+        if !scope_ok(block.scope) || !block.stmts.iter().all(|s| scope_ok(s.scope)) {
+            errors.push(format!("b{i}: names an inline scope that does not exist"));
+        }
+    }
     for (i, block) in body.blocks.iter().enumerate() {
         for s in block.term.successors() {
             if s.0 as usize >= body.blocks.len() {

@@ -73,7 +73,7 @@ pub fn register(r: &mut NativeRegistry) {
         };
         // Three objects a frame (the struct and two Strings), charged
         // before the names are even looked up.
-        let n = ctx.frames.len();
+        let n = ctx.call_depth();
         making(ctx, 3 * n + 1, 4 * n, 64 * n)?;
         let frames = ctx.call_stack();
         let text: usize = frames.iter().map(|f| f.function.len() + f.file.len()).sum();

@@ -5,7 +5,7 @@
 //!
 //! The syntax is line-oriented. `;` starts a comment. A line is a
 //! directive (`.entry`, `.file`, `.const`, `.native`, `.struct`, `.enum`,
-//! `.export`, `.import`, `.fn`, `.line`), a label (`name:`), or an
+//! `.export`, `.import`, `.fn`, `.line`, `.inline`), a label (`name:`), or an
 //! instruction: a mnemonic from the instruction table and its operands,
 //! separated by commas, each written as its kind requires (`r3` register,
 //! `k2` constant, `f1` function, `n0` native, `t0` type, a label name, or an
@@ -18,7 +18,10 @@
 //! are the same in every spelling, and so is everything this module does
 //! with the lines once read.
 
-use crate::module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
+use crate::module::{
+    Constant, Export, Function, Import, InlineEntry, InlineFrame, LineEntry, Module, TypeDesc,
+    TypeKind,
+};
 use crate::ops::{OpInfo, Operand, OperandKind, OPS};
 use std::collections::HashMap;
 use std::fmt;
@@ -414,6 +417,7 @@ fn directive_line(
                 file: 0,
                 code: Vec::new(),
                 lines: Vec::new(),
+                inlined: Vec::new(),
             };
             for opt in &rest[1..] {
                 let (key, value) = opt
@@ -445,6 +449,29 @@ fn directive_line(
                 None => f.code.len() as u32,
             };
             f.function.lines.push(LineEntry { pc, line });
+        }
+        "inline" => {
+            // `.inline START END ("name" FILE CALL_LINE)...`, innermost first
+            let f = functions
+                .last_mut()
+                .ok_or("`.inline` must be inside a `.fn`")?;
+            let start = number(arg(t, 0, "a first instruction")?, "an instruction index")?;
+            let end = number(arg(t, 1, "an end instruction")?, "an instruction index")?;
+            let rest = &t[2..];
+            if rest.is_empty() || !rest.len().is_multiple_of(3) {
+                return Err("expected frames of a name, a file index and a call line".into());
+            }
+            let frames = rest
+                .chunks(3)
+                .map(|c| {
+                    Ok(InlineFrame {
+                        function: name(&c[0])?,
+                        file: number(&c[1], "a file index")?,
+                        call_line: number(&c[2], "a line number")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            f.function.inlined.push(InlineEntry { start, end, frames });
         }
         other => return Err(format!("unknown directive `.{other}`")),
     }

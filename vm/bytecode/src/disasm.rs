@@ -4,7 +4,8 @@
 //! Directives give the tables (`.const`, `.native`, `.struct`, `.enum`,
 //! `.file`, `.export`, `.import`, `.entry`); each function starts with
 //! `.fn` and lists one instruction per line, with `L<pc>:` labels on jump
-//! targets and `.line N` where the line table has an entry. Operands are
+//! targets and `.line N` where the line table has an entry, then an
+//! `.inline START END "name" FILE LINE ...` per inline-frame entry. Operands are
 //! listed generically from the instruction table, never by a per-opcode
 //! match; a comment after `;` names what an index operand refers to.
 //!
@@ -181,6 +182,13 @@ fn function_text(module: &Module, fi: usize, writer: &dyn LineWriter, out: &mut 
     }
     for l in lines {
         let _ = writeln!(out, ".line {} @{}", l.line, l.pc);
+    }
+    for e in &f.inlined {
+        let mut text = format!(".inline {} {}", e.start, e.end);
+        for fr in &e.frames {
+            let _ = write!(text, " {:?} {} {}", fr.function, fr.file, fr.call_line);
+        }
+        let _ = writeln!(out, "{text}");
     }
 }
 

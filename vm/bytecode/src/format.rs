@@ -14,7 +14,9 @@
 //! imports:    u32 count of (module string, name string, type string,
 //!             kind u8: 0 function + u32 stand-in, 1 type)
 //! functions:  u32 count, then name string, arity u16, n_regs u16, file u32,
-//!             u32 instruction count + instructions, u32 line count + (pc u32, line u32)
+//!             u32 instruction count + instructions, u32 line count + (pc u32, line u32),
+//!             u32 inline-entry count + (start u32, end u32, u32 frame count +
+//!             (function string, file u32, call line u32))
 //! entry u32
 //! ```
 //!
@@ -22,14 +24,17 @@
 //! trusts nothing: every count is checked against the bytes left before
 //! anything is allocated, and trailing bytes are an error.
 
-use crate::module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
+use crate::module::{
+    Constant, Export, Function, Import, InlineEntry, InlineFrame, LineEntry, Module, TypeDesc,
+    TypeKind,
+};
 use crate::ops::Op;
 use crate::reader::{DecodeError, Reader};
 
 /// The first four bytes of every `.mvb` file.
 pub const MAGIC: &[u8; 4] = b"MVB\0";
 /// The format version this build reads and writes.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 
 fn put_item(out: &mut Vec<u8>, function: Option<u32>) {
     match function {
@@ -139,6 +144,17 @@ impl Module {
             for l in &f.lines {
                 put_u32(&mut out, l.pc);
                 put_u32(&mut out, l.line);
+            }
+            put_len(&mut out, f.inlined.len());
+            for e in &f.inlined {
+                put_u32(&mut out, e.start);
+                put_u32(&mut out, e.end);
+                put_len(&mut out, e.frames.len());
+                for fr in &e.frames {
+                    put_str(&mut out, &fr.function);
+                    put_u32(&mut out, fr.file);
+                    put_u32(&mut out, fr.call_line);
+                }
             }
         }
         put_u32(&mut out, self.entry);
@@ -272,6 +288,27 @@ impl Module {
                 let line = r.u32()?;
                 lines.push(LineEntry { pc, line });
             }
+            let n_inlined = r.count(12, "inline entry")?;
+            r.hold(n_inlined * size_of::<InlineEntry>(), "inline-frame table")?;
+            let mut inlined = Vec::with_capacity(n_inlined);
+            for _ in 0..n_inlined {
+                let start = r.u32()?;
+                let end = r.u32()?;
+                let n_frames = r.count(12, "inline frame")?;
+                r.hold(n_frames * size_of::<InlineFrame>(), "inline frames")?;
+                let mut frames = Vec::with_capacity(n_frames);
+                for _ in 0..n_frames {
+                    let function = r.string("inlined function name")?;
+                    let file = r.u32()?;
+                    let call_line = r.u32()?;
+                    frames.push(InlineFrame {
+                        function,
+                        file,
+                        call_line,
+                    });
+                }
+                inlined.push(InlineEntry { start, end, frames });
+            }
             module.functions.push(Function {
                 name,
                 arity,
@@ -279,6 +316,7 @@ impl Module {
                 file,
                 code,
                 lines,
+                inlined,
             });
         }
         module.entry = r.u32()?;
@@ -376,6 +414,15 @@ pub(crate) mod tests {
                     Op::Ret { src: Reg(2) },
                 ],
                 lines: vec![LineEntry { pc: 0, line: 1 }, LineEntry { pc: 2, line: 3 }],
+                inlined: vec![InlineEntry {
+                    start: 1,
+                    end: 3,
+                    frames: vec![InlineFrame {
+                        function: "show".into(),
+                        file: 0,
+                        call_line: 2,
+                    }],
+                }],
             }],
             entry: 0,
         }

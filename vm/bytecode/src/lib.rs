@@ -14,7 +14,10 @@ pub mod verify;
 
 pub use asm::{assemble, assemble_with, AsmError, LineReader, RawInstruction, RawOperand};
 pub use disasm::{disassemble, disassemble_function, disassemble_with, LineWriter};
-pub use module::{Constant, Export, Function, Import, LineEntry, Module, TypeDesc, TypeKind};
+pub use module::{
+    Constant, Export, Function, Import, InlineEntry, InlineFrame, LineEntry, Module, TypeDesc,
+    TypeKind,
+};
 pub use ops::{Class, Flags, Op, OpInfo, Operand, OperandKind, OperandMut, Produces, ValType, OPS};
 pub use reader::{DecodeError, Reader};
 pub use verify::{verify, Verified, VerifyError, VerifyErrors};

@@ -19,6 +19,31 @@ pub struct LineEntry {
     pub line: u32,
 }
 
+/// One function whose body the compiler inlined into another: a virtual
+/// frame of a stack trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineFrame {
+    /// The inlined function's name, as a trace prints it.
+    pub function: String,
+    /// Index into [`Module::files`] of its source file.
+    pub file: u32,
+    /// The line of the call that was inlined, in the function around it
+    /// (the next frame of the chain, or the function the code is in).
+    pub call_line: u32,
+}
+
+/// Instructions `start .. end` of a function came from inlined bodies:
+/// `frames`, innermost first, are the virtual frames a stack trace shows
+/// above the function's own at those instructions (the innermost at the
+/// line the line table gives, each other at the call line of the one
+/// inside it, the function's own at the outermost's call line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineEntry {
+    pub start: u32,
+    pub end: u32,
+    pub frames: Vec<InlineFrame>,
+}
+
 /// One function: its code runs in a frame of `n_regs` registers, the first
 /// `arity` of which hold the arguments on entry.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +56,11 @@ pub struct Function {
     pub code: Vec<Op>,
     /// Sorted by `pc`.
     pub lines: Vec<LineEntry>,
+    /// The inline-frame table: sorted by `start`, the ranges not
+    /// overlapping, each non-empty, within the code, with at least one
+    /// frame (the verifier checks it). Empty for code nothing was
+    /// inlined into.
+    pub inlined: Vec<InlineEntry>,
 }
 
 impl Function {
@@ -41,6 +71,16 @@ impl Function {
             0
         } else {
             self.lines[idx - 1].line
+        }
+    }
+
+    /// The virtual frames of instruction `pc`, innermost first (see
+    /// [`InlineEntry`]); empty outside inlined code.
+    pub fn inlined_at(&self, pc: usize) -> &[InlineFrame] {
+        let idx = self.inlined.partition_point(|e| (e.start as usize) <= pc);
+        match idx.checked_sub(1).and_then(|i| self.inlined.get(i)) {
+            Some(e) if pc < e.end as usize => &e.frames,
+            _ => &[],
         }
     }
 }
@@ -161,7 +201,19 @@ impl Module {
             .functions
             .iter()
             .map(|f| {
-                s(&f.name) + f.code.len() * size_of::<Op>() + f.lines.len() * size_of::<LineEntry>()
+                s(&f.name)
+                    + f.code.len() * size_of::<Op>()
+                    + f.lines.len() * size_of::<LineEntry>()
+                    + f.inlined
+                        .iter()
+                        .map(|e| {
+                            size_of::<InlineEntry>()
+                                + e.frames
+                                    .iter()
+                                    .map(|fr| size_of::<InlineFrame>() + s(&fr.function))
+                                    .sum::<usize>()
+                        })
+                        .sum::<usize>()
             })
             .sum::<usize>()
             + self.functions.len() * size_of::<Function>();

@@ -237,6 +237,38 @@ fn verify_counting(module: &Module) -> (Result<(), VerifyErrors>, u64) {
     }
 }
 
+/// The inline-frame table: sorted, disjoint, non-empty ranges within the
+/// code, each with frames whose files exist.
+fn check_inlined(module: &Module, f: &Function, report: &mut Report) {
+    let mut prev_end = 0;
+    for (i, e) in f.inlined.iter().enumerate() {
+        let problem = if e.start >= e.end || e.end as usize > f.code.len() {
+            Some(format!(
+                "inline entry {i}: range {}..{} is empty or outside the {} instructions",
+                e.start,
+                e.end,
+                f.code.len()
+            ))
+        } else if e.start < prev_end {
+            Some(format!(
+                "inline entry {i}: the table is not sorted or its ranges overlap"
+            ))
+        } else if e.frames.is_empty() {
+            Some(format!("inline entry {i} has no frames"))
+        } else {
+            e.frames
+                .iter()
+                .find(|fr| !module.files.is_empty() && fr.file as usize >= module.files.len())
+                .map(|fr| format!("inline entry {i}: file index {} out of range", fr.file))
+        };
+        if let Some(message) = problem {
+            report.push(Some(f), None, message);
+            return;
+        }
+        prev_end = e.end;
+    }
+}
+
 /// Operand ranges, windows and the per-instruction facts of one function.
 fn check_structure(module: &Module, f: &Function, report: &mut Report) {
     let err =
@@ -254,6 +286,7 @@ fn check_structure(module: &Module, f: &Function, report: &mut Report) {
     if !f.lines.windows(2).all(|w| w[0].pc <= w[1].pc) {
         err(report, None, "line table is not sorted".to_string());
     }
+    check_inlined(module, f, report);
     match f.code.last() {
         Some(op) if op.flags().end => {}
         Some(op) => err(
@@ -612,6 +645,7 @@ mod tests {
                 file: 0,
                 code,
                 lines: vec![],
+                inlined: vec![],
             }],
             files: vec!["a.mvl".into()],
             ..Module::default()
@@ -624,6 +658,41 @@ mod tests {
             .first()
             .cloned()
             .expect("one error")
+    }
+
+    #[test]
+    fn rejects_a_bad_inline_frame_table() {
+        use crate::module::{InlineEntry, InlineFrame};
+        let code = vec![
+            Op::LoadUnit { dst: Reg(0) },
+            Op::LoadUnit { dst: Reg(0) },
+            Op::Ret { src: Reg(0) },
+        ];
+        let frame = |file| InlineFrame {
+            function: "g".into(),
+            file,
+            call_line: 1,
+        };
+        let entry = |start, end, frames| InlineEntry { start, end, frames };
+        let cases = [
+            (vec![entry(0, 4, vec![frame(0)])], "outside"),
+            (vec![entry(1, 1, vec![frame(0)])], "empty"),
+            (
+                vec![entry(0, 2, vec![frame(0)]), entry(1, 3, vec![frame(0)])],
+                "overlap",
+            ),
+            (vec![entry(0, 2, Vec::new())], "no frames"),
+            (vec![entry(0, 2, vec![frame(5)])], "file index 5"),
+        ];
+        for (inlined, words) in cases {
+            let mut m = one(code.clone(), 1);
+            m.functions[0].inlined = inlined;
+            let e = first_error(&m);
+            assert!(e.message.contains(words), "{words}: {}", e.message);
+        }
+        let mut m = one(code, 1);
+        m.functions[0].inlined = vec![entry(0, 2, vec![frame(0)]), entry(2, 3, vec![frame(0)])];
+        assert!(verify(&m).is_ok());
     }
 
     #[test]

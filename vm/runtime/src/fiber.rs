@@ -82,21 +82,88 @@ pub fn live_roots<'r>(program: &Program, regs: &'r mut [Value], frames: &[Frame]
 pub const SHOWN_AT_EACH_END: usize = 10;
 
 /// The MVL stack trace of `frames` (outermost first), innermost first: each
-/// frame's function, file, and the line of the instruction it is executing.
-/// Of a deep stack only the [`SHOWN_AT_EACH_END`] frames at each end are
-/// materialised; the second value counts the frames left out between them.
+/// frame's function, file, and the line of the instruction it is executing,
+/// a frame executing inlined code expanded into the virtual frames of the
+/// functions inlined there ([`frame_trace`]), so the trace is the one the
+/// code would show without inlining. Of a deep stack only the
+/// [`SHOWN_AT_EACH_END`] frames at each end are materialised; the second
+/// value counts the frames left out between them.
 pub fn trace_of(module: &Module, frames: &[Frame]) -> (Vec<TraceFrame>, usize) {
-    let frame = |fr: &Frame| trace_frame(module, fr);
-    let n = frames.len();
-    if n <= 2 * SHOWN_AT_EACH_END {
-        return (frames.iter().rev().map(frame).collect(), 0);
+    let total: usize = frames.iter().map(|fr| frame_depth(module, fr)).sum();
+    if total <= 2 * SHOWN_AT_EACH_END {
+        return (
+            frames
+                .iter()
+                .rev()
+                .flat_map(|fr| frame_trace(module, fr))
+                .collect(),
+            0,
+        );
     }
-    let inner = frames[n - SHOWN_AT_EACH_END..].iter().rev().map(frame);
-    let outer = frames[..SHOWN_AT_EACH_END].iter().rev().map(frame);
-    (inner.chain(outer).collect(), n - 2 * SHOWN_AT_EACH_END)
+    let mut inner = Vec::with_capacity(2 * SHOWN_AT_EACH_END);
+    for fr in frames.iter().rev() {
+        if inner.len() >= SHOWN_AT_EACH_END {
+            break;
+        }
+        inner.extend(frame_trace(module, fr));
+    }
+    inner.truncate(SHOWN_AT_EACH_END);
+    // The outermost, collected outermost first, then turned around.
+    let mut outer = Vec::with_capacity(SHOWN_AT_EACH_END);
+    for fr in frames {
+        if outer.len() >= SHOWN_AT_EACH_END {
+            break;
+        }
+        outer.extend(frame_trace(module, fr).into_iter().rev());
+    }
+    outer.truncate(SHOWN_AT_EACH_END);
+    inner.extend(outer.into_iter().rev());
+    (inner, total - 2 * SHOWN_AT_EACH_END)
 }
 
-/// What a trace shows of one frame.
+/// How many trace frames one frame shows: one, and one per function
+/// inlined where it is executing.
+pub fn frame_depth(module: &Module, fr: &Frame) -> usize {
+    module.functions.get(fr.func as usize).map_or(1, |f| {
+        1 + f.inlined_at(fr.pc.saturating_sub(1) as usize).len()
+    })
+}
+
+/// What a trace shows of one frame, innermost first: the functions inlined
+/// at the instruction it is executing (the module's inline-frame table),
+/// then its own function at the line of the call inlined there.
+pub fn frame_trace(module: &Module, fr: &Frame) -> Vec<TraceFrame> {
+    let own = trace_frame(module, fr);
+    let Some(f) = module.functions.get(fr.func as usize) else {
+        return vec![own];
+    };
+    let inlined = f.inlined_at(fr.pc.saturating_sub(1) as usize);
+    if inlined.is_empty() {
+        return vec![own];
+    }
+    let file = |i: u32| {
+        module
+            .files
+            .get(i as usize)
+            .cloned()
+            .unwrap_or_else(|| "?".to_string())
+    };
+    let mut out = Vec::with_capacity(inlined.len() + 1);
+    let mut line = own.line;
+    for v in inlined {
+        out.push(TraceFrame {
+            function: v.function.clone(),
+            file: file(v.file),
+            line,
+        });
+        line = v.call_line;
+    }
+    out.push(TraceFrame { line, ..own });
+    out
+}
+
+/// What a trace shows of one frame's own function, at the line of the
+/// instruction it is executing (inlined code not expanded).
 pub fn trace_frame(module: &Module, fr: &Frame) -> TraceFrame {
     let f = module.functions.get(fr.func as usize);
     TraceFrame {

@@ -1511,6 +1511,7 @@ mod tests {
             file: 0,
             code,
             lines: vec![],
+            inlined: vec![],
         }
     }
 
@@ -1648,6 +1649,70 @@ mod tests {
                 // Only the frames a trace shows are kept; the rest counted.
                 assert_eq!(e.depth(), 500);
                 assert_eq!(e.trace.len(), 20);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// An error in code inlined twice deep shows the frames of the inlined
+    /// functions, each at its line, and the function around them at the
+    /// line of its call; code after the inlined range shows no extra frame.
+    #[test]
+    fn inlined_code_shows_its_virtual_frames() {
+        let (r0, r1, r2) = (Reg(0), Reg(1), Reg(2));
+        let mut main = function(
+            "main",
+            0,
+            3,
+            vec![
+                Op::LoadInt {
+                    dst: r0,
+                    imm: Imm(1),
+                },
+                Op::LoadInt {
+                    dst: r1,
+                    imm: Imm(0),
+                },
+                Op::DivInt {
+                    dst: r2,
+                    a: r0,
+                    b: r1,
+                },
+                Op::Ret { src: r2 },
+            ],
+        );
+        main.lines = vec![
+            mvm_bytecode::LineEntry { pc: 0, line: 10 },
+            mvm_bytecode::LineEntry { pc: 1, line: 3 },
+        ];
+        let frame = |name: &str, call_line| mvm_bytecode::InlineFrame {
+            function: name.into(),
+            file: 0,
+            call_line,
+        };
+        main.inlined = vec![mvm_bytecode::InlineEntry {
+            start: 1,
+            end: 3,
+            frames: vec![frame("h", 7), frame("g", 11)],
+        }];
+        let mut vm = Vm::new(
+            module(vec![main]),
+            &NativeRegistry::default(),
+            VmConfig::default(),
+        )
+        .expect("loads");
+        match vm.run_to_end(&mut CaptureHost::default()) {
+            Outcome::Error(e) => {
+                let shown: Vec<(String, u32)> = e
+                    .trace
+                    .iter()
+                    .map(|f| (f.function.clone(), f.line))
+                    .collect();
+                let want = [("h", 3), ("g", 7), ("main", 11)];
+                let want: Vec<(String, u32)> =
+                    want.iter().map(|(f, l)| (f.to_string(), *l)).collect();
+                assert_eq!(shown, want);
+                assert_eq!(e.depth(), 3);
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -107,6 +107,17 @@ impl Vm {
                 let g = &old.functions[o as usize];
                 let equal = files[f.file as usize] == g.file
                     && f.lines == g.lines
+                    && f.inlined.len() == g.inlined.len()
+                    && f.inlined.iter().zip(&g.inlined).all(|(a, b)| {
+                        a.start == b.start
+                            && a.end == b.end
+                            && a.frames.iter().zip(&b.frames).all(|(x, y)| {
+                                x.function == y.function
+                                    && x.call_line == y.call_line
+                                    && files.get(x.file as usize) == Some(&y.file)
+                            })
+                            && a.frames.len() == b.frames.len()
+                    })
                     && f.code.iter().zip(&g.code).all(|(a, b)| {
                         map_op(a, &|c| same.get(c as usize).copied().flatten()) == Some(*b)
                     });
@@ -145,6 +156,9 @@ impl Vm {
                 }
             }
             f.file = files[f.file as usize];
+            for fr in f.inlined.iter_mut().flat_map(|e| &mut e.frames) {
+                fr.file = files.get(fr.file as usize).copied().unwrap_or(0);
+            }
             joined.functions.push(f);
         }
         joined.entry = index
@@ -384,6 +398,9 @@ fn append(joined: &mut Module, m: &Module, libraries: &[String]) -> Result<(), L
             }
         }
         f.file = remap.files.get(f.file as usize).copied().unwrap_or(0);
+        for fr in f.inlined.iter_mut().flat_map(|e| &mut e.frames) {
+            fr.file = remap.files.get(fr.file as usize).copied().unwrap_or(0);
+        }
         joined.functions.push(f);
     }
     for e in &m.exports {

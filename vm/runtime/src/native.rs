@@ -30,7 +30,7 @@
 //! and measured by `bench/limits.py`.
 
 use crate::error::TraceFrame;
-use crate::fiber::{trace_frame, Frame};
+use crate::fiber::{frame_depth, frame_trace, Frame};
 use crate::heap::{Heap, Object};
 use crate::host::Host;
 use crate::program::Program;
@@ -334,12 +334,19 @@ impl<'a> NativeCtx<'a> {
         self.meter.display(self.heap, self.program.module(), v)
     }
 
-    /// The MVL stack trace at the call, innermost first, every frame.
+    /// How many frames [`NativeCtx::call_stack`] lists.
+    pub fn call_depth(&self) -> usize {
+        let module = self.program.module();
+        self.frames.iter().map(|f| frame_depth(module, f)).sum()
+    }
+
+    /// The MVL stack trace at the call, innermost first, every frame,
+    /// inlined functions included as the frames they would have been.
     pub fn call_stack(&self) -> Vec<TraceFrame> {
         self.frames
             .iter()
             .rev()
-            .map(|f| trace_frame(self.program.module(), f))
+            .flat_map(|f| frame_trace(self.program.module(), f))
             .collect()
     }
 

@@ -236,7 +236,11 @@ impl Cx<'_> {
     fn push(&mut self, kind: StmtKind, span: Span) {
         let line = self.line(span);
         let b = self.cur;
-        self.body.block_mut(b).stmts.push(Stmt { kind, line });
+        self.body.block_mut(b).stmts.push(Stmt {
+            kind,
+            line,
+            scope: None,
+        });
     }
 
     /// Ends the current block in a branch on the Int comparison `a op b`:
@@ -961,6 +965,12 @@ impl Cx<'_> {
                     self.push(StmtKind::Effect(Effect::RandSeed(v.clone())), span);
                     return self.deliver(dest, ty, Operand::Const(Const::Unit), span);
                 }
+                (NativeOp::CallStack, []) => {
+                    if let Callee::Native(id) = callee {
+                        let rv = Rvalue::Intrinsic(Intrinsic::CallStack(id.0), xs);
+                        return self.assign(dest, ty, rv, span);
+                    }
+                }
                 _ => {}
             }
         }
@@ -1145,6 +1155,8 @@ enum NativeOp {
     Seed,
     /// `reflect::type_of`: the argument's static type.
     TypeOf,
+    /// `reflect::call_stack`: [`Intrinsic::CallStack`], run by this native.
+    CallStack,
 }
 
 /// The natives of the standard library that are an operation of the MIR:
@@ -1165,6 +1177,7 @@ fn native_op(name: &str) -> Option<NativeOp> {
         "Map::insert" => NativeOp::Intrinsic(Intrinsic::MapInsert),
         "Map::contains_key" => NativeOp::Intrinsic(Intrinsic::MapHas),
         "reflect::type_of" => NativeOp::TypeOf,
+        "reflect::call_stack" => NativeOp::CallStack,
         _ => return None,
     })
 }

@@ -141,7 +141,9 @@ fn key(body: &Body, rv: &Rvalue) -> Option<(Key, Option<Mem>)> {
                 | Intrinsic::RandFloat
                 | Intrinsic::MapGet
                 | Intrinsic::MapInsert
-                | Intrinsic::MapHas => return None,
+                | Intrinsic::MapHas
+                // The frames it lists are the caller's state, like a call.
+                | Intrinsic::CallStack(_) => return None,
                 Intrinsic::Len => Some(Mem::Elements),
                 Intrinsic::IntToFloat
                 | Intrinsic::AbsInt

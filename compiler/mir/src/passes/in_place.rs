@@ -167,6 +167,7 @@ mod tests {
                         Operand::Value(p),
                     )),
                     line: 1,
+                    scope: None,
                 }]
             },
             |p, arg| vec![assign(arg, Rvalue::NewCell(Operand::Value(p)))],

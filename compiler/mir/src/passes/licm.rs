@@ -162,10 +162,11 @@ pub(crate) fn preheader(body: &mut Body, lp: &Loop, preds: &[Vec<BlockId>]) -> O
         [] => None,
         [p] if body.block(*p).term == Terminator::Goto(h) => Some(*p),
         _ => {
-            let line = body.block(h).line;
+            let (line, scope) = (body.block(h).line, body.block(h).scope);
             let pre = body.new_block();
             body.block_mut(pre).term = Terminator::Goto(h);
             body.block_mut(pre).line = line;
+            body.block_mut(pre).scope = scope;
             for p in outside {
                 match &mut body.block_mut(p).term {
                     Terminator::Goto(t) => *t = pre,

@@ -13,6 +13,10 @@
 //!   or have effects to a preheader;
 //! - [`simplify_cfg`]: branch folding, jump threading through empty blocks,
 //!   merging of straight-line blocks, removal of unreachable blocks;
+//! - [`inline`]: calls of small functions the producer hands over replaced
+//!   by a copy of their body in an inline scope of its own (run by the
+//!   producer, which knows the other functions' bodies, before the
+//!   pipeline);
 //! - [`in_place`]: field writes to a tuple or struct no one else can see
 //!   update it in place (run once, after the others: [`FINAL`]).
 //!
@@ -28,6 +32,7 @@ pub mod copy_prop;
 pub mod cse;
 pub mod dce;
 pub mod in_place;
+pub mod inline;
 pub mod licm;
 pub mod simplify_cfg;
 
@@ -243,6 +248,7 @@ mod tests {
         Stmt {
             kind: StmtKind::Assign(v, rv),
             line,
+            scope: None,
         }
     }
 

@@ -101,6 +101,7 @@ fn merge_blocks(body: &mut Body) -> bool {
                     stmts: Vec::new(),
                     term: Terminator::Unreachable,
                     line: 0,
+                    scope: None,
                 },
             );
             for s in taken.term.successors() {
@@ -115,6 +116,7 @@ fn merge_blocks(body: &mut Body) -> bool {
             block.stmts.extend(taken.stmts);
             block.term = taken.term;
             block.line = taken.line;
+            block.scope = taken.scope;
             changed = true;
         }
     }
