@@ -445,14 +445,14 @@ pub enum ExprKind {
     If(Box<Expr>, Block, Option<Box<Expr>>),
     /// `if let pattern = value { .. } else ..`: the else branch is a
     /// `Block`, an `If` or another `IfLet`.
-    IfLet(Pattern, Box<Expr>, Block, Option<Box<Expr>>),
+    IfLet(Box<Pattern>, Box<Expr>, Block, Option<Box<Expr>>),
     While(Box<Expr>, Block),
     /// `while let pattern = value { .. }`
-    WhileLet(Pattern, Box<Expr>, Block),
+    WhileLet(Box<Pattern>, Box<Expr>, Block),
     /// `loop { .. }`: runs until a `break` (whose value is the loop's) or
     /// a `return`.
     Loop(Block),
-    For(Pattern, Box<Expr>, Block),
+    For(Box<Pattern>, Box<Expr>, Block),
     /// `a..b` (`inclusive` false) or `a..=b`.
     Range {
         start: Box<Expr>,

@@ -555,3 +555,30 @@ fn loop_is_never_a_struct_literal() {
         );
     }
 }
+
+/// The parser's stack holds one enum of every nonterminal's type, so each
+/// shift and reduce moves as many bytes as the largest: an `Expr` (the
+/// patterns of `if let`, `while let` and `for` are boxed for it) and the
+/// values the grammar keeps unboxed stay small. The bounds are what the
+/// types measure today on 64-bit targets; a new large payload inline in
+/// one of them breaks this test instead of slowing every parse.
+#[test]
+fn parser_symbols_stay_small() {
+    use std::mem::size_of;
+    let sizes = [
+        ("Expr", size_of::<Expr>(), 80),
+        ("Pattern", size_of::<Pattern>(), 64),
+        ("Option<Pattern>", size_of::<Option<Pattern>>(), 64),
+        ("TypeExpr", size_of::<TypeExpr>(), 64),
+        ("Option<TypeExpr>", size_of::<Option<TypeExpr>>(), 64),
+        ("Block", size_of::<Block>(), 40),
+        ("VariantDecl", size_of::<VariantDecl>(), 80),
+        ("Literal", size_of::<Literal>(), 32),
+    ];
+    let too_big: Vec<String> = sizes
+        .iter()
+        .filter(|(_, size, bound)| size > bound)
+        .map(|(name, size, bound)| format!("{name}: {size} bytes, at most {bound}"))
+        .collect();
+    assert!(too_big.is_empty(), "{too_big:?}");
+}
