@@ -14,7 +14,9 @@ otherwise the script says which and exits with 1.
 
 With `--baseline DIR`, DIR holds another build's `mvlc` and `mvm`: each
 benchmark is also compiled and run with it (column "mvm-base"), and the
-speedup of the current mvm over it is reported.
+speedup of the current mvm over it is reported (a benchmark the baseline
+cannot compile is left out of that column and its mean, and the script says
+so).
 
 By default the current build is `target/release/{mvlc,mvm}` of the checkout
 this script lives in (`cargo build --release -p mvlc -p mvm` makes them).
@@ -123,12 +125,17 @@ def peer_command(peer, name):
     raise AssertionError(peer)
 
 
-def compile_mvl(mvlc, src, out, tmp):
+def compile_mvl(mvlc, src, out, tmp, required=True):
+    """Compiles src; the seconds it took, or None when it fails and is not required."""
     wall, code, _ = run_once([str(mvlc), "build", str(src), "-o", str(out)],
                              tmp / "compile.out", tmp / "compile.err")
     if code != 0:
-        die(f"`{mvlc} build {src}` failed with exit code {code}:\n"
-            + (tmp / "compile.err").read_text(errors="replace"))
+        message = (f"`{mvlc} build {src}` failed with exit code {code}:\n"
+                   + (tmp / "compile.err").read_text(errors="replace"))
+        if required:
+            die(message)
+        log(message.rstrip())
+        return None
     return wall
 
 
@@ -194,8 +201,13 @@ def main():
             cmds = {"mvm": [str(mvm), "run", str(mvb)]}
             if base:
                 base_mvb = tmp / f"{name}.base.mvb"
-                c_base = compile_mvl(base[0], src, base_mvb, tmp)
-                cmds["mvm-base"] = [str(base[1]), "run", str(base_mvb)]
+                # An older build may not compile a newer benchmark: it is
+                # then left out of that row and of the speedup's mean.
+                c_base = compile_mvl(base[0], src, base_mvb, tmp, required=False)
+                if c_base is None:
+                    log(f"   the baseline cannot compile {name}: no mvm-base column for it")
+                else:
+                    cmds["mvm-base"] = [str(base[1]), "run", str(base_mvb)]
             compile_s[name] = (c_cur, c_base)
             for p in peers:
                 cmd = peer_command(p, name)
@@ -274,8 +286,10 @@ def main():
                 ratios[r].append(q)
             row.append(fmt(q))
         if base:
-            s = results[n]["mvm-base"] / results[n]["mvm"]
-            speedups.append(s)
+            s = None
+            if "mvm-base" in results[n]:
+                s = results[n]["mvm-base"] / results[n]["mvm"]
+                speedups.append(s)
             row.append(fmt(s))
         rows.append(row)
     geo = ["geometric mean"] + [fmt(geomean(ratios[r])) for r in ratio_runners]
