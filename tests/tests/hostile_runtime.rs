@@ -183,6 +183,8 @@ fn run_nops(n: usize, flags: &[&str]) -> (u8, String) {
         functions: vec![Function {
             name: "main".into(),
             arity: 0,
+            params: vec![],
+            result: mvm_bytecode::ops::ValType::Any,
             n_regs: 1,
             file: 0,
             code,

@@ -27,7 +27,7 @@ use crate::sema::env::{AdtKind, Env, Global, MethodKey, ModuleId, PRELUDE};
 use crate::sema::ir::FnId;
 use crate::sema::types::{Class, Ty, TyCon};
 use crate::sema::DeclKind;
-use mvm_bytecode::ops::{Func, Reg};
+use mvm_bytecode::ops::{Func, Reg, ValType};
 use mvm_bytecode::{Export, Function, Import, Module, Op, OperandMut};
 use std::collections::HashMap;
 
@@ -320,6 +320,10 @@ pub fn resolve_externs(module: &mut Module, libraries: &[Module]) {
                 added.push(Function {
                     name: native.clone(),
                     arity,
+                    // Linking puts the library's function, with its
+                    // signature, in its place before anything runs.
+                    params: vec![ValType::Any; arity as usize],
+                    result: ValType::Any,
                     n_regs: arity.max(1),
                     file: 0,
                     code: vec![Op::LoadUnit { dst: Reg(0) }, Op::Ret { src: Reg(0) }],

@@ -49,7 +49,7 @@
 use crate::analysis::{natural_loops, predecessors, Liveness};
 use crate::passes::licm::preheader;
 use crate::*;
-use mvm_bytecode::ops::{Const as K, Count, Func, Imm, Label, Native, Reg, TypeIdx};
+use mvm_bytecode::ops::{Const as K, Count, Func, Imm, Label, Native, Reg, TypeIdx, ValType};
 use mvm_bytecode::{Constant, Function, InlineEntry, InlineFrame, LineEntry, Op, OperandMut};
 use std::collections::HashMap;
 
@@ -174,6 +174,10 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
         function: Function {
             name: body.name.clone(),
             arity: body.params.min(u16::MAX as u32) as u16,
+            params: (0..body.params.min(u16::MAX as u32))
+                .map(|p| val_type(body.ty(Value(p))))
+                .collect(),
+            result: result_type(body),
             n_regs: g.n_regs.max(1) as u16,
             file,
             code: g.code,
@@ -186,6 +190,36 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
 
 /// Where a jump to each block really goes: past the empty blocks that only
 /// jump on (a loop's exit that is the join of an `if`, ...).
+/// The register type of a value of this MIR type, as a signature states it.
+fn val_type(t: MirTy) -> ValType {
+    match t {
+        MirTy::Int => ValType::Int,
+        MirTy::Float => ValType::Float,
+        MirTy::Bool => ValType::Bool,
+        MirTy::Str => ValType::Str,
+        MirTy::Unit => ValType::Unit,
+        MirTy::Cell => ValType::Obj,
+        MirTy::Any => ValType::Any,
+    }
+}
+
+/// The signature's result type: the type of what every `Return` returns
+/// (`Any` when they disagree or nothing returns).
+fn result_type(body: &Body) -> ValType {
+    let mut result = None;
+    for b in &body.blocks {
+        if let Terminator::Return(o) = &b.term {
+            let t = val_type(body.operand_ty(o));
+            match result {
+                None => result = Some(t),
+                Some(r) if r != t => return ValType::Any,
+                Some(_) => {}
+            }
+        }
+    }
+    result.unwrap_or(ValType::Any)
+}
+
 fn threaded(body: &Body) -> Vec<BlockId> {
     let n = body.blocks.len();
     (0..n as u32)
@@ -1216,9 +1250,7 @@ impl Gen<'_> {
                 self.emit(Op::Ret { src });
             }
             Terminator::Unreachable => {
-                let s = self.scratch(0);
-                self.emit(Op::LoadUnit { dst: s });
-                self.emit(Op::Ret { src: s });
+                self.emit(Op::Unreachable {});
             }
         }
     }
@@ -1315,8 +1347,14 @@ mod tests {
 
     /// `main() { f(10) }` with `f` the counting loop, as a verified module.
     fn module() -> Module {
+        module_calling(&counting_loop(), MirTy::Int)
+    }
+
+    /// A module of `callee` (function 0, returning a `result`) and a `main`
+    /// that calls it with 10 and returns what it returns.
+    fn module_calling(callee: &Body, result: MirTy) -> Module {
         let mut main = Body::new("main");
-        let r = main.new_value(MirTy::Int, None);
+        let r = main.new_value(result, None);
         let entry = main.new_block();
         main.block_mut(entry).stmts.push(Stmt {
             kind: StmtKind::Assign(
@@ -1327,7 +1365,7 @@ mod tests {
             scope: None,
         });
         main.block_mut(entry).term = Terminator::Return(Operand::Value(r));
-        let f = generate(&counting_loop(), 0).expect("f");
+        let f = generate(callee, 0).expect("f");
         let main = generate(&main, 0).expect("main");
         let mut constants = f.constants;
         constants.extend(main.constants);
@@ -1485,10 +1523,7 @@ mod tests {
 
     #[test]
     fn constants_a_loop_loads_are_loaded_once_before_the_outermost_loop() {
-        let g = generate(&nested_float_loop(), 0).expect("g");
-        let mut m = module();
-        m.functions[0] = g.function;
-        m.constants = g.constants;
+        let m = module_calling(&nested_float_loop(), MirTy::Float);
         assert_eq!(mvm_bytecode::verify(&m), Ok(()));
         let text = mvm_bytecode::disassemble(&m);
         let ops: Vec<&str> = m.functions[0].code.iter().map(|o| o.mnemonic()).collect();

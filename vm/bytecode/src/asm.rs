@@ -22,7 +22,7 @@ use crate::module::{
     Constant, Export, Function, Import, InlineEntry, InlineFrame, LineEntry, Module, TypeDesc,
     TypeKind,
 };
-use crate::ops::{OpInfo, Operand, OperandKind, OPS};
+use crate::ops::{OpInfo, Operand, OperandKind, ValType, OPS};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -298,6 +298,32 @@ fn unescape(s: &str) -> Result<String> {
     Ok(out)
 }
 
+/// A function signature, `(T*..)->T` (the parameter types joined by `*`,
+/// as in ML), with the types' assembly names.
+fn signature(text: &str) -> Result<(Vec<ValType>, ValType)> {
+    let bad = || format!("a signature is written (T*..)->T, found `{text}`");
+    let rest = text.strip_prefix('(').ok_or_else(bad)?;
+    let (params, result) = rest.split_once(")->").ok_or_else(bad)?;
+    let ty = |name: &str| {
+        ValType::ALL
+            .into_iter()
+            .find(|t| t.asm_name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ValType::ALL.iter().map(|t| t.asm_name()).collect();
+                format!(
+                    "unknown type `{name}` in a signature (one of {})",
+                    names.join(", ")
+                )
+            })
+    };
+    let params = if params.is_empty() {
+        Vec::new()
+    } else {
+        params.split('*').map(ty).collect::<Result<Vec<_>>>()?
+    };
+    Ok((params, ty(result)?))
+}
+
 fn number<T: std::str::FromStr>(tok: &str, what: &str) -> Result<T> {
     tok.parse()
         .map_err(|_| format!("expected {what}, found `{tok}`"))
@@ -402,7 +428,7 @@ fn directive_line(
             ty: name(arg(t, 3, "the item's type")?)?,
         }),
         "fn" => {
-            // `.fn [index] name arity=A regs=R [file=F]`
+            // `.fn [index] name arity=A regs=R [file=F] [sig=(T*..)->T]`
             let mut rest = t;
             if let Some(first) = t.first() {
                 if first.parse::<usize>().is_ok() {
@@ -413,12 +439,15 @@ fn directive_line(
             let mut function = Function {
                 name: name(arg(rest, 0, "a function name")?)?,
                 arity: 0,
+                params: Vec::new(),
+                result: ValType::Any,
                 n_regs: 0,
                 file: 0,
                 code: Vec::new(),
                 lines: Vec::new(),
                 inlined: Vec::new(),
             };
+            let mut sig = false;
             for opt in &rest[1..] {
                 let (key, value) = opt
                     .split_once('=')
@@ -427,8 +456,23 @@ fn directive_line(
                     "arity" => function.arity = number(value, "an arity")?,
                     "regs" => function.n_regs = number(value, "a register count")?,
                     "file" => function.file = number(value, "a file index")?,
+                    "sig" => {
+                        let (params, result) = signature(value)?;
+                        function.params = params;
+                        function.result = result;
+                        sig = true;
+                    }
                     other => return Err(format!("unknown `.fn` option `{other}`")),
                 }
+            }
+            if !sig {
+                function.params = vec![ValType::Any; function.arity as usize];
+            } else if function.params.len() != function.arity as usize {
+                return Err(format!(
+                    "`sig` has {} parameter types but the arity is {}",
+                    function.params.len(),
+                    function.arity
+                ));
             }
             functions.push(PendingFn {
                 function,
@@ -558,6 +602,28 @@ mod tests {
         assert_eq!(e.line, 2);
         let e = assemble(".fn main arity=0 regs=1\n  jmp nowhere\n").expect_err("fails");
         assert!(e.message.contains("nowhere"), "{e}");
+    }
+
+    /// `sig=` gives the signature; without it every type is `Any`.
+    #[test]
+    fn signatures() {
+        let m = assemble(".fn f arity=2 regs=2 sig=(Int*Any)->Float\n  ret r0\n").expect("sig");
+        let f = &m.functions[0];
+        assert_eq!(f.params, [ValType::Int, ValType::Any]);
+        assert_eq!(f.result, ValType::Float);
+        let m = assemble(".fn f arity=1 regs=1\n  ret r0\n").expect("no sig");
+        assert_eq!(m.functions[0].params, [ValType::Any]);
+        assert_eq!(m.functions[0].result, ValType::Any);
+        let m = assemble(".fn f arity=0 regs=1 sig=()->Unit\n  ret r0\n").expect("no params");
+        assert!(m.functions[0].params.is_empty());
+        for (text, why) in [
+            ("sig=(Int)->Int", "parameter types but the arity is 2"),
+            ("sig=(Int*Integer)->Int", "unknown type `Integer`"),
+            ("sig=Int*Int->Int", "a signature is written"),
+        ] {
+            let e = assemble(&format!(".fn f arity=2 regs=2 {text}\n  ret r0\n")).expect_err(text);
+            assert!(e.message.contains(why), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 use crate::asm::Standard;
 use crate::module::{Constant, Module, TypeKind};
-use crate::ops::{Op, Operand};
+use crate::ops::{Op, Operand, ValType};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -136,10 +136,19 @@ fn function_text(module: &Module, fi: usize, writer: &dyn LineWriter, out: &mut 
         .files
         .get(f.file as usize)
         .map_or("?", |s| s.as_str());
+    // As the file form writes it: `arity` parameter types.
+    let params: Vec<&str> = (0..f.arity as usize)
+        .map(|i| f.params.get(i).copied().unwrap_or(ValType::Any).asm_name())
+        .collect();
     let _ = writeln!(
         out,
-        "\n.fn {fi} {:?} arity={} regs={} file={}   {c} {file}",
-        f.name, f.arity, f.n_regs, f.file
+        "\n.fn {fi} {:?} arity={} regs={} file={} sig=({})->{}   {c} {file}",
+        f.name,
+        f.arity,
+        f.n_regs,
+        f.file,
+        params.join("*"),
+        f.result.asm_name()
     );
     let targets: BTreeSet<u32> = f
         .code

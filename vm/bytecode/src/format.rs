@@ -13,7 +13,8 @@
 //! exports:    u32 count of (name string, type string, kind u8: 0 function + u32, 1 type)
 //! imports:    u32 count of (module string, name string, type string,
 //!             kind u8: 0 function + u32 stand-in, 1 type)
-//! functions:  u32 count, then name string, arity u16, n_regs u16, file u32,
+//! functions:  u32 count, then name string, arity u16, arity parameter types u8,
+//!             result type u8, n_regs u16, file u32,
 //!             u32 instruction count + instructions, u32 line count + (pc u32, line u32),
 //!             u32 inline-entry count + (start u32, end u32, u32 frame count +
 //!             (function string, file u32, call line u32))
@@ -28,13 +29,13 @@ use crate::module::{
     Constant, Export, Function, Import, InlineEntry, InlineFrame, LineEntry, Module, TypeDesc,
     TypeKind,
 };
-use crate::ops::Op;
+use crate::ops::{Op, ValType};
 use crate::reader::{DecodeError, Reader};
 
 /// The first four bytes of every `.mvb` file.
 pub const MAGIC: &[u8; 4] = b"MVB\0";
 /// The format version this build reads and writes.
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
 
 fn put_item(out: &mut Vec<u8>, function: Option<u32>) {
     match function {
@@ -134,6 +135,12 @@ impl Module {
         for f in &self.functions {
             put_str(&mut out, &f.name);
             put_u16(&mut out, f.arity);
+            // The verifier holds `params` to `arity` entries; the file form
+            // has exactly `arity` of them whatever the value in memory.
+            for i in 0..f.arity as usize {
+                out.push(f.params.get(i).copied().unwrap_or(ValType::Any).code());
+            }
+            out.push(f.result.code());
             put_u16(&mut out, f.n_regs);
             put_u32(&mut out, f.file);
             put_len(&mut out, f.code.len());
@@ -272,6 +279,11 @@ impl Module {
         for _ in 0..n {
             let name = r.string("function name")?;
             let arity = r.u16()?;
+            let mut params = Vec::with_capacity(arity.min(256) as usize);
+            for _ in 0..arity {
+                params.push(val_type(&mut r, "parameter type")?);
+            }
+            let result = val_type(&mut r, "result type")?;
             let n_regs = r.u16()?;
             let file = r.u32()?;
             let n_ops = r.count(1, "instruction")?;
@@ -312,6 +324,8 @@ impl Module {
             module.functions.push(Function {
                 name,
                 arity,
+                params,
+                result,
                 n_regs,
                 file,
                 code,
@@ -341,6 +355,13 @@ fn item(r: &mut Reader<'_>) -> Result<Option<u32>, DecodeError> {
         1 => Ok(None),
         k => Err(DecodeError::new(at, format!("unknown item kind {k}"))),
     }
+}
+
+/// A register type of a function's signature.
+fn val_type(r: &mut Reader<'_>, what: &str) -> Result<ValType, DecodeError> {
+    let at = r.position();
+    let code = r.u8()?;
+    ValType::from_code(code).ok_or_else(|| DecodeError::new(at, format!("unknown {what} {code}")))
 }
 
 #[cfg(test)]
@@ -390,6 +411,8 @@ pub(crate) mod tests {
             functions: vec![Function {
                 name: "main".into(),
                 arity: 0,
+                params: vec![],
+                result: ValType::Unit,
                 n_regs: 3,
                 file: 0,
                 code: vec![

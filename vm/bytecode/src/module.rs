@@ -1,7 +1,7 @@
 //! A compiled MVM module in memory: what `mvlc` produces, what a `.mvb` file
 //! holds and what the VM loads. See `lang-spec/bytecode.md` for the file form.
 
-use crate::ops::Op;
+use crate::ops::{Op, ValType};
 
 /// One entry of the constant pool.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +50,14 @@ pub struct InlineEntry {
 pub struct Function {
     pub name: String,
     pub arity: u16,
+    /// The signature: the type of each of the `arity` arguments (the
+    /// verifier checks there are that many) and of the returned value.
+    /// The verifier assumes the parameters' types on entry, checks that a
+    /// `call` of the function passes them and that every `ret` returns the
+    /// result's type, and gives a `call`'s destination that type. `Any`
+    /// promises nothing.
+    pub params: Vec<ValType>,
+    pub result: ValType,
     pub n_regs: u16,
     /// Index into [`Module::files`] of the source file it came from.
     pub file: u32,

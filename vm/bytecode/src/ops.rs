@@ -176,6 +176,57 @@ impl ValType {
             ValType::Any => "anything",
         }
     }
+
+    /// Every type, in the order of their codes in the file form.
+    pub const ALL: [ValType; 8] = [
+        ValType::Int,
+        ValType::Float,
+        ValType::Bool,
+        ValType::Str,
+        ValType::Unit,
+        ValType::Fn,
+        ValType::Obj,
+        ValType::Any,
+    ];
+
+    /// The byte that stands for the type in a `.mvb` file.
+    pub fn code(self) -> u8 {
+        ValType::ALL.iter().position(|&t| t == self).unwrap_or(7) as u8
+    }
+
+    /// The type a file byte stands for.
+    pub fn from_code(code: u8) -> Option<ValType> {
+        ValType::ALL.get(code as usize).copied()
+    }
+
+    /// The name of the type in a function's signature in assembly text
+    /// (`sig=(Int*Any)->Bool`).
+    pub const fn asm_name(self) -> &'static str {
+        match self {
+            ValType::Int => "Int",
+            ValType::Float => "Float",
+            ValType::Bool => "Bool",
+            ValType::Str => "String",
+            ValType::Unit => "Unit",
+            ValType::Fn => "Fn",
+            ValType::Obj => "Obj",
+            ValType::Any => "Any",
+        }
+    }
+
+    /// The class a register must satisfy to hold a value of this type.
+    pub const fn class(self) -> Class {
+        match self {
+            ValType::Int => Class::Int,
+            ValType::Float => Class::Float,
+            ValType::Bool => Class::Bool,
+            ValType::Str => Class::Str,
+            ValType::Unit => Class::Unit,
+            ValType::Fn => Class::Fn,
+            ValType::Obj => Class::Obj,
+            ValType::Any => Class::Any,
+        }
+    }
 }
 
 /// What an instruction requires of a register it reads.
@@ -196,14 +247,19 @@ pub enum Class {
     Add,
     /// A function or a closure object.
     Callable,
+    /// The result type of the function the instruction is in (its
+    /// signature's `result`: what `ret` must return).
+    Returned,
 }
 
 impl Class {
     /// Whether a register known to hold `t` satisfies the class.
+    /// `Returned` stands for the signature's result type, which the
+    /// verifier puts in its place ([`Class::of_result`]) before asking.
     pub fn admits(self, t: ValType) -> bool {
         use ValType as T;
         match self {
-            Class::Any => true,
+            Class::Any | Class::Returned => true,
             Class::Num => matches!(t, T::Int | T::Float),
             Class::Add => matches!(t, T::Int | T::Float | T::Str),
             Class::Callable => matches!(t, T::Fn | T::Obj),
@@ -230,6 +286,16 @@ impl Class {
             Class::Num => "an Int or a Float",
             Class::Add => "an Int, a Float or a String",
             Class::Callable => "a function or a closure",
+            Class::Returned => "the function's result type",
+        }
+    }
+
+    /// The class itself, or for `Returned` the class of `result`, the
+    /// result type of the function the instruction is in.
+    pub const fn of_result(self, result: ValType) -> Class {
+        match self {
+            Class::Returned => result.class(),
+            other => other,
         }
     }
 }
@@ -245,6 +311,10 @@ pub enum Produces {
     Const(Const),
     /// The type both registers hold, when they agree; otherwise `Any`.
     Same(Reg, Reg),
+    /// The result type of this function's signature. The instruction calls
+    /// it with its window as the arguments, which must hold the
+    /// signature's parameter types.
+    Returns(Func),
 }
 
 /// Facts about an instruction that the dispatch loop, the verifier and the
@@ -294,7 +364,7 @@ pub struct OpInfo {
 ///
 /// `reads` lists every register the instruction reads and the [`Class`] it
 /// requires; `writes` every register it writes and its [`Produces`] rule
-/// (`Int`, `Copy(src)`, `Const(k)`, `Same(a, b)`, ...); `window` a run of
+/// (`Int`, `Copy(src)`, `Const(k)`, `Same(a, b)`, `Returns(func)`, ...); `window` a run of
 /// registers `start .. start + count` it reads (arguments, elements);
 /// `flags` are [`Flags`] fields. A test checks that every register operand
 /// is named by exactly one of `reads`, `writes` or `window`.
@@ -532,7 +602,7 @@ macro_rules! __op_table {
 
             /// R[dst] := F[func](R[args], .., R[args + argc - 1])
             Call = 0x60, "call" { dst: Reg, func: Func, args: Reg, argc: Count }
-                reads() writes(dst: Any) window(args, argc) flags(call, frame);
+                reads() writes(dst: Returns(func)) window(args, argc) flags(call, frame);
             /// R[dst] := R[callee](R[args], .., R[args + argc - 1]) where R[callee] is a function value
             CallValue = 0x61, "callv" { dst: Reg, callee: Reg, args: Reg, argc: Count }
                 reads(callee: Callable) writes(dst: Any) window(args, argc) flags(call, frame);
@@ -541,7 +611,11 @@ macro_rules! __op_table {
                 reads() writes(dst: Any) window(args, argc) flags(call);
             /// Return R[src] to the caller.
             Ret = 0x63, "ret" { src: Reg }
-                reads(src: Any) writes() window() flags(end);
+                reads(src: Returned) writes() window() flags(end);
+            /// A runtime error: code the compiler proved unreachable was reached (where a `match`
+            /// the checker found exhaustive falls through its last test)
+            Unreachable = 0x65, "unreachable" {}
+                reads() writes() window() flags(end);
             /// R[dst] := a closure of F[func] capturing R[start], .., R[start + count - 1],
             /// which the function receives in the registers after its arguments
             MakeClosure = 0x64, "closure" { dst: Reg, func: Func, start: Reg, count: Count }
@@ -626,6 +700,9 @@ macro_rules! produces {
     };
     (Same, $a:ident, $b:ident) => {
         Produces::Same($a, $b)
+    };
+    (Returns, $f:ident) => {
+        Produces::Returns($f)
     };
     ($t:ident) => {
         Produces::Is(ValType::$t)

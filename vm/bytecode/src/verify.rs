@@ -22,13 +22,18 @@
 //! **Register types.** Then a dataflow over each function's basic blocks
 //! computes, at every instruction, what each register holds on every path
 //! reaching it (reads are checked once it has settled, so the order blocks
-//! are visited in changes nothing): a [`ValType`] (`Any` where paths disagree or the value came
-//! out of a call or a container), or nothing yet. The rules are the table's
-//! `reads` (the [`Class`] each operand requires) and `writes` (the
-//! [`Produces`] rule of each result). An instruction that reads a register
-//! nothing may have written yet, or whose operand holds the wrong type on
-//! every path (a Float where `addi` needs an Int), is refused. Where the
-//! type is `Any`, the interpreter's own check of that operand remains.
+//! are visited in changes nothing): a [`ValType`] (`Any` where paths
+//! disagree or the value came out of a container, a function value, a
+//! native or a function whose signature promises nothing), or nothing yet.
+//! Arguments start as the function's signature types them. The rules are
+//! the table's `reads` (the [`Class`] each operand requires; `Returned`,
+//! what `ret` reads, is the signature's result) and `writes` (the
+//! [`Produces`] rule of each result; an instruction whose result is
+//! `Returns(func)` calls that function, so its window must hold the
+//! callee's parameter types). An instruction that reads a register nothing
+//! may have written yet, or whose operand holds the wrong type on every
+//! path (a Float where `addi` needs an Int), is refused. Where the type is
+//! `Any`, the interpreter's own check of that operand remains.
 //!
 //! **Bounded work.** The lattice per register has height three (nothing
 //! yet, a type, `Any`; "maybe unwritten" on top), so each block's entry
@@ -280,6 +285,17 @@ fn check_structure(module: &Module, f: &Function, report: &mut Report) {
             format!("arity {} exceeds its {} registers", f.arity, f.n_regs),
         );
     }
+    if f.params.len() != f.arity as usize {
+        err(
+            report,
+            None,
+            format!(
+                "its signature has {} parameter type(s) for arity {}",
+                f.params.len(),
+                f.arity
+            ),
+        );
+    }
     if !module.files.is_empty() && f.file as usize >= module.files.len() {
         err(report, None, format!("file index {} out of range", f.file));
     }
@@ -481,8 +497,8 @@ fn check_types(module: &Module, f: &Function, work: &mut u64, report: &mut Repor
         return;
     }
     let mut entry = vec![Slot::Unwritten; n_regs];
-    for slot in entry.iter_mut().take(f.arity as usize) {
-        *slot = Slot::Holds(ValType::Any);
+    for (slot, &t) in entry.iter_mut().zip(&f.params) {
+        *slot = Slot::Holds(t);
     }
     let mut states: Vec<Option<Vec<Slot>>> = vec![None; starts.len()];
     states[0] = Some(entry);
@@ -512,7 +528,7 @@ fn check_types(module: &Module, f: &Function, work: &mut u64, report: &mut Repor
             // Reads are checked once the states are final (below): a block
             // reached first from one predecessor may be reached later from
             // another with less known.
-            let _ = step(module, &f.code[pc], &mut state, false);
+            let _ = step(module, f, &f.code[pc], &mut state, false);
         }
         let last = &f.code[end - 1];
         let mut succs: Vec<usize> = Vec::new();
@@ -554,7 +570,7 @@ fn check_types(module: &Module, f: &Function, work: &mut u64, report: &mut Repor
         };
         let end = starts.get(b + 1).copied().unwrap_or(n);
         for pc in starts[b]..end {
-            if let Err(message) = step(module, &f.code[pc], &mut state, true) {
+            if let Err(message) = step(module, f, &f.code[pc], &mut state, true) {
                 report.push(Some(f), Some(pc), message);
                 return;
             }
@@ -563,13 +579,20 @@ fn check_types(module: &Module, f: &Function, work: &mut u64, report: &mut Repor
 }
 
 /// Applies one instruction's rules to `state`, or, when `check`, says why
-/// its reads are refused.
-fn step(module: &Module, op: &Op, state: &mut [Slot], check: bool) -> Result<(), String> {
+/// its reads are refused. `f` is the function the instruction is in.
+fn step(
+    module: &Module,
+    f: &Function,
+    op: &Op,
+    state: &mut [Slot],
+    check: bool,
+) -> Result<(), String> {
     let mut problem = None;
     let mut read = |field: &str, r: usize, class: Class| {
         if problem.is_some() {
             return;
         }
+        let class = class.of_result(f.result);
         match state[r] {
             Slot::Unwritten => {
                 problem = Some(format!(
@@ -589,9 +612,28 @@ fn step(module: &Module, op: &Op, state: &mut [Slot], check: bool) -> Result<(),
         }
     };
     op.for_each_read(|field, r, class| read(field, r.0 as usize, class));
+    // A call of a known function passes its window as that function's
+    // arguments: they must hold its parameter types.
+    let mut callee = None;
+    op.for_each_write(|_, rule| {
+        if let Produces::Returns(func) = rule {
+            callee = module.functions.get(func.0 as usize);
+        }
+    });
     if let Some((start, count)) = op.window() {
-        for r in start.0 as usize..start.0 as usize + count.0 as usize {
-            read("window", r, Class::Any);
+        for (i, r) in (start.0 as usize..start.0 as usize + count.0 as usize).enumerate() {
+            let class = callee
+                .and_then(|c| c.params.get(i))
+                .map_or(Class::Any, |t| t.class());
+            read(
+                if callee.is_some() {
+                    "argument"
+                } else {
+                    "window"
+                },
+                r,
+                class,
+            );
         }
     }
     if let Some(message) = problem.filter(|_| check) {
@@ -616,6 +658,10 @@ fn step(module: &Module, op: &Op, state: &mut [Slot], check: bool) -> Result<(),
             Produces::Is(t) => t,
             Produces::Copy(src) => type_of(src),
             Produces::Const(k) => constant_type(module.constants.get(k.0 as usize)),
+            Produces::Returns(func) => module
+                .functions
+                .get(func.0 as usize)
+                .map_or(ValType::Any, |c| c.result),
             Produces::Same(a, b) => {
                 let (x, y) = (type_of(a), type_of(b));
                 if x == y {
@@ -641,6 +687,8 @@ mod tests {
             functions: vec![Function {
                 name: "main".into(),
                 arity: 0,
+                params: vec![],
+                result: ValType::Any,
                 n_regs,
                 file: 0,
                 code,
@@ -853,9 +901,91 @@ mod tests {
             1,
         );
         m.functions[0].arity = 1;
+        m.functions[0].params = vec![ValType::Any];
         assert!(verify(&m).is_err(), "a program's entry takes no arguments");
         m.library = "geometry".into();
         verify(&m).expect("a library verifies");
+    }
+
+    /// A module of `main` (calling function 1 with `args`) and `callee`
+    /// (of signature `params -> result`, returning its first argument).
+    fn caller_and_callee(args: Vec<Op>, params: Vec<ValType>, result: ValType) -> Module {
+        let argc = params.len() as u16;
+        let mut code = args;
+        code.push(Op::Call {
+            dst: Reg(0),
+            func: crate::ops::Func(1),
+            args: Reg(0),
+            argc: crate::ops::Count(argc),
+        });
+        code.push(Op::AddInt {
+            dst: Reg(0),
+            a: Reg(0),
+            b: Reg(0),
+        });
+        code.push(Op::Ret { src: Reg(0) });
+        let mut m = one(code, argc.max(1));
+        m.functions.push(Function {
+            name: "callee".into(),
+            arity: argc,
+            params,
+            result,
+            n_regs: argc.max(1),
+            file: 0,
+            code: vec![Op::Ret { src: Reg(0) }],
+            lines: vec![],
+            inlined: vec![],
+        });
+        m
+    }
+
+    /// The signature: parameters typed on entry, arguments checked at a
+    /// `call`, the result given to its destination and checked at `ret`.
+    #[test]
+    fn signatures_type_calls_and_returns() {
+        let int = Op::LoadInt {
+            dst: Reg(0),
+            imm: Imm(1),
+        };
+        let float = Op::LoadConst {
+            dst: Reg(0),
+            k: crate::ops::Const(0),
+        };
+        let mut m = caller_and_callee(vec![int], vec![ValType::Int], ValType::Int);
+        verify(&m).expect("an Int passed, an Int returned, an Int added");
+
+        // The callee's parameter is an Int on entry: returning it as a
+        // Float is refused.
+        m.functions[1].result = ValType::Float;
+        let e = verify(&m).expect_err("an Int returned as a Float");
+        assert!(e.to_string().contains("`ret` needs a Float"), "{e}");
+
+        // The call's destination holds the callee's result: a Float added
+        // as an Int is refused.
+        m.functions[1].params = vec![ValType::Float];
+        m.constants = vec![Constant::Float(0.5)];
+        m.functions[0].code[0] = float;
+        let e = verify(&m).expect_err("a Float result added as an Int");
+        assert!(e.to_string().contains("`addi` needs an Int"), "{e}");
+
+        // An argument of the wrong type is refused at the call.
+        let mut m = caller_and_callee(vec![float], vec![ValType::Int], ValType::Int);
+        m.constants = vec![Constant::Float(0.5)];
+        let e = verify(&m).expect_err("a Float passed for an Int");
+        assert!(
+            e.to_string()
+                .contains("`call` needs an Int in r0 (operand `argument`)"),
+            "{e}"
+        );
+
+        // A signature must have a type for every parameter.
+        let mut m = caller_and_callee(vec![int], vec![ValType::Int], ValType::Int);
+        m.functions[1].params.clear();
+        let e = verify(&m).expect_err("a short signature");
+        assert!(
+            e.to_string().contains("0 parameter type(s) for arity 1"),
+            "{e}"
+        );
     }
 
     /// Every problem is reported, not only the first.

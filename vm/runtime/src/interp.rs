@@ -1140,6 +1140,11 @@ fn dispatch<H: Hooks>(
                 }
                 safe_point!();
             }
+            Op::Unreachable {} => {
+                leave!(fault(
+                    "internal error: code the compiler proved unreachable was reached"
+                ))
+            }
             Op::Ret { src } => {
                 let value = r!(src);
                 let done = frames.pop();
@@ -1507,6 +1512,8 @@ mod tests {
         Function {
             name: name.into(),
             arity,
+            params: vec![mvm_bytecode::ops::ValType::Any; arity as usize],
+            result: mvm_bytecode::ops::ValType::Any,
             n_regs,
             file: 0,
             code,
