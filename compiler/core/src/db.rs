@@ -1226,8 +1226,20 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, Co
         file_index,
         lines,
         opt,
-        &consts,
+        crate::lower::CalleeFacts {
+            consts: &consts,
+            returns: &|c| fn_returns(db, program, c),
+        },
     )
+}
+
+/// The MIR type of what function `id` returns, by its signature (`Any`
+/// for a type variable or a function without one): what a caller's
+/// lowering may assume of a call's result.
+pub fn fn_returns(db: &dyn Db, program: Program, id: FnId) -> mvl_mir::MirTy {
+    fn_scheme(db, program, id)
+        .as_ref()
+        .map_or(mvl_mir::MirTy::Any, crate::lower::scheme_result)
 }
 
 /// The value of `const` `id` when its optimised body is that value alone
@@ -1247,11 +1259,17 @@ pub fn const_value(db: &dyn Db, program: Program, id: FnId) -> Option<mvl_mir::C
     let inferred = infer_component(db, program, id);
     let info = inferred.functions.get(&id)?;
     let lines = item_lines(db, db.source(info.file.file), info.file.item);
-    let mut lowered =
-        crate::lower::lower(info, &inferred.table, natives(db, program), lines, &|_| {
-            None
-        })
-        .ok()?;
+    let mut lowered = crate::lower::lower(
+        info,
+        &inferred.table,
+        natives(db, program),
+        lines,
+        crate::lower::CalleeFacts {
+            consts: &|_| None,
+            returns: &|c| fn_returns(db, program, c),
+        },
+    )
+    .ok()?;
     mvl_mir::verify::verify(&lowered.body).ok()?;
     mvl_mir::passes::optimise(&mut lowered.body).ok()?;
     match lowered.body.blocks.as_slice() {
@@ -1315,7 +1333,10 @@ pub fn user_mir(db: &dyn Db, program: Program, opt: codegen::OptLevel) -> Vec<Fn
             natives(db, program),
             lines,
             opt,
-            &consts,
+            crate::lower::CalleeFacts {
+                consts: &consts,
+                returns: &|c| fn_returns(db, program, c),
+            },
         );
         out.push(match lowered {
             Ok(mut lowered) => {

@@ -115,6 +115,7 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
     let fused = fused_branches(body, &live);
     let alloc = allocate(body, &order, &live);
     let mut g = Gen {
+        body,
         alloc: &alloc,
         code: Vec::new(),
         lines: Vec::new(),
@@ -177,7 +178,7 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
             params: (0..body.params.min(u16::MAX as u32))
                 .map(|p| val_type(body.ty(Value(p))))
                 .collect(),
-            result: result_type(body),
+            result: val_type(body.result),
             n_regs: g.n_regs.max(1) as u16,
             file,
             code: g.code,
@@ -190,6 +191,55 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
 
 /// Where a jump to each block really goes: past the empty blocks that only
 /// jump on (a loop's exit that is the join of an `if`, ...).
+/// The read `op` into `dst`, in its form that checks the value is a `ty`
+/// (`getfieldi` for `getfield`, ...), when it has one.
+fn typed_read(op: &Op, dst: Reg, ty: MirTy) -> Option<Op> {
+    Some(match (*op, ty) {
+        (Op::GetField { dst: d, obj, index }, MirTy::Int) if d == dst => {
+            Op::GetFieldInt { dst, obj, index }
+        }
+        (Op::GetField { dst: d, obj, index }, MirTy::Float) if d == dst => {
+            Op::GetFieldFloat { dst, obj, index }
+        }
+        (Op::GetField { dst: d, obj, index }, MirTy::Bool) if d == dst => {
+            Op::GetFieldBool { dst, obj, index }
+        }
+        (Op::GetIndex { dst: d, arr, idx }, MirTy::Int) if d == dst => {
+            Op::GetIndexInt { dst, arr, idx }
+        }
+        (Op::GetIndex { dst: d, arr, idx }, MirTy::Float) if d == dst => {
+            Op::GetIndexFloat { dst, arr, idx }
+        }
+        (Op::GetIndex { dst: d, arr, idx }, MirTy::Bool) if d == dst => {
+            Op::GetIndexBool { dst, arr, idx }
+        }
+        _ => return None,
+    })
+}
+
+/// Whether `code`, the instructions of one statement, leaves in `dst` a
+/// value the verifier knows nothing of (by the table's write rules: a
+/// result `Any`, or a copy of one made in `code`). A call's result is the
+/// callee's signature's, which lowering makes agree with the MIR.
+fn written_any(code: &[Op], dst: Reg) -> bool {
+    use mvm_bytecode::ops::Produces;
+    // Registers written in `code`: whether each holds an unknown value.
+    let mut any: HashMap<u16, bool> = HashMap::new();
+    for op in code {
+        let mut writes = Vec::new();
+        op.for_each_write(|r, rule| {
+            let unknown = match rule {
+                Produces::Is(t) => t == ValType::Any,
+                Produces::Copy(src) => any.get(&src.0).copied().unwrap_or(false),
+                Produces::Const(_) | Produces::Same(..) | Produces::Returns(_) => false,
+            };
+            writes.push((r.0, unknown));
+        });
+        any.extend(writes);
+    }
+    any.get(&dst.0).copied().unwrap_or(false)
+}
+
 /// The register type of a value of this MIR type, as a signature states it.
 fn val_type(t: MirTy) -> ValType {
     match t {
@@ -201,23 +251,6 @@ fn val_type(t: MirTy) -> ValType {
         MirTy::Cell => ValType::Obj,
         MirTy::Any => ValType::Any,
     }
-}
-
-/// The signature's result type: the type of what every `Return` returns
-/// (`Any` when they disagree or nothing returns).
-fn result_type(body: &Body) -> ValType {
-    let mut result = None;
-    for b in &body.blocks {
-        if let Terminator::Return(o) = &b.term {
-            let t = val_type(body.operand_ty(o));
-            match result {
-                None => result = Some(t),
-                Some(r) if r != t => return ValType::Any,
-                Some(_) => {}
-            }
-        }
-    }
-    result.unwrap_or(ValType::Any)
 }
 
 fn threaded(body: &Body) -> Vec<BlockId> {
@@ -603,6 +636,7 @@ fn allocate(body: &Body, order: &[BlockId], live: &Liveness) -> Allocation {
 }
 
 struct Gen<'a> {
+    body: &'a Body,
     alloc: &'a Allocation,
     code: Vec<Op>,
     lines: Vec<LineEntry>,
@@ -774,7 +808,30 @@ impl Gen<'_> {
         match &s.kind {
             StmtKind::Assign(d, rv) => {
                 let dst = self.value_reg(*d);
+                let start = self.code.len();
                 self.rvalue(rv, Some(dst));
+                // A value of unknown type (out of a container, a function
+                // value, a native, or a value the MIR types `Any`) that the
+                // MIR types Int, Float or Bool is checked once here, so the
+                // code using it is proved (the verifier insists on it).
+                let from_any = match rv {
+                    Rvalue::Use(Operand::Value(v)) => self.body.ty(*v) == MirTy::Any,
+                    _ => written_any(&self.code[start..], dst),
+                };
+                let ty = self.body.ty(*d);
+                if let Some(typed) = self.code.last().and_then(|op| typed_read(op, dst, ty)) {
+                    // The read itself checks: a field or an element.
+                    if from_any {
+                        *self.code.last_mut().expect("the read") = typed;
+                    }
+                } else if from_any {
+                    match ty {
+                        MirTy::Int => self.emit(Op::AsInt { dst, src: dst }),
+                        MirTy::Float => self.emit(Op::AsFloat { dst, src: dst }),
+                        MirTy::Bool => self.emit(Op::AsBool { dst, src: dst }),
+                        _ => 0,
+                    };
+                }
             }
             StmtKind::Effect(e) => match e {
                 Effect::SetIndex(a, i, x) => {

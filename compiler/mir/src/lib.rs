@@ -500,6 +500,9 @@ pub struct Block {
 pub struct Body {
     pub name: String,
     pub params: u32,
+    /// The type of what the function returns (what every `Return`
+    /// returns): the result of its bytecode signature.
+    pub result: MirTy,
     pub values: Vec<ValueInfo>,
     pub blocks: Vec<Block>,
     /// The number of functions [`FuncRef`]s index; their identity is the
@@ -514,6 +517,7 @@ impl Body {
         Body {
             name: name.into(),
             params: 0,
+            result: MirTy::Any,
             values: Vec::new(),
             blocks: Vec::new(),
             n_funcs: 0,

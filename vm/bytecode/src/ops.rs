@@ -290,6 +290,15 @@ impl Class {
         }
     }
 
+    /// Whether the verifier must prove a register holds the class before
+    /// the instruction reads it: the interpreter then takes the value as
+    /// it is, without a check. Int, Float and Bool are; an object's kind
+    /// is told by the object itself (reading it is a match on it anyway),
+    /// and generic instructions dispatch on what they find.
+    pub const fn is_proved(self) -> bool {
+        matches!(self, Class::Int | Class::Float | Class::Bool)
+    }
+
     /// The class itself, or for `Returned` the class of `result`, the
     /// result type of the function the instruction is in.
     pub const fn of_result(self, result: ValType) -> Class {
@@ -404,6 +413,16 @@ macro_rules! __op_table {
             /// R[dst] := the function F[func] as a value
             LoadFn = 0x07, "loadfn" { dst: Reg, func: Func }
                 reads() writes(dst: Fn) window() flags();
+            /// R[dst] := R[src], which must hold an Int (a runtime error otherwise: where a value
+            /// of unknown type, out of a container, a function value or a native, enters typed code)
+            AsInt = 0x08, "asi" { dst: Reg, src: Reg }
+                reads(src: Any) writes(dst: Int) window() flags();
+            /// R[dst] := R[src], which must hold a Float (a runtime error otherwise)
+            AsFloat = 0x09, "asf" { dst: Reg, src: Reg }
+                reads(src: Any) writes(dst: Float) window() flags();
+            /// R[dst] := R[src], which must hold a Bool (a runtime error otherwise)
+            AsBool = 0x0a, "asb" { dst: Reg, src: Reg }
+                reads(src: Any) writes(dst: Bool) window() flags();
 
             /// R[dst] := R[a] + R[b] (Int; overflow is a runtime error)
             AddInt = 0x10, "addi" { dst: Reg, a: Reg, b: Reg }
@@ -636,6 +655,15 @@ macro_rules! __op_table {
             /// R[dst] := field `index` of the tuple, struct or variant payload R[obj]
             GetField = 0x74, "getfield" { dst: Reg, obj: Reg, index: Count }
                 reads(obj: Obj) writes(dst: Any) window() flags();
+            /// R[dst] := field `index` of R[obj] as `getfield`, which must hold an Int (a runtime error otherwise)
+            GetFieldInt = 0x8a, "getfieldi" { dst: Reg, obj: Reg, index: Count }
+                reads(obj: Obj) writes(dst: Int) window() flags();
+            /// R[dst] := field `index` of R[obj] as `getfield`, which must hold a Float (a runtime error otherwise)
+            GetFieldFloat = 0x8b, "getfieldf" { dst: Reg, obj: Reg, index: Count }
+                reads(obj: Obj) writes(dst: Float) window() flags();
+            /// R[dst] := field `index` of R[obj] as `getfield`, which must hold a Bool (a runtime error otherwise)
+            GetFieldBool = 0x8c, "getfieldb" { dst: Reg, obj: Reg, index: Count }
+                reads(obj: Obj) writes(dst: Bool) window() flags();
             /// R[dst] := a copy of the tuple or struct R[obj] with field `index` set to R[src]
             SetField = 0x75, "setfield" { dst: Reg, obj: Reg, index: Count, src: Reg }
                 reads(obj: Obj, src: Any) writes(dst: Obj) window() flags(alloc);
@@ -649,6 +677,15 @@ macro_rules! __op_table {
             /// R[dst] := R[arr][R[idx]] (an index out of bounds is a runtime error)
             GetIndex = 0x77, "getidx" { dst: Reg, arr: Reg, idx: Reg }
                 reads(arr: Obj, idx: Int) writes(dst: Any) window() flags();
+            /// R[dst] := R[arr][R[idx]] as `getidx`, which must hold an Int (a runtime error otherwise)
+            GetIndexInt = 0x8d, "getidxi" { dst: Reg, arr: Reg, idx: Reg }
+                reads(arr: Obj, idx: Int) writes(dst: Int) window() flags();
+            /// R[dst] := R[arr][R[idx]] as `getidx`, which must hold a Float (a runtime error otherwise)
+            GetIndexFloat = 0x8e, "getidxf" { dst: Reg, arr: Reg, idx: Reg }
+                reads(arr: Obj, idx: Int) writes(dst: Float) window() flags();
+            /// R[dst] := R[arr][R[idx]] as `getidx`, which must hold a Bool (a runtime error otherwise)
+            GetIndexBool = 0x8f, "getidxb" { dst: Reg, arr: Reg, idx: Reg }
+                reads(arr: Obj, idx: Int) writes(dst: Bool) window() flags();
             /// R[arr][R[idx]] := R[src] (an index out of bounds is a runtime error)
             SetIndex = 0x78, "setidx" { arr: Reg, idx: Reg, src: Reg }
                 reads(arr: Obj, idx: Int, src: Any) writes() window() flags();

@@ -600,6 +600,13 @@ fn step(
                     op.mnemonic()
                 ))
             }
+            Slot::Holds(ValType::Any) if class.is_proved() => {
+                problem = Some(format!(
+                    "`{}` needs {} in r{r} (operand `{field}`), but what it holds is not known here (check it first with `asi`, `asf` or `asb`)",
+                    op.mnemonic(),
+                    class.name(),
+                ))
+            }
             Slot::Holds(t) if t != ValType::Any && !class.admits(t) => {
                 problem = Some(format!(
                     "`{}` needs {} in r{r} (operand `{field}`), but it holds {} on every path here",
@@ -612,18 +619,24 @@ fn step(
         }
     };
     op.for_each_read(|field, r, class| read(field, r.0 as usize, class));
-    // A call of a known function passes its window as that function's
-    // arguments: they must hold its parameter types.
+    // An instruction naming a function with a window passes the window to
+    // it: a call as its arguments (its first parameters), a closure as its
+    // captured values (its last ones). They must hold those parameters'
+    // types.
     let mut callee = None;
-    op.for_each_write(|_, rule| {
-        if let Produces::Returns(func) = rule {
-            callee = module.functions.get(func.0 as usize);
+    for (_, o) in op.operands() {
+        if let Operand::Func(func) = o {
+            callee = module.functions.get(func as usize);
         }
-    });
+    }
     if let Some((start, count)) = op.window() {
+        let first = match callee {
+            Some(c) if !op.flags().frame => (c.arity as usize).saturating_sub(count.0 as usize),
+            _ => 0,
+        };
         for (i, r) in (start.0 as usize..start.0 as usize + count.0 as usize).enumerate() {
             let class = callee
-                .and_then(|c| c.params.get(i))
+                .and_then(|c| c.params.get(first + i))
                 .map_or(Class::Any, |t| t.class());
             read(
                 if callee.is_some() {
@@ -756,9 +769,9 @@ mod tests {
     fn judges_reads_by_every_path_whatever_the_visiting_order() {
         // The join block (pc 5) is first reached from the fall-through path,
         // where r1 holds a Bool; the jump's path brings an Int, so it holds
-        // either and `addi` is left to its run-time check.
+        // either and `addi` is refused: its operands must be proved.
         let (r0, r1, r2) = (Reg(0), Reg(1), Reg(2));
-        let m = one(
+        let mut m = one(
             vec![
                 Op::LoadTrue { dst: r0 },
                 Op::JmpIf {
@@ -780,6 +793,19 @@ mod tests {
             ],
             3,
         );
+        let e = first_error(&m);
+        assert!(e.message.contains("is not known here"), "{e}");
+        assert_eq!(e.pc, Some(5));
+        // Checked first, it is proved.
+        m.functions[0].code[5] = Op::AsInt { dst: r1, src: r1 };
+        m.functions[0].code.insert(
+            6,
+            Op::AddInt {
+                dst: r2,
+                a: r1,
+                b: r1,
+            },
+        );
         assert_eq!(verify(&m), Ok(()));
     }
 
@@ -800,7 +826,7 @@ mod tests {
         let e = first_error(&m);
         assert!(e.message.contains("needs an Int"), "{e}");
         assert_eq!(e.pc, Some(1));
-        // Int on one path and unit on the other: unproven, left to run time.
+        // Int on one path and unit on the other: unproven, refused.
         let m = one(
             vec![
                 Op::LoadTrue { dst: Reg(1) },
@@ -822,7 +848,9 @@ mod tests {
             ],
             2,
         );
-        assert!(verify(&m).is_ok());
+        let e = first_error(&m);
+        assert!(e.message.contains("`addi` needs an Int in r0"), "{e}");
+        assert_eq!(e.pc, Some(4));
     }
 
     #[test]

@@ -212,6 +212,47 @@ fn boolean(v: Value, op: &str) -> Result<bool> {
     }
 }
 
+// What an instruction reads as an Int, a Float or a Bool the verifier has
+// proved the register holds (`Class::is_proved`: every path to the
+// instruction writes one, typed code starts from typed signatures, values
+// of unknown type pass `asi`/`asf`/`asb` first, and calls through function
+// values check their arguments), so these take it without a check of their
+// own. The other arm is unreachable in a verified program; reaching it is a
+// verifier bug, reported as such.
+
+#[inline(always)]
+fn proved_int(v: Value) -> i64 {
+    match v {
+        Value::Int(i) => i,
+        other => unproved("an Int", other),
+    }
+}
+
+#[inline(always)]
+fn proved_float(v: Value) -> f64 {
+    match v {
+        Value::Float(x) => x,
+        other => unproved("a Float", other),
+    }
+}
+
+#[inline(always)]
+fn proved_bool(v: Value) -> bool {
+    match v {
+        Value::Bool(b) => b,
+        other => unproved("a Bool", other),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unproved(wanted: &str, found: Value) -> ! {
+    panic!(
+        "the verifier proved a register holds {wanted}, but it holds {} (a verifier bug)",
+        found.kind()
+    )
+}
+
 #[inline(always)]
 fn overflow<T>(r: Option<T>) -> Result<T> {
     match r {
@@ -750,6 +791,39 @@ fn dispatch<H: Hooks>(
             }
         }};
     }
+    // Field `$index` of the tuple, struct or variant in `$obj` (what the
+    // `getfield` family reads).
+    macro_rules! field {
+        ($obj:expr, $index:expr) => {
+            match cx.heap.object(r!($obj)) {
+                Some(
+                    Object::Tuple(xs)
+                    | Object::Struct { fields: xs, .. }
+                    | Object::Variant { fields: xs, .. },
+                ) if (($index.0 as usize) < xs.len()) => xs[$index.0 as usize],
+                _ => leave!(fault(format!(
+                    "`getfield` cannot read field {} here",
+                    $index.0
+                ))),
+            }
+        };
+    }
+    // Element `$idx` of the array in `$arr` (what the `getidx` family reads).
+    macro_rules! element {
+        ($arr:expr, $idx:expr) => {{
+            let i = proved_int(r!($idx));
+            match cx.heap.object(r!($arr)) {
+                Some(Object::Array(xs)) => match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
+                    Some(v) => *v,
+                    None => leave!(fault(format!(
+                        "index out of bounds: the index is {i} but the length is {}",
+                        xs.len()
+                    ))),
+                },
+                _ => leave!(fault("`getidx` expects an array")),
+            }
+        }};
+    }
     loop {
         let op = code[pc];
         if H::ACTIVE {
@@ -765,94 +839,77 @@ fn dispatch<H: Hooks>(
             Op::LoadFalse { dst } => r!(dst) = Value::Bool(false),
             Op::LoadUnit { dst } => r!(dst) = Value::Unit,
             Op::LoadFn { dst, func } => r!(dst) = Value::Fn(func.0),
+            Op::AsInt { dst, src } => r!(dst) = Value::Int(fail!(int(r!(src), "asi"))),
+            Op::AsFloat { dst, src } => r!(dst) = Value::Float(fail!(float(r!(src), "asf"))),
+            Op::AsBool { dst, src } => r!(dst) = Value::Bool(fail!(boolean(r!(src), "asb"))),
 
             Op::AddInt { dst, a, b } => {
                 r!(dst) = Value::Int(fail!(overflow(
-                    fail!(int(r!(a), "addi")).checked_add(fail!(int(r!(b), "addi"))),
+                    proved_int(r!(a)).checked_add(proved_int(r!(b))),
                 )))
             }
             Op::SubInt { dst, a, b } => {
                 r!(dst) = Value::Int(fail!(overflow(
-                    fail!(int(r!(a), "subi")).checked_sub(fail!(int(r!(b), "subi"))),
+                    proved_int(r!(a)).checked_sub(proved_int(r!(b))),
                 )))
             }
             Op::MulInt { dst, a, b } => {
                 r!(dst) = Value::Int(fail!(overflow(
-                    fail!(int(r!(a), "muli")).checked_mul(fail!(int(r!(b), "muli"))),
+                    proved_int(r!(a)).checked_mul(proved_int(r!(b))),
                 )))
             }
             Op::DivInt { dst, a, b } => {
-                r!(dst) = Value::Int(fail!(div_int(
-                    fail!(int(r!(a), "divi")),
-                    fail!(int(r!(b), "divi"))
-                )))
+                r!(dst) = Value::Int(fail!(div_int(proved_int(r!(a)), proved_int(r!(b)))))
             }
             Op::RemInt { dst, a, b } => {
-                r!(dst) = Value::Int(fail!(rem_int(
-                    fail!(int(r!(a), "remi")),
-                    fail!(int(r!(b), "remi"))
-                )))
+                r!(dst) = Value::Int(fail!(rem_int(proved_int(r!(a)), proved_int(r!(b)))))
             }
             Op::NegInt { dst, src } => {
-                r!(dst) = Value::Int(fail!(overflow(fail!(int(r!(src), "negi")).checked_neg())))
+                r!(dst) = Value::Int(fail!(overflow(proved_int(r!(src)).checked_neg())))
             }
-            Op::BitAnd { dst, a, b } => {
-                r!(dst) = Value::Int(fail!(int(r!(a), "band")) & fail!(int(r!(b), "band")))
-            }
-            Op::BitOr { dst, a, b } => {
-                r!(dst) = Value::Int(fail!(int(r!(a), "bor")) | fail!(int(r!(b), "bor")))
-            }
-            Op::BitXor { dst, a, b } => {
-                r!(dst) = Value::Int(fail!(int(r!(a), "bxor")) ^ fail!(int(r!(b), "bxor")))
-            }
+            Op::BitAnd { dst, a, b } => r!(dst) = Value::Int(proved_int(r!(a)) & proved_int(r!(b))),
+            Op::BitOr { dst, a, b } => r!(dst) = Value::Int(proved_int(r!(a)) | proved_int(r!(b))),
+            Op::BitXor { dst, a, b } => r!(dst) = Value::Int(proved_int(r!(a)) ^ proved_int(r!(b))),
             Op::Shl { dst, a, b } => {
-                r!(dst) = Value::Int(
-                    fail!(int(r!(a), "shl")).wrapping_shl(fail!(shift(fail!(int(r!(b), "shl"))))),
-                )
+                r!(dst) =
+                    Value::Int(proved_int(r!(a)).wrapping_shl(fail!(shift(proved_int(r!(b))))))
             }
             Op::Shr { dst, a, b } => {
-                r!(dst) = Value::Int(
-                    fail!(int(r!(a), "shr")).wrapping_shr(fail!(shift(fail!(int(r!(b), "shr"))))),
-                )
+                r!(dst) =
+                    Value::Int(proved_int(r!(a)).wrapping_shr(fail!(shift(proved_int(r!(b))))))
             }
 
             Op::AddIntImm { dst, a, imm } => {
-                r!(dst) = Value::Int(fail!(overflow(
-                    fail!(int(r!(a), "addik")).checked_add(imm.0 as i64)
-                )))
+                r!(dst) = Value::Int(fail!(overflow(proved_int(r!(a)).checked_add(imm.0 as i64))))
             }
             Op::EqIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "eqik")) == imm.0 as i64)
+                r!(dst) = Value::Bool(proved_int(r!(a)) == imm.0 as i64)
             }
-            Op::LtIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "ltik")) < imm.0 as i64)
-            }
+            Op::LtIntImm { dst, a, imm } => r!(dst) = Value::Bool(proved_int(r!(a)) < imm.0 as i64),
             Op::LeIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "leik")) <= imm.0 as i64)
+                r!(dst) = Value::Bool(proved_int(r!(a)) <= imm.0 as i64)
             }
-            Op::GtIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "gtik")) > imm.0 as i64)
-            }
+            Op::GtIntImm { dst, a, imm } => r!(dst) = Value::Bool(proved_int(r!(a)) > imm.0 as i64),
             Op::GeIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "geik")) >= imm.0 as i64)
+                r!(dst) = Value::Bool(proved_int(r!(a)) >= imm.0 as i64)
             }
 
             Op::AddFloat { dst, a, b } => {
-                r!(dst) = Value::Float(fail!(float(r!(a), "addf")) + fail!(float(r!(b), "addf")))
+                r!(dst) = Value::Float(proved_float(r!(a)) + proved_float(r!(b)))
             }
             Op::SubFloat { dst, a, b } => {
-                r!(dst) = Value::Float(fail!(float(r!(a), "subf")) - fail!(float(r!(b), "subf")))
+                r!(dst) = Value::Float(proved_float(r!(a)) - proved_float(r!(b)))
             }
             Op::MulFloat { dst, a, b } => {
-                r!(dst) = Value::Float(fail!(float(r!(a), "mulf")) * fail!(float(r!(b), "mulf")))
+                r!(dst) = Value::Float(proved_float(r!(a)) * proved_float(r!(b)))
             }
             Op::DivFloat { dst, a, b } => {
-                r!(dst) = Value::Float(fail!(float(r!(a), "divf")) / fail!(float(r!(b), "divf")))
+                r!(dst) = Value::Float(proved_float(r!(a)) / proved_float(r!(b)))
             }
             Op::RemFloat { dst, a, b } => {
-                r!(dst) = Value::Float(fail!(float(r!(a), "remf")) % fail!(float(r!(b), "remf")))
+                r!(dst) = Value::Float(proved_float(r!(a)) % proved_float(r!(b)))
             }
-            Op::NegFloat { dst, src } => r!(dst) = Value::Float(-fail!(float(r!(src), "negf"))),
+            Op::NegFloat { dst, src } => r!(dst) = Value::Float(-proved_float(r!(src))),
 
             Op::Concat { dst, a, b } => {
                 let (x, y) = (r!(a), r!(b));
@@ -878,22 +935,20 @@ fn dispatch<H: Hooks>(
             }
 
             Op::EqInt { dst, a, b } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "eqi")) == fail!(int(r!(b), "eqi")))
+                r!(dst) = Value::Bool(proved_int(r!(a)) == proved_int(r!(b)))
             }
-            Op::LtInt { dst, a, b } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "lti")) < fail!(int(r!(b), "lti")))
-            }
+            Op::LtInt { dst, a, b } => r!(dst) = Value::Bool(proved_int(r!(a)) < proved_int(r!(b))),
             Op::LeInt { dst, a, b } => {
-                r!(dst) = Value::Bool(fail!(int(r!(a), "lei")) <= fail!(int(r!(b), "lei")))
+                r!(dst) = Value::Bool(proved_int(r!(a)) <= proved_int(r!(b)))
             }
             Op::EqFloat { dst, a, b } => {
-                r!(dst) = Value::Bool(fail!(float(r!(a), "eqf")) == fail!(float(r!(b), "eqf")))
+                r!(dst) = Value::Bool(proved_float(r!(a)) == proved_float(r!(b)))
             }
             Op::LtFloat { dst, a, b } => {
-                r!(dst) = Value::Bool(fail!(float(r!(a), "ltf")) < fail!(float(r!(b), "ltf")))
+                r!(dst) = Value::Bool(proved_float(r!(a)) < proved_float(r!(b)))
             }
             Op::LeFloat { dst, a, b } => {
-                r!(dst) = Value::Bool(fail!(float(r!(a), "lef")) <= fail!(float(r!(b), "lef")))
+                r!(dst) = Value::Bool(proved_float(r!(a)) <= proved_float(r!(b)))
             }
             Op::LtStr { dst, a, b } | Op::LeStr { dst, a, b } => {
                 let less = matches!(op, Op::LtStr { .. });
@@ -922,7 +977,7 @@ fn dispatch<H: Hooks>(
                 };
                 r!(dst) = Value::Bool(same == matches!(op, Op::Eq { .. }));
             }
-            Op::Not { dst, src } => r!(dst) = Value::Bool(!fail!(boolean(r!(src), "not"))),
+            Op::Not { dst, src } => r!(dst) = Value::Bool(!proved_bool(r!(src))),
 
             Op::Add { dst, a, b } => {
                 r!(dst) = match (r!(a), r!(b)) {
@@ -988,71 +1043,71 @@ fn dispatch<H: Hooks>(
 
             Op::Jmp { target } => jump!(target),
             Op::JmpIf { cond, target } => {
-                if fail!(boolean(r!(cond), "jmpif")) {
+                if proved_bool(r!(cond)) {
                     jump!(target);
                 }
             }
             Op::JmpIfNot { cond, target } => {
-                if !fail!(boolean(r!(cond), "jmpifnot")) {
+                if !proved_bool(r!(cond)) {
                     jump!(target);
                 }
             }
             Op::JmpLtInt { a, b, target } => {
-                let (x, y) = (fail!(int(r!(a), "jlti")), fail!(int(r!(b), "jlti")));
+                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
                 if x < y {
                     jump!(target);
                 }
             }
             Op::JmpLeInt { a, b, target } => {
-                let (x, y) = (fail!(int(r!(a), "jlei")), fail!(int(r!(b), "jlei")));
+                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
                 if x <= y {
                     jump!(target);
                 }
             }
             Op::JmpEqInt { a, b, target } => {
-                let (x, y) = (fail!(int(r!(a), "jeqi")), fail!(int(r!(b), "jeqi")));
+                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
                 if x == y {
                     jump!(target);
                 }
             }
             Op::JmpNeInt { a, b, target } => {
-                let (x, y) = (fail!(int(r!(a), "jnei")), fail!(int(r!(b), "jnei")));
+                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
                 if x != y {
                     jump!(target);
                 }
             }
             Op::JmpLtIntImm { a, imm, target } => {
-                let (x, y) = (fail!(int(r!(a), "jltik")), imm.0 as i64);
+                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
                 if x < y {
                     jump!(target);
                 }
             }
             Op::JmpLeIntImm { a, imm, target } => {
-                let (x, y) = (fail!(int(r!(a), "jleik")), imm.0 as i64);
+                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
                 if x <= y {
                     jump!(target);
                 }
             }
             Op::JmpGtIntImm { a, imm, target } => {
-                let (x, y) = (fail!(int(r!(a), "jgtik")), imm.0 as i64);
+                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
                 if x > y {
                     jump!(target);
                 }
             }
             Op::JmpGeIntImm { a, imm, target } => {
-                let (x, y) = (fail!(int(r!(a), "jgeik")), imm.0 as i64);
+                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
                 if x >= y {
                     jump!(target);
                 }
             }
             Op::JmpEqIntImm { a, imm, target } => {
-                let (x, y) = (fail!(int(r!(a), "jeqik")), imm.0 as i64);
+                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
                 if x == y {
                     jump!(target);
                 }
             }
             Op::JmpNeIntImm { a, imm, target } => {
-                let (x, y) = (fail!(int(r!(a), "jneik")), imm.0 as i64);
+                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
                 if x != y {
                     jump!(target);
                 }
@@ -1093,6 +1148,16 @@ fn dispatch<H: Hooks>(
                     leave!(fault(
                         "called a function with the wrong number of arguments"
                     ));
+                }
+                let passed = &w[args.0 as usize..args.0 as usize + argc.0 as usize];
+                if let Some((i, t)) = program.wrong_argument(target as usize, passed) {
+                    leave!(fault(format!(
+                        "called `{}` with {} for its parameter {} of type {}",
+                        program.module().functions[target as usize].name,
+                        passed[i].kind(),
+                        i + 1,
+                        t.name()
+                    )));
                 }
                 enter!(target, args, dst);
                 // A closure's captured values follow its arguments.
@@ -1220,24 +1285,15 @@ fn dispatch<H: Hooks>(
                 };
                 safe_point!();
             }
-            Op::GetField { dst, obj, index } => {
-                let v = match cx.heap.object(r!(obj)) {
-                    Some(
-                        Object::Tuple(xs)
-                        | Object::Struct { fields: xs, .. }
-                        | Object::Variant { fields: xs, .. },
-                    ) => xs.get(index.0 as usize).copied(),
-                    _ => None,
-                };
-                match v {
-                    Some(v) => r!(dst) = v,
-                    None => {
-                        leave!(fault(format!(
-                            "`getfield` cannot read field {} here",
-                            index.0
-                        )))
-                    }
-                }
+            Op::GetField { dst, obj, index } => r!(dst) = field!(obj, index),
+            Op::GetFieldInt { dst, obj, index } => {
+                r!(dst) = Value::Int(fail!(int(field!(obj, index), "getfieldi")))
+            }
+            Op::GetFieldFloat { dst, obj, index } => {
+                r!(dst) = Value::Float(fail!(float(field!(obj, index), "getfieldf")))
+            }
+            Op::GetFieldBool { dst, obj, index } => {
+                r!(dst) = Value::Bool(fail!(boolean(field!(obj, index), "getfieldb")))
             }
             Op::SetField {
                 dst,
@@ -1330,26 +1386,18 @@ fn dispatch<H: Hooks>(
                 };
                 r!(dst) = Value::Bool(is);
             }
-            Op::GetIndex { dst, arr, idx } => {
-                let i = fail!(int(r!(idx), "getidx"));
-                let v = match cx.heap.object(r!(arr)) {
-                    Some(Object::Array(xs)) => {
-                        match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
-                            Some(v) => *v,
-                            None => {
-                                leave!(fault(format!(
-                                    "index out of bounds: the index is {i} but the length is {}",
-                                    xs.len()
-                                )))
-                            }
-                        }
-                    }
-                    _ => leave!(fault("`getidx` expects an array")),
-                };
-                r!(dst) = v;
+            Op::GetIndex { dst, arr, idx } => r!(dst) = element!(arr, idx),
+            Op::GetIndexInt { dst, arr, idx } => {
+                r!(dst) = Value::Int(fail!(int(element!(arr, idx), "getidxi")))
+            }
+            Op::GetIndexFloat { dst, arr, idx } => {
+                r!(dst) = Value::Float(fail!(float(element!(arr, idx), "getidxf")))
+            }
+            Op::GetIndexBool { dst, arr, idx } => {
+                r!(dst) = Value::Bool(fail!(boolean(element!(arr, idx), "getidxb")))
             }
             Op::SetIndex { arr, idx, src } => {
-                let i = fail!(int(r!(idx), "setidx"));
+                let i = proved_int(r!(idx));
                 let value = r!(src);
                 let target = r!(arr);
                 match target {
@@ -1424,17 +1472,11 @@ fn dispatch<H: Hooks>(
                 let has = charged!(metered!(|m2| crate::maps::contains(cx.heap, &mut m2, m, k)));
                 r!(dst) = Value::Bool(has);
             }
-            Op::SqrtFloat { dst, src } => {
-                r!(dst) = Value::Float(fail!(float(r!(src), "sqrtf")).sqrt())
-            }
-            Op::AbsFloat { dst, src } => {
-                r!(dst) = Value::Float(fail!(float(r!(src), "absf")).abs())
-            }
-            Op::IntToFloat { dst, src } => {
-                r!(dst) = Value::Float(fail!(int(r!(src), "itof")) as f64)
-            }
+            Op::SqrtFloat { dst, src } => r!(dst) = Value::Float(proved_float(r!(src)).sqrt()),
+            Op::AbsFloat { dst, src } => r!(dst) = Value::Float(proved_float(r!(src)).abs()),
+            Op::IntToFloat { dst, src } => r!(dst) = Value::Float(proved_int(r!(src)) as f64),
             Op::AbsInt { dst, src } => {
-                r!(dst) = Value::Int(fail!(overflow(fail!(int(r!(src), "absi")).checked_abs())))
+                r!(dst) = Value::Int(fail!(overflow(proved_int(r!(src)).checked_abs())))
             }
             Op::NewCell { dst, src } => {
                 let v = r!(src);
@@ -1449,13 +1491,13 @@ fn dispatch<H: Hooks>(
                 r!(dst) = v;
             }
             Op::RandInt { dst, lo, hi } => {
-                let (lo, hi) = (fail!(int(r!(lo), "randi")), fail!(int(r!(hi), "randi")));
+                let (lo, hi) = (proved_int(r!(lo)), proved_int(r!(hi)));
                 r!(dst) = Value::Int(fail!(cx.rng.int(lo, hi, host).map_err(Fault)));
             }
             Op::RandFloat { dst } => {
                 r!(dst) = Value::Float(fail!(cx.rng.float(host).map_err(Fault)));
             }
-            Op::RandSeed { src } => cx.rng.seed(fail!(int(r!(src), "rseed")) as u64),
+            Op::RandSeed { src } => cx.rng.seed(proved_int(r!(src)) as u64),
             Op::SetCell { cell, src } => {
                 let v = r!(src);
                 match r!(cell) {
@@ -1735,31 +1777,64 @@ mod tests {
             1,
             vec![Op::LoadTrue { dst: Reg(0) }, Op::Ret { src: Reg(0) }],
         );
-        let main = function(
-            "main",
-            0,
-            1,
-            vec![
-                Op::Call {
-                    dst: Reg(0),
-                    func: Func(0),
-                    args: Reg(0),
-                    argc: Count(0),
-                },
-                Op::AddInt {
-                    dst: Reg(0),
-                    a: Reg(0),
-                    b: Reg(0),
-                },
-                Op::Ret { src: Reg(0) },
-            ],
-        );
-        let mut m = module(vec![yes, main]);
-        m.entry = 1;
-        let mut vm = Vm::new(m, &NativeRegistry::default(), VmConfig::default()).expect("loads");
-        match vm.run_to_end(&mut CaptureHost::default()) {
-            Outcome::Error(e) => assert!(e.message.contains("expects an Int"), "{}", e.message),
+        let call_yes = Op::Call {
+            dst: Reg(0),
+            func: Func(0),
+            args: Reg(0),
+            argc: Count(0),
+        };
+        let add = Op::AddInt {
+            dst: Reg(0),
+            a: Reg(0),
+            b: Reg(0),
+        };
+        let ret = Op::Ret { src: Reg(0) };
+        let run = |main: Vec<Op>, callee: Function| {
+            let mut m = module(vec![callee, function("main", 0, 2, main)]);
+            m.entry = 1;
+            let mut vm = Vm::new(m, &NativeRegistry::default(), VmConfig::default())?;
+            Ok::<_, LoadError>(vm.run_to_end(&mut CaptureHost::default()))
+        };
+        let error = |outcome: std::result::Result<Outcome, LoadError>| match outcome {
+            Ok(Outcome::Error(e)) => e.message,
             other => panic!("unexpected {other:?}"),
-        }
+        };
+        // `yes` promises nothing of its result: adding it is not proved.
+        let refused = run(vec![call_yes, add, ret], yes.clone()).expect_err("unproved");
+        assert!(
+            refused.to_string().contains("is not known here"),
+            "{refused}"
+        );
+        // Checked first, it is a runtime error.
+        let checked = Op::AsInt {
+            dst: Reg(0),
+            src: Reg(0),
+        };
+        let e = error(run(vec![call_yes, checked, add, ret], yes));
+        assert!(e.contains("`asi` expects an Int, found Bool"), "{e}");
+        // A call through a function value checks the arguments against the
+        // callee's signature.
+        let mut inc = function("inc", 1, 1, vec![add, ret]);
+        inc.params = vec![mvm_bytecode::ops::ValType::Int];
+        inc.result = mvm_bytecode::ops::ValType::Int;
+        let main = vec![
+            Op::LoadFn {
+                dst: Reg(1),
+                func: Func(0),
+            },
+            Op::LoadTrue { dst: Reg(0) },
+            Op::CallValue {
+                dst: Reg(0),
+                callee: Reg(1),
+                args: Reg(0),
+                argc: Count(1),
+            },
+            ret,
+        ];
+        let e = error(run(main, inc));
+        assert!(
+            e.contains("called `inc` with Bool for its parameter 1 of type Int"),
+            "{e}"
+        );
     }
 }

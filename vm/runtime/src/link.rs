@@ -12,8 +12,8 @@
 //!   is added (a redefined `Point` with other fields is a new type, and the
 //!   old `Point`'s values keep printing as before);
 //! - **constants** by value, the new ones made in the heap once;
-//! - **functions** by version: a function of the module whose name, arity,
-//!   code, lines and callees are those of the latest loaded function of
+//! - **functions** by version: a function of the module whose name,
+//!   signature, code, lines and callees are those of the latest loaded function of
 //!   that name *is* that function; every other is added as a new version.
 //!   The test is a greatest fixed point (every same-named pair is assumed
 //!   equal, then pairs whose code differs once calls are mapped through the
@@ -106,6 +106,8 @@ impl Vm {
                 let f = &module.functions[i];
                 let g = &old.functions[o as usize];
                 let equal = files[f.file as usize] == g.file
+                    && f.params == g.params
+                    && f.result == g.result
                     && f.lines == g.lines
                     && f.inlined.len() == g.inlined.len()
                     && f.inlined.iter().zip(&g.inlined).all(|(a, b)| {
@@ -236,6 +238,19 @@ impl Vm {
                     f.name,
                     f.arity,
                     args.len()
+                ),
+                trace: Vec::new(),
+                omitted: 0,
+            });
+        }
+        if let Some((i, t)) = program.wrong_argument(func as usize, args) {
+            return Step::Error(crate::RuntimeError {
+                message: format!(
+                    "`{}` takes {} for its parameter {}, given {}",
+                    f.name,
+                    t.name(),
+                    i + 1,
+                    args[i].kind()
                 ),
                 trace: Vec::new(),
                 omitted: 0,
@@ -516,11 +531,11 @@ mod tests {
         assemble(&format!(
             ".entry 2
 .file 0 \"lib\"
-.fn 0 \"f\" arity=1 regs=2 file=0
+.fn 0 \"f\" arity=1 regs=2 file=0 sig=(Int)->Int
     loadi r1, {k}
     addi r1, r0, r1
     ret r1
-.fn 1 \"g\" arity=1 regs=3 file=0
+.fn 1 \"g\" arity=1 regs=3 file=0 sig=(Int)->Int
     call r1, f0, r0, 1
     loadi r2, 2
     muli r1, r1, r2
@@ -577,7 +592,7 @@ mod tests {
     fn mutual_recursion_is_recognised_as_unchanged() {
         let text = ".entry 2
 .file 0 \"m\"
-.fn 0 \"even\" arity=1 regs=3 file=0
+.fn 0 \"even\" arity=1 regs=3 file=0 sig=(Int)->Bool
     loadi r1, 0
     eqi r2, r0, r1
     jmpif r2, yes
@@ -588,7 +603,7 @@ mod tests {
 yes:
     true r2
     ret r2
-.fn 1 \"odd\" arity=1 regs=3 file=0
+.fn 1 \"odd\" arity=1 regs=3 file=0 sig=(Int)->Bool
     loadi r1, 0
     eqi r2, r0, r1
     jmpif r2, no

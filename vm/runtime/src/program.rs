@@ -7,6 +7,8 @@
 //! shared payload-less variants) lives in [`crate::interp::ModuleState`].
 
 use crate::native::{NativeFn, NativeRegistry};
+use crate::value::Value;
+use mvm_bytecode::ops::ValType;
 use mvm_bytecode::{Module, Op, TypeKind, Verified, VerifyErrors};
 use std::fmt;
 
@@ -135,6 +137,28 @@ impl Program {
     #[inline]
     pub fn arity(&self, f: usize) -> usize {
         self.module.functions[f].arity as usize
+    }
+
+    /// The first of `args` that does not hold the type function `f`'s
+    /// signature gives its parameter (its index and the type), of the types
+    /// the verifier proves ([`mvm_bytecode::ops::Class::is_proved`]): the
+    /// check a call through a function value or from the host makes, since
+    /// the function's code takes its arguments' types as proved.
+    pub fn wrong_argument(&self, f: usize, args: &[Value]) -> Option<(usize, ValType)> {
+        let params = &self.module.functions.get(f)?.params;
+        params
+            .iter()
+            .zip(args)
+            .enumerate()
+            .find_map(|(i, (&t, v))| {
+                let holds = match t {
+                    ValType::Int => matches!(v, Value::Int(_)),
+                    ValType::Float => matches!(v, Value::Float(_)),
+                    ValType::Bool => matches!(v, Value::Bool(_)),
+                    _ => true,
+                };
+                (!holds).then_some((i, t))
+            })
     }
 
     #[inline]

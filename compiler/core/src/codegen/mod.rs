@@ -97,9 +97,9 @@ pub fn lower_function(
     file_index: u32,
     lines: &LineIndex,
     opt: OptLevel,
-    consts: &dyn Fn(FnId) -> Option<mvl_mir::Const>,
+    callees: crate::lower::CalleeFacts<'_>,
 ) -> Result<LoweredFn, CodegenError> {
-    let lowered = lower_mir(info, table, natives, lines, opt, consts)?;
+    let lowered = lower_mir(info, table, natives, lines, opt, callees)?;
     let generated =
         mvl_mir::codegen::generate(&lowered.body, file_index).map_err(|e| CodegenError {
             message: e.0,
@@ -121,9 +121,9 @@ pub fn lower_mir(
     natives: &[NativeInfo],
     lines: &LineIndex,
     opt: OptLevel,
-    consts: &dyn Fn(FnId) -> Option<mvl_mir::Const>,
+    callees: crate::lower::CalleeFacts<'_>,
 ) -> Result<crate::lower::Lowered, CodegenError> {
-    let mut lowered = crate::lower::lower(info, table, natives, lines, consts)?;
+    let mut lowered = crate::lower::lower(info, table, natives, lines, callees)?;
     if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
         return Err(CodegenError {
             message: format!(

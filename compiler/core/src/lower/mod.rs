@@ -38,13 +38,38 @@ pub struct Lowered {
     pub callees: Vec<FnId>,
 }
 
+/// The MIR type of a function's result by its scheme (`Any` for a type
+/// variable, an aggregate or a function).
+pub fn scheme_result(scheme: &crate::sema::types::Scheme) -> MirTy {
+    match &scheme.ty {
+        Ty::Fn(_, ret) => match &**ret {
+            Ty::Int => MirTy::Int,
+            Ty::Float => MirTy::Float,
+            Ty::Bool => MirTy::Bool,
+            Ty::Str => MirTy::Str,
+            Ty::Unit => MirTy::Unit,
+            _ => MirTy::Any,
+        },
+        _ => MirTy::Any,
+    }
+}
+
+/// What lowering a function may know of the functions it calls: the value
+/// of a `const` when it is known (`db::const_value`), and the MIR type of
+/// what a function returns by its signature (`db::fn_returns`).
+#[derive(Clone, Copy)]
+pub struct CalleeFacts<'a> {
+    pub consts: &'a dyn Fn(FnId) -> Option<Const>,
+    pub returns: &'a dyn Fn(FnId) -> MirTy,
+}
+
 /// Lowers `info`, a function of a program that checked without errors.
 pub fn lower(
     info: &FnInfo,
     table: &TypeTable,
     natives: &[NativeInfo],
     lines: &LineIndex,
-    consts: &dyn Fn(FnId) -> Option<Const>,
+    callees: CalleeFacts<'_>,
 ) -> Result<Lowered, CodegenError> {
     let Some(fn_body) = &info.body else {
         return Err(CodegenError {
@@ -55,7 +80,8 @@ pub fn lower(
     let mut cx = Cx {
         table,
         natives,
-        consts,
+        consts: callees.consts,
+        returns: callees.returns,
         locals_info: &fn_body.locals,
         lines,
         body: Body::new(info.name.clone()),
@@ -95,6 +121,7 @@ pub fn lower(
             cx.locals.insert(*p, cell);
         }
     }
+    cx.body.result = cx.mir_ty(&fn_body.body.ty);
     let result = cx.expr(&fn_body.body, Dest::Any);
     cx.finish(Terminator::Return(result), fn_body.body.span);
     if let Some(err) = cx.error {
@@ -123,6 +150,10 @@ struct Cx<'a> {
     natives: &'a [NativeInfo],
     /// The value of a `const`, when it is known (`db::const_value`).
     consts: &'a dyn Fn(FnId) -> Option<Const>,
+    /// The MIR type of what a function returns, as its signature says
+    /// (`Any` for a type variable): a call whose type here is more precise
+    /// checks its result (see [`Cx::call`]).
+    returns: &'a dyn Fn(FnId) -> MirTy,
     locals_info: &'a [ir::Local],
     lines: &'a LineIndex,
     body: Body,
@@ -974,8 +1005,27 @@ impl Cx<'_> {
                 _ => {}
             }
         }
+        let want = self.mir_ty(ty);
         let callee = match callee {
-            Callee::Fn(id) => mvl_mir::Callee::Fn(self.func(*id)),
+            Callee::Fn(id) => {
+                if matches!(want, MirTy::Int | MirTy::Float | MirTy::Bool)
+                    && (self.returns)(*id) != want
+                {
+                    // A generic function's result, an Int here: the call's
+                    // value is of unknown type until a copy checks it.
+                    let f = mvl_mir::Callee::Fn(self.func(*id));
+                    let t = self.temp(MirTy::Any);
+                    self.push(StmtKind::Assign(t, Rvalue::Call(f, xs)), span);
+                    let u = match dest {
+                        Dest::Discard => return Operand::Const(Const::Unit),
+                        Dest::Into(v) => v,
+                        Dest::Any => self.temp(want),
+                    };
+                    self.push(StmtKind::Assign(u, Rvalue::Use(Operand::Value(t))), span);
+                    return Operand::Value(u);
+                }
+                mvl_mir::Callee::Fn(self.func(*id))
+            }
             Callee::Native(id) => mvl_mir::Callee::Native(id.0),
             Callee::Value(_) => {
                 mvl_mir::Callee::Value(callee_op.unwrap_or(Operand::Const(Const::Unit)))

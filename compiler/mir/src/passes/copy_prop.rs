@@ -11,6 +11,9 @@
 //!   and read only there, and `x` neither read nor assigned in between,
 //!   becomes `x = rv; ...` (so the move disappears).
 //!
+//! A move between values of different types (an unknown value into an Int
+//! one, which code generation turns into a check) is never propagated.
+//!
 //! The moves left dead are removed by [`super::dce`].
 
 use super::{substitute, Counts};
@@ -25,6 +28,10 @@ pub fn run(body: &mut Body) -> bool {
 
 fn local(body: &mut Body) -> bool {
     let mut changed = false;
+    // A copy between values of different types (an unknown value into an
+    // Int one) is a check, not a copy: it is never propagated.
+    let types: Vec<MirTy> = body.values.iter().map(|v| v.ty).collect();
+    let same_type = |a: Value, b: Value| types.get(a.0 as usize) == types.get(b.0 as usize);
     for block in &mut body.blocks {
         // (a, b): `a` currently holds what `b` holds.
         let mut copies: Vec<(Value, Value)> = Vec::new();
@@ -44,7 +51,7 @@ fn local(body: &mut Body) -> bool {
                 let d = *d;
                 copies.retain(|c| c.0 != d && c.1 != d);
                 if let Rvalue::Use(Operand::Value(b)) = rv {
-                    if *b != d {
+                    if *b != d && same_type(d, *b) {
                         copies.push((d, *b));
                     }
                 }
@@ -66,7 +73,11 @@ fn global(body: &mut Body) -> bool {
     for block in &body.blocks {
         for s in &block.stmts {
             if let StmtKind::Assign(a, Rvalue::Use(Operand::Value(b))) = &s.kind {
-                if a != b && counts.is_fixed(body, *a) && counts.is_fixed(body, *b) {
+                if a != b
+                    && body.ty(*a) == body.ty(*b)
+                    && counts.is_fixed(body, *a)
+                    && counts.is_fixed(body, *b)
+                {
                     source[a.0 as usize] = Some(*b);
                 }
             }
