@@ -294,3 +294,40 @@ fn input_is_read_once_when_its_charge_asks_for_a_collection() {
         format!("20 {}\n", 20 * (2 << 20))
     );
 }
+
+/// `unsafe` code lives in one audited module, `mvm_runtime::proved` (the
+/// workspace lint denies it elsewhere; this keeps anyone from allowing it).
+#[test]
+fn unsafe_code_stays_in_proved_rs() {
+    let root = mvl_tests::workspace_root();
+    let mut found = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("a readable folder")
+            .flatten()
+        {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "target" && !name.starts_with('.') {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let uses = ["unsafe {", "unsafe fn", "unsafe impl", "allow(unsafe_code)"]
+                    .iter()
+                    .any(|w| text.contains(w));
+                if uses {
+                    found.push(path.strip_prefix(&root).unwrap_or(&path).to_path_buf());
+                }
+            }
+        }
+    }
+    found.retain(|p| !p.ends_with("tests/tests/hostile_runtime.rs"));
+    assert_eq!(
+        found,
+        [std::path::PathBuf::from("vm/runtime/src/proved.rs")],
+        "unsafe code outside vm/runtime/src/proved.rs"
+    );
+}

@@ -36,6 +36,7 @@ use crate::host::Host;
 use crate::native::{Cost, Meter, NativeCtx, NativeError, NativeRegistry};
 use crate::observe::{Hooks, NoHooks};
 use crate::program::{LoadError, Program};
+use crate::proved;
 use crate::value::Value;
 use mvm_bytecode::{Constant, Module, Op, TypeKind};
 use std::sync::Arc;
@@ -210,47 +211,6 @@ fn boolean(v: Value, op: &str) -> Result<bool> {
         Value::Bool(b) => Ok(b),
         other => type_fault(op, "a Bool", other),
     }
-}
-
-// What an instruction reads as an Int, a Float or a Bool the verifier has
-// proved the register holds (`Class::is_proved`: every path to the
-// instruction writes one, typed code starts from typed signatures, values
-// of unknown type pass `asi`/`asf`/`asb` first, and calls through function
-// values check their arguments), so these take it without a check of their
-// own. The other arm is unreachable in a verified program; reaching it is a
-// verifier bug, reported as such.
-
-#[inline(always)]
-fn proved_int(v: Value) -> i64 {
-    match v {
-        Value::Int(i) => i,
-        other => unproved("an Int", other),
-    }
-}
-
-#[inline(always)]
-fn proved_float(v: Value) -> f64 {
-    match v {
-        Value::Float(x) => x,
-        other => unproved("a Float", other),
-    }
-}
-
-#[inline(always)]
-fn proved_bool(v: Value) -> bool {
-    match v {
-        Value::Bool(b) => b,
-        other => unproved("a Bool", other),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn unproved(wanted: &str, found: Value) -> ! {
-    panic!(
-        "the verifier proved a register holds {wanted}, but it holds {} (a verifier bug)",
-        found.kind()
-    )
 }
 
 #[inline(always)]
@@ -811,7 +771,7 @@ fn dispatch<H: Hooks>(
     // Element `$idx` of the array in `$arr` (what the `getidx` family reads).
     macro_rules! element {
         ($arr:expr, $idx:expr) => {{
-            let i = proved_int(r!($idx));
+            let i = proved::int(r!($idx));
             match cx.heap.object(r!($arr)) {
                 Some(Object::Array(xs)) => match usize::try_from(i).ok().and_then(|i| xs.get(i)) {
                     Some(v) => *v,
@@ -845,71 +805,83 @@ fn dispatch<H: Hooks>(
 
             Op::AddInt { dst, a, b } => {
                 r!(dst) = Value::Int(fail!(overflow(
-                    proved_int(r!(a)).checked_add(proved_int(r!(b))),
+                    proved::int(r!(a)).checked_add(proved::int(r!(b))),
                 )))
             }
             Op::SubInt { dst, a, b } => {
                 r!(dst) = Value::Int(fail!(overflow(
-                    proved_int(r!(a)).checked_sub(proved_int(r!(b))),
+                    proved::int(r!(a)).checked_sub(proved::int(r!(b))),
                 )))
             }
             Op::MulInt { dst, a, b } => {
                 r!(dst) = Value::Int(fail!(overflow(
-                    proved_int(r!(a)).checked_mul(proved_int(r!(b))),
+                    proved::int(r!(a)).checked_mul(proved::int(r!(b))),
                 )))
             }
             Op::DivInt { dst, a, b } => {
-                r!(dst) = Value::Int(fail!(div_int(proved_int(r!(a)), proved_int(r!(b)))))
+                r!(dst) = Value::Int(fail!(div_int(proved::int(r!(a)), proved::int(r!(b)))))
             }
             Op::RemInt { dst, a, b } => {
-                r!(dst) = Value::Int(fail!(rem_int(proved_int(r!(a)), proved_int(r!(b)))))
+                r!(dst) = Value::Int(fail!(rem_int(proved::int(r!(a)), proved::int(r!(b)))))
             }
             Op::NegInt { dst, src } => {
-                r!(dst) = Value::Int(fail!(overflow(proved_int(r!(src)).checked_neg())))
+                r!(dst) = Value::Int(fail!(overflow(proved::int(r!(src)).checked_neg())))
             }
-            Op::BitAnd { dst, a, b } => r!(dst) = Value::Int(proved_int(r!(a)) & proved_int(r!(b))),
-            Op::BitOr { dst, a, b } => r!(dst) = Value::Int(proved_int(r!(a)) | proved_int(r!(b))),
-            Op::BitXor { dst, a, b } => r!(dst) = Value::Int(proved_int(r!(a)) ^ proved_int(r!(b))),
+            Op::BitAnd { dst, a, b } => {
+                r!(dst) = Value::Int(proved::int(r!(a)) & proved::int(r!(b)))
+            }
+            Op::BitOr { dst, a, b } => {
+                r!(dst) = Value::Int(proved::int(r!(a)) | proved::int(r!(b)))
+            }
+            Op::BitXor { dst, a, b } => {
+                r!(dst) = Value::Int(proved::int(r!(a)) ^ proved::int(r!(b)))
+            }
             Op::Shl { dst, a, b } => {
                 r!(dst) =
-                    Value::Int(proved_int(r!(a)).wrapping_shl(fail!(shift(proved_int(r!(b))))))
+                    Value::Int(proved::int(r!(a)).wrapping_shl(fail!(shift(proved::int(r!(b))))))
             }
             Op::Shr { dst, a, b } => {
                 r!(dst) =
-                    Value::Int(proved_int(r!(a)).wrapping_shr(fail!(shift(proved_int(r!(b))))))
+                    Value::Int(proved::int(r!(a)).wrapping_shr(fail!(shift(proved::int(r!(b))))))
             }
 
             Op::AddIntImm { dst, a, imm } => {
-                r!(dst) = Value::Int(fail!(overflow(proved_int(r!(a)).checked_add(imm.0 as i64))))
+                r!(dst) = Value::Int(fail!(overflow(
+                    proved::int(r!(a)).checked_add(imm.0 as i64)
+                )))
             }
             Op::EqIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(proved_int(r!(a)) == imm.0 as i64)
+                r!(dst) = Value::Bool(proved::int(r!(a)) == imm.0 as i64)
             }
-            Op::LtIntImm { dst, a, imm } => r!(dst) = Value::Bool(proved_int(r!(a)) < imm.0 as i64),
+            Op::LtIntImm { dst, a, imm } => {
+                r!(dst) = Value::Bool(proved::int(r!(a)) < imm.0 as i64)
+            }
             Op::LeIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(proved_int(r!(a)) <= imm.0 as i64)
+                r!(dst) = Value::Bool(proved::int(r!(a)) <= imm.0 as i64)
             }
-            Op::GtIntImm { dst, a, imm } => r!(dst) = Value::Bool(proved_int(r!(a)) > imm.0 as i64),
+            Op::GtIntImm { dst, a, imm } => {
+                r!(dst) = Value::Bool(proved::int(r!(a)) > imm.0 as i64)
+            }
             Op::GeIntImm { dst, a, imm } => {
-                r!(dst) = Value::Bool(proved_int(r!(a)) >= imm.0 as i64)
+                r!(dst) = Value::Bool(proved::int(r!(a)) >= imm.0 as i64)
             }
 
             Op::AddFloat { dst, a, b } => {
-                r!(dst) = Value::Float(proved_float(r!(a)) + proved_float(r!(b)))
+                r!(dst) = Value::Float(proved::float(r!(a)) + proved::float(r!(b)))
             }
             Op::SubFloat { dst, a, b } => {
-                r!(dst) = Value::Float(proved_float(r!(a)) - proved_float(r!(b)))
+                r!(dst) = Value::Float(proved::float(r!(a)) - proved::float(r!(b)))
             }
             Op::MulFloat { dst, a, b } => {
-                r!(dst) = Value::Float(proved_float(r!(a)) * proved_float(r!(b)))
+                r!(dst) = Value::Float(proved::float(r!(a)) * proved::float(r!(b)))
             }
             Op::DivFloat { dst, a, b } => {
-                r!(dst) = Value::Float(proved_float(r!(a)) / proved_float(r!(b)))
+                r!(dst) = Value::Float(proved::float(r!(a)) / proved::float(r!(b)))
             }
             Op::RemFloat { dst, a, b } => {
-                r!(dst) = Value::Float(proved_float(r!(a)) % proved_float(r!(b)))
+                r!(dst) = Value::Float(proved::float(r!(a)) % proved::float(r!(b)))
             }
-            Op::NegFloat { dst, src } => r!(dst) = Value::Float(-proved_float(r!(src))),
+            Op::NegFloat { dst, src } => r!(dst) = Value::Float(-proved::float(r!(src))),
 
             Op::Concat { dst, a, b } => {
                 let (x, y) = (r!(a), r!(b));
@@ -935,20 +907,22 @@ fn dispatch<H: Hooks>(
             }
 
             Op::EqInt { dst, a, b } => {
-                r!(dst) = Value::Bool(proved_int(r!(a)) == proved_int(r!(b)))
+                r!(dst) = Value::Bool(proved::int(r!(a)) == proved::int(r!(b)))
             }
-            Op::LtInt { dst, a, b } => r!(dst) = Value::Bool(proved_int(r!(a)) < proved_int(r!(b))),
+            Op::LtInt { dst, a, b } => {
+                r!(dst) = Value::Bool(proved::int(r!(a)) < proved::int(r!(b)))
+            }
             Op::LeInt { dst, a, b } => {
-                r!(dst) = Value::Bool(proved_int(r!(a)) <= proved_int(r!(b)))
+                r!(dst) = Value::Bool(proved::int(r!(a)) <= proved::int(r!(b)))
             }
             Op::EqFloat { dst, a, b } => {
-                r!(dst) = Value::Bool(proved_float(r!(a)) == proved_float(r!(b)))
+                r!(dst) = Value::Bool(proved::float(r!(a)) == proved::float(r!(b)))
             }
             Op::LtFloat { dst, a, b } => {
-                r!(dst) = Value::Bool(proved_float(r!(a)) < proved_float(r!(b)))
+                r!(dst) = Value::Bool(proved::float(r!(a)) < proved::float(r!(b)))
             }
             Op::LeFloat { dst, a, b } => {
-                r!(dst) = Value::Bool(proved_float(r!(a)) <= proved_float(r!(b)))
+                r!(dst) = Value::Bool(proved::float(r!(a)) <= proved::float(r!(b)))
             }
             Op::LtStr { dst, a, b } | Op::LeStr { dst, a, b } => {
                 let less = matches!(op, Op::LtStr { .. });
@@ -977,7 +951,7 @@ fn dispatch<H: Hooks>(
                 };
                 r!(dst) = Value::Bool(same == matches!(op, Op::Eq { .. }));
             }
-            Op::Not { dst, src } => r!(dst) = Value::Bool(!proved_bool(r!(src))),
+            Op::Not { dst, src } => r!(dst) = Value::Bool(!proved::boolean(r!(src))),
 
             Op::Add { dst, a, b } => {
                 r!(dst) = match (r!(a), r!(b)) {
@@ -1043,71 +1017,71 @@ fn dispatch<H: Hooks>(
 
             Op::Jmp { target } => jump!(target),
             Op::JmpIf { cond, target } => {
-                if proved_bool(r!(cond)) {
+                if proved::boolean(r!(cond)) {
                     jump!(target);
                 }
             }
             Op::JmpIfNot { cond, target } => {
-                if !proved_bool(r!(cond)) {
+                if !proved::boolean(r!(cond)) {
                     jump!(target);
                 }
             }
             Op::JmpLtInt { a, b, target } => {
-                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
+                let (x, y) = (proved::int(r!(a)), proved::int(r!(b)));
                 if x < y {
                     jump!(target);
                 }
             }
             Op::JmpLeInt { a, b, target } => {
-                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
+                let (x, y) = (proved::int(r!(a)), proved::int(r!(b)));
                 if x <= y {
                     jump!(target);
                 }
             }
             Op::JmpEqInt { a, b, target } => {
-                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
+                let (x, y) = (proved::int(r!(a)), proved::int(r!(b)));
                 if x == y {
                     jump!(target);
                 }
             }
             Op::JmpNeInt { a, b, target } => {
-                let (x, y) = (proved_int(r!(a)), proved_int(r!(b)));
+                let (x, y) = (proved::int(r!(a)), proved::int(r!(b)));
                 if x != y {
                     jump!(target);
                 }
             }
             Op::JmpLtIntImm { a, imm, target } => {
-                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
+                let (x, y) = (proved::int(r!(a)), imm.0 as i64);
                 if x < y {
                     jump!(target);
                 }
             }
             Op::JmpLeIntImm { a, imm, target } => {
-                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
+                let (x, y) = (proved::int(r!(a)), imm.0 as i64);
                 if x <= y {
                     jump!(target);
                 }
             }
             Op::JmpGtIntImm { a, imm, target } => {
-                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
+                let (x, y) = (proved::int(r!(a)), imm.0 as i64);
                 if x > y {
                     jump!(target);
                 }
             }
             Op::JmpGeIntImm { a, imm, target } => {
-                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
+                let (x, y) = (proved::int(r!(a)), imm.0 as i64);
                 if x >= y {
                     jump!(target);
                 }
             }
             Op::JmpEqIntImm { a, imm, target } => {
-                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
+                let (x, y) = (proved::int(r!(a)), imm.0 as i64);
                 if x == y {
                     jump!(target);
                 }
             }
             Op::JmpNeIntImm { a, imm, target } => {
-                let (x, y) = (proved_int(r!(a)), imm.0 as i64);
+                let (x, y) = (proved::int(r!(a)), imm.0 as i64);
                 if x != y {
                     jump!(target);
                 }
@@ -1397,7 +1371,7 @@ fn dispatch<H: Hooks>(
                 r!(dst) = Value::Bool(fail!(boolean(element!(arr, idx), "getidxb")))
             }
             Op::SetIndex { arr, idx, src } => {
-                let i = proved_int(r!(idx));
+                let i = proved::int(r!(idx));
                 let value = r!(src);
                 let target = r!(arr);
                 match target {
@@ -1472,11 +1446,11 @@ fn dispatch<H: Hooks>(
                 let has = charged!(metered!(|m2| crate::maps::contains(cx.heap, &mut m2, m, k)));
                 r!(dst) = Value::Bool(has);
             }
-            Op::SqrtFloat { dst, src } => r!(dst) = Value::Float(proved_float(r!(src)).sqrt()),
-            Op::AbsFloat { dst, src } => r!(dst) = Value::Float(proved_float(r!(src)).abs()),
-            Op::IntToFloat { dst, src } => r!(dst) = Value::Float(proved_int(r!(src)) as f64),
+            Op::SqrtFloat { dst, src } => r!(dst) = Value::Float(proved::float(r!(src)).sqrt()),
+            Op::AbsFloat { dst, src } => r!(dst) = Value::Float(proved::float(r!(src)).abs()),
+            Op::IntToFloat { dst, src } => r!(dst) = Value::Float(proved::int(r!(src)) as f64),
             Op::AbsInt { dst, src } => {
-                r!(dst) = Value::Int(fail!(overflow(proved_int(r!(src)).checked_abs())))
+                r!(dst) = Value::Int(fail!(overflow(proved::int(r!(src)).checked_abs())))
             }
             Op::NewCell { dst, src } => {
                 let v = r!(src);
@@ -1491,13 +1465,13 @@ fn dispatch<H: Hooks>(
                 r!(dst) = v;
             }
             Op::RandInt { dst, lo, hi } => {
-                let (lo, hi) = (proved_int(r!(lo)), proved_int(r!(hi)));
+                let (lo, hi) = (proved::int(r!(lo)), proved::int(r!(hi)));
                 r!(dst) = Value::Int(fail!(cx.rng.int(lo, hi, host).map_err(Fault)));
             }
             Op::RandFloat { dst } => {
                 r!(dst) = Value::Float(fail!(cx.rng.float(host).map_err(Fault)));
             }
-            Op::RandSeed { src } => cx.rng.seed(proved_int(r!(src)) as u64),
+            Op::RandSeed { src } => cx.rng.seed(proved::int(r!(src)) as u64),
             Op::SetCell { cell, src } => {
                 let v = r!(src);
                 match r!(cell) {

@@ -21,6 +21,7 @@ pub mod native;
 pub mod observe;
 pub mod options;
 pub mod program;
+pub mod proved;
 pub mod random;
 pub mod value;
 
