@@ -11,7 +11,7 @@ use mvl_syntax::format::{format_source, FormatError};
 use std::path::{Path, PathBuf};
 
 /// What compiling a program yields, without what formatting may change
-/// (line tables, the file's own path).
+/// (line tables and the lines of inlined calls, the file's own path).
 #[derive(Debug, PartialEq)]
 enum Outcome {
     Bytecode(Vec<u8>),
@@ -28,6 +28,9 @@ fn compile(path: &str, text: String) -> Outcome {
             let mut m = (*m).clone();
             for f in &mut m.functions {
                 f.lines.clear();
+                for frame in f.inlined.iter_mut().flat_map(|e| &mut e.frames) {
+                    frame.call_line = 0;
+                }
             }
             m.files.clear();
             Outcome::Bytecode(m.to_bytes())

@@ -5,7 +5,11 @@
 //! (`after const_prop (round 1)`, `after in_place (final)`), through
 //! `mvl_mir::passes::optimise_traced`, the pipeline `-O` runs. The MIR
 //! verifier checks the body after each pass, and the last body must be the
-//! one `-O` hands to code generation. Each file is small, so that its
+//! one `-O` hands to code generation, unless calls were inlined into it
+//! (`mvl_mir::passes::inline`, which needs the callees' bodies, so it is
+//! not a step of the traced pipeline): then the body `-O` generates
+//! follows, `after inline, then the pipeline again (-O)`, verified. Each
+//! file is small, so that its
 //! snapshot can be read; each is a test of its own
 //! (`cargo test -p mvl-tests --test mir_passes -- licm`).
 
@@ -46,8 +50,22 @@ fn passes_of(path: &str, source: &str) -> Result<String, String> {
         if let Some(e) = broken {
             return Err(format!("{path}: `{}` does not verify {e}", f.name));
         }
+        let opt_callees = opt.callees;
         let opt = opt.body.map_err(|e| format!("{path}: `{}`: {e}", f.name))?;
-        if mvl_mir::print::body(&body) != mvl_mir::print::body(&opt) {
+        if !opt.scopes.is_empty() {
+            if let Err(errors) = mvl_mir::verify::verify(&opt) {
+                return Err(format!(
+                    "{path}: `{}` after inlining: {}",
+                    f.name,
+                    errors.join("; ")
+                ));
+            }
+            for (k, callee) in opt_callees.iter().enumerate().skip(f.callees.len()) {
+                out.push_str(&format!("// fn{k} = {callee} (named by an inlined body)\n"));
+            }
+            out.push_str("---- after inline, then the pipeline again (-O)\n");
+            out.push_str(&mvl_mir::print::body(&opt));
+        } else if mvl_mir::print::body(&body) != mvl_mir::print::body(&opt) {
             return Err(format!(
                 "{path}: `{}`: the traced pipeline left a body -O does not generate",
                 f.name

@@ -128,7 +128,7 @@ fn the_profile_is_exact_and_deterministic() {
     for budget in [1u64 << 20, 7, 1] {
         let mut vm =
             mvm_runtime::Vm::new((*module).clone(), &natives, Default::default()).expect("loads");
-        let mut profiler = mvm_runtime::Profiler::new();
+        let mut profiler = mvm_runtime::Profiler::new(&module);
         let mut host = mvm_runtime::CaptureHost::default();
         loop {
             match vm.run_fiber_observed(mvm_runtime::FiberId(0), &mut host, budget, &mut profiler) {
@@ -152,12 +152,13 @@ fn the_profile_is_exact_and_deterministic() {
 }
 
 /// Coverage: exact line counts from the line tables, function calls, and
-/// zero for what never ran.
+/// zero for what never ran. At `-O0`, so that the code counted is the code
+/// as written (`-O` inlines `hot` and `cold` and folds code away).
 #[test]
 fn coverage_counts_lines_and_functions() {
     let src = write("cov.mvl", PROGRAM);
     let info = temp_dir().join("cov.info").to_string_lossy().into_owned();
-    let (code, _, err) = mvlc(&["run", "--coverage", &info, &src]);
+    let (code, _, err) = mvlc(&["run", "-O0", "--coverage", &info, &src]);
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&info).expect("the tracefile");
     let record = text
@@ -232,6 +233,40 @@ fn observer_options_are_checked() {
     let (code, _, err) = mvlc(&["run", "--profile", &p, &bad]);
     assert_eq!(code, 2, "{err}");
     assert!(std::fs::read_to_string(&p).is_ok_and(|t| t.starts_with("main ")));
+}
+
+/// At `-O`, which inlines `cold` (into `main`'s loop) and `helper`, the
+/// tracefile counts their lines in their own places and each entry into
+/// their inlined code as a call: here the same tracefile as at `-O0`; and
+/// the profile shows the inlined `helper` as a frame of its own.
+#[test]
+fn coverage_and_profile_see_inlined_calls() {
+    let src = write(
+        "inl.mvl",
+        "fn hot(n) {\n    var s = 0;\n    var i = 0;\n    while i < n {\n        s += i * i % 7;\n        i += 1;\n    }\n    s\n}\n\nfn cold(n) { n + 1 }\n\nfn helper() { hot(3000) }\n\nfn main() {\n    var t = 0;\n    for i in 0..5 {\n        t += cold(i);\n    }\n    println(helper() + t);\n}\n",
+    );
+    let (code, mir, err) = mvlc(&["build", "--emit=mir-opt", &src]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        mir.contains("inlined cold") && mir.contains("inlined helper"),
+        "{mir}"
+    );
+    let dir = temp_dir();
+    let file = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    let (o, o0, p) = (file("inl-O.info"), file("inl-O0.info"), file("inl.folded"));
+    assert_eq!(mvlc(&["run", "--coverage", &o, "--profile", &p, &src]).0, 0);
+    assert_eq!(mvlc(&["run", "-O0", "--coverage", &o0, &src]).0, 0);
+    let at_o = std::fs::read_to_string(&o).expect("tracefile");
+    assert!(
+        at_o.contains("FNDA:5,cold\n") && at_o.contains("FNDA:1,helper\n"),
+        "{at_o}"
+    );
+    assert_eq!(at_o, std::fs::read_to_string(&o0).expect("tracefile"));
+    let profile = std::fs::read_to_string(&p).expect("profile");
+    assert!(
+        folded(&profile).contains_key("main;helper;hot"),
+        "{profile}"
+    );
 }
 
 /// `mvm run` takes the same options and, on the built module, writes the

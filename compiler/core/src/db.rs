@@ -30,7 +30,7 @@ use crate::source::{Anchor, FileId, FileKind, ItemRef};
 use mvl_syntax::ast::{self, Span};
 use mvm_bytecode::Module;
 use salsa::Setter;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// The map of the hot tables keyed by item (identities, positions, keys):
@@ -970,7 +970,7 @@ pub fn item_refs<'db>(
     db: &'db dyn Db,
     program: Program,
     item: ItemSyntax<'db>,
-) -> Vec<(FnId, Vec<FnId>)> {
+) -> Vec<(FnId, sema::Refs)> {
     db.executing("item_refs", &|| item_name(item.tree(db)));
     let decls = declarations(db, program);
     let Some(members) = decls.by_item.get(&item.id(db)) else {
@@ -1031,7 +1031,7 @@ pub fn call_graph(db: &dyn Db, program: Program) -> Arc<CallGraph> {
     for f in program_files(db, program) {
         for item in &file_items(db, *f).items {
             for (id, to) in item_refs(db, program, *item) {
-                refs.insert(*id, to.clone());
+                refs.insert(*id, to.named.clone());
             }
         }
     }
@@ -1111,7 +1111,7 @@ pub fn infer_component(db: &dyn Db, program: Program, member: FnId) -> Arc<Infer
             if let Some(&i) = items.index.get(&item) {
                 for (id, to) in item_refs(db, program, items.items[i]) {
                     if id == m {
-                        wanted.extend(to.iter().filter(|t| !members.contains(t)));
+                        wanted.extend(to.named.iter().filter(|t| !members.contains(t)));
                     }
                 }
             }
@@ -1219,6 +1219,10 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, Co
         codegen::OptLevel::O => const_value(db, program, c).clone(),
         codegen::OptLevel::O0 => None,
     };
+    let inline = |callee: FnId| match opt {
+        codegen::OptLevel::O => inline_candidate(db, program, callee).as_ref(),
+        codegen::OptLevel::O0 => None,
+    };
     codegen::lower_function(
         info,
         &inferred.table,
@@ -1230,6 +1234,7 @@ pub fn lower_fn(db: &dyn Db, program: Program, id: FnId) -> Result<LoweredFn, Co
             consts: &consts,
             returns: &|c| fn_returns(db, program, c),
         },
+        &inline,
     )
 }
 
@@ -1240,6 +1245,105 @@ pub fn fn_returns(db: &dyn Db, program: Program, id: FnId) -> mvl_mir::MirTy {
     fn_scheme(db, program, id)
         .as_ref()
         .map_or(mvl_mir::MirTy::Any, crate::lower::scheme_result)
+}
+
+/// The declared functions that may be part of a recursion: those in a
+/// cycle (or calling themselves) of the call graph's edges together with
+/// an edge from every method call `x.m(..)` to every method named `m`
+/// (`sema::Refs::methods`, a superset of what such calls reach, which the
+/// call graph leaves out). A closure's references count as its function's.
+/// Calls through function values are not edges: their callee is not known;
+/// inlining is one level, so even there what it makes is bounded.
+#[salsa::tracked(returns(ref))]
+pub fn recursive_fns(db: &dyn Db, program: Program) -> Arc<BTreeSet<FnId>> {
+    db.executing("recursive_fns", &|| program.root(db).path(db).clone());
+    let decls = declarations(db, program);
+    let mut refs: HashMap<FnId, Vec<FnId>> = HashMap::new();
+    for f in program_files(db, program) {
+        for item in &file_items(db, *f).items {
+            for (id, to) in item_refs(db, program, *item) {
+                let mut all = to.named.clone();
+                all.extend(to.methods.iter().copied());
+                refs.insert(*id, all);
+            }
+        }
+    }
+    let ids: Vec<FnId> = decls.decls.iter().map(|d| d.id).collect();
+    let mut recursive = BTreeSet::new();
+    for members in sema::components(&ids, &refs) {
+        if members.len() > 1 {
+            recursive.extend(members);
+        } else if refs
+            .get(&members[0])
+            .is_some_and(|to| to.contains(&members[0]))
+        {
+            recursive.insert(members[0]);
+        }
+    }
+    Arc::new(recursive)
+}
+
+/// The optimised MIR of `id` when callers may inline it (at `-O`): a
+/// declared function (not a closure), not in [`recursive_fns`], that
+/// names nothing of itself, small enough
+/// ([`mvl_mir::passes::inline::is_small`]). Its lines count from its own
+/// item's first line, so moving it in its file leaves the value, and its
+/// callers' lowering, as they were; an edit of its body re-lowers the
+/// callers it is inlined into. Its own calls are not inlined into it, so
+/// inlining is one level.
+#[salsa::tracked(returns(ref))]
+pub fn inline_candidate(db: &dyn Db, program: Program, id: FnId) -> Option<codegen::InlineBody> {
+    db.executing("inline_candidate", &|| fn_name(db, program, id));
+    if id.closure != 0 || program.opt_level(db) != codegen::OptLevel::O {
+        return None;
+    }
+    if recursive_fns(db, program).contains(&id) {
+        return None;
+    }
+    let inferred = infer_component(db, program, FnId::declared(id.decl));
+    let info = inferred.functions.get(&id)?;
+    let lines = item_lines(db, db.source(info.file.file), info.file.item);
+    let consts = |c: FnId| const_value(db, program, c).clone();
+    let lowered = codegen::lower_mir(
+        info,
+        &inferred.table,
+        natives(db, program),
+        lines,
+        codegen::OptLevel::O,
+        crate::lower::CalleeFacts {
+            consts: &consts,
+            returns: &|c| fn_returns(db, program, c),
+        },
+        &|_| None,
+    )
+    .ok()?;
+    if lowered.callees.contains(&id) || !mvl_mir::passes::inline::is_small(&lowered.body) {
+        return None;
+    }
+    let file = program_files(db, program)
+        .iter()
+        .position(|f| f.id(db) == info.file.file)? as u32;
+    Some(codegen::InlineBody {
+        body: lowered.body,
+        callees: lowered.callees,
+        file,
+    })
+}
+
+/// The line of its file the item of function `id` starts at (1 when it is
+/// not known).
+fn first_line_of(db: &dyn Db, program: Program, id: FnId) -> u32 {
+    let inferred = infer_component(db, program, FnId::declared(id.decl));
+    inferred
+        .functions
+        .get(&id)
+        .map_or(1, |info| item_first_line(db, info.file))
+}
+
+/// The line of its file an item starts at.
+fn item_first_line(db: &dyn Db, at: Anchor) -> u32 {
+    let start = absolute(db, at, Span::default()).start;
+    line_index(db, db.source(at.file)).line(start as usize)
 }
 
 /// The value of `const` `id` when its optimised body is that value alone
@@ -1327,6 +1431,10 @@ pub fn user_mir(db: &dyn Db, program: Program, opt: codegen::OptLevel) -> Vec<Fn
             codegen::OptLevel::O => const_value(db, program, c).clone(),
             codegen::OptLevel::O0 => None,
         };
+        let inline = |callee: FnId| match opt {
+            codegen::OptLevel::O => inline_candidate(db, program, callee).as_ref(),
+            codegen::OptLevel::O0 => None,
+        };
         let lowered = codegen::lower_mir(
             info,
             &inferred.table,
@@ -1337,16 +1445,37 @@ pub fn user_mir(db: &dyn Db, program: Program, opt: codegen::OptLevel) -> Vec<Fn
                 consts: &consts,
                 returns: &|c| fn_returns(db, program, c),
             },
+            &inline,
         );
         out.push(match lowered {
             Ok(mut lowered) => {
-                // Lines count from the item's first line; here they become the file's.
-                let first = line_index(db, db.source(info.file.file)).line(item as usize);
-                for block in &mut lowered.body.blocks {
-                    block.line += first - 1;
+                // Lines count from the first line of the item they come
+                // from (this function's, or in an inline scope the inlined
+                // function's); here they become the file's.
+                let own = line_index(db, db.source(info.file.file)).line(item as usize);
+                let body = &mut lowered.body;
+                let firsts: Vec<u32> = body
+                    .scopes
+                    .iter()
+                    .map(|s| {
+                        lowered
+                            .callees
+                            .get(s.callee.0 as usize)
+                            .map_or(own, |c| first_line_of(db, program, *c))
+                    })
+                    .collect();
+                let first = |scope: Option<mvl_mir::ScopeId>| {
+                    scope.map_or(own, |s| firsts.get(s.0 as usize).copied().unwrap_or(own))
+                };
+                let shift = |line: u32, first: u32| line.saturating_add(first.saturating_sub(1));
+                for block in &mut body.blocks {
+                    block.line = shift(block.line, first(block.scope));
                     for s in &mut block.stmts {
-                        s.line += first - 1;
+                        s.line = shift(s.line, first(s.scope));
                     }
+                }
+                for s in &mut body.scopes {
+                    s.call_line = shift(s.call_line, first(s.parent));
                 }
                 FnMir {
                     name: info.name.clone(),
@@ -1540,8 +1669,9 @@ fn link_program(
             .get(&FnId::declared(id.decl))
             .is_some_and(|i| decls.decls[*i].kind == DeclKind::Test)
     };
-    // The roots, then what the generated code names, transitively: a
-    // callee whose every use the optimiser removed is not followed.
+    // The roots, then what the generated code names and the functions
+    // inlined into it, transitively: a callee whose every use the
+    // optimiser removed is not followed.
     let mut reached: Vec<FnId> = Vec::new();
     let mut seen: std::collections::HashSet<FnId> = std::collections::HashSet::new();
     seen.insert(entry);
@@ -1561,11 +1691,14 @@ fn link_program(
         let Ok(lowered) = lower_fn(db, program, id) else {
             return None;
         };
-        for k in codegen::used_callees(&lowered.function) {
-            if let Some(callee) = lowered.callees.get(k as usize) {
-                if seen.insert(*callee) {
-                    reached.push(*callee);
-                }
+        let used = codegen::used_callees(&lowered.function);
+        let named = used
+            .iter()
+            .filter_map(|k| lowered.callees.get(*k as usize))
+            .chain(&lowered.inlined);
+        for callee in named {
+            if seen.insert(*callee) {
+                reached.push(*callee);
             }
         }
     }
@@ -1589,11 +1722,17 @@ fn link_program(
         // Lowering counts lines from the item's first line; here they
         // become the file's.
         let mut lowered = lowered.clone();
-        let start = absolute(db, at, Span::default()).start;
-        let first = line_index(db, db.source(at.file)).line(start as usize);
-        for entry in &mut lowered.function.lines {
-            entry.line += first - 1;
-        }
+        let firsts: Vec<Vec<u32>> = lowered
+            .inlined_fns
+            .iter()
+            .map(|frames| {
+                frames
+                    .iter()
+                    .map(|f| first_line_of(db, program, *f))
+                    .collect()
+            })
+            .collect();
+        codegen::place_lines(&mut lowered.function, item_first_line(db, at), &firsts);
         functions.push((id, lowered));
     }
     let index = functions
@@ -1850,8 +1989,12 @@ mod tests {
     /// call, a function value, a closure, a method call and a `self`
     /// method call, in the optimised code (a call in a branch that folding
     /// removes reaches nothing), and only the natives those functions
-    /// call. The REPL's module ([`compile`]) and a library keep every user
-    /// function.
+    /// call. At `-O` the small functions called are inlined where they are
+    /// called (`called`, `P::get`, `in_closure`): nothing calls them, but
+    /// they are linked all the same, as the program reaches them (and
+    /// `reflect::functions()` lists them); at `-O0`, which folds nothing,
+    /// `folded_away` is reached too. The REPL's module ([`compile`]) and a library
+    /// keep every user function.
     #[test]
     fn a_program_links_only_what_main_reaches() {
         let mut db = Database::default();
@@ -1886,7 +2029,28 @@ fn main() {
         main::{closure}
         ");
         assert_eq!(module.natives, ["println"]);
-        assert_eq!(module.functions[module.entry as usize].name, "main");
+        let main = &module.functions[module.entry as usize];
+        assert_eq!(main.name, "main");
+        let calls: Vec<&str> = codegen::used_callees(main)
+            .into_iter()
+            .map(|k| module.functions[k as usize].name.as_str())
+            .collect();
+        // `P::get`'s body is in `main`, with its call of `P::twice`.
+        assert_eq!(calls, ["P::twice", "as_value", "main::{closure}"]);
+        db.set_opt_level(program, codegen::OptLevel::O0);
+        let module = compile_reachable(&db, program).as_ref().expect("compiles");
+        let names: Vec<&str> = module.functions.iter().map(|f| f.name.as_str()).collect();
+        insta::assert_snapshot!(names.join("\n"), @r"
+        P::get
+        P::twice
+        called
+        as_value
+        in_closure
+        folded_away
+        main
+        main::{closure}
+        ");
+        db.set_opt_level(program, codegen::OptLevel::O);
         let every = compile(&db, program).as_ref().expect("compiles");
         let all: Vec<&str> = every.functions.iter().map(|f| f.name.as_str()).collect();
         for f in ["unused", "folded_away", "P::unused_method"] {
@@ -2064,6 +2228,57 @@ fn main() {
         assert!(at_o0.contains(&id("N")) && at_o0.contains(&id("S")));
     }
 
+    /// A recursion through a method call (`count` calls `node.down()`,
+    /// which calls `count`) is not in the call graph, whose edges leave
+    /// method calls on other receivers than `self` out; the inliner's
+    /// recursion check sees it, so neither is inlined into the other, while
+    /// `leaf` is inlined into `main`.
+    #[test]
+    fn recursion_through_a_method_call_is_not_inlined() {
+        let mut db = Database::default();
+        let src = "struct Node { n: Int }\n\
+                   impl Node {\n\
+                       fn down(self) -> Int { count(self.n - 1) }\n\
+                   }\n\
+                   fn count(n: Int) -> Int {\n\
+                       if n <= 0 { 0 } else { let node = Node { n: n }; node.down() + 1 }\n\
+                   }\n\
+                   fn leaf(n: Int) -> Int { n * 2 }\n\
+                   fn main() { println(count(3) + leaf(1)); }\n";
+        let program = db.program("rec.mvl", src.to_string());
+        assert!(check_diagnostics(&db, program).is_empty());
+        let decls = declarations(&db, program).clone();
+        let id = |name: &str| {
+            decls
+                .decls
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| d.id)
+                .expect("declared")
+        };
+        let graph = call_graph(&db, program);
+        assert_ne!(
+            graph.component_of[&id("count")],
+            graph.component_of[&id("Node::down")]
+        );
+        let recursive = recursive_fns(&db, program);
+        assert!(recursive.contains(&id("count")) && recursive.contains(&id("Node::down")));
+        assert!(!recursive.contains(&id("leaf")) && !recursive.contains(&id("main")));
+        assert!(inline_candidate(&db, program, id("count")).is_none());
+        assert!(inline_candidate(&db, program, id("Node::down")).is_none());
+        assert!(inline_candidate(&db, program, id("leaf")).is_some());
+        let called = |f: &str| match lower_fn(&db, program, id(f)) {
+            Ok(l) => codegen::used_callees(&l.function)
+                .into_iter()
+                .filter_map(|k| l.callees.get(k as usize).copied())
+                .collect::<Vec<FnId>>(),
+            Err(e) => panic!("{}", e.message),
+        };
+        assert_eq!(called("main"), [id("count")]);
+        assert_eq!(called("count"), [id("Node::down")]);
+        assert_eq!(called("Node::down"), [id("count")]);
+    }
+
     /// A two-file program for the incrementality tests, compiled once; the
     /// log of executed queries is empty afterwards.
     struct Session {
@@ -2174,10 +2389,13 @@ fn main() {
 
     /// (a) An edit inside one body that keeps the function's type, and
     /// moves every item after it, re-runs that function's chain from parse
-    /// to lowering, and linking: nothing else. Only the edited item's text
-    /// is parsed again (`parse_item`); the file's `parse` cuts the text and
-    /// reuses the other items' trees. Compiling again with no edit
-    /// runs nothing.
+    /// to lowering, and linking: nothing else, save what inlining adds.
+    /// `other` is small, so `-O` inlines it into `main`: its inline
+    /// candidate (`inline_candidate`) changes with its body and `main` is
+    /// lowered again; that is the one dependency inlining adds. Only the
+    /// edited item's text is parsed again (`parse_item`); the file's
+    /// `parse` cuts the text and reuses the other items' trees. Compiling
+    /// again with no edit runs nothing.
     #[test]
     fn a_body_edit_reruns_only_its_function() {
         let mut s = Session::new("body");
@@ -2196,6 +2414,41 @@ fn main() {
                 "fn_scheme(other)",
                 "item_lines(other)",
                 "lower_fn(other)",
+                // Inlining: `other`'s body is copied into `main`.
+                "inline_candidate(other)",
+                "lower_fn(main)",
+                "item_offsets(a.mvl)",
+                "line_index(a.mvl)",
+                "checked(a.mvl)",
+                "compile(a.mvl)",
+            ])
+        );
+    }
+
+    /// An edit that adds a line to the body of `helper`, which `-O` inlines
+    /// into `twice`, moves `twice`, `other` and `main` down a line. The
+    /// lines of an inlined body count from its own item's first line, and
+    /// linking places them: so `twice` is lowered again (the body it
+    /// inlines changed), but `main`, which inlines `twice`, is not, though
+    /// every line of it moved.
+    #[test]
+    fn a_line_added_to_an_inlined_body_relowers_only_its_callers() {
+        let mut s = Session::new("lines");
+        let log = s.edit(ROOT.replace("fn helper(x) { x + 1 }", "fn helper(x) {\n    x + 1\n}"));
+        assert_eq!(
+            log,
+            sorted_strs(&[
+                "parse(a.mvl)",
+                "parse_item(fn helper)",
+                "file_items(a.mvl)",
+                "program_files(a.mvl)",
+                "item_refs(helper)",
+                "infer_component(helper)",
+                "fn_scheme(helper)",
+                "item_lines(helper)",
+                "lower_fn(helper)",
+                "inline_candidate(helper)",
+                "lower_fn(twice)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
                 "checked(a.mvl)",
@@ -2207,6 +2460,8 @@ fn main() {
     /// (b) An edit that changes a function's type re-runs its inference and
     /// its callers' (here `twice`, whose type changes with it, and `twice`'s
     /// caller `main`), and their lowering; not the unrelated functions.
+    /// Inlining adds the inline candidates of the two whose bodies changed
+    /// (`helper`, inlined into `twice`, and `twice`, inlined into `main`).
     #[test]
     fn a_signature_edit_reruns_it_and_its_callers() {
         let mut s = Session::new("signature");
@@ -2229,6 +2484,8 @@ fn main() {
                 "lower_fn(helper)",
                 "lower_fn(twice)",
                 "lower_fn(main)",
+                "inline_candidate(helper)",
+                "inline_candidate(twice)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
                 "checked(a.mvl)",
@@ -2241,7 +2498,9 @@ fn main() {
     /// annotation added) re-runs that function's declared scheme and
     /// inference, not the program's declarations (which read no function's
     /// types) nor the call graph; the scheme is the one inferred before, so
-    /// no caller runs again.
+    /// no caller runs again. `helper`'s inline candidate is made again, and
+    /// is the one made before (the annotation changes no MIR), so `twice`,
+    /// which inlines it, is not lowered again either.
     #[test]
     fn a_signature_annotation_leaves_the_declarations() {
         let mut s = Session::new("annotation");
@@ -2258,6 +2517,7 @@ fn main() {
                 "infer_component(helper)",
                 "item_lines(helper)",
                 "lower_fn(helper)",
+                "inline_candidate(helper)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",
                 "checked(a.mvl)",
@@ -2299,6 +2559,15 @@ fn main() {
                 // they are constants again (they are not: nothing else runs).
                 "const_value(other)",
                 "const_value(three)",
+                // The functions `-O` inlines are made candidates again, as
+                // their inference re-ran, and the recursion check with the
+                // declarations: the same values, so no caller is lowered
+                // again.
+                "recursive_fns(a.mvl)",
+                "inline_candidate(helper)",
+                "inline_candidate(other)",
+                "inline_candidate(three)",
+                "inline_candidate(twice)",
                 "lower_fn(added)",
                 "item_offsets(a.mvl)",
                 "line_index(a.mvl)",

@@ -59,14 +59,21 @@ use std::collections::HashMap;
 pub struct Generated {
     pub function: Function,
     pub constants: Vec<Constant>,
+    /// For each entry of the function's inline-frame table, the
+    /// [`InlineScope::callee`] of each of its frames (parallel to
+    /// `function.inlined[i].frames`): how the producer finds where each
+    /// frame's lines count from.
+    pub inline_callees: Vec<Vec<FuncRef>>,
 }
 
 /// The inline-frame table of code whose instruction `pc` came from inline
 /// scope `scopes[pc]`: one entry per run of instructions of the same scope,
 /// its frames the scope and its parents, innermost first. A scope chain
 /// that does not end (a malformed body) stops at the scopes it has seen.
-fn inline_table(body: &Body, scopes: &[Option<ScopeId>]) -> Vec<InlineEntry> {
+/// With it, each frame's [`InlineScope::callee`].
+fn inline_table(body: &Body, scopes: &[Option<ScopeId>]) -> (Vec<InlineEntry>, Vec<Vec<FuncRef>>) {
     let mut table: Vec<InlineEntry> = Vec::new();
+    let mut callees: Vec<Vec<FuncRef>> = Vec::new();
     let mut pc = 0;
     while pc < scopes.len() {
         let Some(scope) = scopes[pc] else {
@@ -78,6 +85,7 @@ fn inline_table(body: &Body, scopes: &[Option<ScopeId>]) -> Vec<InlineEntry> {
             pc += 1;
         }
         let mut frames = Vec::new();
+        let mut of = Vec::new();
         let mut at = Some(scope);
         while let Some(s) = at.and_then(|s| body.scopes.get(s.0 as usize)) {
             if frames.len() > body.scopes.len() {
@@ -88,6 +96,7 @@ fn inline_table(body: &Body, scopes: &[Option<ScopeId>]) -> Vec<InlineEntry> {
                 file: s.file,
                 call_line: s.call_line,
             });
+            of.push(s.callee);
             at = s.parent;
         }
         if !frames.is_empty() {
@@ -96,9 +105,10 @@ fn inline_table(body: &Body, scopes: &[Option<ScopeId>]) -> Vec<InlineEntry> {
                 end: pc as u32,
                 frames,
             });
+            callees.push(of);
         }
     }
-    table
+    (table, callees)
 }
 
 /// Why a body could not become bytecode (limits of the format).
@@ -171,6 +181,7 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
             u16::MAX
         )));
     }
+    let (inlined, inline_callees) = inline_table(body, &g.scopes);
     Ok(Generated {
         function: Function {
             name: body.name.clone(),
@@ -183,9 +194,10 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
             file,
             code: g.code,
             lines: g.lines,
-            inlined: inline_table(body, &g.scopes),
+            inlined,
         },
         constants: g.constants,
+        inline_callees,
     })
 }
 
@@ -1449,12 +1461,14 @@ mod tests {
             InlineScope {
                 function: "g".into(),
                 file: 0,
+                callee: FuncRef(0),
                 call_line: 9,
                 parent: None,
             },
             InlineScope {
                 function: "h".into(),
                 file: 1,
+                callee: FuncRef(1),
                 call_line: 4,
                 parent: Some(ScopeId(0)),
             },
@@ -1474,7 +1488,13 @@ mod tests {
         ];
         b.block_mut(entry).term = Terminator::Return(val(y));
         b.block_mut(entry).line = 9;
-        let f = generate(&b, 0).expect("main").function;
+        b.n_funcs = 2;
+        let generated = generate(&b, 0).expect("main");
+        assert_eq!(
+            generated.inline_callees,
+            vec![vec![FuncRef(0)], vec![FuncRef(1), FuncRef(0)]]
+        );
+        let f = generated.function;
         let frames = |pc: usize| -> Vec<(String, u32, u32)> {
             f.inlined_at(pc)
                 .iter()

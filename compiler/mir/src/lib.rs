@@ -407,7 +407,14 @@ pub struct InlineScope {
     pub function: String,
     /// Its source file (the producer's index, the bytecode's file table).
     pub file: u32,
-    /// The line of the inlined call, in the function around it.
+    /// The inlined function, in this body's table of functions: the
+    /// producer's key to where its lines count from (a statement in this
+    /// scope carries a line of the inlined function, as that function's
+    /// own body counted it; see [`crate::passes::inline`]).
+    pub callee: FuncRef,
+    /// The line of the inlined call, in the function around it (the
+    /// parent scope's function, or the body's own), counted as that
+    /// function's statements are.
     pub call_line: u32,
     /// The scope the call itself was in: `None` when it was in the body's
     /// own code.

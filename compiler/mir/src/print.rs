@@ -22,8 +22,8 @@ pub fn body(b: &Body) -> String {
         let parent = s.parent.map_or(String::new(), |p| format!(" in s{}", p.0));
         let _ = writeln!(
             out,
-            "    scope s{i}: inlined {} (file {}) called @{}{parent}",
-            s.function, s.file, s.call_line
+            "    scope s{i}: inlined {} = fn{} (file {}) called @{}{parent}",
+            s.function, s.callee.0, s.file, s.call_line
         );
     }
     let at = |line: u32, scope: Option<ScopeId>| match scope {

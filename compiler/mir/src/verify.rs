@@ -32,6 +32,12 @@ pub fn verify(body: &Body) -> Result<(), Vec<String>> {
         if s.parent.is_some_and(|p| p.0 as usize >= i) {
             errors.push(format!("scope s{i}: its parent does not come before it"));
         }
+        if s.callee.0 >= body.n_funcs {
+            errors.push(format!(
+                "scope s{i}: inlines fn{}, which does not exist",
+                s.callee.0
+            ));
+        }
     }
     let scope_ok = |s: Option<ScopeId>| s.is_none_or(|s| (s.0 as usize) < body.scopes.len());
     for (i, block) in body.blocks.iter().enumerate() {

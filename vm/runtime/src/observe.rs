@@ -212,6 +212,13 @@ impl Hooks for Stats {
 enum Callee {
     Func(u32),
     Native(u32),
+    /// A function the compiler inlined into function `func`: frame `frame`
+    /// of its inline-frame entry `entry` (`Function::inlined`).
+    Inline {
+        func: u32,
+        entry: u32,
+        frame: u32,
+    },
 }
 
 /// One call path: its last frame and the path it extends.
@@ -237,22 +244,26 @@ pub struct Profiler {
     /// Every call path seen; node 0 is the root, above `main`'s caller.
     nodes: Vec<Node>,
     children: HashMap<(usize, Callee), usize>,
-    /// The running path, one node per frame.
+    /// The running path, one node per frame, below the frames of the
+    /// functions inlined where the frame is (see `base`).
     stack: Vec<usize>,
+    /// The running path's node of each frame's own function, above which
+    /// `stack` adds the inlined functions' frames.
+    base: Vec<usize>,
+    /// Per function, its inline-frame entries' ranges of instructions,
+    /// and how many frames each has.
+    inlined: Vec<Vec<(u32, u32)>>,
+    frame_counts: Vec<Vec<usize>>,
     /// The heap's allocation total at the last step, and where bytes
     /// allocated since then belong.
     allocated: u64,
     pending: usize,
 }
 
-impl Default for Profiler {
-    fn default() -> Self {
-        Profiler::new()
-    }
-}
-
 impl Profiler {
-    pub fn new() -> Profiler {
+    /// A profiler of `module`'s code, whose stacks show the functions
+    /// inlined into others as frames of their own, as stack traces do.
+    pub fn new(module: &Module) -> Profiler {
         Profiler {
             nodes: vec![Node {
                 parent: 0,
@@ -262,6 +273,17 @@ impl Profiler {
             }],
             children: HashMap::new(),
             stack: Vec::new(),
+            base: Vec::new(),
+            inlined: module
+                .functions
+                .iter()
+                .map(|f| f.inlined.iter().map(|e| (e.start, e.end)).collect())
+                .collect(),
+            frame_counts: module
+                .functions
+                .iter()
+                .map(|f| f.inlined.iter().map(|e| e.frames.len()).collect())
+                .collect(),
             allocated: 0,
             pending: 0,
         }
@@ -282,51 +304,88 @@ impl Profiler {
         n
     }
 
-    /// The node of the running stack, brought in line with `frames`.
-    fn current(&mut self, func: usize, frames: &[Frame]) -> usize {
+    /// `base`, the node of a frame of function `func` executing
+    /// instruction `pc`, with the frames of the functions inlined there
+    /// above it, outermost first.
+    fn expand(&mut self, base: usize, func: usize, pc: usize) -> usize {
+        let Some(ranges) = self.inlined.get(func) else {
+            return base;
+        };
+        let k = ranges.partition_point(|r| r.0 as usize <= pc);
+        let Some(entry) = k.checked_sub(1).filter(|&e| ranges[e].1 as usize > pc) else {
+            return base;
+        };
+        let frames = self.frames_of(func, entry);
+        let mut at = base;
+        for frame in (0..frames).rev() {
+            at = self.child(
+                at,
+                Callee::Inline {
+                    func: func as u32,
+                    entry: entry as u32,
+                    frame: frame as u32,
+                },
+            );
+        }
+        at
+    }
+
+    /// How many frames inline entry `entry` of function `func` has.
+    fn frames_of(&self, func: usize, entry: usize) -> usize {
+        self.frame_counts
+            .get(func)
+            .and_then(|c| c.get(entry))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The node of the running stack, brought in line with `frames` (the
+    /// running frame's function `func` at instruction `pc`).
+    fn current(&mut self, func: usize, pc: usize, frames: &[Frame]) -> usize {
         let depth = frames.len();
         if depth == 0 {
             return 0;
         }
         let top_is = |p: &Profiler, f: usize| {
-            p.stack
+            p.base
                 .last()
                 .is_some_and(|&n| p.nodes[n].callee == Callee::Func(f as u32))
         };
-        if self.stack.len() == depth && top_is(self, func) {
-            return self.stack[depth - 1];
+        if self.base.len() == depth && self.stack.len() == depth && top_is(self, func) {
+            let node = self.expand(self.base[depth - 1], func, pc);
+            self.stack[depth - 1] = node;
+            return node;
         }
-        // A call: one frame more, the caller's path below it.
+        // A call: one frame more, the caller's path (at its call) below it.
         if depth >= 2
+            && self.base.len() == depth - 1
             && self.stack.len() == depth - 1
             && top_is(self, frames[depth - 2].func as usize)
         {
             let top = self.stack[depth - 2];
-            let n = self.child(top, Callee::Func(func as u32));
+            let b = self.child(top, Callee::Func(func as u32));
+            let n = self.expand(b, func, pc);
+            self.base.push(b);
             self.stack.push(n);
             return n;
         }
         // A return, or anything else: rebuild the path from the frames.
-        self.stack.truncate(depth);
-        let agrees = self
-            .stack
-            .iter()
-            .zip(frames)
-            .enumerate()
-            .all(|(i, (&n, f))| {
-                let f = if i + 1 == depth { func as u32 } else { f.func };
-                self.nodes[n].callee == Callee::Func(f)
-            });
-        if !agrees || self.stack.len() < depth {
-            self.stack.clear();
-            let mut at = 0;
-            for (i, f) in frames.iter().enumerate() {
-                let f = if i + 1 == depth { func as u32 } else { f.func };
-                at = self.child(at, Callee::Func(f));
-                self.stack.push(at);
-            }
+        self.base.clear();
+        self.stack.clear();
+        let mut at = 0;
+        for (i, f) in frames.iter().enumerate() {
+            let (f, at_pc) = if i + 1 == depth {
+                (func, pc)
+            } else {
+                // A caller is at its call, the instruction before `pc`.
+                (f.func as usize, (f.pc as usize).saturating_sub(1))
+            };
+            let b = self.child(at, Callee::Func(f as u32));
+            at = self.expand(b, f, at_pc);
+            self.base.push(b);
+            self.stack.push(at);
         }
-        self.stack.last().copied().unwrap_or(0)
+        at
     }
 
     fn settle(&mut self, heap: &Heap) {
@@ -347,6 +406,12 @@ impl Profiler {
                     .get(f as usize)
                     .map_or("?", |f| f.name.as_str()),
                 Callee::Native(n) => module.natives.get(n as usize).map_or("?", |n| n.as_str()),
+                Callee::Inline { func, entry, frame } => module
+                    .functions
+                    .get(func as usize)
+                    .and_then(|f| f.inlined.get(entry as usize))
+                    .and_then(|e| e.frames.get(frame as usize))
+                    .map_or("?", |fr| fr.function.as_str()),
             };
             // `;` separates frames and the last space the count.
             raw.replace([';', ' '], "_")
@@ -398,9 +463,9 @@ pub fn flame_graph(folded: &str, title: &str, count_name: &str) -> std::io::Resu
 impl Hooks for Profiler {
     const ACTIVE: bool = true;
 
-    fn step(&mut self, func: usize, _pc: usize, op: &Op, frames: &[Frame], heap: &Heap) {
+    fn step(&mut self, func: usize, pc: usize, op: &Op, frames: &[Frame], heap: &Heap) {
         self.settle(heap);
-        let node = self.current(func, frames);
+        let node = self.current(func, pc, frames);
         self.nodes[node].instructions += 1;
         self.pending = match *op {
             Op::CallNative { native, .. } => self.child(node, Callee::Native(native.0)),
@@ -426,10 +491,27 @@ impl Hooks for Profiler {
 pub struct Coverage {
     /// Per function, per instruction.
     counts: Vec<Vec<u64>>,
-    /// Per function: calls (entries into a new frame).
+    /// Per function: calls (entries into a new frame, and entries into
+    /// its body where the compiler inlined it).
     entries: Vec<u64>,
     /// The stack depth at the last step.
     depth: usize,
+    /// Per function, per inline-frame entry: its range of instructions and
+    /// per frame, innermost first, the inlined call it stands for (an id,
+    /// the same for every entry of one call: its function, file and line
+    /// and those of the calls around it) and the function it inlined (by
+    /// name and file; `None` when the module does not hold it).
+    inlined: Vec<Vec<InlinedRange>>,
+    /// Per frame of the running stack: its function and the inline-frame
+    /// entry of its last instruction.
+    last: Vec<(usize, Option<usize>)>,
+}
+
+/// One inline-frame entry, as [`Coverage`] reads it.
+struct InlinedRange {
+    start: u32,
+    end: u32,
+    calls: Vec<(usize, Option<usize>)>,
 }
 
 impl Coverage {
@@ -442,6 +524,8 @@ impl Coverage {
                 .collect(),
             entries: vec![0; module.functions.len()],
             depth: 0,
+            inlined: inlined_ranges(module),
+            last: Vec::new(),
         }
     }
 
@@ -449,8 +533,11 @@ impl Coverage {
     /// source file (files named `<...>`, the prelude's, have no source and
     /// are left out). A line's count is how many times its most executed
     /// instruction ran, which is how often the line ran when it is straight
-    /// code; a function's, how many times it was called. `path` turns a
-    /// module's file name into the path to write (such as an absolute one).
+    /// code; a function's, how many times it was called. Code the compiler
+    /// inlined counts at its own lines, in the file of the innermost
+    /// function inlined there (its inline-frame entry), and entering it is a
+    /// call of that function. `path` turns a module's file name
+    /// into the path to write (such as an absolute one).
     pub fn lcov(&self, module: &Module, path: impl Fn(&str) -> String) -> String {
         let mut out = String::from("TN:\n");
         for (file_index, file) in module.files.iter().enumerate() {
@@ -460,19 +547,39 @@ impl Coverage {
             let mut lines: BTreeMap<u32, u64> = BTreeMap::new();
             let mut functions: Vec<(u32, String, u64)> = Vec::new();
             for (fi, f) in module.functions.iter().enumerate() {
-                if f.file as usize != file_index {
+                let own = f.file as usize == file_index;
+                // Code inlined from this file into a function of another.
+                let inlined_here = f.inlined.iter().any(|e| {
+                    e.frames
+                        .first()
+                        .is_some_and(|fr| fr.file as usize == file_index)
+                });
+                if !own && !inlined_here {
                     continue;
                 }
-                // A function's line: the first of its line table's lines.
-                let Some(first) = f.lines.iter().map(|l| l.line).min() else {
-                    continue;
-                };
-                functions.push((first, f.name.clone(), self.entries[fi]));
+                if own {
+                    // A function's line: the first of its line table's
+                    // lines, save those of code inlined into it.
+                    let own_lines = f
+                        .lines
+                        .iter()
+                        .filter(|l| f.inlined_at(l.pc as usize).is_empty());
+                    let Some(first) = own_lines.map(|l| l.line).min() else {
+                        continue;
+                    };
+                    functions.push((first, f.name.clone(), self.entries[fi]));
+                }
                 let mut table = f.lines.iter().peekable();
                 let mut line = None;
                 for (pc, &count) in self.counts[fi].iter().enumerate() {
                     while let Some(l) = table.next_if(|l| l.pc as usize <= pc) {
                         line = Some(l.line);
+                    }
+                    // An instruction's line is in the file of the innermost
+                    // function inlined there, or in the function's own.
+                    let file = f.inlined_at(pc).first().map_or(f.file, |fr| fr.file);
+                    if file as usize != file_index {
+                        continue;
                     }
                     if let Some(l) = line {
                         let c = lines.entry(l).or_default();
@@ -529,6 +636,60 @@ impl Coverage {
     }
 }
 
+/// The inline-frame entries of every function of `module`, for
+/// [`Coverage`]: an inlined call is entered when a frame's instructions
+/// move into an entry whose frames hold a call the last entry's did not.
+fn inlined_ranges(module: &Module) -> Vec<Vec<InlinedRange>> {
+    let by_name: HashMap<(&str, u32), usize> = module
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ((f.name.as_str(), f.file), i))
+        .collect();
+    // An inlined call: its function, file and line, and those around it.
+    type Chain<'a> = Vec<(&'a str, u32, u32)>;
+    let mut ids: HashMap<(usize, Chain<'_>), usize> = HashMap::new();
+    module
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(fi, f)| {
+            f.inlined
+                .iter()
+                .map(|e| {
+                    let calls = (0..e.frames.len())
+                        .map(|j| {
+                            let chain: Chain<'_> = e.frames[j..]
+                                .iter()
+                                .map(|fr| (fr.function.as_str(), fr.file, fr.call_line))
+                                .collect();
+                            let n = ids.len();
+                            let id = *ids.entry((fi, chain)).or_insert(n);
+                            let fr = &e.frames[j];
+                            (id, by_name.get(&(fr.function.as_str(), fr.file)).copied())
+                        })
+                        .collect();
+                    InlinedRange {
+                        start: e.start,
+                        end: e.end,
+                        calls,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+impl Coverage {
+    /// The inline-frame entry of function `func` that instruction `pc`
+    /// lies in.
+    fn entry_at(&self, func: usize, pc: usize) -> Option<usize> {
+        let ranges = self.inlined.get(func)?;
+        let k = ranges.partition_point(|r| r.start as usize <= pc);
+        k.checked_sub(1).filter(|&e| ranges[e].end as usize > pc)
+    }
+}
+
 impl Hooks for Coverage {
     const ACTIVE: bool = true;
 
@@ -536,12 +697,45 @@ impl Hooks for Coverage {
         if let Some(c) = self.counts.get_mut(func).and_then(|f| f.get_mut(pc)) {
             *c += 1;
         }
-        if frames.len() > self.depth {
+        let depth = frames.len();
+        if depth > self.depth {
             if let Some(e) = self.entries.get_mut(func) {
                 *e += 1;
             }
         }
-        self.depth = frames.len();
+        self.depth = depth;
+        if self.inlined.get(func).is_none_or(|r| r.is_empty()) && self.last.len() < depth {
+            return;
+        }
+        // Inlined calls entered: those of this instruction's entry that the
+        // frame's last instruction was not inside.
+        self.last.truncate(depth);
+        while self.last.len() < depth {
+            self.last.push((usize::MAX, None));
+        }
+        let Some(slot) = depth.checked_sub(1) else {
+            return;
+        };
+        let prev = match self.last[slot] {
+            (f, e) if f == func => e,
+            _ => None,
+        };
+        let now = self.entry_at(func, pc);
+        if now != prev {
+            if let Some(n) = now {
+                let ranges = &self.inlined[func];
+                let before: &[(usize, Option<usize>)] =
+                    prev.map_or(&[], |p| ranges[p].calls.as_slice());
+                for (id, target) in &ranges[n].calls {
+                    if !before.iter().any(|(b, _)| b == id) {
+                        if let Some(e) = target.and_then(|t| self.entries.get_mut(t)) {
+                            *e += 1;
+                        }
+                    }
+                }
+            }
+        }
+        self.last[slot] = (func, now);
     }
 
     fn retract(&mut self, func: usize, pc: usize) {
@@ -633,7 +827,7 @@ impl ObserveOptions {
     /// The observers these options ask for.
     pub fn observers(&self, module: &Module) -> Observers {
         Observers {
-            profiler: self.profiling().then(Profiler::new),
+            profiler: self.profiling().then(|| Profiler::new(module)),
             coverage: self.coverage.is_some().then(|| Coverage::new(module)),
             stats: self.stats.then(Stats::default),
         }

@@ -34,6 +34,80 @@ pub struct LoweredFn {
     /// The functions its `Func` operands name: operand `k` means
     /// `callees[k]` until [`link`] gives each function its index.
     pub callees: Vec<FnId>,
+    /// For each entry of `function.inlined`, the function each of its
+    /// frames inlined (parallel to the entry's frames). The lines of an
+    /// inlined body count from the first line of that function's item,
+    /// as its own lowering counts them, so that a caller's lowering does
+    /// not change when the callee only moves; [`place_lines`] makes them
+    /// lines of the file when linking.
+    pub inlined_fns: Vec<Vec<FnId>>,
+    /// Every function inlined into it (whether or not any of its code was
+    /// left): linking links them as if called, so that the program holds
+    /// the functions it calls at every level (`reflect::functions()`).
+    pub inlined: Vec<FnId>,
+}
+
+/// A function a caller may inline (at `-O`): its optimised MIR (its lines,
+/// and its inline scopes' call lines, counted from its item's first line),
+/// the functions its `FuncRef`s name, and the index of its file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InlineBody {
+    pub body: mvl_mir::Body,
+    pub callees: Vec<FnId>,
+    pub file: u32,
+}
+
+/// Turns the lines of `f`, each counted from the first line of the
+/// function the instruction came from (its own, or an inlined one's), into
+/// lines of their files: `own` is the line `f`'s item starts at,
+/// `firsts[i][j]` the line the item of frame `j` of inline entry `i`
+/// starts at. An instruction the line table did not cover stays uncovered.
+pub fn place_lines(f: &mut Function, own: u32, firsts: &[Vec<u32>]) {
+    let shift = |line: u32, first: u32| line.saturating_add(first.saturating_sub(1));
+    for (entry, firsts) in f.inlined.iter_mut().zip(firsts) {
+        let n = entry.frames.len();
+        for j in 0..n {
+            // Frame j was called from frame j + 1's function, the last
+            // from `f` itself.
+            let around = firsts.get(j + 1).copied().unwrap_or(own);
+            entry.frames[j].call_line = shift(entry.frames[j].call_line, around);
+        }
+    }
+    if f.inlined.is_empty() {
+        for entry in &mut f.lines {
+            entry.line = shift(entry.line, own);
+        }
+        return;
+    }
+    // Inlined code: the line table is rebuilt instruction by instruction,
+    // since one entry may span code of several functions.
+    let mut lines = Vec::with_capacity(f.lines.len());
+    let mut next = 0;
+    let mut current: Option<u32> = None;
+    for pc in 0..f.code.len() {
+        while next < f.lines.len() && f.lines[next].pc as usize <= pc {
+            current = Some(f.lines[next].line);
+            next += 1;
+        }
+        let Some(line) = current else { continue };
+        let k = f.inlined.partition_point(|e| e.start as usize <= pc);
+        let first = match k.checked_sub(1) {
+            Some(i) if (f.inlined[i].end as usize) > pc => firsts
+                .get(i)
+                .and_then(|fr| fr.first())
+                .copied()
+                .unwrap_or(own),
+            _ => own,
+        };
+        let line = shift(line, first);
+        if lines.last().map(|l: &mvm_bytecode::LineEntry| l.line) != Some(line) {
+            lines.push(mvm_bytecode::LineEntry {
+                pc: pc as u32,
+                line,
+            });
+        }
+    }
+    f.lines = lines;
 }
 
 /// Maps byte offsets of one source text to 1-based line numbers: the
@@ -89,8 +163,10 @@ pub enum OptLevel {
 /// Lowers one function of a program that checked without errors: `info`,
 /// whose types are read through `table` (its component's), in the file
 /// with index `file_index`, its lines counted by `lines`, optimised when
-/// `opt` says so.
-pub fn lower_function(
+/// `opt` says so, with the calls of the functions `inline` hands over
+/// inlined (see [`lower_mir`]).
+#[allow(clippy::too_many_arguments)]
+pub fn lower_function<'a>(
     info: &FnInfo,
     table: &TypeTable,
     natives: &[NativeInfo],
@@ -98,30 +174,62 @@ pub fn lower_function(
     lines: &LineIndex,
     opt: OptLevel,
     callees: crate::lower::CalleeFacts<'_>,
+    inline: &dyn Fn(FnId) -> Option<&'a InlineBody>,
 ) -> Result<LoweredFn, CodegenError> {
-    let lowered = lower_mir(info, table, natives, lines, opt, callees)?;
+    let lowered = lower_mir(info, table, natives, lines, opt, callees, inline)?;
     let generated =
         mvl_mir::codegen::generate(&lowered.body, file_index).map_err(|e| CodegenError {
             message: e.0,
             span: info.span,
         })?;
+    let inlined_fns = generated
+        .inline_callees
+        .iter()
+        .map(|frames| {
+            frames
+                .iter()
+                .map(|f| lowered.callees.get(f.0 as usize).copied())
+                .collect::<Option<Vec<FnId>>>()
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| CodegenError {
+            message: format!(
+                "internal error: an inline scope of `{}` names no function",
+                info.name
+            ),
+            span: info.span,
+        })?;
+    let mut inlined: Vec<FnId> = lowered
+        .body
+        .scopes
+        .iter()
+        .filter_map(|s| lowered.callees.get(s.callee.0 as usize).copied())
+        .collect();
+    inlined.sort();
+    inlined.dedup();
     Ok(LoweredFn {
         function: generated.function,
         constants: generated.constants,
         callees: lowered.callees,
+        inlined_fns,
+        inlined,
     })
 }
 
 /// The MIR code generation receives for one function: lowered, verified
-/// and, when `opt` says so, optimised (what `--emit=mir` and
-/// `--emit=mir-opt` print).
-pub fn lower_mir(
+/// and, when `opt` says so, optimised, with the calls of the functions
+/// `inline` hands over inlined (`mvl_mir::passes::inline`) and the
+/// pipeline run again (what `--emit=mir` and `--emit=mir-opt` print). The
+/// statements of an inlined body keep its lines, counted from its own
+/// item's first line; their scope names the function.
+pub fn lower_mir<'a>(
     info: &FnInfo,
     table: &TypeTable,
     natives: &[NativeInfo],
     lines: &LineIndex,
     opt: OptLevel,
     callees: crate::lower::CalleeFacts<'_>,
+    inline: &dyn Fn(FnId) -> Option<&'a InlineBody>,
 ) -> Result<crate::lower::Lowered, CodegenError> {
     let mut lowered = crate::lower::lower(info, table, natives, lines, callees)?;
     if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
@@ -135,11 +243,52 @@ pub fn lower_mir(
         });
     }
     if opt == OptLevel::O {
-        if let Err(message) = mvl_mir::passes::optimise(&mut lowered.body) {
-            return Err(CodegenError {
-                message: format!("internal error: {message}"),
-                span: info.span,
-            });
+        let internal = |message: String| CodegenError {
+            message: format!("internal error: {message}"),
+            span: info.span,
+        };
+        mvl_mir::passes::optimise(&mut lowered.body).map_err(internal)?;
+        let bodies: Vec<Option<&InlineBody>> =
+            lowered.callees.iter().map(|id| inline(*id)).collect();
+        if bodies.iter().any(Option::is_some) {
+            let mut callees = lowered.callees.clone();
+            let changed = mvl_mir::passes::inline::run(
+                &mut lowered.body,
+                &|f| {
+                    let b = bodies.get(f.0 as usize).copied().flatten()?;
+                    Some(mvl_mir::passes::inline::Inlinable {
+                        body: &b.body,
+                        file: b.file,
+                    })
+                },
+                &mut |f, g| {
+                    // The callee's function `g`, in the caller's table
+                    // (added when missing).
+                    let id = bodies
+                        .get(f.0 as usize)
+                        .copied()
+                        .flatten()
+                        .and_then(|b| b.callees.get(g.0 as usize).copied());
+                    let Some(id) = id else { return g };
+                    let k = callees.iter().position(|c| *c == id).unwrap_or_else(|| {
+                        callees.push(id);
+                        callees.len() - 1
+                    });
+                    mvl_mir::FuncRef(k as u32)
+                },
+            );
+            if changed {
+                lowered.callees = callees;
+                lowered.body.n_funcs = lowered.body.n_funcs.max(lowered.callees.len() as u32);
+                if let Err(errors) = mvl_mir::verify::verify(&lowered.body) {
+                    return Err(internal(format!(
+                        "the MIR of `{}` does not verify after inlining: {}",
+                        info.name,
+                        errors.join("; ")
+                    )));
+                }
+                mvl_mir::passes::optimise(&mut lowered.body).map_err(internal)?;
+            }
         }
     }
     Ok(lowered)

@@ -58,6 +58,9 @@ pub struct References {
     pub paths: Vec<Vec<String>>,
     /// The methods called on `self`: `self.m(..)`.
     pub self_methods: Vec<String>,
+    /// The methods called on anything else: `x.m(..)` (which method is
+    /// known only once `x`'s type is).
+    pub other_methods: Vec<String>,
 }
 
 pub fn collect_references(block: &ast::Block, out: &mut References) {
@@ -68,6 +71,8 @@ pub fn collect_references(block: &ast::Block, out: &mut References) {
         ast::ExprKind::MethodCall(recv, name, _) => {
             if matches!(&recv.kind, ast::ExprKind::Path(p) if p.len() == 1 && p[0].name == "self") {
                 out.self_methods.push(name.name.clone());
+            } else {
+                out.other_methods.push(name.name.clone());
             }
         }
         _ => {}

@@ -292,13 +292,26 @@ fn const_as_fn(c: &ast::ConstDecl) -> ast::FnDecl {
     }
 }
 
+/// What one function's body may call, by its text alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Refs {
+    /// The call graph's edges (see [`references`]).
+    pub named: Vec<FnId>,
+    /// Every method whose name a method call `x.m(..)` of the body uses,
+    /// whatever its type: a superset of the methods those calls reach,
+    /// which the call graph leaves out. The inliner's recursion check
+    /// reads it (`db::recursive_fns`), never inference.
+    pub methods: Vec<FnId>,
+}
+
 /// The functions `decl`'s body names, for the call graph: every path that
 /// resolves to a declared function, and every `self.m(..)` call in a method
 /// (the receiver's type is the `impl`'s, so the call names `Self::m` as
 /// surely as a path would). Other method calls add nothing: they are
 /// resolved once their receiver's type is known. So a function's type
 /// depends on what it names, never on which other methods share a name.
-pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Vec<FnId> {
+/// Those other calls' names give [`Refs::methods`].
+pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Refs {
     let mut refs = infer::References::default();
     if let Some(body) = &decl.ast.body {
         infer::collect_references(body, &mut refs);
@@ -332,7 +345,25 @@ pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Vec<FnId> {
     }
     out.sort();
     out.dedup();
-    out
+    let mut names = refs.other_methods;
+    names.sort();
+    names.dedup();
+    let mut methods: Vec<FnId> = decls
+        .env
+        .methods
+        .iter()
+        .filter(|((_, name), _)| names.binary_search(name).is_ok())
+        .filter_map(|(_, m)| match m.target {
+            Global::Fn(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    methods.sort();
+    methods.dedup();
+    Refs {
+        named: out,
+        methods,
+    }
 }
 
 /// The strongly connected components of the call graph over `ids` (edges

@@ -16,7 +16,11 @@
 //! the function's inline-frame table, so a runtime error inside the copy,
 //! and `reflect::call_stack()` there, show the callee's frame at the
 //! callee's line and the caller's at the line of the call. The copy keeps
-//! the callee's lines (the producer gives them counted as the caller's are).
+//! the callee's lines as the callee's own body counts them: the scope
+//! names the callee ([`InlineScope::callee`], a [`FuncRef`] of the caller),
+//! so the producer, which counts each function's lines from its own first
+//! line, knows where the lines of each scope count from, and a callee that
+//! only moves in its file leaves its callers' MIR as it was.
 //!
 //! The copy assigns the arguments to fresh copies of the callee's
 //! parameters at the call's line, runs the callee's blocks, and each
@@ -33,8 +37,8 @@ pub const MAX_SIZE: usize = 16;
 /// At most this many calls are inlined into one body.
 pub const MAX_INLINED: usize = 32;
 
-/// A function this pass may inline: its body (the statements' lines
-/// counted as the caller's are) and the index of its source file.
+/// A function this pass may inline: its body (its lines as it counts
+/// them) and the index of its source file.
 pub struct Inlinable<'a> {
     pub body: &'a Body,
     pub file: u32,
@@ -135,13 +139,18 @@ fn inline_at(
     body.scopes.push(InlineScope {
         function: callee.name.clone(),
         file: c.file,
+        callee: f,
         call_line: call.line,
         parent: call.scope,
     });
     let scope_base = body.scopes.len() as u32;
+    let mut n_funcs = body.n_funcs;
     for s in &callee.scopes {
+        let mine = import(f, s.callee);
+        n_funcs = n_funcs.max(mine.0 + 1);
         body.scopes.push(InlineScope {
             parent: Some(s.parent.map_or(here, |p| ScopeId(scope_base + p.0))),
+            callee: mine,
             ..s.clone()
         });
     }
@@ -156,7 +165,6 @@ fn inline_at(
             *v = map_value(*v);
         }
     };
-    let mut n_funcs = body.n_funcs;
     let mut rename = |g: FuncRef| {
         let mine = import(f, g);
         n_funcs = n_funcs.max(mine.0 + 1);
@@ -295,6 +303,7 @@ mod tests {
             vec![InlineScope {
                 function: "half".into(),
                 file: 3,
+                callee: FuncRef(0),
                 call_line: 7,
                 parent: None,
             }]
@@ -375,6 +384,7 @@ mod tests {
         callee.scopes.push(InlineScope {
             function: "quarter".into(),
             file: 1,
+            callee: FuncRef(1),
             call_line: 2,
             parent: None,
         });
@@ -393,13 +403,18 @@ mod tests {
                 })
             },
             &mut |f, g| {
-                assert_eq!((f, g), (FuncRef(0), FuncRef(0)));
-                FuncRef(5)
+                assert_eq!(f, FuncRef(0));
+                FuncRef(5 + g.0)
             },
         );
         assert_eq!(crate::verify::verify(&b), Ok(()));
-        assert_eq!(b.n_funcs, 6);
+        assert_eq!(b.n_funcs, 7);
         assert_eq!(b.scopes[1].parent, Some(ScopeId(0)));
+        // The nested scope names `quarter` as the caller knows it.
+        assert_eq!(
+            (b.scopes[0].callee, b.scopes[1].callee),
+            (FuncRef(0), FuncRef(6))
+        );
         let stmts: Vec<&Stmt> = b.blocks.iter().flat_map(|blk| &blk.stmts).collect();
         assert!(stmts
             .iter()
