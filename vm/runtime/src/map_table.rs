@@ -75,6 +75,18 @@ impl MapTable {
         }
     }
 
+    /// The position of the entry whose key is the Int `k` (what [`find`]
+    /// does for `Key::Int(k)`, without making the key).
+    ///
+    /// [`find`]: MapTable::find
+    #[inline]
+    pub fn find_int(&self, k: i64) -> Option<usize> {
+        match &self.ints {
+            Some(ints) => ints.get(k).map(|p| p.pos as usize),
+            None => self.entries.get_index_of(&Key::Int(k)),
+        }
+    }
+
     /// The entry whose key is `key`.
     pub fn get(&self, key: &Key) -> Option<&MapEntry> {
         self.find(key).map(|i| &self.entries[i])
