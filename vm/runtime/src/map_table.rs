@@ -540,6 +540,34 @@ mod tests {
     }
 
     #[test]
+    fn find_int_agrees_with_find_in_every_form() {
+        let probes: Vec<i64> = (-20..1030).chain([i64::MIN, i64::MAX]).collect();
+        let agree = |t: &MapTable| {
+            for &k in &probes {
+                assert_eq!(t.find_int(k), t.find(&Key::Int(k)), "key {k}");
+            }
+        };
+        // Dense, then hashed by a far key, then the general form once a
+        // String key arrives (the Int index is gone).
+        let mut t: MapTable = (0..1000)
+            .map(|i| (i * 7919) % 1009)
+            .map(|k| (Key::Int(k), entry(k)))
+            .collect();
+        assert!(is_dense(&t));
+        agree(&t);
+        t.insert(Key::Int(i64::MAX), entry(1));
+        assert!(t.ints.is_some() && !is_dense(&t));
+        agree(&t);
+        t.shift_remove(&Key::Int(5));
+        agree(&t);
+        t.insert(Key::Str("s".into()), entry(2));
+        assert!(t.ints.is_none());
+        agree(&t);
+        assert_eq!(t.find_int(i64::MAX), Some(999));
+        assert_eq!(t.find_int(5), None);
+    }
+
+    #[test]
     fn extreme_keys_neither_overflow_nor_go_dense() {
         let mut t = MapTable::default();
         for k in [i64::MIN, i64::MAX, 0, -1, i64::MIN + 1] {
