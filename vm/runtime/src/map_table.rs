@@ -79,7 +79,7 @@ impl MapTable {
     /// does for `Key::Int(k)`, without making the key).
     ///
     /// [`find`]: MapTable::find
-    #[inline]
+    #[inline(always)]
     pub fn find_int(&self, k: i64) -> Option<usize> {
         match &self.ints {
             Some(ints) => ints.get(k).map(|p| p.pos as usize),

@@ -150,7 +150,7 @@ pub fn find(
 /// [`find`] of an Int key, its charge (one [`KEY_PART`]) left to the
 /// caller: the interpreter adds it to its count itself when the run has
 /// neither a fuel nor a heap limit, where no charge of it can fail.
-#[inline]
+#[inline(always)]
 pub fn find_int(heap: &Heap, map: Value, k: i64) -> Result<Option<Value>, NativeError> {
     let m = map_ref(heap, map)?;
     Ok(m.find_int(k).map(|pos| m[pos].value))
@@ -160,7 +160,7 @@ pub fn find_int(heap: &Heap, map: Value, k: i64) -> Result<Option<Value>, Native
 // without `--max-heap` its charge cannot fail (see `find_int`).
 const _: () = assert!((KEY_PART_BYTES as u64) <= MAX_CALL_MEMORY);
 
-#[inline]
+#[inline(always)]
 fn map_ref(heap: &Heap, map: Value) -> Result<&MapTable, NativeError> {
     match map {
         Value::Obj(r) => match heap.get(r) {
