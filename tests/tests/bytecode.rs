@@ -324,15 +324,72 @@ fn codegen_fuses_variant_tests_into_their_branches() {
         .expect("compiles");
     assert_eq!(mvm_bytecode::verify(&module), Ok(()));
     let text = mvm_bytecode::disassemble(&module);
-    for name in ["\"area\" arity", "\"main\" arity"] {
-        let f = &text[text.find(name).expect("function is there")..];
-        let f = &f[..f.find("\n.fn ").unwrap_or(f.len())];
+    for (name, fused) in [("\"area\" arity", "jnvar"), ("\"main\" arity", "mapfind")] {
+        let f = function_text(&text, name);
         assert!(
-            f.contains("jnvar") || f.contains("jvar "),
+            f.contains(fused) || (fused == "jnvar" && f.contains("jvar ")),
             "no fused test in:\n{f}"
         );
         for absent in ["isvar", "jmpif"] {
             assert!(!f.contains(absent), "`{absent}` in:\n{f}");
         }
     }
+}
+
+/// The listing of the function whose header contains `name`.
+fn function_text<'a>(text: &'a str, name: &str) -> &'a str {
+    let f = &text[text.find(name).expect("function is there")..];
+    &f[..f.find("\n.fn ").unwrap_or(f.len())]
+}
+
+/// How many instructions of mnemonic `op` a listing holds.
+fn count_op(f: &str, op: &str) -> usize {
+    f.lines()
+        .filter(|l| l.split_whitespace().next() == Some(op))
+        .count()
+}
+
+#[test]
+fn codegen_selects_mapfind_where_only_the_payload_of_a_get_is_read() {
+    // `found`: a `match` (either arm first) and an `if let` whose `Option`
+    // is only tested and unwrapped: three `mapfind`s, no `Option` made.
+    // `kept`: the `Option` itself is used, so it stays a `mapget`; and a
+    // `get` tested in a loop that goes round through it again.
+    let source = "fn found(m: Map<Int, Int>, n: Int) -> Int {
+        var sum = 0;
+        for k in 0..n {
+            match m.get(k) { Some(v) => sum += v, None => sum -= 1 }
+            match m.get(k + 1) { None => sum -= 2, Some(v) => sum += v * 3 }
+            if let Some(v) = m.get(k * 2) { sum += v; }
+        }
+        sum
+    }
+    fn kept(m: Map<Int, Int>) -> Int {
+        let o = m.get(1);
+        println(o);
+        match o { Some(v) => v, None => 0 }
+    }
+    fn main() {
+        let m = Map::new();
+        for k in 0..6 { m.insert(k * 2, k); }
+        println(found(m, 8));
+        println(kept(m));
+    }";
+    let mut db = mvl_compiler::db::Database::default();
+    let program = db.program("finds.mvl", source.to_string());
+    let module = mvl_compiler::db::compile(&db, program)
+        .clone()
+        .expect("compiles");
+    assert_eq!(mvm_bytecode::verify(&module), Ok(()));
+    let text = mvm_bytecode::disassemble(&module);
+    let found = function_text(&text, "\"found\" arity");
+    assert_eq!(count_op(found, "mapfind"), 3, "{found}");
+    for absent in [
+        "mapget", "getfield", "isvar", "jvar", "jnvar", "jmpif", "jmpifnot",
+    ] {
+        assert_eq!(count_op(found, absent), 0, "`{absent}` in:\n{found}");
+    }
+    let kept = function_text(&text, "\"kept\" arity");
+    assert_eq!(count_op(kept, "mapfind"), 0, "{kept}");
+    assert_eq!(count_op(kept, "mapget"), 1, "{kept}");
 }

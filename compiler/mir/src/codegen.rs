@@ -9,7 +9,10 @@
 //!
 //! **Selection.** A comparison of Ints that only feeds the branch ending its
 //! block becomes one compare-and-branch instruction (`jlti`, `jgeik`, ...),
-//! and so does a variant test (`jvar`, `jnvar`);
+//! and so does a variant test (`jvar`, `jnvar`); a `map_get` whose `Option`
+//! is only tested and unwrapped (`match m.get(k) { Some(v) => .., None =>
+//! .. }`, `if let Some(v) = m.get(k)`) becomes one `mapfind`, which makes
+//! no `Option` ([`map_finds`]);
 //! an Int operand that is a constant fitting 32 bits selects the immediate
 //! form (`addik`, `ltik`; `x - n` as `x + -n`); the operand class picks the
 //! typed instruction (`addi`, `addf`, `concat`) or the generic one. A
@@ -119,6 +122,11 @@ pub struct LimitError(pub String);
 pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
     let hoisted = hoist_constants(body);
     let body = hoisted.as_ref().unwrap_or(body);
+    let found = map_finds(body);
+    let (body, finds) = match &found {
+        Some((b, finds)) => (b, finds.clone()),
+        None => (body, vec![false; body.blocks.len()]),
+    };
     let thread = threaded(body);
     let order = layout(body, &thread);
     let live = Liveness::new(body);
@@ -143,8 +151,9 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
         starts.insert(*b, g.code.len());
         let block = body.block(*b);
         let next = order.get(pos + 1).copied();
-        let fuse = fused[b.0 as usize];
-        let n = block.stmts.len() - usize::from(fuse);
+        let find = finds[b.0 as usize];
+        let fuse = fused[b.0 as usize] && !find;
+        let n = block.stmts.len() - if find { 2 } else { usize::from(fuse) };
         let (_, after) = live.after_each(body, *b);
         for (k, s) in block.stmts.iter().take(n).enumerate() {
             g.line = s.line;
@@ -152,11 +161,20 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
             g.current_across = after[k].iter().filter(|v| Some(*v) != s.def()).collect();
             g.stmt(s);
         }
-        (g.line, g.scope) = match block.stmts.last() {
-            Some(s) if fuse => (s.line, s.scope),
+        (g.line, g.scope) = match block.stmts.get(n) {
+            // A `mapfind` runs the `get`: its errors are the `get`'s line's.
+            Some(s) if fuse || find => (s.line, s.scope),
             _ => (block.line, block.scope),
         };
-        g.terminator(block, fuse, next);
+        if find {
+            g.current_across = after[n]
+                .iter()
+                .filter(|v| Some(*v) != block.stmts[n].def())
+                .collect();
+            g.map_find(block, next);
+        } else {
+            g.terminator(block, fuse, next);
+        }
     }
     if g.code.is_empty() {
         let s = g.scratch(0);
@@ -354,6 +372,183 @@ fn fused_branches(body: &Body, live: &Liveness) -> Vec<bool> {
             }
         })
         .collect()
+}
+
+/// The variant indices of the prelude's `Option` (declared `None, Some(T)`),
+/// which `map_get` returns.
+const OPTION_NONE: u32 = 0;
+const OPTION_SOME: u32 = 1;
+
+/// The blocks reachable from `from` without passing through `avoid`
+/// (`from` included, `avoid` excluded).
+fn reachable_avoiding(body: &Body, from: BlockId, avoid: BlockId) -> Vec<bool> {
+    let mut seen = vec![false; body.blocks.len()];
+    let mut stack = vec![from];
+    while let Some(b) = stack.pop() {
+        if b == avoid || seen[b.0 as usize] {
+            continue;
+        }
+        seen[b.0 as usize] = true;
+        stack.extend(body.block(b).term.successors());
+    }
+    seen
+}
+
+/// The `Option` tests and payload reads that make a block's
+/// `%o = map_get(m, k); %t = %o is variant v; branch %t, ..` a `mapfind`:
+/// `body` with them rewritten, and per block whether it ends in one.
+///
+/// `mapfind dst, m, k, Lmiss` writes the value found into `%o`'s register
+/// (no `Option` is made) and jumps to the `None` successor when there is
+/// none. That is exact when `%o` is assigned nowhere else and every other
+/// use of it is a read of the payload (`%o.0`), which becomes a copy of
+/// `%o`, or a variant test, which becomes a constant, each in a block that
+/// only the `Some` edge reaches, or (tests only) only the `None` edge,
+/// since the last time through the `get`'s block. A branch on such a
+/// constant then branches on the constant, and a test nothing else reads
+/// is dropped. `None` when no block qualifies.
+fn map_finds(body: &Body) -> Option<(Body, Vec<bool>)> {
+    let mut defs = vec![0u32; body.values.len()];
+    for b in &body.blocks {
+        for s in &b.stmts {
+            if let Some(d) = s.def() {
+                if let Some(n) = defs.get_mut(d.0 as usize) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    let mut out: Option<Body> = None;
+    let mut finds = vec![false; body.blocks.len()];
+    for (i, find) in finds.iter_mut().enumerate() {
+        let cur = out.as_ref().unwrap_or(body);
+        let bid = BlockId(i as u32);
+        let block = cur.block(bid);
+        let Terminator::Branch {
+            cond: Operand::Value(c),
+            then,
+            els,
+        } = &block.term
+        else {
+            continue;
+        };
+        let [.., get, test] = block.stmts.as_slice() else {
+            continue;
+        };
+        let (
+            StmtKind::Assign(o, Rvalue::Intrinsic(Intrinsic::MapGet, _)),
+            StmtKind::Assign(t, Rvalue::VariantIs(Operand::Value(x), v)),
+        ) = (&get.kind, &test.kind)
+        else {
+            continue;
+        };
+        let (o, v) = (*o, *v);
+        if t != c || *x != o || *c == o || (v != OPTION_SOME && v != OPTION_NONE) {
+            continue;
+        }
+        let (some, none) = if v == OPTION_SOME {
+            (*then, *els)
+        } else {
+            (*els, *then)
+        };
+        if some == none || some == bid || none == bid || defs.get(o.0 as usize) != Some(&1) {
+            continue;
+        }
+        let by_some = reachable_avoiding(cur, some, bid);
+        let by_none = reachable_avoiding(cur, none, bid);
+        // Every use of `%o` and of `%t`, but the test and the branch.
+        let mut rewrites: Vec<(usize, usize, Rvalue)> = Vec::new();
+        let mut fits = true;
+        let mut t_used = false;
+        for (j, b) in cur.blocks.iter().enumerate() {
+            for (k, s) in b.stmts.iter().enumerate() {
+                if j == i && k + 1 == block.stmts.len() {
+                    continue;
+                }
+                let mut uses_o = false;
+                s.for_each_use(|u| {
+                    uses_o |= u == o;
+                    t_used |= u == *t;
+                });
+                if !uses_o {
+                    continue;
+                }
+                let (only_some, only_none) = (by_some[j] && !by_none[j], by_none[j] && !by_some[j]);
+                match &s.kind {
+                    StmtKind::Assign(_, Rvalue::Field(_, 0)) if only_some => {
+                        rewrites.push((j, k, Rvalue::Use(Operand::Value(o))))
+                    }
+                    StmtKind::Assign(_, Rvalue::VariantIs(_, w)) if only_some || only_none => {
+                        let known = if only_some {
+                            *w == OPTION_SOME
+                        } else {
+                            *w == OPTION_NONE
+                        };
+                        rewrites.push((j, k, Rvalue::Use(Operand::Const(Const::Bool(known)))))
+                    }
+                    _ => fits = false,
+                }
+            }
+            match b.term.operand() {
+                Some(Operand::Value(u)) if *u == o || (*u == *t && j != i) => fits = false,
+                _ => {}
+            }
+        }
+        if !fits || t_used {
+            continue;
+        }
+        let new = out.get_or_insert_with(|| body.clone());
+        for (j, k, rv) in rewrites {
+            if let StmtKind::Assign(_, old) = &mut new.blocks[j].stmts[k].kind {
+                *old = rv;
+            }
+        }
+        *find = true;
+    }
+    let mut new = out?;
+    fold_known_branches(&mut new);
+    Some((new, finds))
+}
+
+/// Makes each branch on a value assigned a constant Bool by its block's
+/// last statement, read nowhere else, a branch on the constant, and drops
+/// the assignment.
+fn fold_known_branches(body: &mut Body) {
+    let mut uses = vec![0u32; body.values.len()];
+    for b in &body.blocks {
+        for s in &b.stmts {
+            s.for_each_use(|u| {
+                if let Some(n) = uses.get_mut(u.0 as usize) {
+                    *n += 1;
+                }
+            });
+        }
+        if let Some(Operand::Value(u)) = b.term.operand() {
+            if let Some(n) = uses.get_mut(u.0 as usize) {
+                *n += 1;
+            }
+        }
+    }
+    for b in &mut body.blocks {
+        let Terminator::Branch {
+            cond: cond @ Operand::Value(_),
+            ..
+        } = &mut b.term
+        else {
+            continue;
+        };
+        let Some(Stmt {
+            kind: StmtKind::Assign(d, Rvalue::Use(Operand::Const(k @ Const::Bool(_)))),
+            ..
+        }) = b.stmts.last()
+        else {
+            continue;
+        };
+        if *cond == Operand::Value(*d) && uses.get(d.0 as usize) == Some(&1) {
+            *cond = Operand::Const(k.clone());
+            b.stmts.pop();
+        }
+    }
 }
 
 /// At most this many constants of one loop are kept in registers.
@@ -1321,6 +1516,50 @@ impl Gen<'_> {
             Terminator::Unreachable => {
                 self.emit(Op::Unreachable {});
             }
+        }
+    }
+
+    /// The end of a block [`map_finds`] chose: its `map_get` and the test
+    /// of it as one `mapfind`, which falls through to the `Some` successor
+    /// (jumping there when it is not next) and jumps to the `None` one.
+    fn map_find(&mut self, block: &Block, next: Option<BlockId>) {
+        let to = |b: &BlockId| self.thread.get(b.0 as usize).copied().unwrap_or(*b);
+        let [.., get, test] = block.stmts.as_slice() else {
+            return;
+        };
+        let (
+            StmtKind::Assign(o, Rvalue::Intrinsic(Intrinsic::MapGet, args)),
+            StmtKind::Assign(_, Rvalue::VariantIs(_, v)),
+            Terminator::Branch { then, els, .. },
+        ) = (&get.kind, &test.kind, &block.term)
+        else {
+            return;
+        };
+        let (some, none) = if *v == OPTION_SOME {
+            (to(then), to(els))
+        } else {
+            (to(els), to(then))
+        };
+        let map = match args.first() {
+            Some(a) => self.operand(a, 0),
+            None => Reg(0),
+        };
+        let key = match args.get(1) {
+            Some(k) => self.operand(k, 1),
+            None => Reg(0),
+        };
+        let dst = self.value_reg(*o);
+        self.jump(
+            Op::MapFind {
+                dst,
+                map,
+                key,
+                miss: Label(0),
+            },
+            none,
+        );
+        if Some(some) != next {
+            self.jump(Op::Jmp { target: Label(0) }, some);
         }
     }
 

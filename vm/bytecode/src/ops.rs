@@ -704,6 +704,11 @@ macro_rules! __op_table {
             /// R[dst] := whether the map R[map] has an entry for the key R[key] (what `m.contains_key(k)` does)
             MapHas = 0x85, "maphas" { dst: Reg, map: Reg, key: Reg }
                 reads(map: Obj, key: Any) writes(dst: Bool) window() flags();
+            /// R[dst] := the value the map R[map] holds for the key R[key]; if it holds none,
+            /// R[dst] := unit and continue at `miss` (what `match m.get(k)` selects when only the
+            /// `Some` payload is read: no `Option` is made)
+            MapFind = 0x86, "mapfind" { dst: Reg, map: Reg, key: Reg, miss: Label }
+                reads(map: Obj, key: Any) writes(dst: Any) window() flags();
 
             /// R[dst] := a new cell holding R[src] (a variable shared with closures)
             NewCell = 0x7a, "newcell" { dst: Reg, src: Reg }

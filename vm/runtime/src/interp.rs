@@ -1441,6 +1441,32 @@ fn dispatch<H: Hooks>(
                 r!(dst) = old;
                 safe_point!();
             }
+            Op::MapFind {
+                dst,
+                map,
+                key,
+                miss,
+            } => {
+                let (m, k) = (r!(map), r!(key));
+                let found = match (k, cx.fuel, cx.heap.config.max_heap) {
+                    (Value::Int(i), None, None) => {
+                        // No limit to check: the charge `find` would make
+                        // (one key part), counted here.
+                        let fuel = crate::maps::KEY_PART.fuel();
+                        executed += fuel;
+                        cx.charged += fuel;
+                        charged!(crate::maps::find_int(cx.heap, m, i))
+                    }
+                    _ => charged!(metered!(|m2| crate::maps::find(cx.heap, &mut m2, m, k))),
+                };
+                match found {
+                    Some(v) => r!(dst) = v,
+                    None => {
+                        r!(dst) = Value::Unit;
+                        jump!(miss);
+                    }
+                }
+            }
             Op::MapHas { dst, map, key } => {
                 let (m, k) = (r!(map), r!(key));
                 let has = charged!(metered!(|m2| crate::maps::contains(cx.heap, &mut m2, m, k)));

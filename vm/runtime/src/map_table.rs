@@ -75,6 +75,18 @@ impl MapTable {
         }
     }
 
+    /// The position of the entry whose key is the Int `k` (what [`find`]
+    /// does for `Key::Int(k)`, without making the key).
+    ///
+    /// [`find`]: MapTable::find
+    #[inline(always)]
+    pub fn find_int(&self, k: i64) -> Option<usize> {
+        match &self.ints {
+            Some(ints) => ints.get(k).map(|p| p.pos as usize),
+            None => self.entries.get_index_of(&Key::Int(k)),
+        }
+    }
+
     /// The entry whose key is `key`.
     pub fn get(&self, key: &Key) -> Option<&MapEntry> {
         self.find(key).map(|i| &self.entries[i])
@@ -525,6 +537,34 @@ mod tests {
         }
         assert_eq!(t.find(&Key::Int(i64::MAX)), Some(1309));
         assert_eq!(t.find(&Key::Int(i64::MAX - 1)), None);
+    }
+
+    #[test]
+    fn find_int_agrees_with_find_in_every_form() {
+        let probes: Vec<i64> = (-20..1030).chain([i64::MIN, i64::MAX]).collect();
+        let agree = |t: &MapTable| {
+            for &k in &probes {
+                assert_eq!(t.find_int(k), t.find(&Key::Int(k)), "key {k}");
+            }
+        };
+        // Dense, then hashed by a far key, then the general form once a
+        // String key arrives (the Int index is gone).
+        let mut t: MapTable = (0..1000)
+            .map(|i| (i * 7919) % 1009)
+            .map(|k| (Key::Int(k), entry(k)))
+            .collect();
+        assert!(is_dense(&t));
+        agree(&t);
+        t.insert(Key::Int(i64::MAX), entry(1));
+        assert!(t.ints.is_some() && !is_dense(&t));
+        agree(&t);
+        t.shift_remove(&Key::Int(5));
+        agree(&t);
+        t.insert(Key::Str("s".into()), entry(2));
+        assert!(t.ints.is_none());
+        agree(&t);
+        assert_eq!(t.find_int(i64::MAX), Some(999));
+        assert_eq!(t.find_int(5), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The Map operations the interpreter runs as instructions (`mapget`,
-//! `mapins`, `maphas`) and the natives `Map::get`, `Map::insert` and
+//! `mapfind`, `mapins`, `maphas`) and the natives `Map::get`, `Map::insert` and
 //! `Map::contains_key` run as calls: one implementation for both, so a
 //! program behaves and is charged the same whichever way it reaches them.
 //! Also the charged building of a key's image ([`key_of`]), which every
@@ -11,7 +11,7 @@
 
 use crate::heap::{Heap, Key, MapEntry, Object, KEY_PART_BYTES, MAX_KEY_PARTS};
 use crate::map_table::MapTable;
-use crate::native::{Cost, Meter, NativeError, KEY_PART_STEPS};
+use crate::native::{Cost, Meter, NativeError, KEY_PART_STEPS, MAX_CALL_MEMORY};
 use crate::program::Program;
 use crate::value::Value;
 
@@ -38,6 +38,7 @@ pub const MAP_ENTRY_BYTES: usize = 64;
 /// The key image of a map or set key, charged as it is built (one step and
 /// one image node per part: it is built only as far as the call can pay
 /// for), or the runtime error for a value too large (or cyclic) to be one.
+#[inline]
 pub fn key_of(heap: &Heap, meter: &mut Meter, v: Value) -> Result<Key, NativeError> {
     // A key of one part is charged its one part: the same charge and the
     // same refusal as the general path below (which, when not even one
@@ -126,6 +127,48 @@ pub fn get(
         m.set_some(pos, &key, r);
     }
     Ok(some)
+}
+
+/// The value of the entry whose key equals `key`, if there is one: what
+/// `mapfind` reads, with no `Option` made (charged as [`get`] is).
+pub fn find(
+    heap: &Heap,
+    meter: &mut Meter,
+    map: Value,
+    key: Value,
+) -> Result<Option<Value>, NativeError> {
+    if let Value::Int(k) = key {
+        // A key of one part, charged as `key_of` charges it.
+        meter.charge(heap, KEY_PART)?;
+        return find_int(heap, map, k);
+    }
+    let key = key_of(heap, meter, key)?;
+    let m = map_ref(heap, map)?;
+    Ok(m.get(&key).map(|entry| entry.value))
+}
+
+/// [`find`] of an Int key, its charge (one [`KEY_PART`]) left to the
+/// caller: the interpreter adds it to its count itself when the run has
+/// neither a fuel nor a heap limit, where no charge of it can fail.
+#[inline(always)]
+pub fn find_int(heap: &Heap, map: Value, k: i64) -> Result<Option<Value>, NativeError> {
+    let m = map_ref(heap, map)?;
+    Ok(m.find_int(k).map(|pos| m[pos].value))
+}
+
+// A key part's memory is always within what one operation may make, so
+// without `--max-heap` its charge cannot fail (see `find_int`).
+const _: () = assert!((KEY_PART_BYTES as u64) <= MAX_CALL_MEMORY);
+
+#[inline(always)]
+fn map_ref(heap: &Heap, map: Value) -> Result<&MapTable, NativeError> {
+    match map {
+        Value::Obj(r) => match heap.get(r) {
+            Some(Object::Map(m)) => Ok(&**m),
+            _ => error("expected a map"),
+        },
+        _ => error("expected a map"),
+    }
 }
 
 /// `map.insert(key, value)`: the entry for `key` now holds `value`; the

@@ -113,6 +113,7 @@ impl Cost {
     }
 
     /// The fuel this cost spends.
+    #[inline]
     pub fn fuel(&self) -> u64 {
         self.steps
             .saturating_add(self.bytes.div_ceil(BYTES_PER_FUEL))
@@ -149,6 +150,7 @@ pub struct Meter {
 impl Meter {
     /// A call with `fuel` = (limit, left) and whether the heap was just
     /// collected for it.
+    #[inline]
     pub fn new(fuel: Option<(u64, u64)>, collected: bool) -> Meter {
         Meter {
             fuel,
@@ -158,12 +160,14 @@ impl Meter {
     }
 
     /// The fuel this call has charged.
+    #[inline]
     pub fn spent(&self) -> u64 {
         self.spent
     }
 
     /// Charges `cost` against the fuel left and the memory `heap` leaves
     /// free (see the module docs).
+    #[inline]
     pub fn charge(&mut self, heap: &Heap, cost: Cost) -> Result<(), NativeError> {
         // Memory first: a call that cannot fit is out of memory, however
         // much fuel is left.
@@ -260,6 +264,7 @@ impl Meter {
 /// How much memory is free under `--max-heap` (or [`MAX_CALL_MEMORY`]
 /// without one) for an operation needing `need` bytes: the out-of-memory
 /// message when it does not fit, and whether a collection might free enough.
+#[inline]
 pub fn memory_check(heap: &Heap, need: u64) -> Result<(), (String, bool)> {
     let in_use = (heap.stats.heap_bytes as u64).saturating_add(heap.fixed_bytes() as u64);
     match heap.config.max_heap {
