@@ -9,6 +9,8 @@ annotated functions calling each other), it measures:
   - signature edit: a didChange of one parameter's type in a function that
     others call (errors appear at its callers, then go) to its
     publishDiagnostics;
+  - item added: a didChange inserting a new function (with a type error)
+    before `main`, then one removing it, each to its publishDiagnostics;
   - the server's resident memory (VmRSS, VmHWM) at the end.
 Each edit is timed REPS times; the median is reported.
 
@@ -139,13 +141,31 @@ def bench(mvlc, lines, reps):
                 got = s.diagnostics()
                 sig.append(time.perf_counter() - t0)
                 assert (got > 0) == (want > 0), (got, want)
+        # item added: a new function before `main`, then removed again
+        add_line = n * 10
+        # (with a type error, so that each change publishes new diagnostics)
+        new_fn = "fn added(x: Int) -> Int { x + true }\n"
+        add = []
+        for _ in range(reps):
+            for start, end, new, want in (((add_line, 0), (add_line, 0), new_fn, 1),
+                                          ((add_line, 0), (add_line + 1, 0), "", 0)):
+                version += 1
+                t0 = time.perf_counter()
+                s.notify("textDocument/didChange", {
+                    "textDocument": {"uri": uri, "version": version},
+                    "contentChanges": [{"range": {
+                        "start": {"line": start[0], "character": start[1]},
+                        "end": {"line": end[0], "character": end[1]}}, "text": new}]})
+                got = s.diagnostics()
+                add.append(time.perf_counter() - t0)
+                assert (got > 0) == (want > 0), (got, want)
         mem = s.memory()
         s.request("shutdown", None)
         s.notify("exit", None)
         s.p.wait(timeout=30)
     ms = lambda xs: statistics.median(xs) * 1000
     return {"lines": text.count("\n"), "first_ms": first * 1000, "body_ms": ms(body),
-            "signature_ms": ms(sig), "rss_mb": mem.get("VmRSS"), "peak_mb": mem.get("VmHWM")}
+            "signature_ms": ms(sig), "add_ms": ms(add), "rss_mb": mem.get("VmRSS"), "peak_mb": mem.get("VmHWM")}
 
 def main():
     ap = argparse.ArgumentParser()
@@ -154,12 +174,12 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--lines", type=int, nargs="*", default=[12000, 100000])
     a = ap.parse_args()
-    print("| lines | first diagnostics | body edit | signature edit | RSS | peak RSS |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| lines | first diagnostics | body edit | signature edit | item added | RSS | peak RSS |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in a.lines:
         r = bench(a.mvlc, n, a.reps)
         print(f"| {r['lines']:,} | {r['first_ms']:.0f} ms | {r['body_ms']:.1f} ms | "
-              f"{r['signature_ms']:.1f} ms | {r['rss_mb']} MB | {r['peak_mb']} MB |")
+              f"{r['signature_ms']:.1f} ms | {r['add_ms']:.1f} ms | {r['rss_mb']} MB | {r['peak_mb']} MB |")
         sys.stdout.flush()
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ pub fn make_library(
     }
     // Each method's type and whether it takes `self`.
     let mut methods: HashMap<FnId, (MethodKey, String, bool)> = HashMap::new();
-    for ((key, method), m) in &env.methods {
+    for ((key, method), m) in env.methods.iter() {
         if let Global::Fn(id) = m.target {
             methods.insert(id, (*key, method.clone(), m.has_self));
         }

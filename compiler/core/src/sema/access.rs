@@ -197,7 +197,7 @@ impl FnCx<'_> {
     fn types_with_member(&self, is_method: bool, name: &str) -> Vec<(String, Option<String>)> {
         let mut out: Vec<(String, Option<String>)> = Vec::new();
         if is_method {
-            for ((key, n), m) in &self.ck.env.methods {
+            for ((key, n), m) in self.ck.env.methods.iter() {
                 if n != name || !m.has_self {
                     continue;
                 }

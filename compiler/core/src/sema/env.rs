@@ -15,9 +15,11 @@
 
 use super::ir::{FnId, NativeId};
 use super::types::{AdtId, Ty, TyCon};
+use crate::diagnostic::closest_name;
 use crate::source::Anchor;
 use mvl_syntax::ast::{self, Span};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A module's index: 0 the prelude, 1 the root file, then the imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -132,13 +134,34 @@ pub struct ModuleInfo {
     pub missing: std::collections::HashSet<String>,
 }
 
+/// The environment a body is checked in. The program's (in
+/// `Declarations`) holds every value; a body's scope ([`Env::restricted`])
+/// holds only the values named like the paths its bodies write, in every
+/// module. The "did you mean" answers for names it cannot find are asked
+/// of the whole environment when inference meets such a name
+/// ([`NameHint`], `infer::Checker::near`), so its diagnostics are those
+/// of the whole environment. The other tables are shared (`Arc`), so a
+/// scope is cheap to make and to compare.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Env {
-    pub modules: Vec<ModuleInfo>,
-    pub adts: Vec<AdtDef>,
-    pub types: HashMap<(ModuleId, String), AdtId>,
+    pub modules: Arc<Vec<ModuleInfo>>,
+    pub adts: Arc<Vec<AdtDef>>,
+    pub types: Arc<HashMap<(ModuleId, String), AdtId>>,
     pub values: HashMap<(ModuleId, String), Global>,
-    pub methods: HashMap<(MethodKey, String), Method>,
+    pub methods: Arc<HashMap<(MethodKey, String), Method>>,
+    /// Whether `values` is restricted (a body's scope): the closest names
+    /// are then not in it.
+    pub restricted: bool,
+}
+
+/// A "did you mean" question for a name that resolves to nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameHint {
+    /// `name` written alone in `module`: the closest value of `module` or
+    /// the prelude.
+    Value(ModuleId, String),
+    /// `m::name`, `m` a module: the closest value of module `m`.
+    Item(ModuleId, String),
 }
 
 impl Env {
@@ -196,6 +219,54 @@ impl Env {
                 self.variant(AdtId(i as u32), name)
                     .map(|(v, _)| (AdtId(i as u32), v))
             })
+    }
+
+    /// The answer to `hint` over this environment's values (the whole
+    /// program's, for a scope's question).
+    pub fn near(&self, hint: &NameHint) -> Option<String> {
+        let names = self.values.keys().filter(|(m, _)| match hint {
+            NameHint::Value(module, _) => m == module || *m == PRELUDE,
+            NameHint::Item(module, _) => m == module,
+        });
+        let name = match hint {
+            NameHint::Value(_, n) | NameHint::Item(_, n) => n,
+        };
+        closest_name(name, names.map(|(_, n)| n.as_str())).map(str::to_string)
+    }
+
+    /// This environment for bodies whose paths are `paths` (see
+    /// `infer::References`): the values named like the last segment of a
+    /// path, in every module; the other tables shared.
+    pub fn restricted(&self, paths: &[Vec<String>]) -> Env {
+        let mut values = HashMap::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for path in paths {
+            let Some(name) = path.last() else { continue };
+            if !seen.insert(name.as_str()) {
+                continue;
+            }
+            for m in 0..self.modules.len() {
+                let key = (ModuleId(m as u32), name.clone());
+                if let Some(g) = self.values.get(&key) {
+                    values.insert(key, *g);
+                }
+            }
+        }
+        Env {
+            modules: self.modules.clone(),
+            adts: self.adts.clone(),
+            types: self.types.clone(),
+            values,
+            methods: self.methods.clone(),
+            restricted: true,
+        }
+    }
+
+    /// Adds the values of `other`, a scope of the same environment (the
+    /// members of one component).
+    pub fn extend(&mut self, other: &Env) {
+        self.values
+            .extend(other.values.iter().map(|(k, v)| (k.clone(), *v)));
     }
 
     /// All method names, for "did you mean" hints.

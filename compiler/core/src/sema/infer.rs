@@ -50,6 +50,31 @@ pub struct Checker {
     /// Whether a `struct`, `enum` or `impl` did not parse: a field or method
     /// nothing else has may be one of its own.
     pub broken_types: bool,
+    /// The answers to "did you mean" questions a restricted scope cannot
+    /// answer itself (see `env::Env::restricted`), as supplied; a question
+    /// without an answer is added to `wanted_hints`, and the caller
+    /// infers again with its answer, as for `wanted`.
+    pub hints: HashMap<super::env::NameHint, Option<String>>,
+    pub wanted_hints: Vec<super::env::NameHint>,
+}
+
+impl Checker {
+    /// The answer to `hint`: from the environment when it holds every
+    /// value, otherwise as supplied, or asked for.
+    pub(super) fn near(&mut self, hint: super::env::NameHint) -> Option<String> {
+        if !self.env.restricted {
+            return self.env.near(&hint);
+        }
+        match self.hints.get(&hint) {
+            Some(answer) => answer.clone(),
+            None => {
+                if !self.wanted_hints.contains(&hint) {
+                    self.wanted_hints.push(hint);
+                }
+                None
+            }
+        }
+    }
 }
 
 /// The names a body mentions, for the call graph.

@@ -3,8 +3,9 @@
 //!
 //! The entry points follow the queries that call them (`crate::db`):
 //! [`declare`] collects every item's declaration into the environment
-//! ([`env`]) from the items' headers; [`references`] lists what one body
-//! names, [`components`] splits the call graph into strongly connected
+//! ([`env`]) from the items' headers; [`Scope::of_item`] restricts it to
+//! what one item's bodies name;
+//! [`references`] lists what one body names, [`components`] splits the call graph into strongly connected
 //! components (callees first), and [`infer_component`] infers one of them
 //! with monomorphic types for its own members, then generalises once
 //! ([`types::TypeTable::generalise`]), given its callees' schemes.
@@ -94,6 +95,54 @@ pub struct DeclRef {
     pub method: usize,
 }
 
+/// What the bodies of one item are checked against: the environment
+/// restricted to the names their paths write ([`Env::restricted`]), the
+/// shared type tables, and the item's declared functions. Made per item
+/// from the program's declarations; adding an item elsewhere leaves it
+/// equal, unless a body names the new item.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Scope {
+    pub env: Arc<Env>,
+    /// Names of the user types and whether `==` applies to them.
+    pub adts: Arc<Vec<AdtMeta>>,
+    /// Whether a `struct`, `enum` or `impl` did not parse.
+    pub broken_types: bool,
+    /// The functions the item declares, in declaration order.
+    pub decls: Vec<DeclRef>,
+}
+
+impl Scope {
+    /// The scope of `item` (whose tree is `tree`) in `decls`.
+    pub fn of_item(decls: &Declarations, item: ItemRef, tree: &ast::Item) -> Scope {
+        let members: Vec<DeclRef> = decls
+            .by_item
+            .get(&item)
+            .map(|is| is.iter().map(|i| decls.decls[*i].clone()).collect())
+            .unwrap_or_default();
+        let mut refs = infer::References::default();
+        for d in &members {
+            if let Some(decl) = fn_decl(d, tree) {
+                if let Some(body) = &decl.ast.body {
+                    infer::collect_references(body, &mut refs);
+                }
+            }
+        }
+        Scope {
+            env: Arc::new(decls.env.restricted(&refs.paths)),
+            adts: decls.adts.clone(),
+            broken_types: decls.broken_types,
+            decls: members,
+        }
+    }
+
+    /// Adds the values of `other` (another member's item, for a component
+    /// that spans items).
+    pub fn extend(&mut self, other: &Scope) {
+        Arc::make_mut(&mut self.env).extend(&other.env);
+        self.decls.extend(other.decls.iter().cloned());
+    }
+}
+
 /// What the inference of one component concluded: its members and the
 /// closures lifted out of them, with their schemes and typed bodies, and
 /// the component's own table of types (every type in those bodies is read
@@ -106,6 +155,9 @@ pub struct Inferred {
     /// Functions outside the component whose schemes inference needed but
     /// was not given (methods found once a receiver's type was known).
     pub wanted: Vec<FnId>,
+    /// "Did you mean" questions the component's scope could not answer
+    /// and that were not given: infer again with their answers.
+    pub wanted_hints: Vec<env::NameHint>,
 }
 
 impl Inferred {
@@ -311,13 +363,13 @@ pub struct Refs {
 /// resolved once their receiver's type is known. So a function's type
 /// depends on what it names, never on which other methods share a name.
 /// Those other calls' names give [`Refs::methods`].
-pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Refs {
+pub fn references(scope: &Scope, decl: &FnDecl<'_>) -> Refs {
     let mut refs = infer::References::default();
     if let Some(body) = &decl.ast.body {
         infer::collect_references(body, &mut refs);
     }
     let checker = infer::Checker {
-        env: decls.env.clone(),
+        env: scope.env.clone(),
         ..Default::default()
     };
     let mut out = Vec::new();
@@ -335,7 +387,7 @@ pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Refs {
         };
         if let Some(adt) = target {
             for name in &refs.self_methods {
-                if let Some(m) = decls.env.methods.get(&(MethodKey::Adt(adt), name.clone())) {
+                if let Some(m) = scope.env.methods.get(&(MethodKey::Adt(adt), name.clone())) {
                     if let Global::Fn(id) = m.target {
                         out.push(id);
                     }
@@ -348,7 +400,7 @@ pub fn references(decls: &Declarations, decl: &FnDecl<'_>) -> Refs {
     let mut names = refs.other_methods;
     names.sort();
     names.dedup();
-    let mut methods: Vec<FnId> = decls
+    let mut methods: Vec<FnId> = scope
         .env
         .methods
         .iter()
@@ -390,27 +442,32 @@ pub fn components(ids: &[FnId], refs: &HashMap<FnId, Vec<FnId>>) -> Vec<Vec<FnId
         .collect()
 }
 
-/// Infers one component (`members`), given the schemes of the functions
-/// outside it that it calls. When a body calls a function whose scheme is
-/// not among `callees`, the result lists it in `wanted`: infer again with it.
+/// Infers one component (`members`) in `scope` (its members' items'
+/// scopes together), given the schemes of the functions outside it that it
+/// calls. When a body calls a function whose scheme is not among
+/// `callees`, the result lists it in `wanted`: infer again with it.
 pub fn infer_component(
-    decls: &Declarations,
+    scope: &Scope,
+    natives: &Arc<Vec<NativeInfo>>,
     members: &[FnDecl<'_>],
     callees: HashMap<FnId, Scheme>,
+    hints: HashMap<env::NameHint, Option<String>>,
 ) -> Inferred {
     let mut checker = infer::Checker {
-        env: decls.env.clone(),
-        natives: decls.natives.clone(),
-        broken_types: decls.broken_types,
+        env: scope.env.clone(),
+        natives: natives.clone(),
+        broken_types: scope.broken_types,
         callees,
+        hints,
         ..Default::default()
     };
-    checker.table.adts = decls.adts.clone();
+    checker.table.adts = scope.adts.clone();
     for m in members {
-        let name = decls
-            .by_id
-            .get(&m.id)
-            .map(|i| decls.decls[*i].name.clone())
+        let name = scope
+            .decls
+            .iter()
+            .find(|d| d.id == m.id)
+            .map(|d| d.name.clone())
             .unwrap_or_default();
         checker
             .functions
@@ -423,6 +480,7 @@ pub fn infer_component(
         table: checker.table,
         diags: checker.diags,
         wanted: checker.wanted,
+        wanted_hints: checker.wanted_hints,
     }
 }
 
@@ -469,7 +527,7 @@ fn check_key_types(checker: &mut infer::Checker) {
 
 /// The scheme a fully annotated, non-generic function has from its
 /// declaration alone (its callers need not wait for its body), or `None`.
-pub fn declared_scheme(decls: &Declarations, decl: &FnDecl<'_>) -> Option<Scheme> {
+pub fn declared_scheme(scope: &Scope, decl: &FnDecl<'_>) -> Option<Scheme> {
     let f = &decl.ast;
     let generic =
         !f.type_params.is_empty() || decl.owner.is_some_and(|o| !o.type_params.is_empty());
@@ -481,10 +539,10 @@ pub fn declared_scheme(decls: &Declarations, decl: &FnDecl<'_>) -> Option<Scheme
         return None;
     }
     let mut checker = infer::Checker {
-        env: decls.env.clone(),
+        env: scope.env.clone(),
         ..Default::default()
     };
-    checker.table.adts = decls.adts.clone();
+    checker.table.adts = scope.adts.clone();
     let none = HashMap::new();
     let self_ty = decl
         .owner
@@ -634,7 +692,7 @@ fn find_main(
 fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDecl<'a>> {
     // Modules and their imports.
     for f in files {
-        Arc::make_mut(&mut checker.env).modules.push(ModuleInfo {
+        Arc::make_mut(&mut Arc::make_mut(&mut checker.env).modules).push(ModuleInfo {
             name: f.module_name.clone(),
             file: f.file.into(),
             imports: HashMap::new(),
@@ -668,7 +726,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
             }
             seen_types.insert((module, name.name.clone()), (at, name.span));
             let id = AdtId(checker.env.adts.len() as u32);
-            Arc::make_mut(&mut checker.env).adts.push(AdtDef {
+            Arc::make_mut(&mut Arc::make_mut(&mut checker.env).adts).push(AdtDef {
                 name: name.name.clone(),
                 module,
                 file: at,
@@ -680,8 +738,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                 name: name.name.clone(),
                 eq: true,
             });
-            Arc::make_mut(&mut checker.env)
-                .types
+            Arc::make_mut(&mut Arc::make_mut(&mut checker.env).types)
                 .insert((module, name.name.clone()), id);
             type_decls.push((module, at, item));
         }
@@ -689,7 +746,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
     for (i, (module, file, item)) in type_decls.iter().enumerate() {
         let id = AdtId(i as u32);
         let kind = checker.adt_kind(*module, *file, item);
-        Arc::make_mut(&mut checker.env).adts[id.0 as usize].kind = kind;
+        Arc::make_mut(&mut Arc::make_mut(&mut checker.env).adts)[id.0 as usize].kind = kind;
     }
     mark_eq_types(checker);
 
@@ -947,7 +1004,7 @@ fn collect_impl<'a>(
                 false => format!("{prefix}::{name}"),
             },
         ) {
-            Arc::make_mut(&mut checker.env).methods.insert(
+            Arc::make_mut(&mut Arc::make_mut(&mut checker.env).methods).insert(
                 (key, name),
                 Method {
                     target: g,
@@ -977,7 +1034,7 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
     for (m, _) in files.iter().enumerate() {
         for (name, id) in &stdlib_modules {
             if id.0 as usize != m {
-                Arc::make_mut(&mut checker.env).modules[m]
+                Arc::make_mut(&mut Arc::make_mut(&mut checker.env).modules)[m]
                     .imports
                     .insert(name.clone(), *id);
             }
@@ -991,13 +1048,13 @@ fn collect_imports(checker: &mut infer::Checker, files: &[FileAst<'_>]) {
             let at = Anchor::item(f.file, entry.item);
             match by_name.get(imp.module.name.as_str()) {
                 Some(target) => {
-                    Arc::make_mut(&mut checker.env).modules[m]
+                    Arc::make_mut(&mut Arc::make_mut(&mut checker.env).modules)[m]
                         .imports
                         .insert(imp.module.name.clone(), *target);
                     edges.push((ModuleId(m as u32), *target, at, imp.span));
                 }
                 None => {
-                    Arc::make_mut(&mut checker.env).modules[m]
+                    Arc::make_mut(&mut Arc::make_mut(&mut checker.env).modules)[m]
                         .missing
                         .insert(imp.module.name.clone());
                     let error = TypeError::ModuleNotFound {

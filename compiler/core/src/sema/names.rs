@@ -26,13 +26,11 @@ impl FnCx<'_> {
             .iter()
             .flat_map(|s| s.iter().map(|(n, _)| n.clone()))
             .collect();
+        // The closest of the values this module sees, which a restricted
+        // scope knows without holding them all.
         candidates.extend(
             self.ck
-                .env
-                .values
-                .keys()
-                .filter(|(m, _)| *m == self.module || *m == super::env::PRELUDE)
-                .map(|(_, k)| k.clone()),
+                .near(super::env::NameHint::Value(self.module, name.to_string())),
         );
         let near = closest_name(name, candidates.iter().map(|s| s.as_str())).map(str::to_string);
         // The name is an item of another module: say how to reach it.
@@ -170,16 +168,9 @@ impl FnCx<'_> {
                     if let Some(g) = self.ck.env.values.get(&(m, name.name.clone())).copied() {
                         return Some(Resolved::Global(g));
                     }
-                    let names: Vec<String> = self
+                    let near = self
                         .ck
-                        .env
-                        .values
-                        .keys()
-                        .filter(|(mm, _)| *mm == m)
-                        .map(|(_, n)| n.clone())
-                        .collect();
-                    let near = closest_name(&name.name, names.iter().map(|s| s.as_str()))
-                        .map(str::to_string);
+                        .near(super::env::NameHint::Item(m, name.name.clone()));
                     self.report(TypeError::NoModuleItem {
                         module: first.name.clone(),
                         name: name.name.clone(),
