@@ -638,15 +638,12 @@ fn step(
             let class = callee
                 .and_then(|c| c.params.get(first + i))
                 .map_or(Class::Any, |t| t.class());
-            read(
-                if callee.is_some() {
-                    "argument"
-                } else {
-                    "window"
-                },
-                r,
-                class,
-            );
+            let field = match callee {
+                Some(_) if op.flags().frame => "argument",
+                Some(_) => "captured value",
+                None => "window",
+            };
+            read(field, r, class);
         }
     }
     if let Some(message) = problem.filter(|_| check) {
@@ -1012,6 +1009,57 @@ mod tests {
         let e = verify(&m).expect_err("a short signature");
         assert!(
             e.to_string().contains("0 parameter type(s) for arity 1"),
+            "{e}"
+        );
+    }
+
+    /// A closure's captured values are its function's last parameters:
+    /// they must hold those parameters' types.
+    #[test]
+    fn closure_captures_are_typed_by_the_signature() {
+        let closure = |capture: Op| {
+            let mut m = one(
+                vec![
+                    capture,
+                    Op::MakeClosure {
+                        dst: Reg(1),
+                        func: crate::ops::Func(1),
+                        start: Reg(0),
+                        count: crate::ops::Count(1),
+                    },
+                    Op::Ret { src: Reg(1) },
+                ],
+                2,
+            );
+            m.functions.push(Function {
+                name: "add".into(),
+                arity: 2,
+                params: vec![ValType::Int, ValType::Int],
+                result: ValType::Int,
+                n_regs: 2,
+                file: 0,
+                code: vec![
+                    Op::AddInt {
+                        dst: Reg(0),
+                        a: Reg(0),
+                        b: Reg(1),
+                    },
+                    Op::Ret { src: Reg(0) },
+                ],
+                lines: vec![],
+                inlined: vec![],
+            });
+            m
+        };
+        let int = Op::LoadInt {
+            dst: Reg(0),
+            imm: Imm(2),
+        };
+        verify(&closure(int)).expect("an Int captured for an Int");
+        let e = first_error(&closure(Op::LoadTrue { dst: Reg(0) }));
+        assert!(
+            e.message
+                .contains("`closure` needs an Int in r0 (operand `captured value`)"),
             "{e}"
         );
     }
