@@ -1770,6 +1770,21 @@ mod tests {
     /// A hand-written module that adds a Bool the verifier could not see
     /// (it comes back from a call) gets a runtime error, not a panic.
     #[test]
+    fn reaching_unreachable_code_is_a_runtime_error() {
+        let main = function("main", 0, 1, vec![Op::Unreachable {}]);
+        let mut vm = Vm::new(
+            module(vec![main]),
+            &NativeRegistry::default(),
+            VmConfig::default(),
+        )
+        .expect("loads");
+        match vm.run_to_end(&mut CaptureHost::default()) {
+            Outcome::Error(e) => assert!(e.message.contains("proved unreachable"), "{}", e.message),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
     fn type_confusion_is_an_error() {
         let yes = function(
             "yes",
