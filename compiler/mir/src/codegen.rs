@@ -1026,10 +1026,14 @@ impl Gen<'_> {
                     _ => written_any(&self.code[start..], dst),
                 };
                 let ty = self.body.ty(*d);
-                if let Some(typed) = self.code.last().and_then(|op| typed_read(op, dst, ty)) {
-                    // The read itself checks: a field or an element.
-                    if from_any {
-                        *self.code.last_mut().expect("the read") = typed;
+                // The read this statement ended with, in its checking form
+                // (a field or an element read checks what it reads).
+                let typed = self.code[start..]
+                    .last()
+                    .and_then(|op| typed_read(op, dst, ty));
+                if let (true, Some(typed)) = (from_any, typed) {
+                    if let Some(last) = self.code.last_mut() {
+                        *last = typed;
                     }
                 } else if from_any {
                     match ty {
