@@ -32,8 +32,11 @@
 //! `Returns(func)` calls that function, so its window must hold the
 //! callee's parameter types). An instruction that reads a register nothing
 //! may have written yet, or whose operand holds the wrong type on every
-//! path (a Float where `addi` needs an Int), is refused. Where the type is
-//! `Any`, the interpreter's own check of that operand remains.
+//! path (a Float where `addi` needs an Int), is refused; so is an operand
+//! of a proved class (Int, Float, Bool: [`Class::is_proved`]) whose type is
+//! `Any`, since the interpreter reads those unchecked (`mvm_runtime::proved`).
+//! For the other classes, where the type is `Any`, the instruction's own
+//! check of its operand remains.
 //!
 //! **Bounded work.** The lattice per register has height three (nothing
 //! yet, a type, `Any`; "maybe unwritten" on top), so each block's entry

@@ -558,6 +558,26 @@ mod tests {
         Vm::new(module, &NativeRegistry::default(), VmConfig::default()).expect("loads")
     }
 
+    /// The host's call checks the arguments against the signature, as the
+    /// function's code takes their types as proved.
+    #[test]
+    fn a_call_checks_its_arguments_against_the_signature() {
+        let mut vm = vm(program(1, ""));
+        assert_eq!(
+            call(&mut vm, 1, &[Value::Int(2)]),
+            Step::Finished(Value::Int(6))
+        );
+        match call(&mut vm, 1, &[Value::Bool(true)]) {
+            Step::Error(e) => assert!(
+                e.message
+                    .contains("`g` takes Int for its parameter 1, given Bool"),
+                "{}",
+                e.message
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
     #[test]
     fn an_unchanged_module_links_to_the_loaded_functions() {
         let mut vm = vm(program(1, ""));

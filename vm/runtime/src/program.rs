@@ -56,6 +56,9 @@ pub struct Program {
     /// How many shared variant slots there are.
     variant_slots: u32,
     option: Option<OptionType>,
+    /// Per function, whether its signature has a parameter whose type a
+    /// call through a function value must check ([`Program::wrong_argument`]).
+    checked_params: Vec<bool>,
 }
 
 impl Program {
@@ -105,12 +108,18 @@ impl Program {
                 }
                 _ => None,
             });
+        let checked_params = module
+            .functions
+            .iter()
+            .map(|f| f.params.iter().any(|t| t.class().is_proved()))
+            .collect();
         Ok(Program {
             module,
             natives,
             variant_base,
             variant_slots: slots,
             option,
+            checked_params,
         })
     }
 
@@ -144,7 +153,11 @@ impl Program {
     /// the verifier proves ([`mvm_bytecode::ops::Class::is_proved`]): the
     /// check a call through a function value or from the host makes, since
     /// the function's code takes its arguments' types as proved.
+    #[inline]
     pub fn wrong_argument(&self, f: usize, args: &[Value]) -> Option<(usize, ValType)> {
+        if !self.checked_params.get(f).copied().unwrap_or(false) {
+            return None;
+        }
         let params = &self.module.functions.get(f)?.params;
         params
             .iter()

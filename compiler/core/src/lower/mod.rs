@@ -38,18 +38,23 @@ pub struct Lowered {
     pub callees: Vec<FnId>,
 }
 
-/// The MIR type of a function's result by its scheme (`Any` for a type
-/// variable, an aggregate or a function).
+/// The MIR type of a resolved type (`Any` for a variable, an aggregate or
+/// a function).
+fn mir_ty_of(ty: &Ty) -> MirTy {
+    match ty {
+        Ty::Int => MirTy::Int,
+        Ty::Float => MirTy::Float,
+        Ty::Bool => MirTy::Bool,
+        Ty::Str => MirTy::Str,
+        Ty::Unit => MirTy::Unit,
+        _ => MirTy::Any,
+    }
+}
+
+/// The MIR type of a function's result by its scheme.
 pub fn scheme_result(scheme: &crate::sema::types::Scheme) -> MirTy {
     match &scheme.ty {
-        Ty::Fn(_, ret) => match &**ret {
-            Ty::Int => MirTy::Int,
-            Ty::Float => MirTy::Float,
-            Ty::Bool => MirTy::Bool,
-            Ty::Str => MirTy::Str,
-            Ty::Unit => MirTy::Unit,
-            _ => MirTy::Any,
-        },
+        Ty::Fn(_, ret) => mir_ty_of(ret),
         _ => MirTy::Any,
     }
 }
@@ -214,14 +219,7 @@ impl Cx<'_> {
     }
 
     fn mir_ty(&self, ty: &Ty) -> MirTy {
-        match self.table.shallow_ref(ty) {
-            Ty::Int => MirTy::Int,
-            Ty::Float => MirTy::Float,
-            Ty::Bool => MirTy::Bool,
-            Ty::Str => MirTy::Str,
-            Ty::Unit => MirTy::Unit,
-            _ => MirTy::Any,
-        }
+        mir_ty_of(self.table.shallow_ref(ty))
     }
 
     fn class(&self, ty: &Ty) -> OpClass {
