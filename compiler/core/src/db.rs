@@ -7,8 +7,8 @@
 //! summaries of every item ─declarations─► Declarations (scope, types, natives, declared functions)
 //! Declarations + ItemSyntax.tree ─item_scope─► the item's Scope (values it names, its functions)
 //! Scope + ItemSyntax.tree ─item_refs─► named functions ─call_graph─► components
-//! per function: fn_decl_ref (its declaration), component_members (its component);
-//!     per item: item_of (the item by identity): firewalls that stay equal when an item is added
+//! per function: fn_site (its declaration, its item, its component): a firewall that
+//!     stays equal when an item is added elsewhere
 //! component ─infer_component─► Inferred (schemes, typed bodies, own type table)
 //!     (reads only the above for its members, its callees' types through
 //!      fn_scheme: declared when fully annotated, else inferred, and the
@@ -1015,9 +1015,55 @@ pub fn item_scope<'db>(
     Arc::new(sema::Scope::of_item(decls, item.id(db), item.tree(db)))
 }
 
+/// Where declared function `id` is: its declaration, its item and the
+/// members of its call-graph component (callees first order of components
+/// aside). See [`fn_site`].
+#[derive(Clone, Debug, PartialEq, salsa::SalsaValue)]
+pub struct FnSite<'db> {
+    pub decl: sema::DeclRef,
+    /// `None` when its file no longer has the item.
+    pub item: Option<ItemSyntax<'db>>,
+    pub members: Vec<FnId>,
+}
+
+/// Where declared function `id` (a closure: its function) is
+/// ([`FnSite`]): the one firewall between a function's queries and the
+/// program-wide tables it is found in (the declarations, its file's list
+/// of items, the call graph), which adding an item changes. Equal again as
+/// long as its declaration, its item and its component are, whatever the
+/// program adds elsewhere. One query rather than one per table, because
+/// every edit has salsa verify each function's chain: the fewer memos per
+/// function, the cheaper an edit in a large program.
+#[salsa::tracked(returns(ref))]
+pub fn fn_site<'db>(db: &'db dyn Db, program: Program, id: FnId) -> Option<FnSite<'db>> {
+    let id = FnId::declared(id.decl);
+    let decls = declarations(db, program);
+    let decl = decls.by_id.get(&id).map(|i| decls.decls[*i].clone());
+    db.executing("fn_site", &|| match &decl {
+        Some(d) => d.name.clone(),
+        None => format!("{id:?}"),
+    });
+    let decl = decl?;
+    let item = decl.file.item.and_then(|item| {
+        let items = file_items(db, db.source(decl.file.file));
+        items.index.get(&item).map(|i| items.items[*i])
+    });
+    let graph = call_graph(db, program);
+    let members = graph
+        .component_of
+        .get(&id)
+        .map(|c| graph.components[*c].clone())
+        .unwrap_or_default();
+    Some(FnSite {
+        decl,
+        item,
+        members,
+    })
+}
+
 /// The item `item` of `file` (`None` if the file no longer has it): a
 /// firewall between the list of a file's items, which adding one changes,
-/// and the queries of one item.
+/// and lowering's line table of the item ([`item_lines`]).
 #[salsa::tracked(returns(copy))]
 pub fn item_of<'db>(db: &'db dyn Db, file: SourceFile, item: ItemRef) -> Option<ItemSyntax<'db>> {
     let items = file_items(db, file);
@@ -1030,43 +1076,12 @@ pub fn item_of<'db>(db: &'db dyn Db, file: SourceFile, item: ItemRef) -> Option<
     found
 }
 
-/// Where declared function `id` (a closure: its function) is declared
-/// (`sema::DeclRef`): equal as long as its declaration is, whatever the
-/// program adds elsewhere.
-#[salsa::tracked(returns(ref))]
-pub fn fn_decl_ref(db: &dyn Db, program: Program, id: FnId) -> Option<sema::DeclRef> {
-    let decls = declarations(db, program);
-    let found = decls
-        .by_id
-        .get(&FnId::declared(id.decl))
-        .map(|i| decls.decls[*i].clone());
-    db.executing("fn_decl_ref", &|| match &found {
-        Some(d) => d.name.clone(),
-        None => format!("{id:?}"),
-    });
-    found
-}
-
-/// The members of the call graph's component that holds `id` (callees
-/// first order of components aside): equal as long as that component is,
-/// whatever the graph gains elsewhere.
-#[salsa::tracked(returns(ref))]
-pub fn component_members(db: &dyn Db, program: Program, id: FnId) -> Vec<FnId> {
-    db.executing("component_members", &|| fn_name(db, program, id));
-    let graph = call_graph(db, program);
-    graph
-        .component_of
-        .get(&id)
-        .map(|c| graph.components[*c].clone())
-        .unwrap_or_default()
-}
-
 /// A declared function's name for the execution log (`Point::norm`, with
 /// `#k` for its `k`-th closure).
 fn fn_name(db: &dyn Db, program: Program, id: FnId) -> String {
-    let name = fn_decl_ref(db, program, id)
+    let name = fn_site(db, program, id)
         .as_ref()
-        .map(|d| d.name.clone())
+        .map(|s| s.decl.name.clone())
         .unwrap_or_else(|| format!("{id:?}"));
     match id.closure {
         0 => name,
@@ -1127,9 +1142,8 @@ fn decl_of<'db>(
     program: Program,
     id: FnId,
 ) -> Option<(&'db sema::DeclRef, ItemSyntax<'db>)> {
-    let d = fn_decl_ref(db, program, id).as_ref()?;
-    let item = item_of(db, db.source(d.file.file), d.file.item?)?;
-    Some((d, item))
+    let site = fn_site(db, program, id).as_ref()?;
+    Some((&site.decl, site.item?))
 }
 
 /// The type of declared function `id` as its callers see it: from its
@@ -1158,7 +1172,9 @@ pub fn fn_scheme(db: &dyn Db, program: Program, id: FnId) -> Option<Scheme> {
 #[salsa::tracked(returns(ref), cycle_result = infer_cycle)]
 pub fn infer_component(db: &dyn Db, program: Program, member: FnId) -> Arc<Inferred> {
     db.executing("infer_component", &|| fn_name(db, program, member));
-    let members = component_members(db, program, member);
+    let members: &[FnId] = fn_site(db, program, member)
+        .as_ref()
+        .map_or(&[], |s| &s.members);
     let Some(&first) = members.first() else {
         return Arc::default();
     };
@@ -1257,7 +1273,7 @@ pub fn name_hint(db: &dyn Db, program: Program, hint: sema::env::NameHint) -> Op
 /// is reported, asking for the annotations that break the cycle.
 fn infer_cycle(db: &dyn Db, _id: salsa::Id, program: Program, member: FnId) -> Arc<Inferred> {
     let mut inferred = Inferred::default();
-    if let Some(d) = fn_decl_ref(db, program, member) {
+    if let Some(d) = fn_site(db, program, member).as_ref().map(|s| &s.decl) {
         inferred.diags.push(
             Diagnostic::error(
                 "E0209",
@@ -1455,7 +1471,7 @@ fn item_first_line(db: &dyn Db, at: Anchor) -> u32 {
 #[salsa::tracked(returns(ref))]
 pub fn const_value(db: &dyn Db, program: Program, id: FnId) -> Option<mvl_mir::Const> {
     db.executing("const_value", &|| fn_name(db, program, id));
-    let d = fn_decl_ref(db, program, id).as_ref()?;
+    let d = &fn_site(db, program, id).as_ref()?.decl;
     if d.kind != DeclKind::Const || id.closure != 0 {
         return None;
     }
@@ -2671,28 +2687,22 @@ fn main() {
             // The recursion check `-O`'s inlining reads, over the call
             // graph: the same value, so no candidate is made again.
             "recursive_fns(a.mvl)",
-            // The file's items, looked up again in its new list.
+            // Every known function's site (declaration, item, component),
+            // found again in the new declarations, items and call graph.
+            "fn_site(helper)",
+            "fn_site(twice)",
+            "fn_site(other)",
+            "fn_site(main)",
+            "fn_site(three)",
+            "fn_site(unused)",
+            // Each lowered function's item, for its line table.
             "item_of(helper)",
             "item_of(twice)",
             "item_of(other)",
             "item_of(main)",
-            // Every known function's declaration and component.
-            "fn_decl_ref(helper)",
-            "fn_decl_ref(twice)",
-            "fn_decl_ref(other)",
-            "fn_decl_ref(main)",
-            "fn_decl_ref(three)",
-            "fn_decl_ref(unused)",
-            "component_members(helper)",
-            "component_members(twice)",
-            "component_members(other)",
-            "component_members(main)",
-            "component_members(three)",
-            "component_members(unused)",
             // The new function's chain.
+            "fn_site(added)",
             "item_of(added)",
-            "fn_decl_ref(added)",
-            "component_members(added)",
             "item_refs(added)",
             "infer_component(added)",
             "item_lines(added)",

@@ -188,40 +188,77 @@ pub fn parse_alone(text: &str) -> Option<Vec<ast::Item>> {
 /// as a file is a sequence of items its items are theirs: the same tree as
 /// [`parse_file`]'s, at a cost proportional to the ranges not parsed yet.
 pub fn item_ranges(src: &str) -> Option<Vec<std::ops::Range<usize>>> {
-    fn starts_item(line: &str) -> bool {
-        const KEYWORDS: [&str; 8] = [
-            "fn", "struct", "enum", "impl", "import", "const", "native", "test",
-        ];
-        KEYWORDS.iter().any(|k| {
-            line.strip_prefix(k).is_some_and(|rest| {
-                rest.starts_with(|c: char| c.is_ascii_whitespace() || c == '<' || c == '"')
-            })
-        })
-    }
-    fn trivia(line: &str) -> bool {
-        let t = line.trim_start();
-        t.is_empty() || t.starts_with("//")
-    }
+    let bytes = src.as_bytes();
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
-    // The end of the last line of the current range that is not trivia.
-    let mut open: Option<std::ops::Range<usize>> = None;
-    let mut at = 0;
-    for line in src.split_inclusive('\n') {
-        let start = at;
-        at += line.len();
-        let body = line.trim_end();
-        if starts_item(line) {
-            ranges.extend(open.take());
-            open = Some(start..start + body.len());
-        } else if !trivia(line) {
-            match open.as_mut() {
-                Some(r) => r.end = start + body.len(),
-                None => return None,
+    // Where the current range starts (the line of its item keyword).
+    let mut open: Option<usize> = None;
+    let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+    for start in line_starts {
+        if !starts_item(&bytes[start..]) {
+            continue;
+        }
+        match open {
+            Some(from) => ranges.push(from..content_end(bytes, from, start)),
+            // What comes before the first item must be trivia.
+            None if content_end(bytes, 0, start) > 0 => return None,
+            None => {}
+        }
+        open = Some(start);
+    }
+    match open {
+        Some(from) => ranges.push(from..content_end(bytes, from, bytes.len())),
+        None if content_end(bytes, 0, bytes.len()) > 0 => return None,
+        None => {}
+    }
+    Some(ranges)
+}
+
+/// Whether the line at the start of `rest` starts an item: an item keyword
+/// at its first column, followed by a space, `<` or `"`.
+fn starts_item(rest: &[u8]) -> bool {
+    const KEYWORDS: [&[u8]; 8] = [
+        b"fn", b"struct", b"enum", b"impl", b"import", b"const", b"native", b"test",
+    ];
+    // Most lines are indented: one test rejects them.
+    if !matches!(
+        rest.first(),
+        Some(b'f' | b's' | b'e' | b'i' | b'c' | b'n' | b't')
+    ) {
+        return false;
+    }
+    KEYWORDS.iter().any(|k| {
+        rest.strip_prefix(*k).is_some_and(|after| {
+            after
+                .first()
+                .is_some_and(|c| c.is_ascii_whitespace() || *c == b'<' || *c == b'"')
+        })
+    })
+}
+
+/// The end of the last line of `bytes[from..to]` that is not trivia (blank
+/// or a `//` comment), without the whitespace that ends it; `from` when
+/// every line is trivia. `to` is a line start (or the end). Whitespace is
+/// what the lexer skips between tokens (`Lexer::skip_trivia`): any other
+/// character is part of a token or an error, so it must fall in a range (a
+/// no-break space is not trivia).
+fn content_end(bytes: &[u8], from: usize, to: usize) -> usize {
+    fn space(b: u8) -> bool {
+        matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+    }
+    let mut end = to;
+    while end > from {
+        let line_start =
+            memchr::memrchr(b'\n', &bytes[from..end - 1]).map_or(from, |i| from + i + 1);
+        let line = &bytes[line_start..end];
+        if let Some(last) = line.iter().rposition(|b| !space(*b)) {
+            let first = line.iter().position(|b| !space(*b)).unwrap_or(last);
+            if !line[first..].starts_with(b"//") {
+                return line_start + last + 1;
             }
         }
+        end = line_start;
     }
-    ranges.extend(open);
-    Some(ranges)
+    from
 }
 
 fn parse_tokens(

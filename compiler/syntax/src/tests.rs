@@ -1,7 +1,7 @@
 //! Parser tests: small sources, checked by the shape of the tree.
 
 use crate::ast::*;
-use crate::parse_file;
+use crate::{item_ranges, parse_file};
 
 fn parse_ok(src: &str) -> File {
     let (file, errors) = parse_file(src);
@@ -581,4 +581,28 @@ fn parser_symbols_stay_small() {
         .map(|(name, size, bound)| format!("{name}: {size} bytes, at most {bound}"))
         .collect();
     assert!(too_big.is_empty(), "{too_big:?}");
+}
+
+/// The cut into items keeps every character the lexer does not skip: a
+/// no-break space at the end of an item's last line (not MVL whitespace)
+/// falls in its range, so parsing the ranges alone reports it as parsing
+/// the file does; a line of such spaces is not trivia either.
+#[test]
+fn item_ranges_keep_what_the_lexer_rejects() {
+    let src = "fn a() {\n    1\n}\u{a0}\n\nfn b() {}\n";
+    let ranges = item_ranges(src).unwrap_or_default();
+    assert_eq!(ranges.len(), 2);
+    assert!(src[ranges[0].clone()].ends_with('\u{a0}'));
+    assert_eq!(&src[ranges[1].clone()], "fn b() {}");
+    // Trailing tabs, `\r` and comment lines stay outside.
+    let src = "fn a() {}\t\r\n// note\n  \t\nfn b() {}\n";
+    let ranges = item_ranges(src).unwrap_or_default();
+    assert_eq!(
+        ranges.iter().map(|r| &src[r.clone()]).collect::<Vec<_>>(),
+        ["fn a() {}", "fn b() {}"]
+    );
+    // A line holding only a no-break space belongs to the item before it.
+    let src = "fn a() {}\n\u{a0}\nfn b() {}\n";
+    let ranges = item_ranges(src).unwrap_or_default();
+    assert_eq!(&src[ranges[0].clone()], "fn a() {}\n\u{a0}");
 }

@@ -44,13 +44,14 @@ pub fn apply_changes(text: &mut String, changes: &[TextDocumentContentChangeEven
 /// The byte offset of an LSP position (UTF-16 column) in `text`, clamped
 /// to the line's end and the text's end.
 pub fn offset(text: &str, pos: Position) -> u32 {
-    let mut line_start = 0usize;
-    for _ in 0..pos.line {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
+    let line_start = match pos.line {
+        0 => 0,
+        // One search for the line's start, not one per line before it.
+        n => match memchr::memchr_iter(b'\n', text.as_bytes()).nth(n as usize - 1) {
+            Some(i) => i + 1,
             None => return text.len() as u32,
-        }
-    }
+        },
+    };
     let line_end = text[line_start..]
         .find('\n')
         .map_or(text.len(), |i| line_start + i);
@@ -73,7 +74,7 @@ pub struct LineMap<'t> {
 impl<'t> LineMap<'t> {
     pub fn new(text: &'t str) -> LineMap<'t> {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineMap { text, starts }
     }
 
