@@ -1,7 +1,7 @@
 //! Output, exiting, failing, sorting, and the methods of Int and Float.
 
 use crate::{arg, fail, float_arg, int_arg};
-use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Object, Value};
+use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Value};
 use std::borrow::Cow;
 
 pub fn register(r: &mut NativeRegistry) {
@@ -24,7 +24,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Int::to_string", |ctx, args| {
         let s = int_arg(args, 0)?.to_string();
-        Ok(ctx.heap.alloc_str(&s))
+        Ok(ctx.new_str(&s))
     });
     r.register("Int::abs", |_, args| {
         match int_arg(args, 0)?.checked_abs() {
@@ -61,7 +61,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Float::to_string", |ctx, args| {
         let s = mvm_runtime::display::float(float_arg(args, 0)?);
-        Ok(ctx.heap.alloc_str(&s))
+        Ok(ctx.new_str(&s))
     });
     r.register("Float::sqrt", |_, args| {
         Ok(Value::Float(float_arg(args, 0)?.sqrt()))
@@ -95,7 +95,7 @@ pub(crate) fn write(
     // follows it; anything else is its display form, charged as it is
     // made. The text is written at once, the newline with it: one event of
     // a recording per call (`lang-spec/record.md`).
-    let shared = ctx.heap.shared_str(v);
+    let shared = ctx.shared_str(v);
     let text: Cow<'_, str> = match &shared {
         Some(s) => {
             let copy = if newline { s.len() as u64 + 1 } else { 0 };
@@ -142,13 +142,13 @@ pub(crate) fn write(
 /// The order `sort` uses: `<` on Ints and Strings; on Floats `<` with every
 /// NaN after every other Float (NaNs equal among themselves, so they keep
 /// their order), a total order, which `<` alone is not.
-fn sort_order(heap: &mvm_runtime::Heap, a: Value, b: Value) -> Option<std::cmp::Ordering> {
+fn sort_order(ctx: &NativeCtx<'_>, a: Value, b: Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => Some(match (x.is_nan(), y.is_nan()) {
             (false, false) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
             (a_nan, b_nan) => a_nan.cmp(&b_nan),
         }),
-        _ => mvm_runtime::interp::compare_values(heap, a, b),
+        _ => ctx.compare(a, b),
     }
 }
 
@@ -158,36 +158,26 @@ fn sort_order(heap: &mvm_runtime::Heap, a: Value, b: Value) -> Option<std::cmp::
 /// they are compared: once that passes what the call can pay for, the
 /// remaining comparisons are skipped and the call is out of fuel.
 fn sort(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
-    let Value::Obj(r) = arg(args, 0)? else {
+    let a = arg(args, 0)?;
+    let Ok(n) = ctx.array(a).map(|xs| xs.len() as u64) else {
         return fail("`sort` expects an array");
-    };
-    let n = match ctx.heap.get(r) {
-        Some(Object::Array(xs)) => xs.len() as u64,
-        _ => return fail("`sort` expects an array"),
     };
     let log = u64::from(n.max(2).next_power_of_two().trailing_zeros());
-    ctx.charge(Cost {
-        steps: n.saturating_mul(log),
-        bytes: 0,
-        memory: (n + n / 2).saturating_mul(std::mem::size_of::<Value>() as u64),
-    })?;
+    ctx.charge(Cost::steps(n.saturating_mul(log)).and(Cost::holding(0, n + n / 2, 0)))?;
     // The bytes of Strings the comparisons may still read.
-    let budget = ctx.meter.affordable_bytes(ctx.heap, u64::MAX);
+    let budget = ctx.affordable_bytes(u64::MAX);
     let mut read = 0u64;
     let mut bad = false;
-    let heap = &*ctx.heap;
-    let Some(Object::Array(items)) = heap.get(r) else {
-        return fail("`sort` expects an array");
-    };
-    let mut sorted = items.clone();
+    let mut sorted = ctx.array(a)?.to_vec();
+    let cx = &*ctx;
     sorted.sort_by(|a, b| {
         if bad || read > budget {
             return std::cmp::Ordering::Equal;
         }
-        if let (Some(x), Some(y)) = (heap.str(*a), heap.str(*b)) {
+        if let (Some(x), Some(y)) = (cx.str(*a), cx.str(*b)) {
             read += x.len().min(y.len()) as u64;
         }
-        sort_order(heap, *a, *b).unwrap_or_else(|| {
+        sort_order(cx, *a, *b).unwrap_or_else(|| {
             bad = true;
             std::cmp::Ordering::Equal
         })
@@ -200,8 +190,6 @@ fn sort(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeError> {
         bytes: read,
         memory: 0,
     })?;
-    if let Some(Object::Array(xs)) = ctx.heap.get_mut(r) {
-        *xs = sorted;
-    }
+    ctx.array_mut(a)?.copy_from_slice(&sorted);
     Ok(Value::Unit)
 }

@@ -30,7 +30,7 @@ pub fn register(r: &mut NativeRegistry) {
         } else {
             mvm_runtime::display::float(x)
         };
-        Ok(ctx.heap.alloc_str(&s))
+        Ok(ctx.new_str(&s))
     });
     r.register("Int::to_string_radix", |ctx, args| {
         let (n, base) = (int_arg(args, 0)?, int_arg(args, 1)?);
@@ -42,7 +42,7 @@ pub fn register(r: &mut NativeRegistry) {
         // At most 64 digits and a sign.
         ctx.charge(Cost::output(65))?;
         let s = radix(n, base as u32);
-        Ok(ctx.heap.alloc_str(&s))
+        Ok(ctx.new_str(&s))
     });
     r.register("__format", format_spec);
     r.register("String::pad_left", |ctx, args| pad(ctx, args, true));
@@ -78,11 +78,11 @@ fn format_spec(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeE
         }
         // A String quoted: at most two bytes per byte and the quotes, and
         // never more than the display's cut.
-        _ if debug => match ctx.heap.shared_str(v) {
+        _ if debug => match ctx.shared_str(v) {
             Some(s) => {
                 let most = (2 * s.len() as u64 + 2).min(MAX_LEN as u64 + 8);
                 ctx.charge(Cost::output(most))?;
-                mvm_runtime::display::debug(ctx.heap, ctx.module(), v)
+                ctx.debug(v)
             }
             None => ctx.display(v)?,
         },
@@ -95,7 +95,7 @@ fn format_spec(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeE
     }
     let len = body.chars().count() as i64;
     if width <= len {
-        return Ok(ctx.heap.alloc_str(&body));
+        return Ok(ctx.new_str(&body));
     }
     let missing = (width - len).min(MAX_PAD_WIDTH) as usize;
     let padding = missing as u64 * fill.len_utf8() as u64;
@@ -114,7 +114,7 @@ fn format_spec(ctx: &mut NativeCtx<'_>, args: &[Value]) -> Result<Value, NativeE
             _ => format!("{}{body}", pad(missing)),
         }
     };
-    Ok(ctx.heap.alloc_str(&out))
+    Ok(ctx.new_str(&out))
 }
 
 /// `n` in base `base` (2 to 36), lowercase digits, `-` before a negative.
@@ -165,7 +165,7 @@ fn pad(ctx: &mut NativeCtx<'_>, args: &[Value], left: bool) -> Result<Value, Nat
     } else {
         s.to_string() + &padding
     };
-    Ok(ctx.heap.alloc_str(&out))
+    Ok(ctx.new_str(&out))
 }
 
 #[cfg(test)]

@@ -11,9 +11,7 @@
 
 use crate::text::{scan, strings};
 use crate::{fail, int_arg, option, str_arg};
-use mvm_runtime::{
-    Cost, HostError, HostResult, NativeCtx, NativeError, NativeRegistry, Object, Value,
-};
+use mvm_runtime::{Cost, HostError, HostResult, NativeCtx, NativeError, NativeRegistry, Value};
 
 type R = Result<Value, NativeError>;
 
@@ -59,23 +57,19 @@ fn result<T>(
 ) -> R {
     let (variant, payload) = match r {
         Ok(v) => ("Ok", ok(ctx, v)),
-        Err(HostError::Failed(m)) => ("Err", ctx.heap.alloc_str(&m)),
+        Err(HostError::Failed(m)) => ("Err", ctx.new_str(&m)),
         Err(HostError::Fatal(m)) => return fail(m),
     };
     let Some((ty, index)) = ctx.variant("Result", variant) else {
         return fail("the prelude's `Result` type is missing from this module");
     };
-    Ok(ctx.heap.alloc(Object::Variant {
-        ty,
-        variant: index,
-        fields: Box::new([payload]),
-    }))
+    Ok(ctx.new_variant(ty, index, vec![payload]))
 }
 
 /// An array of the strings `xs` (already charged).
 fn string_array(ctx: &mut NativeCtx<'_>, xs: Vec<String>) -> Value {
-    let items = xs.iter().map(|s| ctx.heap.alloc_str(s)).collect();
-    ctx.heap.alloc(Object::Array(items))
+    let items = xs.iter().map(|s| ctx.new_str(s)).collect();
+    ctx.new_array(items)
 }
 
 pub fn register(r: &mut NativeRegistry) {
@@ -96,27 +90,27 @@ pub fn register(r: &mut NativeRegistry) {
         ctx.charge(scan(name.len()))?;
         let v = ctx.host_call(|h| h.env_var(&name), |r| result_cost(r, maybe_text_cost))?;
         let v = fatal(v)?;
-        let v = v.map(|s| ctx.heap.alloc_str(&s));
+        let v = v.map(|s| ctx.new_str(&s));
         option(ctx, v)
     });
 
     r.register("io::read_line", |ctx, _| {
         let line = ctx.host_call(|h| h.read_line(), |r| result_cost(r, maybe_text_cost))?;
         let line = fatal(line)?;
-        let v = line.map(|s| ctx.heap.alloc_str(&s));
+        let v = line.map(|s| ctx.new_str(&s));
         option(ctx, v)
     });
     r.register("io::read_all", |ctx, _| {
         let all = ctx.host_call(|h| h.read_all(), |r| result_cost(r, |s| text_cost(s)))?;
         let all = fatal(all)?;
-        Ok(ctx.heap.alloc_str(&all))
+        Ok(ctx.new_str(&all))
     });
 
     r.register("fs::read", |ctx, args| {
         let path = str_arg(ctx, args, 0)?;
         ctx.charge(scan(path.len()))?;
         let r = ctx.host_call(|h| h.read_file(&path), |r| result_cost(r, |s| text_cost(s)))?;
-        result(ctx, r, |ctx, text| ctx.heap.alloc_str(&text))
+        result(ctx, r, |ctx, text| ctx.new_str(&text))
     });
     r.register("fs::write", |ctx, args| write_file(ctx, args, false));
     r.register("fs::append", |ctx, args| write_file(ctx, args, true));

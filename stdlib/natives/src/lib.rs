@@ -70,7 +70,7 @@ pub(crate) fn str_arg(
     i: usize,
 ) -> Result<std::sync::Arc<str>, NativeError> {
     let v = arg(args, i)?;
-    match ctx.heap.shared_str(v) {
+    match ctx.shared_str(v) {
         Some(s) => Ok(s),
         None => fail(format!("expected a String, found {}", v.kind())),
     }

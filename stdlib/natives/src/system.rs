@@ -3,7 +3,7 @@
 
 use crate::{arg, fail, stdlib_struct};
 use mvm_bytecode::TypeKind;
-use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Object, Value, OBJECT_BYTES};
+use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Value, View};
 
 type R = Result<Value, NativeError>;
 
@@ -16,53 +16,57 @@ fn making(
     values: usize,
     text: usize,
 ) -> Result<(), NativeError> {
-    let v = std::mem::size_of::<Value>() as u64;
-    ctx.charge(Cost::objects(objects as u64).and(Cost {
-        steps: 0,
-        bytes: text as u64,
-        memory: objects as u64 * OBJECT_BYTES as u64 + values as u64 * v + text as u64,
-    }))
+    let (objects, values, text) = (objects as u64, values as u64, text as u64);
+    ctx.charge(
+        Cost::objects(objects)
+            .and(Cost::holding(objects, values, text))
+            .and(Cost {
+                steps: 0,
+                bytes: text,
+                memory: 0,
+            }),
+    )
 }
 
 pub fn register(r: &mut NativeRegistry) {
     r.register("gc::collect", |ctx, _| {
-        ctx.heap.request_collection();
+        ctx.request_collection();
         Ok(Value::Unit)
     });
     r.register("gc::stats", |ctx, _| {
-        let s = ctx.heap.stats;
+        let s = ctx.gc_stats();
         let fields = ["collections", "live_bytes", "heap_bytes", "peak_bytes"];
         let Some(ty) = stdlib_struct(ctx, "GcStats", &fields) else {
             return fail("the `gc` module's `GcStats` type is missing from this module");
         };
         let as_int = |n: u64| Value::Int(n.min(i64::MAX as u64) as i64);
-        let fields = Box::new([
+        let fields = vec![
             as_int(s.collections),
             as_int(s.live_bytes as u64),
             as_int(s.heap_bytes as u64),
             as_int(s.peak_bytes as u64),
-        ]);
-        Ok(ctx.heap.alloc(Object::Struct { ty, fields }))
+        ];
+        Ok(ctx.new_struct(ty, fields))
     });
     r.register("reflect::type_of", |ctx, args| {
         // The compiler replaces calls with the static type; this is what a
         // hand-written module gets: the runtime kind.
         let v = arg(args, 0)?;
         let name = runtime_type(ctx, v);
-        Ok(ctx.heap.alloc_str(&name))
+        Ok(ctx.new_str(&name))
     });
     r.register("reflect::fields", |ctx, args| {
-        let names: Vec<String> = match ctx.heap.object(arg(args, 0)?) {
-            Some(Object::Struct { ty, .. }) => {
-                match ctx.module().types.get(*ty as usize).map(|t| &t.kind) {
+        let names: Vec<String> = match ctx.view(arg(args, 0)?) {
+            Some(View::Struct { ty, .. }) => {
+                match ctx.module().types.get(ty as usize).map(|t| &t.kind) {
                     Some(TypeKind::Struct(fs)) => fs.clone(),
                     _ => Vec::new(),
                 }
             }
             _ => Vec::new(),
         };
-        let items = names.iter().map(|n| ctx.heap.alloc_str(n)).collect();
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        let items = names.iter().map(|n| ctx.new_str(n)).collect();
+        Ok(ctx.new_array(items))
     });
     r.register("reflect::to_dyn", |ctx, args| {
         to_dyn(ctx, arg(args, 0)?, 0, &mut Walk::default())
@@ -80,12 +84,12 @@ pub fn register(r: &mut NativeRegistry) {
         making(ctx, 0, 0, text)?;
         let mut items = Vec::with_capacity(frames.len());
         for f in frames {
-            let function = ctx.heap.alloc_str(&f.function);
-            let file = ctx.heap.alloc_str(&f.file);
-            let fields = Box::new([function, file, Value::Int(f.line as i64)]);
-            items.push(ctx.heap.alloc(Object::Struct { ty, fields }));
+            let function = ctx.new_str(&f.function);
+            let file = ctx.new_str(&f.file);
+            let fields = vec![function, file, Value::Int(f.line as i64)];
+            items.push(ctx.new_struct(ty, fields));
         }
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        Ok(ctx.new_array(items))
     });
     r.register("reflect::registers", |ctx, _| {
         let n = ctx.caller_registers().len();
@@ -96,7 +100,7 @@ pub fn register(r: &mut NativeRegistry) {
         for v in regs {
             items.push(to_dyn(ctx, v, 0, &mut walk)?);
         }
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        Ok(ctx.new_array(items))
     });
     r.register("reflect::functions", |ctx, _| {
         let text: usize = ctx.module().functions.iter().map(|f| f.name.len()).sum();
@@ -108,8 +112,8 @@ pub fn register(r: &mut NativeRegistry) {
             .iter()
             .map(|f| f.name.clone())
             .collect();
-        let items = names.iter().map(|n| ctx.heap.alloc_str(n)).collect();
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        let items = names.iter().map(|n| ctx.new_str(n)).collect();
+        Ok(ctx.new_array(items))
     });
 }
 
@@ -121,21 +125,21 @@ fn runtime_type(ctx: &NativeCtx<'_>, v: Value) -> String {
         Value::Int(_) => "Int".into(),
         Value::Float(_) => "Float".into(),
         Value::Fn(_) => "fn".into(),
-        Value::Obj(_) => match ctx.heap.object(v) {
-            Some(Object::Str(_)) => "String".into(),
-            Some(Object::Array(_)) => "array".into(),
-            Some(Object::Tuple(_)) => "tuple".into(),
-            Some(Object::Struct { ty, .. } | Object::Variant { ty, .. }) => ctx
+        Value::Obj(_) => match ctx.view(v) {
+            Some(View::Str(_)) => "String".into(),
+            Some(View::Array(_)) => "array".into(),
+            Some(View::Tuple(_)) => "tuple".into(),
+            Some(View::Struct { ty, .. } | View::Variant { ty, .. }) => ctx
                 .module()
                 .types
-                .get(*ty as usize)
+                .get(ty as usize)
                 .map_or("?".into(), |t| t.name.clone()),
-            Some(Object::Map(_)) => "Map".into(),
-            Some(Object::Set(_)) => "Set".into(),
-            Some(Object::Tree(_)) => "Tree".into(),
-            Some(Object::Graph(_)) => "Graph".into(),
-            Some(Object::Closure { .. }) => "fn".into(),
-            Some(Object::Cell(_)) => "cell".into(),
+            Some(View::Map(_)) => "Map".into(),
+            Some(View::Set(_)) => "Set".into(),
+            Some(View::Tree(_)) => "Tree".into(),
+            Some(View::Graph(_)) => "Graph".into(),
+            Some(View::Closure { .. }) => "fn".into(),
+            Some(View::Cell(_)) => "cell".into(),
             None => "?".into(),
         },
     }
@@ -163,7 +167,7 @@ fn to_dyn(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
         return dyn_of(ctx, v, depth, walk);
     };
     if walk.path.contains(&r) {
-        let s = ctx.heap.alloc_str(mvm_runtime::display::CYCLE);
+        let s = ctx.new_str(mvm_runtime::display::CYCLE);
         return dyn_variant(ctx, "Opaque", vec![s]);
     }
     walk.path.insert(r);
@@ -176,11 +180,40 @@ fn dyn_variant(ctx: &mut NativeCtx<'_>, variant: &str, fields: Vec<Value>) -> R 
     let Some((ty, index)) = ctx.variant("Dyn", variant) else {
         return fail("the prelude's `Dyn` type is missing from this module");
     };
-    Ok(ctx.heap.alloc(Object::Variant {
-        ty,
-        variant: index,
-        fields: fields.into(),
-    }))
+    Ok(ctx.new_variant(ty, index, fields))
+}
+
+/// What describing an object needs of it, copied out of the heap (so that
+/// describing its parts may make objects).
+enum Shape {
+    Str,
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    Record(u32, Vec<Value>),
+    Variant(u32, u32, Vec<Value>),
+    Map(Vec<(Value, Value)>),
+    Function(u32),
+    Cell(Value),
+    /// A Set, Tree or Graph: described by its kind only.
+    Opaque,
+}
+
+fn shape(ctx: &NativeCtx<'_>, v: Value) -> Option<Shape> {
+    Some(match ctx.view(v)? {
+        View::Str(_) => Shape::Str,
+        View::Array(xs) => Shape::List(xs.to_vec()),
+        View::Tuple(xs) => Shape::Tuple(xs.to_vec()),
+        View::Struct { ty, fields } => Shape::Record(ty, fields.to_vec()),
+        View::Variant {
+            ty,
+            variant,
+            fields,
+        } => Shape::Variant(ty, variant, fields.to_vec()),
+        View::Map(m) => Shape::Map(m.values().map(|e| (e.key, e.value)).collect()),
+        View::Closure { func } => Shape::Function(func),
+        View::Cell(inner) => Shape::Cell(inner),
+        View::Set(_) | View::Tree(_) | View::Graph(_) => Shape::Opaque,
+    })
 }
 
 fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R {
@@ -189,7 +222,7 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
     // A node is a few objects (its variant, a list or pair, a name).
     making(ctx, 4, 6, 16)?;
     if depth > 200 || walk.built > MAX_DYN_NODES {
-        let s = ctx.heap.alloc_str("...");
+        let s = ctx.new_str("...");
         return make(ctx, "Opaque", vec![s]);
     }
     let list = |ctx: &mut NativeCtx<'_>, xs: Vec<Value>, walk: &mut Walk| -> R {
@@ -197,7 +230,7 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
         for x in xs {
             items.push(to_dyn(ctx, x, depth + 1, walk)?);
         }
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        Ok(ctx.new_array(items))
     };
     match v {
         Value::Unit => make(ctx, "Unit", vec![]),
@@ -210,25 +243,25 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
                 .functions
                 .get(f as usize)
                 .map_or("?".to_string(), |f| f.name.clone());
-            let s = ctx.heap.alloc_str(&name);
+            let s = ctx.new_str(&name);
             make(ctx, "Function", vec![s])
         }
         Value::Obj(_) => {
-            let Some(object) = ctx.heap.object(v).cloned() else {
-                let s = ctx.heap.alloc_str("?");
+            let Some(object) = shape(ctx, v) else {
+                let s = ctx.new_str("?");
                 return make(ctx, "Opaque", vec![s]);
             };
             match object {
-                Object::Str(_) => make(ctx, "Str", vec![v]),
-                Object::Array(xs) => {
+                Shape::Str => make(ctx, "Str", vec![v]),
+                Shape::List(xs) => {
                     let l = list(ctx, xs, walk)?;
                     make(ctx, "List", vec![l])
                 }
-                Object::Tuple(xs) => {
-                    let l = list(ctx, xs.to_vec(), walk)?;
+                Shape::Tuple(xs) => {
+                    let l = list(ctx, xs, walk)?;
                     make(ctx, "Tuple", vec![l])
                 }
-                Object::Struct { ty, fields } => {
+                Shape::Record(ty, fields) => {
                     let (name, names) = match ctx.module().types.get(ty as usize) {
                         Some(t) => match &t.kind {
                             TypeKind::Struct(fs) => (t.name.clone(), fs.clone()),
@@ -238,19 +271,15 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
                     };
                     let mut pairs = Vec::with_capacity(fields.len());
                     for (i, f) in fields.iter().enumerate() {
-                        let n = ctx.heap.alloc_str(names.get(i).map_or("?", |s| s.as_str()));
+                        let n = ctx.new_str(names.get(i).map_or("?", |s| s.as_str()));
                         let d = to_dyn(ctx, *f, depth + 1, walk)?;
-                        pairs.push(ctx.heap.alloc(Object::Tuple(Box::new([n, d]))));
+                        pairs.push(ctx.new_tuple(vec![n, d]));
                     }
-                    let name = ctx.heap.alloc_str(&name);
-                    let arr = ctx.heap.alloc(Object::Array(pairs));
+                    let name = ctx.new_str(&name);
+                    let arr = ctx.new_array(pairs);
                     make(ctx, "Record", vec![name, arr])
                 }
-                Object::Variant {
-                    ty,
-                    variant,
-                    fields,
-                } => {
+                Shape::Variant(ty, variant, fields) => {
                     let (name, vname) = match ctx.module().types.get(ty as usize) {
                         Some(t) => match &t.kind {
                             TypeKind::Enum(vs) => (
@@ -261,35 +290,33 @@ fn dyn_of(ctx: &mut NativeCtx<'_>, v: Value, depth: usize, walk: &mut Walk) -> R
                         },
                         None => ("?".into(), "?".into()),
                     };
-                    let payload = list(ctx, fields.to_vec(), walk)?;
-                    let (name, vname) = (ctx.heap.alloc_str(&name), ctx.heap.alloc_str(&vname));
+                    let payload = list(ctx, fields, walk)?;
+                    let (name, vname) = (ctx.new_str(&name), ctx.new_str(&vname));
                     make(ctx, "Variant", vec![name, vname, payload])
                 }
-                Object::Map(m) => {
-                    let entries: Vec<(Value, Value)> =
-                        m.values().map(|e| (e.key, e.value)).collect();
+                Shape::Map(entries) => {
                     let mut pairs = Vec::with_capacity(entries.len());
                     for (k, val) in entries {
                         let dk = to_dyn(ctx, k, depth + 1, walk)?;
                         let dv = to_dyn(ctx, val, depth + 1, walk)?;
-                        pairs.push(ctx.heap.alloc(Object::Tuple(Box::new([dk, dv]))));
+                        pairs.push(ctx.new_tuple(vec![dk, dv]));
                     }
-                    let arr = ctx.heap.alloc(Object::Array(pairs));
+                    let arr = ctx.new_array(pairs);
                     make(ctx, "Map", vec![arr])
                 }
-                Object::Closure { func, .. } => {
+                Shape::Function(func) => {
                     let name = ctx
                         .module()
                         .functions
                         .get(func as usize)
                         .map_or("?".to_string(), |f| f.name.clone());
-                    let s = ctx.heap.alloc_str(&name);
+                    let s = ctx.new_str(&name);
                     make(ctx, "Function", vec![s])
                 }
-                Object::Cell(inner) => to_dyn(ctx, inner, depth + 1, walk),
-                Object::Set(_) | Object::Tree(_) | Object::Graph(_) => {
+                Shape::Cell(inner) => to_dyn(ctx, inner, depth + 1, walk),
+                Shape::Opaque => {
                     let name = runtime_type(ctx, v);
-                    let s = ctx.heap.alloc_str(&name);
+                    let s = ctx.new_str(&name);
                     make(ctx, "Opaque", vec![s])
                 }
             }

@@ -6,9 +6,7 @@
 //! characters scans it once.
 
 use crate::{arg, fail, int_arg, option, str_arg};
-use mvm_runtime::{
-    Cost, NativeCtx, NativeError, NativeRegistry, Object, Value, OBJECT_BYTES, OBJECT_STEPS,
-};
+use mvm_runtime::{Cost, NativeCtx, NativeError, NativeRegistry, Value};
 
 type R = Result<Value, NativeError>;
 
@@ -23,33 +21,35 @@ pub(crate) fn scan(n: usize) -> Cost {
 
 /// Making `parts` strings of `bytes` bytes in all, in a new array.
 pub(crate) fn strings(parts: usize, bytes: usize) -> Cost {
-    let per = OBJECT_BYTES as u64 + std::mem::size_of::<Value>() as u64;
-    Cost {
-        steps: (parts as u64).saturating_mul(OBJECT_STEPS),
-        bytes: bytes as u64,
-        memory: (parts as u64)
-            .saturating_mul(per)
-            .saturating_add(bytes as u64),
-    }
+    let (parts, bytes) = (parts as u64, bytes as u64);
+    // Each string is an object, and an element of the array; their text is
+    // written once.
+    Cost::objects(parts)
+        .and(Cost::holding(parts, parts, bytes))
+        .and(Cost {
+            steps: 0,
+            bytes,
+            memory: 0,
+        })
 }
 
 /// A new string `text`, charged.
 fn new_str(ctx: &mut NativeCtx<'_>, text: &str) -> R {
     ctx.charge(Cost::output(text.len() as u64))?;
-    Ok(ctx.heap.alloc_str(text))
+    Ok(ctx.new_str(text))
 }
 
 /// An array of the given strings (made here, charged by the caller).
 fn str_array<'s>(ctx: &mut NativeCtx<'_>, parts: impl Iterator<Item = &'s str>) -> R {
-    let items = parts.map(|p| ctx.heap.alloc_str(p)).collect();
-    Ok(ctx.heap.alloc(Object::Array(items)))
+    let items = parts.map(|p| ctx.new_str(p)).collect();
+    Ok(ctx.new_array(items))
 }
 
 pub fn register(r: &mut NativeRegistry) {
     r.register("String::len", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
         ctx.charge(scan(s.len()))?;
-        Ok(Value::Int(ctx.heap.char_index(&s).chars() as i64))
+        Ok(Value::Int(ctx.char_index(&s).chars() as i64))
     });
     r.register("String::split", |ctx, args| {
         let (s, sep) = (str_arg(ctx, args, 0)?, str_arg(ctx, args, 1)?);
@@ -60,9 +60,9 @@ pub fn register(r: &mut NativeRegistry) {
             let mut buf = [0; 4];
             let items = s
                 .chars()
-                .map(|c| ctx.heap.alloc_str(c.encode_utf8(&mut buf)))
+                .map(|c| ctx.new_str(c.encode_utf8(&mut buf)))
                 .collect();
-            return Ok(ctx.heap.alloc(Object::Array(items)));
+            return Ok(ctx.new_array(items));
         }
         // Searching preprocesses the separator: a long one costs its length
         // on every call, even against a short string.
@@ -101,13 +101,13 @@ pub fn register(r: &mut NativeRegistry) {
         // mapping costs about a step per byte.
         ctx.charge(Cost::steps(s.len() as u64).and(Cost::output(3 * s.len() as u64)))?;
         let s = s.to_uppercase();
-        Ok(ctx.heap.alloc_str(&s))
+        Ok(ctx.new_str(&s))
     });
     r.register("String::to_lower", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
         ctx.charge(Cost::steps(s.len() as u64).and(Cost::output(3 * s.len() as u64)))?;
         let s = s.to_lowercase();
-        Ok(ctx.heap.alloc_str(&s))
+        Ok(ctx.new_str(&s))
     });
     r.register("String::chars", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
@@ -115,9 +115,9 @@ pub fn register(r: &mut NativeRegistry) {
         let mut buf = [0; 4];
         let items = s
             .chars()
-            .map(|c| ctx.heap.alloc_str(c.encode_utf8(&mut buf)))
+            .map(|c| ctx.new_str(c.encode_utf8(&mut buf)))
             .collect();
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        Ok(ctx.new_array(items))
     });
     r.register("String::replace", |ctx, args| {
         let (s, from, to) = (
@@ -137,7 +137,7 @@ pub fn register(r: &mut NativeRegistry) {
         // Each match costs a few steps, counted and replaced.
         ctx.charge(Cost::output(len).and(Cost::steps(n.saturating_mul(4))))?;
         let out = s.replace(&*from, &to);
-        Ok(ctx.heap.alloc_str(&out))
+        Ok(ctx.new_str(&out))
     });
     r.register("String::substring", |ctx, args| {
         let s = str_arg(ctx, args, 0)?;
@@ -146,7 +146,7 @@ pub fn register(r: &mut NativeRegistry) {
         // already knows the string: the charge depends on the call alone,
         // not on what earlier calls or a collection left behind.
         ctx.charge(scan(s.len()))?;
-        let index = ctx.heap.char_index(&s);
+        let index = ctx.char_index(&s);
         let n = index.chars() as i64;
         let range = if start < 0 || end < start || end > n {
             None
@@ -187,6 +187,6 @@ pub fn register(r: &mut NativeRegistry) {
         }
         ctx.charge(Cost::output((s.len() as u64).saturating_mul(n as u64)))?;
         let out = s.repeat(n as usize);
-        Ok(ctx.heap.alloc_str(&out))
+        Ok(ctx.new_str(&out))
     });
 }

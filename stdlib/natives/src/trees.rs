@@ -5,12 +5,9 @@
 //! `mvm_runtime::native`).
 
 use crate::{arg, fail, int_arg, option};
-use mvm_runtime::{
-    Cost, NativeCtx, NativeError, NativeRegistry, Object, OrdKey, Value, OBJECT_BYTES,
-};
-use petgraph::graph::{DiGraph, NodeIndex};
+use mvm_runtime::{Cost, Graph, NativeCtx, NativeError, NativeRegistry, OrdKey, TreeMap, Value};
+use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
-use std::collections::BTreeMap;
 
 type R = Result<Value, NativeError>;
 
@@ -18,57 +15,38 @@ type R = Result<Value, NativeError>;
 /// values, `tuples` of them pairs: charged before the work (see
 /// `mvm_runtime::native`).
 fn work(ctx: &mut NativeCtx<'_>, n: usize, out: usize, tuples: usize) -> Result<(), NativeError> {
-    let v = std::mem::size_of::<Value>() as u64;
-    ctx.charge(Cost {
-        steps: n as u64 + Cost::objects(tuples as u64).steps,
-        bytes: 0,
-        memory: OBJECT_BYTES as u64
-            + out as u64 * v
-            + tuples as u64 * (OBJECT_BYTES as u64 + 2 * v),
-    })
+    ctx.charge(
+        Cost::steps(n as u64)
+            .and(Cost::holding(1, out as u64, 0))
+            .and(Cost::pairs(tuples as u64)),
+    )
 }
 
-type TreeMap = BTreeMap<OrdKey, (Value, Value)>;
-
-fn tree<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut TreeMap, NativeError> {
-    match arg(args, 0)? {
-        Value::Obj(r) => match ctx.heap.get_mut(r) {
-            Some(Object::Tree(t)) => Ok(&mut **t),
-            _ => fail("expected a tree"),
-        },
-        v => fail(format!("expected a tree, found {}", v.kind())),
-    }
+fn tree<'a>(ctx: &'a NativeCtx<'_>, args: &[Value]) -> Result<&'a TreeMap, NativeError> {
+    ctx.tree(arg(args, 0)?)
 }
 
 fn key(ctx: &NativeCtx<'_>, v: Value) -> Result<OrdKey, NativeError> {
-    ctx.heap.ord_key(v).ok_or_else(|| {
+    ctx.ord_key(v).ok_or_else(|| {
         NativeError::Error("a Tree key must be an Int, a Float, a String or a tuple of them".into())
     })
 }
 
 fn pair(ctx: &mut NativeCtx<'_>, kv: Option<(Value, Value)>) -> R {
-    let v = kv.map(|(k, v)| ctx.heap.alloc(Object::Tuple(Box::new([k, v]))));
+    let v = kv.map(|(k, v)| ctx.new_tuple(vec![k, v]));
     option(ctx, v)
 }
 
 fn pairs(ctx: &mut NativeCtx<'_>, kvs: Vec<(Value, Value)>) -> R {
     let items = kvs
         .into_iter()
-        .map(|(k, v)| ctx.heap.alloc(Object::Tuple(Box::new([k, v]))))
+        .map(|(k, v)| ctx.new_tuple(vec![k, v]))
         .collect();
-    Ok(ctx.heap.alloc(Object::Array(items)))
+    Ok(ctx.new_array(items))
 }
 
-type Graph = DiGraph<Value, Value>;
-
-fn graph<'a>(ctx: &'a mut NativeCtx<'_>, args: &[Value]) -> Result<&'a mut Graph, NativeError> {
-    match arg(args, 0)? {
-        Value::Obj(r) => match ctx.heap.get_mut(r) {
-            Some(Object::Graph(g)) => Ok(&mut **g),
-            _ => fail("expected a graph"),
-        },
-        v => fail(format!("expected a graph, found {}", v.kind())),
-    }
+fn graph<'a>(ctx: &'a NativeCtx<'_>, args: &[Value]) -> Result<&'a Graph, NativeError> {
+    ctx.graph(arg(args, 0)?)
 }
 
 /// Argument `i` as a node id of `g`.
@@ -85,20 +63,15 @@ fn node(g: &Graph, args: &[Value], i: usize) -> Result<NodeIndex, NativeError> {
 
 fn ints(ctx: &mut NativeCtx<'_>, ids: impl IntoIterator<Item = usize>) -> Value {
     let items = ids.into_iter().map(|i| Value::Int(i as i64)).collect();
-    ctx.heap.alloc(Object::Array(items))
+    ctx.new_array(items)
 }
 
 pub fn register(r: &mut NativeRegistry) {
-    r.register("Tree::new", |ctx, _| {
-        Ok(ctx.heap.alloc(Object::Tree(Box::default())))
-    });
+    r.register("Tree::new", |ctx, _| Ok(ctx.new_tree()));
     r.register("Tree::insert", |ctx, args| {
         let (k, v) = (arg(args, 1)?, arg(args, 2)?);
         let ok = key(ctx, k)?;
-        let old = tree(ctx, args)?.insert(ok, (k, v)).map(|(_, old)| old);
-        if old.is_none() {
-            ctx.heap.account(64);
-        }
+        let old = ctx.tree_insert(arg(args, 0)?, ok, k, v)?;
         option(ctx, old)
     });
     r.register("Tree::get", |ctx, args| {
@@ -108,7 +81,7 @@ pub fn register(r: &mut NativeRegistry) {
     });
     r.register("Tree::remove", |ctx, args| {
         let ok = key(ctx, arg(args, 1)?)?;
-        let v = tree(ctx, args)?.remove(&ok).map(|(_, v)| v);
+        let v = ctx.tree_remove(arg(args, 0)?, &ok)?;
         option(ctx, v)
     });
     r.register("Tree::contains_key", |ctx, args| {
@@ -142,13 +115,13 @@ pub fn register(r: &mut NativeRegistry) {
         let n = tree(ctx, args)?.len();
         work(ctx, n, n, 0)?;
         let ks = tree(ctx, args)?.values().map(|(k, _)| *k).collect();
-        Ok(ctx.heap.alloc(Object::Array(ks)))
+        Ok(ctx.new_array(ks))
     });
     r.register("Tree::values", |ctx, args| {
         let n = tree(ctx, args)?.len();
         work(ctx, n, n, 0)?;
         let vs = tree(ctx, args)?.values().map(|(_, v)| *v).collect();
-        Ok(ctx.heap.alloc(Object::Array(vs)))
+        Ok(ctx.new_array(vs))
     });
     r.register("Tree::entries", |ctx, args| {
         let n = tree(ctx, args)?.len();
@@ -157,21 +130,16 @@ pub fn register(r: &mut NativeRegistry) {
         pairs(ctx, kvs)
     });
 
-    r.register("Graph::new", |ctx, _| {
-        Ok(ctx.heap.alloc(Object::Graph(Box::default())))
-    });
+    r.register("Graph::new", |ctx, _| Ok(ctx.new_graph()));
     r.register("Graph::add_node", |ctx, args| {
-        let v = arg(args, 1)?;
-        let id = graph(ctx, args)?.add_node(v);
-        ctx.heap.account(48);
-        Ok(Value::Int(id.index() as i64))
+        let id = ctx.graph_add_node(arg(args, 0)?, arg(args, 1)?)?;
+        Ok(Value::Int(id as i64))
     });
     r.register("Graph::add_edge", |ctx, args| {
         let w = arg(args, 3)?;
         let g = graph(ctx, args)?;
         let (a, b) = (node(g, args, 1)?, node(g, args, 2)?);
-        g.add_edge(a, b, w);
-        ctx.heap.account(48);
+        ctx.graph_add_edge(arg(args, 0)?, a.index(), b.index(), w)?;
         Ok(Value::Unit)
     });
     r.register("Graph::node", |ctx, args| {
@@ -262,7 +230,7 @@ pub fn register(r: &mut NativeRegistry) {
             .collect();
         comps.sort();
         let items = comps.into_iter().map(|c| ints(ctx, c)).collect();
-        Ok(ctx.heap.alloc(Object::Array(items)))
+        Ok(ctx.new_array(items))
     });
 }
 

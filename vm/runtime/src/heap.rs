@@ -64,10 +64,26 @@ pub enum Object {
     Graph(Box<petgraph::graph::DiGraph<Value, Value>>),
 }
 
+/// The bytes of one value an object holds (an element, a field).
+pub const VALUE_BYTES: usize = std::mem::size_of::<Value>();
+
+/// The bytes of one Set entry besides its key's image: the member, its
+/// bucket's hash and index, and the table's slot.
+pub const SET_ENTRY_BYTES: usize = 2 * VALUE_BYTES + 40;
+
+/// The bytes of one Tree entry: its key value, its value and its order
+/// key, and the B-tree's share of a node.
+pub const TREE_ENTRY_BYTES: usize = 3 * VALUE_BYTES + 48;
+
+/// The bytes of one Graph node and of one edge: the value and petgraph's
+/// links.
+pub const GRAPH_NODE_BYTES: usize = VALUE_BYTES + 24;
+pub const GRAPH_EDGE_BYTES: usize = VALUE_BYTES + 32;
+
 impl Object {
     /// An estimate of the bytes the object occupies.
     fn size(&self) -> usize {
-        const V: usize = std::mem::size_of::<Value>();
+        const V: usize = VALUE_BYTES;
         OBJECT_BYTES
             + match self {
                 Object::Str(s) => s.len(),
@@ -86,10 +102,12 @@ impl Object {
                         + m.keys().map(Key::heap_size).sum::<usize>()
                 }
                 Object::Set(s) => {
-                    s.capacity() * (2 * V + 40) + s.keys().map(Key::heap_size).sum::<usize>()
+                    s.capacity() * SET_ENTRY_BYTES + s.keys().map(Key::heap_size).sum::<usize>()
                 }
-                Object::Tree(t) => t.len() * (3 * V + 48),
-                Object::Graph(g) => g.node_count() * (V + 24) + g.edge_count() * (V + 32),
+                Object::Tree(t) => t.len() * TREE_ENTRY_BYTES,
+                Object::Graph(g) => {
+                    g.node_count() * GRAPH_NODE_BYTES + g.edge_count() * GRAPH_EDGE_BYTES
+                }
             }
     }
 

@@ -30,7 +30,7 @@ pub use error::{RuntimeError, TraceFrame};
 pub use fiber::{Fiber, Frame};
 pub use heap::{
     GcConfig, GcStats, Heap, Key, KeyMap, MapEntry, Object, OrdKey, TotalF64, KEY_PART_BYTES,
-    MAX_KEY_PARTS, OBJECT_BYTES,
+    MAX_KEY_PARTS, OBJECT_BYTES, VALUE_BYTES,
 };
 pub use host::{
     CaptureHost, Finished, Host, HostError, HostOptions, HostResult, OsHost, RunHost,
@@ -39,8 +39,8 @@ pub use host::{
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig};
 pub use link::{link_libraries, Linked};
 pub use native::{
-    Cost, Kept, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, BYTES_PER_FUEL,
-    KEY_PART_STEPS, MAX_CALL_MEMORY, OBJECT_STEPS,
+    Cost, Graph, Kept, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, TreeMap, View,
+    BYTES_PER_FUEL, KEY_PART_STEPS, MAX_CALL_MEMORY, OBJECT_STEPS,
 };
 pub use observe::{
     Coverage, Hooks, Measure, NoHooks, ObserveOptions, Observers, Profiler, OBSERVE_OPTIONS,

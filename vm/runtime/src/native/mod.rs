@@ -29,33 +29,41 @@
 //! relating fuel to time are stated in `lang-spec/evaluation.md`, Limits,
 //! and measured by `bench/limits.py`.
 
+mod objects;
+
+pub use objects::{Graph, TreeMap, View};
+
 use crate::error::TraceFrame;
 use crate::fiber::{frame_depth, frame_trace, Frame};
-use crate::heap::{Heap, Object};
+use crate::heap::{Heap, Object, OBJECT_BYTES, VALUE_BYTES};
 use crate::host::Host;
 use crate::program::Program;
 use crate::value::Value;
 use mvm_bytecode::{Module, TypeKind};
 use std::collections::HashMap;
 
-/// What a native may touch.
+/// What a native may touch: the host and the random generator directly;
+/// the heap only through the methods of [`objects`](self::objects) (typed
+/// access, making and growing objects, each counted by the heap), the
+/// program's declarations through [`NativeCtx::module`], the call stack
+/// through [`NativeCtx::call_stack`].
 pub struct NativeCtx<'a> {
-    pub heap: &'a mut Heap,
+    pub(crate) heap: &'a mut Heap,
     pub host: &'a mut dyn Host,
-    pub program: &'a Program,
+    pub(crate) program: &'a Program,
     /// The shared payload-less variants (see `ModuleState`).
-    pub variants: &'a [Value],
+    pub(crate) variants: &'a [Value],
     /// The call stack (outermost first); the last frame called the native.
-    pub frames: &'a [Frame],
+    pub(crate) frames: &'a [Frame],
     /// The registers of the frame that called the native, from its first.
-    pub regs: &'a [Value],
+    pub(crate) regs: &'a [Value],
     /// What this call has charged and may still charge.
-    pub meter: Meter,
+    pub(crate) meter: Meter,
     /// The VM's random generator.
     pub rng: &'a mut crate::random::Rng,
     /// A host call's result kept from this call's first attempt (see
     /// [`NativeCtx::host_call`]).
-    pub kept: &'a mut Kept,
+    pub(crate) kept: &'a mut Kept,
 }
 
 /// What a native call keeps of its first attempt for its second, after a
@@ -120,9 +128,47 @@ impl Cost {
     }
 
     /// Making `n` heap objects (the work only: their memory is the
-    /// caller's to state).
+    /// caller's to state, with [`Cost::holding`]).
     pub fn objects(n: u64) -> Cost {
         Cost::steps(n.saturating_mul(OBJECT_STEPS))
+    }
+
+    /// The memory of `objects` new objects holding `values` values and
+    /// `text` bytes of String in all (no work: see [`Cost::objects`]).
+    pub fn holding(objects: u64, values: u64, text: u64) -> Cost {
+        Cost {
+            steps: 0,
+            bytes: 0,
+            memory: objects
+                .saturating_mul(OBJECT_BYTES as u64)
+                .saturating_add(values.saturating_mul(VALUE_BYTES as u64))
+                .saturating_add(text),
+        }
+    }
+
+    /// Copying the members of `set` into a new set: their key images'
+    /// parts, and the entries and images held.
+    pub fn set_copy(set: &crate::heap::KeyMap<Value>) -> Cost {
+        let memory: u64 = set
+            .keys()
+            .map(|k| (crate::heap::SET_ENTRY_BYTES + k.heap_size()) as u64)
+            .sum();
+        Cost {
+            steps: memory / std::mem::size_of::<crate::heap::Key>() as u64 * KEY_PART_STEPS,
+            bytes: 0,
+            memory,
+        }
+    }
+
+    /// Making an array of `n` elements: a step per element, and its memory.
+    pub fn array(n: u64) -> Cost {
+        Cost::steps(n).and(Cost::holding(1, n, 0))
+    }
+
+    /// Making `n` pairs (tuples of two): the work of making them, and
+    /// their memory.
+    pub fn pairs(n: u64) -> Cost {
+        Cost::objects(n).and(Cost::holding(n, n.saturating_mul(2), 0))
     }
 
     /// Both costs (a sum, saturating).
