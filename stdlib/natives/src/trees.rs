@@ -206,7 +206,7 @@ pub fn register(r: &mut NativeRegistry) {
         // O(V + E), with the algorithm's own tables of a few words per node.
         work(ctx, 4 * (v + e), 4 * v + e, 0)?;
         let g = graph(ctx, args)?;
-        let order = petgraph::algo::toposort(&*g, None)
+        let order = petgraph::algo::toposort(g, None)
             .ok()
             .map(|o| o.into_iter().map(|n| n.index()).collect::<Vec<_>>());
         let v = order.map(|o| ints(ctx, o));
@@ -220,7 +220,7 @@ pub fn register(r: &mut NativeRegistry) {
         let g = graph(ctx, args)?;
         // Kosaraju's algorithm: petgraph's is iterative, its Tarjan's
         // recursive (a long path would overflow the host stack).
-        let mut comps: Vec<Vec<usize>> = petgraph::algo::kosaraju_scc(&*g)
+        let mut comps: Vec<Vec<usize>> = petgraph::algo::kosaraju_scc(g)
             .into_iter()
             .map(|c| {
                 let mut ids: Vec<usize> = c.into_iter().map(|n| n.index()).collect();
