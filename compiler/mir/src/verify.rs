@@ -6,7 +6,8 @@
 //!   it on every path from the entry (parameters are assigned on entry);
 //! - operators get operands of their class (`add.int` two Ints, ...), a
 //!   comparison and a branch condition are Bool, a cell operation a cell;
-//! - an intrinsic gets as many operands as it takes.
+//! - an intrinsic gets as many operands as it takes;
+//! - what a `Return` returns is of the body's result type ([`Body::result`]).
 //!
 //! It reports every problem found, each naming the block.
 
@@ -81,13 +82,31 @@ pub fn verify(body: &Body) -> Result<(), Vec<String>> {
         for s in &block.stmts {
             check_types(body, s, i, &mut errors);
         }
-        if let Terminator::Branch { cond, .. } = &block.term {
-            if !matches!(body.operand_ty(cond), MirTy::Bool | MirTy::Any) {
+        match &block.term {
+            Terminator::Branch { cond, .. }
+                if !matches!(body.operand_ty(cond), MirTy::Bool | MirTy::Any) =>
+            {
                 errors.push(format!(
                     "b{i}: branch on {}, which is not a Bool",
                     crate::print::operand(body, cond)
                 ));
             }
+            Terminator::Return(v) => {
+                // As for a copy: a unit constant stands for a value never
+                // read (what a body whose end is unreachable returns).
+                let t = body.operand_ty(v);
+                let placeholder = *v == Operand::Const(Const::Unit);
+                if t != body.result && t != MirTy::Any && body.result != MirTy::Any && !placeholder
+                {
+                    errors.push(format!(
+                        "b{i}: returns {}, of type {}, but the result is {}",
+                        crate::print::operand(body, v),
+                        crate::print::ty_name(t),
+                        crate::print::ty_name(body.result)
+                    ));
+                }
+            }
+            _ => {}
         }
     }
     if errors.is_empty() {
@@ -316,5 +335,25 @@ mod tests {
             ),
         );
         assert!(errors_of(&b)[0].contains("operand of type Float"));
+    }
+
+    #[test]
+    fn a_return_of_another_type_than_the_result_is_reported() {
+        let mut b = counting_loop();
+        b.result = MirTy::Int;
+        assert_eq!(verify(&b), Ok(()));
+        b.result = MirTy::Str;
+        let errors = errors_of(&b);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("b3: returns %1.total, of type Int, but the result is String")),
+            "{errors:?}"
+        );
+        // A unit constant is the placeholder of an unreachable end.
+        b.block_mut(BlockId(3)).term = Terminator::Return(Operand::Const(Const::Unit));
+        assert_eq!(verify(&b), Ok(()));
+        b.block_mut(BlockId(3)).term = Terminator::Return(Operand::Const(Const::Float(1.0)));
+        assert!(errors_of(&b)[0].contains("of type Float, but the result is String"));
     }
 }

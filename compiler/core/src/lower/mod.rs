@@ -7,8 +7,11 @@
 //! order the VM delivers them in). Each loop form is lowered once, here:
 //! `while` and `for` to a test block, a body and a step, `loop` to a body
 //! jumping back; `&&`, `||` and `!` in a condition become branches. `match`
-//! tests its arms in order, each pattern a chain of tests branching to the
-//! next arm (not yet a decision tree built from the exhaustiveness matrix).
+//! becomes a decision tree built from its rows ([`dtree`]: each variant
+//! tag, literal or field tested at most once on a path, each arm body
+//! lowered once, guards in arm order), or, past the tree's size budget,
+//! ordered tests, each pattern a chain of tests branching to the next arm;
+//! `match (a, b)` builds no tuple when no arm needs it whole.
 //! Operators carry the class of their operands (`add.int`, `add.float`,
 //! `add.str`, or `add.generic` inside a generic function); the natives that
 //! are one instruction (`Array::len`, `Array::push`, `random::*`, ...) and
@@ -20,6 +23,8 @@
 //! Evaluation order is left to right: an operand that is a local is read in
 //! place only when nothing evaluated after it can assign it; otherwise it is
 //! copied first.
+
+mod dtree;
 
 use crate::codegen::{CodegenError, LineIndex};
 use crate::sema::ir::{self, Callee, ExprKind, FnId, LocalId, PatternKind, Place};
@@ -283,11 +288,24 @@ impl Cx<'_> {
         els: BlockId,
         span: Span,
     ) {
+        self.branch_on(op, OpClass::Int, a, b, then, els, span);
+    }
+
+    /// Ends the current block in a branch on the comparison `a op b` of
+    /// operands of `class`.
+    #[allow(clippy::too_many_arguments)]
+    fn branch_on(
+        &mut self,
+        op: BinOp,
+        class: OpClass,
+        a: Operand,
+        b: Operand,
+        then: BlockId,
+        els: BlockId,
+        span: Span,
+    ) {
         let c = self.temp(MirTy::Bool);
-        self.push(
-            StmtKind::Assign(c, Rvalue::Binary(op, OpClass::Int, a, b)),
-            span,
-        );
+        self.push(StmtKind::Assign(c, Rvalue::Binary(op, class, a, b)), span);
         self.finish(
             Terminator::Branch {
                 cond: Operand::Value(c),
@@ -1032,8 +1050,8 @@ impl Cx<'_> {
         self.assign(dest, ty, Rvalue::Call(callee, xs), span)
     }
 
-    /// Tests the arms in order: the first whose pattern matches and whose
-    /// guard holds gives the value.
+    /// The first arm whose pattern matches and whose guard holds gives the
+    /// value: by a decision tree ([`dtree`]), or by ordered tests.
     fn lower_match(
         &mut self,
         scrutinee: &ir::Expr,
@@ -1042,7 +1060,13 @@ impl Cx<'_> {
         dest: Dest,
         span: Span,
     ) -> Operand {
-        let s = if arms.iter().any(|a| a.guard.is_some()) {
+        let guarded = arms.iter().any(|a| a.guard.is_some());
+        if let ExprKind::Tuple(items) = &scrutinee.kind {
+            if !arms.iter().any(|a| dtree::needs_whole(&a.pattern)) {
+                return self.match_tuple(items, arms, guarded, ty, dest, span);
+            }
+        }
+        let s = if guarded {
             // A guard may assign the variable matched on.
             let t = self.temp(self.mir_ty(&scrutinee.ty));
             self.expr(scrutinee, Dest::Into(t))
@@ -1051,6 +1075,63 @@ impl Cx<'_> {
         };
         let dest = self.join_dest(dest, ty);
         let join = self.body.new_block();
+        let whole = dtree::Scrutinee::Whole(s.clone(), &scrutinee.ty);
+        if !self.match_tree(&whole, arms, dest, join, span) {
+            self.match_ordered(&s, arms, dest, join, span);
+        }
+        self.cur = join;
+        self.joined(dest)
+    }
+
+    /// `match (a, b, ..)` where no arm needs the tuple itself: its elements
+    /// are evaluated, left to right, and matched without building it.
+    fn match_tuple(
+        &mut self,
+        items: &[ir::Expr],
+        arms: &[ir::Arm],
+        guarded: bool,
+        ty: &Ty,
+        dest: Dest,
+        span: Span,
+    ) -> Operand {
+        let mut xs = self.list(items, span);
+        if guarded {
+            // A guard may assign a variable matched on.
+            for (x, item) in xs.iter_mut().zip(items) {
+                if matches!(item.kind, ExprKind::Local(_)) {
+                    let t = self.temp(self.mir_ty(&item.ty));
+                    self.push(StmtKind::Assign(t, Rvalue::Use(x.clone())), item.span);
+                    *x = Operand::Value(t);
+                }
+            }
+        }
+        let tys = items.iter().map(|i| self.mir_ty(&i.ty)).collect();
+        let dest = self.join_dest(dest, ty);
+        let join = self.body.new_block();
+        let parts = dtree::Scrutinee::Parts(xs.clone(), tys);
+        if !self.match_tree(&parts, arms, dest, join, span) {
+            let t = self.temp(MirTy::Any);
+            self.push(
+                StmtKind::Assign(t, Rvalue::Aggregate(Aggregate::Tuple, xs)),
+                span,
+            );
+            self.match_ordered(&Operand::Value(t), arms, dest, join, span);
+        }
+        self.cur = join;
+        self.joined(dest)
+    }
+
+    /// Lowers `match` as ordered tests, arm after arm, each pattern a chain
+    /// of tests branching to the next arm: where [`Cx::match_tree`] builds
+    /// no tree.
+    fn match_ordered(
+        &mut self,
+        s: &Operand,
+        arms: &[ir::Arm],
+        dest: Dest,
+        join: BlockId,
+        span: Span,
+    ) {
         for arm in arms {
             let next = self.body.new_block();
             self.pattern(&arm.pattern, s.clone(), next);
@@ -1065,8 +1146,6 @@ impl Cx<'_> {
         }
         // Exhaustiveness was checked: no value gets here.
         self.finish(Terminator::Unreachable, span);
-        self.cur = join;
-        self.joined(dest)
     }
 
     /// Tests `pattern` against `v`, binding its variables; continues in a
