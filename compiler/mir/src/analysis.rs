@@ -144,8 +144,19 @@ pub struct Loop {
 pub fn natural_loops(body: &Body) -> Vec<Loop> {
     let doms = DomTree::new(body);
     let preds = predecessors(body);
+    natural_loops_of(body, &doms, &preds, &reverse_postorder(body))
+}
+
+/// [`natural_loops`] from the body's dominator tree, predecessors and
+/// reverse postorder, for a caller that needs them too.
+pub fn natural_loops_of(
+    body: &Body,
+    doms: &DomTree,
+    preds: &[Vec<BlockId>],
+    rpo: &[BlockId],
+) -> Vec<Loop> {
     let mut loops: Vec<Loop> = Vec::new();
-    for h in reverse_postorder(body) {
+    for &h in rpo {
         let tails: Vec<BlockId> = preds[h.0 as usize]
             .iter()
             .copied()

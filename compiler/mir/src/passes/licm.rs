@@ -14,7 +14,7 @@
 //! every back edge of the loop (it runs on every iteration, so moving it
 //! cannot make a loop that rarely takes a branch do more work).
 
-use crate::analysis::{natural_loops, predecessors, DomTree, Liveness, Loop};
+use crate::analysis::{natural_loops_of, predecessors, reverse_postorder, DomTree, Liveness, Loop};
 use crate::*;
 
 /// Whether `rv` may run where it did not before: no failure, effect,
@@ -46,16 +46,19 @@ pub fn run(body: &mut Body) -> bool {
 /// Hoists what it can out of the innermost loop that has something to
 /// hoist; whether it hoisted anything.
 fn hoist_one_loop(body: &mut Body) -> bool {
-    let loops = natural_loops(body);
+    // The analyses once per round, shared by the loops and their
+    // statements.
+    let doms = DomTree::new(body);
+    let preds = predecessors(body);
+    let rpo = reverse_postorder(body);
+    let loops = natural_loops_of(body, &doms, &preds, &rpo);
     if loops.is_empty() {
         return false;
     }
-    let doms = DomTree::new(body);
-    let preds = predecessors(body);
     let live = Liveness::new(body);
     // Inner loops come after the loops they are nested in.
     for lp in loops.iter().rev() {
-        let hoisted = invariant_stmts(body, lp, &doms, &preds, &live);
+        let hoisted = invariant_stmts(body, lp, &doms, &preds, &live, &rpo);
         if hoisted.is_empty() {
             continue;
         }
@@ -83,6 +86,7 @@ fn invariant_stmts(
     doms: &DomTree,
     preds: &[Vec<BlockId>],
     live: &Liveness,
+    rpo: &[BlockId],
 ) -> Vec<(BlockId, usize)> {
     let n = body.values.len();
     let inside = |b: BlockId| lp.blocks.binary_search(&b).is_ok();
@@ -113,10 +117,7 @@ fn invariant_stmts(
     }
     // Blocks in reverse postorder restricted to the loop: a definition's
     // block dominates its uses inside the loop, so it comes first.
-    let order: Vec<BlockId> = crate::analysis::reverse_postorder(body)
-        .into_iter()
-        .filter(|b| inside(*b))
-        .collect();
+    let order: Vec<BlockId> = rpo.iter().copied().filter(|b| inside(*b)).collect();
     let mut invariant = vec![false; n];
     let mut out = Vec::new();
     for b in order {
