@@ -27,7 +27,7 @@ pub fn cfg(body: &Body) -> DiGraph<(), ()> {
 /// The blocks reachable from the entry, in reverse postorder (the entry
 /// first; every block before its successors, save along back edges).
 pub fn reverse_postorder(body: &Body) -> Vec<BlockId> {
-    let mut order: Vec<BlockId> = postorder(&successor_lists(body))
+    let mut order: Vec<BlockId> = postorder(&Successors::of(body))
         .into_iter()
         .map(|b| BlockId(b as u32))
         .collect();
@@ -35,29 +35,54 @@ pub fn reverse_postorder(body: &Body) -> Vec<BlockId> {
     order
 }
 
-/// Each block's successors, in the order of its terminator, leaving out
-/// targets that are not blocks (the verifier reports them).
-fn successor_lists(body: &Body) -> Vec<Vec<usize>> {
-    let blocks = body.blocks.len();
-    body.blocks
-        .iter()
-        .map(|b| {
-            b.term
-                .successors()
-                .into_iter()
-                .map(|s| s.0 as usize)
-                .filter(|s| *s < blocks)
-                .collect()
-        })
-        .collect()
+/// Each block's successors (at most two), in the order of its terminator,
+/// leaving out targets that are not blocks (the verifier reports them).
+struct Successors(Vec<([usize; 2], usize)>);
+
+impl Successors {
+    fn of(body: &Body) -> Successors {
+        let blocks = body.blocks.len();
+        Successors(
+            body.blocks
+                .iter()
+                .map(|b| {
+                    let mut out = ([0; 2], 0);
+                    let mut push = |t: BlockId| {
+                        if (t.0 as usize) < blocks {
+                            out.0[out.1] = t.0 as usize;
+                            out.1 += 1;
+                        }
+                    };
+                    match &b.term {
+                        Terminator::Goto(t) => push(*t),
+                        Terminator::Branch { then, els, .. } => {
+                            push(*then);
+                            push(*els);
+                        }
+                        Terminator::Return(_) | Terminator::Unreachable => {}
+                    }
+                    out
+                })
+                .collect(),
+        )
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn of_block(&self, b: usize) -> &[usize] {
+        let (targets, n) = &self.0[b];
+        &targets[..*n]
+    }
 }
 
 /// The blocks reachable from the entry (block 0) in postorder, without
 /// building a graph: the order petgraph's `DfsPostOrder` gives on [`cfg`]
 /// (whose neighbours come newest edge first, so a block's successors are
 /// pushed last to first), which passes and code generation rely on.
-fn postorder(succs: &[Vec<usize>]) -> Vec<usize> {
-    if succs.is_empty() {
+fn postorder(succs: &Successors) -> Vec<usize> {
+    if succs.len() == 0 {
         return Vec::new();
     }
     let mut discovered = vec![false; succs.len()];
@@ -67,7 +92,7 @@ fn postorder(succs: &[Vec<usize>]) -> Vec<usize> {
     while let Some(&b) = stack.last() {
         if !discovered[b] {
             discovered[b] = true;
-            for &s in succs[b].iter().rev() {
+            for &s in succs.of_block(b).iter().rev() {
                 if !discovered[s] {
                     stack.push(s);
                 }
@@ -255,46 +280,64 @@ impl Liveness {
         let n = body.values.len();
         let blocks = body.blocks.len();
         // Per block: the values used before any assignment (gen) and those
-        // assigned (kill).
-        let mut gen = vec![ValueSet::new(n); blocks];
-        let mut kill = vec![ValueSet::new(n); blocks];
+        // assigned (kill), `words` words each, in one buffer.
+        let words = n.div_ceil(64);
+        let bit = |v: Value| (v.0 as usize / 64, 1u64 << (v.0 % 64));
+        let mut gen = vec![0u64; words * blocks];
+        let mut kill = vec![0u64; words * blocks];
         for (i, block) in body.blocks.iter().enumerate() {
+            let (g, k) = (
+                &mut gen[i * words..(i + 1) * words],
+                &mut kill[i * words..(i + 1) * words],
+            );
             for s in &block.stmts {
                 s.for_each_use(|v| {
-                    if !kill[i].contains(v) {
-                        gen[i].insert(v);
+                    let (w, m) = bit(v);
+                    if w < words && k[w] & m == 0 {
+                        g[w] |= m;
                     }
                 });
                 if let Some(d) = s.def() {
-                    kill[i].insert(d);
+                    let (w, m) = bit(d);
+                    if w < words {
+                        k[w] |= m;
+                    }
                 }
             }
             if let Some(Operand::Value(v)) = block.term.operand() {
-                if !kill[i].contains(*v) {
-                    gen[i].insert(*v);
+                let (w, m) = bit(*v);
+                if w < words && k[w] & m == 0 {
+                    g[w] |= m;
                 }
             }
         }
-        let mut live_in = gen.clone();
+        let mut live_in: Vec<ValueSet> = (0..blocks)
+            .map(|i| ValueSet {
+                words: gen[i * words..(i + 1) * words].to_vec(),
+            })
+            .collect();
         let mut live_out = vec![ValueSet::new(n); blocks];
-        // Each block's successors, once; then the blocks reachable from the
-        // entry in postorder (any order reaches the same fixpoint; this one
-        // takes few rounds), each round computed word by word in place.
-        let succs = successor_lists(body);
+        // The blocks reachable from the entry in postorder (any order
+        // reaches the same fixpoint; this one takes few rounds), each round
+        // computed word by word in place.
+        let succs = Successors::of(body);
         let order = postorder(&succs);
-        let mut out = vec![0u64; n.div_ceil(64)];
+        let mut out = vec![0u64; words];
         let mut changed = true;
         while changed {
             changed = false;
             for &i in &order {
                 out.fill(0);
-                for &s in &succs[i] {
+                for &s in succs.of_block(i) {
                     for (o, w) in out.iter_mut().zip(&live_in[s].words) {
                         *o |= *w;
                     }
                 }
                 // live in = gen | (live out - kill)
-                let (g, k) = (&gen[i].words, &kill[i].words);
+                let (g, k) = (
+                    &gen[i * words..(i + 1) * words],
+                    &kill[i * words..(i + 1) * words],
+                );
                 for (j, w) in live_in[i].words.iter_mut().enumerate() {
                     let new = g[j] | (out[j] & !k[j]);
                     if new != *w {
