@@ -5,7 +5,8 @@
 //! of a set of bodies with its strongly connected components.
 
 use crate::*;
-use petgraph::algo::dominators::{self, Dominators};
+#[cfg(test)]
+use petgraph::algo::dominators;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 /// The control-flow graph of a body: node `i` is block `i`.
@@ -121,37 +122,92 @@ pub fn predecessors(body: &Body) -> Vec<Vec<BlockId>> {
     preds
 }
 
-/// The dominator tree of the reachable blocks.
+/// The dominator tree of the reachable blocks: each one's immediate
+/// dominator (the entry's is itself; `None` for an unreachable block), by
+/// the iterative algorithm of Cooper, Harvey and Kennedy over the reverse
+/// postorder (dominators are unique: a test compares them with petgraph's).
 pub struct DomTree {
-    doms: Option<Dominators<NodeIndex>>,
+    idom: Vec<Option<usize>>,
 }
 
 impl DomTree {
     pub fn new(body: &Body) -> DomTree {
-        if body.blocks.is_empty() {
-            return DomTree { doms: None };
+        let succs = Successors::of(body);
+        let post = postorder(&succs);
+        let n = succs.len();
+        let mut rank = vec![usize::MAX; n];
+        for (i, b) in post.iter().enumerate() {
+            rank[*b] = i;
         }
-        let g = cfg(body);
-        DomTree {
-            doms: Some(dominators::simple_fast(&g, NodeIndex::new(0))),
+        let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for b in 0..n {
+            for &s in succs.of_block(b) {
+                preds[s].push(b);
+            }
         }
+        let mut idom: Vec<Option<usize>> = vec![None; n];
+        if n == 0 {
+            return DomTree { idom };
+        }
+        idom[0] = Some(0);
+        let intersect = |idom: &[Option<usize>], mut a: usize, mut b: usize| {
+            while a != b {
+                while rank[a] < rank[b] {
+                    a = idom[a].unwrap_or(0);
+                }
+                while rank[b] < rank[a] {
+                    b = idom[b].unwrap_or(0);
+                }
+            }
+            a
+        };
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for &b in post.iter().rev().skip(1) {
+                let mut new: Option<usize> = None;
+                for &p in &preds[b] {
+                    if idom[p].is_none() {
+                        continue;
+                    }
+                    new = Some(match new {
+                        None => p,
+                        Some(q) => intersect(&idom, p, q),
+                    });
+                }
+                if new.is_some() && idom[b] != new {
+                    idom[b] = new;
+                    changed = true;
+                }
+            }
+        }
+        DomTree { idom }
     }
 
     /// Whether `a` dominates `b` (every block dominates itself; an
     /// unreachable block is dominated by nothing).
     pub fn dominates(&self, a: BlockId, b: BlockId) -> bool {
-        let Some(doms) = &self.doms else {
+        let (a, mut x) = (a.0 as usize, b.0 as usize);
+        if self.idom.get(x).copied().flatten().is_none() {
             return false;
-        };
-        doms.dominators(NodeIndex::new(b.0 as usize))
-            .is_some_and(|mut it| it.any(|d| d.index() == a.0 as usize))
+        }
+        loop {
+            if x == a {
+                return true;
+            }
+            match self.idom[x] {
+                Some(up) if up != x => x = up,
+                _ => return false,
+            }
+        }
     }
 
     pub fn immediate_dominator(&self, b: BlockId) -> Option<BlockId> {
-        self.doms
-            .as_ref()?
-            .immediate_dominator(NodeIndex::new(b.0 as usize))
-            .map(|n| BlockId(n.index() as u32))
+        let b = b.0 as usize;
+        match self.idom.get(b).copied().flatten() {
+            Some(d) if d != b => Some(BlockId(d as u32)),
+            _ => None,
+        }
     }
 }
 
@@ -455,10 +511,11 @@ mod tests {
     }
 
     /// The reverse postorder is the one petgraph's `DfsPostOrder` gives on
-    /// the control-flow graph, on bodies of every shape: branches to one
-    /// block twice, loops, blocks nothing reaches.
+    /// the control-flow graph, and the dominators are petgraph's, on bodies
+    /// of every shape: branches to one block twice, loops, blocks nothing
+    /// reaches.
     #[test]
-    fn reverse_postorder_is_petgraphs() {
+    fn reverse_postorder_and_dominators_are_petgraphs() {
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = |n: u64| {
             seed ^= seed << 13;
@@ -493,6 +550,24 @@ mod tests {
                 }
                 expected.reverse();
                 assert_eq!(reverse_postorder(&b), expected);
+                let ours = DomTree::new(&b);
+                let theirs = dominators::simple_fast(&g, NodeIndex::new(0));
+                for x in 0..size as usize {
+                    let bx = BlockId(x as u32);
+                    assert_eq!(
+                        ours.immediate_dominator(bx),
+                        theirs
+                            .immediate_dominator(NodeIndex::new(x))
+                            .map(|d| BlockId(d.index() as u32)),
+                    );
+                    for y in 0..size as usize {
+                        let by = BlockId(y as u32);
+                        let expected = theirs
+                            .dominators(NodeIndex::new(y))
+                            .is_some_and(|mut it| it.any(|d| d.index() == x));
+                        assert_eq!(ours.dominates(bx, by), expected, "{x} dom {y}");
+                    }
+                }
             }
         }
     }
