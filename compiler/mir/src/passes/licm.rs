@@ -48,9 +48,13 @@ pub fn run(body: &mut Body) -> bool {
 fn hoist_one_loop(body: &mut Body) -> bool {
     // The analyses once per round, shared by the loops and their
     // statements.
+    let rpo = reverse_postorder(body);
+    if !has_retreating_edge(body, &rpo) {
+        // No cycle, so no loop: the dominator tree is not needed.
+        return false;
+    }
     let doms = DomTree::new(body);
     let preds = predecessors(body);
-    let rpo = reverse_postorder(body);
     let loops = natural_loops_of(body, &doms, &preds, &rpo);
     if loops.is_empty() {
         return false;
@@ -80,6 +84,22 @@ fn hoist_one_loop(body: &mut Body) -> bool {
 
 /// The statements of `lp` that may move to its preheader, as (block, index)
 /// in an order where each comes after the statements it reads.
+/// Whether some edge between reachable blocks goes to a block that does not
+/// come later in the reverse postorder `rpo`: every loop's back edge does
+/// (its header dominates its tail, so comes first).
+fn has_retreating_edge(body: &Body, rpo: &[BlockId]) -> bool {
+    let mut rank = vec![usize::MAX; body.blocks.len()];
+    for (i, b) in rpo.iter().enumerate() {
+        rank[b.0 as usize] = i;
+    }
+    rpo.iter().any(|b| {
+        body.block(*b).term.successors().iter().any(|s| {
+            rank.get(s.0 as usize)
+                .is_some_and(|r| *r <= rank[b.0 as usize])
+        })
+    })
+}
+
 fn invariant_stmts(
     body: &Body,
     lp: &Loop,
