@@ -366,9 +366,9 @@ pub struct ParsedItem {
     pub key: String,
     /// The item's identity, from `key`.
     pub id: ItemRef,
-    pub tree: Shared<ast::Item>,
+    pub tree: Shared<ItemTree>,
     /// The tree without its bodies (`mvl_syntax::rebase::header`).
-    pub header: Shared<ast::Item>,
+    pub header: Shared<ItemTree>,
     /// The header without functions' types (`mvl_syntax::rebase::summary`).
     pub summary: Shared<ast::Item>,
     /// Where the lines of the item's own text start.
@@ -415,6 +415,104 @@ impl<T> AsRef<T> for Shared<T> {
     }
 }
 
+/// An item's full tree (or its header), spans counted from the item's
+/// start: made by the parse, or, for an item of the standard library,
+/// decoded from its build-time encoding the first time something reads it
+/// (most of the library's items are never read by a given program).
+pub struct ItemTree {
+    tree: std::sync::OnceLock<Arc<ast::Item>>,
+    encoded: Option<EncodedItem>,
+}
+
+/// An item's tree as `mvl-stdlib-source`'s build script encoded it, and
+/// the item's own text, parsed instead if the encoding does not decode.
+#[derive(Clone, Copy)]
+struct EncodedItem {
+    bytes: &'static [u8],
+    text: &'static str,
+    /// Whether it is the item's header (`mvl_syntax::rebase::header`).
+    header: bool,
+}
+
+impl ItemTree {
+    pub fn new(item: ast::Item) -> ItemTree {
+        ItemTree {
+            tree: std::sync::OnceLock::from(Arc::new(item)),
+            encoded: None,
+        }
+    }
+
+    /// The tree encoded in `bytes`; if they do not decode, that of the
+    /// item's `text`, or its header when `header`.
+    fn encoded(bytes: &'static [u8], text: &'static str, header: bool) -> ItemTree {
+        ItemTree {
+            tree: std::sync::OnceLock::new(),
+            encoded: Some(EncodedItem {
+                bytes,
+                text,
+                header,
+            }),
+        }
+    }
+
+    /// The tree, shared.
+    pub fn arc(&self) -> Arc<ast::Item> {
+        self.get().clone()
+    }
+
+    fn get(&self) -> &Arc<ast::Item> {
+        self.tree.get_or_init(|| {
+            let Some(e) = self.encoded else {
+                return Arc::new(error_item());
+            };
+            let item = postcard::from_bytes(e.bytes).ok().or_else(|| {
+                // The text parses alone: it parsed so when the crate was built.
+                let mut items = mvl_syntax::parse_alone(e.text)?;
+                let mut item = items.drain(..).next()?;
+                let start = item.span().start;
+                mvl_syntax::rebase::rebase_item(&mut item, start);
+                Some(match e.header {
+                    true => mvl_syntax::rebase::header(&item),
+                    false => item,
+                })
+            });
+            Arc::new(item.unwrap_or_else(error_item))
+        })
+    }
+}
+
+/// An item that did not parse, spanning nothing.
+fn error_item() -> ast::Item {
+    ast::Item::Error(ast::ErrorItem {
+        names: Vec::new(),
+        declares_type: false,
+        span: Span::default(),
+    })
+}
+
+impl std::ops::Deref for ItemTree {
+    type Target = ast::Item;
+    fn deref(&self) -> &ast::Item {
+        self.get()
+    }
+}
+
+impl PartialEq for ItemTree {
+    fn eq(&self, other: &ItemTree) -> bool {
+        match (self.encoded, other.encoded) {
+            // The same encoding is the same tree, without decoding either.
+            (Some(a), Some(b)) if a.bytes == b.bytes => true,
+            _ => **self == **other,
+        }
+    }
+}
+
+impl std::fmt::Debug for ItemTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 /// The text of one chunk of a file, as `mvl_syntax::parse_file_reusing`
 /// cuts it (one item, as a rule): interned, so that [`parse_item`] parses
 /// each distinct text once, and an edit re-parses only the item it touched.
@@ -431,8 +529,8 @@ pub struct ItemParse {
     pub span: Span,
     /// The item's key before its occurrence is counted ([`item_keys`]).
     pub base: Arc<str>,
-    pub tree: Shared<ast::Item>,
-    pub header: Shared<ast::Item>,
+    pub tree: Shared<ItemTree>,
+    pub header: Shared<ItemTree>,
     pub summary: Shared<ast::Item>,
     pub lines: Shared<LineIndex>,
 }
@@ -472,8 +570,8 @@ fn item_parse(text: &str, mut item: ast::Item, origin: u32) -> ItemParse {
         span,
         base: base_key(&item).into(),
         summary: Shared::new(mvl_syntax::rebase::summary(&header)),
-        header: Shared::new(header),
-        tree: Shared::new(item),
+        header: Shared::new(ItemTree::new(header)),
+        tree: Shared::new(ItemTree::new(item)),
         lines: Shared::new(LineIndex::new(own)),
     }
 }
@@ -545,14 +643,14 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
     db.executing("parse", &|| file.path(db).clone());
     let text = file.text(db);
     let prebuilt = match file.kind(db).is_stdlib() {
-        true => prebuilt_tree(text),
+        true => prebuilt_items(text),
         false => None,
     };
     let mut parsed: Vec<ItemParse> = Vec::new();
     let (syntax_errors, broken_names) = match prebuilt {
-        Some(tree) => {
-            parsed.extend(tree.items.into_iter().map(|i| item_parse(text, i, 0)));
-            (Vec::new(), tree.broken_names)
+        Some((items, broken_names)) => {
+            parsed = items;
+            (Vec::new(), broken_names)
         }
         None => match parse_clean(db, text) {
             Some(clean) => {
@@ -643,11 +741,32 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> ParsedFile {
     }
 }
 
-/// The standard library file `text` as parsed when `mvl-stdlib` was built,
-/// if it is one of its files unchanged: decoding it costs a fraction of
-/// parsing it, on every run.
-fn prebuilt_tree(text: &str) -> Option<ast::File> {
-    postcard::from_bytes(mvl_stdlib_source::parsed(text)?).ok()
+/// The items of the standard library file `text` as parsed when
+/// `mvl-stdlib-source` was built, if it is one of its files unchanged:
+/// each item's header and summary decoded now, its full tree when first
+/// read ([`ItemTree`]); and the file's broken names. Decoding the headers
+/// costs a fraction of parsing the file, on every run.
+fn prebuilt_items(text: &str) -> Option<(Vec<ItemParse>, Vec<String>)> {
+    let parsed = mvl_stdlib_source::parsed(text)?;
+    let file: mvl_syntax::rebase::PrebuiltFile = postcard::from_bytes(parsed.index).ok()?;
+    let mut items = Vec::with_capacity(file.items.len());
+    for item in file.items {
+        let own = parsed
+            .source
+            .get(item.span.start as usize..item.span.end as usize)?;
+        let range = |r: &std::ops::Range<u32>| parsed.trees.get(r.start as usize..r.end as usize);
+        let header = range(&item.header)?;
+        let tree = range(&item.tree)?;
+        items.push(ItemParse {
+            span: item.span,
+            base: base_key(&item.summary).into(),
+            tree: Shared::new(ItemTree::encoded(tree, own, false)),
+            header: Shared::new(ItemTree::encoded(header, own, true)),
+            summary: Shared::new(item.summary),
+            lines: Shared::new(LineIndex::new(own)),
+        });
+    }
+    Some((items, file.broken_names))
 }
 
 /// The start of every line of a file, computed once per file text: lowering
@@ -670,12 +789,12 @@ pub struct ItemSyntax<'db> {
     pub id: ItemRef,
     #[tracked]
     #[returns(ref)]
-    pub tree: Shared<ast::Item>,
+    pub tree: Shared<ItemTree>,
     /// The tree without its bodies (`mvl_syntax::rebase::header`): what
     /// declarations read, so that a body edit leaves them alone.
     #[tracked]
     #[returns(ref)]
-    pub header: Shared<ast::Item>,
+    pub header: Shared<ItemTree>,
     /// The header without the types of functions that have a body
     /// (`mvl_syntax::rebase::summary`): what declarations read, so that a
     /// signature edit leaves them alone too.
@@ -884,7 +1003,7 @@ fn imports_of(db: &dyn Db, file: SourceFile) -> Vec<String> {
     parse(db, file)
         .items
         .iter()
-        .filter_map(|item| match &*item.tree {
+        .filter_map(|item| match &**item.tree {
             ast::Item::Import(i) => Some(i.module.name.clone()),
             _ => None,
         })
@@ -1049,11 +1168,19 @@ pub fn fn_site<'db>(db: &'db dyn Db, program: Program, id: FnId) -> Option<FnSit
         items.index.get(&item).map(|i| items.items[*i])
     });
     let graph = call_graph(db, program);
-    let members = graph
-        .component_of
-        .get(&id)
-        .map(|c| graph.components[*c].clone())
-        .unwrap_or_default();
+    let members = match graph.component_of.get(&id) {
+        Some(c) => graph.components[*c].clone(),
+        // A library function the user's functions do not name (a method
+        // found through a method call): its component, from what it
+        // reaches.
+        None => {
+            let (ids, refs) = reached_refs(db, program, std::iter::once(id), false);
+            sema::components(&ids, &refs)
+                .into_iter()
+                .find(|members| members.contains(&id))
+                .unwrap_or_default()
+        }
+    };
     Some(FnSite {
         decl,
         item,
@@ -1111,29 +1238,92 @@ pub struct CallGraph {
     pub component_of: HashMap<FnId, usize>,
 }
 
+/// The call graph of the user's functions and of the library functions
+/// they reach by name (transitively): a library item nothing of the
+/// program names is never asked for its references, so a small program
+/// does not pay for the whole library. A function's component depends only
+/// on what it reaches, so it is the same in this graph as in the whole
+/// program's; [`fn_site`] finds the component of a library
+/// function reached otherwise (a method call resolved during inference).
 #[salsa::tracked(returns(ref))]
 pub fn call_graph(db: &dyn Db, program: Program) -> Arc<CallGraph> {
     db.executing("call_graph", &|| program.root(db).path(db).clone());
     let decls = declarations(db, program);
-    let mut refs: HashMap<FnId, Vec<FnId>> = HashMap::new();
-    for f in program_files(db, program) {
-        for item in &file_items(db, *f).items {
-            for (id, to) in item_refs(db, program, *item) {
-                refs.insert(*id, to.named.clone());
-            }
+    let roots = decls
+        .decls
+        .iter()
+        .filter(|d| !db.source(d.file.file).kind(db).is_stdlib())
+        .map(|d| d.id);
+    let (ids, refs) = reached_refs(db, program, roots, false);
+    Arc::new(CallGraph::of(&ids, &refs))
+}
+
+impl CallGraph {
+    fn of(ids: &[FnId], refs: &HashMap<FnId, Vec<FnId>>) -> CallGraph {
+        let components = sema::components(ids, refs);
+        let component_of = components
+            .iter()
+            .enumerate()
+            .flat_map(|(c, members)| members.iter().map(move |m| (*m, c)))
+            .collect();
+        CallGraph {
+            components,
+            component_of,
         }
     }
-    let ids: Vec<FnId> = decls.decls.iter().map(|d| d.id).collect();
-    let components = sema::components(&ids, &refs);
-    let component_of = components
+}
+
+/// The declared functions `roots` reach through the references of their
+/// items' bodies (`sema::Refs::named`, and `methods` too when
+/// `with_methods`), in declaration order, and the edges out of each. Every
+/// function of a visited item is visited (an `impl`'s methods together),
+/// with what it reaches. Reads the references only of the items visited.
+fn reached_refs(
+    db: &dyn Db,
+    program: Program,
+    roots: impl Iterator<Item = FnId>,
+    with_methods: bool,
+) -> (Vec<FnId>, HashMap<FnId, Vec<FnId>>) {
+    let decls = declarations(db, program);
+    let mut seen: std::collections::HashSet<FnId> = std::collections::HashSet::new();
+    let mut items_seen: std::collections::HashSet<(FileId, ItemRef)> =
+        std::collections::HashSet::new();
+    let mut work: Vec<FnId> = roots.filter(|r| seen.insert(*r)).collect();
+    let mut refs: HashMap<FnId, Vec<FnId>> = HashMap::new();
+    while let Some(id) = work.pop() {
+        let Some(d) = decls.by_id.get(&id).map(|i| &decls.decls[*i]) else {
+            continue;
+        };
+        let Some(item_ref) = d.file.item else {
+            continue;
+        };
+        if !items_seen.insert((d.file.file, item_ref)) {
+            continue;
+        }
+        let items = file_items(db, db.source(d.file.file));
+        let Some(&at) = items.index.get(&item_ref) else {
+            continue;
+        };
+        for (from, to) in item_refs(db, program, items.items[at]) {
+            let mut edges = to.named.clone();
+            if with_methods {
+                edges.extend(to.methods.iter().copied());
+            }
+            for f in std::iter::once(from).chain(&edges) {
+                if seen.insert(*f) {
+                    work.push(*f);
+                }
+            }
+            refs.insert(*from, edges);
+        }
+    }
+    let ids = decls
+        .decls
         .iter()
-        .enumerate()
-        .flat_map(|(c, members)| members.iter().map(move |m| (*m, c)))
+        .map(|d| d.id)
+        .filter(|id| seen.contains(id))
         .collect();
-    Arc::new(CallGraph {
-        components,
-        component_of,
-    })
+    (ids, refs)
 }
 
 /// The declaration of `id` (a declared function) and its item.
@@ -1374,18 +1564,22 @@ pub fn fn_returns(db: &dyn Db, program: Program, id: FnId) -> mvl_mir::MirTy {
 pub fn recursive_fns(db: &dyn Db, program: Program) -> Arc<BTreeSet<FnId>> {
     db.executing("recursive_fns", &|| program.root(db).path(db).clone());
     let decls = declarations(db, program);
-    let mut refs: HashMap<FnId, Vec<FnId>> = HashMap::new();
-    for f in program_files(db, program) {
-        for item in &file_items(db, *f).items {
-            for (id, to) in item_refs(db, program, *item) {
-                let mut all = to.named.clone();
-                all.extend(to.methods.iter().copied());
-                refs.insert(*id, all);
-            }
-        }
-    }
-    let ids: Vec<FnId> = decls.decls.iter().map(|d| d.id).collect();
-    let mut recursive = BTreeSet::new();
+    // Over what the user's functions reach (the code that is lowered); a
+    // function outside it counts as recursive, so it is never inlined
+    // without its references having been read.
+    let roots = decls
+        .decls
+        .iter()
+        .filter(|d| !db.source(d.file.file).kind(db).is_stdlib())
+        .map(|d| d.id);
+    let (ids, refs) = reached_refs(db, program, roots, true);
+    let visited: std::collections::HashSet<&FnId> = ids.iter().collect();
+    let mut recursive: BTreeSet<FnId> = decls
+        .decls
+        .iter()
+        .map(|d| d.id)
+        .filter(|id| !visited.contains(id))
+        .collect();
     for members in sema::components(&ids, &refs) {
         if members.len() > 1 {
             recursive.extend(members);
@@ -1662,11 +1856,19 @@ pub fn user_components(db: &dyn Db, program: Program) -> Vec<FnId> {
 
 /// The inference of every component, the standard library's too.
 fn components(db: &dyn Db, program: Program) -> Vec<&Arc<Inferred>> {
-    call_graph(db, program)
+    whole_call_graph(db, program)
         .components
         .iter()
         .map(|members| infer_component(db, program, members[0]))
         .collect()
+}
+
+/// The call graph of every declared function, the whole library's too
+/// (what [`stdlib_diagnostics`] checks).
+fn whole_call_graph(db: &dyn Db, program: Program) -> CallGraph {
+    let decls = declarations(db, program);
+    let (ids, refs) = reached_refs(db, program, decls.decls.iter().map(|d| d.id), false);
+    CallGraph::of(&ids, &refs)
 }
 
 /// What checking the standard library's own functions reports: nothing, as
@@ -1751,7 +1953,7 @@ pub fn compile_tests(db: &dyn Db, program: Program) -> Option<TestModule> {
             let at = absolute(db, d.file, Span::default()).start;
             let items = file_items(db, db.source(d.file.file));
             let item = items.items[*items.index.get(&d.file.item?)?];
-            let ast::Item::Test(t) = item.header(db).as_ref() else {
+            let ast::Item::Test(t) = &***item.header(db) else {
                 return None;
             };
             Some((at, t.name.clone(), *index.get(&d.id)?))
@@ -2056,8 +2258,10 @@ mod tests {
         diagnostics(&db, program).iter().map(|d| d.code).collect()
     }
 
-    /// The standard library's syntax trees decoded at start-up are those
-    /// the parser makes of its files.
+    /// The standard library's items decoded at start-up (headers and
+    /// summaries at once, trees when read) are those the parser makes of
+    /// its files, and so is a tree that does not decode (it is parsed
+    /// from the item's text instead).
     #[test]
     fn prebuilt_library_trees_are_the_parsed_ones() {
         let files = std::iter::once(mvl_stdlib_source::PRELUDE)
@@ -2065,9 +2269,25 @@ mod tests {
         for text in files {
             let (tree, errors) = mvl_syntax::parse_file(text);
             assert!(errors.is_empty(), "{errors:?}");
-            assert_eq!(prebuilt_tree(text), Some(tree));
+            let (items, broken) = prebuilt_items(text).expect("prebuilt");
+            assert_eq!(broken, tree.broken_names);
+            assert_eq!(items.len(), tree.items.len());
+            for (pre, item) in items.iter().zip(tree.items) {
+                let parsed = item_parse(text, item, 0);
+                assert!(pre.tree.tree.get().is_none(), "decoded before it is read");
+                assert!(pre.header.tree.get().is_none(), "decoded before it is read");
+                assert_eq!(*pre, parsed);
+                assert_eq!(**pre.tree, **parsed.tree);
+                assert_eq!(**pre.header, **parsed.header);
+                let own = &text[pre.span.start as usize..pre.span.end as usize];
+                let own: &'static str = Box::leak(own.to_string().into_boxed_str());
+                let broken = ItemTree::encoded(&[0xff, 0xff, 0xff], own, false);
+                assert_eq!(*broken, **parsed.tree);
+                let broken = ItemTree::encoded(&[0xff, 0xff, 0xff], own, true);
+                assert_eq!(*broken, **parsed.header);
+            }
         }
-        assert_eq!(prebuilt_tree("fn main() { }"), None);
+        assert!(prebuilt_items("fn main() { }").is_none());
     }
 
     /// A program's diagnostics leave the standard library's own functions
@@ -2080,8 +2300,10 @@ mod tests {
         let diags = stdlib_diagnostics(&db, program);
         assert!(diags.is_empty(), "{diags:#?}");
         // And it is really checked: every one of its components was inferred.
-        let graph = call_graph(&db, program);
+        let graph = whole_call_graph(&db, program);
         assert!(components(&db, program).len() == graph.components.len());
+        // A small program's call graph holds what it reaches, not the library.
+        assert!(call_graph(&db, program).components.len() < 5);
         assert!(user_components(&db, program).len() < 5);
     }
 
@@ -2495,7 +2717,7 @@ fn main() {
                 let start = item.span().start;
                 mvl_syntax::rebase::rebase_item(item, start);
             }
-            let trees: Vec<&ast::Item> = parsed.items.iter().map(|i| &*i.tree).collect();
+            let trees: Vec<&ast::Item> = parsed.items.iter().map(|i| &**i.tree).collect();
             assert_eq!(trees, scratch.iter().collect::<Vec<_>>(), "{text}");
             assert_eq!(parsed.errors.len(), errors.len(), "{text}");
             assert_eq!(*parsed.broken_names, tree.broken_names, "{text}");
@@ -2645,13 +2867,16 @@ fn main() {
         );
     }
 
-    /// The `item_scope` query of every item of the session's program that
+    /// The `item_scope` query of every item of the session's own files that
     /// declares a function: what adding an item re-runs for every body
-    /// (each is equal again unless the body names the new item).
+    /// (each is equal again unless the body names the new item). The
+    /// library's items are read only as far as the program's functions
+    /// reach them by name, and these reach none.
     fn every_item_scope(s: &Session) -> Vec<String> {
         let db = &s.db;
         program_files(db, s.program)
             .iter()
+            .filter(|f| !f.kind(db).is_stdlib())
             .flat_map(|f| file_items(db, *f).items.iter())
             .filter(|i| {
                 matches!(

@@ -318,7 +318,11 @@ pub fn summary(header: &Item) -> Item {
         if f.body.is_none() {
             return f.clone();
         }
+        // Field by field: cloning the whole declaration would copy the
+        // types only to drop them.
         FnDecl {
+            name: f.name.clone(),
+            type_params: f.type_params.clone(),
             params: f
                 .params
                 .iter()
@@ -331,14 +335,18 @@ pub fn summary(header: &Item) -> Item {
                 })
                 .collect(),
             ret: None,
-            ..f.clone()
+            body: f.body.clone(),
+            span: f.span,
         }
     }
     match header {
         Item::Fn(f) => Item::Fn(func(f)),
+        // Not `..i.clone()`, which would copy every method only to drop it.
         Item::Impl(i) => Item::Impl(ImplDecl {
+            type_params: i.type_params.clone(),
+            target: i.target.clone(),
             methods: i.methods.iter().map(func).collect(),
-            ..i.clone()
+            span: i.span,
         }),
         other => other.clone(),
     }
@@ -460,4 +468,43 @@ pub fn header(item: &Item) -> Item {
         }),
         Item::Error(e) => Item::Error(e.clone()),
     }
+}
+
+/// A file's items as the standard library's build script prepares them
+/// (`stdlib/source/build.rs`), so that the compiler reads each item's
+/// summary at start-up and decodes its header and full tree only when a
+/// query asks for them: the items' index, and beside it one blob of the
+/// items' headers and trees, each encoded on its own.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PrebuiltFile {
+    pub items: Vec<PrebuiltItem>,
+    /// See [`File::broken_names`].
+    pub broken_names: Vec<String>,
+}
+
+/// One item of a [`PrebuiltFile`]: where it lies in its file, its
+/// [`summary`] (spans counted from the item's start), and where its
+/// [`header`] and its full tree (likewise) lie in the blob of trees.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PrebuiltItem {
+    pub span: Span,
+    pub summary: Item,
+    pub header: std::ops::Range<u32>,
+    pub tree: std::ops::Range<u32>,
+}
+
+/// `file`'s items, each made relative to its start (the tree, its header
+/// and its summary), with where each lies in the file: what
+/// [`PrebuiltFile`] holds, the trees still to encode.
+pub fn prebuilt_items(file: File) -> Vec<(Span, Item, Item, Item)> {
+    file.items
+        .into_iter()
+        .map(|mut item| {
+            let span = item.span();
+            rebase_item(&mut item, span.start);
+            let header = header(&item);
+            let summary = summary(&header);
+            (span, item, header, summary)
+        })
+        .collect()
 }

@@ -13,8 +13,8 @@
 pub const PRELUDE: &str = include_str!("prelude.mvl");
 
 /// Declares the standard library's modules from one list of names: their
-/// sources ([`MODULES`]) and, with the prelude's, their syntax trees as
-/// parsed when this crate was built ([`parsed`]).
+/// sources ([`MODULES`]) and, with the prelude's, their items as parsed
+/// when this crate was built ([`parsed`]).
 macro_rules! stdlib_modules {
     ($($name:literal),* $(,)?) => {
         /// The standard library's modules, by name: compiled with every
@@ -22,12 +22,17 @@ macro_rules! stdlib_modules {
         /// (`gc::collect()`).
         pub const MODULES: &[(&str, &str)] = &[$(($name, include_str!(concat!($name, ".mvl")))),*];
 
-        /// Each file's source and its build-time syntax tree.
-        const PARSED: &[(&str, &[u8])] = &[
-            (PRELUDE, include_bytes!(concat!(env!("OUT_DIR"), "/prelude.ast"))),
+        /// Each file's source and its build-time items' index and trees.
+        const PARSED: &[(&str, &[u8], &[u8])] = &[
+            (
+                PRELUDE,
+                include_bytes!(concat!(env!("OUT_DIR"), "/prelude.ast")),
+                include_bytes!(concat!(env!("OUT_DIR"), "/prelude.trees")),
+            ),
             $((
                 include_str!(concat!($name, ".mvl")),
                 include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".ast")),
+                include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".trees")),
             )),*
         ];
     };
@@ -35,13 +40,31 @@ macro_rules! stdlib_modules {
 
 stdlib_modules!("gc", "reflect", "env", "io", "fs", "time", "random");
 
-/// The syntax tree of `source` as parsed when this crate was built
-/// (`mvl_syntax::ast::File`, postcard-encoded), when `source` is the text
-/// of one of the standard library's files and it parsed without errors.
-/// The compiler decodes it instead of parsing the library on every run.
-pub fn parsed(source: &str) -> Option<&'static [u8]> {
+/// One of the standard library's files as parsed when this crate was built.
+#[derive(Clone, Copy, Debug)]
+pub struct Parsed {
+    /// The file's text.
+    pub source: &'static str,
+    /// Its items' index: each item's span and summary
+    /// (`mvl_syntax::rebase::PrebuiltFile`, postcard-encoded).
+    pub index: &'static [u8],
+    /// The items' headers and full trees, each postcard-encoded on its
+    /// own, where the index says.
+    pub trees: &'static [u8],
+}
+
+/// The standard library file `source` as parsed when this crate was built,
+/// when `source` is the text of one of its files and it parsed without
+/// errors. The compiler decodes the index at start-up, and an item's header
+/// and tree only when it needs them, instead of parsing the library on
+/// every run.
+pub fn parsed(source: &str) -> Option<Parsed> {
     PARSED
         .iter()
-        .find(|(text, bytes)| *text == source && !bytes.is_empty())
-        .map(|(_, bytes)| *bytes)
+        .find(|(text, index, _)| *text == source && !index.is_empty())
+        .map(|(text, index, trees)| Parsed {
+            source: text,
+            index,
+            trees,
+        })
 }

@@ -322,6 +322,7 @@ pub fn link(
         entry,
         ..Module::default()
     };
+    let mut pool = ConstPool::default();
     for (_, lowered) in functions {
         let callees: Vec<u32> = lowered
             .callees
@@ -332,7 +333,7 @@ pub fn link(
         let remap: Vec<u32> = lowered
             .constants
             .into_iter()
-            .map(|c| intern_constant(&mut module.constants, c))
+            .map(|c| pool.intern(&mut module.constants, c))
             .collect();
         for op in &mut function.code {
             op.for_each_operand_mut(|o| match o {
@@ -429,23 +430,58 @@ pub fn type_descriptors(env: &Env) -> Vec<TypeDesc> {
         .collect()
 }
 
-fn intern_constant(pool: &mut Vec<Constant>, c: Constant) -> u32 {
-    let same = |a: &Constant| match (a, &c) {
-        (Constant::Float(x), Constant::Float(y)) => x.to_bits() == y.to_bits(),
-        _ => *a == c,
-    };
-    match pool.iter().position(same) {
-        Some(i) => i as u32,
-        None => {
+/// The constants of a module being linked, each once, and where each is
+/// in the pool: a hash lookup per constant, not a search of the pool.
+#[derive(Default)]
+struct ConstPool {
+    index: crate::db::FastMap<ConstKey, u32>,
+}
+
+/// A constant as the pool tells them apart: Floats by their bits (so
+/// `0.0` and `-0.0` stay two constants, and a NaN equals itself).
+#[derive(PartialEq, Eq, Hash)]
+enum ConstKey {
+    Int(i64),
+    Float(u64),
+    Str(String),
+}
+
+impl ConstPool {
+    fn intern(&mut self, pool: &mut Vec<Constant>, c: Constant) -> u32 {
+        let key = match &c {
+            Constant::Int(i) => ConstKey::Int(*i),
+            Constant::Float(x) => ConstKey::Float(x.to_bits()),
+            Constant::Str(s) => ConstKey::Str(s.clone()),
+        };
+        *self.index.entry(key).or_insert_with(|| {
             pool.push(c);
             pool.len() as u32 - 1
-        }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::LineIndex;
+
+    #[test]
+    fn the_constant_pool_holds_each_constant_once() {
+        use mvm_bytecode::Constant;
+        let mut pool = Vec::new();
+        let mut index = super::ConstPool::default();
+        let mut intern = |c| index.intern(&mut pool, c);
+        assert_eq!(intern(Constant::Str("a".into())), 0);
+        assert_eq!(intern(Constant::Int(1)), 1);
+        assert_eq!(intern(Constant::Float(0.0)), 2);
+        assert_eq!(intern(Constant::Float(-0.0)), 3);
+        assert_eq!(intern(Constant::Float(f64::NAN)), 4);
+        assert_eq!(intern(Constant::Str("a".into())), 0);
+        assert_eq!(intern(Constant::Int(1)), 1);
+        assert_eq!(intern(Constant::Float(-0.0)), 3);
+        assert_eq!(intern(Constant::Float(f64::NAN)), 4);
+        assert_eq!(intern(Constant::Str("b".into())), 5);
+        assert_eq!(pool.len(), 6);
+    }
 
     #[test]
     fn line_index_is_one_based() {

@@ -21,6 +21,11 @@ use mvl_syntax::ast::{self, Span};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The environment's tables, looked up on every name a body writes:
+/// foldhash's fast hasher (as `db::FastMap`), since their keys are the
+/// program's own names, not input that could mount hash flooding.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A module's index: 0 the prelude, 1 the root file, then the imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModuleId(pub u32);
@@ -146,9 +151,9 @@ pub struct ModuleInfo {
 pub struct Env {
     pub modules: Arc<Vec<ModuleInfo>>,
     pub adts: Arc<Vec<AdtDef>>,
-    pub types: Arc<HashMap<(ModuleId, String), AdtId>>,
-    pub values: HashMap<(ModuleId, String), Global>,
-    pub methods: Arc<HashMap<(MethodKey, String), Method>>,
+    pub types: Arc<FastMap<(ModuleId, String), AdtId>>,
+    pub values: FastMap<(ModuleId, String), Global>,
+    pub methods: Arc<FastMap<(MethodKey, String), Method>>,
     /// Whether `values` is restricted (a body's scope): the closest names
     /// are then not in it.
     pub restricted: bool,
@@ -238,7 +243,7 @@ impl Env {
     /// `infer::References`): the values named like the last segment of a
     /// path, in every module; the other tables shared.
     pub fn restricted(&self, paths: &[Vec<String>]) -> Env {
-        let mut values = HashMap::new();
+        let mut values = FastMap::default();
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for path in paths {
             let Some(name) = path.last() else { continue };

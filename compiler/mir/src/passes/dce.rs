@@ -15,24 +15,37 @@ pub fn run(body: &mut Body) -> bool {
         let live = Liveness::new(body);
         let mut removed = false;
         for bi in 0..body.blocks.len() {
-            let (_, after) = live.after_each(body, BlockId(bi as u32));
-            let mut k = 0;
-            let stmts = std::mem::take(&mut body.blocks[bi].stmts);
-            let kept: Vec<Stmt> = stmts
-                .into_iter()
-                .filter(|s| {
-                    let dead = match &s.kind {
-                        StmtKind::Assign(d, Rvalue::Use(Operand::Value(v))) if v == d => true,
-                        StmtKind::Assign(d, rv) => rv.is_pure() && !after[k].contains(*d),
-                        StmtKind::Effect(Effect::Eval(rv)) => rv.is_pure(),
-                        StmtKind::Effect(_) => false,
-                    };
-                    k += 1;
-                    removed |= dead;
-                    !dead
-                })
-                .collect();
-            body.blocks[bi].stmts = kept;
+            // Walked backwards from the live-out, as `Liveness::after_each`
+            // does, without a set per statement: `live` is what is live
+            // after statement `k` when it is judged.
+            let block = &body.blocks[bi];
+            let mut live = live.live_out[bi].clone();
+            if let Some(Operand::Value(v)) = block.term.operand() {
+                live.insert(*v);
+            }
+            let mut dead = vec![false; block.stmts.len()];
+            for (k, s) in block.stmts.iter().enumerate().rev() {
+                dead[k] = match &s.kind {
+                    StmtKind::Assign(d, Rvalue::Use(Operand::Value(v))) if v == d => true,
+                    StmtKind::Assign(d, rv) => rv.is_pure() && !live.contains(*d),
+                    StmtKind::Effect(Effect::Eval(rv)) => rv.is_pure(),
+                    StmtKind::Effect(_) => false,
+                };
+                if let Some(d) = s.def() {
+                    live.remove(d);
+                }
+                s.for_each_use(|v| live.insert(v));
+            }
+            if dead.contains(&true) {
+                removed = true;
+                let stmts = std::mem::take(&mut body.blocks[bi].stmts);
+                body.blocks[bi].stmts = stmts
+                    .into_iter()
+                    .zip(dead)
+                    .filter(|(_, dead)| !dead)
+                    .map(|(s, _)| s)
+                    .collect();
+            }
         }
         if !removed {
             return changed;

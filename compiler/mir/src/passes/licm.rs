@@ -14,7 +14,7 @@
 //! every back edge of the loop (it runs on every iteration, so moving it
 //! cannot make a loop that rarely takes a branch do more work).
 
-use crate::analysis::{natural_loops, predecessors, DomTree, Liveness, Loop};
+use crate::analysis::{natural_loops_of, predecessors, reverse_postorder, DomTree, Liveness, Loop};
 use crate::*;
 
 /// Whether `rv` may run where it did not before: no failure, effect,
@@ -46,16 +46,23 @@ pub fn run(body: &mut Body) -> bool {
 /// Hoists what it can out of the innermost loop that has something to
 /// hoist; whether it hoisted anything.
 fn hoist_one_loop(body: &mut Body) -> bool {
-    let loops = natural_loops(body);
-    if loops.is_empty() {
+    // The analyses once per round, shared by the loops and their
+    // statements.
+    let rpo = reverse_postorder(body);
+    if !has_retreating_edge(body, &rpo) {
+        // No cycle, so no loop: the dominator tree is not needed.
         return false;
     }
     let doms = DomTree::new(body);
     let preds = predecessors(body);
+    let loops = natural_loops_of(body, &doms, &preds, &rpo);
+    if loops.is_empty() {
+        return false;
+    }
     let live = Liveness::new(body);
     // Inner loops come after the loops they are nested in.
     for lp in loops.iter().rev() {
-        let hoisted = invariant_stmts(body, lp, &doms, &preds, &live);
+        let hoisted = invariant_stmts(body, lp, &doms, &preds, &live, &rpo);
         if hoisted.is_empty() {
             continue;
         }
@@ -77,12 +84,29 @@ fn hoist_one_loop(body: &mut Body) -> bool {
 
 /// The statements of `lp` that may move to its preheader, as (block, index)
 /// in an order where each comes after the statements it reads.
+/// Whether some edge between reachable blocks goes to a block that does not
+/// come later in the reverse postorder `rpo`: every loop's back edge does
+/// (its header dominates its tail, so comes first).
+fn has_retreating_edge(body: &Body, rpo: &[BlockId]) -> bool {
+    let mut rank = vec![usize::MAX; body.blocks.len()];
+    for (i, b) in rpo.iter().enumerate() {
+        rank[b.0 as usize] = i;
+    }
+    rpo.iter().any(|b| {
+        body.block(*b).term.successors().iter().any(|s| {
+            rank.get(s.0 as usize)
+                .is_some_and(|r| *r <= rank[b.0 as usize])
+        })
+    })
+}
+
 fn invariant_stmts(
     body: &Body,
     lp: &Loop,
     doms: &DomTree,
     preds: &[Vec<BlockId>],
     live: &Liveness,
+    rpo: &[BlockId],
 ) -> Vec<(BlockId, usize)> {
     let n = body.values.len();
     let inside = |b: BlockId| lp.blocks.binary_search(&b).is_ok();
@@ -113,10 +137,7 @@ fn invariant_stmts(
     }
     // Blocks in reverse postorder restricted to the loop: a definition's
     // block dominates its uses inside the loop, so it comes first.
-    let order: Vec<BlockId> = crate::analysis::reverse_postorder(body)
-        .into_iter()
-        .filter(|b| inside(*b))
-        .collect();
+    let order: Vec<BlockId> = rpo.iter().copied().filter(|b| inside(*b)).collect();
     let mut invariant = vec![false; n];
     let mut out = Vec::new();
     for b in order {

@@ -110,7 +110,7 @@ fn db_source(db: &Database, file: FileId) -> SourceFile {
 pub fn item_tree(db: &Database, at: Anchor) -> Option<Arc<ast::Item>> {
     let items = db::file_items(db, db_source(db, at.file));
     let i = *items.index.get(&at.item?)?;
-    Some(items.items[i].tree(db).0.clone())
+    Some(items.items[i].tree(db).arc())
 }
 
 /// Where `target` is declared (`None` for a native, or a declaration
