@@ -1429,15 +1429,32 @@ fn dispatch<H: Hooks>(
             }
             Op::MapInsert { dst, map, key, src } => {
                 let (m, k, v) = (r!(map), r!(key), r!(src));
-                let old = charged!(metered!(|m2| crate::maps::insert(
-                    cx.heap,
-                    &mut m2,
-                    program,
-                    &state.variants,
-                    m,
-                    k,
-                    v
-                )));
+                let old = match (k, cx.fuel, cx.heap.config.max_heap) {
+                    (Value::Int(i), None, None) => {
+                        // No limit to check: the charge `insert` would make
+                        // (one key part), counted here, as `mapfind` does.
+                        let fuel = crate::maps::KEY_PART.fuel();
+                        executed += fuel;
+                        cx.charged += fuel;
+                        charged!(crate::maps::insert_int(
+                            cx.heap,
+                            program,
+                            &state.variants,
+                            m,
+                            i,
+                            v
+                        ))
+                    }
+                    _ => charged!(metered!(|m2| crate::maps::insert(
+                        cx.heap,
+                        &mut m2,
+                        program,
+                        &state.variants,
+                        m,
+                        k,
+                        v
+                    ))),
+                };
                 r!(dst) = old;
                 safe_point!();
             }

@@ -60,7 +60,7 @@ impl FromIterator<(Key, MapEntry)> for MapTable {
 /// The bytes a General entry holds besides its key image's parts: the
 /// entry (key, value and cached `Some`, 40), its bucket's hash and the
 /// hash table's index (16) and the key image's node (32).
-const GENERAL_ENTRY_BYTES: usize = 88;
+pub const GENERAL_ENTRY_BYTES: usize = 88;
 
 /// The entries of a [`MapTable`] in insertion order (see
 /// [`MapTable::values`]).
@@ -197,6 +197,34 @@ impl MapTable {
                 old
             }
             Form::General(g) => g.insert(key, entry),
+        }
+    }
+
+    /// [`insert`](MapTable::insert) of the Int key `k` given as
+    /// `Value::Int(k)`, without making its image: the value replaced, if
+    /// any, and the bytes the table grew by (by its own measure in the Ints
+    /// form, a new entry's estimate in the general one).
+    #[inline]
+    pub fn insert_int(&mut self, k: i64, value: Value) -> (Option<Value>, usize) {
+        match &mut self.form {
+            Form::Ints(t) => {
+                let had = t.bytes();
+                let old = t.insert(k, value).map(|(old, _)| old);
+                (old, t.bytes().saturating_sub(had))
+            }
+            Form::General(g) => {
+                let old = g
+                    .insert(Key::Int(k), MapEntry::new(Value::Int(k), value))
+                    .map(|e| e.value);
+                (
+                    old,
+                    if old.is_none() {
+                        GENERAL_ENTRY_BYTES
+                    } else {
+                        0
+                    },
+                )
+            }
         }
     }
 
@@ -473,16 +501,25 @@ impl Hashed {
     /// The index of the slot holding `k`.
     #[inline]
     fn probe(&self, k: i64) -> Option<usize> {
+        self.seek(k).ok()
+    }
+
+    /// The index of the slot holding `k`, or else of the free slot where
+    /// its search ended (none when there are no slots).
+    #[inline]
+    fn seek(&self, k: i64) -> Result<usize, Option<usize>> {
         if self.slots.is_empty() {
-            return None;
+            return Err(None);
         }
         let mask = self.slots.len() - 1;
         let mut i = hash(k) as usize & mask;
         loop {
             let slot = &self.slots[i];
-            slot.val?;
+            if slot.val.is_none() {
+                return Err(Some(i));
+            }
             if slot.key == k {
-                return Some(i);
+                return Ok(i);
             }
             i = (i + 1) & mask;
         }
@@ -611,11 +648,14 @@ impl IntIndex {
                 None
             }
             IntIndex::Hashed(h) => {
-                if let Some(i) = h.probe(k) {
-                    let slot = &mut h.slots[i];
-                    let old = slot.val.replace(value)?;
-                    return Some((old, some_of(std::mem::replace(&mut slot.some, NO_OBJ))));
-                }
+                let mut free = match h.seek(k) {
+                    Ok(i) => {
+                        let slot = &mut h.slots[i];
+                        let old = slot.val.replace(value)?;
+                        return Some((old, some_of(std::mem::replace(&mut slot.some, NO_OBJ))));
+                    }
+                    Err(free) => free,
+                };
                 h.min = h.min.min(k);
                 h.max = h.max.max(k);
                 if (h.len + 1) * 2 > h.slots.len() {
@@ -625,15 +665,17 @@ impl IntIndex {
                         return self.insert(k, value);
                     }
                     h.grow();
+                    free = h.seek(k).err().flatten();
                 }
-                Hashed::put(
-                    &mut h.slots,
-                    Slot {
-                        key: k,
-                        val: Some(value),
-                        some: NO_OBJ,
-                    },
-                );
+                let slot = Slot {
+                    key: k,
+                    val: Some(value),
+                    some: NO_OBJ,
+                };
+                match free {
+                    Some(i) => h.slots[i] = slot,
+                    None => Hashed::put(&mut h.slots, slot),
+                }
                 h.len += 1;
                 None
             }
@@ -1059,7 +1101,26 @@ mod tests {
                 let op = rng.below(10);
                 if op < 6 {
                     let v = step as i64;
-                    let old = t.insert(Key::Int(k), MapEntry::new(Value::Int(k), Value::Int(v)));
+                    // Both ways in: `insert_int` on odd steps.
+                    let old = if step % 2 == 1 {
+                        let had = t.heap_bytes();
+                        let (old, grown) = t.insert_int(k, Value::Int(v));
+                        if t.int_keyed() {
+                            assert_eq!(grown, t.heap_bytes().saturating_sub(had));
+                        } else {
+                            assert_eq!(
+                                grown,
+                                if old.is_none() {
+                                    GENERAL_ENTRY_BYTES
+                                } else {
+                                    0
+                                }
+                            );
+                        }
+                        old.map(|value| MapEntry::new(Value::Int(k), value))
+                    } else {
+                        t.insert(Key::Int(k), MapEntry::new(Value::Int(k), Value::Int(v)))
+                    };
                     match model.iter_mut().find(|(mk, _)| *mk == k) {
                         Some((_, mv)) => {
                             assert_eq!(old.map(|e| e.value), Some(Value::Int(*mv)));

@@ -32,8 +32,8 @@ pub fn key_parts(n: usize) -> Cost {
 }
 
 /// The bytes a new Map entry of the general form holds besides its key
-/// image's parts (see `map_table`; the Ints form counts what its arrays grow by).
-pub const MAP_ENTRY_BYTES: usize = 88;
+/// image's parts (the Ints form counts what its arrays grow by).
+pub const MAP_ENTRY_BYTES: usize = crate::map_table::GENERAL_ENTRY_BYTES;
 
 /// The key image of a map or set key, charged as it is built (one step and
 /// one image node per part: it is built only as far as the call can pay
@@ -191,6 +191,23 @@ pub fn insert(
         _ if old.is_none() => bytes,
         _ => 0,
     };
+    heap.account(grown);
+    option(heap, program, variants, old)
+}
+
+/// [`insert`] of an Int key, its charge (one [`KEY_PART`]) left to the
+/// caller as for [`find_int`]: the same entry, result and accounting,
+/// without making the key's image.
+#[inline]
+pub fn insert_int(
+    heap: &mut Heap,
+    program: &Program,
+    variants: &[Value],
+    map: Value,
+    k: i64,
+    value: Value,
+) -> Result<Value, NativeError> {
+    let (old, grown) = map_mut(heap, map)?.insert_int(k, value);
     heap.account(grown);
     option(heap, program, variants, old)
 }
