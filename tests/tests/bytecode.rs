@@ -354,8 +354,16 @@ fn codegen_selects_mapfind_where_only_the_payload_of_a_get_is_read() {
     // `found`: a `match` (either arm first) and an `if let` whose `Option`
     // is only tested and unwrapped: three `mapfind`s, no `Option` made.
     // `kept`: the `Option` itself is used, so it stays a `mapget`; and a
-    // `get` tested in a loop that goes round through it again.
-    let source = "fn found(m: Map<Int, Int>, n: Int) -> Int {
+    // `get` tested in a loop that goes round through it again. The Int
+    // payloads of `found` are `mapfindi`s (no `asi`); `named`'s String
+    // payload and `has`'s unread one are plain `mapfind`s.
+    let source = "fn named(m: Map<Int, String>, k: Int) -> String {
+        match m.get(k) { Some(s) => s, None => \"\" }
+    }
+    fn has(m: Map<Int, Int>, k: Int) -> Bool {
+        match m.get(k) { Some(_) => true, None => false }
+    }
+    fn found(m: Map<Int, Int>, n: Int) -> Int {
         var sum = 0;
         for k in 0..n {
             match m.get(k) { Some(v) => sum += v, None => sum -= 1 }
@@ -374,6 +382,10 @@ fn codegen_selects_mapfind_where_only_the_payload_of_a_get_is_read() {
         for k in 0..6 { m.insert(k * 2, k); }
         println(found(m, 8));
         println(kept(m));
+        println(has(m, 2));
+        let names = Map::new();
+        names.insert(1, \"one\");
+        println(named(names, 1));
     }";
     let mut db = mvl_compiler::db::Database::default();
     let program = db.program("finds.mvl", source.to_string());
@@ -383,13 +395,19 @@ fn codegen_selects_mapfind_where_only_the_payload_of_a_get_is_read() {
     assert_eq!(mvm_bytecode::verify(&module), Ok(()));
     let text = mvm_bytecode::disassemble(&module);
     let found = function_text(&text, "\"found\" arity");
-    assert_eq!(count_op(found, "mapfind"), 3, "{found}");
+    assert_eq!(count_op(found, "mapfindi"), 3, "{found}");
     for absent in [
-        "mapget", "getfield", "isvar", "jvar", "jnvar", "jmpif", "jmpifnot",
+        "mapfind", "asi", "mapget", "getfield", "isvar", "jvar", "jnvar", "jmpif", "jmpifnot",
     ] {
         assert_eq!(count_op(found, absent), 0, "`{absent}` in:\n{found}");
     }
     let kept = function_text(&text, "\"kept\" arity");
     assert_eq!(count_op(kept, "mapfind"), 0, "{kept}");
+    assert_eq!(count_op(kept, "mapfindi"), 0, "{kept}");
+    for name in ["\"named\" arity", "\"has\" arity"] {
+        let f = function_text(&text, name);
+        assert_eq!(count_op(f, "mapfind"), 1, "{f}");
+        assert_eq!(count_op(f, "mapfindi"), 0, "{f}");
+    }
     assert_eq!(count_op(kept, "mapget"), 1, "{kept}");
 }

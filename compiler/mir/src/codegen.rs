@@ -12,7 +12,9 @@
 //! and so does a variant test (`jvar`, `jnvar`); a `map_get` whose `Option`
 //! is only tested and unwrapped (`match m.get(k) { Some(v) => .., None =>
 //! .. }`, `if let Some(v) = m.get(k)`) becomes one `mapfind`, which makes
-//! no `Option` ([`map_finds`]);
+//! no `Option` ([`map_finds`]), or `mapfindi` when the payload is read only
+//! as an Int, which checks it as it reads it (no `asi` follows, see
+//! [`int_finds`]);
 //! an Int operand that is a constant fitting 32 bits selects the immediate
 //! form (`addik`, `ltik`; `x - n` as `x + -n`); the operand class picks the
 //! typed instruction (`addi`, `addf`, `concat`) or the generic one. A
@@ -54,7 +56,7 @@ use crate::passes::licm::preheader;
 use crate::*;
 use mvm_bytecode::ops::{Const as K, Count, Func, Imm, Label, Native, Reg, TypeIdx, ValType};
 use mvm_bytecode::{Constant, Function, InlineEntry, InlineFrame, LineEntry, Op, OperandMut};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A generated function with its own constants (`Const` operands index
 /// [`Generated::constants`]; `Func` operands are the body's [`FuncRef`]s).
@@ -127,6 +129,7 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
         Some((b, finds)) => (b, finds.clone()),
         None => (body, vec![false; body.blocks.len()]),
     };
+    let int_finds = int_finds(body, &finds);
     let thread = threaded(body);
     let order = layout(body, &thread);
     let live = Liveness::new(body);
@@ -145,6 +148,7 @@ pub fn generate(body: &Body, file: u32) -> Result<Generated, LimitError> {
         scopes: Vec::new(),
         current_across: Vec::new(),
         thread,
+        int_finds,
     };
     let mut starts = HashMap::new();
     for (pos, b) in order.iter().enumerate() {
@@ -510,6 +514,40 @@ fn map_finds(body: &Body) -> Option<(Body, Vec<bool>)> {
     Some((new, finds))
 }
 
+/// The `Option`s `%o` of the blocks [`map_finds`] chose (`finds`) whose
+/// payload is read, and read only into Int values: their `mapfind` is
+/// `mapfindi`, which checks the value found is an Int, so the copies of `%o`
+/// that read the payload need no `asi`.
+fn int_finds(body: &Body, finds: &[bool]) -> HashSet<Value> {
+    let mut out = HashSet::new();
+    for (b, _) in body.blocks.iter().zip(finds).filter(|(_, f)| **f) {
+        let Some(StmtKind::Assign(o, Rvalue::Intrinsic(Intrinsic::MapGet, _))) =
+            b.stmts.len().checked_sub(2).map(|i| &b.stmts[i].kind)
+        else {
+            continue;
+        };
+        // After `map_finds`, every read of `%o` but the block's own test
+        // is a payload read made a copy.
+        let mut reads = body
+            .blocks
+            .iter()
+            .flat_map(|b| &b.stmts)
+            .filter_map(|s| match &s.kind {
+                StmtKind::Assign(x, Rvalue::Use(Operand::Value(u))) if u == o => Some(*x),
+                _ => None,
+            });
+        let mut any = false;
+        if reads.all(|x| {
+            any = true;
+            body.ty(x) == MirTy::Int
+        }) && any
+        {
+            out.insert(*o);
+        }
+    }
+    out
+}
+
 /// Makes each branch on a value assigned a constant Bool by its block's
 /// last statement, read nowhere else, a branch on the constant, and drops
 /// the assignment.
@@ -860,6 +898,8 @@ struct Gen<'a> {
     scopes: Vec<Option<ScopeId>>,
     /// Where a jump to each block really goes (see [`threaded`]).
     thread: Vec<BlockId>,
+    /// The `Option`s found by `mapfindi` (see [`int_finds`]).
+    int_finds: HashSet<Value>,
 }
 
 fn reg(r: usize) -> Reg {
@@ -1022,7 +1062,10 @@ impl Gen<'_> {
                 // MIR types Int, Float or Bool is checked once here, so the
                 // code using it is proved (the verifier insists on it).
                 let from_any = match rv {
-                    Rvalue::Use(Operand::Value(v)) => self.body.ty(*v) == MirTy::Any,
+                    // A payload `mapfindi` found is a proved Int.
+                    Rvalue::Use(Operand::Value(v)) => {
+                        self.body.ty(*v) == MirTy::Any && !self.int_finds.contains(v)
+                    }
                     _ => written_any(&self.code[start..], dst),
                 };
                 let ty = self.body.ty(*d);
@@ -1553,15 +1596,23 @@ impl Gen<'_> {
             None => Reg(0),
         };
         let dst = self.value_reg(*o);
-        self.jump(
+        let miss = Label(0);
+        let find = if self.int_finds.contains(o) {
+            Op::MapFindInt {
+                dst,
+                map,
+                key,
+                miss,
+            }
+        } else {
             Op::MapFind {
                 dst,
                 map,
                 key,
-                miss: Label(0),
-            },
-            none,
-        );
+                miss,
+            }
+        };
+        self.jump(find, none);
         if Some(some) != next {
             self.jump(Op::Jmp { target: Label(0) }, some);
         }

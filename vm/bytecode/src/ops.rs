@@ -709,6 +709,10 @@ macro_rules! __op_table {
             /// `Some` payload is read: no `Option` is made)
             MapFind = 0x86, "mapfind" { dst: Reg, map: Reg, key: Reg, miss: Label }
                 reads(map: Obj, key: Any) writes(dst: Any) window() flags();
+            /// R[dst] := the value the map R[map] holds for the key R[key] as `mapfind`, which must be
+            /// an Int (a runtime error otherwise); if it holds none, R[dst] := 0 and continue at `miss`
+            MapFindInt = 0x87, "mapfindi" { dst: Reg, map: Reg, key: Reg, miss: Label }
+                reads(map: Obj, key: Any) writes(dst: Int) window() flags();
 
             /// R[dst] := a new cell holding R[src] (a variable shared with closures)
             NewCell = 0x7a, "newcell" { dst: Reg, src: Reg }

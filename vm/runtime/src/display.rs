@@ -189,7 +189,7 @@ fn write_value(heap: &Heap, module: &Module, v: Value, out: &mut String, max: us
                         entry.push(Task::Value(*f, true, d));
                     }
                     (Entries::Map, Object::Map(m)) => {
-                        let Some((_, e)) = m.get_index(i) else {
+                        let Some(e) = m.get_index(i) else {
                             continue;
                         };
                         entry.push(Task::Value(e.key, true, d));

@@ -94,13 +94,7 @@ impl Object {
                 Object::Closure { captures, .. } => captures.len() * V,
                 Object::Cell(_) => V,
                 // The key images are owned by the table: they count too.
-                // (An entry is a `MapEntry`, 40 bytes, its bucket's hash and
-                // index 16 and the key image 32: 88 = 3 * V + 40.)
-                Object::Map(m) => {
-                    m.capacity() * (3 * V + 40)
-                        + m.index_bytes()
-                        + m.keys().map(Key::heap_size).sum::<usize>()
-                }
+                Object::Map(m) => m.heap_bytes(),
                 Object::Set(s) => {
                     s.capacity() * SET_ENTRY_BYTES + s.keys().map(Key::heap_size).sum::<usize>()
                 }
@@ -121,13 +115,7 @@ impl Object {
             | Object::Variant { fields: xs, .. } => xs.iter().copied().for_each(f),
             Object::Closure { captures, .. } => captures.iter().copied().for_each(f),
             Object::Cell(v) => f(*v),
-            Object::Map(m) => m.values().for_each(|e| {
-                f(e.key);
-                f(e.value);
-                if let Some(some) = e.some {
-                    f(Value::Obj(some));
-                }
-            }),
+            Object::Map(m) => m.each_child(f),
             Object::Set(s) => s.values().copied().for_each(f),
             Object::Tree(t) => t.values().for_each(|(k, v)| {
                 f(*k);
@@ -713,14 +701,7 @@ impl Heap {
                             }),
                         ) => t1 == t2 && v1 == v2 && pairs(f1, f2),
                         (Some(Object::Map(p)), Some(Object::Map(q))) => {
-                            p.len() == q.len()
-                                && p.iter().all(|(k, e)| match q.get(k) {
-                                    Some(f) => {
-                                        work.push(Work::Pair(e.value, f.value));
-                                        true
-                                    }
-                                    None => false,
-                                })
+                            p.same_keys(q, |a, b| work.push(Work::Pair(a, b)))
                         }
                         (Some(Object::Set(p)), Some(Object::Set(q))) => {
                             p.len() == q.len() && p.keys().all(|k| q.contains_key(k))

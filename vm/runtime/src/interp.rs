@@ -1429,15 +1429,32 @@ fn dispatch<H: Hooks>(
             }
             Op::MapInsert { dst, map, key, src } => {
                 let (m, k, v) = (r!(map), r!(key), r!(src));
-                let old = charged!(metered!(|m2| crate::maps::insert(
-                    cx.heap,
-                    &mut m2,
-                    program,
-                    &state.variants,
-                    m,
-                    k,
-                    v
-                )));
+                let old = match (k, cx.fuel, cx.heap.config.max_heap) {
+                    (Value::Int(i), None, None) => {
+                        // No limit to check: the charge `insert` would make
+                        // (one key part), counted here, as `mapfind` does.
+                        let fuel = crate::maps::KEY_PART.fuel();
+                        executed += fuel;
+                        cx.charged += fuel;
+                        charged!(crate::maps::insert_int(
+                            cx.heap,
+                            program,
+                            &state.variants,
+                            m,
+                            i,
+                            v
+                        ))
+                    }
+                    _ => charged!(metered!(|m2| crate::maps::insert(
+                        cx.heap,
+                        &mut m2,
+                        program,
+                        &state.variants,
+                        m,
+                        k,
+                        v
+                    ))),
+                };
                 r!(dst) = old;
                 safe_point!();
             }
@@ -1463,6 +1480,31 @@ fn dispatch<H: Hooks>(
                     Some(v) => r!(dst) = v,
                     None => {
                         r!(dst) = Value::Unit;
+                        jump!(miss);
+                    }
+                }
+            }
+            Op::MapFindInt {
+                dst,
+                map,
+                key,
+                miss,
+            } => {
+                let (m, k) = (r!(map), r!(key));
+                let found = match (k, cx.fuel, cx.heap.config.max_heap) {
+                    (Value::Int(i), None, None) => {
+                        // As `mapfind`.
+                        let fuel = crate::maps::KEY_PART.fuel();
+                        executed += fuel;
+                        cx.charged += fuel;
+                        charged!(crate::maps::find_int(cx.heap, m, i))
+                    }
+                    _ => charged!(metered!(|m2| crate::maps::find(cx.heap, &mut m2, m, k))),
+                };
+                match found {
+                    Some(v) => r!(dst) = Value::Int(fail!(int(v, "mapfindi"))),
+                    None => {
+                        r!(dst) = Value::Int(0);
                         jump!(miss);
                     }
                 }
@@ -1780,6 +1822,49 @@ mod tests {
         .expect("loads");
         match vm.run_to_end(&mut CaptureHost::default()) {
             Outcome::Error(e) => assert!(e.message.contains("proved unreachable"), "{}", e.message),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// `mapfindi` writes the Int it finds, jumps with 0 when the key is
+    /// missing, and refuses a value of another type.
+    #[test]
+    fn mapfindi_checks_the_value_it_finds() {
+        let run = |value: &str, key: i64| {
+            let text = format!(
+                ".file 0 \"t.mvl\"
+.enum 0 \"Option\" \"None\"/0 \"Some\"/1
+.native 0 \"Map::new\"
+.fn 0 \"main\" arity=0 regs=5 file=0
+    calln r0, n0, r0, 0
+    loadi r1, 7
+    {value}
+    mapins r3, r0, r1, r2
+    loadi r1, {key}
+    mapfindi r4, r0, r1, miss
+    addik r4, r4, 1
+    ret r4
+miss:
+    addik r4, r4, 100
+    ret r4
+"
+            );
+            let module = mvm_bytecode::asm::assemble(&text).expect("assembles");
+            let mut natives = NativeRegistry::default();
+            natives.register("Map::new", |ctx, _| {
+                Ok(ctx.heap.alloc(Object::Map(Box::default())))
+            });
+            let mut vm = Vm::new(module, &natives, VmConfig::default()).expect("loads");
+            vm.run(&mut CaptureHost::default(), u64::MAX)
+        };
+        assert_eq!(run("loadi r2, 41", 7), Step::Finished(Value::Int(42)));
+        assert_eq!(run("loadi r2, 41", 8), Step::Finished(Value::Int(100)));
+        match run("true r2", 7) {
+            Step::Error(e) => assert!(
+                e.message.contains("`mapfindi` expects an Int, found Bool"),
+                "{}",
+                e.message
+            ),
             other => panic!("unexpected {other:?}"),
         }
     }

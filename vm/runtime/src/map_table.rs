@@ -1,47 +1,49 @@
-//! The table behind a Map: its entries in insertion order, hashed by their
-//! key images ([`KeyMap`]), and, while every key is an Int, a second index
-//! of its own made for Int keys ([`IntIndex`]).
+//! The table behind a Map, in one of two forms:
 //!
-//! Why a second index: a lookup in the [`KeyMap`] reads three places that
-//! are far apart in a big table (the hash table's control bytes, its slot
-//! holding the entry's position, and the entry, where the key is compared).
-//! Maps keyed by Ints are the common case, and their keys fit in the index
-//! itself: one slot of [`IntIndex`] holds the key, the entry's position and
-//! the entry's cached `Some(value)` (see [`MapEntry`]), so a `get` that
-//! finds its key reads one slot, usually one cache line, and nothing else.
+//! - **Ints**, while every key is an Int: the keys in insertion order (a
+//!   `Vec` of them) and an index of its own ([`IntIndex`]) that holds each
+//!   key's value (and its cached `Some(value)`, see [`MapEntry`]) itself.
+//!   When the keys are dense the index is an array indexed by the key, as
+//!   Lua keeps such keys in a table's array part: a lookup reads one slot
+//!   of 16 bytes and nothing else. Otherwise it is an open-addressing hash
+//!   table whose slot holds the key and its value, so a lookup that finds
+//!   its key also reads only its slot.
+//! - **General**, once a key of another type arrives: an insertion-ordered
+//!   [`KeyMap`] of entries, hashed by their key images. The table never
+//!   goes back to the Ints form.
 //!
-//! The entries stay in the [`KeyMap`], which iteration, equality, hashing,
-//! display and the collector read (through `Deref`); every change goes
-//! through [`MapTable`]'s methods, which keep the two indexes in step. The
-//! Int index is dropped for good when a key of another type arrives.
+//! Why: a lookup in a [`KeyMap`] reads three places that are far apart in a
+//! big table (the hash table's control bytes, its slot holding the entry's
+//! position, and the entry, where the key is compared), and inserting
+//! hashes the key image and grows two tables. Maps keyed by Ints are the
+//! common case, and their keys and values fit in the index itself.
+//!
+//! Readers see entries ([`MapEntry`], by value) in insertion order through
+//! [`MapTable::values`] and [`MapTable::get_index`] whatever the form;
+//! every change goes through [`MapTable`]'s methods.
 
 use crate::heap::{Key, KeyMap, MapEntry};
-use crate::value::ObjRef;
-use std::ops::Deref;
+use crate::value::{ObjRef, Value};
 
 /// An insertion-ordered map from key images to entries; see the module
 /// documentation.
 #[derive(Clone, Debug)]
 pub struct MapTable {
-    entries: KeyMap<MapEntry>,
-    /// Present while every key is an Int (and the map is not empty or has
-    /// held only Ints).
-    ints: Option<IntIndex>,
+    form: Form,
+}
+
+#[derive(Clone, Debug)]
+enum Form {
+    /// Every key is an Int, given as a `Value::Int`.
+    Ints(IntTable),
+    General(KeyMap<MapEntry>),
 }
 
 impl Default for MapTable {
     fn default() -> MapTable {
         MapTable {
-            entries: KeyMap::default(),
-            ints: Some(IntIndex::new()),
+            form: Form::Ints(IntTable::default()),
         }
-    }
-}
-
-impl Deref for MapTable {
-    type Target = KeyMap<MapEntry>;
-    fn deref(&self) -> &KeyMap<MapEntry> {
-        &self.entries
     }
 }
 
@@ -55,61 +57,123 @@ impl FromIterator<(Key, MapEntry)> for MapTable {
     }
 }
 
+/// The bytes a General entry holds besides its key image's parts: the
+/// entry (key, value and cached `Some`, 40), its bucket's hash and the
+/// hash table's index (16) and the key image's node (32).
+pub const GENERAL_ENTRY_BYTES: usize = 88;
+
+/// The entries of a [`MapTable`] in insertion order (see
+/// [`MapTable::values`]).
+pub struct Entries<'a> {
+    table: &'a MapTable,
+    next: usize,
+}
+
+impl Iterator for Entries<'_> {
+    type Item = MapEntry;
+    fn next(&mut self) -> Option<MapEntry> {
+        let entry = self.table.get_index(self.next)?;
+        self.next += 1;
+        Some(entry)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.table.len().saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
 impl MapTable {
-    /// The bytes the Int index holds, for the heap's estimate of the map's
-    /// size.
-    pub fn index_bytes(&self) -> usize {
-        match &self.ints {
-            Some(IntIndex::Dense { places, .. }) => places.capacity() * size_of::<Place>(),
-            Some(IntIndex::Hashed { slots, .. }) => slots.len() * size_of::<Slot>(),
-            None => 0,
+    pub fn len(&self) -> usize {
+        match &self.form {
+            Form::Ints(t) => t.order.len(),
+            Form::General(g) => g.len(),
         }
     }
 
-    /// The position of the entry whose key is `key`.
-    pub fn find(&self, key: &Key) -> Option<usize> {
-        match (&self.ints, key) {
-            (Some(ints), Key::Int(k)) => ints.get(*k).map(|p| p.pos as usize),
-            (Some(_), _) => None,
-            (None, _) => self.entries.get_index_of(key),
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the table is in the Ints form (for tests and statistics).
+    pub fn int_keyed(&self) -> bool {
+        matches!(self.form, Form::Ints(_))
+    }
+
+    /// The bytes the table holds, for the heap's estimate of the map's size
+    /// (the key images' parts included).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.form {
+            Form::Ints(t) => t.bytes(),
+            Form::General(g) => {
+                g.capacity() * GENERAL_ENTRY_BYTES + g.keys().map(Key::heap_size).sum::<usize>()
+            }
         }
     }
 
-    /// The position of the entry whose key is the Int `k` (what [`find`]
-    /// does for `Key::Int(k)`, without making the key).
-    ///
-    /// [`find`]: MapTable::find
-    #[inline(always)]
-    pub fn find_int(&self, k: i64) -> Option<usize> {
-        match &self.ints {
-            Some(ints) => ints.get(k).map(|p| p.pos as usize),
-            None => self.entries.get_index_of(&Key::Int(k)),
+    /// [`heap_bytes`](MapTable::heap_bytes) when the table is in the Ints
+    /// form, where it takes constant time.
+    pub fn int_bytes(&self) -> Option<usize> {
+        match &self.form {
+            Form::Ints(t) => Some(t.bytes()),
+            Form::General(_) => None,
+        }
+    }
+
+    /// The entries in insertion order.
+    pub fn values(&self) -> Entries<'_> {
+        Entries {
+            table: self,
+            next: 0,
+        }
+    }
+
+    /// The entry at position `i` of the insertion order.
+    pub fn get_index(&self, i: usize) -> Option<MapEntry> {
+        match &self.form {
+            Form::Ints(t) => t.entry(*t.order.get(i)?),
+            Form::General(g) => g.get_index(i).map(|(_, e)| *e),
         }
     }
 
     /// The entry whose key is `key`.
-    pub fn get(&self, key: &Key) -> Option<&MapEntry> {
-        self.find(key).map(|i| &self.entries[i])
-    }
-
-    /// The cached `Some(value)` of the entry whose key is `key` when there
-    /// is one, found by the Int index alone: `None` does not mean that the
-    /// key is missing.
-    #[inline]
-    pub fn cached_some(&self, key: &Key) -> Option<ObjRef> {
-        match (&self.ints, key) {
-            (Some(ints), Key::Int(k)) => ints.get(*k).and_then(Place::some),
-            _ => None,
+    pub fn get(&self, key: &Key) -> Option<MapEntry> {
+        match (&self.form, key) {
+            (Form::Ints(t), Key::Int(k)) => t.entry(*k),
+            (Form::Ints(_), _) => None,
+            (Form::General(g), _) => g.get(key).copied(),
         }
     }
 
-    /// Records `some` as the cached `Some(value)` of the entry at `pos`
-    /// (whose key is `key`).
-    pub fn set_some(&mut self, pos: usize, key: &Key, some: ObjRef) {
-        self.entries[pos].some = Some(some);
-        if let (Some(ints), Key::Int(k)) = (&mut self.ints, key) {
-            if let Some(place) = ints.get_mut(*k) {
-                place.some = some.0;
+    pub fn contains_key(&self, key: &Key) -> bool {
+        match (&self.form, key) {
+            (Form::Ints(t), Key::Int(k)) => t.index.value(*k).is_some(),
+            (Form::Ints(_), _) => false,
+            (Form::General(g), _) => g.contains_key(key),
+        }
+    }
+
+    /// The value of the entry whose key is the Int `k` (what [`get`] does
+    /// for `Key::Int(k)`, without making the key or the entry).
+    ///
+    /// [`get`]: MapTable::get
+    #[inline(always)]
+    pub fn find_int(&self, k: i64) -> Option<Value> {
+        match &self.form {
+            Form::Ints(t) => t.index.value(k),
+            Form::General(g) => g.get(&Key::Int(k)).map(|e| e.value),
+        }
+    }
+
+    /// Records `some` as the cached `Some(value)` of the entry whose key is
+    /// `key` (nothing when there is none).
+    pub fn set_some(&mut self, key: &Key, some: ObjRef) {
+        match (&mut self.form, key) {
+            (Form::Ints(t), Key::Int(k)) => t.index.set_some(*k, some),
+            (Form::Ints(_), _) => {}
+            (Form::General(g), _) => {
+                if let Some(e) = g.get_mut(key) {
+                    e.some = Some(some);
+                }
             }
         }
     }
@@ -117,115 +181,245 @@ impl MapTable {
     /// Inserts or replaces the entry of `key`; a replaced entry keeps its
     /// place and is returned.
     pub fn insert(&mut self, key: Key, entry: MapEntry) -> Option<MapEntry> {
-        match (&mut self.ints, &key) {
-            (Some(ints), Key::Int(k)) => {
-                let k = *k;
-                if let Some(place) = ints.get_mut(k) {
-                    place.some = NO_OBJ;
-                    let pos = place.pos as usize;
-                    return Some(std::mem::replace(&mut self.entries[pos], entry));
+        match &mut self.form {
+            Form::Ints(t) => {
+                if let (Key::Int(k), Value::Int(_)) = (&key, entry.key) {
+                    return t.insert(*k, entry.value).map(|(value, some)| MapEntry {
+                        key: entry.key,
+                        value,
+                        some,
+                    });
                 }
-                if self.entries.len() >= EMPTY as usize {
-                    // Positions no longer fit a slot: hashing alone.
-                    self.ints = None;
-                } else {
-                    ints.add(k, self.entries.len() as u32);
-                }
+                // Another kind of key: the general form for good.
+                let mut general = t.to_general();
+                let old = general.insert(key, entry);
+                self.form = Form::General(general);
+                old
             }
-            (Some(_), _) => self.ints = None,
-            (None, _) => {}
+            Form::General(g) => g.insert(key, entry),
         }
-        self.entries.insert(key, entry)
+    }
+
+    /// [`insert`](MapTable::insert) of the Int key `k` given as
+    /// `Value::Int(k)`, without making its image: the value replaced, if
+    /// any, and the bytes the table grew by (by its own measure in the Ints
+    /// form, a new entry's estimate in the general one).
+    #[inline]
+    pub fn insert_int(&mut self, k: i64, value: Value) -> (Option<Value>, usize) {
+        match &mut self.form {
+            Form::Ints(t) => {
+                let had = t.bytes();
+                let old = t.insert(k, value).map(|(old, _)| old);
+                (old, t.bytes().saturating_sub(had))
+            }
+            Form::General(g) => {
+                let old = g
+                    .insert(Key::Int(k), MapEntry::new(Value::Int(k), value))
+                    .map(|e| e.value);
+                (
+                    old,
+                    if old.is_none() {
+                        GENERAL_ENTRY_BYTES
+                    } else {
+                        0
+                    },
+                )
+            }
+        }
     }
 
     /// Removes the entry of `key`, keeping the order of the others.
     pub fn shift_remove(&mut self, key: &Key) -> Option<MapEntry> {
-        let removed = self.entries.shift_remove(key)?;
-        if self.ints.is_some() {
-            // Every later entry moved down one place: index them again
-            // (linear, as the removal itself is).
-            let mut ints = IntIndex::new();
-            for (pos, (key, entry)) in self.entries.iter().enumerate() {
-                if let Key::Int(k) = key {
-                    ints.add(*k, pos as u32);
-                    if let (Some(some), Some(place)) = (entry.some, ints.get_mut(*k)) {
-                        place.some = some.0;
-                    }
-                }
-            }
-            self.ints = Some(ints);
+        match (&mut self.form, key) {
+            (Form::Ints(t), Key::Int(k)) => t.remove(*k),
+            (Form::Ints(_), _) => None,
+            (Form::General(g), _) => g.shift_remove(key),
         }
-        Some(removed)
+    }
+
+    /// Calls `f` on every value the table refers to (keys, values and
+    /// cached `Some`s), in no particular order: what the collector traces.
+    pub fn each_child(&self, mut f: impl FnMut(Value)) {
+        match &self.form {
+            // Int keys refer to nothing.
+            Form::Ints(t) => t.index.each(|value, some| {
+                f(value);
+                if let Some(some) = some {
+                    f(Value::Obj(some));
+                }
+            }),
+            Form::General(g) => g.values().for_each(|e| {
+                f(e.key);
+                f(e.value);
+                if let Some(some) = e.some {
+                    f(Value::Obj(some));
+                }
+            }),
+        }
+    }
+
+    /// Whether `other` has exactly the keys of `self`; if so, `f` has seen
+    /// the two values of every key (`self`'s first), in `self`'s order. It
+    /// stops at the first key `other` lacks.
+    pub fn same_keys(&self, other: &MapTable, mut f: impl FnMut(Value, Value)) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        let mut pair = |a: Value, b: Option<Value>| match b {
+            Some(b) => {
+                f(a, b);
+                true
+            }
+            None => false,
+        };
+        match &self.form {
+            Form::Ints(t) => t.order.iter().all(|&k| match t.index.value(k) {
+                Some(a) => pair(a, other.find_int(k)),
+                None => false,
+            }),
+            Form::General(g) => g
+                .iter()
+                .all(|(k, e)| pair(e.value, other.get(k).map(|o| o.value))),
+        }
     }
 }
 
-/// No cached object in a [`Place`].
+/// The Ints form: the keys in insertion order and their index.
+#[derive(Clone, Debug, Default)]
+struct IntTable {
+    order: Vec<i64>,
+    index: IntIndex,
+}
+
+impl IntTable {
+    fn bytes(&self) -> usize {
+        self.order.capacity() * size_of::<i64>() + self.index.bytes()
+    }
+
+    fn entry(&self, k: i64) -> Option<MapEntry> {
+        let (value, some) = self.index.get(k)?;
+        Some(MapEntry {
+            key: Value::Int(k),
+            value,
+            some,
+        })
+    }
+
+    /// Inserts or replaces the value of `k`; the replaced value and its
+    /// cached `Some` are returned.
+    fn insert(&mut self, k: i64, value: Value) -> Option<(Value, Option<ObjRef>)> {
+        let old = self.index.insert(k, value);
+        if old.is_none() {
+            self.order.push(k);
+        }
+        old
+    }
+
+    fn remove(&mut self, k: i64) -> Option<MapEntry> {
+        let (value, some) = self.index.remove(k)?;
+        if let Some(i) = self.order.iter().position(|&x| x == k) {
+            self.order.remove(i);
+        }
+        Some(MapEntry {
+            key: Value::Int(k),
+            value,
+            some,
+        })
+    }
+
+    fn to_general(&self) -> KeyMap<MapEntry> {
+        let mut general =
+            KeyMap::with_capacity_and_hasher(self.order.len() + 1, Default::default());
+        for &k in &self.order {
+            if let Some(entry) = self.entry(k) {
+                general.insert(Key::Int(k), entry);
+            }
+        }
+        general
+    }
+}
+
+/// No cached object.
 const NO_OBJ: u32 = u32::MAX;
-/// An empty slot's position.
-const EMPTY: u32 = u32::MAX;
 
-/// Where an Int key's entry is, and its cached `Some(value)`: 8 bytes.
-#[derive(Clone, Copy, Debug)]
-struct Place {
-    /// The entry's position in insertion order, or [`EMPTY`].
-    pos: u32,
-    /// The entry's cached `Some(value)` object, or [`NO_OBJ`].
-    some: u32,
+fn some_of(raw: u32) -> Option<ObjRef> {
+    (raw != NO_OBJ).then_some(ObjRef(raw))
 }
 
-impl Place {
-    const EMPTY: Place = Place {
-        pos: EMPTY,
-        some: NO_OBJ,
-    };
+/// A value or a hole: 16 bytes, as a `Value`.
+type Cell = Option<Value>;
+const _: () = assert!(size_of::<Cell>() == 16);
 
-    fn some(self) -> Option<ObjRef> {
-        (self.some != NO_OBJ).then_some(ObjRef(self.some))
-    }
-}
-
-/// A slot of the hashed form: the key and its place, 16 bytes.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    key: i64,
-    place: Place,
-}
-
-/// The Int keys of a map and their places, in one of two forms:
+/// The Int keys of a map with their values, in one of two forms:
 ///
 /// - **Dense**, while the keys cover at least half of the range from the
 ///   smallest to the largest (as Lua keeps such keys in a table's array
-///   part): an array of places indexed by `key - base`, 8 bytes a slot,
-///   found without hashing or probing.
+///   part): an array of values (or holes) indexed by `key - base`, 16 bytes
+///   a slot, found without hashing or probing.
 /// - **Hashed** otherwise: open addressing with linear probing, at most
-///   half full, 16 bytes a slot. Hashing is one folded multiplication of
-///   the key mixed with a seed drawn once per process (the construction of
-///   foldhash): cheap, and a program cannot choose keys that collide without
-///   knowing the seed, which nothing shows (iteration follows insertion
-///   order).
+///   half full, 32 bytes a slot (the key, its value and its cached
+///   `Some`). Hashing is one folded multiplication of the key mixed with a
+///   seed drawn once per process (the construction of foldhash): cheap,
+///   and a program cannot choose keys that collide without knowing the
+///   seed, which nothing shows (iteration follows insertion order).
 ///
 /// Whether the keys are dense is decided, as Lua decides its array part's
-/// size, when the hashed form grows (each time its key count doubles), and
-/// a dense index that a far key would make too sparse turns back into the
-/// hashed form; both are amortised constant time per insertion. Entries are
-/// never removed one by one: a removal rebuilds the index (see
-/// [`MapTable::shift_remove`]).
+/// size, when the hashed form grows (each time its key count doubles); a
+/// dense index that a far key would make too sparse, or that removals leave
+/// less than a quarter full, turns back into the hashed form. Both are
+/// amortised constant time per insertion or removal.
 #[derive(Clone, Debug)]
 enum IntIndex {
-    Dense {
-        base: i64,
-        places: Vec<Place>,
-        len: usize,
-    },
-    Hashed {
-        /// A power of two in length (or empty).
-        slots: Box<[Slot]>,
-        len: usize,
-        /// The smallest and largest keys, to tell when they are dense.
-        min: i64,
-        max: i64,
-    },
+    Dense(Dense),
+    Hashed(Hashed),
 }
+
+impl Default for IntIndex {
+    fn default() -> IntIndex {
+        IntIndex::Hashed(Hashed {
+            slots: Box::new([]),
+            len: 0,
+            min: i64::MAX,
+            max: i64::MIN,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Dense {
+    base: i64,
+    /// The value of key `base + i` at `i`, or a hole.
+    vals: Vec<Cell>,
+    /// The cached `Some` of key `base + i` at `i` ([`NO_OBJ`]): as long as
+    /// `vals`, or empty while no `Some` has been cached.
+    somes: Vec<u32>,
+    len: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Hashed {
+    /// A power of two in length (or empty).
+    slots: Box<[Slot]>,
+    len: usize,
+    /// At most the smallest and at least the largest key, to tell when
+    /// they are dense (removals leave them as they were).
+    min: i64,
+    max: i64,
+}
+
+/// A slot of the hashed form: empty when it has no value.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    key: i64,
+    val: Cell,
+    some: u32,
+}
+
+const FREE: Slot = Slot {
+    key: 0,
+    val: None,
+    some: NO_OBJ,
+};
 
 /// Whether `len` keys spread over `span` slots are dense enough for the
 /// dense form (a few empty slots are allowed on small maps).
@@ -233,214 +427,377 @@ fn dense_enough(len: usize, span: u128) -> bool {
     span <= 2 * len as u128 + 8
 }
 
-impl IntIndex {
-    fn new() -> IntIndex {
-        IntIndex::Hashed {
-            slots: Box::new([]),
-            len: 0,
-            min: i64::MAX,
-            max: i64::MIN,
+/// Whether a dense index of `len` keys in `slots` slots should turn back
+/// into the hashed form (after removals).
+fn too_sparse(len: usize, slots: usize) -> bool {
+    slots > 64 && len * 4 < slots
+}
+
+fn hash(k: i64) -> u64 {
+    const MULTIPLE: u64 = 0x9e37_79b9_7f4a_7c15;
+    let x = (k as u64) ^ seed();
+    let wide = (x as u128) * (MULTIPLE as u128);
+    (wide as u64) ^ ((wide >> 64) as u64)
+}
+
+impl Dense {
+    /// The slot of `k`, if it is within the array.
+    #[inline(always)]
+    fn slot(&self, k: i64) -> Option<usize> {
+        // Below `base` the difference wraps to at least 2^63: past the end.
+        let i = usize::try_from((k as u64).wrapping_sub(self.base as u64)).ok()?;
+        (i < self.vals.len()).then_some(i)
+    }
+
+    fn some(&self, i: usize) -> Option<ObjRef> {
+        self.somes.get(i).copied().and_then(some_of)
+    }
+
+    /// Adds `k` (not present, and dense enough with the others).
+    fn add(&mut self, k: i64, value: Value) {
+        if self.vals.is_empty() {
+            self.base = k;
+        } else if k < self.base {
+            // Room below as well as the key, so that keys arriving in
+            // falling order do not move the array each time.
+            let hi = self.base as i128 + self.vals.len() as i128 - 1;
+            let roomy = k.saturating_sub(self.vals.len() as i64);
+            let new_base = if dense_enough(self.len + 1, (hi - roomy as i128 + 1) as u128) {
+                roomy
+            } else {
+                k
+            };
+            let shift = (self.base as i128 - new_base as i128) as usize;
+            self.vals.splice(0..0, std::iter::repeat_n(None, shift));
+            if !self.somes.is_empty() {
+                self.somes.splice(0..0, std::iter::repeat_n(NO_OBJ, shift));
+            }
+            self.base = new_base;
         }
+        let i = (k as i128 - self.base as i128) as usize;
+        if i >= self.vals.len() {
+            // `resize` grows the array geometrically.
+            self.vals.resize(i + 1, None);
+            if !self.somes.is_empty() {
+                self.somes.resize(i + 1, NO_OBJ);
+            }
+        }
+        self.vals[i] = Some(value);
+        self.len += 1;
     }
 
-    fn hash(k: i64) -> u64 {
-        const MULTIPLE: u64 = 0x9e37_79b9_7f4a_7c15;
-        let x = (k as u64) ^ seed();
-        let wide = (x as u128) * (MULTIPLE as u128);
-        (wide as u64) ^ ((wide >> 64) as u64)
+    /// The span of keys the array would cover with `k` in it.
+    fn span_with(&self, k: i64) -> u128 {
+        if self.vals.is_empty() {
+            return 1;
+        }
+        let lo = (self.base as i128).min(k as i128);
+        let hi = (self.base as i128 + self.vals.len() as i128 - 1).max(k as i128);
+        (hi - lo + 1) as u128
     }
+}
 
-    /// The place of `k`.
+impl Hashed {
+    /// The index of the slot holding `k`.
     #[inline]
-    fn get(&self, k: i64) -> Option<Place> {
-        match self {
-            IntIndex::Dense { base, places, .. } => {
-                if k < *base {
-                    return None;
-                }
-                let i = usize::try_from(k.wrapping_sub(*base) as u64).ok()?;
-                places.get(i).copied().filter(|p| p.pos != EMPTY)
+    fn probe(&self, k: i64) -> Option<usize> {
+        self.seek(k).ok()
+    }
+
+    /// The index of the slot holding `k`, or else of the free slot where
+    /// its search ended (none when there are no slots).
+    #[inline]
+    fn seek(&self, k: i64) -> Result<usize, Option<usize>> {
+        if self.slots.is_empty() {
+            return Err(None);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash(k) as usize & mask;
+        loop {
+            let slot = &self.slots[i];
+            if slot.val.is_none() {
+                return Err(Some(i));
             }
-            IntIndex::Hashed { slots, .. } => probe(slots, k).map(|i| slots[i].place),
+            if slot.key == k {
+                return Ok(i);
+            }
+            i = (i + 1) & mask;
         }
     }
 
-    fn get_mut(&mut self, k: i64) -> Option<&mut Place> {
-        match self {
-            IntIndex::Dense { base, places, .. } => {
-                if k < *base {
-                    return None;
-                }
-                let i = usize::try_from(k.wrapping_sub(*base) as u64).ok()?;
-                places.get_mut(i).filter(|p| p.pos != EMPTY)
-            }
-            IntIndex::Hashed { slots, .. } => probe(slots, k).map(|i| &mut slots[i].place),
+    /// Puts `slot` (whose key is not there, with room for it) in the first
+    /// free slot of its run.
+    fn put(slots: &mut [Slot], slot: Slot) {
+        let mask = slots.len() - 1;
+        let mut i = hash(slot.key) as usize & mask;
+        while slots[i].val.is_some() {
+            i = (i + 1) & mask;
+        }
+        slots[i] = slot;
+    }
+
+    /// Doubles the slots.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![FREE; size].into_boxed_slice());
+        for slot in old.iter().filter(|s| s.val.is_some()) {
+            Hashed::put(&mut self.slots, *slot);
         }
     }
 
-    /// Adds `k` (not present) at position `pos`.
-    fn add(&mut self, k: i64, pos: u32) {
-        let place = Place { pos, some: NO_OBJ };
-        match self {
-            IntIndex::Dense { base, places, len } => {
-                let lo = (*base).min(k);
-                let hi = (*base + (places.len() as i64 - 1)).max(k);
-                let span = (hi as i128 - lo as i128 + 1) as u128;
-                if !dense_enough(*len + 1, span) {
-                    *self = self.rehashed();
-                    return self.add(k, pos);
-                }
-                if k < *base {
-                    // Room below as well as the key, so that keys arriving
-                    // in falling order do not move the array each time.
-                    let new_base = k.saturating_sub(places.len() as i64);
-                    let roomy = (hi as i128 - new_base as i128 + 1) as u128;
-                    let new_base = if dense_enough(*len + 1, roomy) {
-                        new_base
-                    } else {
-                        k
-                    };
-                    let shift = (*base - new_base) as usize;
-                    places.splice(0..0, std::iter::repeat_n(Place::EMPTY, shift));
-                    *base -= shift as i64;
-                } else if (k - *base) as usize >= places.len() {
-                    // `resize` grows the array geometrically.
-                    places.resize((k - *base) as usize + 1, Place::EMPTY);
-                }
-                places[(k - *base) as usize] = place;
-                *len += 1;
+    /// Empties slot `i`, moving later slots of its run back so that every
+    /// key stays reachable from its home slot without tombstones.
+    fn take(&mut self, i: usize) -> Slot {
+        let mask = self.slots.len() - 1;
+        let taken = std::mem::replace(&mut self.slots[i], FREE);
+        let mut hole = i;
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let slot = self.slots[j];
+            if slot.val.is_none() {
+                break;
             }
-            IntIndex::Hashed {
-                slots,
-                len,
-                min,
-                max,
-            } => {
-                *min = (*min).min(k);
-                *max = (*max).max(k);
-                if (*len + 1) * 2 > slots.len() {
-                    let span = (*max as i128 - *min as i128 + 1) as u128;
-                    if dense_enough(*len + 1, span) {
-                        *self = self.densified();
-                        return self.add(k, pos);
+            let home = hash(slot.key) as usize & mask;
+            // `slot` may fill the hole when the hole lies on its way from
+            // its home to where it is (cyclically).
+            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
+                self.slots[hole] = slot;
+                self.slots[j] = FREE;
+                hole = j;
+            }
+        }
+        self.len -= 1;
+        taken
+    }
+}
+
+impl IntIndex {
+    fn bytes(&self) -> usize {
+        match self {
+            IntIndex::Dense(d) => {
+                d.vals.capacity() * size_of::<Cell>() + d.somes.capacity() * size_of::<u32>()
+            }
+            IntIndex::Hashed(h) => h.slots.len() * size_of::<Slot>(),
+        }
+    }
+
+    /// The value of `k`.
+    #[inline(always)]
+    fn value(&self, k: i64) -> Option<Value> {
+        match self {
+            IntIndex::Dense(d) => {
+                // Below `base` the difference wraps to at least 2^63.
+                let i = usize::try_from((k as u64).wrapping_sub(d.base as u64)).ok()?;
+                *d.vals.get(i)?
+            }
+            IntIndex::Hashed(h) => h.slots[h.probe(k)?].val,
+        }
+    }
+
+    /// The value of `k` and its cached `Some`.
+    fn get(&self, k: i64) -> Option<(Value, Option<ObjRef>)> {
+        match self {
+            IntIndex::Dense(d) => {
+                let i = d.slot(k)?;
+                Some((d.vals[i]?, d.some(i)))
+            }
+            IntIndex::Hashed(h) => {
+                let slot = &h.slots[h.probe(k)?];
+                Some((slot.val?, some_of(slot.some)))
+            }
+        }
+    }
+
+    fn set_some(&mut self, k: i64, some: ObjRef) {
+        match self {
+            IntIndex::Dense(d) => {
+                if let Some(i) = d.slot(k).filter(|&i| d.vals[i].is_some()) {
+                    if d.somes.is_empty() {
+                        d.somes = vec![NO_OBJ; d.vals.len()];
                     }
-                    grow(slots);
+                    d.somes[i] = some.0;
                 }
-                let mask = slots.len() - 1;
-                let mut i = Self::hash(k) as usize & mask;
-                while slots[i].place.pos != EMPTY {
-                    i = (i + 1) & mask;
+            }
+            IntIndex::Hashed(h) => {
+                if let Some(i) = h.probe(k) {
+                    h.slots[i].some = some.0;
                 }
-                slots[i] = Slot { key: k, place };
-                *len += 1;
             }
         }
     }
 
-    /// The keys and places, in no order.
-    fn pairs(&self) -> Vec<(i64, Place)> {
+    /// Inserts or replaces the value of `k`: a replaced value is returned
+    /// with its cached `Some`, which the new value does not keep.
+    fn insert(&mut self, k: i64, value: Value) -> Option<(Value, Option<ObjRef>)> {
         match self {
-            IntIndex::Dense { base, places, .. } => places
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.pos != EMPTY)
-                .map(|(i, p)| (*base + i as i64, *p))
-                .collect(),
-            IntIndex::Hashed { slots, .. } => slots
-                .iter()
-                .filter(|s| s.place.pos != EMPTY)
-                .map(|s| (s.key, s.place))
-                .collect(),
+            IntIndex::Dense(d) => {
+                if let Some(i) = d.slot(k) {
+                    if let Some(old) = d.vals[i].replace(value) {
+                        let some = d.somes.get_mut(i).map(|s| std::mem::replace(s, NO_OBJ));
+                        return Some((old, some.and_then(some_of)));
+                    }
+                    d.len += 1;
+                    return None;
+                }
+                if !dense_enough(d.len + 1, d.span_with(k)) {
+                    *self = self.rehashed();
+                    return self.insert(k, value);
+                }
+                d.add(k, value);
+                None
+            }
+            IntIndex::Hashed(h) => {
+                let mut free = match h.seek(k) {
+                    Ok(i) => {
+                        let slot = &mut h.slots[i];
+                        let old = slot.val.replace(value)?;
+                        return Some((old, some_of(std::mem::replace(&mut slot.some, NO_OBJ))));
+                    }
+                    Err(free) => free,
+                };
+                h.min = h.min.min(k);
+                h.max = h.max.max(k);
+                if (h.len + 1) * 2 > h.slots.len() {
+                    let span = (h.max as i128 - h.min as i128 + 1) as u128;
+                    if dense_enough(h.len + 1, span) {
+                        *self = self.densified();
+                        return self.insert(k, value);
+                    }
+                    h.grow();
+                    free = h.seek(k).err().flatten();
+                }
+                let slot = Slot {
+                    key: k,
+                    val: Some(value),
+                    some: NO_OBJ,
+                };
+                match free {
+                    Some(i) => h.slots[i] = slot,
+                    None => Hashed::put(&mut h.slots, slot),
+                }
+                h.len += 1;
+                None
+            }
         }
     }
 
-    /// The same keys in the dense form (its `min` and `max` are known to
-    /// be dense enough, counting the key about to be added).
+    fn remove(&mut self, k: i64) -> Option<(Value, Option<ObjRef>)> {
+        match self {
+            IntIndex::Dense(d) => {
+                let i = d.slot(k)?;
+                let value = d.vals[i].take()?;
+                let some = d.somes.get_mut(i).map(|s| std::mem::replace(s, NO_OBJ));
+                d.len -= 1;
+                if too_sparse(d.len, d.vals.len()) {
+                    *self = self.rehashed();
+                }
+                Some((value, some.and_then(some_of)))
+            }
+            IntIndex::Hashed(h) => {
+                let i = h.probe(k)?;
+                let slot = h.take(i);
+                Some((slot.val?, some_of(slot.some)))
+            }
+        }
+    }
+
+    /// Calls `f` on every value and its cached `Some`, in no order.
+    fn each(&self, mut f: impl FnMut(Value, Option<ObjRef>)) {
+        match self {
+            IntIndex::Dense(d) => {
+                for (i, v) in d.vals.iter().enumerate() {
+                    if let Some(v) = v {
+                        f(*v, d.some(i));
+                    }
+                }
+            }
+            IntIndex::Hashed(h) => {
+                for slot in h.slots.iter() {
+                    if let Some(v) = slot.val {
+                        f(v, some_of(slot.some));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The keys as slots, in no order.
+    fn slots(&self) -> Vec<Slot> {
+        let mut out = Vec::new();
+        match self {
+            IntIndex::Dense(d) => {
+                for (i, v) in d.vals.iter().enumerate() {
+                    if v.is_some() {
+                        out.push(Slot {
+                            key: (d.base as i128 + i as i128) as i64,
+                            val: *v,
+                            some: d.somes.get(i).copied().unwrap_or(NO_OBJ),
+                        });
+                    }
+                }
+            }
+            IntIndex::Hashed(h) => out.extend(h.slots.iter().filter(|s| s.val.is_some())),
+        }
+        out
+    }
+
+    /// The same keys in the dense form (they are known to be dense enough,
+    /// counting the key about to be added).
     fn densified(&self) -> IntIndex {
-        let IntIndex::Hashed { len, min, max, .. } = *self else {
-            return self.clone();
+        let slots = self.slots();
+        let (Some(min), Some(max)) = (
+            slots.iter().map(|s| s.key).min(),
+            slots.iter().map(|s| s.key).max(),
+        ) else {
+            return IntIndex::Dense(Dense {
+                base: 0,
+                vals: Vec::new(),
+                somes: Vec::new(),
+                len: 0,
+            });
         };
-        let mut places = vec![Place::EMPTY; (max - min + 1) as usize];
-        for (k, p) in self.pairs() {
-            places[(k - min) as usize] = p;
+        let span = (max as i128 - min as i128 + 1) as usize;
+        let mut vals = vec![None; span];
+        let mut somes = Vec::new();
+        if slots.iter().any(|s| s.some != NO_OBJ) {
+            somes = vec![NO_OBJ; span];
         }
-        IntIndex::Dense {
+        for s in &slots {
+            let i = (s.key as i128 - min as i128) as usize;
+            vals[i] = s.val;
+            if !somes.is_empty() {
+                somes[i] = s.some;
+            }
+        }
+        IntIndex::Dense(Dense {
             base: min,
-            places,
-            len,
-        }
+            vals,
+            somes,
+            len: slots.len(),
+        })
     }
 
     /// The same keys in the hashed form.
     fn rehashed(&self) -> IntIndex {
-        let pairs = self.pairs();
+        let slots = self.slots();
         let mut size = 16;
-        while size < pairs.len() * 2 + 2 {
+        while size < slots.len() * 2 + 2 {
             size *= 2;
         }
-        let mut slots = vec![
-            Slot {
-                key: 0,
-                place: Place::EMPTY
-            };
-            size
-        ]
-        .into_boxed_slice();
+        let mut table = vec![FREE; size].into_boxed_slice();
         let (mut min, mut max) = (i64::MAX, i64::MIN);
-        for &(k, place) in &pairs {
-            min = min.min(k);
-            max = max.max(k);
-            put(&mut slots, Slot { key: k, place });
+        for s in &slots {
+            min = min.min(s.key);
+            max = max.max(s.key);
+            Hashed::put(&mut table, *s);
         }
-        IntIndex::Hashed {
-            slots,
-            len: pairs.len(),
+        IntIndex::Hashed(Hashed {
+            slots: table,
+            len: slots.len(),
             min,
             max,
-        }
-    }
-}
-
-/// The index of the slot holding `k`.
-#[inline]
-fn probe(slots: &[Slot], k: i64) -> Option<usize> {
-    if slots.is_empty() {
-        return None;
-    }
-    let mask = slots.len() - 1;
-    let mut i = IntIndex::hash(k) as usize & mask;
-    loop {
-        let slot = &slots[i];
-        if slot.place.pos == EMPTY {
-            return None;
-        }
-        if slot.key == k {
-            return Some(i);
-        }
-        i = (i + 1) & mask;
-    }
-}
-
-/// Puts `slot` (whose key is not there) in the first free slot of its run.
-fn put(slots: &mut [Slot], slot: Slot) {
-    let mask = slots.len() - 1;
-    let mut i = IntIndex::hash(slot.key) as usize & mask;
-    while slots[i].place.pos != EMPTY {
-        i = (i + 1) & mask;
-    }
-    slots[i] = slot;
-}
-
-/// Doubles the hashed form's slots.
-fn grow(slots: &mut Box<[Slot]>) {
-    let size = (slots.len() * 2).max(16);
-    let empty = Slot {
-        key: 0,
-        place: Place::EMPTY,
-    };
-    let old = std::mem::replace(slots, vec![empty; size].into_boxed_slice());
-    for slot in old.iter().filter(|s| s.place.pos != EMPTY) {
-        put(slots, *slot);
+        })
     }
 }
 
@@ -460,50 +817,144 @@ fn seed() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Value;
 
     fn entry(k: i64) -> MapEntry {
         MapEntry::new(Value::Int(k), Value::Int(k.wrapping_mul(10)))
     }
 
+    fn form(t: &MapTable) -> &'static str {
+        match &t.form {
+            Form::Ints(IntTable {
+                index: IntIndex::Dense(_),
+                ..
+            }) => "dense",
+            Form::Ints(_) => "hashed",
+            Form::General(_) => "general",
+        }
+    }
+
+    fn keys(t: &MapTable) -> Vec<Key> {
+        (0..t.len())
+            .map(|i| match t.get_index(i).map(|e| e.key) {
+                Some(Value::Int(k)) => Key::Int(k),
+                Some(Value::Obj(r)) => Key::Fn(r.0),
+                other => panic!("unexpected key {other:?}"),
+            })
+            .collect()
+    }
+
+    fn ints(t: &MapTable) -> Vec<i64> {
+        t.values()
+            .map(|e| match e.key {
+                Value::Int(k) => k,
+                other => panic!("not an Int key: {other:?}"),
+            })
+            .collect()
+    }
+
     #[test]
-    fn int_keys_are_found_through_their_index_in_insertion_order() {
+    fn int_keys_keep_insertion_order_and_replacing_keeps_the_place() {
         let mut t = MapTable::default();
         let keys: Vec<i64> = (0..1000).map(|i| (i * 7919) % 1009 - 500).collect();
         for &k in &keys {
             assert!(t.insert(Key::Int(k), entry(k)).is_none());
         }
-        assert!(t.ints.is_some());
-        for (pos, &k) in keys.iter().enumerate() {
-            assert_eq!(t.find(&Key::Int(k)), Some(pos));
+        assert_eq!(form(&t), "dense");
+        assert_eq!(ints(&t), keys);
+        for &k in &keys {
+            assert_eq!(t.find_int(k), Some(Value::Int(k * 10)));
+            assert_eq!(t.get(&Key::Int(k)).map(|e| e.key), Some(Value::Int(k)));
         }
-        assert_eq!(t.find(&Key::Int(100_000)), None);
-        assert_eq!(t.find(&Key::Str("x".into())), None);
+        assert_eq!(t.find_int(100_000), None);
+        assert!(t.get(&Key::Str("x".into())).is_none());
+        assert!(!t.contains_key(&Key::Str("x".into())));
         // Replacing keeps the place and forgets the cached `Some`.
-        t.set_some(3, &Key::Int(keys[3]), ObjRef(7));
-        assert_eq!(t.cached_some(&Key::Int(keys[3])), Some(ObjRef(7)));
-        let old = t.insert(Key::Int(keys[3]), entry(1));
-        assert_eq!(old.map(|e| e.some), Some(Some(ObjRef(7))));
-        assert_eq!(t.cached_some(&Key::Int(keys[3])), None);
-        assert_eq!(t.find(&Key::Int(keys[3])), Some(3));
+        t.set_some(&Key::Int(keys[3]), ObjRef(7));
+        assert_eq!(
+            t.get(&Key::Int(keys[3])).and_then(|e| e.some),
+            Some(ObjRef(7))
+        );
+        let old = t.insert(
+            Key::Int(keys[3]),
+            MapEntry::new(Value::Int(keys[3]), Value::Int(1)),
+        );
+        assert_eq!(
+            old.map(|e| (e.value, e.some)),
+            Some((Value::Int(keys[3] * 10), Some(ObjRef(7))))
+        );
+        assert_eq!(t.get(&Key::Int(keys[3])).and_then(|e| e.some), None);
+        assert_eq!(t.get_index(3).map(|e| e.value), Some(Value::Int(1)));
+        assert_eq!(ints(&t), keys);
     }
 
     #[test]
-    fn removal_reindexes_and_other_keys_drop_the_int_index() {
-        let mut t: MapTable = (0..100).map(|k| (Key::Int(k), entry(k))).collect();
-        t.set_some(60, &Key::Int(60), ObjRef(5));
-        assert!(t.shift_remove(&Key::Int(10)).is_some());
-        assert!(t.shift_remove(&Key::Int(10)).is_none());
-        assert_eq!(t.find(&Key::Int(10)), None);
-        assert_eq!(t.find(&Key::Int(11)), Some(10));
-        assert_eq!(t.cached_some(&Key::Int(60)), Some(ObjRef(5)));
-        t.insert(Key::Str("s".into()), entry(0));
-        assert!(t.ints.is_none());
-        assert_eq!(t.find(&Key::Int(11)), Some(10));
-        assert_eq!(t.find(&Key::Str("s".into())), Some(99));
+    fn removal_keeps_the_order_and_a_reinserted_key_goes_last() {
+        for far in [false, true] {
+            let mut t: MapTable = (0..100).map(|k| (Key::Int(k), entry(k))).collect();
+            if far {
+                // The hashed form: the same, with one far key at the end.
+                t.insert(Key::Int(1 << 40), entry(1 << 40));
+                assert_eq!(form(&t), "hashed");
+            } else {
+                assert_eq!(form(&t), "dense");
+            }
+            t.set_some(&Key::Int(60), ObjRef(5));
+            let removed = t.shift_remove(&Key::Int(10));
+            assert_eq!(
+                removed.map(|e| (e.key, e.value)),
+                Some((Value::Int(10), Value::Int(100)))
+            );
+            assert!(t.shift_remove(&Key::Int(10)).is_none());
+            assert_eq!(t.find_int(10), None);
+            assert_eq!(t.get_index(10).map(|e| e.key), Some(Value::Int(11)));
+            assert_eq!(t.get(&Key::Int(60)).and_then(|e| e.some), Some(ObjRef(5)));
+            assert!(t.insert(Key::Int(10), entry(10)).is_none());
+            let n = t.len();
+            assert_eq!(t.get_index(n - 1).map(|e| e.key), Some(Value::Int(10)));
+            let mut want: Vec<i64> = (0..100).filter(|&k| k != 10).collect();
+            if far {
+                want.push(1 << 40);
+            }
+            want.push(10);
+            assert_eq!(ints(&t), want);
+        }
     }
-    fn is_dense(t: &MapTable) -> bool {
-        matches!(t.ints, Some(IntIndex::Dense { .. }))
+
+    #[test]
+    fn another_kind_of_key_makes_the_general_form_with_everything_kept() {
+        let mut t: MapTable = (0..50).rev().map(|k| (Key::Int(k), entry(k))).collect();
+        t.set_some(&Key::Int(7), ObjRef(3));
+        let before: Vec<MapEntry> = t.values().collect();
+        assert!(t
+            .insert(
+                Key::Str("s".into()),
+                MapEntry::new(Value::Obj(ObjRef(9)), Value::Int(1))
+            )
+            .is_none());
+        assert_eq!(form(&t), "general");
+        let after: Vec<MapEntry> = t.values().collect();
+        assert_eq!(after.len(), 51);
+        for (a, b) in before.iter().zip(&after) {
+            assert_eq!((a.key, a.value, a.some), (b.key, b.value, b.some));
+        }
+        assert_eq!(t.find_int(7), Some(Value::Int(70)));
+        assert_eq!(t.get(&Key::Int(7)).and_then(|e| e.some), Some(ObjRef(3)));
+        assert_eq!(t.get_index(50).map(|e| e.value), Some(Value::Int(1)));
+        // Removing the other key leaves the general form.
+        t.shift_remove(&Key::Str("s".into()));
+        assert_eq!(form(&t), "general");
+        assert_eq!(t.find_int(49), Some(Value::Int(490)));
+        // A key given as something other than an Int value (whose image is
+        // an Int) goes to the general form too, replacing the entry.
+        let mut c: MapTable = (0..5).map(|k| (Key::Int(k), entry(k))).collect();
+        let old = c.insert(
+            Key::Int(2),
+            MapEntry::new(Value::Obj(ObjRef(4)), Value::Int(-1)),
+        );
+        assert_eq!(old.map(|e| e.value), Some(Value::Int(20)));
+        assert_eq!(form(&c), "general");
+        assert_eq!(keys(&c).len(), 5);
+        assert_eq!(c.get_index(2).map(|e| e.value), Some(Value::Int(-1)));
     }
 
     #[test]
@@ -514,74 +965,207 @@ mod tests {
         for &k in &keys {
             t.insert(Key::Int(k), entry(k));
         }
-        assert!(is_dense(&t));
-        for (pos, &k) in keys.iter().enumerate() {
-            assert_eq!(t.find(&Key::Int(k)), Some(pos));
-        }
-        assert_eq!(t.find(&Key::Int(-1)), None);
-        assert_eq!(t.find(&Key::Int(1009)), None);
-        assert_eq!(t.find(&Key::Int(i64::MIN)), None);
-        // Falling keys below the range stay dense.
+        assert_eq!(form(&t), "dense");
+        assert_eq!(t.find_int(-1), None);
+        assert_eq!(t.find_int(1009), None);
+        assert_eq!(t.find_int(i64::MIN), None);
+        assert_eq!(t.find_int(i64::MAX), None);
+        // Falling negative keys below the range stay dense.
         for k in (-300..0).rev() {
             t.insert(Key::Int(k), entry(k));
         }
-        assert!(is_dense(&t));
-        assert_eq!(t.find(&Key::Int(-300)), Some(1009 + 299));
-        t.set_some(5, &Key::Int(keys[5]), ObjRef(9));
-        // A far key makes them sparse: hashed, with every place kept.
+        assert_eq!(form(&t), "dense");
+        assert_eq!(
+            t.get_index(1009 + 299).map(|e| e.key),
+            Some(Value::Int(-300))
+        );
+        assert_eq!(t.find_int(-300), Some(Value::Int(-3000)));
+        t.set_some(&Key::Int(keys[5]), ObjRef(9));
+        // A far key makes them sparse: hashed, with every value and cached
+        // `Some` kept.
         t.insert(Key::Int(i64::MAX), entry(0));
-        assert!(!is_dense(&t));
-        assert_eq!(t.cached_some(&Key::Int(keys[5])), Some(ObjRef(9)));
-        for (pos, &k) in keys.iter().enumerate() {
-            assert_eq!(t.find(&Key::Int(k)), Some(pos));
+        assert_eq!(form(&t), "hashed");
+        assert_eq!(
+            t.get(&Key::Int(keys[5])).and_then(|e| e.some),
+            Some(ObjRef(9))
+        );
+        for &k in keys.iter().chain(&[-300, -1]) {
+            assert_eq!(t.find_int(k), Some(Value::Int(k * 10)));
         }
-        assert_eq!(t.find(&Key::Int(i64::MAX)), Some(1309));
-        assert_eq!(t.find(&Key::Int(i64::MAX - 1)), None);
+        assert_eq!(t.get_index(1309).map(|e| e.key), Some(Value::Int(i64::MAX)));
+        assert_eq!(t.find_int(i64::MAX - 1), None);
     }
 
     #[test]
-    fn find_int_agrees_with_find_in_every_form() {
-        let probes: Vec<i64> = (-20..1030).chain([i64::MIN, i64::MAX]).collect();
-        let agree = |t: &MapTable| {
-            for &k in &probes {
-                assert_eq!(t.find_int(k), t.find(&Key::Int(k)), "key {k}");
-            }
-        };
-        // Dense, then hashed by a far key, then the general form once a
-        // String key arrives (the Int index is gone).
-        let mut t: MapTable = (0..1000)
-            .map(|i| (i * 7919) % 1009)
-            .map(|k| (Key::Int(k), entry(k)))
-            .collect();
-        assert!(is_dense(&t));
-        agree(&t);
-        t.insert(Key::Int(i64::MAX), entry(1));
-        assert!(t.ints.is_some() && !is_dense(&t));
-        agree(&t);
-        t.shift_remove(&Key::Int(5));
-        agree(&t);
-        t.insert(Key::Str("s".into()), entry(2));
-        assert!(t.ints.is_none());
-        agree(&t);
-        assert_eq!(t.find_int(i64::MAX), Some(999));
-        assert_eq!(t.find_int(5), None);
+    fn removals_that_leave_a_dense_index_sparse_turn_it_hashed() {
+        let mut t: MapTable = (0..1000).map(|k| (Key::Int(k), entry(k))).collect();
+        t.set_some(&Key::Int(999), ObjRef(1));
+        for k in 0..800 {
+            assert!(t.shift_remove(&Key::Int(k)).is_some());
+        }
+        assert_eq!(form(&t), "hashed");
+        assert_eq!(ints(&t), (800..1000).collect::<Vec<_>>());
+        assert_eq!(t.get(&Key::Int(999)).and_then(|e| e.some), Some(ObjRef(1)));
+        for k in 0..800 {
+            assert_eq!(t.find_int(k), None);
+        }
+        // Growing again over a dense range makes it dense again.
+        for k in 0..800 {
+            t.insert(Key::Int(k), entry(k));
+        }
+        assert_eq!(form(&t), "dense");
+        assert_eq!(t.find_int(5), Some(Value::Int(50)));
+        assert_eq!(t.get(&Key::Int(999)).and_then(|e| e.some), Some(ObjRef(1)));
     }
 
     #[test]
     fn extreme_keys_neither_overflow_nor_go_dense() {
-        let mut t = MapTable::default();
-        for k in [i64::MIN, i64::MAX, 0, -1, i64::MIN + 1] {
-            t.insert(Key::Int(k), entry(k));
+        let extremes = [i64::MIN, i64::MAX, 0, -1, i64::MIN + 1];
+        let t: MapTable = extremes.iter().map(|&k| (Key::Int(k), entry(k))).collect();
+        assert_eq!(form(&t), "hashed");
+        assert_eq!(ints(&t), extremes);
+        for k in extremes {
+            assert_eq!(t.find_int(k), Some(Value::Int(k.wrapping_mul(10))));
         }
-        for (pos, k) in [i64::MIN, i64::MAX, 0, -1, i64::MIN + 1].iter().enumerate() {
-            assert_eq!(t.find(&Key::Int(*k)), Some(pos));
+        let top = [i64::MAX, i64::MAX - 1, i64::MAX - 2];
+        let mut d: MapTable = top.iter().map(|&k| (Key::Int(k), entry(0))).collect();
+        assert_eq!(form(&d), "dense");
+        assert_eq!(d.find_int(i64::MAX - 1), Some(Value::Int(0)));
+        assert_eq!(d.find_int(i64::MIN), None);
+        d.insert(Key::Int(i64::MIN), entry(0));
+        assert_eq!(form(&d), "hashed");
+        let bottom: MapTable = [i64::MIN + 2, i64::MIN, i64::MIN + 1]
+            .iter()
+            .map(|&k| (Key::Int(k), entry(0)))
+            .collect();
+        assert_eq!(form(&bottom), "dense");
+        assert_eq!(bottom.find_int(i64::MIN), Some(Value::Int(0)));
+        assert_eq!(bottom.find_int(i64::MAX), None);
+    }
+
+    #[test]
+    fn equal_tables_pair_their_values_whatever_their_forms() {
+        let a: MapTable = (0..100).map(|k| (Key::Int(k), entry(k))).collect();
+        let mut b: MapTable = (0..100).rev().map(|k| (Key::Int(k), entry(k))).collect();
+        b.insert(Key::Str("x".into()), entry(0));
+        b.shift_remove(&Key::Str("x".into()));
+        assert_eq!(form(&b), "general");
+        for (p, q) in [(&a, &b), (&b, &a)] {
+            let mut pairs = 0;
+            assert!(p.same_keys(q, |x, y| {
+                assert_eq!(x, y);
+                pairs += 1;
+            }));
+            assert_eq!(pairs, 100);
         }
-        let mut d = MapTable::default();
-        for k in [i64::MAX, i64::MAX - 1, i64::MAX - 2] {
-            d.insert(Key::Int(k), entry(0));
+        let mut c = a.clone();
+        c.shift_remove(&Key::Int(3));
+        c.insert(Key::Int(1000), entry(3));
+        assert!(!a.same_keys(&c, |_, _| {}));
+        assert!(!c.same_keys(&b, |_, _| {}));
+    }
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
         }
-        assert!(is_dense(&d));
-        assert_eq!(d.find(&Key::Int(i64::MAX - 1)), Some(1));
-        assert_eq!(d.find(&Key::Int(i64::MIN)), None);
+    }
+
+    #[test]
+    fn random_operations_agree_with_a_plain_list_in_every_form() {
+        // Key spaces: dense, sparse, dense with far outliers, negative.
+        let spaces: [fn(u64) -> i64; 4] = [
+            |r| (r % 300) as i64,
+            |r| (r % 300) as i64 * 1_000_003,
+            |r| {
+                if r % 50 == 0 {
+                    i64::MAX - (r % 3) as i64
+                } else {
+                    (r % 200) as i64
+                }
+            },
+            |r| -((r % 250) as i64),
+        ];
+        for (s, space) in spaces.iter().enumerate() {
+            let mut rng = Rng(0x9e37_79b9 + s as u64);
+            let mut t = MapTable::default();
+            let mut model: Vec<(i64, i64)> = Vec::new();
+            let mut forms = std::collections::BTreeSet::new();
+            for step in 0..6000 {
+                let k = space(rng.below(1 << 30));
+                let op = rng.below(10);
+                if op < 6 {
+                    let v = step as i64;
+                    // Both ways in: `insert_int` on odd steps.
+                    let old = if step % 2 == 1 {
+                        let had = t.heap_bytes();
+                        let (old, grown) = t.insert_int(k, Value::Int(v));
+                        if t.int_keyed() {
+                            assert_eq!(grown, t.heap_bytes().saturating_sub(had));
+                        } else {
+                            assert_eq!(
+                                grown,
+                                if old.is_none() {
+                                    GENERAL_ENTRY_BYTES
+                                } else {
+                                    0
+                                }
+                            );
+                        }
+                        old.map(|value| MapEntry::new(Value::Int(k), value))
+                    } else {
+                        t.insert(Key::Int(k), MapEntry::new(Value::Int(k), Value::Int(v)))
+                    };
+                    match model.iter_mut().find(|(mk, _)| *mk == k) {
+                        Some((_, mv)) => {
+                            assert_eq!(old.map(|e| e.value), Some(Value::Int(*mv)));
+                            *mv = v;
+                        }
+                        None => {
+                            assert!(old.is_none());
+                            model.push((k, v));
+                        }
+                    }
+                } else if op < 9 {
+                    let removed = t.shift_remove(&Key::Int(k)).map(|e| e.value);
+                    let at = model.iter().position(|(mk, _)| *mk == k);
+                    assert_eq!(removed, at.map(|i| Value::Int(model.remove(i).1)));
+                } else {
+                    let found = model
+                        .iter()
+                        .find(|(mk, _)| *mk == k)
+                        .map(|(_, v)| Value::Int(*v));
+                    assert_eq!(t.find_int(k), found);
+                    assert_eq!(t.contains_key(&Key::Int(k)), found.is_some());
+                }
+                if step == 4000 && s == 0 {
+                    // The general form from here on.
+                    t.insert(
+                        Key::Str("s".into()),
+                        MapEntry::new(Value::Unit, Value::Unit),
+                    );
+                    t.shift_remove(&Key::Str("s".into()));
+                }
+                forms.insert(form(&t));
+                if step % 500 == 0 {
+                    let got: Vec<(Value, Value)> = t.values().map(|e| (e.key, e.value)).collect();
+                    let want: Vec<(Value, Value)> = model
+                        .iter()
+                        .map(|&(k, v)| (Value::Int(k), Value::Int(v)))
+                        .collect();
+                    assert_eq!(got, want, "space {s}, step {step}");
+                    let mut children = 0;
+                    t.each_child(|_| children += 1);
+                    assert!(children >= model.len());
+                }
+            }
+            assert_eq!(t.len(), model.len());
+            println!("space {s}: forms {forms:?}");
+        }
     }
 }

@@ -31,9 +31,9 @@ pub fn key_parts(n: usize) -> Cost {
     }
 }
 
-/// The bytes a new Map entry holds besides its key's image: the entry
-/// (key, value and cached `Some`), its bucket's hash and the table's index.
-pub const MAP_ENTRY_BYTES: usize = 64;
+/// The bytes a new Map entry of the general form holds besides its key
+/// image's parts (the Ints form counts what its arrays grow by).
+pub const MAP_ENTRY_BYTES: usize = crate::map_table::GENERAL_ENTRY_BYTES;
 
 /// The key image of a map or set key, charged as it is built (one step and
 /// one image node per part: it is built only as far as the call can pay
@@ -111,20 +111,15 @@ pub fn get(
     key: Value,
 ) -> Result<Value, NativeError> {
     let key = key_of(heap, meter, key)?;
-    let m = map_mut(heap, map)?;
-    if let Some(some) = m.cached_some(&key) {
-        return Ok(Value::Obj(some));
-    }
-    let Some(pos) = m.find(&key) else {
+    let Some(entry) = map_ref(heap, map)?.get(&key) else {
         return option(heap, program, variants, None);
     };
-    let entry = m[pos];
     if let Some(some) = entry.some {
         return Ok(Value::Obj(some));
     }
     let some = option(heap, program, variants, Some(entry.value))?;
     if let (Value::Obj(r), Ok(m)) = (some, map_mut(heap, map)) {
-        m.set_some(pos, &key, r);
+        m.set_some(&key, r);
     }
     Ok(some)
 }
@@ -143,8 +138,7 @@ pub fn find(
         return find_int(heap, map, k);
     }
     let key = key_of(heap, meter, key)?;
-    let m = map_ref(heap, map)?;
-    Ok(m.get(&key).map(|entry| entry.value))
+    Ok(map_ref(heap, map)?.get(&key).map(|entry| entry.value))
 }
 
 /// [`find`] of an Int key, its charge (one [`KEY_PART`]) left to the
@@ -152,8 +146,7 @@ pub fn find(
 /// neither a fuel nor a heap limit, where no charge of it can fail.
 #[inline(always)]
 pub fn find_int(heap: &Heap, map: Value, k: i64) -> Result<Option<Value>, NativeError> {
-    let m = map_ref(heap, map)?;
-    Ok(m.find_int(k).map(|pos| m[pos].value))
+    Ok(map_ref(heap, map)?.find_int(k))
 }
 
 // A key part's memory is always within what one operation may make, so
@@ -186,12 +179,36 @@ pub fn insert(
 ) -> Result<Value, NativeError> {
     let image = key_of(heap, meter, key)?;
     let bytes = MAP_ENTRY_BYTES + image.heap_size();
-    let old = map_mut(heap, map)?
+    let m = map_mut(heap, map)?;
+    let had = m.int_bytes();
+    let old = m
         .insert(image, MapEntry::new(key, value))
         .map(|old| old.value);
-    if old.is_none() {
-        heap.account(bytes);
-    }
+    // The Ints form's size is known exactly and at once: what it grew by
+    // (when it grew) is counted; otherwise a new entry's estimate.
+    let grown = match (had, m.int_bytes()) {
+        (Some(had), Some(now)) => now.saturating_sub(had),
+        _ if old.is_none() => bytes,
+        _ => 0,
+    };
+    heap.account(grown);
+    option(heap, program, variants, old)
+}
+
+/// [`insert`] of an Int key, its charge (one [`KEY_PART`]) left to the
+/// caller as for [`find_int`]: the same entry, result and accounting,
+/// without making the key's image.
+#[inline]
+pub fn insert_int(
+    heap: &mut Heap,
+    program: &Program,
+    variants: &[Value],
+    map: Value,
+    k: i64,
+    value: Value,
+) -> Result<Value, NativeError> {
+    let (old, grown) = map_mut(heap, map)?.insert_int(k, value);
+    heap.account(grown);
     option(heap, program, variants, old)
 }
 
@@ -203,5 +220,5 @@ pub fn contains(
     key: Value,
 ) -> Result<bool, NativeError> {
     let key = key_of(heap, meter, key)?;
-    Ok(map_mut(heap, map)?.find(&key).is_some())
+    Ok(map_ref(heap, map)?.contains_key(&key))
 }
