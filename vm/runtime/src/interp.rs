@@ -598,7 +598,7 @@ fn dispatch<H: Hooks>(
     let mut executed: u64 = 0;
     macro_rules! r {
         ($reg:expr) => {
-            w[$reg.0 as usize]
+            (*proved::reg(w, $reg.0))
         };
     }
     // Ends the current straight-line run (the instruction just executed
@@ -785,7 +785,7 @@ fn dispatch<H: Hooks>(
         }};
     }
     loop {
-        let op = code[pc];
+        let op = proved::op(code, pc);
         if H::ACTIVE {
             hooks.step(func, pc, &op, frames, cx.heap);
         }

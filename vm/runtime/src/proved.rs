@@ -1,5 +1,6 @@
-//! Reading the operands the verifier proved: the one module of the project
-//! with `unsafe` code (the workspace denies it everywhere else, and the test
+//! Reading the operands the verifier proved, and the registers and
+//! instructions it proved in range: the one module of the project with
+//! `unsafe` code (the workspace denies it everywhere else, and the test
 //! `unsafe_code_stays_in_proved_rs` in `tests/tests/hostile_runtime.rs` keeps it here).
 //!
 //! An instruction whose operand has the class Int, Float or Bool
@@ -27,6 +28,49 @@
 #![allow(unsafe_code)]
 
 use crate::value::Value;
+use mvm_bytecode::Op;
+
+/// Register `r` of the running frame: `w` is the register file from the
+/// frame's base.
+///
+/// The guarantee: the verifier refuses any function with a register operand
+/// at or past its `n_regs` (`mvm_bytecode::verify`, operand ranges), and the
+/// dispatch loop keeps `w` at least `n_regs` long for the running function:
+/// a fiber's register file starts with its entry function's registers
+/// (`Fiber::new`, `fiber.rs`), a call grows it to the callee's base plus the
+/// callee's registers before switching to it (`enter!` in `interp.rs`), and
+/// nothing ever shrinks it, so every frame below keeps its registers too.
+#[inline(always)]
+pub fn reg(w: &mut [Value], r: u16) -> &mut Value {
+    let i = r as usize;
+    if cfg!(debug_assertions) {
+        let len = w.len();
+        return w.get_mut(i).unwrap_or_else(|| unproved_reg(i, len));
+    }
+    // SAFETY: `i` is a register operand of the running function of a
+    // verified module, below its `n_regs`, and `w` holds at least `n_regs`
+    // values (see above).
+    unsafe { w.get_unchecked_mut(i) }
+}
+
+/// The instruction at `pc` of the running function's `code`.
+///
+/// The guarantee: the verifier refuses an empty function, a jump target
+/// outside the function and a last instruction that can fall through
+/// (`mvm_bytecode::verify`), so `pc` is always in range: it starts at 0,
+/// moves to a verified target or past an instruction that is not the last,
+/// and a return resumes the caller just past its call, which is not its last
+/// instruction either (a call can fall through). A fiber stopped by its
+/// budget resumes at the instruction it did not run.
+#[inline(always)]
+pub fn op(code: &[Op], pc: usize) -> Op {
+    if cfg!(debug_assertions) {
+        return *code.get(pc).unwrap_or_else(|| unproved_pc(pc, code.len()));
+    }
+    // SAFETY: `pc` is in range of the running function's verified code
+    // (see above).
+    unsafe { *code.get_unchecked(pc) }
+}
 
 /// The Int in `v`, an operand the verifier proved holds one.
 #[inline(always)]
@@ -62,6 +106,18 @@ pub fn boolean(v: Value) -> bool {
         // verified module, which holds a Bool on every path (module docs).
         _ => unsafe { std::hint::unreachable_unchecked() },
     }
+}
+
+#[cold]
+#[inline(never)]
+fn unproved_reg(i: usize, len: usize) -> ! {
+    panic!("register {i} is past the frame's {len} registers (a verifier or interpreter bug)")
+}
+
+#[cold]
+#[inline(never)]
+fn unproved_pc(pc: usize, len: usize) -> ! {
+    panic!("instruction {pc} is past the function's {len} (a verifier or interpreter bug)")
 }
 
 #[cold]
