@@ -716,22 +716,16 @@ fn dispatch<H: Hooks>(
             let callee = $callee as usize;
             let new_base = base + $args.0 as usize;
             let need = new_base + program.n_regs(callee);
-            let (regs_had, frames_had) = (regs.capacity(), frames.capacity());
-            if regs.len() < need {
-                regs.resize(need, Value::Unit);
-            }
-            frames.push(Frame {
-                func: callee as u32,
-                pc: 0,
-                base: new_base as u32,
-                ret: $dst.0,
-            });
-            if regs.capacity() > regs_had || frames.capacity() > frames_had {
-                // The stacks grew: they count against `--max-heap`.
+            if regs.len() < need || frames.len() == frames.capacity() {
+                // The stacks grow (rarely): they count against `--max-heap`.
+                let (regs_had, frames_had) = (regs.capacity(), frames.capacity());
+                if regs.len() < need {
+                    regs.resize(need, Value::Unit);
+                }
+                frames.reserve(1);
                 let grown = (regs.capacity() - regs_had) * std::mem::size_of::<Value>()
                     + (frames.capacity() - frames_had) * std::mem::size_of::<Frame>();
-                if !cx.heap.grow_stacks(grown) {
-                    frames.pop();
+                if grown > 0 && !cx.heap.grow_stacks(grown) {
                     leave!(fault(format!(
                         "out of memory: the call stack ({} bytes, {} frames) and live data exceed the heap limit of {} bytes (the `--max-heap` limit)",
                         cx.heap.stack_bytes(),
@@ -740,6 +734,12 @@ fn dispatch<H: Hooks>(
                     )));
                 }
             }
+            frames.push(Frame {
+                func: callee as u32,
+                pc: 0,
+                base: new_base as u32,
+                ret: $dst.0,
+            });
             func = callee;
             code = program.code(func);
             base = new_base;
