@@ -1,13 +1,12 @@
 //! The table behind a Map, in one of two forms:
 //!
-//! - **Ints**, while every key is an Int: the keys in insertion order (a
-//!   `Vec` of them) and an index of its own ([`IntIndex`]) that holds each
-//!   key's value (and its cached `Some(value)`, see [`MapEntry`]) itself.
-//!   When the keys are dense the index is an array indexed by the key, as
-//!   Lua keeps such keys in a table's array part: a lookup reads one slot
-//!   of 16 bytes and nothing else. Otherwise it is an open-addressing hash
-//!   table whose slot holds the key and its value, so a lookup that finds
-//!   its key also reads only its slot.
+//! - **Ints**, while every key is an Int: an [`IntIndex`] of its own that
+//!   holds each key's value (and its cached `Some(value)`, see
+//!   [`MapEntry`]) and the insertion order. When the keys are dense it is
+//!   an array indexed by the key, as Lua keeps such keys in a table's array
+//!   part: a lookup reads one slot of 16 bytes and nothing else. Otherwise
+//!   it is the entries in insertion order with an open-addressing index of
+//!   small links to them, so a lookup reads a link and the entry it finds.
 //! - **General**, once a key of another type arrives: an insertion-ordered
 //!   [`KeyMap`] of entries, hashed by their key images. The table never
 //!   goes back to the Ints form.
@@ -35,14 +34,14 @@ pub struct MapTable {
 #[derive(Clone, Debug)]
 enum Form {
     /// Every key is an Int, given as a `Value::Int`.
-    Ints(IntTable),
+    Ints(IntIndex),
     General(KeyMap<MapEntry>),
 }
 
 impl Default for MapTable {
     fn default() -> MapTable {
         MapTable {
-            form: Form::Ints(IntTable::default()),
+            form: Form::Ints(IntIndex::default()),
         }
     }
 }
@@ -85,7 +84,7 @@ impl Iterator for Entries<'_> {
 impl MapTable {
     pub fn len(&self) -> usize {
         match &self.form {
-            Form::Ints(t) => t.order.len(),
+            Form::Ints(t) => t.len(),
             Form::General(g) => g.len(),
         }
     }
@@ -130,7 +129,7 @@ impl MapTable {
     /// The entry at position `i` of the insertion order.
     pub fn get_index(&self, i: usize) -> Option<MapEntry> {
         match &self.form {
-            Form::Ints(t) => t.entry(*t.order.get(i)?),
+            Form::Ints(t) => t.entry_at(i),
             Form::General(g) => g.get_index(i).map(|(_, e)| *e),
         }
     }
@@ -146,7 +145,7 @@ impl MapTable {
 
     pub fn contains_key(&self, key: &Key) -> bool {
         match (&self.form, key) {
-            (Form::Ints(t), Key::Int(k)) => t.index.value(*k).is_some(),
+            (Form::Ints(t), Key::Int(k)) => t.value(*k).is_some(),
             (Form::Ints(_), _) => false,
             (Form::General(g), _) => g.contains_key(key),
         }
@@ -159,7 +158,7 @@ impl MapTable {
     #[inline(always)]
     pub fn find_int(&self, k: i64) -> Option<Value> {
         match &self.form {
-            Form::Ints(t) => t.index.value(k),
+            Form::Ints(t) => t.value(k),
             Form::General(g) => g.get(&Key::Int(k)).map(|e| e.value),
         }
     }
@@ -168,7 +167,7 @@ impl MapTable {
     /// `key` (nothing when there is none).
     pub fn set_some(&mut self, key: &Key, some: ObjRef) {
         match (&mut self.form, key) {
-            (Form::Ints(t), Key::Int(k)) => t.index.set_some(*k, some),
+            (Form::Ints(t), Key::Int(k)) => t.set_some(*k, some),
             (Form::Ints(_), _) => {}
             (Form::General(g), _) => {
                 if let Some(e) = g.get_mut(key) {
@@ -183,14 +182,17 @@ impl MapTable {
     pub fn insert(&mut self, key: Key, entry: MapEntry) -> Option<MapEntry> {
         match &mut self.form {
             Form::Ints(t) => {
-                if let (Key::Int(k), Value::Int(_)) = (&key, entry.key) {
+                if let (Key::Int(k), Value::Int(_), true) =
+                    (&key, entry.key, t.len() < MAX_INT_KEYS)
+                {
                     return t.insert(*k, entry.value).map(|(value, some)| MapEntry {
                         key: entry.key,
                         value,
                         some,
                     });
                 }
-                // Another kind of key: the general form for good.
+                // Another kind of key (or too many): the general form for
+                // good.
                 let mut general = t.to_general();
                 let old = general.insert(key, entry);
                 self.form = Form::General(general);
@@ -206,6 +208,11 @@ impl MapTable {
     /// form, a new entry's estimate in the general one).
     #[inline]
     pub fn insert_int(&mut self, k: i64, value: Value) -> (Option<Value>, usize) {
+        if let Form::Ints(t) = &self.form {
+            if t.len() >= MAX_INT_KEYS {
+                self.form = Form::General(t.to_general());
+            }
+        }
         match &mut self.form {
             Form::Ints(t) => {
                 let had = t.bytes();
@@ -242,7 +249,7 @@ impl MapTable {
     pub fn each_child(&self, mut f: impl FnMut(Value)) {
         match &self.form {
             // Int keys refer to nothing.
-            Form::Ints(t) => t.index.each(|value, some| {
+            Form::Ints(t) => t.each(|value, some| {
                 f(value);
                 if let Some(some) = some {
                     f(Value::Obj(some));
@@ -273,69 +280,18 @@ impl MapTable {
             None => false,
         };
         match &self.form {
-            Form::Ints(t) => t.order.iter().all(|&k| match t.index.value(k) {
-                Some(a) => pair(a, other.find_int(k)),
-                None => false,
+            Form::Ints(t) => (0..t.len()).all(|i| match t.entry_at(i) {
+                Some(MapEntry {
+                    key: Value::Int(k),
+                    value,
+                    ..
+                }) => pair(value, other.find_int(k)),
+                _ => false,
             }),
             Form::General(g) => g
                 .iter()
                 .all(|(k, e)| pair(e.value, other.get(k).map(|o| o.value))),
         }
-    }
-}
-
-/// The Ints form: the keys in insertion order and their index.
-#[derive(Clone, Debug, Default)]
-struct IntTable {
-    order: Vec<i64>,
-    index: IntIndex,
-}
-
-impl IntTable {
-    fn bytes(&self) -> usize {
-        self.order.capacity() * size_of::<i64>() + self.index.bytes()
-    }
-
-    fn entry(&self, k: i64) -> Option<MapEntry> {
-        let (value, some) = self.index.get(k)?;
-        Some(MapEntry {
-            key: Value::Int(k),
-            value,
-            some,
-        })
-    }
-
-    /// Inserts or replaces the value of `k`; the replaced value and its
-    /// cached `Some` are returned.
-    fn insert(&mut self, k: i64, value: Value) -> Option<(Value, Option<ObjRef>)> {
-        let old = self.index.insert(k, value);
-        if old.is_none() {
-            self.order.push(k);
-        }
-        old
-    }
-
-    fn remove(&mut self, k: i64) -> Option<MapEntry> {
-        let (value, some) = self.index.remove(k)?;
-        if let Some(i) = self.order.iter().position(|&x| x == k) {
-            self.order.remove(i);
-        }
-        Some(MapEntry {
-            key: Value::Int(k),
-            value,
-            some,
-        })
-    }
-
-    fn to_general(&self) -> KeyMap<MapEntry> {
-        let mut general =
-            KeyMap::with_capacity_and_hasher(self.order.len() + 1, Default::default());
-        for &k in &self.order {
-            if let Some(entry) = self.entry(k) {
-                general.insert(Key::Int(k), entry);
-            }
-        }
-        general
     }
 }
 
@@ -350,24 +306,43 @@ fn some_of(raw: u32) -> Option<ObjRef> {
 type Cell = Option<Value>;
 const _: () = assert!(size_of::<Cell>() == 16);
 
-/// The Int keys of a map with their values, in one of two forms:
+/// The most keys the Ints form holds (an entry's position in the hashed
+/// form is a `u32`, and [`FREE`] takes the last one); a map that would
+/// have more goes to the general form.
+const MAX_INT_KEYS: usize = u32::MAX as usize;
+
+/// The Int keys of a map with their values, in insertion order, in one of
+/// two forms:
 ///
 /// - **Dense**, while the keys cover at least half of the range from the
 ///   smallest to the largest (as Lua keeps such keys in a table's array
 ///   part): an array of values (or holes) indexed by `key - base`, 16 bytes
-///   a slot, found without hashing or probing.
-/// - **Hashed** otherwise: open addressing with linear probing, at most
-///   half full, 32 bytes a slot (the key, its value and its cached
-///   `Some`). Hashing is one folded multiplication of the key mixed with a
-///   seed drawn once per process (the construction of foldhash): cheap,
-///   and a program cannot choose keys that collide without knowing the
-///   seed, which nothing shows (iteration follows insertion order).
+///   a slot, found without hashing or probing, and the keys in insertion
+///   order beside it.
+/// - **Hashed** otherwise: the entries (a key and its value, 24 bytes) in
+///   insertion order, and an open-addressing index of links to them (8
+///   bytes: the entry's position and 32 bits of its key's hash) with
+///   linear probing, at most half full. A lookup reads the links of its
+///   probe run, and an entry only where the hash bits agree: nearly always
+///   the one it looks for. The links are small so that they stay in the
+///   cache when the entries do not: for a million keys they take 16 MB and
+///   the entries 24 MB, where slots holding the entries themselves at the
+///   same load took 64 MB, twice the last-level cache of the benchmark
+///   machine, and lookups in them waited for memory (see `bench/README.md`,
+///   "Maps: links beside the entries").
+///
+/// Hashing is one folded multiplication of the key mixed with a seed drawn
+/// once per process (the construction of foldhash): cheap, and a program
+/// cannot choose keys that collide without knowing the seed, which nothing
+/// shows (iteration follows insertion order). The link's home is the
+/// hash's low bits and its tag the high 32.
 ///
 /// Whether the keys are dense is decided, as Lua decides its array part's
 /// size, when the hashed form grows (each time its key count doubles); a
 /// dense index that a far key would make too sparse, or that removals leave
 /// less than a quarter full, turns back into the hashed form. Both are
-/// amortised constant time per insertion or removal.
+/// amortised constant time per insertion. Removal keeps the order of the
+/// others, so it takes time linear in the map's size in either form.
 #[derive(Clone, Debug)]
 enum IntIndex {
     Dense(Dense),
@@ -377,8 +352,9 @@ enum IntIndex {
 impl Default for IntIndex {
     fn default() -> IntIndex {
         IntIndex::Hashed(Hashed {
-            slots: Box::new([]),
-            len: 0,
+            links: Box::new([]),
+            entries: Vec::new(),
+            somes: Vec::new(),
             min: i64::MAX,
             max: i64::MIN,
         })
@@ -393,32 +369,42 @@ struct Dense {
     /// The cached `Some` of key `base + i` at `i` ([`NO_OBJ`]): as long as
     /// `vals`, or empty while no `Some` has been cached.
     somes: Vec<u32>,
-    len: usize,
+    /// The keys in insertion order.
+    order: Vec<i64>,
 }
 
 #[derive(Clone, Debug)]
 struct Hashed {
-    /// A power of two in length (or empty).
-    slots: Box<[Slot]>,
-    len: usize,
+    /// A power of two in length (or empty), at most half of them in use.
+    links: Box<[Link]>,
+    /// The keys and their values in insertion order.
+    entries: Vec<Entry>,
+    /// The cached `Some` of the entry at the same position ([`NO_OBJ`]):
+    /// as long as `entries`, or empty while no `Some` has been cached.
+    somes: Vec<u32>,
     /// At most the smallest and at least the largest key, to tell when
     /// they are dense (removals leave them as they were).
     min: i64,
     max: i64,
 }
 
-/// A slot of the hashed form: empty when it has no value.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
+struct Entry {
     key: i64,
-    val: Cell,
-    some: u32,
+    val: Value,
 }
 
-const FREE: Slot = Slot {
-    key: 0,
-    val: None,
-    some: NO_OBJ,
+/// A link of the hashed form to the entry at `pos`, whose key's hash has
+/// `tag` as its high 32 bits; free when `pos` is `u32::MAX`.
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    pos: u32,
+    tag: u32,
+}
+
+const FREE: Link = Link {
+    pos: u32::MAX,
+    tag: 0,
 };
 
 /// Whether `len` keys spread over `span` slots are dense enough for the
@@ -462,7 +448,7 @@ impl Dense {
             // falling order do not move the array each time.
             let hi = self.base as i128 + self.vals.len() as i128 - 1;
             let roomy = k.saturating_sub(self.vals.len() as i64);
-            let new_base = if dense_enough(self.len + 1, (hi - roomy as i128 + 1) as u128) {
+            let new_base = if dense_enough(self.order.len() + 1, (hi - roomy as i128 + 1) as u128) {
                 roomy
             } else {
                 k
@@ -483,7 +469,7 @@ impl Dense {
             }
         }
         self.vals[i] = Some(value);
-        self.len += 1;
+        self.order.push(k);
     }
 
     /// The span of keys the array would cover with `k` in it.
@@ -495,90 +481,194 @@ impl Dense {
         let hi = (self.base as i128 + self.vals.len() as i128 - 1).max(k as i128);
         (hi - lo + 1) as u128
     }
+
+    /// The same keys in the hashed form.
+    fn rehashed(&self) -> Hashed {
+        let mut entries = Vec::with_capacity(self.order.len());
+        let mut somes = Vec::new();
+        if !self.somes.is_empty() {
+            somes.reserve(self.order.len());
+        }
+        for &key in &self.order {
+            if let Some(i) = self.slot(key) {
+                if let Some(val) = self.vals[i] {
+                    entries.push(Entry { key, val });
+                    if !self.somes.is_empty() {
+                        somes.push(self.somes[i]);
+                    }
+                }
+            }
+        }
+        let mut hashed = Hashed {
+            links: Box::new([]),
+            min: entries.iter().map(|e| e.key).min().unwrap_or(i64::MAX),
+            max: entries.iter().map(|e| e.key).max().unwrap_or(i64::MIN),
+            entries,
+            somes,
+        };
+        let mut size = 16;
+        while size < hashed.entries.len() * 2 + 2 {
+            size *= 2;
+        }
+        hashed.relink(size);
+        hashed
+    }
 }
 
 impl Hashed {
-    /// The index of the slot holding `k`.
+    /// The position of the entry of `k`.
     #[inline]
-    fn probe(&self, k: i64) -> Option<usize> {
-        self.seek(k).ok()
+    fn find(&self, k: i64) -> Option<usize> {
+        let i = self.seek(k, hash(k)).ok()?;
+        Some(self.links[i].pos as usize)
     }
 
-    /// The index of the slot holding `k`, or else of the free slot where
-    /// its search ended (none when there are no slots).
+    /// The link to the entry of `k` (whose hash is `h`), or else the free
+    /// link where its search ended (none when there are no links).
     #[inline]
-    fn seek(&self, k: i64) -> Result<usize, Option<usize>> {
-        if self.slots.is_empty() {
+    fn seek(&self, k: i64, h: u64) -> Result<usize, Option<usize>> {
+        if self.links.is_empty() {
             return Err(None);
         }
-        let mask = self.slots.len() - 1;
-        let mut i = hash(k) as usize & mask;
+        let mask = self.links.len() - 1;
+        let tag = (h >> 32) as u32;
+        let mut i = h as usize & mask;
         loop {
-            let slot = &self.slots[i];
-            if slot.val.is_none() {
+            let link = self.links[i];
+            if link.pos == FREE.pos {
                 return Err(Some(i));
             }
-            if slot.key == k {
+            if link.tag == tag && self.entries[link.pos as usize].key == k {
                 return Ok(i);
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// Puts `slot` (whose key is not there, with room for it) in the first
-    /// free slot of its run.
-    fn put(slots: &mut [Slot], slot: Slot) {
-        let mask = slots.len() - 1;
-        let mut i = hash(slot.key) as usize & mask;
-        while slots[i].val.is_some() {
+    /// Links the entry at `pos`, whose key's hash is `h` (with room for
+    /// it), from the first free link of its run.
+    fn put(links: &mut [Link], h: u64, pos: u32) {
+        let mask = links.len() - 1;
+        let mut i = h as usize & mask;
+        while links[i].pos != FREE.pos {
             i = (i + 1) & mask;
         }
-        slots[i] = slot;
+        links[i] = Link {
+            pos,
+            tag: (h >> 32) as u32,
+        };
     }
 
-    /// Doubles the slots.
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.slots, vec![FREE; size].into_boxed_slice());
-        for slot in old.iter().filter(|s| s.val.is_some()) {
-            Hashed::put(&mut self.slots, *slot);
+    /// Builds `size` links (a power of two) to the entries.
+    fn relink(&mut self, size: usize) {
+        let mut links = vec![FREE; size].into_boxed_slice();
+        for (pos, e) in self.entries.iter().enumerate() {
+            Hashed::put(&mut links, hash(e.key), pos as u32);
         }
+        self.links = links;
     }
 
-    /// Empties slot `i`, moving later slots of its run back so that every
-    /// key stays reachable from its home slot without tombstones.
-    fn take(&mut self, i: usize) -> Slot {
-        let mask = self.slots.len() - 1;
-        let taken = std::mem::replace(&mut self.slots[i], FREE);
+    fn some(&self, pos: usize) -> Option<ObjRef> {
+        self.somes.get(pos).copied().and_then(some_of)
+    }
+
+    /// Removes the entry of `k` and its link, keeping the others' order.
+    fn remove(&mut self, k: i64) -> Option<(Value, Option<ObjRef>)> {
+        let i = self.seek(k, hash(k)).ok()?;
+        let pos = self.links[i].pos;
+        // Empty link `i`, moving later links of its run back so that every
+        // key stays reachable from its home without tombstones.
+        let mask = self.links.len() - 1;
+        self.links[i] = FREE;
         let mut hole = i;
         let mut j = i;
         loop {
             j = (j + 1) & mask;
-            let slot = self.slots[j];
-            if slot.val.is_none() {
+            let link = self.links[j];
+            if link.pos == FREE.pos {
                 break;
             }
-            let home = hash(slot.key) as usize & mask;
-            // `slot` may fill the hole when the hole lies on its way from
+            let home = hash(self.entries[link.pos as usize].key) as usize & mask;
+            // `link` may fill the hole when the hole lies on its way from
             // its home to where it is (cyclically).
             if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
-                self.slots[hole] = slot;
-                self.slots[j] = FREE;
+                self.links[hole] = link;
+                self.links[j] = FREE;
                 hole = j;
             }
         }
-        self.len -= 1;
-        taken
+        let entry = self.entries.remove(pos as usize);
+        let some = if self.somes.is_empty() {
+            None
+        } else {
+            some_of(self.somes.remove(pos as usize))
+        };
+        if (pos as usize) < self.entries.len() {
+            for link in self.links.iter_mut() {
+                if link.pos != FREE.pos && link.pos > pos {
+                    link.pos -= 1;
+                }
+            }
+        }
+        Some((entry.val, some))
+    }
+
+    /// The same keys in the dense form (they are known to be dense enough,
+    /// counting the key about to be added).
+    fn densified(&self) -> Dense {
+        let (Some(min), Some(max)) = (
+            self.entries.iter().map(|e| e.key).min(),
+            self.entries.iter().map(|e| e.key).max(),
+        ) else {
+            return Dense {
+                base: 0,
+                vals: Vec::new(),
+                somes: Vec::new(),
+                order: Vec::new(),
+            };
+        };
+        let span = (max as i128 - min as i128 + 1) as usize;
+        let mut vals = vec![None; span];
+        let mut somes = Vec::new();
+        if self.somes.iter().any(|&s| s != NO_OBJ) {
+            somes = vec![NO_OBJ; span];
+        }
+        for (pos, e) in self.entries.iter().enumerate() {
+            let i = (e.key as i128 - min as i128) as usize;
+            vals[i] = Some(e.val);
+            if !somes.is_empty() {
+                somes[i] = self.somes[pos];
+            }
+        }
+        Dense {
+            base: min,
+            vals,
+            somes,
+            order: self.entries.iter().map(|e| e.key).collect(),
+        }
     }
 }
 
 impl IntIndex {
+    fn len(&self) -> usize {
+        match self {
+            IntIndex::Dense(d) => d.order.len(),
+            IntIndex::Hashed(h) => h.entries.len(),
+        }
+    }
+
     fn bytes(&self) -> usize {
         match self {
             IntIndex::Dense(d) => {
-                d.vals.capacity() * size_of::<Cell>() + d.somes.capacity() * size_of::<u32>()
+                d.vals.capacity() * size_of::<Cell>()
+                    + d.somes.capacity() * size_of::<u32>()
+                    + d.order.capacity() * size_of::<i64>()
             }
-            IntIndex::Hashed(h) => h.slots.len() * size_of::<Slot>(),
+            IntIndex::Hashed(h) => {
+                h.links.len() * size_of::<Link>()
+                    + h.entries.capacity() * size_of::<Entry>()
+                    + h.somes.capacity() * size_of::<u32>()
+            }
         }
     }
 
@@ -591,20 +681,40 @@ impl IntIndex {
                 let i = usize::try_from((k as u64).wrapping_sub(d.base as u64)).ok()?;
                 *d.vals.get(i)?
             }
-            IntIndex::Hashed(h) => h.slots[h.probe(k)?].val,
+            IntIndex::Hashed(h) => Some(h.entries[h.find(k)?].val),
         }
     }
 
-    /// The value of `k` and its cached `Some`.
-    fn get(&self, k: i64) -> Option<(Value, Option<ObjRef>)> {
-        match self {
+    /// The entry of `k`.
+    fn entry(&self, k: i64) -> Option<MapEntry> {
+        let (value, some) = match self {
             IntIndex::Dense(d) => {
                 let i = d.slot(k)?;
-                Some((d.vals[i]?, d.some(i)))
+                (d.vals[i]?, d.some(i))
             }
             IntIndex::Hashed(h) => {
-                let slot = &h.slots[h.probe(k)?];
-                Some((slot.val?, some_of(slot.some)))
+                let pos = h.find(k)?;
+                (h.entries[pos].val, h.some(pos))
+            }
+        };
+        Some(MapEntry {
+            key: Value::Int(k),
+            value,
+            some,
+        })
+    }
+
+    /// The entry at position `i` of the insertion order.
+    fn entry_at(&self, i: usize) -> Option<MapEntry> {
+        match self {
+            IntIndex::Dense(d) => self.entry(*d.order.get(i)?),
+            IntIndex::Hashed(h) => {
+                let e = h.entries.get(i)?;
+                Some(MapEntry {
+                    key: Value::Int(e.key),
+                    value: e.val,
+                    some: h.some(i),
+                })
             }
         }
     }
@@ -620,15 +730,19 @@ impl IntIndex {
                 }
             }
             IntIndex::Hashed(h) => {
-                if let Some(i) = h.probe(k) {
-                    h.slots[i].some = some.0;
+                if let Some(pos) = h.find(k) {
+                    if h.somes.is_empty() {
+                        h.somes = vec![NO_OBJ; h.entries.len()];
+                    }
+                    h.somes[pos] = some.0;
                 }
             }
         }
     }
 
-    /// Inserts or replaces the value of `k`: a replaced value is returned
-    /// with its cached `Some`, which the new value does not keep.
+    /// Inserts or replaces the value of `k` (a new key goes last): a
+    /// replaced value is returned with its cached `Some`, which the new
+    /// value does not keep.
     fn insert(&mut self, k: i64, value: Value) -> Option<(Value, Option<ObjRef>)> {
         match self {
             IntIndex::Dense(d) => {
@@ -637,69 +751,79 @@ impl IntIndex {
                         let some = d.somes.get_mut(i).map(|s| std::mem::replace(s, NO_OBJ));
                         return Some((old, some.and_then(some_of)));
                     }
-                    d.len += 1;
+                    d.order.push(k);
                     return None;
                 }
-                if !dense_enough(d.len + 1, d.span_with(k)) {
-                    *self = self.rehashed();
+                if !dense_enough(d.order.len() + 1, d.span_with(k)) {
+                    *self = IntIndex::Hashed(d.rehashed());
                     return self.insert(k, value);
                 }
                 d.add(k, value);
                 None
             }
             IntIndex::Hashed(h) => {
-                let mut free = match h.seek(k) {
+                let code = hash(k);
+                let free = match h.seek(k, code) {
                     Ok(i) => {
-                        let slot = &mut h.slots[i];
-                        let old = slot.val.replace(value)?;
-                        return Some((old, some_of(std::mem::replace(&mut slot.some, NO_OBJ))));
+                        let pos = h.links[i].pos as usize;
+                        let old = std::mem::replace(&mut h.entries[pos].val, value);
+                        let some = h.somes.get_mut(pos).map(|s| std::mem::replace(s, NO_OBJ));
+                        return Some((old, some.and_then(some_of)));
                     }
                     Err(free) => free,
                 };
                 h.min = h.min.min(k);
                 h.max = h.max.max(k);
-                if (h.len + 1) * 2 > h.slots.len() {
+                let pos = h.entries.len();
+                if (pos + 1) * 2 > h.links.len() {
                     let span = (h.max as i128 - h.min as i128 + 1) as u128;
-                    if dense_enough(h.len + 1, span) {
-                        *self = self.densified();
+                    if dense_enough(pos + 1, span) {
+                        *self = IntIndex::Dense(h.densified());
                         return self.insert(k, value);
                     }
-                    h.grow();
-                    free = h.seek(k).err().flatten();
+                    h.relink((h.links.len() * 2).max(16));
+                    Hashed::put(&mut h.links, code, pos as u32);
+                } else {
+                    let link = Link {
+                        pos: pos as u32,
+                        tag: (code >> 32) as u32,
+                    };
+                    match free {
+                        Some(i) => h.links[i] = link,
+                        None => Hashed::put(&mut h.links, code, pos as u32),
+                    }
                 }
-                let slot = Slot {
-                    key: k,
-                    val: Some(value),
-                    some: NO_OBJ,
-                };
-                match free {
-                    Some(i) => h.slots[i] = slot,
-                    None => Hashed::put(&mut h.slots, slot),
+                h.entries.push(Entry { key: k, val: value });
+                if !h.somes.is_empty() {
+                    h.somes.push(NO_OBJ);
                 }
-                h.len += 1;
                 None
             }
         }
     }
 
-    fn remove(&mut self, k: i64) -> Option<(Value, Option<ObjRef>)> {
-        match self {
+    /// Removes `k`, keeping the order of the others.
+    fn remove(&mut self, k: i64) -> Option<MapEntry> {
+        let (value, some) = match self {
             IntIndex::Dense(d) => {
                 let i = d.slot(k)?;
                 let value = d.vals[i].take()?;
                 let some = d.somes.get_mut(i).map(|s| std::mem::replace(s, NO_OBJ));
-                d.len -= 1;
-                if too_sparse(d.len, d.vals.len()) {
-                    *self = self.rehashed();
+                if let Some(at) = d.order.iter().position(|&x| x == k) {
+                    d.order.remove(at);
                 }
-                Some((value, some.and_then(some_of)))
+                if too_sparse(d.order.len(), d.vals.len()) {
+                    *self = IntIndex::Hashed(d.rehashed());
+                }
+                (value, some.and_then(some_of))
             }
-            IntIndex::Hashed(h) => {
-                let i = h.probe(k)?;
-                let slot = h.take(i);
-                Some((slot.val?, some_of(slot.some)))
-            }
-        }
+            IntIndex::Hashed(h) => h.remove(k)?,
+        };
+        Some(MapEntry {
+            key: Value::Int(k),
+            value,
+            some,
+        })
     }
 
     /// Calls `f` on every value and its cached `Some`, in no order.
@@ -713,91 +837,21 @@ impl IntIndex {
                 }
             }
             IntIndex::Hashed(h) => {
-                for slot in h.slots.iter() {
-                    if let Some(v) = slot.val {
-                        f(v, some_of(slot.some));
-                    }
+                for (pos, e) in h.entries.iter().enumerate() {
+                    f(e.val, h.some(pos));
                 }
             }
         }
     }
 
-    /// The keys as slots, in no order.
-    fn slots(&self) -> Vec<Slot> {
-        let mut out = Vec::new();
-        match self {
-            IntIndex::Dense(d) => {
-                for (i, v) in d.vals.iter().enumerate() {
-                    if v.is_some() {
-                        out.push(Slot {
-                            key: (d.base as i128 + i as i128) as i64,
-                            val: *v,
-                            some: d.somes.get(i).copied().unwrap_or(NO_OBJ),
-                        });
-                    }
-                }
-            }
-            IntIndex::Hashed(h) => out.extend(h.slots.iter().filter(|s| s.val.is_some())),
-        }
-        out
-    }
-
-    /// The same keys in the dense form (they are known to be dense enough,
-    /// counting the key about to be added).
-    fn densified(&self) -> IntIndex {
-        let slots = self.slots();
-        let (Some(min), Some(max)) = (
-            slots.iter().map(|s| s.key).min(),
-            slots.iter().map(|s| s.key).max(),
-        ) else {
-            return IntIndex::Dense(Dense {
-                base: 0,
-                vals: Vec::new(),
-                somes: Vec::new(),
-                len: 0,
-            });
-        };
-        let span = (max as i128 - min as i128 + 1) as usize;
-        let mut vals = vec![None; span];
-        let mut somes = Vec::new();
-        if slots.iter().any(|s| s.some != NO_OBJ) {
-            somes = vec![NO_OBJ; span];
-        }
-        for s in &slots {
-            let i = (s.key as i128 - min as i128) as usize;
-            vals[i] = s.val;
-            if !somes.is_empty() {
-                somes[i] = s.some;
+    fn to_general(&self) -> KeyMap<MapEntry> {
+        let mut general = KeyMap::with_capacity_and_hasher(self.len() + 1, Default::default());
+        for entry in (0..self.len()).filter_map(|i| self.entry_at(i)) {
+            if let Value::Int(k) = entry.key {
+                general.insert(Key::Int(k), entry);
             }
         }
-        IntIndex::Dense(Dense {
-            base: min,
-            vals,
-            somes,
-            len: slots.len(),
-        })
-    }
-
-    /// The same keys in the hashed form.
-    fn rehashed(&self) -> IntIndex {
-        let slots = self.slots();
-        let mut size = 16;
-        while size < slots.len() * 2 + 2 {
-            size *= 2;
-        }
-        let mut table = vec![FREE; size].into_boxed_slice();
-        let (mut min, mut max) = (i64::MAX, i64::MIN);
-        for s in &slots {
-            min = min.min(s.key);
-            max = max.max(s.key);
-            Hashed::put(&mut table, *s);
-        }
-        IntIndex::Hashed(Hashed {
-            slots: table,
-            len: slots.len(),
-            min,
-            max,
-        })
+        general
     }
 }
 
@@ -824,10 +878,7 @@ mod tests {
 
     fn form(t: &MapTable) -> &'static str {
         match &t.form {
-            Form::Ints(IntTable {
-                index: IntIndex::Dense(_),
-                ..
-            }) => "dense",
+            Form::Ints(IntIndex::Dense(_)) => "dense",
             Form::Ints(_) => "hashed",
             Form::General(_) => "general",
         }
@@ -1094,7 +1145,8 @@ mod tests {
         for (s, space) in spaces.iter().enumerate() {
             let mut rng = Rng(0x9e37_79b9 + s as u64);
             let mut t = MapTable::default();
-            let mut model: Vec<(i64, i64)> = Vec::new();
+            // Each key's value and cached `Some`, in insertion order.
+            let mut model: Vec<(i64, i64, Option<ObjRef>)> = Vec::new();
             let mut forms = std::collections::BTreeSet::new();
             for step in 0..6000 {
                 let k = space(rng.below(1 << 30));
@@ -1117,31 +1169,49 @@ mod tests {
                                 }
                             );
                         }
-                        old.map(|value| MapEntry::new(Value::Int(k), value))
+                        old.map(|value| (value, None))
                     } else {
                         t.insert(Key::Int(k), MapEntry::new(Value::Int(k), Value::Int(v)))
+                            .map(|e| (e.value, Some(e.some)))
                     };
-                    match model.iter_mut().find(|(mk, _)| *mk == k) {
-                        Some((_, mv)) => {
-                            assert_eq!(old.map(|e| e.value), Some(Value::Int(*mv)));
+                    match model.iter_mut().find(|(mk, _, _)| *mk == k) {
+                        Some((_, mv, ms)) => {
+                            let (value, some) = old.expect("a replaced entry");
+                            assert_eq!(value, Value::Int(*mv));
+                            if let Some(some) = some {
+                                assert_eq!(some, *ms);
+                            }
+                            // The new value does not keep the old `Some`.
                             *mv = v;
+                            *ms = None;
                         }
                         None => {
                             assert!(old.is_none());
-                            model.push((k, v));
+                            model.push((k, v, None));
                         }
                     }
                 } else if op < 9 {
-                    let removed = t.shift_remove(&Key::Int(k)).map(|e| e.value);
-                    let at = model.iter().position(|(mk, _)| *mk == k);
-                    assert_eq!(removed, at.map(|i| Value::Int(model.remove(i).1)));
+                    let removed = t.shift_remove(&Key::Int(k)).map(|e| (e.value, e.some));
+                    let at = model.iter().position(|(mk, _, _)| *mk == k);
+                    let want = at
+                        .map(|i| model.remove(i))
+                        .map(|(_, v, s)| (Value::Int(v), s));
+                    assert_eq!(removed, want);
                 } else {
-                    let found = model
-                        .iter()
-                        .find(|(mk, _)| *mk == k)
-                        .map(|(_, v)| Value::Int(*v));
-                    assert_eq!(t.find_int(k), found);
-                    assert_eq!(t.contains_key(&Key::Int(k)), found.is_some());
+                    let found = model.iter_mut().find(|(mk, _, _)| *mk == k);
+                    let value = found.as_ref().map(|(_, v, _)| Value::Int(*v));
+                    assert_eq!(t.find_int(k), value);
+                    assert_eq!(t.contains_key(&Key::Int(k)), value.is_some());
+                    assert_eq!(
+                        t.get(&Key::Int(k)).map(|e| e.some),
+                        found.as_ref().map(|(_, _, s)| *s)
+                    );
+                    // Cache a `Some` for the key (nothing when it is absent).
+                    let some = ObjRef(step);
+                    t.set_some(&Key::Int(k), some);
+                    if let Some((_, _, s)) = found {
+                        *s = Some(some);
+                    }
                 }
                 if step == 4000 && s == 0 {
                     // The general form from here on.
@@ -1153,10 +1223,11 @@ mod tests {
                 }
                 forms.insert(form(&t));
                 if step % 500 == 0 {
-                    let got: Vec<(Value, Value)> = t.values().map(|e| (e.key, e.value)).collect();
-                    let want: Vec<(Value, Value)> = model
+                    let got: Vec<(Value, Value, Option<ObjRef>)> =
+                        t.values().map(|e| (e.key, e.value, e.some)).collect();
+                    let want: Vec<(Value, Value, Option<ObjRef>)> = model
                         .iter()
-                        .map(|&(k, v)| (Value::Int(k), Value::Int(v)))
+                        .map(|&(k, v, s)| (Value::Int(k), Value::Int(v), s))
                         .collect();
                     assert_eq!(got, want, "space {s}, step {step}");
                     let mut children = 0;
