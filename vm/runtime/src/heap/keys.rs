@@ -142,9 +142,13 @@ impl Heap {
             Pair(Value, Value),
             Items(ObjRef, ObjRef, usize),
         }
-        let mut work = vec![Work::Pair(a, b)];
+        // Comparing scalars or Strings (the common case) allocates neither
+        // the work list nor the set of pairs met: the first pair is taken
+        // from `first`, and only containers push work or enter `seen`.
+        let mut first = Some(Work::Pair(a, b));
+        let mut work = Vec::new();
         let mut seen: HashSet<(u32, u32), foldhash::fast::RandomState> = HashSet::default();
-        while let Some(task) = work.pop() {
+        while let Some(task) = first.take().or_else(|| work.pop()) {
             let (a, b) = match task {
                 Work::Pair(a, b) => (a, b),
                 Work::Items(x, y, i) => {
@@ -161,7 +165,9 @@ impl Heap {
                 return None;
             }
             if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
-                if !seen.insert((x.0, y.0)) {
+                // A String holds no values: it is not met again on a cycle.
+                let leaf = matches!(self.get(x), Some(Object::Str(_)));
+                if !leaf && !seen.insert((x.0, y.0)) {
                     continue;
                 }
             }
