@@ -235,12 +235,11 @@ pub(crate) fn diagnostic_option(
     Ok(used)
 }
 
-/// Options of `mvlc run`: the VM's limits, the host's options, the
-/// profiler and coverage, and the program's arguments.
+/// Options of `mvlc run`: those `mvm run` shares (the VM's limits, the
+/// host's options, the profiler and coverage, parsed by `mvm::options`),
+/// and the program's arguments.
 struct RunOptions {
-    config: mvm_runtime::VmConfig,
-    host: mvm_runtime::HostOptions,
-    observe: mvm_runtime::ObserveOptions,
+    vm: mvm::options::RunOptions,
     args: Vec<String>,
 }
 
@@ -431,15 +430,6 @@ pub(crate) fn print_out(session: &mut Session, bytes: &[u8]) {
     }
 }
 
-/// `--max-stack 0` leaves no room even for `main`: a usage error, not a
-/// limit silently raised to 1.
-fn check_limit(flag: &str, value: Option<&String>) -> Result<(), String> {
-    if flag == "--max-stack" && value.is_some_and(|v| v.parse::<u64>() == Ok(0)) {
-        return Err("--max-stack needs at least 1 frame".to_string());
-    }
-    Ok(())
-}
-
 /// Whether `path` is a `.mvb` file (by its name or its first bytes).
 fn is_bytecode(path: &str) -> bool {
     if path.ends_with(".mvb") {
@@ -459,20 +449,12 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
     if wants_help(args) {
         print_out(
             session,
-            format!(
-                "{RUN_USAGE}{}{}\nProfiler, coverage and statistics (written however the program ends):\n{}",
-                mvm_runtime::LIMIT_OPTIONS,
-                mvm_runtime::HOST_OPTIONS,
-                mvm_runtime::OBSERVE_OPTIONS
-            )
-            .as_bytes(),
+            format!("{RUN_USAGE}{}", mvm::options::help()).as_bytes(),
         );
         return EXIT_OK;
     }
     let mut options = RunOptions {
-        config: mvm_runtime::VmConfig::from_env(),
-        host: mvm_runtime::HostOptions::default(),
-        observe: Default::default(),
+        vm: mvm::options::RunOptions::from_env(),
         args: Vec::new(),
     };
     let mut i = 0;
@@ -492,19 +474,7 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
             i += 1;
             continue;
         }
-        if let Err(message) = check_limit(arg, args.get(i + 1)) {
-            session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
-            return EXIT_USAGE;
-        }
-        let value = args.get(i + 1).map(|s| s.as_str());
-        let applied = match options.observe.apply_option(arg, value) {
-            Ok(None) => match options.config.apply_option(arg, value) {
-                Ok(None) => options.host.apply_option(arg, value),
-                other => other,
-            },
-            other => other,
-        };
-        match applied {
+        match options.vm.apply(arg, args.get(i + 1).map(|s| s.as_str())) {
             Ok(Some(n)) => i += n,
             Err(message) => {
                 session.err(&format!("mvlc run: {message}\n\n{RUN_USAGE}"));
@@ -529,7 +499,7 @@ fn cmd_run(args: &[String], session: &mut Session) -> i32 {
         return EXIT_USAGE;
     }
     // Coverage reports the functions no call reached too.
-    let every_function = options.observe.coverage.is_some();
+    let every_function = options.vm.observe.coverage.is_some();
     match compile_file(path, every_function, session) {
         Ok(module) => run_module(&module, &options, session),
         Err(code) => code,
@@ -1117,12 +1087,12 @@ fn read_library(path: &str, session: &mut Session) -> Result<Module, i32> {
 /// Runs a compiled module, with the program's output on stdout and a runtime
 /// error's message and stack trace on stderr.
 fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i32 {
-    let config = options.config;
+    let config = options.vm.config;
     let natives = mvl_stdlib::registry();
     let input = session
         .capture
         .then(|| session.stdin.clone().unwrap_or_default());
-    let mut host = match options.host.host(options.args.clone(), input) {
+    let mut host = match options.vm.host.host(options.args.clone(), input) {
         Ok(h) => h,
         Err(message) => {
             session.err(&format!("mvlc run: {message}\n"));
@@ -1130,8 +1100,8 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
         }
     };
     let mut observed = None;
-    let outcome = if options.observe.any() {
-        let observers = observed.insert(options.observe.observers(module));
+    let outcome = if options.vm.observe.any() {
+        let observers = observed.insert(options.vm.observe.observers(module));
         observers.run_module(module.clone(), &natives, config, &mut host)
     } else {
         mvm_runtime::run_module(module.clone(), &natives, config, &mut host)
@@ -1143,11 +1113,11 @@ fn run_module(module: &Module, options: &RunOptions, session: &mut Session) -> i
     // The profile and coverage are written whatever the program's end.
     let observe_error = observed
         .as_ref()
-        .and_then(|o| options.observe.write(o, module).err());
+        .and_then(|o| options.vm.observe.write(o, module).err());
     if let Some(message) = &observe_error {
         session.err(&format!("mvlc run: {message}\n"));
     }
-    if let Some(report) = observed.as_ref().and_then(|o| options.observe.report(o)) {
+    if let Some(report) = observed.as_ref().and_then(|o| options.vm.observe.report(o)) {
         session.err(&report);
     }
     if let Some(message) = finished.record_error {

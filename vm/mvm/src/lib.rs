@@ -1,6 +1,8 @@
 //! `mvm`: runs, verifies, disassembles and assembles MVM bytecode. The
 //! command line lives here as a library ([`execute`]) so that tests run it
 //! in-process with its output captured ([`Io`]); `main.rs` only calls it.
+//! The options of running a program, which `mvlc run` shares, are parsed
+//! in [`options`].
 //!
 //! Exit codes: 0 success; 1 a `.mvb` that is malformed or fails
 //! verification; 2 a runtime error (message and MVL stack trace on
@@ -8,10 +10,11 @@
 //! file or stdout that cannot be written); a program's own `exit(n)` exits
 //! `n` modulo 256.
 
+pub mod options;
 pub mod syntax;
 
 use mvm_bytecode::Module;
-use mvm_runtime::{HostOptions, Outcome, VmConfig};
+use mvm_runtime::Outcome;
 use std::io::Write;
 
 /// Where the output of one command goes: the process's streams, or memory.
@@ -153,15 +156,9 @@ pub fn execute(args: &[String], io: &mut Io) -> u8 {
         "help" | "--help" | "-h" => help(io, USAGE),
         "--version" | "-V" => help(io, &format!("mvm {}\n", env!("CARGO_PKG_VERSION"))),
         // After the file, `--help` is the program's argument.
-        "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => help(
-            io,
-            &format!(
-                "{RUN_USAGE}{}{}\nProfiler, coverage and statistics (written however the program ends):\n{}",
-                mvm_runtime::LIMIT_OPTIONS,
-                mvm_runtime::HOST_OPTIONS,
-                mvm_runtime::OBSERVE_OPTIONS
-            ),
-        ),
+        "run" if rest.first().is_some_and(|a| a == "--help" || a == "-h") => {
+            help(io, &format!("{RUN_USAGE}{}", options::help()))
+        }
         "dis" if wants_help(rest) => help(io, DIS_USAGE),
         "verify" if wants_help(rest) => help(io, VERIFY_USAGE),
         "asm" if wants_help(rest) => help(io, ASM_USAGE),
@@ -401,9 +398,7 @@ fn cmd_asm(args: &[String], io: &mut Io) -> u8 {
 }
 
 fn cmd_run(args: &[String], io: &mut Io) -> u8 {
-    let mut config = VmConfig::from_env();
-    let mut host_options = HostOptions::default();
-    let mut observe = mvm_runtime::ObserveOptions::default();
+    let mut run = options::RunOptions::from_env();
     let mut path = None;
     let mut module_path: Vec<String> = Vec::new();
     let mut i = 0;
@@ -421,19 +416,7 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
             i += 1;
             continue;
         }
-        if arg == "--max-stack" && args.get(i + 1).is_some_and(|v| v.parse::<u64>() == Ok(0)) {
-            // No room even for `main`: refused, not silently raised to 1.
-            return usage_error(io, "--max-stack needs at least 1 frame", RUN_USAGE);
-        }
-        let value = args.get(i + 1).map(|s| s.as_str());
-        let applied = match observe.apply_option(arg, value) {
-            Ok(None) => match config.apply_option(arg, value) {
-                Ok(None) => host_options.apply_option(arg, value),
-                other => other,
-            },
-            other => other,
-        };
-        match applied {
+        match run.apply(arg, args.get(i + 1).map(|s| s.as_str())) {
             Ok(Some(n)) => i += n,
             Err(message) => return usage_error(io, &message, RUN_USAGE),
             Ok(None) if arg.starts_with('-') && arg.len() > 1 => {
@@ -450,6 +433,11 @@ fn cmd_run(args: &[String], io: &mut Io) -> u8 {
     let Some(path) = path else {
         return usage_error(io, "missing FILE.mvb", RUN_USAGE);
     };
+    let options::RunOptions {
+        config,
+        host: host_options,
+        observe,
+    } = run;
     let module = match load_within(&path, config.gc.max_heap, io) {
         Ok(m) => m,
         Err(code) => return code,

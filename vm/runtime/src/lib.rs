@@ -19,7 +19,6 @@ pub mod map_table;
 pub mod maps;
 pub mod native;
 pub mod observe;
-pub mod options;
 pub mod program;
 pub mod proved;
 pub mod random;
@@ -34,7 +33,7 @@ pub use heap::{
 };
 pub use host::{
     CaptureHost, Finished, Host, HostError, HostOptions, HostResult, OsHost, RunHost,
-    EXIT_OUTPUT_ERROR, HOST_OPTIONS,
+    EXIT_OUTPUT_ERROR,
 };
 pub use interp::{FiberId, ModuleState, Outcome, Step, Vm, VmConfig};
 pub use link::{link_libraries, Linked};
@@ -42,10 +41,7 @@ pub use native::{
     Cost, Graph, Kept, Meter, NativeCtx, NativeError, NativeFn, NativeRegistry, TreeMap, View,
     BYTES_PER_FUEL, KEY_PART_STEPS, MAX_CALL_MEMORY, OBJECT_STEPS,
 };
-pub use observe::{
-    Coverage, Hooks, Measure, NoHooks, ObserveOptions, Observers, Profiler, OBSERVE_OPTIONS,
-};
-pub use options::{parse_size, LIMIT_OPTIONS};
+pub use observe::{Coverage, Hooks, Measure, NoHooks, ObserveOptions, Observers, Profiler};
 pub use program::{LoadError, Program};
 pub use value::{ObjRef, Value};
 

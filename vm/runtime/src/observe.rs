@@ -2,7 +2,9 @@
 //! the observers built on them, the profiler ([`Profiler`]: folded
 //! stacks of instructions executed or bytes allocated, and flame graphs of
 //! them with inferno), coverage ([`Coverage`]: lcov tracefiles of line
-//! and function counts) and the run's totals ([`Stats`], `--stats`).
+//! and function counts) and the run's totals ([`Stats`], `--stats`), and
+//! which of them a run has and the files they write ([`ObserveOptions`];
+//! the options that choose them are parsed in the `mvm` crate's `options`).
 //!
 //! The dispatch loop is generic over its hooks and monomorphised: a run
 //! without observers uses [`NoHooks`], whose `ACTIVE` is false, so the
@@ -748,20 +750,11 @@ impl Hooks for Coverage {
 }
 
 // ---------------------------------------------------------------------------
-// The command-line side: which observers, and writing what they saw.
+// What the tools asked for: which observers, and writing what they saw.
 
-/// The options of `mvlc run` that switch observers on, each naming the
-/// file to write.
-pub const OBSERVE_OPTIONS: &str =
-    "  --profile FILE    write the instructions executed per call stack (folded stacks)
-  --profile-svg FILE        the same as a flame graph (SVG)
-  --profile-alloc FILE      the bytes allocated per call stack (folded stacks)
-  --profile-alloc-svg FILE  the same as a flame graph (SVG)
-  --coverage FILE   write line and function coverage (an lcov tracefile)
-  --stats           print instructions executed, calls and allocations on stderr
-";
-
-/// Which observers a run has and where their results go.
+/// Which observers a run has and where their results go (the `--profile`,
+/// `--coverage` and `--stats` options, parsed by
+/// `mvm::options::apply_observe_option`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ObserveOptions {
     pub profile: Option<String>,
@@ -774,44 +767,6 @@ pub struct ObserveOptions {
 }
 
 impl ObserveOptions {
-    /// Applies one option of [`OBSERVE_OPTIONS`] (its file after `=` or as
-    /// the next argument): `Ok(None)` if `flag` is not one, `Ok(Some(n))`
-    /// with the arguments it took, or a message.
-    pub fn apply_option(
-        &mut self,
-        flag: &str,
-        value: Option<&str>,
-    ) -> Result<Option<usize>, String> {
-        if let Some(rest) = flag.strip_prefix("--stats") {
-            if rest.is_empty() {
-                self.stats = true;
-                return Ok(Some(1));
-            }
-            if rest.starts_with('=') {
-                return Err("--stats takes no value".to_string());
-            }
-        }
-        let (flag, value, taken) = match flag.split_once('=') {
-            Some((name, inline)) => (name, Some(inline), 1),
-            None => (flag, value, 2),
-        };
-        let slot = match flag {
-            "--profile" => &mut self.profile,
-            "--profile-svg" => &mut self.profile_svg,
-            "--profile-alloc" => &mut self.profile_alloc,
-            "--profile-alloc-svg" => &mut self.profile_alloc_svg,
-            "--coverage" => &mut self.coverage,
-            _ => return Ok(None),
-        };
-        match value {
-            Some(v) if !v.is_empty() => {
-                *slot = Some(v.to_string());
-                Ok(Some(taken))
-            }
-            _ => Err(format!("{flag} needs a FILE to write")),
-        }
-    }
-
     fn profiling(&self) -> bool {
         self.profile.is_some()
             || self.profile_svg.is_some()

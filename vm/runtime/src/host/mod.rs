@@ -12,19 +12,21 @@
 //! | [`Replayer`] (`record.rs`) | answers every call from a recording, touching nothing |
 //! | [`CaptureHost`] (`capture.rs`) | memory only: given input, captured output, no files or environment (tests, the REPL) |
 //!
-//! [`HostOptions`] (`options.rs`) parses the command-line options that
-//! choose and restrict a host, shared by `mvlc run` and `mvm run`.
+//! [`HostOptions`] (`run.rs`) is what the command-line options that choose
+//! and restrict a host asked for (parsed by the `mvm` crate's `options`
+//! module, shared by `mvlc run` and `mvm run`); it builds the [`RunHost`]
+//! a tool runs a program with.
 
 mod capture;
-mod options;
 mod os;
 mod record;
+mod run;
 mod sandbox;
 
 pub use capture::CaptureHost;
-pub use options::{Finished, HostOptions, RunHost, HOST_OPTIONS};
 pub use os::{Input, OsHost, Output};
 pub use record::{Recorder, Replayer, RECORD_FORMAT_VERSION};
+pub use run::{Finished, HostOptions, RunHost};
 pub use sandbox::{Grant, Sandbox, DEFAULT_MAX_OUTPUT};
 
 /// How a host call can fail.

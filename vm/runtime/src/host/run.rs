@@ -1,25 +1,17 @@
-//! The command-line options that choose and restrict the host of `mvlc
-//! run` and `mvm run` ([`HOST_OPTIONS`]), and the host they make
-//! ([`RunHost`]).
+//! The host a tool runs a program with: what the command line chose
+//! ([`HostOptions`], plain data; the options are parsed by the `mvm`
+//! crate's `options` module, which `mvlc run` shares), the sandbox and the
+//! host those choices make ([`HostOptions::host`]: a [`RunHost`]), and what
+//! the run left to report ([`Finished`]).
 
 use super::sandbox::{Access, EnvAccess};
 use super::{
     CaptureHost, Grant, Host, HostResult, Input, OsHost, Output, Recorder, Replayer, Sandbox,
 };
 
-/// The host options, for the tools' help text.
-pub const HOST_OPTIONS: &str = "  --seed N          seed the random generator with N (default: from the system)
-  --sandbox         grant nothing but standard input, output and error
-  --allow-read=PATH[,PATH...]   grant reading below these paths (implies --sandbox)
-  --allow-write=PATH[,PATH...]  grant writing below these paths (implies --sandbox)
-  --allow-env[=NAME,...]        grant reading these (or all) environment variables (implies --sandbox)
-  --max-output SIZE at most SIZE bytes of output (default 16M under --sandbox)
-  --max-time SECS   at most SECS seconds of wall-clock time
-  --record FILE     write every host call and its result to FILE
-  --replay FILE     answer every host call from the recording FILE
-";
-
-/// What the host options asked for.
+/// What the host options asked for (`--seed`, `--sandbox`, `--allow-*`,
+/// `--max-output`, `--max-time`, `--record`, `--replay`; filled in by
+/// `mvm::options::apply_host_option`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostOptions {
     pub seed: Option<u64>,
@@ -34,86 +26,7 @@ pub struct HostOptions {
     pub replay: Option<String>,
 }
 
-fn list(v: &str) -> Vec<String> {
-    v.split(',')
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 impl HostOptions {
-    /// Applies one option of [`HOST_OPTIONS`]: `Ok(None)` if `flag` is not
-    /// one of them, `Ok(Some(n))` with the arguments it took, or a message.
-    pub fn apply_option(
-        &mut self,
-        flag: &str,
-        value: Option<&str>,
-    ) -> Result<Option<usize>, String> {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (flag, None),
-        };
-        // The value: after `=`, or the next argument (then 2 are taken).
-        let (value, taken) = match inline {
-            Some(v) => (Some(v), 1),
-            None => (value, 2),
-        };
-        let need = |what: &str| value.ok_or_else(|| format!("{name} needs {what}"));
-        match name {
-            "--sandbox" if inline.is_none() => {
-                self.sandbox = true;
-                return Ok(Some(1));
-            }
-            "--allow-env" => {
-                self.sandbox = true;
-                self.allow_env = Some(inline.map(list).unwrap_or_default());
-                return Ok(Some(1));
-            }
-            "--allow-read" | "--allow-write" => {
-                let Some(paths) = inline.map(list).filter(|l| !l.is_empty()) else {
-                    return Err(format!("{name} needs paths: {name}=PATH[,PATH...]"));
-                };
-                self.sandbox = true;
-                if name == "--allow-read" {
-                    self.allow_read.extend(paths);
-                } else {
-                    self.allow_write.extend(paths);
-                }
-                return Ok(Some(1));
-            }
-            "--seed" => {
-                let v = need("a number")?;
-                let seed = v
-                    .parse::<u64>()
-                    .or_else(|_| v.parse::<i64>().map(|n| n as u64))
-                    .map_err(|_| format!("--seed needs a number, not `{v}`"))?;
-                self.seed = Some(seed);
-            }
-            "--max-output" => {
-                let v = need("a size such as 16M")?;
-                self.max_output =
-                    Some(crate::options::parse_size(v).ok_or_else(|| {
-                        format!("--max-output needs a size such as 16M, not `{v}`")
-                    })? as u64);
-            }
-            "--max-time" => {
-                let v = need("a number of seconds")?;
-                let secs = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
-                    .ok_or_else(|| {
-                        format!("--max-time needs a positive number of seconds, not `{v}`")
-                    })?;
-                self.max_time = Some(secs);
-            }
-            "--record" => self.record = Some(need("a file")?.to_string()),
-            "--replay" => self.replay = Some(need("a file")?.to_string()),
-            _ => return Ok(None),
-        }
-        Ok(Some(taken))
-    }
-
     /// The sandbox these options describe; a message if a granted path
     /// cannot be resolved.
     pub fn sandbox(&self) -> Result<Sandbox, String> {
