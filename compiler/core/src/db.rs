@@ -12,7 +12,8 @@
 //! component ─infer_component─► Inferred (schemes, typed bodies, own type table)
 //!     (reads only the above for its members, its callees' types through
 //!      fn_scheme: declared when fully annotated, else inferred, and the
-//!      name_hint ("did you mean") of each name it could not find)
+//!      name_hint ("did you mean") of each name it could not find, and
+//!      the native_scheme of each native it names, asked as it meets them)
 //! Inferred + item_lines ─lower_fn (per function)─► LoweredFn ─compile (link, in source order)─► Module
 //! ```
 //!
@@ -1412,8 +1413,14 @@ pub fn infer_component(db: &dyn Db, program: Program, member: FnId) -> Arc<Infer
                 callees.insert(w, scheme.clone());
             }
         }
-        let inferred =
-            sema::infer_component(&scope, natives, &asts, callees.clone(), hints.clone());
+        let inferred = sema::infer_component(
+            &scope,
+            natives,
+            &|n| native_scheme(db, program, n).0.clone(),
+            &asts,
+            callees.clone(),
+            hints.clone(),
+        );
         let missing: Vec<FnId> = inferred
             .wanted
             .iter()
@@ -1501,6 +1508,35 @@ pub fn item_lines(db: &dyn Db, file: SourceFile, item: Option<ItemRef>) -> Arc<L
 pub fn natives(db: &dyn Db, program: Program) -> Arc<Vec<sema::NativeInfo>> {
     db.executing("natives", &|| program.root(db).path(db).clone());
     declarations(db, program).natives.clone()
+}
+
+/// The type scheme of native `id`, from the annotations of its declaration
+/// (in its item's summary, which keeps a bodyless function's types), and
+/// what lowering them reported (nothing, for the standard library:
+/// [`stdlib_diagnostics`] checks every native). Asked by the inference of
+/// the bodies that name the native, so a program lowers the annotations of
+/// the natives it uses and no others. Re-runs when the declarations change;
+/// equal again unless the native's types did.
+#[salsa::tracked(returns(ref))]
+pub fn native_scheme(
+    db: &dyn Db,
+    program: Program,
+    id: sema::ir::NativeId,
+) -> (Scheme, Vec<Diagnostic>) {
+    let decls = declarations(db, program);
+    let native = decls.natives.get(id.0 as usize);
+    db.executing("native_scheme", &|| {
+        native.map_or_else(|| format!("{id:?}"), |n| n.name.clone())
+    });
+    let item = native.and_then(|n| {
+        let items = file_items(db, db.source(n.file.file));
+        let item = n.file.item?;
+        items.index.get(&item).map(|i| items.items[*i])
+    });
+    match item {
+        Some(item) => sema::native_scheme(decls, id, item.summary(db)),
+        None => sema::native_scheme(decls, id, &error_item()),
+    }
 }
 
 /// Lowers one function to bytecode, from its component's typed body alone.
@@ -1871,12 +1907,20 @@ fn whole_call_graph(db: &dyn Db, program: Program) -> CallGraph {
     CallGraph::of(&ids, &refs)
 }
 
-/// What checking the standard library's own functions reports: nothing, as
-/// a test asserts (a program's diagnostics leave them out).
+/// What checking the standard library's own functions and the annotations
+/// of its natives reports: nothing, as a test asserts (a program's
+/// diagnostics leave them out).
 pub fn stdlib_diagnostics(db: &dyn Db, program: Program) -> Vec<Diagnostic> {
+    let natives = (0..declarations(db, program).natives.len()).flat_map(|i| {
+        native_scheme(db, program, sema::ir::NativeId(i as u32))
+            .1
+            .iter()
+            .cloned()
+    });
     let all = components(db, program)
         .into_iter()
         .flat_map(|c| c.diags.iter().cloned())
+        .chain(natives)
         .collect();
     sorted(db, program, all)
 }
@@ -2305,6 +2349,28 @@ mod tests {
         // A small program's call graph holds what it reaches, not the library.
         assert!(call_graph(&db, program).components.len() < 5);
         assert!(user_components(&db, program).len() < 5);
+    }
+
+    /// A program lowers the annotations of the natives its bodies name (a
+    /// call by name, a method call), and of no other: not even `__format`,
+    /// which a format spec calls with arguments of known types.
+    #[test]
+    fn only_the_natives_a_program_names_get_schemes() {
+        let mut db = Database::logging();
+        let src = "fn main() { let n = [3, 1, 2].len(); println(\"{n:>4}\"); }";
+        let program = db.program("a.mvl", src.to_string());
+        assert!(compile(&db, program).is_some());
+        let mut asked: Vec<String> = db
+            .take_executed()
+            .into_iter()
+            .filter(|q| q.starts_with("native_scheme("))
+            .collect();
+        asked.sort();
+        assert_eq!(
+            asked,
+            ["native_scheme(Array::len)", "native_scheme(println)"]
+        );
+        assert!(declarations(&db, program).natives.len() > 100);
     }
 
     /// A program's module holds its own functions and the library functions
@@ -2893,7 +2959,8 @@ fn main() {
 
     /// (c) Adding an item re-runs the file's parse, the declarations, the
     /// call graph and the scope queries (each item's scope, each known
-    /// function's declaration and component, each of the file's items),
+    /// function's declaration and component, each of the file's items, the
+    /// scheme of each native a body named),
     /// which are equal again: no other body is inferred or lowered again,
     /// only the new function is.
     #[test]
@@ -2908,6 +2975,10 @@ fn main() {
             "declarations(a.mvl)",
             "call_graph(a.mvl)",
             "natives(a.mvl)",
+            // The scheme of the one native the bodies name, made again from
+            // the new declarations: the same value, so no body is inferred
+            // again for it.
+            "native_scheme(println)",
             "user_components(a.mvl)",
             // The recursion check `-O`'s inlining reads, over the call
             // graph: the same value, so no candidate is made again.

@@ -47,7 +47,7 @@ pub(super) enum ArgsOrAst<'a> {
     Ir(Vec<ir::Expr>),
 }
 
-impl FnCx<'_> {
+impl FnCx<'_, '_> {
     /// Resolves pending accesses until no more can be; returns the
     /// replacement of each slot.
     pub(super) fn resolve_pending(&mut self) -> Vec<Option<ir::Expr>> {

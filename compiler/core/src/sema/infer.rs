@@ -32,12 +32,16 @@ use std::collections::{HashMap, HashSet};
 
 /// State shared by the inference of every function of one program.
 #[derive(Default)]
-pub struct Checker {
+pub struct Checker<'n> {
     pub table: TypeTable,
     pub diags: Vec<Diagnostic>,
     pub env: std::sync::Arc<super::env::Env>,
     pub functions: HashMap<FnId, FnInfo>,
     pub natives: std::sync::Arc<Vec<NativeInfo>>,
+    /// Where the scheme of a native comes from when a body names it (the
+    /// database's query `native_scheme`); without it, a native has an
+    /// error type.
+    pub native_scheme: Option<&'n dyn Fn(ir::NativeId) -> Scheme>,
     /// Monomorphic types of the members of the component being inferred.
     pub(super) in_progress: HashMap<FnId, Ty>,
     /// The schemes of the functions outside the component that its bodies
@@ -58,7 +62,7 @@ pub struct Checker {
     pub wanted_hints: Vec<super::env::NameHint>,
 }
 
-impl Checker {
+impl Checker<'_> {
     /// The answer to `hint`: from the environment when it holds every
     /// value, otherwise as supplied, or asked for.
     pub(super) fn near(&mut self, hint: super::env::NameHint) -> Option<String> {
@@ -234,7 +238,7 @@ fn walk_ir_mut_here(e: &mut ir::Expr, f: &mut impl FnMut(&mut ir::Expr)) {
     e.for_each_child_mut(|c| walk_ir_mut(c, f));
 }
 
-impl Checker {
+impl Checker<'_> {
     /// Reports `error`, found in the declarations of `file`.
     pub(super) fn report(&mut self, file: Anchor, error: TypeError) {
         let diag = error.render(file, &self.table);
@@ -551,10 +555,13 @@ impl Checker {
                     }
                 },
             },
-            Global::Native(id) => {
-                let scheme = self.natives[id.0 as usize].scheme.clone();
-                self.table.instantiate(&scheme)
-            }
+            Global::Native(id) => match self.native_scheme {
+                Some(scheme) => {
+                    let scheme = scheme(id);
+                    self.table.instantiate(&scheme)
+                }
+                None => self.table.fresh_error(),
+            },
         }
     }
 
@@ -755,8 +762,8 @@ struct Lifted {
 }
 
 /// Inference state of one function body (and the closures inside it).
-pub(super) struct FnCx<'c> {
-    pub(super) ck: &'c mut Checker,
+pub(super) struct FnCx<'c, 'n> {
+    pub(super) ck: &'c mut Checker<'n>,
     /// The declared function being inferred, and how many closures have
     /// been lifted out of it so far (a closure's identity is the pair).
     id: FnId,
@@ -784,17 +791,17 @@ pub(super) struct FnCx<'c> {
     names: Vec<ir::NameUse>,
 }
 
-impl<'c> FnCx<'c> {
+impl<'c, 'n> FnCx<'c, 'n> {
     /// The context for the body of `decls[index]`, named `fn_name` in
     /// traces, returning `ret`, with type parameters `tparams`.
     fn new(
-        ck: &'c mut Checker,
+        ck: &'c mut Checker<'n>,
         decls: &'c [FnDecl<'c>],
         index: usize,
         fn_name: String,
         ret: Ty,
         tparams: HashMap<String, Ty>,
-    ) -> FnCx<'c> {
+    ) -> FnCx<'c, 'n> {
         let decl = &decls[index];
         FnCx {
             ck,

@@ -53,12 +53,45 @@ pub struct FnInfo {
     pub body: Option<FnBody>,
 }
 
-/// A native function declared by the standard library prelude.
+/// A native function declared by the standard library (or a library's
+/// interface): its name and where it is declared. Its type scheme is made
+/// from its annotations only when something asks for it ([`native_scheme`];
+/// the database's query `native_scheme`), so a program pays for the
+/// natives it names, not for all of them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NativeInfo {
     /// The name the runtime's registry knows it by: `print`, `Array::len`.
     pub name: String,
-    pub scheme: Scheme,
+    /// Its item (a `native fn`, or the `impl` holding it).
+    pub file: Anchor,
+    pub module: ModuleId,
+    /// For a method, its index in its `impl`.
+    pub method: Option<usize>,
+}
+
+/// The type scheme of native `id` of `decls`, from its annotations in
+/// `item` (its item's tree, or summary: a bodyless function keeps its
+/// types there), and what lowering them reported.
+pub fn native_scheme(
+    decls: &Declarations,
+    id: NativeId,
+    item: &ast::Item,
+) -> (Scheme, Vec<Diagnostic>) {
+    let mut checker = infer::Checker {
+        env: decls.env.clone(),
+        ..Default::default()
+    };
+    checker.table.adts = decls.adts.clone();
+    let Some(n) = decls.natives.get(id.0 as usize) else {
+        return (Scheme::mono(checker.table.fresh_error()), Vec::new());
+    };
+    let (decl, owner) = match (item, n.method) {
+        (ast::Item::Fn(f), None) => (f, None),
+        (ast::Item::Impl(imp), Some(k)) if k < imp.methods.len() => (&imp.methods[k], Some(imp)),
+        _ => return (Scheme::mono(checker.table.fresh_error()), Vec::new()),
+    };
+    let scheme = checker.native_scheme(n.module, n.file, decl, owner);
+    (scheme, checker.diags)
 }
 
 /// Everything a program declares, bodies aside: what the inference of every
@@ -446,9 +479,13 @@ pub fn components(ids: &[FnId], refs: &HashMap<FnId, Vec<FnId>>) -> Vec<Vec<FnId
 /// scopes together), given the schemes of the functions outside it that it
 /// calls. When a body calls a function whose scheme is not among
 /// `callees`, the result lists it in `wanted`: infer again with it.
+///
+/// The scheme of a native a body names is asked of `native_scheme` (the
+/// database's query of that name), as inference meets it.
 pub fn infer_component(
     scope: &Scope,
     natives: &Arc<Vec<NativeInfo>>,
+    native_scheme: &dyn Fn(NativeId) -> Scheme,
     members: &[FnDecl<'_>],
     callees: HashMap<FnId, Scheme>,
     hints: HashMap<env::NameHint, Option<String>>,
@@ -456,6 +493,7 @@ pub fn infer_component(
     let mut checker = infer::Checker {
         env: scope.env.clone(),
         natives: natives.clone(),
+        native_scheme: Some(native_scheme),
         broken_types: scope.broken_types,
         callees,
         hints,
@@ -781,6 +819,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                             at,
                             module,
                             is_stdlib: f.is_stdlib || f.is_interface,
+                            is_interface: f.is_interface,
                         },
                         FnId::declared(entry.fns.first().copied().unwrap_or(0)),
                         decl,
@@ -883,6 +922,10 @@ struct Site {
     at: Anchor,
     module: ModuleId,
     is_stdlib: bool,
+    /// Whether the file is a library's interface: its natives' annotations
+    /// are checked here, reporting what they get wrong, where the standard
+    /// library's (which a test checks) are lowered only when named.
+    is_interface: bool,
 }
 
 fn add_function<'a>(
@@ -898,14 +941,20 @@ fn add_function<'a>(
         at,
         module,
         is_stdlib,
+        is_interface,
     } = site;
     match &decl.body {
         None if is_stdlib => {
-            let scheme = checker.native_scheme(module, at, decl, owner);
+            if is_interface {
+                checker.native_scheme(module, at, decl, owner);
+            }
             let id = NativeId(checker.natives.len() as u32);
+            let method = owner.and_then(|o| o.methods.iter().position(|m| std::ptr::eq(m, decl)));
             Arc::make_mut(&mut checker.natives).push(NativeInfo {
                 name: qualified,
-                scheme,
+                file: at,
+                module,
+                method,
             });
             Some(Global::Native(id))
         }
@@ -995,6 +1044,7 @@ fn collect_impl<'a>(
                 at,
                 module,
                 is_stdlib: f.is_stdlib || f.is_interface,
+                is_interface: f.is_interface,
             },
             FnId::declared(fns.get(i).copied().unwrap_or(0)),
             m,

@@ -18,7 +18,7 @@ pub(super) enum Resolved {
     Variant(AdtId, u32),
 }
 
-impl FnCx<'_> {
+impl FnCx<'_, '_> {
     /// Reports an unknown name with a "did you mean" hint.
     pub(super) fn unknown_name(&mut self, name: &str, span: Span) {
         let mut candidates: Vec<String> = self

@@ -29,7 +29,7 @@ use super::types::{AdtId, Ty, TyCon};
 use crate::diagnostic::closest_name;
 use mvl_syntax::ast::{self, Span};
 
-impl FnCx<'_> {
+impl FnCx<'_, '_> {
     /// Types `pattern` against `expected`, declaring its bindings (mutable
     /// ones for a `var` pattern) in the current scope.
     pub(super) fn infer_pattern(

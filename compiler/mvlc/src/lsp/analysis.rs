@@ -252,7 +252,7 @@ pub fn describe(db: &Database, program: Program, u: &Use) -> String {
         }
         NameTarget::Fn(id) => fn_signature(db, program, id),
         NameTarget::Native(id) => match decls.natives.get(id.0 as usize) {
-            Some(n) => format!("fn {}: {}", n.name, n.scheme),
+            Some(n) => format!("fn {}: {}", n.name, db::native_scheme(db, program, id).0),
             None => String::new(),
         },
         NameTarget::Type(adt) => {

@@ -35,11 +35,10 @@ fn item(label: &str, kind: lsp::CompletionItemKind, detail: Option<String>) -> l
 fn global_detail(server: &Server, program: Program, decls: &Declarations, g: Global) -> String {
     match g {
         Global::Fn(id) | Global::Const(id) => sig(server, program, id),
-        Global::Native(id) => decls
-            .natives
-            .get(id.0 as usize)
-            .map(|n| n.scheme.to_string())
-            .unwrap_or_default(),
+        Global::Native(id) => match decls.natives.get(id.0 as usize) {
+            Some(_) => db::native_scheme(&server.db, program, id).0.to_string(),
+            None => String::new(),
+        },
     }
 }
 
@@ -377,11 +376,12 @@ pub fn signature_help(
             )
         }
         Global::Native(id) => {
-            let Some(n) = decls.natives.get(id.0 as usize) else {
+            if decls.natives.get(id.0 as usize).is_none() {
                 return Ok(None);
-            };
+            }
             let table = TypeTable::default();
-            (n.scheme.ty.clone(), Box::new(move |t| table.display(t)))
+            let scheme = &db::native_scheme(db, program, id).0;
+            (scheme.ty.clone(), Box::new(move |t| table.display(t)))
         }
     };
     let Ty::Fn(params, ret) = ty else {
