@@ -2,6 +2,9 @@
 //! - a branch on a constant, or to the same block both ways, becomes a jump;
 //! - jump threading: a jump to an empty block that only jumps on goes to
 //!   that block's target instead;
+//! - a jump to an empty block that only returns becomes that return (the
+//!   branches of an `if` in tail position return themselves, and copy
+//!   propagation then returns their values where they are);
 //! - a block whose only predecessor jumps to it unconditionally is merged
 //!   into that predecessor;
 //! - blocks the entry does not reach are removed and the rest renumbered in
@@ -65,7 +68,16 @@ fn thread_jumps(body: &mut Body) -> bool {
         match &mut term {
             Terminator::Goto(t) => {
                 let f = final_target(body, *t);
-                if f != *t {
+                let target = body.block(f);
+                if let (Terminator::Return(_), true, true) =
+                    (&target.term, target.stmts.is_empty(), f.0 != 0)
+                {
+                    let (line, scope) = (target.line, target.scope);
+                    term = target.term.clone();
+                    body.blocks[i].line = line;
+                    body.blocks[i].scope = scope;
+                    changed = true;
+                } else if f != *t {
                     *t = f;
                     changed = true;
                 }
