@@ -787,10 +787,10 @@ fn dispatch<H: Hooks>(
     loop {
         let op = proved::op(code, pc);
         if H::ACTIVE {
-            hooks.step(func, pc, &op, frames, cx.heap);
+            hooks.step(func, pc, op, frames, cx.heap);
         }
         pc += 1;
-        match op {
+        match *op {
             Op::Nop {} => {}
             Op::Mov { dst, src } => r!(dst) = r!(src),
             Op::LoadInt { dst, imm } => r!(dst) = Value::Int(imm.0 as i64),

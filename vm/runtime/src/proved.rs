@@ -65,13 +65,13 @@ pub fn reg(w: &mut [Value], r: u16) -> &mut Value {
 /// instruction either (a call can fall through). A fiber stopped by its
 /// budget resumes at the instruction it did not run.
 #[inline(always)]
-pub fn op(code: &[Op], pc: usize) -> Op {
+pub fn op(code: &[Op], pc: usize) -> &Op {
     if cfg!(debug_assertions) {
-        return *code.get(pc).unwrap_or_else(|| unproved_pc(pc, code.len()));
+        return code.get(pc).unwrap_or_else(|| unproved_pc(pc, code.len()));
     }
     // SAFETY: `pc` is in range of the running function's verified code
     // (see above).
-    unsafe { *code.get_unchecked(pc) }
+    unsafe { code.get_unchecked(pc) }
 }
 
 /// The Int in `v`, an operand the verifier proved holds one.
