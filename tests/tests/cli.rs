@@ -152,7 +152,8 @@ fn host_option_errors_are_usage_errors() {
     assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
     for bad in [
         vec!["run", "--seed", "x", &src],
-        vec!["run", "--allow-read", &src],
+        vec!["run", "--allow-read=", &src],
+        vec!["run", "--allow-env=", &src],
         vec!["run", "--max-time", "-1", &src],
         vec!["run", "--max-output", "lots", &src],
         vec!["run", "--allow-read=/no/such/folder/at/all", &src],
@@ -166,6 +167,96 @@ fn host_option_errors_are_usage_errors() {
             .collect();
         let (code, err) = mvm(&with_mvb);
         assert_eq!(code, 64, "mvm {bad:?}: {err}");
+    }
+}
+
+/// An option's value comes after `=` or as the next argument, the same for
+/// every kind of option and both tools: `--fuel=N` stops the program where
+/// `--fuel N` does, a host option (`--seed=N`) and an observer's
+/// (`--coverage=FILE`) work as with a space, and an option that takes no
+/// value refuses one.
+#[test]
+fn option_values_follow_an_equals_sign_or_come_next() {
+    let src = write(
+        "equals.mvl",
+        "fn main() { var i = 0; while i < 100000 { i += 1; } println(random::int(0, 1000000)); }",
+    );
+    let mvb = src.replace(".mvl", ".mvb");
+    assert_eq!(mvlc(&["build", &src, "-o", &mvb]).0, 0);
+    let mvm_out = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut io = mvm::Io::captured();
+        let code = mvm::execute(&args, &mut io);
+        (
+            code as i32,
+            String::from_utf8_lossy(&io.stdout).into_owned(),
+            String::from_utf8_lossy(&io.stderr).into_owned(),
+        )
+    };
+    // Too little fuel: the same runtime error either way.
+    let spaced = mvlc_out(&["run", "--fuel", "1000", &src]);
+    assert_eq!(spaced.0, 2, "{spaced:?}");
+    assert!(spaced.2.contains("out of fuel"), "{spaced:?}");
+    assert_eq!(mvlc_out(&["run", "--fuel=1000", &src]), spaced);
+    let spaced = mvm_out(&["run", "--fuel", "1000", &mvb]);
+    assert_eq!(spaced.0, 2, "{spaced:?}");
+    assert!(spaced.2.contains("out of fuel"), "{spaced:?}");
+    assert_eq!(mvm_out(&["run", "--fuel=1000", &mvb]), spaced);
+    // Enough: the same output either way.
+    let spaced = mvlc_out(&["run", "--fuel", "10000000", "--seed", "7", &src]);
+    assert_eq!(spaced.0, 0, "{spaced:?}");
+    assert_eq!(
+        mvlc_out(&["run", "--fuel=10000000", "--seed=7", &src]),
+        spaced
+    );
+    let by_mvm = mvm_out(&["run", "--fuel=10000000", "--seed=7", &mvb]);
+    assert_eq!(
+        by_mvm,
+        mvm_out(&["run", "--fuel", "10000000", "--seed", "7", &mvb])
+    );
+    assert_eq!(by_mvm.1, spaced.1);
+    // An observer's file after `=`.
+    let inline = temp_dir().join("equals_inline.info");
+    let next = temp_dir().join("equals_next.info");
+    let coverage = |flag: &str, path: &std::path::Path| {
+        let path = path.to_string_lossy().into_owned();
+        let args = match flag {
+            "=" => vec!["run".to_string(), format!("--coverage={path}"), mvb.clone()],
+            _ => vec![
+                "run".to_string(),
+                "--coverage".into(),
+                path.clone(),
+                mvb.clone(),
+            ],
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(mvm_out(&args).0, 0, "{args:?}");
+        std::fs::read_to_string(&path).expect("the coverage file")
+    };
+    let written = coverage("=", &inline);
+    assert!(written.contains("equals.mvl"), "{written}");
+    assert_eq!(written, coverage(" ", &next));
+    // A value given to an option that takes none.
+    for (flag, message) in [
+        ("--stats=yes", "--stats takes no value"),
+        ("--gc-stress=1", "--gc-stress takes no value"),
+        ("--sandbox=yes", "--sandbox takes no value"),
+    ] {
+        let (code, err) = mvlc(&["run", flag, &src]);
+        assert_eq!(code, 64, "{flag}: {err}");
+        assert!(err.contains(message), "{flag}: {err}");
+        let (code, err) = mvm(&["run", flag, &mvb]);
+        assert_eq!(code, 64, "mvm {flag}: {err}");
+        assert!(err.contains(message), "mvm {flag}: {err}");
+    }
+    // A missing value, or an empty one.
+    for args in [["run", "--fuel"], ["run", "--fuel="]] {
+        let (code, err) = mvm(&args);
+        assert_eq!(code, 64, "{args:?}: {err}");
+        assert!(
+            err.contains("--fuel needs a number of instructions"),
+            "{err}"
+        );
     }
 }
 

@@ -4,6 +4,7 @@
 //! for.
 
 use super::limits::parse_size;
+use super::OptionArg;
 use mvm_runtime::HostOptions;
 
 /// The host options, for the tools' help text.
@@ -25,48 +26,42 @@ fn list(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// Applies one option of [`HOST_OPTIONS`] to `host`: `Ok(None)` if `flag`
-/// is not one of them, `Ok(Some(n))` with the arguments it took, or a
+/// Applies one option of [`HOST_OPTIONS`] to `host`: `Ok(false)` if
+/// `option` is not one of them, `Ok(true)` once applied (its value taken
+/// after `=` or as the next argument; `--allow-env`'s only after `=`), or a
 /// message.
-pub fn apply_host_option(
-    host: &mut HostOptions,
-    flag: &str,
-    value: Option<&str>,
-) -> Result<Option<usize>, String> {
-    let (name, inline) = match flag.split_once('=') {
-        Some((n, v)) => (n, Some(v)),
-        None => (flag, None),
-    };
-    // The value: after `=`, or the next argument (then 2 are taken).
-    let (value, taken) = match inline {
-        Some(v) => (Some(v), 1),
-        None => (value, 2),
-    };
-    let need = |what: &str| value.ok_or_else(|| format!("{name} needs {what}"));
+pub fn apply_host_option(host: &mut HostOptions, option: &mut OptionArg) -> Result<bool, String> {
+    let name = option.name();
     match name {
-        "--sandbox" if inline.is_none() => {
+        "--sandbox" => {
+            option.no_value()?;
             host.sandbox = true;
-            return Ok(Some(1));
         }
         "--allow-env" => {
+            // Without a value, every variable: so never the next argument.
+            let names = match option.inline_value() {
+                None => Vec::new(),
+                Some(v) => Some(list(v)).filter(|l| !l.is_empty()).ok_or_else(|| {
+                    "--allow-env= needs names: --allow-env=NAME[,NAME...], or --allow-env alone for every variable".to_string()
+                })?,
+            };
             host.sandbox = true;
-            host.allow_env = Some(inline.map(list).unwrap_or_default());
-            return Ok(Some(1));
+            host.allow_env = Some(names);
         }
         "--allow-read" | "--allow-write" => {
-            let Some(paths) = inline.map(list).filter(|l| !l.is_empty()) else {
-                return Err(format!("{name} needs paths: {name}=PATH[,PATH...]"));
-            };
+            let what = "paths: PATH[,PATH...]";
+            let paths = Some(list(option.value(what)?))
+                .filter(|l| !l.is_empty())
+                .ok_or_else(|| format!("{name} needs {what}"))?;
             host.sandbox = true;
             if name == "--allow-read" {
                 host.allow_read.extend(paths);
             } else {
                 host.allow_write.extend(paths);
             }
-            return Ok(Some(1));
         }
         "--seed" => {
-            let v = need("a number")?;
+            let v = option.value("a number")?;
             let seed = v
                 .parse::<u64>()
                 .or_else(|_| v.parse::<i64>().map(|n| n as u64))
@@ -74,7 +69,7 @@ pub fn apply_host_option(
             host.seed = Some(seed);
         }
         "--max-output" => {
-            let v = need("a size such as 16M")?;
+            let v = option.value("a size such as 16M")?;
             host.max_output = Some(
                 parse_size(v)
                     .ok_or_else(|| format!("--max-output needs a size such as 16M, not `{v}`"))?
@@ -82,7 +77,7 @@ pub fn apply_host_option(
             );
         }
         "--max-time" => {
-            let v = need("a number of seconds")?;
+            let v = option.value("a number of seconds")?;
             let secs = v
                 .parse::<f64>()
                 .ok()
@@ -92,11 +87,11 @@ pub fn apply_host_option(
                 })?;
             host.max_time = Some(secs);
         }
-        "--record" => host.record = Some(need("a file")?.to_string()),
-        "--replay" => host.replay = Some(need("a file")?.to_string()),
-        _ => return Ok(None),
+        "--record" => host.record = Some(option.value("a file")?.to_string()),
+        "--replay" => host.replay = Some(option.value("a file")?.to_string()),
+        _ => return Ok(false),
     }
-    Ok(Some(taken))
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -106,18 +101,31 @@ mod tests {
     #[test]
     fn host_options_take_their_value_after_an_equals_sign_or_next() {
         let mut h = HostOptions::default();
-        let mut apply = |flag, value| apply_host_option(&mut h, flag, value);
+        let mut apply = |arg, next| {
+            let mut option = OptionArg::split(arg, next);
+            apply_host_option(&mut h, &mut option).map(|known| known.then(|| option.taken()))
+        };
         assert_eq!(apply("--seed", Some("-1")), Ok(Some(2)));
         assert_eq!(apply("--max-output=1K", Some("x")), Ok(Some(1)));
         assert_eq!(apply("--allow-read=a,,b", None), Ok(Some(1)));
+        assert_eq!(apply("--allow-read", Some("c")), Ok(Some(2)));
         assert_eq!(apply("--allow-env", Some("HOME")), Ok(Some(1)));
         assert_eq!(apply("--max-time", Some("1.5")), Ok(Some(2)));
+        assert_eq!(apply("--sandbox", Some("x")), Ok(Some(1)));
         assert_eq!(apply("--fuel", Some("1")), Ok(None));
-        assert_eq!(apply("--sandbox=yes", None), Ok(None));
         assert_eq!(
-            apply("--allow-write", Some("out")),
-            Err("--allow-write needs paths: --allow-write=PATH[,PATH...]".to_string())
+            apply("--sandbox=yes", None),
+            Err("--sandbox takes no value".to_string())
         );
+        assert_eq!(
+            apply("--allow-write=,", None),
+            Err("--allow-write needs paths: PATH[,PATH...]".to_string())
+        );
+        assert_eq!(
+            apply("--allow-write", None),
+            Err("--allow-write needs paths: PATH[,PATH...]".to_string())
+        );
+        assert!(apply("--allow-env=", None).is_err());
         assert_eq!(
             apply("--max-output", Some("lots")),
             Err("--max-output needs a size such as 16M, not `lots`".to_string())
@@ -127,11 +135,15 @@ mod tests {
             Err("--record needs a file".to_string())
         );
         assert_eq!(
+            apply("--replay=", Some("r.rec")),
+            Err("--replay needs a file".to_string())
+        );
+        assert_eq!(
             h,
             HostOptions {
                 seed: Some(u64::MAX),
                 sandbox: true,
-                allow_read: vec!["a".into(), "b".into()],
+                allow_read: vec!["a".into(), "b".into(), "c".into()],
                 allow_env: Some(Vec::new()),
                 max_output: Some(1 << 10),
                 max_time: Some(1.5),

@@ -2,6 +2,7 @@
 //! `VmConfig` ([`apply_limit_option`]), and sizes with a K, M or G suffix
 //! ([`parse_size`], also read by `--max-output` in `host.rs`).
 
+use super::OptionArg;
 use mvm_runtime::VmConfig;
 
 /// The limit options `mvlc run` and `mvm run` share, for their help text.
@@ -12,42 +13,40 @@ pub const LIMIT_OPTIONS: &str = "  --max-stack N     at most N nested calls (def
 ";
 
 /// Applies one command-line option of [`LIMIT_OPTIONS`] to `config`.
-/// Returns `Ok(None)` if `flag` is not one of them, `Ok(Some(n))` with the
-/// number of arguments it took (1 or 2), or a message for a bad value.
-pub fn apply_limit_option(
-    config: &mut VmConfig,
-    flag: &str,
-    value: Option<&str>,
-) -> Result<Option<usize>, String> {
-    let number = |what: &str| -> Result<u64, String> {
-        value
-            .and_then(|v| v.parse::<u64>().ok())
-            .ok_or_else(|| format!("{flag} needs {what}"))
+/// Returns `Ok(false)` if `option` is not one of them, `Ok(true)` once
+/// applied (its value taken after `=` or as the next argument), or a
+/// message for a missing or bad value.
+pub fn apply_limit_option(config: &mut VmConfig, option: &mut OptionArg) -> Result<bool, String> {
+    let name = option.name();
+    let mut number = |what: &str| -> Result<u64, String> {
+        let v = option.value(what)?;
+        v.parse::<u64>()
+            .map_err(|_| format!("{name} needs {what}, not `{v}`"))
     };
-    match flag {
+    match name {
         "--max-stack" => {
             // No room even for `main`: a usage error, not a limit silently
             // raised to 1.
             let frames = number("a number of frames")?;
             if frames == 0 {
-                return Err(format!("{flag} needs at least 1 frame"));
+                return Err(format!("{name} needs at least 1 frame"));
             }
             config.max_frames = frames as usize;
         }
         "--fuel" => config.fuel = Some(number("a number of instructions")?),
         "--max-heap" => {
-            let size = value
-                .and_then(parse_size)
-                .ok_or_else(|| format!("{flag} needs a size such as 64M, 512K or 1G"))?;
+            let what = "a size such as 64M, 512K or 1G";
+            let v = option.value(what)?;
+            let size = parse_size(v).ok_or_else(|| format!("{name} needs {what}, not `{v}`"))?;
             config.gc.max_heap = Some(size);
         }
         "--gc-stress" => {
+            option.no_value()?;
             config.gc.stress = true;
-            return Ok(Some(1));
         }
-        _ => return Ok(None),
+        _ => return Ok(false),
     }
-    Ok(Some(2))
+    Ok(true)
 }
 
 /// Parses a size with an optional K, M or G suffix (powers of 1024):
@@ -81,21 +80,45 @@ mod tests {
     #[test]
     fn limit_options_apply_to_the_config() {
         let mut c = VmConfig::default();
-        let mut apply = |flag, value| apply_limit_option(&mut c, flag, value);
+        let mut apply = |arg, next| {
+            let mut option = OptionArg::split(arg, next);
+            apply_limit_option(&mut c, &mut option).map(|known| known.then(|| option.taken()))
+        };
         assert_eq!(apply("--fuel", Some("10")), Ok(Some(2)));
-        assert_eq!(apply("--max-heap", Some("2M")), Ok(Some(2)));
+        assert_eq!(apply("--max-heap=2M", Some("x")), Ok(Some(1)));
         assert_eq!(apply("--max-stack", Some("1")), Ok(Some(2)));
-        assert_eq!(apply("--gc-stress", None), Ok(Some(1)));
+        assert_eq!(apply("--gc-stress", Some("x")), Ok(Some(1)));
         assert_eq!(apply("--seed", Some("1")), Ok(None));
-        assert!(apply("--fuel", Some("x")).is_err());
+        assert_eq!(
+            apply("--fuel", Some("x")),
+            Err("--fuel needs a number of instructions, not `x`".to_string())
+        );
+        assert_eq!(
+            apply("--fuel=", Some("5")),
+            Err("--fuel needs a number of instructions".to_string())
+        );
         assert!(apply("--max-heap", None).is_err());
         assert_eq!(
-            apply("--max-stack", Some("0")),
+            apply("--max-stack=0", None),
             Err("--max-stack needs at least 1 frame".to_string())
+        );
+        assert_eq!(
+            apply("--gc-stress=1", None),
+            Err("--gc-stress takes no value".to_string())
         );
         assert_eq!(
             (c.fuel, c.gc.max_heap, c.max_frames, c.gc.stress),
             (Some(10), Some(2 << 20), 1, true)
         );
+    }
+
+    #[test]
+    fn fuel_takes_its_value_either_way() {
+        for args in [["--fuel=10", "main.mvb"], ["--fuel", "10"]] {
+            let mut c = VmConfig::default();
+            let mut option = OptionArg::split(args[0], Some(args[1]));
+            assert_eq!(apply_limit_option(&mut c, &mut option), Ok(true));
+            assert_eq!(c.fuel, Some(10), "{args:?}");
+        }
     }
 }

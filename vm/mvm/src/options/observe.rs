@@ -3,6 +3,7 @@
 //! ([`apply_observe_option`]), which makes the observers and writes what
 //! they saw.
 
+use super::OptionArg;
 use mvm_runtime::ObserveOptions;
 
 /// The options of `mvlc run` and `mvm run` that switch observers on, each
@@ -17,41 +18,27 @@ pub const OBSERVE_OPTIONS: &str =
 ";
 
 /// Applies one option of [`OBSERVE_OPTIONS`] to `observe` (its file after
-/// `=` or as the next argument): `Ok(None)` if `flag` is not one,
-/// `Ok(Some(n))` with the arguments it took, or a message.
+/// `=` or as the next argument): `Ok(false)` if `option` is not one,
+/// `Ok(true)` once applied, or a message.
 pub fn apply_observe_option(
     observe: &mut ObserveOptions,
-    flag: &str,
-    value: Option<&str>,
-) -> Result<Option<usize>, String> {
-    if let Some(rest) = flag.strip_prefix("--stats") {
-        if rest.is_empty() {
+    option: &mut OptionArg,
+) -> Result<bool, String> {
+    let slot = match option.name() {
+        "--stats" => {
+            option.no_value()?;
             observe.stats = true;
-            return Ok(Some(1));
+            return Ok(true);
         }
-        if rest.starts_with('=') {
-            return Err("--stats takes no value".to_string());
-        }
-    }
-    let (flag, value, taken) = match flag.split_once('=') {
-        Some((name, inline)) => (name, Some(inline), 1),
-        None => (flag, value, 2),
-    };
-    let slot = match flag {
         "--profile" => &mut observe.profile,
         "--profile-svg" => &mut observe.profile_svg,
         "--profile-alloc" => &mut observe.profile_alloc,
         "--profile-alloc-svg" => &mut observe.profile_alloc_svg,
         "--coverage" => &mut observe.coverage,
-        _ => return Ok(None),
+        _ => return Ok(false),
     };
-    match value {
-        Some(v) if !v.is_empty() => {
-            *slot = Some(v.to_string());
-            Ok(Some(taken))
-        }
-        _ => Err(format!("{flag} needs a FILE to write")),
-    }
+    *slot = Some(option.value("a FILE to write")?.to_string());
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -61,7 +48,10 @@ mod tests {
     #[test]
     fn observe_options_name_their_files() {
         let mut o = ObserveOptions::default();
-        let mut apply = |flag, value| apply_observe_option(&mut o, flag, value);
+        let mut apply = |arg, next| {
+            let mut option = OptionArg::split(arg, next);
+            apply_observe_option(&mut o, &mut option).map(|known| known.then(|| option.taken()))
+        };
         assert_eq!(apply("--profile", Some("p.folded")), Ok(Some(2)));
         assert_eq!(apply("--coverage=c.info", Some("x")), Ok(Some(1)));
         assert_eq!(apply("--stats", Some("x")), Ok(Some(1)));
@@ -74,6 +64,10 @@ mod tests {
         assert_eq!(
             apply("--profile-svg=", None),
             Err("--profile-svg needs a FILE to write".to_string())
+        );
+        assert_eq!(
+            apply("--profile-alloc", None),
+            Err("--profile-alloc needs a FILE to write".to_string())
         );
         assert_eq!(
             o,
