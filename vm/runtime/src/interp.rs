@@ -1276,26 +1276,24 @@ fn dispatch<H: Hooks>(
                 src,
             } => {
                 let value = r!(src);
+                let i = index.0 as usize;
+                // The copy is built field by field (not through `Object`'s
+                // clone), its one allocation the boxed fields.
                 let copy = match cx.heap.object(r!(obj)) {
-                    Some(o @ (Object::Tuple(_) | Object::Struct { .. })) => {
-                        let mut o = o.clone();
-                        let slot = match &mut o {
-                            Object::Tuple(xs) | Object::Struct { fields: xs, .. } => {
-                                xs.get_mut(index.0 as usize)
-                            }
-                            _ => None,
-                        };
-                        match slot {
-                            Some(s) => *s = value,
-                            None => {
-                                leave!(fault(format!(
-                                    "`setfield` cannot write field {} here",
-                                    index.0
-                                )))
-                            }
-                        }
-                        o
+                    Some(Object::Tuple(xs)) if i < xs.len() => {
+                        let mut xs = xs.clone();
+                        xs[i] = value;
+                        Object::Tuple(xs)
                     }
+                    Some(Object::Struct { ty, fields }) if i < fields.len() => {
+                        let mut fields = fields.clone();
+                        fields[i] = value;
+                        Object::Struct { ty: *ty, fields }
+                    }
+                    Some(Object::Tuple(_) | Object::Struct { .. }) => leave!(fault(format!(
+                        "`setfield` cannot write field {} here",
+                        index.0
+                    ))),
                     _ => leave!(fault("`setfield` expects a tuple or a struct")),
                 };
                 r!(dst) = cx.heap.alloc(copy);

@@ -60,6 +60,7 @@ pub const GRAPH_EDGE_BYTES: usize = VALUE_BYTES + 32;
 
 impl Object {
     /// An estimate of the bytes the object occupies.
+    #[inline]
     pub(super) fn size(&self) -> usize {
         const V: usize = VALUE_BYTES;
         OBJECT_BYTES
