@@ -5,6 +5,11 @@
 //! - a jump to an empty block that only returns becomes that return (the
 //!   branches of an `if` in tail position return themselves, and copy
 //!   propagation then returns their values where they are);
+//! - a jump to a small block of scalar arithmetic that ends in a branch (a
+//!   loop's test, or its step and test) becomes a copy of that block: a
+//!   loop tests at its end and branches back instead of jumping back to its
+//!   test (loop rotation), and the arms of a `match` in a loop step and test
+//!   themselves (one jump less per iteration each);
 //! - a block whose only predecessor jumps to it unconditionally is merged
 //!   into that predecessor;
 //! - blocks the entry does not reach are removed and the rest renumbered in
@@ -16,6 +21,7 @@ use crate::*;
 pub fn run(body: &mut Body) -> bool {
     let mut changed = fold_branches(body);
     changed |= thread_jumps(body);
+    changed |= duplicate_tests(body);
     changed |= merge_blocks(body);
     changed |= remove_unreachable(body);
     changed
@@ -94,6 +100,49 @@ fn thread_jumps(body: &mut Body) -> bool {
             Terminator::Return(_) | Terminator::Unreachable => {}
         }
         body.blocks[i].term = term;
+    }
+    changed
+}
+
+/// The most statements a test copied into the blocks that jump to it may
+/// have (`i < n`, or `i < xs.len()`).
+const MAX_TEST_STATEMENTS: usize = 2;
+
+/// Whether a copy of `rv` is as cheap as the jump it saves: a pure
+/// operation, or checked Int arithmetic (which may fail, at its own line,
+/// in whichever copy runs).
+fn scalar(rv: &Rvalue) -> bool {
+    rv.is_pure()
+        || matches!(
+            rv,
+            Rvalue::Binary(_, OpClass::Int, ..) | Rvalue::Unary(UnOp::Neg, OpClass::Int, _)
+        )
+}
+
+fn duplicate_tests(body: &mut Body) -> bool {
+    let mut changed = false;
+    for i in 0..body.blocks.len() {
+        let Terminator::Goto(t) = body.blocks[i].term else {
+            continue;
+        };
+        let test = body.block(t);
+        let small = test.stmts.len() <= MAX_TEST_STATEMENTS
+            && test
+                .stmts
+                .iter()
+                .all(|s| matches!(&s.kind, StmtKind::Assign(_, rv) if scalar(rv)));
+        if t.0 == 0 || t.0 as usize == i || !small {
+            continue;
+        }
+        if let Terminator::Branch { .. } = test.term {
+            let test = test.clone();
+            let block = &mut body.blocks[i];
+            block.stmts.extend(test.stmts);
+            block.term = test.term;
+            block.line = test.line;
+            block.scope = test.scope;
+            changed = true;
+        }
     }
     changed
 }
