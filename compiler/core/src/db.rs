@@ -94,11 +94,13 @@ pub trait Db: salsa::Database {
     fn source(&self, id: FileId) -> SourceFile;
     /// The standard library's prelude, then its modules.
     fn stdlib(&self) -> Vec<SourceFile>;
-    /// The identity of the item of `file` that `key` names (see
-    /// [`item_keys`]): the same for the life of the database.
-    fn item_ref(&self, file: FileId, key: String) -> ItemRef;
-    /// [`Db::item_ref`] of each of `keys`, in order.
+    /// The identity of the item of `file` that each of `keys` names (see
+    /// [`item_keys`]), in order: the same for the life of the database.
     fn item_refs(&self, file: FileId, keys: &[String]) -> Vec<ItemRef>;
+    /// The identities of the methods `names` of the `impl` item `item` of
+    /// `file`, in order, each from its name and which occurrence of the
+    /// name in the list it is: the same for the life of the database.
+    fn method_refs(&self, file: FileId, item: ItemRef, names: &[&str]) -> Vec<u32>;
     /// Called first thing by a query that names its argument for the
     /// execution log (see [`Database::logging`]): `query` is executing on
     /// `arg()`. Does nothing unless the database logs.
@@ -114,6 +116,9 @@ struct FileTable {
     /// Item identities, interned from (file, kind and name, occurrence),
     /// by file; and how many there are.
     items: FastMap<FileId, FastMap<String, ItemRef>>,
+    /// Method identities, from (file, `impl` item, name), each
+    /// occurrence of the name in turn; counted in `item_count` too.
+    methods: FastMap<(FileId, ItemRef), FastMap<String, Vec<ItemRef>>>,
     item_count: u32,
 }
 
@@ -167,8 +172,28 @@ impl Db for Database {
         }
     }
 
-    fn item_ref(&self, file: FileId, key: String) -> ItemRef {
-        self.item_refs(file, &[key])[0]
+    fn method_refs(&self, file: FileId, item: ItemRef, names: &[&str]) -> Vec<u32> {
+        let mut guard = self.table();
+        let table = &mut *guard;
+        let methods = table.methods.entry((file, item)).or_default();
+        let mut seen: FastMap<&str, usize> = FastMap::default();
+        names
+            .iter()
+            .map(|name| {
+                let n = seen.entry(name).or_insert(0);
+                let occurrence = *n;
+                *n += 1;
+                let ids = match methods.get_mut(*name) {
+                    Some(ids) => ids,
+                    None => methods.entry(name.to_string()).or_default(),
+                };
+                while ids.len() <= occurrence {
+                    ids.push(ItemRef(table.item_count));
+                    table.item_count += 1;
+                }
+                ids[occurrence].0
+            })
+            .collect()
     }
 
     fn item_refs(&self, file: FileId, keys: &[String]) -> Vec<ItemRef> {
@@ -832,7 +857,13 @@ fn numbered<'a>(bases: impl Iterator<Item = &'a str>) -> Vec<String> {
         .map(|base| {
             let n = seen.entry(base).or_insert(0);
             *n += 1;
-            format!("{base}#{}", *n - 1)
+            // Not `format!`: this names every item of every file on each
+            // run, the standard library's included.
+            let mut key = String::with_capacity(base.len() + 3);
+            key.push_str(base);
+            key.push('#');
+            key.push_str(&(*n - 1).to_string());
+            key
         })
         .collect()
 }
@@ -840,12 +871,12 @@ fn numbered<'a>(bases: impl Iterator<Item = &'a str>) -> Vec<String> {
 /// An item's kind and name: `fn f`, `impl Point`.
 fn base_key(item: &ast::Item) -> String {
     match item {
-        ast::Item::Fn(f) => format!("fn {}", f.name.name),
-        ast::Item::Struct(s) => format!("type {}", s.name.name),
-        ast::Item::Enum(e) => format!("type {}", e.name.name),
-        ast::Item::Impl(i) => format!("impl {}", type_key(&i.target)),
-        ast::Item::Import(i) => format!("import {}", i.module.name),
-        ast::Item::Const(c) => format!("fn {}", c.name.name),
+        ast::Item::Fn(f) => ["fn ", &f.name.name].concat(),
+        ast::Item::Struct(s) => ["type ", &s.name.name].concat(),
+        ast::Item::Enum(e) => ["type ", &e.name.name].concat(),
+        ast::Item::Impl(i) => ["impl ", &type_key(&i.target)].concat(),
+        ast::Item::Import(i) => ["import ", &i.module.name].concat(),
+        ast::Item::Const(c) => ["fn ", &c.name.name].concat(),
         ast::Item::Test(t) => format!("test {:?}", t.name),
         ast::Item::Error(_) => "error".to_string(),
     }
@@ -921,16 +952,8 @@ fn declared_fns(db: &dyn Db, file: FileId, item: ItemRef, tree: &ast::Item) -> V
     match tree {
         ast::Item::Fn(_) | ast::Item::Const(_) | ast::Item::Test(_) => vec![item.0],
         ast::Item::Impl(imp) => {
-            let mut seen: HashMap<&str, u32> = HashMap::new();
-            imp.methods
-                .iter()
-                .map(|m| {
-                    let n = seen.entry(m.name.name.as_str()).or_insert(0);
-                    *n += 1;
-                    let key = format!("{}::{}#{}", item.0, m.name.name, *n - 1);
-                    db.item_ref(file, key).0
-                })
-                .collect()
+            let names: Vec<&str> = imp.methods.iter().map(|m| m.name.name.as_str()).collect();
+            db.method_refs(file, item, &names)
         }
         _ => Vec::new(),
     }

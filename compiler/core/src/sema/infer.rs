@@ -36,7 +36,7 @@ pub struct Checker<'n> {
     pub table: TypeTable,
     pub diags: Vec<Diagnostic>,
     pub env: std::sync::Arc<super::env::Env>,
-    pub functions: HashMap<FnId, FnInfo>,
+    pub functions: super::env::FastMap<FnId, FnInfo>,
     pub natives: std::sync::Arc<Vec<NativeInfo>>,
     /// Where the scheme of a native comes from when a body names it (the
     /// database's query `native_scheme`); without it, a native has an

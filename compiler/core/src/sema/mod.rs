@@ -106,8 +106,8 @@ pub struct Declarations {
     /// Every declared function, method and constant, in declaration order,
     /// and where each is in it, by identity and by item.
     pub decls: Vec<DeclRef>,
-    pub by_id: HashMap<FnId, usize>,
-    pub by_item: HashMap<ItemRef, Vec<usize>>,
+    pub by_id: env::FastMap<FnId, usize>,
+    pub by_item: env::FastMap<ItemRef, Vec<usize>>,
     pub main: Option<FnId>,
     /// Whether a `struct`, `enum` or `impl` did not parse.
     pub broken_types: bool,
@@ -182,7 +182,7 @@ impl Scope {
 /// through it, and through nothing program-wide).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Inferred {
-    pub functions: HashMap<FnId, FnInfo>,
+    pub functions: env::FastMap<FnId, FnInfo>,
     pub table: TypeTable,
     pub diags: Vec<Diagnostic>,
     /// Functions outside the component whose schemes inference needed but
@@ -306,7 +306,7 @@ pub fn declare(files: &[FileAst<'_>]) -> Declarations {
         })
         .collect::<Vec<DeclRef>>();
     let by_id = decls.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
-    let mut by_item: HashMap<ItemRef, Vec<usize>> = HashMap::new();
+    let mut by_item: env::FastMap<ItemRef, Vec<usize>> = env::FastMap::default();
     for (i, d) in decls.iter().enumerate() {
         if let Some(item) = d.file.item {
             by_item.entry(item).or_default().push(i);
@@ -741,7 +741,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
 
     // Type names first, so that types may refer to each other in any order.
     let mut type_decls: Vec<(ModuleId, Anchor, &ast::Item)> = Vec::new();
-    let mut seen_types: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
+    let mut seen_types: env::FastMap<(ModuleId, String), (Anchor, Span)> = env::FastMap::default();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
         for entry in &f.items {
@@ -790,7 +790,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
 
     // Functions, methods and constants.
     let mut decls: Vec<FnDecl<'a>> = Vec::new();
-    let mut seen_values: HashMap<(ModuleId, String), (Anchor, Span)> = HashMap::new();
+    let mut seen_values: env::FastMap<(ModuleId, String), (Anchor, Span)> = env::FastMap::default();
     for (m, f) in files.iter().enumerate() {
         let module = ModuleId(m as u32);
         for entry in &f.items {
@@ -808,7 +808,7 @@ fn collect<'a>(checker: &mut infer::Checker, files: &[FileAst<'a>]) -> Vec<FnDec
                     // (in traces, and in the native registry).
                     let qualified = if (f.is_stdlib || f.is_interface) && !f.module_name.is_empty()
                     {
-                        format!("{}::{}", f.module_name, decl.name.name)
+                        [f.module_name.as_str(), "::", &decl.name.name].concat()
                     } else {
                         decl.name.name.clone()
                     };
@@ -1050,8 +1050,10 @@ fn collect_impl<'a>(
             m,
             Some(imp),
             match f.is_interface {
-                true => format!("{}::{prefix}::{name}", f.module_name),
-                false => format!("{prefix}::{name}"),
+                // Concatenated, not `format!`ed: this runs for every method
+                // of the standard library on every run.
+                true => [f.module_name.as_str(), "::", prefix.as_str(), "::", &name].concat(),
+                false => [prefix.as_str(), "::", &name].concat(),
             },
         ) {
             Arc::make_mut(&mut Arc::make_mut(&mut checker.env).methods).insert(
